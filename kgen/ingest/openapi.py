@@ -1,0 +1,125 @@
+"""Swagger 2.0 and OpenAPI 3.0 documents, as a kube-apiserver serves them at /openapi/v2 and /openapi/v3."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kgen.errors import SpecError, pointer_join
+
+__all__ = ["OpenAPIDocument", "read_openapi"]
+
+
+@dataclass(slots=True)
+class OpenAPIDocument:
+    file: str
+    index: int | None
+    openapi_version: int  # 2 or 3
+    schemas: dict[str, Any]
+    schemas_pointer: str  # "/definitions" or "/components/schemas"
+    ref_prefix: str  # "#/definitions/" or "#/components/schemas/"
+    paths: dict[str, Any]
+
+    def schema_pointer(self, schema_id: str) -> str:
+        return pointer_join(self.schemas_pointer, schema_id)
+
+    def error(self, message: str, pointer: str = "") -> SpecError:
+        return SpecError(message, file=self.file, pointer=pointer, document=self.index)
+
+
+def read_openapi(
+    content: Any, *, file: str, index: int | None = None, validate: bool = True
+) -> OpenAPIDocument:
+    """Check the shape of one document and return its schemas and paths."""
+    if not isinstance(content, Mapping):
+        raise SpecError(
+            "not an OpenAPI document (expected a JSON object)", file=file, document=index
+        )
+    if content.get("swagger") == "2.0":
+        version, pointer, prefix = 2, "/definitions", "#/definitions/"
+        schemas = content.get("definitions", {})
+    elif isinstance(content.get("openapi"), str) and content["openapi"].startswith("3."):
+        version, pointer, prefix = 3, "/components/schemas", "#/components/schemas/"
+        components = content.get("components", {})
+        schemas = components.get("schemas", {}) if isinstance(components, Mapping) else None
+    else:
+        raise SpecError(
+            'neither "swagger": "2.0" nor "openapi": "3.x" is set: not an OpenAPI document',
+            file=file,
+            document=index,
+        )
+    if not isinstance(schemas, Mapping):
+        raise SpecError("must be an object", file=file, pointer=pointer, document=index)
+    paths = content.get("paths", {})
+    if not isinstance(paths, Mapping):
+        raise SpecError("must be an object", file=file, pointer="/paths", document=index)
+    if validate:
+        _validate(content, version, file=file, index=index)
+    return OpenAPIDocument(file, index, version, dict(schemas), pointer, prefix, dict(paths))
+
+
+# --- validation ------------------------------------------------------------------------------------
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kgen" / "validated"
+
+
+def _validate(content: Mapping[str, Any], version: int, *, file: str, index: int | None) -> None:
+    """Validate with openapi-spec-validator, remembering documents that passed.
+
+    Validating the whole Kubernetes API takes seconds, and pipelines run ``kgen verify`` on the same inputs
+    again and again, so a document that passed is recorded by the SHA-256 of its canonical JSON (and the
+    validator's version) and not validated twice. ``KGEN_NO_VALIDATION_CACHE=1`` turns the record off.
+    """
+    import openapi_spec_validator
+
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    digest = hashlib.sha256(canonical).hexdigest()
+    stamp = _cache_dir() / f"{openapi_spec_validator.__version__}-{digest}"
+    use_cache = os.environ.get("KGEN_NO_VALIDATION_CACHE") != "1"
+    if use_cache and stamp.exists():
+        return
+    errors = list(_errors(content, version))
+    if errors:
+        error = min(errors, key=lambda e: (len(e.absolute_path), str(e.message)))
+        pointer = pointer_join("", *error.absolute_path) if error.absolute_path else ""
+        raise SpecError(
+            f"invalid OpenAPI {version} document: {error.message}",
+            file=file,
+            pointer=pointer,
+            document=index,
+        )
+    if use_cache:
+        try:
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+        except OSError:
+            pass  # a cache we cannot write is only slower
+
+
+def _errors(content: Mapping[str, Any], version: int) -> Iterator[Any]:
+    from openapi_spec_validator import OpenAPIV2SpecValidator, OpenAPIV30SpecValidator
+    from openapi_spec_validator.validation import keywords
+
+    class _NoDefaultCheck(keywords.ValueValidator):
+        """Kubernetes documents put ``default: {}`` on every struct-typed field, including structs with
+        required properties: kube-apiserver's own /openapi/v3 output fails that check, so it is not an
+        error here. Everything else is validated."""
+
+        def __call__(self, schema: Any, value: Any) -> Iterator[Any]:
+            return iter(())
+
+    base = OpenAPIV2SpecValidator if version == 2 else OpenAPIV30SpecValidator
+    validator_cls = type(
+        "KubernetesSpecValidator",
+        (base,),
+        {"keyword_validators": {**base.keyword_validators, "default": _NoDefaultCheck}},
+    )
+    yield from validator_cls(content).iter_errors()

@@ -1,0 +1,72 @@
+"""JSON encoding and decoding of models: one encoder, one cached decoder per type.
+
+Everything in kgen goes through here so that the hooks for :class:`~kgen.runtime.types.MicroTime` are always
+passed, and so that a decoder (which msgspec builds from the type hints, costly the first time) is built once
+per type.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any, TypeVar
+
+import msgspec
+
+from kgen.runtime.types import MicroTime, format_micro_time
+
+__all__ = ["decode", "decoder_for", "encode", "from_builtins", "to_builtins"]
+
+T = TypeVar("T")
+
+
+def enc_hook(value: Any) -> Any:
+    if isinstance(value, MicroTime):
+        return format_micro_time(value)
+    raise NotImplementedError(f"kgen cannot encode {type(value).__name__}")
+
+
+def dec_hook(tp: type, value: Any) -> Any:
+    if tp is MicroTime:
+        if isinstance(value, str):
+            return MicroTime.parse(value)
+        if isinstance(value, datetime):
+            return MicroTime.from_datetime(value)
+    raise NotImplementedError(f"kgen cannot decode {tp!r}")
+
+
+_encoder = msgspec.json.Encoder(enc_hook=enc_hook)
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+_lock = threading.Lock()
+
+
+def decoder_for(tp: type[T]) -> msgspec.json.Decoder[T]:
+    """The cached JSON decoder for ``tp``."""
+    decoder = _decoders.get(tp)
+    if decoder is None:
+        with _lock:
+            decoder = _decoders.get(tp)
+            if decoder is None:
+                decoder = msgspec.json.Decoder(tp, dec_hook=dec_hook)
+                _decoders[tp] = decoder
+    return decoder
+
+
+def decode(data: bytes | bytearray | memoryview | str, tp: type[T]) -> T:
+    """Decode JSON into ``tp``, raising ``msgspec.ValidationError`` with the JSON path on a mismatch."""
+    return decoder_for(tp).decode(data)
+
+
+def encode(value: Any) -> bytes:
+    """Encode a model (or any JSON-able value) to JSON bytes; fields never set are left out."""
+    return _encoder.encode(value)
+
+
+def to_builtins(value: Any) -> Any:
+    """A model as plain dicts and lists, with wire names, exactly as it would be encoded."""
+    return msgspec.to_builtins(value, enc_hook=enc_hook)
+
+
+def from_builtins(data: Any, tp: type[T]) -> T:
+    """Build ``tp`` from plain dicts (YAML-loaded manifests, dynamic objects)."""
+    return msgspec.convert(data, tp, dec_hook=dec_hook)
