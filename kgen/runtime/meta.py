@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 
-class ManagedFieldsEntry(Struct):
+class ManagedFieldsEntry(Struct, kw_only=True):
     """One field manager's ownership record (server-side apply)."""
 
     api_version: str | None = msgspec.field(name="apiVersion", default=None)
@@ -65,7 +65,7 @@ class ManagedFieldsEntry(Struct):
     time: datetime | None = None
 
 
-class OwnerReference(Struct):
+class OwnerReference(Struct, kw_only=True):
     """Points at the owner of an object; garbage collection follows these."""
 
     api_version: str = msgspec.field(name="apiVersion")
@@ -76,7 +76,7 @@ class OwnerReference(Struct):
     controller: bool | None = None
 
 
-class ObjectMeta(Struct):
+class ObjectMeta(Struct, kw_only=True):
     """Metadata every persisted object has: name, namespace, uid, labels, resourceVersion and so on."""
 
     annotations: dict[str, str] | None = None
@@ -102,11 +102,11 @@ class ObjectMeta(Struct):
     uid: str | None = None
 
 
-class ShardInfo(Struct):
+class ShardInfo(Struct, kw_only=True):
     selector: str
 
 
-class ListMeta(Struct):
+class ListMeta(Struct, kw_only=True):
     """Metadata of a list: its resourceVersion and the continue token of the next page."""
 
     continue_: str | None = msgspec.field(name="continue", default=None)
@@ -116,7 +116,7 @@ class ListMeta(Struct):
     shard_info: ShardInfo | None = msgspec.field(name="shardInfo", default=None)
 
 
-class KubernetesObject(Struct):
+class KubernetesObject(Struct, kw_only=True):
     """A top-level kind: it carries ``apiVersion`` and ``kind``, and knows its resource if it has one.
 
     ``GVK`` and ``RESOURCE`` are class-level facts. They are upper case so that no field converted from a
@@ -142,7 +142,7 @@ class KubernetesObject(Struct):
 ItemT = TypeVar("ItemT", bound=KubernetesObject)
 
 
-class KubernetesList(KubernetesObject, Generic[ItemT]):
+class KubernetesList(KubernetesObject, Generic[ItemT], kw_only=True):
     """A ``...List`` kind: ``metadata`` is a ListMeta and ``items`` the objects."""
 
     metadata: ListMeta | None = None  # type: ignore[assignment]
@@ -153,20 +153,20 @@ def _gvk(group: str, version: str, kind: str) -> GroupVersionKind:
     return GroupVersionKind(group, version, kind)
 
 
-class PartialObjectMetadata(KubernetesObject):
+class PartialObjectMetadata(KubernetesObject, kw_only=True):
     """Only the metadata of an object (what a metadata-only list or watch returns)."""
 
     GVK = _gvk("meta.k8s.io", "v1", "PartialObjectMetadata")
 
 
-class Preconditions(Struct):
+class Preconditions(Struct, kw_only=True):
     """Must hold for a delete to happen: pin the uid so a re-created namesake is not deleted."""
 
     resource_version: str | None = msgspec.field(name="resourceVersion", default=None)
     uid: str | None = None
 
 
-class DeleteOptions(KubernetesObject):
+class DeleteOptions(KubernetesObject, kw_only=True):
     """Options of a DELETE, sent as its body."""
 
     GVK = _gvk("", "v1", "DeleteOptions")
@@ -181,13 +181,13 @@ class DeleteOptions(KubernetesObject):
     propagation_policy: str | None = msgspec.field(name="propagationPolicy", default=None)
 
 
-class StatusCause(Struct):
+class StatusCause(Struct, kw_only=True):
     field: str | None = None
     message: str | None = None
     reason: str | None = None
 
 
-class StatusDetails(Struct):
+class StatusDetails(Struct, kw_only=True):
     causes: list[StatusCause] | None = None
     group: str | None = None
     kind: str | None = None
@@ -196,7 +196,7 @@ class StatusDetails(Struct):
     uid: str | None = None
 
 
-class Status(KubernetesObject):
+class Status(KubernetesObject, kw_only=True):
     """The server's answer to a failed call (and to some successful deletes)."""
 
     GVK = _gvk("", "v1", "Status")
@@ -209,12 +209,12 @@ class Status(KubernetesObject):
     status: str | None = None
 
 
-class WatchEvent(Struct):
+class WatchEvent(Struct, kw_only=True):
     type: str
     object: dict[str, Any]
 
 
-class Condition(Struct):
+class Condition(Struct, kw_only=True):
     """The standard shape of ``status.conditions[]`` entries."""
 
     last_transition_time: datetime = msgspec.field(name="lastTransitionTime")
@@ -225,41 +225,41 @@ class Condition(Struct):
     observed_generation: int | None = msgspec.field(name="observedGeneration", default=None)
 
 
-class LabelSelectorRequirement(Struct):
+class LabelSelectorRequirement(Struct, kw_only=True):
     key: str
     operator: str
     values: list[str] | None = None
 
 
-class LabelSelector(Struct):
+class LabelSelector(Struct, kw_only=True):
     match_expressions: list[LabelSelectorRequirement] | None = msgspec.field(
         name="matchExpressions", default=None
     )
     match_labels: dict[str, str] | None = msgspec.field(name="matchLabels", default=None)
 
 
-class FieldSelectorRequirement(Struct):
+class FieldSelectorRequirement(Struct, kw_only=True):
     key: str
     operator: str
     values: list[str] | None = None
 
 
-class GroupResource(Struct):
+class GroupResource(Struct, kw_only=True):
     group: str
     resource: str
 
 
-class GroupVersionForDiscovery(Struct):
+class GroupVersionForDiscovery(Struct, kw_only=True):
     group_version: str = msgspec.field(name="groupVersion")
     version: str
 
 
-class ServerAddressByClientCIDR(Struct):
+class ServerAddressByClientCIDR(Struct, kw_only=True):
     client_cidr: str = msgspec.field(name="clientCIDR")
     server_address: str = msgspec.field(name="serverAddress")
 
 
-class APIGroup(KubernetesObject):
+class APIGroup(KubernetesObject, kw_only=True):
     GVK = _gvk("", "v1", "APIGroup")
 
     name: str
@@ -272,13 +272,13 @@ class APIGroup(KubernetesObject):
     )
 
 
-class APIGroupList(KubernetesObject):
+class APIGroupList(KubernetesObject, kw_only=True):
     GVK = _gvk("", "v1", "APIGroupList")
 
     groups: list[APIGroup]
 
 
-class APIResource(Struct):
+class APIResource(Struct, kw_only=True):
     kind: str
     name: str
     namespaced: bool
@@ -292,14 +292,14 @@ class APIResource(Struct):
     version: str | None = None
 
 
-class APIResourceList(KubernetesObject):
+class APIResourceList(KubernetesObject, kw_only=True):
     GVK = _gvk("", "v1", "APIResourceList")
 
     group_version: str = msgspec.field(name="groupVersion")
     resources: list[APIResource]
 
 
-class APIVersions(KubernetesObject):
+class APIVersions(KubernetesObject, kw_only=True):
     GVK = _gvk("", "v1", "APIVersions")
 
     versions: list[str]
@@ -308,16 +308,16 @@ class APIVersions(KubernetesObject):
     )
 
 
-class ScaleSpec(Struct):
+class ScaleSpec(Struct, kw_only=True):
     replicas: int | None = None
 
 
-class ScaleStatus(Struct):
+class ScaleStatus(Struct, kw_only=True):
     replicas: int
     selector: str | None = None
 
 
-class Scale(KubernetesObject):
+class Scale(KubernetesObject, kw_only=True):
     """autoscaling/v1 Scale: what every ``scale`` subresource reads and writes."""
 
     GVK = _gvk("autoscaling", "v1", "Scale")
@@ -326,7 +326,7 @@ class Scale(KubernetesObject):
     status: ScaleStatus | None = None
 
 
-class VersionInfo(Struct):
+class VersionInfo(Struct, kw_only=True):
     """What ``/version`` answers."""
 
     major: str

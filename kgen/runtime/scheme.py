@@ -38,9 +38,13 @@ _type_meta = msgspec.json.Decoder(_TypeMeta)
 class Scheme:
     """(apiVersion, kind) to class, for one or more generated packages."""
 
-    def __init__(self, entries: Mapping[tuple[str, str], str] | None = None) -> None:
-        # Values are "module:ClassName" until first use, then the class itself.
+    def __init__(
+        self, entries: Mapping[tuple[str, str], str] | None = None, *, package: str | None = None
+    ) -> None:
+        # Values are "module:ClassName" until first use, then the class itself. Module names starting
+        # with a dot are relative to ``package``, so a vendored (renamed) package still resolves them.
         self._entries: dict[tuple[str, str], str | type[KubernetesObject]] = dict(entries or {})
+        self._package = package
 
     def register(self, cls: type[KubernetesObject]) -> None:
         gvk = cls.GVK
@@ -49,8 +53,17 @@ class Scheme:
     def merge(self, other: Scheme) -> Scheme:
         """A new scheme with the entries of both (``other`` wins where both define a kind)."""
         merged = Scheme()
-        merged._entries = {**self._entries, **other._entries}
+        merged._entries = {**self._resolved_entries(), **other._resolved_entries()}
         return merged
+
+    def _resolved_entries(self) -> dict[tuple[str, str], str | type[KubernetesObject]]:
+        # Relative entries only make sense with their own package: make them absolute.
+        out: dict[tuple[str, str], str | type[KubernetesObject]] = {}
+        for key, entry in self._entries.items():
+            if isinstance(entry, str) and entry.startswith(".") and self._package:
+                entry = self._package + entry
+            out[key] = entry
+        return out
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
@@ -72,7 +85,7 @@ class Scheme:
             raise UnknownKindError(api_version, kind)
         if isinstance(entry, str):
             module_name, _, class_name = entry.partition(":")
-            entry = getattr(importlib.import_module(module_name), class_name)
+            entry = getattr(importlib.import_module(module_name, self._package), class_name)
             assert isinstance(entry, type)
             self._entries[(api_version, kind)] = entry
         return entry

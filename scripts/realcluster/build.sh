@@ -198,12 +198,11 @@ fi
 
 # 4. GOPATH mode: Kubernetes 1.20's hack/ scripts predate module mode as the
 #    default (Go >= 1.16), and module mode fails with "updates to go.mod
-#    needed". hack/lib/golang.sh builds inside its own GOPATH
-#    (_output/local/go) with k8s.io/kubernetes symlinked to the tree; we link
-#    one more (as Debian's rules do) and run make from that path.
+#    needed". hack/lib/golang.sh then builds inside its own GOPATH and
+#    GOCACHE (_output/local/go, k8s.io/kubernetes symlinked to the tree); as
+#    Debian's rules do, we also link the tree into a GOPATH and run make there.
 export GO111MODULE=off
 export GOPATH=$WORK/gopath
-export GOCACHE=$CACHE/go-build   # keep the (large) build cache with the rest
 export GOFLAGS=
 mkdir -p "$GOPATH/src/k8s.io"
 ln -sfn "$SRC" "$GOPATH/src/k8s.io/kubernetes"
@@ -248,9 +247,10 @@ done
 binaries_ok || die "built binaries do not report Kubernetes $K8S_VERSION"
 
 if [[ ${KGEN_REALCLUSTER_KEEP_WORK:-0} != 1 ]]; then
+  # (the Go build cache is in $SRC/_output; dpkg-source -x also leaves a copy
+  # of the orig tarball beside the tree)
   log "removing work tree and Go build cache (set KGEN_REALCLUSTER_KEEP_WORK=1 to keep them)"
-  # (dpkg-source -x also leaves a copy of the orig tarball beside the tree)
-  rm -rf "$SRC" "$GOPATH" "$GOCACHE" "$WORK"/*.orig.tar.*
+  rm -rf "$SRC" "$GOPATH" "$WORK"/*.orig.tar.*
 fi
 
 log "built in $(( $(date +%s) - START )) s"

@@ -45,10 +45,19 @@ done
 command -v openssl >/dev/null || die "openssl not found: run scripts/realcluster/build.sh first"
 command -v python3 >/dev/null || die "python3 not found"
 
+# runs PID NAME: PID is alive (not a zombie: those have an empty cmdline) and
+# runs the program NAME (argv[0]; or argv[1], for a script run by its
+# interpreter). Same test as in stop.sh.
+runs() {
+  local a0= a1=
+  { IFS= read -r -d '' a0; IFS= read -r -d '' a1; } 2>/dev/null <"/proc/$1/cmdline" || true
+  [[ -n $a0 && ( $(basename "$a0") == "$2" || $(basename "${a1:-/}") == "$2" ) ]]
+}
+
 # Refuse to start twice into the same DIR.
 if [[ -s $DIR/pids ]]; then
   while read -r pid name; do
-    if [[ -n ${pid:-} ]] && kill -0 "$pid" 2>/dev/null; then
+    if [[ ${pid:-} =~ ^[0-9]+$ && -n ${name:-} ]] && runs "$pid" "$name"; then
       die "$name (pid $pid) from $DIR/pids is still running: run stop.sh $DIR first"
     fi
   done <"$DIR/pids"
@@ -62,16 +71,21 @@ PKI=$DIR/pki
 # On any failure from here on: show the logs' tails and stop what we started,
 # so no half-started cluster is left behind.
 STARTED=0
+LAUNCHED=()
 on_exit() {
   local rc=$?
   if [[ $rc -ne 0 && $STARTED -eq 1 ]]; then
     for f in "$DIR"/logs/*.log; do
       [[ -f $f ]] || continue
       echo "----- tail of $f -----" >&2
-      tail -n 40 "$f" >&2 || true
+      tail -n 25 "$f" >&2 || true
     done
     log "stopping what was started"
     "$HERE/stop.sh" "$DIR" >&2 || true
+    # They are still our children, so their PIDs cannot have been reused:
+    # make sure, even if one exec'd something stop.sh does not recognise.
+    local pid
+    for pid in "${LAUNCHED[@]+"${LAUNCHED[@]}"}"; do kill -KILL "$pid" 2>/dev/null || true; done
   fi
 }
 trap on_exit EXIT
@@ -202,21 +216,24 @@ EOF
 echo "$SERVER" >"$DIR/server"
 
 # ------------------------------------------------------------------ helpers
-# Start a process detached from our session (setsid: no TTY needed, and a
-# Ctrl-C/SIGHUP to the caller's terminal does not reach it) with stdin closed
-# and all output in DIR/logs/NAME.log; record "PID NAME" in DIR/pids.
+# launch COMPONENT BINARY ARGS...: start BINARY detached from our session
+# (setsid: no TTY needed, and a Ctrl-C/SIGHUP to the caller's terminal does
+# not reach it) with stdin closed and all output in DIR/logs/COMPONENT.log;
+# record "PID NAME" in DIR/pids, NAME being the program's file name.
 # (setsid execs in place since a background job is not a group leader, so $!
-# is the server's own PID; checked below.)
+# is the server's own PID; checked at the end.)
 launch() {
-  local name=$1; shift
-  setsid "$@" </dev/null >>"$DIR/logs/$name.log" 2>&1 &
-  local pid=$!
-  echo "$pid $name" >>"$DIR/pids"
+  local component=$1 binary=$2; shift 2
+  setsid "$binary" "$@" </dev/null >>"$DIR/logs/$component.log" 2>&1 &
+  LAST_PID=$!
+  LAUNCHED+=("$LAST_PID")
+  echo "$LAST_PID $(basename "$binary")" >>"$DIR/pids"
   STARTED=1
-  LAST_PID=$pid
 }
 
-alive() { kill -0 "$1" 2>/dev/null; }
+# alive PID: running and not a zombie (a server that died during startup stays
+# a zombie child of this script, and kill -0 still succeeds on zombies).
+alive() { [[ -n $(tr -d '\0' 2>/dev/null <"/proc/$1/cmdline") ]]; }
 
 # wait_for NAME PID CHECK...: poll CHECK (a command) until it succeeds, the
 # process dies, or TIMEOUT seconds pass.
@@ -335,11 +352,9 @@ CM_PID=$LAST_PID
 wait_for kube-controller-manager "$CM_PID" \
   http_ok "$SERVER/api/v1/namespaces/default/serviceaccounts/default" '"name":"default"' "$PKI/ca.crt" "$TOKEN"
 
-# Check that each recorded PID is the server itself (not a wrapper).
+# Check that each recorded PID is the server itself (so stop.sh will find it).
 while read -r pid name; do
-  argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n1)
-  [[ $(basename "$argv0") == "$(basename "$name")" || $argv0 == *"/$name" ]] \
-    || die "pid $pid is $argv0, not $name"
+  runs "$pid" "$name" || die "pid $pid is not $name"
 done <"$DIR/pids"
 
 log "ready: etcd $ETCD_URL, kube-apiserver $SERVER; kubeconfig $DIR/kubeconfig"

@@ -3,8 +3,9 @@
 #
 # Usage: scripts/realcluster/stop.sh DIR
 #
-# Sends SIGTERM to each process in DIR/pids (newest first: controller-manager,
-# apiserver, then etcd), waits up to 10 s in all, then SIGKILLs what is left.
+# Sends SIGTERM to each process in DIR/pids in turn (newest first:
+# controller-manager, apiserver, then etcd) and waits for it to exit; whatever
+# still runs 10 s after the first SIGTERM gets SIGKILL.
 # Idempotent: no DIR/pids, or processes already gone, is fine. A PID is only
 # signalled while it still runs the recorded program, so a PID reused by an
 # unrelated process after a reboot or crash is left alone. DIR (data, logs,
@@ -23,45 +24,34 @@ if [[ ! -f $PIDS_FILE ]]; then
   exit 0
 fi
 
-# ours PID NAME: true while PID is alive and its argv[0] is the NAME program.
+# ours PID NAME: PID is alive (not a zombie: those have an empty cmdline) and
+# runs the program NAME (argv[0]; or argv[1], for a script run by its
+# interpreter). Same test as start.sh's runs().
 ours() {
-  local pid=$1 name=$2 argv0
-  [[ -r /proc/$pid/cmdline ]] || return 1
-  argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n1) || return 1
-  [[ $(basename "$argv0") == "$name" ]]
+  local a0= a1=
+  { IFS= read -r -d '' a0; IFS= read -r -d '' a1; } 2>/dev/null <"/proc/$1/cmdline" || true
+  [[ -n $a0 && ( $(basename "$a0") == "$2" || $(basename "${a1:-/}") == "$2" ) ]]
 }
 
-# Read "PID NAME" lines, reversed so dependents stop before what they use.
+# Read "PID NAME" lines, reversed so that each process stops before what it
+# uses (controller-manager, then apiserver, then etcd), one after another so
+# the apiserver can still reach etcd while it shuts down.
 mapfile -t entries < <(tac "$PIDS_FILE")
-targets=()
+deadline=$(( $(date +%s) + GRACE ))
 for line in "${entries[@]}"; do
   read -r pid name <<<"$line" || true
   [[ ${pid:-} =~ ^[0-9]+$ && -n ${name:-} ]] || continue
-  if ours "$pid" "$name"; then
-    log "stopping $name (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    targets+=("$pid $name")
-  fi
-done
-
-deadline=$(( $(date +%s) + GRACE ))
-while :; do
-  remaining=()
-  for t in "${targets[@]+"${targets[@]}"}"; do
-    read -r pid name <<<"$t"
-    ours "$pid" "$name" && remaining+=("$t")
+  ours "$pid" "$name" || continue
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  while ours "$pid" "$name" && (( $(date +%s) < deadline )); do
+    sleep 0.2
   done
-  [[ ${#remaining[@]} -eq 0 ]] && break
-  if (( $(date +%s) >= deadline )); then
-    for t in "${remaining[@]}"; do
-      read -r pid name <<<"$t"
-      log "$name (pid $pid) still running after ${GRACE}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    done
-    sleep 0.5
-    break
+  if ours "$pid" "$name"; then
+    log "$name (pid $pid) still running ${GRACE}s after the first SIGTERM: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.2
   fi
-  sleep 0.2
 done
 
 rm -f "$PIDS_FILE"

@@ -7,9 +7,10 @@ client-go's ``delaying_queue.go``, with two changes of shape, not of behaviour:
   heartbeat (:data:`MAX_WAIT`, client-go's ``maxWait``) bounds every wait, so a missed wake-up or a
   clock that jumps costs at most that long. With an injected clock, an operation after moving the
   clock forward (``len(q)``, ``get()``) sees the items that became ready.
-* client-go forgets items still waiting when the queue shuts down. Here they stay in the queue:
-  they are no longer moved (adds are refused after shutdown), and :meth:`waiting` reports them so
-  a caller can log, persist or re-drive them.
+* client-go forgets items still waiting when the queue shuts down. Here, items whose time has
+  come by then are queued and drained like any other; the rest stay where they are, never moved
+  (adds are refused after shutdown), and ``waiting()`` reports them so that a caller can log,
+  persist or re-drive them.
 
 Rules: a delay <= 0 means an immediate ``add``; an item added again while it waits keeps the
 *earlier* ready time; an item that is queued or processing can also be waiting, and is then added

@@ -175,6 +175,7 @@ class _QueueShell(abc.ABC, Generic[T]):
     def done(self, item: T) -> None:
         """Tell the queue the worker finished ``item``; queues it again if it was re-added."""
         with self._lock:
+            self._tick_locked()
             if self._core.done(item):
                 self._wake_getter_locked()
             elif self._core.drained:
@@ -189,6 +190,7 @@ class _QueueShell(abc.ABC, Generic[T]):
     def shut_down(self) -> None:
         """Refuse further adds; workers drain the queue, then ``get()`` raises :class:`ShutDown`."""
         with self._lock:
+            self._tick_locked()  # items whose delay has passed are queued, so they are drained
             self._core.shut_down()
             self._wake_all_getters_locked()
             self._wake_drain_waiters_locked()
@@ -212,7 +214,10 @@ class _QueueShell(abc.ABC, Generic[T]):
             self._wake_getter_locked()
 
     def _tick_locked(self) -> None:
-        """Bring time-driven state up to date before any operation (see the delaying queue)."""
+        """Bring time-driven state up to date; every method that touches the queue calls it first.
+
+        The delaying queue moves items whose time has come here (see :mod:`.delaying`).
+        """
 
     def _wait_timeout_locked(self) -> float | None:
         """How long an idle getter may wait before it must look again; None is for ever."""
@@ -267,6 +272,7 @@ class WorkQueue(_QueueShell[T]):
         False means ``timeout`` (seconds) passed first or ``shut_down()`` cancelled the wait.
         """
         with self._lock:
+            self._tick_locked()
             self._core.shut_down(drain=True)
             self._not_empty.notify_all()
             self._drained.wait_for(
@@ -338,6 +344,7 @@ class AsyncWorkQueue(_QueueShell[T]):
         """
         loop = asyncio.get_running_loop()
         with self._lock:
+            self._tick_locked()
             self._core.shut_down(drain=True)
             self._wake_all_getters_locked()
             if self._core.drained:
