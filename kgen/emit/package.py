@@ -10,6 +10,7 @@ from kgen import __version__
 from kgen.emit.models import ModelsEmitter
 from kgen.emit.pysource import docstring, literal
 from kgen.model.ir import APIModel
+from kgen.model.serialize import dumps
 from kgen.model.shared import SHARED_TYPES
 
 __all__ = ["HEADER", "render_package"]
@@ -23,6 +24,7 @@ def render_package(model: APIModel, package: str, sources: list[str]) -> dict[st
     files["scheme.py"] = _scheme(model)
     files["__init__.py"] = _init(model, package, sources)
     files["py.typed"] = ""
+    files["apimodel.json"] = dumps(model)
     return files
 
 

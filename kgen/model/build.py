@@ -140,7 +140,13 @@ class _Builder:
             doc = definition.doc
             self._current_doc = doc
             ctx = Context(
-                group, version, doc.file, doc.schema_pointer(type_id), doc.index, type_id, ""
+                group,
+                version,
+                doc.file,
+                doc.schema_pointer(type_id),
+                doc.index,
+                type_id,
+                type_id.rsplit(".", 1)[-1],
             )
             schema = definition.schema
             typedef = self.converter.definition(type_id, schema, ctx)

@@ -115,6 +115,19 @@ class Context:
             self.name_hint,
         )
 
+    def element(self, suffix: str, *parts: str | int) -> Context:
+        """The context of an array item or map value: a new place, the same suggested class name
+        (the items of ``rules`` are ``...Rules``, not ``...RulesItems``)."""
+        return Context(
+            self.group,
+            self.version,
+            self.file,
+            pointer_join(self.pointer, *parts),
+            self.document,
+            f"{self.id_hint}.{suffix}",
+            self.name_hint,
+        )
+
     def nested(self, field_name: str, *parts: str | int) -> Context:
         return Context(
             self.group,
@@ -225,7 +238,7 @@ class SchemaConverter:
                 return Array(Special("json"))
             if isinstance(items, list):  # tuple validation: not used by Kubernetes
                 return Array(Special("json"))
-            return Array(self.type_of(items, ctx.nested("items", "items")))
+            return Array(self.type_of(items, ctx.element("[]", "items")))
         if kind == "string":
             fmt = schema.get("format")
             if fmt == "date-time":
@@ -251,7 +264,7 @@ class SchemaConverter:
             return Special("object")
         if not properties:
             if isinstance(additional, Mapping) and additional:
-                return Map(self.type_of(additional, ctx.nested("value", "additionalProperties")))
+                return Map(self.type_of(additional, ctx.element("{}", "additionalProperties")))
             if additional is False and schema.get("x-kubernetes-embedded-resource") is not True:
                 return Special("object")
             return Special("object")
