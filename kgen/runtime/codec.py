@@ -15,7 +15,7 @@ import msgspec
 
 from kgen.runtime.types import MicroTime, format_micro_time
 
-__all__ = ["decode", "decoder_for", "encode", "from_builtins", "to_builtins"]
+__all__ = ["decode", "decoder_for", "encode", "from_builtins", "kind_of", "to_builtins"]
 
 T = TypeVar("T")
 
@@ -55,6 +55,21 @@ def decoder_for(tp: type[T]) -> msgspec.json.Decoder[T]:
 def decode(data: bytes | bytearray | memoryview | str, tp: type[T]) -> T:
     """Decode JSON into ``tp``, raising ``msgspec.ValidationError`` with the JSON path on a mismatch."""
     return decoder_for(tp).decode(data)
+
+
+class _Kind(msgspec.Struct):
+    kind: str | None = None
+
+
+_kind_decoder = msgspec.json.Decoder(_Kind)
+
+
+def kind_of(data: bytes) -> str | None:
+    """The ``kind`` of a JSON object, without decoding the rest into Python objects."""
+    try:
+        return _kind_decoder.decode(data).kind
+    except msgspec.DecodeError:
+        return None
 
 
 def encode(value: Any) -> bytes:

@@ -1,0 +1,212 @@
+"""The clients emitter: per group-version client modules and the clientset, sync and async twins from one
+template each (``templates/clients``).
+
+A resource client is declarations only: the verb mixins its resource supports, over the runtime's generic
+client, plus one-line methods for subresources with payloads of their own (eviction, binding, token, log,
+ephemeralcontainers, resize, approval, finalize...). ``status`` and ``scale`` are runtime mixins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jinja2
+
+from kgen.emit.pysource import docstring, literal
+from kgen.emit.templates import templates_dir
+from kgen.model.ir import APIModel, GroupVersion, Resource, Subresource, TypeDef
+from kgen.model.naming import class_name, snake_case, snake_to_camel
+
+__all__ = ["ClientsEmitter"]
+
+# Verb -> mixin of kgen.runtime._sync.resource (the async ones are prefixed with Async).
+_VERB_MIXINS = [
+    ("get", "Get"),
+    ("list", "List"),
+    ("watch", "Watch"),
+    ("create", "Create"),
+    ("update", "Update"),
+    ("patch", "Patch"),
+    ("apply", "Apply"),
+    ("delete", "Delete"),
+    ("deletecollection", "DeleteCollection"),
+]
+_RUNTIME_SUBRESOURCES = {"status": "StatusSubresource", "scale": "ScaleSubresource"}
+_SUBRESOURCE_NAMES = {"ephemeralcontainers": "ephemeral_containers"}
+
+
+@dataclass(slots=True)
+class _Method:
+    op: str
+    name: str
+    sub: str
+    result: str
+    body: str = ""
+
+
+@dataclass(slots=True)
+class _ResourceView:
+    accessor: str
+    client: str
+    kind_class: str
+    list_class: str
+    list_type: str
+    namespaced: bool
+    mixins: list[str]
+    doc: str
+    accessor_doc: str
+    methods: list[_Method] = field(default_factory=list)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "clients")),
+        autoescape=False,  # noqa: S701 - Python source, escaped by kgen.emit.pysource
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals["lit"] = literal
+    return env
+
+
+class ClientsEmitter:
+    def __init__(self, model: APIModel, package: str, header: str) -> None:
+        self.model = model
+        self.package = package
+        self.header = header
+        self._env = _environment()
+        self._by_gvk = {t.gvk: t for t in model.types.values() if t.gvk is not None}
+
+    def render_all(self) -> dict[str, str]:
+        files = {"clients/__init__.py": f'{self.header}\n"""Clients, one module per group-version."""\n'}
+        views = []
+        for key in sorted(self.model.group_versions):
+            gv = self.model.group_versions[key]
+            if not gv.included:
+                continue
+            rendered = self._group(gv)
+            if rendered is None:
+                continue
+            files[f"clients/{gv.module}.py"] = rendered
+            views.append({"module": gv.module, "class_name": _gv_class(gv)})
+        files["clientset.py"] = self._env.get_template("clientset.py.jinja2").render(
+            header=self.header, package=self.package, group_versions=views
+        )
+        return files
+
+    def _group(self, gv: GroupVersion) -> str | None:
+        imports: dict[str, set[str]] = {}
+        resources = []
+        for plural in sorted(gv.resources):
+            view = self._resource(gv.resources[plural], imports)
+            if view is not None:
+                resources.append(view)
+        if not resources:
+            return None
+        exports = sorted(
+            {r.client for r in resources}
+            | {"Async" + r.client for r in resources}
+            | {_gv_class(gv), "Async" + _gv_class(gv)}
+        )
+        mixins = sorted({m for r in resources for m in r.mixins} | {"ResourceClient"})
+        model_imports = [
+            (module, sorted(names))
+            for module, names in sorted(imports.items())
+            if module != "kgen.runtime.meta"
+        ]
+        runtime_meta = imports.get("kgen.runtime.meta", set()) - {"KubernetesList", "Status"}
+        if runtime_meta:
+            model_imports.append(("kgen.runtime.meta", sorted(runtime_meta)))
+        return self._env.get_template("group.py.jinja2").render(
+            header=self.header,
+            module_doc=docstring(f"Clients of {gv.api_version}."),
+            group=gv.group,
+            version=gv.version,
+            gv_class=_gv_class(gv),
+            gv_doc=docstring(f"The resources of {gv.api_version}."),
+            resources=resources,
+            exports=exports,
+            sync_mixins=mixins,
+            async_mixins=["Async" + m for m in mixins],
+            model_imports=model_imports,
+            uses_log=any(m.op == "log" for r in resources for m in r.methods),
+        )
+
+    def _class_ref(self, typedef: TypeDef, imports: dict[str, set[str]]) -> str:
+        imports.setdefault(f"..models.{typedef.module}", set()).add(typedef.name)
+        return typedef.name
+
+    def _kind_ref(self, gvk: tuple[str, str, str], imports: dict[str, set[str]]) -> str | None:
+        typedef = self._by_gvk.get(gvk)
+        if typedef is not None:
+            return self._class_ref(typedef, imports)
+        if gvk == ("autoscaling", "v1", "Scale"):
+            imports.setdefault("kgen.runtime.meta", set()).add("Scale")
+            return "Scale"
+        return None
+
+    def _resource(self, resource: Resource, imports: dict[str, set[str]]) -> _ResourceView | None:
+        if resource.type_id is None or resource.type_id not in self.model.types:
+            return None  # no schema for the kind: the dynamic client serves it
+        kind = self.model.types[resource.type_id]
+        kind_class = self._class_ref(kind, imports)
+        list_type = self.model.types.get(resource.list_type_id or "")
+        if list_type is not None:
+            list_class = self._class_ref(list_type, imports)
+            list_annotation = list_class
+        else:
+            list_class = "KubernetesList"
+            list_annotation = f"KubernetesList[{kind_class}]"
+        mixins = [mixin for verb, mixin in _VERB_MIXINS if verb in resource.verbs]
+        methods: list[_Method] = []
+        for name in sorted(resource.subresources):
+            sub = resource.subresources[name]
+            if name in _RUNTIME_SUBRESOURCES:
+                mixins.append(_RUNTIME_SUBRESOURCES[name])
+                continue
+            methods.extend(self._subresource_methods(sub, kind_class, imports))
+        scope = "namespaced" if resource.namespaced else "cluster-scoped"
+        client = f"{class_name(resource.kind)}Client"
+        return _ResourceView(
+            accessor=resource.python_name,
+            client=client,
+            kind_class=kind_class,
+            list_class=list_class,
+            list_type=list_annotation,
+            namespaced=resource.namespaced,
+            mixins=mixins,
+            doc=docstring(
+                f"{resource.plural} ({resource.api_version}, kind {resource.kind}, {scope}); "
+                f"verbs: {', '.join(sorted(resource.verbs))}."
+            ),
+            accessor_doc=docstring(f"The client of {resource.plural}."),
+            methods=methods,
+        )
+
+    def _subresource_methods(
+        self, sub: Subresource, kind_class: str, imports: dict[str, set[str]]
+    ) -> list[_Method]:
+        if sub.verbs == {"connect"}:
+            return []  # exec, attach, portforward, proxy: streaming protocols, not in this client
+        name = _SUBRESOURCE_NAMES.get(sub.name) or snake_case(sub.name) or "subresource"
+        if sub.streaming:
+            return [_Method("log" if sub.name == "log" else "read", name, sub.name, "str")]
+        own = sub.kind is None
+        result = kind_class if own else self._kind_ref(sub.kind, imports)  # type: ignore[arg-type]
+        if result is None:
+            return []  # the payload kind is not in the inputs: the dynamic client serves it
+        methods = []
+        for verb in ("get", "update", "patch", "create", "apply"):
+            if verb not in sub.verbs:
+                continue
+            if verb == "update":
+                methods.append(_Method("update_object" if own else "update_body", name, sub.name, result, result))
+            elif verb == "apply" and not own:
+                continue
+            else:
+                methods.append(_Method(verb, name, sub.name, result, result))
+        return methods
+
+
+def _gv_class(gv: GroupVersion) -> str:
+    return class_name(snake_to_camel(gv.module))

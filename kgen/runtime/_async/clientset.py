@@ -1,0 +1,101 @@
+"""Bases of the generated clientsets: one transport for every group-version, created on first use.
+
+    async with AsyncClientset() as cs:                 # load_config(): kubeconfig or in-cluster
+        pods = await cs.core_v1.pods("default").list()
+
+A generated ``AsyncClientset`` adds one lazily imported attribute per group-version; this base adds what
+every clientset has: the dynamic client, discovery and a RESTMapper, all sharing the transport (one
+connection pool, one credential, one rate limiter, as client-go's NewForConfig builds).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, TypeVar
+
+from kgen.runtime._async.discovery import AsyncDiscoveryClient, AsyncRESTMapper
+from kgen.runtime._async.dynamic import AsyncDynamicClient
+from kgen.runtime._async.rest import AsyncRESTClient
+from kgen.runtime._async.transport import AsyncTransport
+from kgen.runtime.config import Config, load_config
+from kgen.runtime.ratelimit import TokenBucket
+
+__all__ = ["AsyncClientsetBase", "AsyncGroupVersionClient"]
+
+C = TypeVar("C", bound="AsyncClientsetBase")
+
+
+class AsyncGroupVersionClient:
+    """The clients of one group-version (generated subclasses add one method per resource)."""
+
+    GROUP: ClassVar[str] = ""
+    VERSION: ClassVar[str] = "v1"
+
+    def __init__(self, transport: AsyncTransport) -> None:
+        self.transport = transport
+        self.rest = AsyncRESTClient(transport, self.GROUP, self.VERSION)
+
+    def __repr__(self) -> str:
+        api_version = f"{self.GROUP}/{self.VERSION}" if self.GROUP else self.VERSION
+        return f"{type(self).__name__}({api_version})"
+
+
+class AsyncClientsetBase:
+    PACKAGE: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        rate_limiter: TokenBucket | None = None,
+        transport: AsyncTransport | None = None,
+        **transport_options: Any,
+    ) -> None:
+        """``config`` defaults to :func:`kgen.runtime.config.load_config` (kubeconfig, else in-cluster).
+        ``rate_limiter`` replaces the config's qps/burst bucket (give one to share it between clientsets);
+        ``transport_options`` go to the transport (e.g. ``max_retries``)."""
+        if transport is None:
+            transport = AsyncTransport(
+                config or load_config(),
+                package=self.PACKAGE or None,
+                rate_limiter=rate_limiter,
+                **transport_options,
+            )
+        self.transport = transport
+        self.config = transport.config
+        self._groups: dict[str, AsyncGroupVersionClient] = {}
+        self._dynamic: AsyncDynamicClient | None = None
+        self._discovery: AsyncDiscoveryClient | None = None
+        self._mapper: AsyncRESTMapper | None = None
+
+    def _group(self, name: str, cls: type[Any]) -> Any:
+        client = self._groups.get(name)
+        if client is None:
+            client = self._groups[name] = cls(self.transport)
+        return client
+
+    @property
+    def dynamic(self) -> AsyncDynamicClient:
+        if self._dynamic is None:
+            self._dynamic = AsyncDynamicClient(self.transport)
+        return self._dynamic
+
+    @property
+    def discovery(self) -> AsyncDiscoveryClient:
+        if self._discovery is None:
+            self._discovery = AsyncDiscoveryClient(self.transport)
+        return self._discovery
+
+    @property
+    def rest_mapper(self) -> AsyncRESTMapper:
+        if self._mapper is None:
+            self._mapper = AsyncRESTMapper(self.discovery)
+        return self._mapper
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+    async def __aenter__(self: C) -> C:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

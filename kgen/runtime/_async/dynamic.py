@@ -1,0 +1,271 @@
+"""The dynamic client: every verb on any resource, with unstructured objects.
+
+    dynamic = AsyncDynamicClient(transport)
+    deployments = dynamic.resource("apps/v1/deployments").namespace("default")
+    obj = await deployments.get("web")
+    obj["spec"]["replicas"] = 3
+    await deployments.update(obj)
+
+It needs no generated code and keeps every field the server sends (client-go's dynamic client is the only
+client-go path that does). ``Unstructured.to_typed(scheme)`` turns a result into a generated model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+
+from kgen.runtime._async.rest import AsyncRequest, AsyncRESTClient
+from kgen.runtime._async.transport import AsyncTransport
+from kgen.runtime._async.watch import AsyncWatchStream
+from kgen.runtime.model import GroupVersionResource
+from kgen.runtime.request import (
+    DeletePropagation,
+    FieldValidation,
+    ListOptions,
+    PatchType,
+    ResourceVersionMatch,
+    WriteOptions,
+    delete_body,
+)
+from kgen.runtime.selectors import SelectorLike
+from kgen.runtime.unstructured import Unstructured, UnstructuredList
+
+__all__ = ["AsyncDynamicClient", "AsyncDynamicResource"]
+
+
+def _decode(data: bytes) -> dict[str, Any]:
+    value = msgspec.json.decode(data)
+    if not isinstance(value, dict):
+        raise ValueError("the server did not answer with a JSON object")
+    return value
+
+
+def _unstructured(data: bytes) -> Unstructured:
+    return Unstructured(_decode(data))
+
+
+def _body(obj: Unstructured | dict[str, Any]) -> dict[str, Any]:
+    return obj.object if isinstance(obj, Unstructured) else obj
+
+
+class AsyncDynamicClient:
+    def __init__(self, transport: AsyncTransport) -> None:
+        self.transport = transport
+
+    def resource(self, gvr: GroupVersionResource | str) -> AsyncDynamicResource:
+        """``"apps/v1/deployments"``, ``"v1/pods"``, ``"deployments.v1.apps"`` or a GroupVersionResource."""
+        if isinstance(gvr, str):
+            gvr = GroupVersionResource.parse(gvr)
+        return AsyncDynamicResource(AsyncRESTClient(self.transport, gvr.group, gvr.version), gvr)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+
+class AsyncDynamicResource:
+    def __init__(
+        self, rest: AsyncRESTClient, gvr: GroupVersionResource, namespace: str | None = None
+    ) -> None:
+        self.rest = rest
+        self.gvr = gvr
+        self._namespace = namespace
+
+    def namespace(self, namespace: str) -> AsyncDynamicResource:
+        return AsyncDynamicResource(self.rest, self.gvr, namespace)
+
+    def _request(
+        self, method: str, name: str | None = None, subresources: tuple[str, ...] = ()
+    ) -> AsyncRequest:
+        request = self.rest.verb(method).resource(self.gvr.resource).namespace(self._namespace)
+        if name is not None:
+            request.name(name)
+        if subresources:
+            request.subresource("/".join(subresources))
+        return request
+
+    @staticmethod
+    def _name(obj: Unstructured | dict[str, Any]) -> str:
+        name = (_body(obj).get("metadata") or {}).get("name")
+        if not name:
+            raise ValueError("the object has no metadata.name")
+        return str(name)
+
+    async def get(
+        self, name: str, *subresources: str, resource_version: str | None = None
+    ) -> Unstructured:
+        request = self._request("GET", name, subresources)
+        if resource_version is not None:
+            request.param("resourceVersion", resource_version)
+        return _unstructured(await request.do_raw())
+
+    async def list(
+        self,
+        *,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+    ) -> UnstructuredList:
+        options = ListOptions(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            limit=limit,
+            continue_=continue_,
+        )
+        return UnstructuredList(_decode(await self._request("GET").params(options.params()).do_raw()))
+
+    async def pages(
+        self,
+        *,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        page_size: int = 500,
+    ) -> AsyncIterator[UnstructuredList]:
+        token: str | None = None
+        while True:
+            page = await self.list(
+                label_selector=label_selector,
+                field_selector=field_selector,
+                limit=page_size,
+                continue_=token,
+            )
+            yield page
+            token = page.continue_
+            if not token:
+                return
+
+    async def watch(
+        self,
+        *,
+        resource_version: str | None = None,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        timeout_seconds: int | None = None,
+        allow_watch_bookmarks: bool = True,
+        send_initial_events: bool | None = None,
+    ) -> AsyncWatchStream[dict[str, Any]]:
+        """Events carry plain dicts (wrap them with :class:`Unstructured` as needed)."""
+        options = ListOptions(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match="NotOlderThan" if send_initial_events else None,
+            timeout_seconds=timeout_seconds,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
+        )
+        request = self._request("GET").params(options.params(watch=True)).timeout(None)
+        return AsyncWatchStream(request, None, resource_version=resource_version)
+
+    async def create(
+        self,
+        obj: Unstructured | dict[str, Any],
+        *subresources: str,
+        name: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: FieldValidation | None = None,
+    ) -> Unstructured:
+        """Create ``obj``; with subresources (``create(eviction, "eviction", name="pod")``) a POST to
+        ``<name>/<subresource>``."""
+        options = WriteOptions(dry_run, field_manager, field_validation)
+        request = self._request("POST", name if subresources else None, subresources)
+        return _unstructured(await request.params(options.params()).body(_body(obj)).do_raw())
+
+    async def update(
+        self,
+        obj: Unstructured | dict[str, Any],
+        *subresources: str,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: FieldValidation | None = None,
+    ) -> Unstructured:
+        options = WriteOptions(dry_run, field_manager, field_validation)
+        request = self._request("PUT", self._name(obj), subresources).params(options.params())
+        return _unstructured(await request.body(_body(obj)).do_raw())
+
+    async def update_status(
+        self, obj: Unstructured | dict[str, Any], *, dry_run: bool = False
+    ) -> Unstructured:
+        return await self.update(obj, "status", dry_run=dry_run)
+
+    async def patch(
+        self,
+        name: str,
+        patch: Any,
+        *subresources: str,
+        patch_type: PatchType = PatchType.MERGE,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        force: bool | None = None,
+    ) -> Unstructured:
+        options = WriteOptions(dry_run, field_manager, force=force)
+        request = self.rest.patch(patch_type).resource(self.gvr.resource).namespace(self._namespace)
+        request.name(name)
+        if subresources:
+            request.subresource("/".join(subresources))
+        return _unstructured(await request.params(options.params()).body(patch).do_raw())
+
+    async def apply(
+        self,
+        obj: Unstructured | dict[str, Any],
+        *subresources: str,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> Unstructured:
+        return await self.patch(
+            self._name(obj),
+            _body(obj),
+            *subresources,
+            patch_type=PatchType.APPLY,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            force=force,
+        )
+
+    async def apply_status(
+        self, obj: Unstructured | dict[str, Any], *, field_manager: str, force: bool = False
+    ) -> Unstructured:
+        return await self.apply(obj, "status", field_manager=field_manager, force=force)
+
+    async def delete(
+        self,
+        name: str,
+        *subresources: str,
+        uid: str | None = None,
+        resource_version: str | None = None,
+        propagation_policy: DeletePropagation | None = None,
+        grace_period_seconds: int | None = None,
+        dry_run: bool = False,
+    ) -> Unstructured:
+        """The deleted (or finalizing) object, or the server's Status as an Unstructured."""
+        body = delete_body(
+            uid=uid,
+            resource_version=resource_version,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            dry_run=dry_run,
+        )
+        request = self._request("DELETE", name, subresources).body(body)
+        return _unstructured(await request.do_raw())
+
+    async def delete_collection(
+        self,
+        *,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        propagation_policy: DeletePropagation | None = None,
+        dry_run: bool = False,
+    ) -> Unstructured:
+        options = ListOptions(label_selector=label_selector, field_selector=field_selector)
+        body = delete_body(propagation_policy=propagation_policy, dry_run=dry_run)
+        request = self._request("DELETE").params(options.params()).body(body)
+        return _unstructured(await request.do_raw())

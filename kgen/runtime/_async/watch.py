@@ -1,0 +1,118 @@
+"""Watch streams: typed events from one HTTP watch, and a watcher that resumes across streams.
+
+    async with await pods.watch(resource_version=listed.metadata.resource_version) as stream:
+        async for event in stream:
+            print(event.type, event.object.metadata.name)
+
+The server ends every watch after a while (5-10 minutes by default, or ``timeout_seconds``); a stream then
+simply stops. :func:`retry_watch` opens a new one from the last resourceVersion seen, bookmarks included,
+like client-go's RetryWatcher. It never relists: a 410 Gone (``Expired``) means the resourceVersion has left
+the server's history, and the caller must list again (informers do this for you).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Generic, TypeVar
+
+import httpx
+
+from kgen.runtime._async.primitives import asleep
+from kgen.runtime._async.rest import AsyncRequest
+from kgen.runtime.errors import TransportError, TransportTimeout
+from kgen.runtime.watchevent import WatchEvent, WatchEventDecoder
+
+__all__ = ["AsyncWatchStream", "retry_watch"]
+
+T = TypeVar("T")
+
+
+class AsyncWatchStream(Generic[T]):
+    """The events of one watch request, in order. ``resource_version`` is the last one seen."""
+
+    def __init__(self, request: AsyncRequest, tp: type[T] | None, *, resource_version: str | None) -> None:
+        self._request = request
+        self._decoder: WatchEventDecoder[T] = WatchEventDecoder(tp)
+        self.resource_version = resource_version
+        self._stack = contextlib.AsyncExitStack()
+        self._lines: AsyncIterator[str] | None = None
+        self._closed = False
+
+    async def _open(self) -> None:
+        response: httpx.Response = await self._stack.enter_async_context(self._request.stream())
+        self._lines = response.aiter_lines()
+
+    async def __aenter__(self) -> AsyncWatchStream[T]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AsyncWatchStream[T]:
+        return self
+
+    async def __anext__(self) -> WatchEvent[T]:
+        if self._closed:
+            raise StopAsyncIteration
+        if self._lines is None:
+            await self._open()
+        assert self._lines is not None
+        while True:
+            try:
+                line = await self._lines.__anext__()
+            except StopAsyncIteration:
+                await self.aclose()
+                raise
+            except httpx.TimeoutException as exc:
+                await self.aclose()
+                raise TransportTimeout(f"watch stream timed out: {exc}") from exc
+            except httpx.HTTPError as exc:
+                await self.aclose()
+                raise TransportError(f"watch stream broken: {exc}") from exc
+            if not line.strip():
+                continue
+            try:
+                event = self._decoder.decode(line)
+            except BaseException:
+                await self.aclose()
+                raise
+            version = event.resource_version
+            if version:
+                self.resource_version = version
+            return event
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._stack.aclose()
+
+
+async def retry_watch(
+    open_watch: Callable[[str], Awaitable[AsyncWatchStream[T]]],
+    resource_version: str,
+    *,
+    min_restart_delay: float = 1.0,
+) -> AsyncIterator[WatchEvent[T]]:
+    """Events from ``resource_version`` on, across as many watch requests as it takes.
+
+    ``open_watch(rv)`` opens one watch (bookmarks on). A stream that ends is reopened from the last
+    resourceVersion after ``min_restart_delay`` (client-go's RetryWatcher waits 1 s); transport errors are
+    retried the same way. API errors, including 410 ``Expired``, are raised to the caller. An initial
+    resourceVersion of "" or "0" is refused, as client-go does: events before it would be lost or repeated.
+    """
+    if resource_version in ("", "0"):
+        raise ValueError("retry_watch needs a specific resourceVersion (from a list)")
+    current = resource_version
+    while True:
+        try:
+            stream = await open_watch(current)
+            async with stream:
+                async for event in stream:
+                    if event.resource_version:
+                        current = event.resource_version
+                    if event.type != "BOOKMARK":
+                        yield event
+        except TransportError:
+            pass
+        await asleep(min_restart_delay)

@@ -1,0 +1,102 @@
+# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.
+"""Bases of the generated clientsets: one transport for every group-version, created on first use.
+
+    with Clientset() as cs:                 # load_config(): kubeconfig or in-cluster
+        pods = cs.core_v1.pods("default").list()
+
+A generated ``Clientset`` adds one lazily imported attribute per group-version; this base adds what
+every clientset has: the dynamic client, discovery and a RESTMapper, all sharing the transport (one
+connection pool, one credential, one rate limiter, as client-go's NewForConfig builds).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, TypeVar
+
+from kgen.runtime._sync.discovery import DiscoveryClient, RESTMapper
+from kgen.runtime._sync.dynamic import DynamicClient
+from kgen.runtime._sync.rest import RESTClient
+from kgen.runtime._sync.transport import Transport
+from kgen.runtime.config import Config, load_config
+from kgen.runtime.ratelimit import TokenBucket
+
+__all__ = ["ClientsetBase", "GroupVersionClient"]
+
+C = TypeVar("C", bound="ClientsetBase")
+
+
+class GroupVersionClient:
+    """The clients of one group-version (generated subclasses add one method per resource)."""
+
+    GROUP: ClassVar[str] = ""
+    VERSION: ClassVar[str] = "v1"
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.rest = RESTClient(transport, self.GROUP, self.VERSION)
+
+    def __repr__(self) -> str:
+        api_version = f"{self.GROUP}/{self.VERSION}" if self.GROUP else self.VERSION
+        return f"{type(self).__name__}({api_version})"
+
+
+class ClientsetBase:
+    PACKAGE: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        rate_limiter: TokenBucket | None = None,
+        transport: Transport | None = None,
+        **transport_options: Any,
+    ) -> None:
+        """``config`` defaults to :func:`kgen.runtime.config.load_config` (kubeconfig, else in-cluster).
+        ``rate_limiter`` replaces the config's qps/burst bucket (give one to share it between clientsets);
+        ``transport_options`` go to the transport (e.g. ``max_retries``)."""
+        if transport is None:
+            transport = Transport(
+                config or load_config(),
+                package=self.PACKAGE or None,
+                rate_limiter=rate_limiter,
+                **transport_options,
+            )
+        self.transport = transport
+        self.config = transport.config
+        self._groups: dict[str, GroupVersionClient] = {}
+        self._dynamic: DynamicClient | None = None
+        self._discovery: DiscoveryClient | None = None
+        self._mapper: RESTMapper | None = None
+
+    def _group(self, name: str, cls: type[Any]) -> Any:
+        client = self._groups.get(name)
+        if client is None:
+            client = self._groups[name] = cls(self.transport)
+        return client
+
+    @property
+    def dynamic(self) -> DynamicClient:
+        if self._dynamic is None:
+            self._dynamic = DynamicClient(self.transport)
+        return self._dynamic
+
+    @property
+    def discovery(self) -> DiscoveryClient:
+        if self._discovery is None:
+            self._discovery = DiscoveryClient(self.transport)
+        return self._discovery
+
+    @property
+    def rest_mapper(self) -> RESTMapper:
+        if self._mapper is None:
+            self._mapper = RESTMapper(self.discovery)
+        return self._mapper
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self: C) -> C:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

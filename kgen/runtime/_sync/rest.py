@@ -1,0 +1,184 @@
+# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.
+"""The RESTClient: a request builder over the transport, the base of the typed and dynamic clients.
+
+    result = rest.get().namespace("ns").resource("pods").name("web").do()
+    pod = result.into(Pod)
+    text = rest.get().namespace("ns").resource("pods").name("web").subresource("log").do_raw()
+
+As in client-go, one RESTClient serves one group-version (``/api/v1`` or ``/apis/<group>/<version>``);
+``abs_path`` builds requests to anything else (discovery, ``/version``, ``/openapi/v3``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import httpx
+
+from kgen.runtime._sync.transport import Transport
+from kgen.runtime.request import JSONSerializer, PatchType, RequestSpec, Serializer, patch_body, resource_path
+
+__all__ = ["RESTClient", "Request", "Result"]
+
+T = TypeVar("T")
+
+
+class Result:
+    """A successful answer: raw bytes, or decoded into a model with :meth:`into`."""
+
+    def __init__(self, response: httpx.Response, serializer: Serializer) -> None:
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.body = response.content
+        self._serializer = serializer
+
+    def raw(self) -> bytes:
+        return self.body
+
+    def into(self, tp: type[T]) -> T:
+        return self._serializer.decode(self.body, tp)
+
+
+class RESTClient:
+    def __init__(
+        self,
+        transport: Transport,
+        group: str = "",
+        version: str = "v1",
+        *,
+        serializer: Serializer | None = None,
+    ) -> None:
+        self.transport = transport
+        self.group = group
+        self.version = version
+        self.serializer = serializer or JSONSerializer()
+
+    def verb(self, method: str) -> Request:
+        return Request(self, method)
+
+    def get(self) -> Request:
+        return self.verb("GET")
+
+    def post(self) -> Request:
+        return self.verb("POST")
+
+    def put(self) -> Request:
+        return self.verb("PUT")
+
+    def delete(self) -> Request:
+        return self.verb("DELETE")
+
+    def patch(self, patch_type: PatchType) -> Request:
+        return self.verb("PATCH").content_type(patch_type.value)
+
+
+class Request:
+    """One request being built. Every setter returns the request, so calls chain."""
+
+    def __init__(self, client: RESTClient, method: str) -> None:
+        self._client = client
+        self._method = method
+        self._namespace: str | None = None
+        self._resource: str | None = None
+        self._name: str | None = None
+        self._subresource: str | None = None
+        self._abs_path: str | None = None
+        self._params: list[tuple[str, str]] = []
+        self._body: bytes | None = None
+        self._content_type: str | None = None
+        self._timeout: float | None = None
+        self._headers: dict[str, str] = {}
+        self._accept: str | None = None
+
+    def namespace(self, namespace: str | None) -> Request:
+        self._namespace = namespace
+        return self
+
+    def resource(self, resource: str) -> Request:
+        self._resource = resource
+        return self
+
+    def name(self, name: str) -> Request:
+        self._name = name
+        return self
+
+    def subresource(self, subresource: str | None) -> Request:
+        self._subresource = subresource
+        return self
+
+    def abs_path(self, path: str) -> Request:
+        self._abs_path = path
+        return self
+
+    def param(self, key: str, value: str) -> Request:
+        self._params.append((key, value))
+        return self
+
+    def params(self, params: list[tuple[str, str]]) -> Request:
+        self._params.extend(params)
+        return self
+
+    def body(self, value: Any) -> Request:
+        """A model, a dict or bytes; JSON unless :meth:`content_type` says otherwise."""
+        serializer = self._client.serializer
+        if self._content_type is not None and self._content_type != serializer.content_type:
+            self._body = patch_body(value, PatchType(self._content_type), serializer)
+        else:
+            self._body = serializer.encode(value)
+            self._content_type = serializer.content_type
+        return self
+
+    def content_type(self, content_type: str) -> Request:
+        self._content_type = content_type
+        return self
+
+    def accept(self, accept: str) -> Request:
+        self._accept = accept
+        return self
+
+    def timeout(self, seconds: float | None) -> Request:
+        self._timeout = seconds
+        return self
+
+    def header(self, key: str, value: str) -> Request:
+        self._headers[key] = value
+        return self
+
+    def spec(self) -> RequestSpec:
+        if self._abs_path is not None:
+            path = self._abs_path
+        else:
+            path = resource_path(
+                self._client.group,
+                self._client.version,
+                self._resource,
+                namespace=self._namespace,
+                name=self._name,
+                subresource=self._subresource,
+            )
+        return RequestSpec(
+            method=self._method,
+            path=path,
+            params=list(self._params),
+            body=self._body,
+            content_type=self._content_type if self._body is not None else None,
+            accept=self._accept or self._client.serializer.accept,
+            timeout=self._timeout,
+            headers=dict(self._headers),
+        )
+
+    def do(self) -> Result:
+        """Send and read the answer; an error answer raises the typed APIError."""
+        response = self._client.transport.request(self.spec())
+        return Result(response, self._client.serializer)
+
+    def do_raw(self) -> bytes:
+        return (self.do()).raw()
+
+    @contextmanager
+    def stream(self) -> Iterator[httpx.Response]:
+        """Send and hand over the unread answer (for watches and followed logs)."""
+        with self._client.transport.stream(self.spec()) as response:
+            yield response
