@@ -49,7 +49,7 @@ command -v python3 >/dev/null || die "python3 not found"
 # runs the program NAME (argv[0]; or argv[1], for a script run by its
 # interpreter). Same test as in stop.sh.
 runs() {
-  local a0= a1=
+  local a0='' a1=''
   { IFS= read -r -d '' a0; IFS= read -r -d '' a1; } 2>/dev/null <"/proc/$1/cmdline" || true
   [[ -n $a0 && ( $(basename "$a0") == "$2" || $(basename "${a1:-/}") == "$2" ) ]]
 }

@@ -28,7 +28,7 @@ fi
 # runs the program NAME (argv[0]; or argv[1], for a script run by its
 # interpreter). Same test as start.sh's runs().
 ours() {
-  local a0= a1=
+  local a0='' a1=''
   { IFS= read -r -d '' a0; IFS= read -r -d '' a1; } 2>/dev/null <"/proc/$1/cmdline" || true
   [[ -n $a0 && ( $(basename "$a0") == "$2" || $(basename "${a1:-/}") == "$2" ) ]]
 }
