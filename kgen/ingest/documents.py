@@ -71,5 +71,9 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     context = getattr(exc, "context", None)
     text = f"{context}, {problem}" if context else str(problem)
     if mark is not None:
-        text += f" (line {mark.line + 1}, column {mark.column + 1})"
+        text += f" (line {mark.line + 1}, column {mark.column + 1}"
+        context_mark = getattr(exc, "context_mark", None)
+        if context_mark is not None and context_mark.line != mark.line:
+            text += f"; it started at line {context_mark.line + 1}, column {context_mark.column + 1}"
+        text += ")"
     return text

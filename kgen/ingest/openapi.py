@@ -58,9 +58,53 @@ def read_openapi(
     paths = content.get("paths", {})
     if not isinstance(paths, Mapping):
         raise SpecError("must be an object", file=file, pointer="/paths", document=index)
+    _check_refs(content, file=file, index=index)
     if validate:
         _validate(content, version, file=file, index=index)
     return OpenAPIDocument(file, index, version, dict(schemas), pointer, prefix, dict(paths))
+
+
+def _check_refs(content: Mapping[str, Any], *, file: str, index: int | None) -> None:
+    """Every ``$ref`` must point inside the document, at something that exists.
+
+    Done before the validator, which cannot say where a broken reference is."""
+    # (node, pointer, whether the node is a map of names such as "properties", where "$ref" is a name)
+    stack: list[tuple[Any, str, bool]] = [(content, "", False)]
+    while stack:
+        node, where, names = stack.pop()
+        if isinstance(node, Mapping):
+            ref = None if names else node.get("$ref")
+            if ref is not None:
+                _resolve_local(content, ref, file=file, index=index, where=pointer_join(where, "$ref"))
+            for key, value in node.items():
+                if isinstance(value, (Mapping, list)):
+                    is_names = not names and key in ("properties", "patternProperties")
+                    stack.append((value, pointer_join(where, str(key)), is_names))
+        elif isinstance(node, list):
+            for position, value in enumerate(node):
+                if isinstance(value, (Mapping, list)):
+                    stack.append((value, pointer_join(where, position), False))
+
+
+def _resolve_local(root: Any, ref: Any, *, file: str, index: int | None, where: str) -> None:
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        raise SpecError(
+            f"only references inside the document are supported, not {ref!r}",
+            file=file,
+            pointer=where,
+            document=index,
+        )
+    node = root
+    for part in ref[1:].split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            raise SpecError(
+                f"broken $ref: {ref!r} points at nothing", file=file, pointer=where, document=index
+            )
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -86,7 +130,14 @@ def _validate(content: Mapping[str, Any], version: int, *, file: str, index: int
     use_cache = os.environ.get("KGEN_NO_VALIDATION_CACHE") != "1"
     if use_cache and stamp.exists():
         return
-    errors = list(_errors(content, version))
+    try:
+        errors = list(_errors(content, version))
+    except Exception as exc:  # the validator gives up on some documents instead of reporting them
+        raise SpecError(
+            f"invalid OpenAPI {version} document: {type(exc).__name__}: {exc}"[:600],
+            file=file,
+            document=index,
+        ) from exc
     if errors:
         error = min(errors, key=lambda e: (len(e.absolute_path), str(e.message)))
         pointer = pointer_join("", *error.absolute_path) if error.absolute_path else ""

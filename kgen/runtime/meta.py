@@ -166,11 +166,16 @@ class Preconditions(Struct, kw_only=True):
     uid: str | None = None
 
 
-class DeleteOptions(KubernetesObject, kw_only=True):
-    """Options of a DELETE, sent as its body."""
+class DeleteOptions(Struct, kw_only=True):
+    """Options of a DELETE, sent as its body (also embedded, as in an Eviction).
 
-    GVK = _gvk("", "v1", "DeleteOptions")
+    Not a :class:`KubernetesObject`: it is mostly embedded, where filling apiVersion and kind would add
+    what the sender did not write."""
 
+    GVK: ClassVar[GroupVersionKind] = _gvk("", "v1", "DeleteOptions")
+
+    api_version: str | None = msgspec.field(name="apiVersion", default=None)
+    kind: str | None = None
     dry_run: list[str] | None = msgspec.field(name="dryRun", default=None)
     grace_period_seconds: int | None = msgspec.field(name="gracePeriodSeconds", default=None)
     ignore_store_read_error_with_cluster_breaking_potential: bool | None = msgspec.field(
@@ -259,9 +264,13 @@ class ServerAddressByClientCIDR(Struct, kw_only=True):
     server_address: str = msgspec.field(name="serverAddress")
 
 
-class APIGroup(KubernetesObject, kw_only=True):
-    GVK = _gvk("", "v1", "APIGroup")
+class APIGroup(Struct, kw_only=True):
+    """One group of discovery (an item of APIGroupList: no apiVersion and kind are added)."""
 
+    GVK: ClassVar[GroupVersionKind] = _gvk("", "v1", "APIGroup")
+
+    api_version: str | None = msgspec.field(name="apiVersion", default=None)
+    kind: str | None = None
     name: str
     versions: list[GroupVersionForDiscovery]
     preferred_version: GroupVersionForDiscovery | None = msgspec.field(

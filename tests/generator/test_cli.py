@@ -1,0 +1,162 @@
+"""`kgen generate` and `kgen verify` as a user runs them: config files, flags, output, determinism."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from gen_util import crd, write_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "apiVersion": {"type": "string"},
+        "kind": {"type": "string"},
+        "metadata": {"type": "object"},
+        "spec": {
+            "type": "object",
+            "properties": {"size": {"type": "integer"}, "name": {"type": "string"}},
+        },
+    },
+}
+
+
+def kgen(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kgen.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(path).as_posix(): p.read_bytes()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def test_generate_reads_pyproject_and_verify_detects_changes(tmp_path: Path) -> None:
+    write_yaml(tmp_path / "crds" / "things.yaml", crd("Thing", SCHEMA, group="things.example.com"))
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.kgen]\ncrd = ["crds"]\noutput = "gen"\npackage = "things"\n'
+    )
+    result = kgen("generate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "wrote" in result.stderr and "API model" in result.stderr  # progress is shown
+    package = tmp_path / "gen" / "things"
+    assert (package / "py.typed").exists() and (package / "models" / "things_example_com_v1.py").exists()
+
+    ok = kgen("verify", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+
+    # Edit a generated file and add one: verify lists both and exits 1.
+    model = package / "models" / "things_example_com_v1.py"
+    model.write_text(model.read_text() + "\n# edited\n")
+    (package / "stray.py").write_text("")
+    stale = kgen("verify", cwd=tmp_path)
+    assert stale.returncode == 1
+    assert "changed: models/things_example_com_v1.py" in stale.stderr
+    assert "extra:   stray.py" in stale.stderr
+
+    # Changing the input makes the output stale too.
+    kgen("generate", cwd=tmp_path)
+    write_yaml(
+        tmp_path / "crds" / "things.yaml",
+        crd("Thing", {**SCHEMA, "description": "now documented"}, group="things.example.com"),
+    )
+    assert kgen("verify", "-q", cwd=tmp_path).returncode == 1
+
+
+def test_kgen_toml_and_flags_override(tmp_path: Path) -> None:
+    write_yaml(tmp_path / "a.yaml", crd("Alpha", SCHEMA, group="a.example.com"))
+    write_yaml(tmp_path / "b.yaml", crd("Beta", SCHEMA, group="b.example.com"))
+    (tmp_path / "kgen.toml").write_text('crd = ["a.yaml"]\npackage = "from_toml"\n')
+    result = kgen("generate", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # --quiet silences progress
+    assert (tmp_path / "generated" / "from_toml" / "models" / "a_example_com_v1.py").exists()
+    result = kgen("generate", "-q", "--crd", "b.yaml", "--package", "flagged", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    models = tmp_path / "generated" / "flagged" / "models"
+    assert (models / "b_example_com_v1.py").exists() and not (models / "a_example_com_v1.py").exists()
+
+
+def test_unknown_config_key_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "kgen.toml").write_text('crds = ["a.yaml"]\n')
+    result = kgen("generate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "kgen.toml" in result.stderr and "unknown key(s) crds" in result.stderr
+
+
+def test_include_and_exclude_select_group_versions(tmp_path: Path) -> None:
+    spec = ROOT / "specs" / "kube-core-subset"
+    result = kgen(
+        "generate", "-q", "--spec", str(spec), "--include", "apps/*", "--output", "out",
+        "--package", "apps_only", cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    package = tmp_path / "out" / "apps_only"
+    clients = sorted(p.name for p in (package / "clients").glob("*_v1.py"))
+    assert clients == ["apps_v1.py"]
+    # apps/v1 needs core/v1's PodTemplateSpec: the model is kept, without clients.
+    assert "class PodTemplateSpec" in (package / "models" / "core_v1.py").read_text()
+    assert "class ConfigMap(" not in (package / "models" / "core_v1.py").read_text()
+    result = kgen(
+        "generate", "-q", "--spec", str(spec), "--exclude", "core/*", "--exclude", "apps/*",
+        "--output", "out", "--package", "no_core", cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "out" / "no_core" / "clients" / "core_v1.py").exists()
+    assert (tmp_path / "out" / "no_core" / "clients" / "coordination_v1.py").exists()
+
+
+def test_output_is_byte_identical_whatever_the_input_order_or_hash_seed(tmp_path: Path) -> None:
+    sources = [ROOT / "specs" / "example-crds" / "example.kgen.io.yaml"]
+    sources += [
+        write_yaml(tmp_path / "in" / f"{name}.yaml", crd(name.capitalize(), SCHEMA, group=f"{name}.example.com"))
+        for name in ("zeta", "alpha", "mid")
+    ]
+    copies = tmp_path / "inputs"
+    copies.mkdir()
+    for source in sources:
+        shutil.copy(source, copies / source.name)
+    outputs = []
+    for attempt, seed in enumerate(("0", "1", "random")):
+        order = sorted(copies.iterdir())
+        random.Random(attempt).shuffle(order)
+        args = [arg for path in order for arg in ("--crd", str(path))]
+        args += ["--spec", str(ROOT / "specs" / "kube-core-subset")]
+        out = tmp_path / f"out{attempt}"
+        result = kgen(
+            "generate", "-q", *args, "--output", str(out), "--package", "same",
+            cwd=tmp_path, env={"PYTHONHASHSEED": seed},
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(tree(out / "same"))
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_embedded_default_is_up_to_date() -> None:
+    result = kgen("verify", "-q", cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+
+
+def test_core_subset_spec_is_up_to_date() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import core_subset_spec
+    finally:
+        sys.path.pop(0)
+    on_disk = (ROOT / "specs" / "kube-core-subset" / "openapi.json").read_text()
+    assert on_disk == core_subset_spec.render(), "run: python scripts/core_subset_spec.py"

@@ -1,0 +1,93 @@
+"""Specs are untrusted: no name, description or enum value may break or inject code."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import msgspec
+from gen_util import crd, generate_package, import_all, write_yaml
+
+from kgen.runtime import codec
+
+HOSTILE_DESCRIPTION = (
+    'Ends with a quote" and a triple """ quote; backslashes \\ \\n \\x00 and a trailing \\'
+    "\nnew line\r\ncarriage\x00nul\x1bescape\u2028line-sep\x85next-line '''single''' "
+    '"); import os; os.system("echo pwned") #'
+)
+HOSTILE_NAMES = [
+    "__init__",
+    "__class__",
+    "__struct_fields__",
+    "_private",
+    "self",
+    "None",
+    "True",
+    "print(1)",
+    "a.b",
+    "x-y-z",
+    "",
+    " ",
+    "é",
+    "int",
+    "field",
+    "msgspec",
+    "datetime",
+    "1st",
+    "$ref",
+    "__import__('os')",
+]
+HOSTILE_ENUM = ["'", '"', "\\", "a\nb", "\"; import os #", "\u2028"]
+
+
+def _schema() -> dict:
+    properties = {name: {"type": "string", "description": HOSTILE_DESCRIPTION} for name in HOSTILE_NAMES}
+    properties["mode"] = {"type": "string", "enum": HOSTILE_ENUM, "description": HOSTILE_DESCRIPTION}
+    properties["nested"] = {
+        "type": "object",
+        "description": HOSTILE_DESCRIPTION,
+        "properties": {"__init__": {"type": "integer"}, "x": {"type": "string"}},
+    }
+    return {
+        "type": "object",
+        "description": HOSTILE_DESCRIPTION,
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "metadata": {"type": "object"},
+            "spec": {"type": "object", "description": HOSTILE_DESCRIPTION, "properties": properties},
+        },
+    }
+
+
+def test_hostile_names_and_descriptions_generate_safe_code(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "crd.yaml", crd("Hostile", _schema(), group="evil.example.com"))
+    target = generate_package(tmp_path, package="hostile_pkg", crds=[path])
+    source_path = target / "models" / "evil_example_com_v1.py"
+    source = source_path.read_text()
+    tree = ast.parse(source)  # it parses
+    assert "pwned" not in [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    called = {ast.unparse(c.func) for c in calls}
+    assert called <= {"GroupVersionKind", "ResourceInfo", "SubresourceInfo", "frozenset", "field"}, called
+
+    modules = import_all("hostile_pkg", target)
+    models = next(m for m in modules if m.__name__.endswith("models.evil_example_com_v1"))
+    spec_cls = models.HostileSpec
+    # The class docstring says exactly what the spec said (modulo surrounding whitespace).
+    assert spec_cls.__doc__.strip() == HOSTILE_DESCRIPTION.replace("\r\n", "\n").strip()
+
+    # Every wire name survives as an encode name, each on a distinct valid attribute.
+    fields = {f.encode_name: f.name for f in msgspec.structs.fields(spec_cls)}
+    for name in HOSTILE_NAMES:
+        assert name in fields
+        attribute = fields[name]
+        assert attribute.isidentifier() and not attribute.startswith("__"), attribute
+    assert len(set(fields.values())) == len(fields)
+
+    document = {name: f"value of {name!r}" for name in HOSTILE_NAMES}
+    document["mode"] = HOSTILE_ENUM[4]
+    document["nested"] = {"__init__": 3, "x": "y"}
+    decoded = codec.decode(json.dumps(document).encode(), spec_cls)
+    assert json.loads(codec.encode(decoded)) == document
