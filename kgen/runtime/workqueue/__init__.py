@@ -11,18 +11,24 @@ success or ``add_rate_limited`` it on failure, and always call ``done``::
             try:
                 key = await queue.get()
             except ShutDown:
-                return
+                return  # shut down and drained
             try:
                 await reconcile(key)
             except Exception:
-                queue.add_rate_limited(key)
+                try:
+                    queue.add_rate_limited(key)  # retry later, backing off
+                except ShutDown:
+                    log.warning("shutting down: %s will not be retried", key)
             else:
-                queue.forget(key)
+                queue.forget(key)  # success: reset its backoff
             finally:
                 queue.done(key)
 
 A key is never handed to two workers at once and duplicates collapse, so any number of workers is
-safe. Nothing is dropped silently: an add after shutdown raises :class:`ShutDown`.
+safe. The async queues' plain methods (``add``, ``add_rate_limited``, ``done``...) may be called
+from other threads, such as an informer's handler thread. Nothing is dropped silently: an add
+after shutdown raises :class:`ShutDown`, and items still waiting out a delay at shutdown are
+reported by ``waiting()``.
 
 Every layer also stands alone, one module each: :mod:`.queue` (plain FIFO with the dirty and
 processing sets), :mod:`.delaying` (``add_after``), :mod:`.rate_limiting`, the composable

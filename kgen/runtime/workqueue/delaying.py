@@ -1,11 +1,11 @@
 """The delaying queue: ``add_after(item, delay)`` queues an item once its delay has passed.
 
-client-go's ``delaying_queue.go``, with two changes of shape, not of behaviour:
+client-go's ``delaying_queue.go``, with two differences:
 
 * No background thread or task moves items whose time has come: every queue operation first moves
   them (in ready-time order), and an idle getter waits no longer than the next ready time. A
-  heartbeat (:data:`MAX_WAIT`, client-go's ``maxWait``) bounds every wait, so a missed wake-up or a
-  clock that jumps costs at most that long. With an injected clock, an operation after moving the
+  heartbeat (:data:`MAX_WAIT`, client-go's ``maxWait``) bounds that wait, so a missed wake-up or a
+  clock that jumps costs at most that long. With nothing waiting, getters sleep until an add. With an injected clock, an operation after moving the
   clock forward (``len(q)``, ``get()``) sees the items that became ready.
 * client-go forgets items still waiting when the queue shuts down. Here, items whose time has
   come by then are queued and drained like any other; the rest stay where they are, never moved

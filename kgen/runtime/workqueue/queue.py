@@ -17,8 +17,9 @@ The contract, for both shells:
 * ``shut_down()`` refuses further adds, lets workers drain what is queued (including items re-added
   while processing), then makes ``get()`` raise :class:`ShutDown`.
 * ``shut_down_with_drain()`` does the same and also waits until nothing is queued or processing,
-  which needs workers that keep calling ``get()`` and ``done()``. A later ``shut_down()`` ends the
-  wait early.
+  which needs workers that keep calling ``get()`` and ``done()``. (client-go waits for processing
+  only, so an item queued or re-added at that moment could be abandoned.) A later ``shut_down()``
+  ends the wait early.
 * Nothing is dropped silently: where client-go ignores an ``add`` after shutdown, here it raises
   :class:`ShutDown`, so the caller knows the item was not taken. This is the only refused add.
 """

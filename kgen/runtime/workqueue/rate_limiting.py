@@ -1,12 +1,12 @@
 """The rate-limited queue: retry failed items after a delay chosen by a rate limiter.
 
-client-go's ``rate_limiting_queue.go``. The usual worker loop::
+client-go's ``rate_limiting_queue.go``. A worker handles one item like this (the package
+docstring has the whole loop)::
 
-    item = await queue.get()
     try:
         await reconcile(item)
     except Exception:
-        queue.add_rate_limited(item)   # retry later, backing off
+        queue.add_rate_limited(item)   # retry later, backing off; ShutDown once shutting down
     else:
         queue.forget(item)             # success: reset its backoff
     finally:

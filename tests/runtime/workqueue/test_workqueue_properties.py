@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,6 +70,44 @@ class Recording:
         return self.inner.num_requeues(item)
 
 
+class Tracker:
+    """Checks, across threads, that no key is held twice and every accepted add is handed out."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seq = itertools.count()
+        self.in_flight: set[int] = set()
+        self.shared: list[int] = []
+        self.last_add: dict[int, int] = {}
+        self.last_start: dict[int, int] = {}
+
+    def add(self, add: Callable[[int], None], key: int) -> None:
+        with self.lock:
+            before = next(self.seq)
+        try:
+            add(key)
+        except ShutDown:
+            return  # refused, and said so: nothing is owed
+        with self.lock:
+            self.last_add[key] = max(self.last_add.get(key, -1), before)
+
+    def start(self, key: int) -> None:
+        with self.lock:
+            if key in self.in_flight:
+                self.shared.append(key)
+            self.in_flight.add(key)
+            self.last_start[key] = next(self.seq)
+
+    def finish(self, key: int) -> None:
+        with self.lock:
+            self.in_flight.discard(key)
+
+    def check(self) -> None:
+        assert self.shared == [], "an item was handed to two workers at once"
+        # Every accepted add was followed by a hand-out of that key: nothing was lost.
+        assert all(self.last_start.get(key, -1) > at for key, at in self.last_add.items())
+
+
 def assert_bucket_conforms(ready_times: list[float], qps: float, burst: int) -> None:
     """No window of ready times holds more tokens than the burst plus what the rate refills."""
     times = sorted(ready_times)
@@ -101,11 +139,14 @@ class QueueMachine(RuleBasedStateMachine):
         self.reservations: list[float] = []
         self.shut = False
 
-    def make_queue(self, limiter: RateLimiter[Hashable]) -> RateLimitingQueue[str]:
-        return RateLimitingQueue(limiter, clock=self.clock)
+    def make_queue(
+        self, limiter: RateLimiter[Hashable]
+    ) -> RateLimitingQueue[str] | AsyncRateLimitingQueue[str]:
+        self.sync_queue: RateLimitingQueue[str] = RateLimitingQueue(limiter, clock=self.clock)
+        return self.sync_queue
 
     def queue_get(self) -> str:
-        return self.queue.get()
+        return self.sync_queue.get()
 
     def close(self) -> None:
         pass
@@ -244,13 +285,13 @@ class QueueMachine(RuleBasedStateMachine):
         try:
             if not self.shut:
                 self.clock.advance(10 * CAP + 1000.0)  # past every delay and bucket reservation
-            for item in sorted(self.processing):
-                self.finish(item)
-            while self.fifo:
-                self.get()
+            while True:
                 for item in sorted(self.processing):
                     self.finish(item)
-            self.matches_the_model()
+                self.matches_the_model()  # also queues what became ready, in both
+                if not self.fifo:
+                    break
+                self.get()
             # Nothing lost: every add was handed out again, except items a shutdown left waiting,
             # which the queue still reports.
             assert self.dirty == set() and self.processing == set()
@@ -263,12 +304,14 @@ class QueueMachine(RuleBasedStateMachine):
 class AsyncQueueMachine(QueueMachine):
     """The same machine, through the asyncio shell and a private event loop."""
 
-    def make_queue(self, limiter: RateLimiter[Hashable]) -> RateLimitingQueue[str]:
+    def make_queue(
+        self, limiter: RateLimiter[Hashable]
+    ) -> RateLimitingQueue[str] | AsyncRateLimitingQueue[str]:
         self.loop = asyncio.new_event_loop()
         self.async_queue: AsyncRateLimitingQueue[str] = AsyncRateLimitingQueue(
             limiter, clock=self.clock
         )
-        return self.async_queue  # type: ignore[return-value]  # same non-waiting methods
+        return self.async_queue
 
     def queue_get(self) -> str:
         return self.loop.run_until_complete(self.async_queue.get())
@@ -299,13 +342,8 @@ def test_threads_never_share_an_item_and_lose_no_add(
     adds: list[int], workers: int, readd_every: int
 ) -> None:
     q: WorkQueue[int] = WorkQueue()
-    lock = threading.Lock()
-    seq = itertools.count()
+    tracker = Tracker()
     processed = itertools.count()
-    in_flight: set[int] = set()
-    shared: list[int] = []
-    last_add: dict[int, int] = {}
-    last_start: dict[int, int] = {}
 
     def worker() -> None:
         while True:
@@ -313,25 +351,15 @@ def test_threads_never_share_an_item_and_lose_no_add(
                 key = q.get()
             except ShutDown:
                 return
-            with lock:
-                if key in in_flight:
-                    shared.append(key)
-                in_flight.add(key)
-                last_start[key] = next(seq)
-                readd = readd_every and next(processed) % readd_every == 0
-            if readd:
-                with lock:
-                    last_add[key] = next(seq)
-                q.add(key)
-            with lock:
-                in_flight.discard(key)
+            tracker.start(key)
+            if readd_every and next(processed) % readd_every == 0:
+                tracker.add(q.add, key)
+            tracker.finish(key)
             q.done(key)
 
     def producer(keys: list[int]) -> None:
         for key in keys:
-            with lock:
-                last_add[key] = next(seq)
-            q.add(key)
+            tracker.add(q.add, key)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
     producers = [
@@ -344,8 +372,7 @@ def test_threads_never_share_an_item_and_lose_no_add(
     assert q.shut_down_with_drain(timeout=WAIT)
     for thread in threads:
         thread.join(WAIT)
-    assert shared == []
-    assert all(last_start[key] > last_add[key] for key in last_add)
+    tracker.check()
 
 
 @settings(max_examples=30, deadline=None, database=None)
@@ -355,13 +382,8 @@ def test_tasks_never_share_an_item_and_lose_no_add(
 ) -> None:
     async def scenario() -> None:
         q: AsyncWorkQueue[int] = AsyncWorkQueue()
-        lock = threading.Lock()
-        seq = itertools.count()
+        tracker = Tracker()
         processed = itertools.count()
-        in_flight: set[int] = set()
-        shared: list[int] = []
-        last_add: dict[int, int] = {}
-        last_start: dict[int, int] = {}
 
         async def worker() -> None:
             while True:
@@ -369,30 +391,20 @@ def test_tasks_never_share_an_item_and_lose_no_add(
                     key = await q.get()
                 except ShutDown:
                     return
-                if key in in_flight:
-                    shared.append(key)
-                in_flight.add(key)
-                with lock:
-                    last_start[key] = next(seq)
+                tracker.start(key)
                 await asyncio.sleep(0)
                 if readd_every and next(processed) % readd_every == 0:
-                    with lock:
-                        last_add[key] = next(seq)
-                    q.add(key)
-                in_flight.discard(key)
+                    tracker.add(q.add, key)
+                tracker.finish(key)
                 q.done(key)
 
         def producer(keys: list[int]) -> None:  # another thread, like an informer's handler
             for key in keys:
-                with lock:
-                    last_add[key] = next(seq)
-                q.add(key)
+                tracker.add(q.add, key)
 
         async def producer_in_loop(keys: list[int]) -> None:
             for key in keys:
-                with lock:
-                    last_add[key] = next(seq)
-                q.add(key)
+                tracker.add(q.add, key)
                 await asyncio.sleep(0)
 
         tasks = [asyncio.create_task(worker()) for _ in range(workers)]
@@ -403,7 +415,6 @@ def test_tasks_never_share_an_item_and_lose_no_add(
         )
         assert await asyncio.wait_for(q.shut_down_with_drain(), WAIT)
         await asyncio.wait_for(asyncio.gather(*tasks), WAIT)
-        assert shared == []
-        assert all(last_start[key] > last_add[key] for key in last_add)
+        tracker.check()
 
     asyncio.run(scenario())

@@ -30,6 +30,44 @@ def run_thread(target: Callable[[], object]) -> tuple[threading.Thread, list[obj
     return thread, out
 
 
+class Tracker:
+    """Checks, across threads, that no key is held twice and every accepted add is handed out."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seq = itertools.count()
+        self.in_flight: set[int] = set()
+        self.shared: list[int] = []
+        self.last_add: dict[int, int] = {}
+        self.last_start: dict[int, int] = {}
+
+    def add(self, add: Callable[[int], None], key: int) -> None:
+        with self.lock:
+            before = next(self.seq)
+        try:
+            add(key)
+        except ShutDown:
+            return  # refused, and said so: nothing is owed
+        with self.lock:
+            self.last_add[key] = max(self.last_add.get(key, -1), before)
+
+    def start(self, key: int) -> None:
+        with self.lock:
+            if key in self.in_flight:
+                self.shared.append(key)
+            self.in_flight.add(key)
+            self.last_start[key] = next(self.seq)
+
+    def finish(self, key: int) -> None:
+        with self.lock:
+            self.in_flight.discard(key)
+
+    def check(self) -> None:
+        assert self.shared == [], "an item was handed to two workers at once"
+        # Every accepted add was followed by a hand-out of that key: nothing was lost.
+        assert all(self.last_start.get(key, -1) > at for key, at in self.last_add.items())
+
+
 # --- core ---------------------------------------------------------------------------------------
 
 
@@ -108,7 +146,7 @@ def test_core_requeues_on_done_even_while_shutting_down() -> None:
 def test_unhashable_items_are_rejected_without_changing_the_queue() -> None:
     core: QueueCore[object] = QueueCore()
     with pytest.raises(TypeError):
-        core.add(["not", "hashable"])  # type: ignore[arg-type]
+        core.add(["not", "hashable"])
     assert len(core) == 0
 
 
@@ -236,38 +274,25 @@ def test_done_for_an_item_not_processing_raises() -> None:
 
 def test_many_threads_never_process_one_item_concurrently_and_lose_nothing() -> None:
     q: WorkQueue[int] = WorkQueue()
-    keys = range(8)
-    lock = threading.Lock()
-    seq = itertools.count()
-    in_flight: set[int] = set()
-    violations: list[int] = []
-    last_add: dict[int, int] = {}
-    last_start: dict[int, int] = {}
+    tracker = Tracker()
 
     def worker() -> None:
+        rng = random.Random()
         while True:
             try:
                 key = q.get()
             except ShutDown:
                 return
-            with lock:
-                if key in in_flight:
-                    violations.append(key)
-                in_flight.add(key)
-                last_start[key] = next(seq)
-            if random.random() < 0.2:
-                q.add(key)  # re-add while processing
-            with lock:
-                in_flight.discard(key)
+            tracker.start(key)
+            if rng.random() < 0.2:
+                tracker.add(q.add, key)  # re-add while processing (refused once draining)
+            tracker.finish(key)
             q.done(key)
 
     def producer() -> None:
         rng = random.Random()
         for _ in range(2000):
-            key = rng.choice(keys)
-            with lock:
-                last_add[key] = next(seq)
-            q.add(key)
+            tracker.add(q.add, rng.randrange(8))
 
     workers = [threading.Thread(target=worker, daemon=True) for _ in range(8)]
     producers = [threading.Thread(target=producer, daemon=True) for _ in range(4)]
@@ -278,9 +303,7 @@ def test_many_threads_never_process_one_item_concurrently_and_lose_nothing() -> 
     assert q.shut_down_with_drain(timeout=WAIT * 3) is True
     for thread in workers:
         thread.join(WAIT)
-    assert violations == []
-    # Every key was handed out again after its last add: no add was lost.
-    assert all(last_start[key] > last_add[key] for key in last_add)
+    tracker.check()
 
 
 # --- asyncio shell ------------------------------------------------------------------------------
@@ -398,45 +421,30 @@ async def test_async_shut_down_with_drain_when_idle() -> None:
 
 async def test_async_many_tasks_and_threads_never_process_one_item_concurrently() -> None:
     q: AsyncWorkQueue[int] = AsyncWorkQueue()
-    keys = range(8)
-    seq = itertools.count()  # next() on a count is atomic under the GIL
-    in_flight: set[int] = set()
-    violations: list[int] = []
-    last_add: dict[int, int] = {}
-    last_start: dict[int, int] = {}
+    tracker = Tracker()
 
     async def worker() -> None:
+        rng = random.Random()
         while True:
             try:
                 key = await q.get()
             except ShutDown:
                 return
-            if key in in_flight:
-                violations.append(key)
-            in_flight.add(key)
-            last_start[key] = next(seq)
+            tracker.start(key)
             await asyncio.sleep(0)  # let other workers run while this one holds the key
-            if random.random() < 0.2:
-                q.add(key)
-            in_flight.discard(key)
+            if rng.random() < 0.2:
+                tracker.add(q.add, key)
+            tracker.finish(key)
             q.done(key)
 
-    lock = threading.Lock()
-
-    def producer() -> None:
+    def producer() -> None:  # from other threads, like an informer's handlers
         rng = random.Random()
         for _ in range(1000):
-            key = rng.choice(keys)
-            with lock:
-                last_add[key] = next(seq)
-                q.add(key)
+            tracker.add(q.add, rng.randrange(8))
 
     workers = [asyncio.create_task(worker()) for _ in range(8)]
-    producers = [threading.Thread(target=producer) for _ in range(3)]
-    for thread in producers:
-        thread.start()
-    await asyncio.wait_for(asyncio.to_thread(lambda: [t.join() for t in producers]), WAIT * 3)
+    producers = [asyncio.to_thread(producer) for _ in range(3)]
+    await asyncio.wait_for(asyncio.gather(*producers), WAIT * 3)
     assert await asyncio.wait_for(q.shut_down_with_drain(), WAIT * 3) is True
     await asyncio.wait_for(asyncio.gather(*workers), WAIT)
-    assert violations == []
-    assert all(last_start[key] > last_add[key] for key in last_add)
+    tracker.check()
