@@ -7,7 +7,11 @@ per type.
 
 from __future__ import annotations
 
+import gc
+import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -15,7 +19,15 @@ import msgspec
 
 from kgen.runtime.types import MicroTime, format_micro_time
 
-__all__ = ["decode", "decoder_for", "encode", "from_builtins", "kind_of", "to_builtins"]
+__all__ = [
+    "decode",
+    "decoder_for",
+    "encode",
+    "from_builtins",
+    "gc_paused",
+    "kind_of",
+    "to_builtins",
+]
 
 T = TypeVar("T")
 
@@ -52,9 +64,44 @@ def decoder_for(tp: type[T]) -> msgspec.json.Decoder[T]:
     return decoder
 
 
+#: Bodies at least this big are decoded with the cyclic garbage collector paused (None: never).
+#: Decoding a big list allocates hundreds of thousands of dicts and lists, and on CPython the collections
+#: that allocation triggers (each walking everything tracked so far) are most of the decode time: a
+#: 10,000-pod list decodes about 4x faster without them. Models are ``gc=False`` trees, so nothing is
+#: deferred but the collector's walk. ``KGEN_GC_PAUSE=0`` turns this off.
+GC_PAUSE_THRESHOLD: int | None = (
+    None if os.environ.get("KGEN_GC_PAUSE") == "0" else 256 * 1024
+)
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC for the block; nested and concurrent uses keep it off until the last ends."""
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def decode(data: bytes | bytearray | memoryview | str, tp: type[T]) -> T:
     """Decode JSON into ``tp``, raising ``msgspec.ValidationError`` with the JSON path on a mismatch."""
-    return decoder_for(tp).decode(data)
+    decoder = decoder_for(tp)
+    if GC_PAUSE_THRESHOLD is not None and len(data) >= GC_PAUSE_THRESHOLD:
+        with gc_paused():
+            return decoder.decode(data)
+    return decoder.decode(data)
 
 
 class _Kind(msgspec.Struct):

@@ -1,0 +1,152 @@
+"""kgen's benchmarks, side by side with orjson and the peers, in one run (``nox -s bench``).
+
+    python -m benchmarks                 # everything
+    python -m benchmarks decode generate # some groups
+
+Results are printed as a table with ratios and written to .bench/results.json. The Kubernetes API used is
+../shared/specs/kubernetes/v1.36/swagger.json; without it the benchmarks that need it are skipped with a
+message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / ".bench"
+SWAGGER = (ROOT / ".." / "shared" / "specs" / "kubernetes" / "v1.36" / "swagger.json").resolve()
+GROUPS = ("decode", "generate", "imports")
+
+
+def run_case(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.cases", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "", **(env or {})},
+    )
+    if result.returncode != 0:
+        return {"error": result.stderr.strip().splitlines()[-1] if result.stderr else "failed"}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def have(module: str) -> bool:
+    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def prepare_data() -> None:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.podlist import podlist
+
+    BENCH.mkdir(exist_ok=True)
+    for count in (100, 1000, 10000):
+        path = BENCH / f"podlist-{count}.json"
+        if not path.exists():
+            path.write_bytes(podlist(count))
+
+
+def kgen_generate(*, cold: bool) -> float:
+    out = BENCH / "gen"
+    env = {**os.environ, "KGEN_NO_VALIDATION_CACHE": "1" if cold else "0"}
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable, "-m", "kgen.cli", "generate", "-q", "--spec", str(SWAGGER),
+            "--output", str(out), "--package", "k8s_bench",
+        ],
+        cwd=BENCH,
+        check=True,
+        env=env,
+    )
+    return time.perf_counter() - start
+
+
+def ensure_package() -> bool:
+    if not SWAGGER.exists():
+        print(f"skipped: {SWAGGER} is absent (the reference corpus)")
+        return False
+    if not (BENCH / "gen" / "k8s_bench").exists():
+        kgen_generate(cold=False)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(BENCH / "gen")], check=True)
+    return True
+
+
+def bench_decode(results: dict[str, Any]) -> None:
+    impls = ["orjson", "kgen", "lightkube", "kubernetes"]
+    rows = {}
+    for impl in impls:
+        if impl in ("lightkube", "kubernetes", "orjson") and not have(impl):
+            rows[impl] = {"error": f"{impl} is not installed"}
+            continue
+        timing = run_case("decode", impl, "10000", "7")
+        memory = run_case("memory", impl, "10000")
+        rows[impl] = {**timing, **memory}
+    results["decode_10k_pods"] = rows
+    base = rows.get("orjson", {})
+    print("\nDecode a 10,000-pod PodList (%.0f MB), median of 7, gc on:" % (
+        (BENCH / "podlist-10000.json").stat().st_size / 1e6))
+    print(f"  {'decoder':<12} {'median s':>9} {'x orjson':>9} {'KB/pod':>8} {'x dicts':>8}")
+    for impl, row in rows.items():
+        if "error" in row:
+            print(f"  {impl:<12} {row['error']}")
+            continue
+        ratio = row["median_s"] / base["median_s"] if "median_s" in base else float("nan")
+        mem = row["bytes_per_pod"] / base["bytes_per_pod"] if "bytes_per_pod" in base else float("nan")
+        print(
+            f"  {impl:<12} {row['median_s']:9.3f} {ratio:9.2f} {row['bytes_per_pod'] / 1024:8.1f} {mem:8.2f}"
+        )
+    print("  goals: kgen <= 0.6x orjson's time, <= 0.75x its memory per pod")
+
+
+def bench_generate(results: dict[str, Any]) -> None:
+    cold = [kgen_generate(cold=True) for _ in range(3)]
+    warm = [kgen_generate(cold=False) for _ in range(3)]
+    results["generate_v1_36"] = {"cold_median_s": statistics.median(cold), "warm_median_s": statistics.median(warm)}
+    print("\nGenerate the whole Kubernetes v1.36 API (swagger.json: models, clients, black), median of 3:")
+    print(f"  cold (no validation cache): {statistics.median(cold):6.1f} s   runs {', '.join(f'{t:.1f}' for t in cold)}")
+    print(f"  warm (validation cached):   {statistics.median(warm):6.1f} s   runs {', '.join(f'{t:.1f}' for t in warm)}")
+    print("  goal: <= 20 s on this 2-core machine")
+
+
+def bench_imports(results: dict[str, Any]) -> None:
+    gen = str(BENCH / "gen")
+    models = [run_case("import_models", gen, "k8s_bench") for _ in range(5)]
+    everything = [run_case("import_all", gen, "k8s_bench") for _ in range(5)]
+    results["import"] = {
+        "models_median_s": statistics.median(m["seconds"] for m in models),
+        "all_median_s": statistics.median(m["seconds"] for m in everything),
+        "modules": everything[0]["modules"],
+    }
+    print("\nImport every generated module of the v1.36 package (fresh process, bytecode cached), median of 5:")
+    print(f"  models only ({models[0]['modules']} modules): {results['import']['models_median_s'] * 1000:6.1f} ms")
+    print(f"  models and clients ({everything[0]['modules']} modules, incl. msgspec/httpx/kgen.runtime): "
+          f"{results['import']['all_median_s'] * 1000:6.1f} ms")
+    print("  goal: <= 50 ms for the models")
+
+
+def main(argv: list[str]) -> int:
+    groups = argv or list(GROUPS)
+    print(f"kgen benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}")
+    prepare_data()
+    results: dict[str, Any] = {}
+    if not ensure_package():
+        return 0
+    for group in groups:
+        globals()[f"bench_{group}"](results)
+    (BENCH / "results.json").write_text(json.dumps(results, indent=2))
+    print(f"\nresults: {BENCH / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,144 @@
+"""One benchmark case per process: ``python -m benchmarks.cases <case> [args]`` prints one JSON result.
+
+Every case runs in a fresh interpreter so that imports, caches and heap growth of one case do not leak
+into another. Timed cases run one warm-up then ``repeat`` timed runs, with the garbage collector on (as in
+an application) and ``gc.collect()`` between runs; the median is reported.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent.parent / ".bench"
+
+
+def _podlist_bytes(count: int) -> bytes:
+    path = BENCH / f"podlist-{count}.json"
+    return path.read_bytes()
+
+
+def _decoder(impl: str) -> Callable[[bytes], Any]:
+    if impl == "orjson":
+        import orjson
+
+        return orjson.loads
+    if impl == "json":
+        return json.loads
+    if impl == "kgen":
+        sys.path.insert(0, str(BENCH / "gen"))
+        from k8s_bench.models.core_v1 import PodList
+
+        from kgen.runtime import codec
+
+        # The runtime's decode path (what the clients and informers call).
+        return lambda raw: codec.decode(raw, PodList)
+    if impl == "lightkube":
+        from lightkube.core.decoders import decode_list
+        from lightkube.resources.core_v1 import Pod
+
+        return lambda raw: decode_list(raw, Pod)
+    if impl == "kubernetes":
+        from kubernetes.client import ApiClient
+
+        api = ApiClient()
+        return lambda raw: api.deserialize(raw.decode(), "V1PodList", "application/json")
+    raise SystemExit(f"unknown decoder {impl}")
+
+
+def _count(result: Any) -> int:
+    if isinstance(result, dict):
+        return len(result["items"])
+    if isinstance(result, tuple):  # lightkube: (continue, resourceVersion, items)
+        return len(result[2])
+    return len(result.items)
+
+
+def decode(impl: str, count: str = "10000", repeat: str = "7") -> dict[str, Any]:
+    raw = _podlist_bytes(int(count))
+    fn = _decoder(impl)
+    result = fn(raw)  # warm-up (builds decoders, imports lazily resolved types)
+    assert _count(result) == int(count)
+    del result
+    times = []
+    for _ in range(int(repeat)):
+        gc.collect()
+        start = time.perf_counter()
+        result = fn(raw)
+        times.append(time.perf_counter() - start)
+        del result
+    return {"median_s": statistics.median(times), "min_s": min(times), "runs": len(times)}
+
+
+def memory(impl: str, count: str = "10000") -> dict[str, Any]:
+    """Bytes retained per decoded pod (tracemalloc, after decode and gc.collect, minus the baseline)."""
+    raw = _podlist_bytes(int(count))
+    fn = _decoder(impl)
+    fn(_podlist_bytes(100) if (BENCH / "podlist-100.json").exists() else raw)  # lazy setup outside
+    gc.collect()
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    result = fn(raw)
+    gc.collect()
+    retained = tracemalloc.get_traced_memory()[0] - baseline
+    tracemalloc.stop()
+    assert _count(result) == int(count)
+    return {"bytes_per_pod": retained / int(count)}
+
+
+def import_all(package_dir: str, package: str) -> dict[str, Any]:
+    """Import every module of a generated package (warm bytecode), as the first thing a process does."""
+    start = time.perf_counter()
+    import importlib
+    import pkgutil
+
+    sys.path.insert(0, package_dir)
+    root = importlib.import_module(package)
+    count = 1
+    for sub in ("models", "clients"):
+        module = importlib.import_module(f"{package}.{sub}")
+        for info in pkgutil.iter_modules(module.__path__):
+            importlib.import_module(f"{package}.{sub}.{info.name}")
+            count += 1
+    elapsed = time.perf_counter() - start
+    assert root is not None
+    return {"seconds": elapsed, "modules": count}
+
+
+def import_models(package_dir: str, package: str) -> dict[str, Any]:
+    """Import every models module of a generated package (kgen.runtime and msgspec imported first)."""
+    import importlib
+    import pkgutil
+
+    import msgspec  # noqa: F401
+
+    import kgen.runtime.meta  # noqa: F401
+
+    sys.path.insert(0, package_dir)
+    start = time.perf_counter()
+    module = importlib.import_module(f"{package}.models")
+    count = 0
+    for info in pkgutil.iter_modules(module.__path__):
+        importlib.import_module(f"{package}.models.{info.name}")
+        count += 1
+    return {"seconds": time.perf_counter() - start, "modules": count}
+
+
+CASES: dict[str, Callable[..., dict[str, Any]]] = {
+    "decode": decode,
+    "memory": memory,
+    "import_all": import_all,
+    "import_models": import_models,
+}
+
+
+if __name__ == "__main__":
+    name, *args = sys.argv[1:]
+    print(json.dumps(CASES[name](*args)))
