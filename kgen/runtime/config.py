@@ -2,14 +2,16 @@
 
 - :func:`load_config` does what kubectl and client-go's ``DeferredLoadingClientConfig`` do: use the
   kubeconfig if one is found, else the in-cluster configuration when running in a pod.
-- :func:`load_kubeconfig` reads kubeconfig files (see :mod:`kgen.runtime.kubeconfig` for the merge rules).
+- :func:`load_kubeconfig` reads kubeconfig files (see :mod:`kgen.runtime.kubeconfig` for the merge
+  rules).
 - :func:`load_incluster_config` reads the pod's service account.
 
 Which credential a kubeconfig user gets follows client-go: ``token``/``tokenFile`` →
 :class:`~kgen.runtime.credentials.StaticToken` / :class:`~kgen.runtime.credentials.TokenFile`;
 ``username``/``password`` → basic auth; a static client certificate → TLS only; otherwise ``exec`` →
-:class:`~kgen.runtime.credentials.ExecCredentialSource`. As in client-go, an exec plugin is not run when the
-user also has a token, basic auth or a client certificate (those are what kubectl's ``--token`` & co. set).
+:class:`~kgen.runtime.credentials.ExecCredentialSource`. As in client-go, an exec plugin is not run
+when the user also has a token, basic auth or a client certificate (those are what kubectl's
+``--token`` & co. set).
 """
 
 from __future__ import annotations
@@ -61,9 +63,9 @@ _SECRET_FIELDS = frozenset({"password", "client_key_data"})
 class Config:
     """Everything needed to talk to one API server.
 
-    ``credentials`` supplies bearer tokens and exec-plugin client certificates per request; the static
-    ``client_cert_data``/``client_key_data`` and ``username``/``password`` come straight from kubeconfig.
-    The repr never shows secrets.
+    ``credentials`` supplies bearer tokens and exec-plugin client certificates per request; the
+    static ``client_cert_data``/``client_key_data`` and ``username``/``password`` come straight from
+    kubeconfig. The repr never shows secrets.
     """
 
     server: str  # "https://127.0.0.1:6443" (a trailing slash is removed)
@@ -95,9 +97,10 @@ class Config:
         """The TLS context for this server, cached per set of inputs (see :mod:`kgen.runtime.tls`).
 
         A client certificate in ``credentials`` (from an exec plugin) replaces the static one. When
-        ``tls_server_name`` is set the context verifies the server against that name and sends it as SNI
-        whatever ``server_hostname`` the HTTP client passes; passing it as httpx's ``sni_hostname`` request
-        extension as well is harmless. Raises :class:`ConfigError` for unusable certificates.
+        ``tls_server_name`` is set the context verifies the server against that name and sends it as
+        SNI whatever ``server_hostname`` the HTTP client passes; passing it as httpx's
+        ``sni_hostname`` request extension as well is harmless. Raises :class:`ConfigError` for
+        unusable certificates.
         """
         cert, key = self.client_cert_data, self.client_key_data
         if credentials is not None and credentials.client_cert_pem is not None:
@@ -128,7 +131,7 @@ class Config:
         return f"Config({', '.join(parts)})"
 
 
-# --- kubeconfig -----------------------------------------------------------------------------------------
+# --- kubeconfig -----------------------------------------------------------------------------------
 
 
 def load_kubeconfig(
@@ -149,7 +152,7 @@ def load_kubeconfig(
 def config_from_kubeconfig(
     kubeconfig: Kubeconfig, *, context: str | None = None, namespace: str | None = None
 ) -> Config:
-    """Build the Config for ``context`` (default: current-context) of an already merged kubeconfig."""
+    """Build the Config for ``context`` (default: current-context) of a merged kubeconfig."""
     resolved = kubeconfig.resolve(context)
     cluster, user = resolved.cluster, resolved.user
     config = Config(
@@ -192,8 +195,8 @@ def _credential_source(resolved: ResolvedContext) -> CredentialSource | None:
 
 
 def _check_tls(config: Config, resolved: ResolvedContext) -> None:
-    # Build the context now (it is cached for the transport) so that bad PEM data is reported with the
-    # kubeconfig field it came from, not on the first request.
+    # Build the context now (it is cached for the transport) so that bad PEM data is reported with
+    # the kubeconfig field it came from, not on the first request.
     try:
         config.ssl_context()
     except ConfigError as exc:
@@ -207,7 +210,7 @@ def _check_tls(config: Config, resolved: ResolvedContext) -> None:
         raise ConfigError(exc.message, file=file, field=where) from None
 
 
-# --- in-cluster -----------------------------------------------------------------------------------------
+# --- in-cluster -----------------------------------------------------------------------------------
 
 
 def load_incluster_config(
@@ -221,10 +224,10 @@ def load_incluster_config(
     - server ``https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`` (IPv6 hosts bracketed);
     - the service-account token from ``directory/token``, re-read every minute and after a 401
       (:class:`~kgen.runtime.credentials.TokenFile`; ``clock`` is its monotonic clock);
-    - the CA from ``directory/ca.crt``; like client-go, a missing or unusable CA is logged, not fatal
-      (the system trust store is used);
-    - the namespace from ``$POD_NAMESPACE``, else ``directory/namespace``, else ``default`` (clientcmd's
-      in-cluster rule).
+    - the CA from ``directory/ca.crt``; like client-go, a missing or unusable CA is logged, not
+      fatal (the system trust store is used);
+    - the namespace from ``$POD_NAMESPACE``, else ``directory/namespace``, else ``default``
+      (clientcmd's in-cluster rule).
     """
     env = os.environ if environ is None else environ
     where = "in-cluster configuration"
@@ -276,11 +279,11 @@ def _incluster_possible(directory: str, environ: Mapping[str, str]) -> bool:
     return bool(
         environ.get("KUBERNETES_SERVICE_HOST")
         and environ.get("KUBERNETES_SERVICE_PORT")
-        and os.path.exists(os.path.join(directory, "token"))
+        and os.path.isfile(os.path.join(directory, "token"))
     )
 
 
-# --- automatic ------------------------------------------------------------------------------------------
+# --- automatic ------------------------------------------------------------------------------------
 
 
 def load_config(
@@ -293,17 +296,19 @@ def load_config(
 
     The rule (client-go's ``DeferredLoadingClientConfig``):
 
-    1. Load the kubeconfig files: ``KUBECONFIG``'s entries if it is set, else ``~/.kube/config``; files
-       that do not exist are skipped.
+    1. Load the kubeconfig files: ``KUBECONFIG``'s entries if it is set, else ``~/.kube/config``;
+       files that do not exist are skipped.
     2. If they configure anything (a cluster, user, context or current-context), use them with
-       ``context``/``namespace``. Their errors are raised: a broken kubeconfig does not silently fall back.
-    3. Otherwise, if running in a pod (``KUBERNETES_SERVICE_HOST`` and ``KUBERNETES_SERVICE_PORT`` are set
-       and ``service_account_dir/token`` exists), use :func:`load_incluster_config` (``context`` is then
-       ignored, ``namespace`` still applies).
+       ``context``/``namespace``. Their errors are raised: a broken kubeconfig does not silently
+       fall back.
+    3. Otherwise, if running in a pod (``KUBERNETES_SERVICE_HOST`` and ``KUBERNETES_SERVICE_PORT``
+       are set and ``service_account_dir/token`` is a file), use :func:`load_incluster_config`
+       with ``namespace``. An explicit ``context`` is an error here (client-go would ignore it, but
+       asking for a context that no kubeconfig defines is a mistake worth reporting).
     4. Otherwise raise :class:`ConfigError` naming what was tried.
     """
     kubeconfig = _load_kubeconfig_files()
-    if not kubeconfig.is_empty():
+    if not kubeconfig.is_empty() or context is not None:
         return config_from_kubeconfig(kubeconfig, context=context, namespace=namespace)
     directory = os.fspath(service_account_dir)
     if _incluster_possible(directory, os.environ):

@@ -1,17 +1,18 @@
-"""Where bearer tokens and client certificates come from: a static token, a rotating token file, an exec plugin.
+"""Where bearer tokens and client certificates come from: static token, token file, exec plugin.
 
-Every source implements :class:`CredentialSource`. The transport calls ``get()`` (or ``aget()``) before each
-request, which is cheap while the cached credential is valid, and once with ``force_refresh=True`` after a
-401, then retries the request once.
+Every source implements :class:`CredentialSource`. The transport calls ``get()`` (or ``aget()``)
+before each request, which is cheap while the cached credential is valid, and once with
+``force_refresh=True`` after a 401, then retries the request once.
 
 - :class:`StaticToken` never changes.
 - :class:`TokenFile` re-reads its file when the copy is older than a period (client-go's
-  ``NewCachedFileTokenSource``: 60 s, re-read 10 s early), because bound service-account tokens rotate.
+  ``NewCachedFileTokenSource``: 60 s, re-read 10 s early), because bound service-account tokens
+  rotate.
 - :class:`ExecCredentialSource` runs a ``client.authentication.k8s.io`` exec plugin and caches its
   ``ExecCredential`` until ``expirationTimestamp`` (as client-go's ``plugin/pkg/client/auth/exec``).
 
-Sources are thread-safe and share one cache between ``get`` and ``aget``; concurrent callers share one
-refresh. Secrets never appear in reprs or in exception messages.
+Sources are thread-safe and share one cache between ``get`` and ``aget``; concurrent callers share
+one refresh. Secrets never appear in reprs or in exception messages.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 from kgen.runtime import tls
 
 __all__ = [
+    "DEFAULT_EXPIRY_SKEW",
     "EXEC_API_VERSIONS",
     "EXEC_CLUSTER_EXTENSION",
     "EXEC_INFO_ENV",
@@ -47,7 +49,12 @@ __all__ = [
     "ExecCredentialSource",
     "ExecPluginError",
     "StaticToken",
+    "TOKEN_FILE_LEEWAY",
+    "TOKEN_FILE_PERIOD",
     "TokenFile",
+    "parse_exec_credential",
+    "parse_rfc3339",
+    "read_token_file",
 ]
 
 logger = logging.getLogger(__name__)
@@ -59,8 +66,8 @@ EXEC_INFO_ENV = "KUBERNETES_EXEC_INFO"
 #: The cluster ``extensions`` entry passed to the plugin as ``spec.cluster.config``.
 EXEC_CLUSTER_EXTENSION = "client.authentication.k8s.io/exec"
 
-#: A credential is treated as expired this long before its ``expirationTimestamp``, so that a request is
-#: not sent with a token that expires on the way.
+#: A credential is treated as expired this long before its ``expirationTimestamp``, so that a
+#: request is not sent with a token that expires on the way.
 DEFAULT_EXPIRY_SKEW = timedelta(seconds=10)
 #: client-go re-reads token files every minute, 10 s early.
 TOKEN_FILE_PERIOD = 60.0
@@ -71,11 +78,11 @@ _REDACTED = "<redacted>"
 
 
 class CredentialError(Exception):
-    """A credential source could not produce credentials (unreadable token file, failing exec plugin)."""
+    """A credential source could not produce credentials (unreadable token file, failed plugin)."""
 
 
 class ExecPluginError(CredentialError):
-    """An exec plugin could not be run, failed, or printed something that is not a usable ExecCredential.
+    """An exec plugin could not be run, failed, or printed no usable ExecCredential.
 
     ``exit_code`` is ``None`` when the plugin did not run or exited successfully; ``stderr`` is the
     (truncated) standard error of a failed run.
@@ -111,7 +118,7 @@ class Credentials:
 
 @runtime_checkable
 class CredentialSource(Protocol):
-    """Gives the credentials for the next request; see the module docstring for the refresh protocol."""
+    """Gives the credentials for the next request (refresh protocol: see the module docstring)."""
 
     def get(self, *, force_refresh: bool = False) -> Credentials:
         """Return valid credentials; may block (read a file, run a subprocess)."""
@@ -141,11 +148,12 @@ class StaticToken:
 class TokenFile:
     """A bearer token read from a file, re-read when the copy is ``period - leeway`` seconds old.
 
-    ``force_refresh`` re-reads at once (the server said 401: the token has probably rotated). When a periodic
-    re-read fails, the previous token is kept and a warning logged (client-go does the same); a failed
-    forced re-read, or a failed first read without ``fallback_token``, raises :class:`CredentialError`.
-    ``fallback_token`` is kubeconfig's ``token`` when ``tokenFile`` is also set: client-go sends the file's
-    token and falls back to the static one.
+    ``force_refresh`` re-reads at once (the server said 401: the token has probably rotated). When a
+    periodic re-read fails, the previous token is kept, a warning logged (client-go does the same)
+    and the file tried again a period later; a failed forced re-read, or a failed first read without
+    ``fallback_token``, raises :class:`CredentialError`.
+    ``fallback_token`` is kubeconfig's ``token`` when ``tokenFile`` is also set: client-go sends the
+    file's token and falls back to the static one.
 
     ``clock`` is monotonic seconds; tests pass a fake one.
     """
@@ -189,13 +197,13 @@ class TokenFile:
                 return cached  # another thread re-read it while we waited
             try:
                 token = read_token_file(self.path)
-            except CredentialError:
+            except CredentialError as exc:
                 previous = self._cached or self._fallback
                 if force_refresh or previous is None:
                     raise
-                logger.warning(
-                    "cannot re-read token file %s; keeping the previous token", self.path
-                )
+                # Keep the previous token and try again after another period, not on every request.
+                logger.warning("%s; keeping the previous token", exc)
+                self._cached, self._read_at = previous, self._clock()
                 return previous
             self._cached = Credentials(token=token)
             self._read_at = self._clock()
@@ -230,7 +238,8 @@ class ExecCluster:
     tls_server_name: str | None = None
     insecure_skip_tls_verify: bool = False
     proxy_url: str | None = None
-    #: The cluster's ``extensions`` entry named ``client.authentication.k8s.io/exec`` (any JSON value).
+    #: The cluster's ``extensions`` entry named ``client.authentication.k8s.io/exec`` (any JSON
+    #: value).
     config: Any = None
 
     def to_json(self) -> dict[str, Any]:
@@ -255,8 +264,9 @@ class ExecCluster:
 class ExecConfig:
     """An exec plugin as kubeconfig's ``users[].user.exec`` describes it (paths already resolved).
 
-    ``cluster`` is sent to the plugin only when ``provide_cluster_info`` is set. ``interactive_mode`` is one
-    of ``Never``, ``IfAvailable`` (interactive when stdin is a terminal) and ``Always`` (fail unless it is).
+    ``cluster`` is sent to the plugin only when ``provide_cluster_info`` is set.
+    ``interactive_mode`` is one of ``Never``, ``IfAvailable`` (interactive when stdin is a terminal)
+    and ``Always`` (fail unless it is).
     """
 
     command: str
@@ -325,12 +335,13 @@ def _stdin_is_terminal() -> bool:
 class ExecCredentialSource:
     """Runs an exec plugin and caches its credential until it expires.
 
-    - The credential is reused until ``now >= expirationTimestamp - expiry_skew`` (forever without one),
-      and the plugin is re-run on ``force_refresh=True``.
-    - One run at a time: concurrent ``get()`` callers wait on a lock and reuse the result, ``aget()``
-      callers wait on an :class:`asyncio.Lock` and run the plugin in a worker thread. Sync and async
-      callers share the cache. A forced refresh that waited while another caller ran the plugin reuses
-      that fresh result rather than running it again (ten requests failing with 401 at once cause one run).
+    - The credential is reused until ``now >= expirationTimestamp - expiry_skew`` (forever without
+      one), and the plugin is re-run on ``force_refresh=True``.
+    - One run at a time: concurrent ``get()`` callers wait on a lock and reuse the result,
+      ``aget()`` callers wait on an :class:`asyncio.Lock` and run the plugin in a worker thread.
+      Sync and async callers share the cache. A forced refresh that waited while another caller ran
+      the plugin reuses that fresh result rather than running it again (ten requests failing with
+      401 at once cause one run).
     - :meth:`shared` returns one instance per distinct plugin configuration, like client-go's global
       authenticator cache, so that loading the same kubeconfig twice does not run the plugin twice.
 
@@ -447,8 +458,8 @@ class ExecCredentialSource:
         env.update(config.env)
         env[EXEC_INFO_ENV] = self._exec_info(interactive)
         try:
-            # Interactive plugins prompt on the terminal: give them our stdin and stderr. Otherwise stdin is
-            # closed (as in client-go) and stderr is captured for the error message.
+            # Interactive plugins prompt on the terminal: give them our stdin and stderr. Otherwise
+            # stdin is closed (as in client-go) and stderr is captured for the error message.
             completed = subprocess.run(
                 [config.command, *config.args],
                 env=env,
@@ -552,8 +563,8 @@ _RFC3339 = re.compile(
 def parse_rfc3339(text: str) -> datetime | None:
     """Parse an RFC 3339 timestamp into an aware datetime (``None`` if malformed).
 
-    Written out because :meth:`datetime.fromisoformat` only takes ``Z`` and arbitrary fraction lengths
-    from Python 3.11 on.
+    Written out because :meth:`datetime.fromisoformat` only takes ``Z`` and arbitrary fraction
+    lengths from Python 3.11 on.
     """
     match = _RFC3339.fullmatch(text)
     if match is None:

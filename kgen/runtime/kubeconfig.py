@@ -1,21 +1,23 @@
-"""Reading kubeconfig files as kubectl does: find them, merge them, resolve relative paths, pick a context.
+"""Reading kubeconfig files as kubectl does: find, merge, resolve relative paths, pick a context.
 
-This module knows the file format and clientcmd's rules (``tools/clientcmd/loader.go``, ``validation.go``);
-:mod:`kgen.runtime.config` turns the chosen context into a :class:`~kgen.runtime.config.Config`.
+This module knows the file format and clientcmd's rules (``tools/clientcmd/loader.go``,
+``validation.go``); :mod:`kgen.runtime.config` turns the chosen context into a
+:class:`~kgen.runtime.config.Config`.
 
-- **Which files:** ``KUBECONFIG`` split on :data:`os.pathsep` (empty entries and duplicates dropped), else
-  ``~/.kube/config``. Missing files are skipped; an explicit path must exist.
-- **Merging:** the first file that defines a cluster, user or context name wins the *whole* entry (fields a
-  later file sets for the same name are dropped); ``current-context`` comes from the first file that sets it.
-- **Relative paths** (``certificate-authority``, ``client-certificate``, ``client-key``, ``tokenFile`` and an
-  exec ``command`` containing a path separator) are relative to the directory of the file that defines
-  them.
-- **When:** every file is parsed and type-checked when loaded (a string where a list belongs is an error
-  anywhere, as in kubectl); semantic checks and file reads happen only for the context in use.
+- **Which files:** ``KUBECONFIG`` split on :data:`os.pathsep` (empty entries and duplicates
+  dropped), else ``~/.kube/config``. Missing files are skipped; an explicit path must exist.
+- **Merging:** the first file that defines a cluster, user or context name wins the *whole* entry
+  (fields a later file sets for the same name are dropped); ``current-context`` comes from the first
+  file that sets it.
+- **Relative paths** (``certificate-authority``, ``client-certificate``, ``client-key``,
+  ``tokenFile`` and an exec ``command`` containing a path separator) are relative to the directory
+  of the file that defines them.
+- **When:** every file is parsed and type-checked when loaded (a string where a list belongs is an
+  error anywhere, as in kubectl); semantic checks and file reads happen only for the context in use.
 
 Every error is a :class:`ConfigError` naming the file and the field, e.g.
-``/home/u/.kube/config: contexts[name=dev].context.cluster: cluster "x" is not defined``. Messages and reprs
-never contain tokens, passwords or key data.
+``/home/u/.kube/config: contexts[name=dev].context.cluster: cluster "x" is not defined``. Messages
+and reprs never contain tokens, passwords or key data.
 """
 
 from __future__ import annotations
@@ -64,9 +66,10 @@ _PROXY_SCHEMES = ("http", "https", "socks5")
 class ConfigError(Exception):
     """The configuration is missing, malformed or inconsistent.
 
-    ``file`` is the kubeconfig file (or another description of the source) and ``field`` the path of the
-    offending field in it (``users[name=dev].user.exec.command``); either may be ``None``. Import it from
-    :mod:`kgen.runtime.config`; it is defined here because kubeconfig parsing is the lowest layer raising it.
+    ``file`` is the kubeconfig file (or another description of the source) and ``field`` the path of
+    the offending field in it (``users[name=dev].user.exec.command``); either may be ``None``.
+    Import it from :mod:`kgen.runtime.config`; it is defined here because kubeconfig parsing is the
+    lowest layer raising it.
     """
 
     def __init__(self, message: str, *, file: str | None = None, field: str | None = None) -> None:
@@ -79,7 +82,7 @@ class ConfigError(Exception):
         return ": ".join(part for part in (self.file, self.field, self.message) if part)
 
 
-# --- The entries of one file ---------------------------------------------------------------------------
+# --- The entries of one file ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ class KubeconfigFile:
     current_context: str | None = None
 
 
-# --- Field access with error locations -----------------------------------------------------------------
+# --- Field access with error locations ------------------------------------------------------------
 
 
 class _Node:
@@ -260,11 +263,11 @@ def _resolve(path: str, file: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(file), path))
 
 
-# --- Loading --------------------------------------------------------------------------------------------
+# --- Loading --------------------------------------------------------------------------------------
 
 
 def default_paths(environ: Mapping[str, str] | None = None) -> list[str]:
-    """The files kubectl reads: ``KUBECONFIG``'s entries if it is set and non-empty, else ~/.kube/config."""
+    """The files kubectl reads: ``KUBECONFIG``'s entries if it is non-empty, else ~/.kube/config."""
     env = os.environ if environ is None else environ
     value = env.get("KUBECONFIG", "")
     if value:
@@ -315,7 +318,8 @@ def _load_file(path: str | os.PathLike[str], *, must_exist: bool) -> KubeconfigF
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
-    # Only the problem and its position: str(exc) quotes the offending lines, which may hold a token.
+    # Only the problem and its position: str(exc) quotes the offending lines, which may hold a
+    # token.
     problem = getattr(exc, "problem", None) or type(exc).__name__
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:
@@ -430,12 +434,12 @@ def _context(name: str, node: _Node) -> ContextEntry:
     )
 
 
-# --- Merging --------------------------------------------------------------------------------------------
+# --- Merging --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ResolvedContext:
-    """A context with its cluster and user checked and their files read: what a Config is built from."""
+    """A context with its cluster and user checked and their files read (a Config's input)."""
 
     name: str
     context: ContextEntry
@@ -464,11 +468,11 @@ class Kubeconfig:
     searched: tuple[str, ...] = ()  # every path considered, for "nothing found" messages
 
     def is_empty(self) -> bool:
-        """True when nothing is configured (client-go then falls back to in-cluster configuration)."""
+        """True when nothing is configured (client-go then falls back to in-cluster)."""
         return not (self.clusters or self.users or self.contexts or self.current_context)
 
     def resolve(self, context: str | None = None) -> ResolvedContext:
-        """Check and materialise ``context`` (default: current-context); raise :class:`ConfigError`."""
+        """Check and materialise ``context`` (default: current-context), or raise ConfigError."""
         return _resolve_context(self, context)
 
 
@@ -501,7 +505,7 @@ def merge(files: Sequence[KubeconfigFile], *, searched: Sequence[str] = ()) -> K
 def load(
     path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> Kubeconfig:
-    """Load and merge ``path`` if given (it must exist), else the :func:`default_paths` that exist."""
+    """Load ``path`` if given (it must exist), else merge the :func:`default_paths` that exist."""
     if path is not None:
         return merge([load_file(path)])
     paths = default_paths(environ)
@@ -509,7 +513,7 @@ def load(
     return merge(files, searched=paths)
 
 
-# --- Checking the context in use ------------------------------------------------------------------------
+# --- Checking the context in use ------------------------------------------------------------------
 
 
 def _resolve_context(kubeconfig: Kubeconfig, wanted: str | None) -> ResolvedContext:
@@ -630,7 +634,8 @@ def _check_user(
             "only one is allowed",
         )
     if user.token_file and not user.token:
-        # client-go reads tokenFile when loading, so a missing file fails now rather than on a request.
+        # client-go reads tokenFile when loading, so a missing file fails now rather than on a
+        # request.
         try:
             read_token_file(user.token_file)
         except CredentialError as exc:
@@ -687,7 +692,8 @@ def _check_exec(
     mode = entry.interactive_mode
     if mode is None:
         if entry.api_version != _V1BETA1:
-            # v1 makes plugins declare it; v1beta1 defaults to IfAvailable (clientcmd SetDefaults_ExecConfig)
+            # v1 makes plugins declare it; v1beta1 defaults to IfAvailable (clientcmd
+            # SetDefaults_ExecConfig)
             raise node.error(
                 "interactiveMode",
                 f"must be set for {entry.api_version} (one of {', '.join(EXEC_INTERACTIVE_MODES)})",

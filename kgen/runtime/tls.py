@@ -3,25 +3,26 @@
 The rules follow client-go's ``transport.TLSConfigFor``:
 
 - verification is on unless ``insecure_skip_tls_verify`` is set, and a root CA together with
-  ``insecure_skip_tls_verify`` is an error ("specifying a root certificates file with the insecure flag is
-  not allowed");
+  ``insecure_skip_tls_verify`` is an error ("specifying a root certificates file with the insecure
+  flag is not allowed");
 - a CA, when given, is the *only* trust anchor; without one the system trust store is used;
 - ``tls_server_name`` is the name the server certificate is checked against, and the SNI sent.
 
-**tls-server-name.** A context built with ``tls_server_name`` pins it: its ``wrap_socket`` and ``wrap_bio``
-replace whatever ``server_hostname`` the caller passes, so SNI and the hostname check use that name with any
-client built on :mod:`ssl` (httpx/httpcore sync and async, :mod:`asyncio`, websockets). Passing the same name
-through httpx's ``sni_hostname`` request extension (``extensions={"sni_hostname": config.tls_server_name}``)
-is equivalent and harmless. Do not reuse such a context for anything but the API server (e.g. an HTTPS
-proxy): it would check the proxy's certificate against the API server's name.
+**tls-server-name.** A context built with ``tls_server_name`` pins it: its ``wrap_socket`` and
+``wrap_bio`` replace whatever ``server_hostname`` the caller passes, so SNI and the hostname check
+use that name with any client built on :mod:`ssl` (httpx/httpcore sync and async, :mod:`asyncio`,
+websockets). Passing the same name through httpx's ``sni_hostname`` request extension
+(``extensions={"sni_hostname": config.tls_server_name}``) is equivalent and harmless. Do not reuse
+such a context for anything but the API server (e.g. an HTTPS proxy): it would check the proxy's
+certificate against the API server's name.
 
-**Client keys.** :meth:`ssl.SSLContext.load_cert_chain` only reads files. The key is written to an anonymous
-in-memory file (``memfd_create``, Linux) or, elsewhere, to a 0600 file in a private 0700 temporary directory
-that is removed as soon as the key is loaded.
+**Client keys.** :meth:`ssl.SSLContext.load_cert_chain` only reads files. The key is written to an
+anonymous in-memory file (``memfd_create``, Linux) or, elsewhere, to a 0600 file in a private 0700
+temporary directory that is removed as soon as the key is loaded.
 
-Contexts are cached (bounded LRU) on all their inputs, so the same configuration gets the same context
-object back, and rotated exec-plugin certificates simply get a new one. Cached contexts are shared: do not
-change them.
+Contexts are cached (bounded LRU) on all their inputs, so the same configuration gets the same
+context object back, and rotated exec-plugin certificates simply get a new one. Cached contexts are
+shared: do not change them.
 """
 
 from __future__ import annotations
@@ -41,17 +42,17 @@ __all__ = [
     "create_ssl_context",
 ]
 
-# How many distinct contexts to keep. A process usually talks to a handful of clusters; exec plugins that
-# rotate client certificates add one entry per rotation, and old ones age out.
+# How many distinct contexts to keep. A process usually talks to a handful of clusters; exec plugins
+# that rotate client certificates add one entry per rotation, and old ones age out.
 _CACHE_SIZE = 32
 
 
 class TLSConfigError(ValueError):
     """The TLS material cannot be used.
 
-    ``part`` says which input is at fault: ``"certificate-authority"`` or ``"client-certificate"`` (the
-    certificate/key pair), so that callers can name the configuration field that supplied it. Messages never
-    contain key material.
+    ``part`` says which input is at fault: ``"certificate-authority"`` or ``"client-certificate"``
+    (the certificate/key pair), so that callers can name the configuration field that supplied it.
+    Messages never contain key material.
     """
 
     def __init__(self, part: str, message: str) -> None:
@@ -62,8 +63,8 @@ class TLSConfigError(ValueError):
 class _ServerNameContext(ssl.SSLContext):
     """A client context that always uses ``server_name`` for SNI and the hostname check.
 
-    This is kubeconfig's ``tls-server-name``: the API server is reached at one address (often an IP) but its
-    certificate is for another name.
+    This is kubeconfig's ``tls-server-name``: the API server is reached at one address (often an IP)
+    but its certificate is for another name.
     """
 
     server_name: str
@@ -106,10 +107,11 @@ def create_ssl_context(
     client_key_pem: bytes | None = None,
     http2: bool = False,
 ) -> ssl.SSLContext:
-    """Return the (cached) client context for these inputs; raise :class:`TLSConfigError` if unusable.
+    """Return the (cached) client context for these inputs, or raise :class:`TLSConfigError`.
 
-    ``http2`` selects the ALPN offer: ``h2`` must only be offered when the HTTP client speaks HTTP/2,
-    otherwise the server may pick it and the client would talk HTTP/1.1 on an HTTP/2 connection.
+    ``http2`` selects the ALPN offer: ``h2`` must only be offered when the HTTP client speaks
+    HTTP/2, otherwise the server may pick it and the client would talk HTTP/1.1 on an HTTP/2
+    connection.
     """
     return _cached_context(
         ca_data or None,
@@ -183,8 +185,8 @@ def _load_ca(context: ssl.SSLContext, ca_data: bytes) -> None:
 def _load_cert_chain(
     context: ssl.SSLContext, cert_pem: bytes, key_pem: bytes, *, in_memory: bool = True
 ) -> None:
-    # One file with the certificate chain followed by the key: load_cert_chain reads the key from the
-    # certificate file when no key file is given.
+    # One file with the certificate chain followed by the key: load_cert_chain reads the key from
+    # the certificate file when no key file is given.
     bundle = cert_pem.rstrip(b"\n") + b"\n" + key_pem
     opener = _memory_file if in_memory and _has_memfd() else _private_temp_file
     try:

@@ -86,7 +86,7 @@ def plugin_error(source: ExecCredentialSource) -> ExecPluginError:
     return info.value
 
 
-# --- the credential and its cache -----------------------------------------------------------------------
+# --- the credential and its cache -----------------------------------------------------------------
 
 
 def test_token_is_cached_across_calls(plugin: Plugin) -> None:
@@ -169,7 +169,7 @@ def test_args_and_env_reach_the_plugin(plugin: Plugin) -> None:
     assert plugin.runs()[0]["argv"] == ["--region", "eu"]
 
 
-# --- interactive mode -----------------------------------------------------------------------------------
+# --- interactive mode -----------------------------------------------------------------------------
 
 
 def test_if_available_is_interactive_only_with_a_terminal(plugin: Plugin) -> None:
@@ -192,7 +192,7 @@ def test_never_is_not_interactive_even_with_a_terminal(plugin: Plugin) -> None:
     assert plugin.runs()[0]["exec_info"]["spec"]["interactive"] is False
 
 
-# --- provideClusterInfo, end to end through kubeconfig --------------------------------------------------
+# --- provideClusterInfo, end to end through kubeconfig --------------------------------------------
 
 
 def write_kubeconfig(
@@ -278,7 +278,7 @@ def test_same_kubeconfig_loaded_twice_shares_one_plugin_run(tmp_path: Path) -> N
     assert plugin.run_count == 1
 
 
-# --- concurrency ----------------------------------------------------------------------------------------
+# --- concurrency ----------------------------------------------------------------------------------
 
 
 def test_concurrent_get_from_threads_runs_the_plugin_once(plugin: Plugin, tmp_path: Path) -> None:
@@ -329,7 +329,8 @@ async def test_concurrent_aget_runs_the_plugin_once(plugin: Plugin, tmp_path: Pa
 
 
 async def test_waiting_force_refreshes_share_one_run(plugin: Plugin, tmp_path: Path) -> None:
-    # After a 401 every in-flight request asks for a refresh: they queue behind one run and reuse it.
+    # After a 401 every in-flight request asks for a refresh: they queue behind one run and reuse
+    # it.
     gate = tmp_path / "gate"
     open_gate(gate)
     source = source_for(plugin, gate=str(gate))
@@ -344,7 +345,7 @@ async def test_waiting_force_refreshes_share_one_run(plugin: Plugin, tmp_path: P
     assert {result.token for result in results} == {"token-2"}
 
 
-# --- failures -------------------------------------------------------------------------------------------
+# --- failures -------------------------------------------------------------------------------------
 
 
 def test_missing_command_shows_the_install_hint() -> None:
@@ -386,7 +387,7 @@ def test_garbage_output_is_reported_without_quoting_it(plugin: Plugin) -> None:
     [
         (
             {"answer_version": V1BETA1},
-            f"configured to use API version {V1}, but returned version '{V1BETA1}'",
+            f"it is configured to use API version {V1}, but returned version '{V1BETA1}'",
         ),
         ({"mode": "wrong-kind"}, "it returned kind 'Secret', not ExecCredential"),
         ({"mode": "no-status"}, "it didn't return a status field"),
@@ -399,7 +400,7 @@ def test_garbage_output_is_reported_without_quoting_it(plugin: Plugin) -> None:
     ],
 )
 def test_invalid_exec_credentials(
-    plugin: Plugin, tmp_path: Path, env: dict[str, str], message: str
+    plugin: Plugin, tmp_path: Path, env: dict[str, Any], message: str
 ) -> None:
     cert = trustme.CA().issue_cert("x")
     cert.cert_chain_pems[0].write_to_path(str(tmp_path / "c.pem"))
@@ -428,7 +429,7 @@ def test_a_failed_refresh_keeps_failing_until_the_plugin_recovers(plugin: Plugin
     assert plugin.run_count == 2  # failures are not cached
 
 
-# --- timestamps -----------------------------------------------------------------------------------------
+# --- timestamps -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

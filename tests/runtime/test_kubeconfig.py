@@ -1,4 +1,4 @@
-"""kubeconfig loading as kubectl does it: fields, merging, relative paths, errors that name file and field."""
+"""kubeconfig loading as kubectl does: fields, merging, relative paths, errors naming file+field."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def error_for(path: Path, **kwargs: Any) -> ConfigError:
     return info.value
 
 
-# --- fields ---------------------------------------------------------------------------------------------
+# --- fields ---------------------------------------------------------------------------------------
 
 
 def test_minimal_context(tmp_path: Path) -> None:
@@ -303,7 +303,7 @@ def test_empty_file_is_an_empty_configuration(tmp_path: Path) -> None:
     assert loaded.is_empty()
 
 
-# --- which files, and merging ---------------------------------------------------------------------------
+# --- which files, and merging ---------------------------------------------------------------------
 
 
 def test_default_is_home_kube_config(tmp_path: Path) -> None:
@@ -330,7 +330,8 @@ def test_kubeconfig_env_merges_first_wins_per_entry(
         {
             "current-context": "ctx",
             "clusters": [
-                # Same name: the whole entry from the first file wins, tls-server-name is NOT merged in.
+                # Same name: the whole entry from the first file wins, tls-server-name is NOT merged
+                # in.
                 {
                     "name": "shared",
                     "cluster": {"server": "https://second:2", "tls-server-name": "x"},
@@ -398,7 +399,7 @@ def test_no_kubeconfig_found(tmp_path: Path) -> None:
     assert "no kubeconfig file was found" in str(info.value)
 
 
-# --- errors name the file and the field -----------------------------------------------------------------
+# --- errors name the file and the field -----------------------------------------------------------
 
 
 def test_error_undefined_cluster(tmp_path: Path) -> None:
@@ -689,7 +690,7 @@ def test_errors_in_the_second_file_name_it(tmp_path: Path, monkeypatch: pytest.M
     assert (info.value.file, info.value.field) == (str(second), "clusters[name=c].cluster.server")
 
 
-# --- secrets stay out of reprs --------------------------------------------------------------------------
+# --- secrets stay out of reprs --------------------------------------------------------------------
 
 
 def test_secrets_never_appear_in_repr_or_str(tmp_path: Path, ca: trustme.CA) -> None:

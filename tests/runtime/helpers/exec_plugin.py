@@ -1,10 +1,12 @@
 """A client.authentication.k8s.io exec plugin for tests, driven by environment variables.
 
-``install_plugin`` (helpers/plugins.py) copies this file next to a ``#!`` line naming the test's Python and
-makes it executable, so the runtime runs it like any real plugin. Every run appends one JSON line to
-$PLUGIN_LOG: ``{"exec_info": <KUBERNETES_EXEC_INFO>, "argv": [...], "stdin_is_devnull": bool}``.
+``install_plugin`` (helpers/plugins.py) copies this file next to a ``#!`` line naming the test's
+Python and makes it executable, so the runtime runs it like any real plugin. Every run appends one
+JSON line to $PLUGIN_LOG: ``{"exec_info": <KUBERNETES_EXEC_INFO>, "argv": [...], "stdin_is_devnull":
+bool}``.
 
-PLUGIN_MODE      token (default) | cert | both | exit | garbage | no-status | empty-status | half-pair |
+PLUGIN_MODE      token (default) | cert | both | exit | garbage | no-status | empty-status |
+half-pair |
                  wrong-kind | bad-expiry
 PLUGIN_TOKEN     the token (default "token-<run number>")
 PLUGIN_EXPIRY    status.expirationTimestamp (RFC 3339), omitted if unset

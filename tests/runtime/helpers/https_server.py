@@ -1,8 +1,8 @@
-"""A real HTTPS server on 127.0.0.1 in a thread, recording the SNI names and client certificates it sees.
+"""A real HTTPS server on 127.0.0.1 in a thread, recording the SNI names and client certificates.
 
-Each request gets ``{"client_cn": <CN of the client certificate or null>}`` back. Handshakes run in the
-per-connection thread, so a client that fails verification does not stall the server; their errors are
-kept in ``errors`` instead of being printed.
+Each request gets ``{"client_cn": <CN of the client certificate or null>}`` back. Handshakes run in
+the per-connection thread, so a client that fails verification does not stall the server; their
+errors are kept in ``errors`` instead of being printed.
 """
 
 from __future__ import annotations
@@ -21,13 +21,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         assert isinstance(self.connection, ssl.SSLSocket)
-        peer = self.connection.getpeercert()
-        client_cn = None
-        if peer:
-            for rdn in peer.get("subject", ()):
-                for key, value in rdn:
-                    if key == "commonName":
-                        client_cn = value
+        peer: Any = self.connection.getpeercert() or {}
+        subject = dict(pair for rdn in peer.get("subject", ()) for pair in rdn)
+        client_cn = subject.get("commonName")
         body = json.dumps({"client_cn": client_cn}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -57,7 +53,7 @@ class _Server(ThreadingHTTPServer):
             self.errors.append(exc)
             return
         try:
-            self.RequestHandlerClass(tls_sock, client_address, self)
+            _Handler(tls_sock, client_address, self)
         except OSError as exc:
             self.errors.append(exc)
         finally:
@@ -74,7 +70,10 @@ class HTTPSServer:
         self.sni_names: list[str | None] = []
         context.sni_callback = self._record_sni
         self._server = _Server(context)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for the current poll to end.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def port(self) -> int:
