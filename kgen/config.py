@@ -160,7 +160,11 @@ class GenerateConfig:
 
     def display_path(self, path: str) -> str:
         """A path as the output may mention it: relative to the config's directory, never absolute (so
-        that output does not depend on where the repository is checked out)."""
+        that output does not depend on where the repository is checked out). Documents read from a
+        cluster are named by their path on the server, without the server's address."""
+        if "://" in path:
+            _, _, rest = path.partition("://")
+            return "cluster:/" + rest.partition("/")[2]
         candidate = Path(path)
         try:
             return candidate.resolve().relative_to(self.base.resolve()).as_posix()

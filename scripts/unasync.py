@@ -16,8 +16,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "kgen" / "runtime" / "_async"
-TARGET = ROOT / "kgen" / "runtime" / "_sync"
+# (async source, sync target): the runtime, and the client tests (written once, run against both twins).
+TREES = [
+    (ROOT / "kgen" / "runtime" / "_async", ROOT / "kgen" / "runtime" / "_sync"),
+    (ROOT / "tests" / "runtime" / "clients" / "_async", ROOT / "tests" / "runtime" / "clients" / "_sync"),
+]
 HAND_WRITTEN = {"primitives.py", "__init__.py"}
 
 SUBS = [
@@ -47,7 +50,7 @@ SUBS = [
 ]
 COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in SUBS]
 
-HEADER = "# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.\n"
+HEADER = "# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.\n"
 
 
 def unasync_text(text: str, used: set[int]) -> str:
@@ -64,10 +67,11 @@ def unasync_text(text: str, used: set[int]) -> str:
 def expected() -> tuple[dict[Path, str], set[int]]:
     used: set[int] = set()
     files = {}
-    for source in sorted(SOURCE.glob("*.py")):
-        if source.name in HAND_WRITTEN:
-            continue
-        files[TARGET / source.name] = unasync_text(source.read_text(encoding="utf-8"), used)
+    for source_dir, target_dir in TREES:
+        for source in sorted(source_dir.glob("*.py")):
+            if source.name in HAND_WRITTEN:
+                continue
+            files[target_dir / source.name] = unasync_text(source.read_text(encoding="utf-8"), used)
     return files, used
 
 
@@ -89,10 +93,12 @@ def main(argv: list[str]) -> int:
                 )
                 sys.stdout.writelines(diff)
             else:
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
     extra = [
         p
-        for p in sorted(TARGET.glob("*.py"))
+        for _, target_dir in TREES
+        for p in sorted(target_dir.glob("*.py"))
         if p.name not in HAND_WRITTEN and p not in files
     ]
     if check:

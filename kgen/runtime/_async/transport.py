@@ -35,6 +35,9 @@ logger = logging.getLogger("kgen.runtime")
 DEFAULT_MAX_RETRIES = 10  # client-go's rest.Request maxRetries
 MAX_RETRY_AFTER = 60.0  # never sleep longer than this on one Retry-After
 THROTTLE_LOG_THRESHOLD = 0.05  # client-go logs client-side throttling waits over 50 ms
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_CONNECTION_RETRIES = 3
+_CONNECTION_BACKOFF = (0.0, 0.2, 1.0)
 
 
 def user_agent(package: str | None) -> str:
@@ -208,7 +211,18 @@ class AsyncTransport:
         attempt = 0
         while True:
             await self._throttle()
-            response = await self._send_once(spec, stream=stream)
+            try:
+                response = await self._send_once(spec, stream=stream)
+            except TransportError as exc:
+                # A request that never reached the server can always be sent again; a read that broke
+                # (a pooled connection the server had closed) only when repeating it is harmless.
+                never_sent = isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout))
+                if (never_sent or spec.method in _SAFE_METHODS) and attempt < _CONNECTION_RETRIES:
+                    attempt += 1
+                    logger.debug("%s %s: %s; retrying", spec.method, spec.path, exc)
+                    await asleep(_CONNECTION_BACKOFF[min(attempt, len(_CONNECTION_BACKOFF)) - 1])
+                    continue
+                raise
             code = response.status_code
             if code < 400:
                 self._warnings(response)

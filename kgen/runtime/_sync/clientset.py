@@ -1,4 +1,4 @@
-# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
 """Bases of the generated clientsets: one transport for every group-version, created on first use.
 
     with Clientset() as cs:                 # load_config(): kubeconfig or in-cluster

@@ -1,4 +1,4 @@
-# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
 """Discovery (what the server serves) and the RESTMapper (kinds to resources and back).
 
 Aggregated discovery is used where the server offers it (one request for every group, Kubernetes 1.26+);

@@ -1,4 +1,4 @@
-# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
 """The dynamic client: every verb on any resource, with unstructured objects.
 
     dynamic = DynamicClient(transport)

@@ -1,4 +1,4 @@
-# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
 """The typed resource client: every verb once, for every resource (client-go's ``gentype``).
 
 A generated client is a class that names the verbs its resource supports, as mixins over

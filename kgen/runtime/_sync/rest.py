@@ -1,4 +1,4 @@
-# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
 """The RESTClient: a request builder over the transport, the base of the typed and dynamic clients.
 
     result = rest.get().namespace("ns").resource("pods").name("web").do()

@@ -1,4 +1,4 @@
-# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
 """Retrying a read-modify-write on 409 Conflict (client-go's ``retry.RetryOnConflict``).
 
     def bump() -> Widget:

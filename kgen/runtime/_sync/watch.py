@@ -1,4 +1,4 @@
-# Generated from kgen/runtime/_async by scripts/unasync.py: edit the async source, not this file.
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
 """Watch streams: typed events from one HTTP watch, and a watcher that resumes across streams.
 
     with pods.watch(resource_version=listed.metadata.resource_version) as stream:

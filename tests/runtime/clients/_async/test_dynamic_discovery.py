@@ -1,0 +1,113 @@
+"""The dynamic client over unstructured objects, discovery and the RESTMapper, over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from example_client import scheme
+from example_client.clientset import AsyncClientset
+from example_client.models.core_v1 import ConfigMap
+
+from kgen.runtime.errors import Conflict, NotFound
+from kgen.runtime.meta import OwnerReference
+from kgen.runtime.model import GroupVersionKind, GroupVersionResource
+from kgen.runtime.request import PatchType
+from kgen.runtime.unstructured import Unstructured
+
+
+async def test_every_dynamic_verb_keeps_unknown_fields(cs: AsyncClientset, namespace: str) -> None:
+    widgets = cs.dynamic.resource("example.kgen.io/v1/widgets").namespace(namespace)
+    body = {
+        "apiVersion": "example.kgen.io/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w", "labels": {"a": "1"}},
+        "spec": {"color": "red", "replicas": 1, "config": {"anything": {"goes": [1, 2]}}},
+    }
+    created = await widgets.create(body)
+    assert isinstance(created, Unstructured)
+    assert (created.name, created.namespace, created.kind) == ("w", namespace, "Widget")
+    assert created.uid and created.resource_version and created.labels == {"a": "1"}
+    assert created["spec"]["config"] == {"anything": {"goes": [1, 2]}}
+
+    got = await widgets.get("w")
+    got["spec"]["replicas"] = 2
+    updated = await widgets.update(got)
+    assert updated["spec"]["replicas"] == 2
+    got["spec"]["replicas"] = 3  # stale resourceVersion now
+    with pytest.raises(Conflict):
+        await widgets.update(got)
+
+    patched = await widgets.patch("w", {"metadata": {"annotations": {"n": "x"}}})
+    assert patched.annotations == {"n": "x"}
+    json_patched = await widgets.patch(
+        "w", [{"op": "replace", "path": "/spec/color", "value": "blue"}], patch_type=PatchType.JSON
+    )
+    assert json_patched["spec"]["color"] == "blue"
+    status = await widgets.update_status({**json_patched.object, "status": {"phase": "Ready"}})
+    assert status["status"]["phase"] == "Ready"
+    scale = await widgets.get("w", "scale")
+    assert scale.kind == "Scale" and scale["spec"]["replicas"] == 2
+    applied = await widgets.apply(
+        {"apiVersion": "example.kgen.io/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"color": "green"}},
+        field_manager="dyn",
+        force=True,
+    )
+    assert applied["spec"]["color"] == "green"
+
+    listed = await widgets.list(label_selector="a=1")
+    assert [item.name for item in listed.items] == ["w"] and listed.resource_version
+    typed = listed.items[0].to_typed(scheme)
+    from example_client.models.example_kgen_io_v1 import Widget
+
+    assert isinstance(typed, Widget) and typed.spec.color == "green"  # type: ignore[union-attr]
+
+    async with await widgets.watch(resource_version="0", timeout_seconds=2) as stream:
+        async for event in stream:
+            assert event.type == "ADDED" and Unstructured(event.object).name == "w"
+            break
+
+    deleted = await widgets.delete("w", uid=created.uid)
+    assert isinstance(deleted, Unstructured)
+    with pytest.raises(NotFound):
+        await widgets.get("w")
+    await widgets.create({**body, "metadata": {"name": "x", "labels": {"a": "1"}}})
+    await widgets.delete_collection(label_selector="a=1")
+    assert (await widgets.list()).items == []
+
+
+async def test_unstructured_accessors_and_conversion(cs: AsyncClientset, namespace: str) -> None:
+    configmaps = cs.dynamic.resource("v1/configmaps").namespace(namespace)
+    obj = Unstructured({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}})
+    obj.labels["x"] = "y"
+    obj.owner_references = [OwnerReference(api_version="v1", kind="Pod", name="p", uid="u")]
+    created = await configmaps.create(obj)
+    assert created.labels == {"x": "y"}
+    assert created.owner_references[0].uid == "u"
+    typed = created.to_typed(tp=ConfigMap)
+    assert typed.data == {"k": "v"}
+    back = Unstructured.from_typed(typed)
+    assert back.name == "c" and back["data"] == {"k": "v"}
+
+
+async def test_discovery_and_rest_mapper(cs: AsyncClientset) -> None:
+    resources = await cs.discovery.resources()
+    widgets = [r for r in resources if r.resource == "widgets"]
+    assert {r.version for r in widgets} == {"v1", "v1alpha1"}
+    v1 = next(r for r in widgets if r.version == "v1")
+    assert v1.namespaced and "wd" in v1.short_names and v1.kind == "Widget"
+    assert set(v1.subresources) >= {"status", "scale"}
+    version = await cs.discovery.server_version()
+    assert version.git_version
+    groups = await cs.discovery.server_groups()
+    assert "" in [g.name for g in groups.groups] and "example.kgen.io" in [g.name for g in groups.groups]
+
+    mapper = cs.rest_mapper
+    resolved = await mapper.resolve("wd")
+    assert (resolved.group, resolved.resource, resolved.version) == ("example.kgen.io", "widgets", "v1")
+    assert (await mapper.resolve("deployments.apps")).kind == "Deployment"
+    assert (await mapper.resolve("pod")).resource == "pods"
+    gvk = await mapper.kind_for(GroupVersionResource("apps", "v1", "deployments"))
+    assert gvk == GroupVersionKind("apps", "v1", "Deployment")
+    resource = await mapper.resource_for(GroupVersionKind("", "v1", "Namespace"))
+    assert resource.resource == "namespaces" and not resource.namespaced
+    with pytest.raises(LookupError):
+        await mapper.resolve("nosuchthing")

@@ -1,0 +1,306 @@
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
+"""Every generated verb of a built-in resource and of a custom resource, over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from example_client.clientset import Clientset
+from example_client.models.apps_v1 import Deployment, DeploymentSpec
+from example_client.models.authentication_v1 import TokenRequest, TokenRequestSpec
+from example_client.models.core_v1 import (
+    ConfigMap,
+    Container,
+    Pod,
+    PodSpec,
+    PodStatus,
+    PodTemplateSpec,
+    ServiceAccount,
+)
+from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec, WidgetStatus
+from example_client.models.policy_v1 import Eviction
+
+from kgen.runtime.errors import (
+    AlreadyExists,
+    Conflict,
+    Invalid,
+    NotFound,
+    ResourceNotSupported,
+)
+from kgen.runtime.meta import LabelSelector, ObjectMeta, Scale, ScaleSpec, Status
+from kgen.runtime.patch import merge_patch_between
+from kgen.runtime.request import PatchType
+from kgen.runtime.selectors import Labels
+
+
+def configmap(name: str, **labels: str) -> ConfigMap:
+    return ConfigMap(metadata=ObjectMeta(name=name, labels=labels or None), data={"k": "v"})
+
+
+def test_create_get_list_and_selectors(cs: Clientset, namespace: str) -> None:
+    configmaps = cs.core_v1.configmaps(namespace)
+    created = configmaps.create(configmap("one", app="web", tier="front"))
+    assert created.metadata is not None and created.metadata.uid and created.metadata.resource_version
+    assert created.metadata.creation_timestamp is not None
+    configmaps.create(configmap("two", app="web", tier="back"))
+    configmaps.create(configmap("three", app="db"))
+    generated = configmaps.create(ConfigMap(metadata=ObjectMeta(generate_name="gen-")))
+    assert generated.metadata is not None and generated.metadata.name.startswith("gen-")
+
+    got = configmaps.get("one")
+    assert got.data == {"k": "v"} and got.metadata.uid == created.metadata.uid  # type: ignore[union-attr]
+
+    every = configmaps.list()
+    assert {c.metadata.name for c in every.items} == {"one", "two", "three", generated.metadata.name}  # type: ignore[union-attr]
+    assert every.metadata is not None and every.metadata.resource_version
+    web = configmaps.list(label_selector={"app": "web"})
+    assert sorted(c.metadata.name for c in web.items) == ["one", "two"]  # type: ignore[union-attr]
+    front = configmaps.list(label_selector=Labels().eq("app", "web").not_in("tier", ["back"]))
+    assert [c.metadata.name for c in front.items] == ["one"]  # type: ignore[union-attr]
+    by_name = configmaps.list(field_selector="metadata.name=three")
+    assert [c.metadata.name for c in by_name.items] == ["three"]  # type: ignore[union-attr]
+    # "0" reads any cached state; an explicit version reads at least as fresh.
+    cached = configmaps.list(resource_version="0")
+    assert len(cached.items) == 4
+    with pytest.raises(AlreadyExists) as info:
+        configmaps.create(configmap("one"))
+    assert info.value.code == 409 and info.value.reason == "AlreadyExists"
+    with pytest.raises(NotFound):
+        configmaps.get("missing")
+
+
+def test_pager_iterates_every_page(cs: Clientset, namespace: str) -> None:
+    configmaps = cs.core_v1.configmaps(namespace)
+    for index in range(23):
+        configmaps.create(configmap(f"cm-{index:02d}"))
+    pages = [page for page in configmaps.pages(page_size=10)]
+    assert [len(page.items) for page in pages] == [10, 10, 3]
+    names = [c.metadata.name for c in configmaps.iter(page_size=7)]  # type: ignore[union-attr]
+    assert names == sorted(f"cm-{index:02d}" for index in range(23))
+
+
+def test_update_is_optimistic_and_retry_on_conflict_recovers(
+    cs: Clientset, namespace: str
+) -> None:
+    from kgen.runtime._sync.retry import retry_on_conflict
+
+    configmaps = cs.core_v1.configmaps(namespace)
+    first = configmaps.create(configmap("cm"))
+    stale = configmaps.get("cm")
+    first.data = {"k": "first"}
+    configmaps.update(first)
+    stale.data = {"k": "stale"}
+    with pytest.raises(Conflict) as info:
+        configmaps.update(stale)
+    assert info.value.code == 409 and "modified" in info.value.message
+
+    attempts = 0
+
+    def bump() -> ConfigMap:
+        nonlocal attempts
+        attempts += 1
+        current = configmaps.get("cm")
+        if attempts == 1:  # someone else writes between our read and our write
+            other = configmaps.get("cm")
+            other.data = {"k": "other"}
+            configmaps.update(other)
+        current.data = {**(current.data or {}), "bumped": str(attempts)}
+        return configmaps.update(current)
+
+    result = retry_on_conflict(bump)
+    assert attempts == 2 and result.data == {"k": "other", "bumped": "2"}
+
+
+def test_patch_types(cs: Clientset, namespace: str) -> None:
+    pods = cs.core_v1.pods(namespace)
+    pod = Pod(
+        metadata=ObjectMeta(name="p", labels={"a": "1"}),
+        spec=PodSpec(containers=[Container(name="app", image="img:1"), Container(name="side", image="s:1")]),
+    )
+    pods.create(pod)
+    merged = pods.patch("p", {"metadata": {"labels": {"b": "2"}}})
+    assert merged.metadata.labels == {"a": "1", "b": "2"}  # type: ignore[union-attr]
+    json_patched = pods.patch(
+        "p", [{"op": "replace", "path": "/metadata/labels/a", "value": "9"}], patch_type=PatchType.JSON
+    )
+    assert json_patched.metadata.labels["a"] == "9"  # type: ignore[union-attr, index]
+    # Strategic merge patch merges containers by name instead of replacing the list.
+    strategic = pods.patch(
+        "p",
+        {"spec": {"containers": [{"name": "app", "image": "img:2"}]}},
+        patch_type=PatchType.STRATEGIC,
+    )
+    images = {c.name: c.image for c in strategic.spec.containers}  # type: ignore[union-attr]
+    assert images == {"app": "img:2", "side": "s:1"}
+    # A merge-patch builder that pins uid and resourceVersion.
+    current = pods.get("p")
+    changed = pods.get("p")
+    changed.metadata.labels = {"only": "this"}  # type: ignore[union-attr]
+    patch = merge_patch_between(current, changed, pin_uid=True, pin_resource_version=True)
+    assert patch["metadata"]["uid"] == current.metadata.uid  # type: ignore[union-attr]
+    result = pods.patch("p", patch)
+    assert result.metadata.labels == {"only": "this"}  # type: ignore[union-attr]
+    with pytest.raises(Conflict):
+        pods.patch("p", patch)  # the pinned resourceVersion is stale now
+
+
+def test_server_side_apply(cs: Clientset, namespace: str) -> None:
+    configmaps = cs.core_v1.configmaps(namespace)
+    applied = configmaps.apply(
+        ConfigMap(metadata=ObjectMeta(name="applied", namespace=namespace), data={"a": "1"}),
+        field_manager="alice",
+    )
+    assert applied.data == {"a": "1"}
+    managers = {m.manager for m in applied.metadata.managed_fields or []}  # type: ignore[union-attr]
+    assert "alice" in managers
+    with pytest.raises(Conflict) as info:
+        configmaps.apply(
+            ConfigMap(metadata=ObjectMeta(name="applied", namespace=namespace), data={"a": "2"}),
+            field_manager="bob",
+        )
+    assert info.value.causes and "alice" in (info.value.causes[0].message or "")
+    forced = configmaps.apply(
+        ConfigMap(metadata=ObjectMeta(name="applied", namespace=namespace), data={"a": "2"}),
+        field_manager="bob",
+        force=True,
+    )
+    assert forced.data == {"a": "2"}
+
+
+def test_delete_preconditions_and_collection(cs: Clientset, namespace: str) -> None:
+    configmaps = cs.core_v1.configmaps(namespace)
+    created = configmaps.create(configmap("victim", group="x"))
+    configmaps.create(configmap("other", group="x"))
+    configmaps.create(configmap("keep", group="y"))
+    with pytest.raises(Conflict) as info:
+        configmaps.delete("victim", uid="not-the-uid")
+    assert "precondition" in info.value.message.lower()
+    deleted = configmaps.delete("victim", uid=created.metadata.uid)  # type: ignore[union-attr]
+    assert isinstance(deleted, (ConfigMap, Status))
+    with pytest.raises(NotFound):
+        configmaps.get("victim")
+    dry = configmaps.create(configmap("dry"), dry_run=True)
+    assert dry.metadata is not None and dry.metadata.name == "dry"
+    with pytest.raises(NotFound):
+        configmaps.get("dry")
+    configmaps.delete_collection(label_selector="group=x")
+    remaining = configmaps.list()
+    assert [c.metadata.name for c in remaining.items] == ["keep"]  # type: ignore[union-attr]
+
+
+def test_propagation_policies(cs: Clientset, namespace: str) -> None:
+    configmaps = cs.core_v1.configmaps(namespace)
+    owner = configmaps.create(configmap("owner"))
+    from kgen.runtime.meta import OwnerReference
+
+    reference = OwnerReference(
+        api_version="v1", kind="ConfigMap", name="owner", uid=owner.metadata.uid, block_owner_deletion=True  # type: ignore[union-attr, arg-type]
+    )
+    dependent = configmap("dependent")
+    dependent.metadata.owner_references = [reference]  # type: ignore[union-attr]
+    configmaps.create(dependent)
+    configmaps.delete("owner", propagation_policy="Orphan")
+    orphan = configmaps.get("dependent")
+    assert not orphan.metadata.owner_references  # type: ignore[union-attr]
+
+
+def test_status_subresource_and_generation(cs: Clientset, namespace: str) -> None:
+    widgets = cs.example_kgen_io_v1.widgets(namespace)
+    created = widgets.create(Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1)))
+    assert created.metadata.generation == 1  # type: ignore[union-attr]
+    created.status = WidgetStatus(phase="Ready", replicas=1)
+    after_update = widgets.update(created)
+    assert after_update.status is None or after_update.status.phase is None  # update ignores status
+    after_update.status = WidgetStatus(phase="Ready", replicas=1)
+    after_status = widgets.update_status(after_update)
+    assert after_status.status.phase == "Ready"  # type: ignore[union-attr]
+    assert after_status.metadata.generation == 1  # type: ignore[union-attr]
+    after_status.spec.replicas = 3  # type: ignore[union-attr]
+    bumped = widgets.update(after_status)
+    assert bumped.metadata.generation == 2  # type: ignore[union-attr]
+    patched = widgets.patch_status("w", {"status": {"phase": "Failed"}})
+    assert patched.status.phase == "Failed"  # type: ignore[union-attr]
+    got = widgets.get_status("w")
+    assert got.status.phase == "Failed"  # type: ignore[union-attr]
+    applied = widgets.apply_status(
+        Widget(metadata=ObjectMeta(name="w", namespace=namespace), status=WidgetStatus(phase="Pending")),
+        field_manager="controller",
+        force=True,
+    )
+    assert applied.status.phase == "Pending"  # type: ignore[union-attr]
+
+
+def test_scale_subresource(cs: Clientset, namespace: str) -> None:
+    widgets = cs.example_kgen_io_v1.widgets(namespace)
+    widgets.create(Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1)))
+    scale = widgets.get_scale("w")
+    assert isinstance(scale, Scale) and scale.spec.replicas == 1  # type: ignore[union-attr]
+    scale.spec = ScaleSpec(replicas=4)
+    updated = widgets.update_scale("w", scale)
+    assert updated.spec.replicas == 4  # type: ignore[union-attr]
+    assert (widgets.get("w")).spec.replicas == 4  # type: ignore[union-attr]
+    patched = widgets.patch_scale("w", {"spec": {"replicas": 2}})
+    assert patched.spec.replicas == 2  # type: ignore[union-attr]
+    deployments = cs.apps_v1.deployments(namespace)
+    deployments.create(
+        Deployment(
+            metadata=ObjectMeta(name="d"),
+            spec=DeploymentSpec(
+                replicas=1,
+                selector=LabelSelector(match_labels={"app": "d"}),
+                template=PodTemplateSpec(
+                    metadata=ObjectMeta(labels={"app": "d"}),
+                    spec=PodSpec(containers=[Container(name="c", image="i")]),
+                ),
+            ),
+        )
+    )
+    assert (deployments.get_scale("d")).spec.replicas == 1  # type: ignore[union-attr]
+
+
+def test_custom_resources_refuse_strategic_merge_and_use_selectable_fields(
+    cs: Clientset, namespace: str
+) -> None:
+    widgets = cs.example_kgen_io_v1.widgets(namespace)
+    widgets.create(Widget(metadata=ObjectMeta(name="red"), spec=WidgetSpec(color="red")))
+    widgets.create(Widget(metadata=ObjectMeta(name="blue"), spec=WidgetSpec(color="blue")))
+    with pytest.raises(ResourceNotSupported):
+        widgets.patch("red", {"spec": {"replicas": 1}}, patch_type=PatchType.STRATEGIC)
+    reds = widgets.list(field_selector="spec.color=red")
+    assert [w.metadata.name for w in reds.items] == ["red"]  # type: ignore[union-attr]
+    with pytest.raises(Invalid):
+        widgets.create(Widget(metadata=ObjectMeta(name="bad"), spec=WidgetSpec(color="red", replicas="x")))  # type: ignore[arg-type]
+    gadgets = cs.example_kgen_io_v1.gadgets()  # cluster-scoped: no namespace
+    from example_client.models.example_kgen_io_v1 import Gadget
+
+    gadget = gadgets.create(Gadget(metadata=ObjectMeta(generate_name="g-")))
+    assert gadget.metadata.namespace is None  # type: ignore[union-attr]
+    gadgets.delete(gadget.metadata.name)  # type: ignore[union-attr, arg-type]
+
+
+def test_pod_subresources(cs: Clientset, namespace: str) -> None:
+    pods = cs.core_v1.pods(namespace)
+    pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    status = pods.get("p")
+    status.status = PodStatus(phase="Running")
+    assert (pods.update_status(status)).status.phase == "Running"  # type: ignore[union-attr]
+    log = pods.log("p")
+    assert isinstance(log, str)
+    eviction = Eviction(metadata=ObjectMeta(name="p", namespace=namespace))
+    result = pods.create_eviction("p", eviction)
+    assert isinstance(result, (Eviction, Status))
+    with pytest.raises(NotFound):
+        pods.get("p")
+
+
+def test_service_account_token(cs: Clientset, namespace: str) -> None:
+    accounts = cs.core_v1.serviceaccounts(namespace)
+    accounts.create(ServiceAccount(metadata=ObjectMeta(name="sa")))
+    token = accounts.create_token("sa", TokenRequest(spec=TokenRequestSpec(audiences=["api"])))
+    assert isinstance(token, TokenRequest) and token.status is not None and token.status.token
+
+
+def test_verbs_the_api_model_does_not_offer_fail_before_any_request(cs: Clientset) -> None:
+    namespaces = cs.core_v1.namespaces()
+    assert not hasattr(namespaces, "delete_collection")  # the generated class has no such method
+    with pytest.raises(ValueError, match="namespaced"):
+        cs.core_v1.configmaps(None)  # type: ignore[arg-type]
