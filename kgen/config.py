@@ -100,7 +100,11 @@ class GenerateConfig:
     def from_sources(cls, file: ConfigFile, flags: Mapping[str, Any]) -> GenerateConfig:
         """Merge the config file with command-line flags (a flag that is set wins)."""
         where = str(file.path) if file.path else "flags"
-        values = file.values
+        values = dict(file.values)
+        if flags.get("spec") or flags.get("crd") or flags.get("from_cluster"):
+            # Inputs given as flags replace the file's inputs as a whole (not merged with them).
+            for key in ("spec", "crd", "from-cluster"):
+                values.pop(key, None)
 
         def paths(key: str) -> list[Path]:
             if flags.get(key):
