@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / ".bench"
 SWAGGER = (ROOT / ".." / "shared" / "specs" / "kubernetes" / "v1.36" / "swagger.json").resolve()
-GROUPS = ("decode", "generate", "imports")
+GROUPS = ("decode", "generate", "imports", "first_call")
 
 
 def run_case(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -131,6 +131,61 @@ def bench_imports(results: dict[str, Any]) -> None:
     print(f"  models and clients ({everything[0]['modules']} modules, incl. msgspec/httpx/kgen.runtime): "
           f"{results['import']['all_median_s'] * 1000:6.1f} ms")
     print("  goal: <= 50 ms for the models")
+
+
+def bench_first_call(results: dict[str, Any]) -> None:
+    """Against kgen.testing's server in its own process, seeded with 10 pods."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kgen.testing", "--package", "example_client", "--port", "0",
+         "--kubeconfig", str(BENCH / "kubeconfig")],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "generated")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 30
+        while not (BENCH / "kubeconfig").exists() and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        seed = (
+            "import sys; sys.path.insert(0, 'generated')\n"
+            "from example_client.clientset import Clientset\n"
+            "from example_client.models.core_v1 import Pod, PodSpec, Container\n"
+            "from kgen.runtime.config import load_kubeconfig\n"
+            "from kgen.runtime.meta import ObjectMeta\n"
+            f"cs = Clientset(load_kubeconfig({str(BENCH / 'kubeconfig')!r}))\n"
+            "for i in range(10):\n"
+            "    cs.core_v1.pods('default').create(Pod(metadata=ObjectMeta(name=f'p{i}'),"
+            " spec=PodSpec(containers=[Container(name='c', image='i')])))\n"
+        )
+        subprocess.run([sys.executable, "-c", seed], cwd=ROOT, check=True)
+        rows: dict[str, Any] = {}
+        for impl in ("kgen", "lightkube", "kubernetes"):
+            if impl != "kgen" and not have(impl):
+                rows[impl] = {"error": f"{impl} is not installed"}
+                continue
+            runs = [run_case("first_call", impl, str(BENCH / "kubeconfig")) for _ in range(5)]
+            errors = [r for r in runs if "error" in r]
+            if errors:
+                rows[impl] = errors[0]
+                continue
+            rows[impl] = {"median_s": statistics.median(r["seconds"] for r in runs), "pods": runs[0]["pods"]}
+        results["first_call"] = rows
+        print("\nImport a client for the whole API and list pods once (fresh process), median of 5:")
+        base = rows.get("kgen", {}).get("median_s")
+        for impl, row in rows.items():
+            if "error" in row:
+                print(f"  {impl:<12} {row['error']}")
+                continue
+            ratio = row["median_s"] / base if base else float("nan")
+            print(f"  {impl:<12} {row['median_s'] * 1000:7.1f} ms   x kgen {ratio:5.2f}   ({row['pods']} pods)")
+        print("  goal: kgen < 100 ms")
+    finally:
+        server.terminate()
+        server.wait(10)
+        (BENCH / "kubeconfig").unlink(missing_ok=True)
 
 
 def main(argv: list[str]) -> int:

@@ -131,7 +131,38 @@ def import_models(package_dir: str, package: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "modules": count}
 
 
+def first_call(impl: str, kubeconfig: str) -> dict[str, Any]:
+    """Import a client for the whole Kubernetes API and list pods once (the process's first call).
+
+    Timed from the first statement to the answer: imports, config loading, connection, decode.
+    """
+    start = time.perf_counter()
+    if impl == "kgen":
+        sys.path.insert(0, str(BENCH / "gen"))
+        from k8s_bench.clientset import Clientset
+
+        from kgen.runtime.config import load_kubeconfig
+
+        with Clientset(load_kubeconfig(kubeconfig)) as cs:
+            count = len(cs.core_v1.pods("default").list().items)
+    elif impl == "kubernetes":
+        from kubernetes import client, config
+
+        config.load_kube_config(kubeconfig)
+        count = len(client.CoreV1Api().list_namespaced_pod("default").items)
+    elif impl == "lightkube":
+        from lightkube import Client, KubeConfig
+        from lightkube.resources.core_v1 import Pod
+
+        lk = Client(KubeConfig.from_file(kubeconfig))
+        count = len(list(lk.list(Pod, namespace="default")))
+    else:
+        raise SystemExit(f"unknown client {impl}")
+    return {"seconds": time.perf_counter() - start, "pods": count}
+
+
 CASES: dict[str, Callable[..., dict[str, Any]]] = {
+    "first_call": first_call,
     "decode": decode,
     "memory": memory,
     "import_all": import_all,

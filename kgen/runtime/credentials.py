@@ -17,7 +17,6 @@ one refresh. Secrets never appear in reprs or in exception messages.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -31,9 +30,12 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from kgen.runtime import tls
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "DEFAULT_EXPIRY_SKEW",
@@ -183,6 +185,8 @@ class TokenFile:
         cached = None if force_refresh else self._fresh()
         if cached is not None:
             return cached
+        import asyncio  # not at import time: synchronous programs never pay for asyncio
+
         return await asyncio.to_thread(self._refresh, force_refresh)
 
     def _fresh(self) -> Credentials | None:
@@ -399,6 +403,8 @@ class ExecCredentialSource:
         # The asyncio lock keeps waiting tasks off the thread pool; the thread lock inside _refresh
         # serialises with sync callers and with other event loops.
         async with self._async_lock():
+            import asyncio
+
             return await asyncio.to_thread(self._refresh, force_refresh, seen)
 
     def __repr__(self) -> str:
@@ -423,6 +429,8 @@ class ExecCredentialSource:
             return credentials
 
     def _async_lock(self) -> asyncio.Lock:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         with self._async_locks_guard:
             lock = self._async_locks.get(loop)

@@ -115,6 +115,9 @@ class AsyncTransport:
         }
         if self._custom_transport is not None:
             kwargs["transport"] = self._custom_transport
+        elif config.server.startswith("http://"):
+            # No TLS at all: do not pay for loading a trust store (httpx would load certifi's).
+            kwargs["verify"] = False
         else:
             kwargs["verify"] = config.ssl_context(credentials)
             if config.proxy_url:
