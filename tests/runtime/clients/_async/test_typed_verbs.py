@@ -303,3 +303,48 @@ async def test_verbs_the_api_model_does_not_offer_fail_before_any_request(cs: As
     assert not hasattr(namespaces, "delete_collection")  # the generated class has no such method
     with pytest.raises(ValueError, match="namespaced"):
         cs.core_v1.configmaps(None)  # type: ignore[arg-type]
+
+
+async def test_binding_ephemeral_containers_and_finalize(cs: AsyncClientset, namespace: str) -> None:
+    from example_client.models.core_v1 import Binding, EphemeralContainer, Namespace, ObjectReference
+
+    pods = cs.core_v1.pods(namespace)
+    await pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    bound = await pods.create_binding(
+        "p", Binding(metadata=ObjectMeta(name="p"), target=ObjectReference(kind="Node", name="node-1"))
+    )
+    assert isinstance(bound, (Binding, Status))
+    assert (await pods.get("p")).spec.node_name == "node-1"  # type: ignore[union-attr]
+
+    pod = await pods.get_ephemeral_containers("p")
+    pod.spec.ephemeral_containers = [EphemeralContainer(name="debug", image="busybox")]  # type: ignore[union-attr]
+    updated = await pods.update_ephemeral_containers(pod)
+    assert [c.name for c in updated.spec.ephemeral_containers or []] == ["debug"]  # type: ignore[union-attr]
+
+    namespaces = cs.core_v1.namespaces()
+    extra = await namespaces.create(Namespace(metadata=ObjectMeta(generate_name="fin-")))
+    finalized = await namespaces.update_finalize(extra)
+    assert finalized.metadata.name == extra.metadata.name  # type: ignore[union-attr]
+    await namespaces.delete(extra.metadata.name)  # type: ignore[union-attr, arg-type]
+
+
+async def test_logs_follow_and_write_options(cs: AsyncClientset, namespace: str) -> None:
+    pods = cs.core_v1.pods(namespace)
+    await pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    lines = []
+    async for line in pods.stream_log("p", container="c", follow=False, tail_lines=10):
+        lines.append(line)
+    assert all(isinstance(line, str) for line in lines)
+    # Strict field validation refuses what the schema does not know; dry_run stores nothing.
+    from kgen.runtime.errors import BadRequest
+
+    configmaps = cs.core_v1.configmaps(namespace)
+    with pytest.raises(BadRequest):
+        await configmaps.rest.post().namespace(namespace).resource("configmaps").param(
+            "fieldValidation", "Strict"
+        ).body({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}).do()
+    created = await configmaps.create(configmap("y"), field_manager="me", field_validation="Strict")
+    assert "me" in {m.manager for m in created.metadata.managed_fields or []}  # type: ignore[union-attr]
+    deleted = await configmaps.delete("y", grace_period_seconds=0, dry_run=True)
+    assert isinstance(deleted, (ConfigMap, Status))
+    assert (await configmaps.get("y")).metadata.name == "y"  # type: ignore[union-attr]

@@ -304,3 +304,48 @@ def test_verbs_the_api_model_does_not_offer_fail_before_any_request(cs: Clientse
     assert not hasattr(namespaces, "delete_collection")  # the generated class has no such method
     with pytest.raises(ValueError, match="namespaced"):
         cs.core_v1.configmaps(None)  # type: ignore[arg-type]
+
+
+def test_binding_ephemeral_containers_and_finalize(cs: Clientset, namespace: str) -> None:
+    from example_client.models.core_v1 import Binding, EphemeralContainer, Namespace, ObjectReference
+
+    pods = cs.core_v1.pods(namespace)
+    pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    bound = pods.create_binding(
+        "p", Binding(metadata=ObjectMeta(name="p"), target=ObjectReference(kind="Node", name="node-1"))
+    )
+    assert isinstance(bound, (Binding, Status))
+    assert (pods.get("p")).spec.node_name == "node-1"  # type: ignore[union-attr]
+
+    pod = pods.get_ephemeral_containers("p")
+    pod.spec.ephemeral_containers = [EphemeralContainer(name="debug", image="busybox")]  # type: ignore[union-attr]
+    updated = pods.update_ephemeral_containers(pod)
+    assert [c.name for c in updated.spec.ephemeral_containers or []] == ["debug"]  # type: ignore[union-attr]
+
+    namespaces = cs.core_v1.namespaces()
+    extra = namespaces.create(Namespace(metadata=ObjectMeta(generate_name="fin-")))
+    finalized = namespaces.update_finalize(extra)
+    assert finalized.metadata.name == extra.metadata.name  # type: ignore[union-attr]
+    namespaces.delete(extra.metadata.name)  # type: ignore[union-attr, arg-type]
+
+
+def test_logs_follow_and_write_options(cs: Clientset, namespace: str) -> None:
+    pods = cs.core_v1.pods(namespace)
+    pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    lines = []
+    for line in pods.stream_log("p", container="c", follow=False, tail_lines=10):
+        lines.append(line)
+    assert all(isinstance(line, str) for line in lines)
+    # Strict field validation refuses what the schema does not know; dry_run stores nothing.
+    from kgen.runtime.errors import BadRequest
+
+    configmaps = cs.core_v1.configmaps(namespace)
+    with pytest.raises(BadRequest):
+        configmaps.rest.post().namespace(namespace).resource("configmaps").param(
+            "fieldValidation", "Strict"
+        ).body({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}).do()
+    created = configmaps.create(configmap("y"), field_manager="me", field_validation="Strict")
+    assert "me" in {m.manager for m in created.metadata.managed_fields or []}  # type: ignore[union-attr]
+    deleted = configmaps.delete("y", grace_period_seconds=0, dry_run=True)
+    assert isinstance(deleted, (ConfigMap, Status))
+    assert (configmaps.get("y")).metadata.name == "y"  # type: ignore[union-attr]
