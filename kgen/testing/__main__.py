@@ -1,0 +1,60 @@
+"""``python -m kgen.testing``: serve a test API server until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kgen.testing", description="Serve a Kubernetes API server for tests."
+    )
+    parser.add_argument("--package", help="serve the model embedded in this generated package")
+    parser.add_argument("--spec", action="append", default=[], help="OpenAPI file or directory")
+    parser.add_argument("--crd", action="append", default=[], help="CRD file or directory")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (the default)")
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh CA")
+    parser.add_argument("--token", help="require this bearer token")
+    parser.add_argument("--history", type=int, default=1000, help="events kept for watches")
+    parser.add_argument("--kubeconfig", type=Path, help="write a kubeconfig for the server here")
+    args = parser.parse_args(argv)
+
+    from kgen.testing.server import APIServer
+
+    options = dict(
+        history=args.history, tls=args.tls, token=args.token, host=args.host, port=args.port
+    )
+    if args.package:
+        if args.spec:
+            parser.error("--package and --spec cannot be combined")
+        from kgen.ingest import read_inputs
+
+        crds = [doc.crd for doc in read_inputs(crds=[Path(p) for p in args.crd]).crds]
+        server = APIServer.from_package(args.package, crds=crds, **options)
+    else:
+        server = APIServer.from_inputs(specs=args.spec, crds=args.crd, **options)
+    server.start()
+    print(f"kgen.testing API server listening on {server.url}", flush=True)
+    if args.kubeconfig:
+        server.kubeconfig(args.kubeconfig)
+        print(f"kubeconfig written to {args.kubeconfig}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

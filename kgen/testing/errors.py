@@ -1,0 +1,355 @@
+"""Status objects exactly as kube-apiserver sends them, and the exception that carries one.
+
+Every failure of the test API server is an :class:`APIError` holding the ``Status`` body. The constructors
+mirror ``k8s.io/apimachinery/pkg/api/errors`` one for one (same message formats, same ``details``), so
+that a client sees the same thing from ``kgen.testing`` and from a real server:
+
+======================  ====  ======================  ==================================================
+constructor             code  reason                  message
+======================  ====  ======================  ==================================================
+``not_found``           404   NotFound                ``configmaps "x" not found``
+``already_exists``      409   AlreadyExists           ``configmaps "x" already exists``
+``conflict``            409   Conflict                ``Operation cannot be fulfilled on configmaps "x": ...``
+``invalid``             422   Invalid                 ``ConfigMap "x" is invalid: metadata.name: ...``
+``bad_request``         400   BadRequest              as given
+``forbidden``           403   Forbidden               ``configmaps "x" is forbidden: ...``
+``unauthorized``        401   Unauthorized            ``Unauthorized``
+``method_not_supported`` 405  MethodNotAllowed        ``create is not supported on resources of kind ...``
+``not_acceptable``      406   NotAcceptable           ``the server was unable to respond with ...``
+``unsupported_media``   415   UnsupportedMediaType    ``the body of the request was in an unknown format ...``
+``gone``                410   Expired                 ``too old resource version: 5 (10)``
+``too_large_rv``        504   Timeout                 ``Timeout: Too large resource version: 9, current: 5``
+``too_many_requests``   429   TooManyRequests         ``Too many requests, please try again later.``
+``internal``            500   InternalError           ``Internal error occurred: ...``
+``service_unavailable`` 503   ServiceUnavailable      as given
+======================  ====  ======================  ==================================================
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "FieldError",
+    "already_exists",
+    "bad_request",
+    "conflict",
+    "forbidden",
+    "gone",
+    "internal",
+    "invalid",
+    "method_not_supported",
+    "not_acceptable",
+    "not_found",
+    "not_found_path",
+    "qualified",
+    "service_unavailable",
+    "status_object",
+    "success_status",
+    "too_large_rv",
+    "too_many_requests",
+    "unauthorized",
+    "unsupported_media",
+]
+
+OPTIMISTIC_LOCK_MESSAGE = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
+
+_UNSET: Any = object()
+
+# field.ErrorType strings and the StatusCause reasons they map to (apimachinery/pkg/util/validation/field).
+_FIELD_TYPES = {
+    "FieldValueNotFound": "Not found",
+    "FieldValueRequired": "Required value",
+    "FieldValueDuplicate": "Duplicate value",
+    "FieldValueInvalid": "Invalid value",
+    "FieldValueNotSupported": "Unsupported value",
+    "FieldValueForbidden": "Forbidden",
+    "FieldValueTooLong": "Too long",
+    "FieldValueTooMany": "Too many",
+    "InternalError": "Internal error",
+    "FieldValueTypeInvalid": "Invalid value",
+}
+# Types whose message does not show the bad value (field.Error.ErrorBody).
+_NO_VALUE_TYPES = {
+    "FieldValueRequired",
+    "FieldValueForbidden",
+    "FieldValueTooLong",
+    "InternalError",
+}
+
+
+class APIError(Exception):
+    """A failed call: ``status`` is the Status object the server answers with, ``code`` its HTTP code."""
+
+    def __init__(self, status: dict[str, Any], headers: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(status.get("message", ""))
+        self.status = status
+        self.headers = list(headers)
+
+    @property
+    def code(self) -> int:
+        return int(self.status["code"])
+
+    @property
+    def reason(self) -> str:
+        return str(self.status.get("reason", ""))
+
+    def __repr__(self) -> str:
+        return f"APIError({self.code}, {self.reason!r}, {self.status.get('message')!r})"
+
+
+def go_quote(text: str) -> str:
+    """Go's %q for the strings that appear in messages (JSON escaping is the same for printable text)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def go_value(value: Any) -> str:
+    """How field.Error prints a bad value: %q for strings, %v for numbers and booleans.
+
+    A nil value becomes the string "null", which is then quoted like any string.
+    """
+    if value is None:
+        return '"null"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return go_quote(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One field.Error: becomes a StatusCause and a line of an Invalid message."""
+
+    type: str  # the StatusCause reason: FieldValueInvalid, FieldValueRequired...
+    field: str
+    value: Any = _UNSET
+    detail: str = ""
+
+    def body(self) -> str:
+        text = _FIELD_TYPES.get(self.type, self.type)
+        if self.type not in _NO_VALUE_TYPES:
+            text = f"{text}: {go_value(None if self.value is _UNSET else self.value)}"
+        if self.detail:
+            text += f": {self.detail}"
+        return text
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.body()}"
+
+    def cause(self) -> dict[str, Any]:
+        return {"reason": self.type, "message": self.body(), "field": self.field}
+
+    @classmethod
+    def invalid(cls, path: str, value: Any, detail: str) -> FieldError:
+        return cls("FieldValueInvalid", path, value, detail)
+
+    @classmethod
+    def required(cls, path: str, detail: str = "") -> FieldError:
+        return cls("FieldValueRequired", path, detail=detail)
+
+    @classmethod
+    def forbidden(cls, path: str, detail: str) -> FieldError:
+        return cls("FieldValueForbidden", path, detail=detail)
+
+    @classmethod
+    def not_supported(cls, path: str, value: Any, supported: Iterable[Any]) -> FieldError:
+        values = ", ".join(go_value(v) for v in supported)
+        return cls("FieldValueNotSupported", path, value, f"supported values: {values}")
+
+    @classmethod
+    def type_invalid(cls, path: str, value: Any, detail: str) -> FieldError:
+        return cls("FieldValueTypeInvalid", path, value, detail)
+
+
+def status_object(
+    code: int,
+    reason: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A failure Status with keys in the order the apiserver writes them."""
+    status: dict[str, Any] = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+    }
+    if details:
+        status["details"] = details
+    status["code"] = code
+    return status
+
+
+def success_status(
+    details: dict[str, Any] | None = None, code: int | None = None
+) -> dict[str, Any]:
+    """The Success Status of a delete that returns no object."""
+    status: dict[str, Any] = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+    }
+    if details:
+        status["details"] = details
+    if code is not None:
+        status["code"] = code
+    return status
+
+
+def qualified(resource: str, group: str) -> str:
+    """schema.GroupResource.String(): ``deployments.apps``, ``configmaps``."""
+    return f"{resource}.{group}" if group else resource
+
+
+def _details(name: str, group: str, kind: str, **extra: Any) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    if name:
+        details["name"] = name
+    if group:
+        details["group"] = group
+    if kind:
+        details["kind"] = kind
+    details.update({k: v for k, v in extra.items() if v not in (None, "", [])})
+    return details
+
+
+def not_found(resource: str, group: str, name: str) -> APIError:
+    message = f"{qualified(resource, group)} {go_quote(name)} not found"
+    return APIError(status_object(404, "NotFound", message, _details(name, group, resource)))
+
+
+def not_found_path() -> APIError:
+    """A path that names no resource: the apiserver's plain 404."""
+    return APIError(
+        status_object(404, "NotFound", "the server could not find the requested resource")
+    )
+
+
+def already_exists(resource: str, group: str, name: str) -> APIError:
+    message = f"{qualified(resource, group)} {go_quote(name)} already exists"
+    return APIError(status_object(409, "AlreadyExists", message, _details(name, group, resource)))
+
+
+def conflict(resource: str, group: str, name: str, why: str = OPTIMISTIC_LOCK_MESSAGE) -> APIError:
+    message = (
+        f"Operation cannot be fulfilled on {qualified(resource, group)} {go_quote(name)}: {why}"
+    )
+    return APIError(status_object(409, "Conflict", message, _details(name, group, resource)))
+
+
+def invalid(kind: str, group: str, name: str, errors: Sequence[FieldError]) -> APIError:
+    """errors.NewInvalid: one cause per field error; the message joins them like an aggregate."""
+    if len(errors) == 1:
+        summary = str(errors[0])
+    else:
+        summary = "[" + ", ".join(str(e) for e in errors) + "]"
+    message = f"{qualified(kind, group)} {go_quote(name)} is invalid: {summary}"
+    details = _details(name, group, kind)
+    details["causes"] = [e.cause() for e in errors]
+    return APIError(status_object(422, "Invalid", message, details))
+
+
+def bad_request(message: str) -> APIError:
+    return APIError(status_object(400, "BadRequest", message))
+
+
+def forbidden(
+    resource: str,
+    group: str,
+    name: str,
+    why: str,
+    causes: Sequence[dict[str, Any]] = (),
+) -> APIError:
+    target = qualified(resource, group)
+    if name:
+        message = f"{target} {go_quote(name)} is forbidden: {why}"
+    else:
+        message = f"{target} is forbidden: {why}"
+    details = _details(name, group, resource)
+    if causes:
+        details["causes"] = list(causes)
+    return APIError(status_object(403, "Forbidden", message, details))
+
+
+def unauthorized(message: str = "Unauthorized") -> APIError:
+    return APIError(status_object(401, "Unauthorized", message))
+
+
+def method_not_supported(resource: str, group: str, action: str) -> APIError:
+    message = (
+        f"{action} is not supported on resources of kind {go_quote(qualified(resource, group))}"
+    )
+    return APIError(status_object(405, "MethodNotAllowed", message, _details("", group, resource)))
+
+
+def not_acceptable(accepted: Sequence[str]) -> APIError:
+    message = (
+        "the server was unable to respond with a content type that the client supports "
+        f"(accepted: {', '.join(accepted)})"
+    )
+    return APIError(status_object(406, "NotAcceptable", message))
+
+
+def unsupported_media(accepted: Sequence[str]) -> APIError:
+    message = (
+        "the body of the request was in an unknown format - accepted media types include: "
+        + ", ".join(accepted)
+    )
+    return APIError(status_object(415, "UnsupportedMediaType", message))
+
+
+def gone(message: str, continue_token: str | None = None) -> APIError:
+    """errors.NewResourceExpired (410 Expired), optionally with the inconsistent-continue token."""
+    status = status_object(410, "Expired", message)
+    if continue_token:
+        status["metadata"] = {"continue": continue_token}
+    return APIError(status)
+
+
+def too_large_rv(requested: int, current: int, retry_after: int = 1) -> APIError:
+    """storage.NewTooLargeResourceVersionError: a Timeout with the ResourceVersionTooLarge cause."""
+    message = f"Timeout: Too large resource version: {requested}, current: {current}"
+    details = {
+        "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+        "retryAfterSeconds": retry_after,
+    }
+    return APIError(status_object(504, "Timeout", message, details))
+
+
+def too_many_requests(retry_after: int) -> APIError:
+    """What API priority and fairness answers when it rejects a request."""
+    details = {"retryAfterSeconds": retry_after}
+    return APIError(
+        status_object(
+            429, "TooManyRequests", "Too many requests, please try again later.", details
+        ),
+        headers=[("Retry-After", str(retry_after))],
+    )
+
+
+def internal(message: str, retry_after: int | None = None) -> APIError:
+    details: dict[str, Any] = {"causes": [{"message": message}]}
+    headers: list[tuple[str, str]] = []
+    if retry_after is not None:
+        details["retryAfterSeconds"] = retry_after
+        headers.append(("Retry-After", str(retry_after)))
+    return APIError(
+        status_object(500, "InternalError", f"Internal error occurred: {message}", details),
+        headers=headers,
+    )
+
+
+def service_unavailable(message: str) -> APIError:
+    return APIError(status_object(503, "ServiceUnavailable", message))

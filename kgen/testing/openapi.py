@@ -1,0 +1,676 @@
+"""``/openapi/v2`` and ``/openapi/v3`` rendered from the API model, as kube-apiserver publishes them.
+
+Built-in kinds become named definitions with ``$ref``\\ s; custom resources are inlined (the apiserver
+publishes CRD schemas whole, under ``io.<reversed group>.<version>.<Kind>``). Paths carry
+``x-kubernetes-action``, ``x-kubernetes-group-version-kind``, the list/watch query parameters and the
+patch content types (strategic merge patch only for built-in kinds), so that ``kgen.ingest`` reading the
+served documents builds an equivalent model. :func:`crd_schema` gives the inline schema of a kind, as a
+CRD's ``openAPIV3Schema``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from kgen.model.ir import (
+    APIModel,
+    Array,
+    EnumType,
+    Field,
+    Map,
+    Primitive,
+    Ref,
+    Shared,
+    Special,
+    TypeDef,
+    TypeRef,
+    UnionType,
+)
+from kgen.model.schemas import QUANTITY_PATTERN_START
+from kgen.model.shared import SHARED_TYPES
+from kgen.testing.registry import Registry, ResourceType
+
+__all__ = ["crd_schema", "render_v2", "render_v3", "v3_document", "v3_index"]
+
+_META = "io.k8s.apimachinery.pkg.apis.meta.v1."
+_SHARED_IDS = {
+    **{name: _META + name for name in SHARED_TYPES},
+    "Scale": "io.k8s.api.autoscaling.v1.Scale",
+    "ScaleSpec": "io.k8s.api.autoscaling.v1.ScaleSpec",
+    "ScaleStatus": "io.k8s.api.autoscaling.v1.ScaleStatus",
+    "VersionInfo": "io.k8s.apimachinery.pkg.version.Info",
+}
+_SPECIAL_IDS = {
+    "int-or-string": "io.k8s.apimachinery.pkg.util.intstr.IntOrString",
+    "quantity": "io.k8s.apimachinery.pkg.api.resource.Quantity",
+    "time": _META + "Time",
+    "micro-time": _META + "MicroTime",
+}
+_SPECIAL_SCHEMAS: dict[str, dict[str, Any]] = {
+    "int-or-string": {"type": "string", "format": "int-or-string"},
+    "quantity": {"type": "string"},
+    "time": {"type": "string", "format": "date-time"},
+    "micro-time": {"type": "string", "format": "date-time"},
+}
+_PATCH_TYPES = [
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+]
+_LIST_PARAMS = [
+    ("allowWatchBookmarks", "boolean"),
+    ("continue", "string"),
+    ("fieldSelector", "string"),
+    ("labelSelector", "string"),
+    ("limit", "integer"),
+    ("resourceVersion", "string"),
+    ("resourceVersionMatch", "string"),
+    ("sendInitialEvents", "boolean"),
+    ("timeoutSeconds", "integer"),
+    ("watch", "boolean"),
+]
+GIT_VERSION = "v1.36.0-kgen"
+
+
+def _escape(type_id: str) -> str:
+    return type_id.replace("~", "~0").replace("/", "~1")
+
+
+def custom_id(group: str, version: str, kind: str) -> str:
+    """The definition name of a custom resource kind: ``io.kgen.example.v1.Widget``."""
+    return ".".join([*reversed(group.split(".")), version, kind])
+
+
+class _Renderer:
+    """Collects the definitions one document needs while rendering schemas."""
+
+    def __init__(self, model: APIModel, v3: bool) -> None:
+        self.model = model
+        self.v3 = v3
+        self.prefix = "#/components/schemas/" if v3 else "#/definitions/"
+        self.definitions: dict[str, Any] = {}
+        self._pending: list[tuple[str, Any]] = []
+
+    def ref(self, name: str) -> dict[str, Any]:
+        return {"$ref": self.prefix + _escape(name)}
+
+    def need(self, name: str, build: Any) -> dict[str, Any]:
+        if name not in self.definitions:
+            self.definitions[name] = {}  # reserved: recursion ends here
+            self.definitions[name] = build()
+        return self.ref(name)
+
+    # --- schemas ------------------------------------------------------------------------------------
+
+    def type_schema(self, ref: TypeRef, *, inline: bool) -> dict[str, Any]:
+        if isinstance(ref, Primitive):
+            out: dict[str, Any] = {"type": ref.name}
+            if ref.format:
+                out["format"] = ref.format
+            return out
+        if isinstance(ref, EnumType):
+            out = self.type_schema(ref.base, inline=inline)
+            out["enum"] = list(ref.values)
+            return out
+        if isinstance(ref, Special):
+            return self.special(ref.name, inline=inline)
+        if isinstance(ref, Array):
+            return {"type": "array", "items": self.type_schema(ref.items, inline=inline)}
+        if isinstance(ref, Map):
+            return {
+                "type": "object",
+                "additionalProperties": self.type_schema(ref.values, inline=inline),
+            }
+        if isinstance(ref, Ref):
+            typedef = self.model.types.get(ref.type_id)
+            if typedef is None:
+                return {"type": "object"}
+            if inline:
+                return self.object_schema(typedef, inline=True)
+            return self.need(ref.type_id, lambda: self.object_schema(typedef, inline=False))
+        if isinstance(ref, Shared):
+            return self.shared(ref.name, inline=inline)
+        if isinstance(ref, UnionType):
+            return {}
+        raise TypeError(ref)
+
+    def special(self, name: str, *, inline: bool) -> dict[str, Any]:
+        if name in ("json", "object"):
+            return {"type": "object"} if name == "object" else {}
+        if name == "bytes":
+            return {"type": "string", "format": "byte"}
+        if inline:
+            if name == "int-or-string":
+                return {
+                    "x-kubernetes-int-or-string": True,
+                    "anyOf": [{"type": "integer"}, {"type": "string"}],
+                }
+            if name == "quantity":
+                return {
+                    "x-kubernetes-int-or-string": True,
+                    "anyOf": [{"type": "integer"}, {"type": "string"}],
+                    "pattern": QUANTITY_PATTERN_START
+                    + r"(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$",
+                }
+            return dict(_SPECIAL_SCHEMAS[name])
+        return self.need(_SPECIAL_IDS[name], lambda: dict(_SPECIAL_SCHEMAS[name]))
+
+    def shared(self, name: str, *, inline: bool) -> dict[str, Any]:
+        shape = SHARED_TYPES[name]
+
+        def build() -> dict[str, Any]:
+            properties = {
+                prop: self.type_schema(_shape_type(sub), inline=inline)
+                for prop, sub in sorted(shape.properties.items())
+            }
+            out: dict[str, Any] = {"type": "object", "properties": properties}
+            if shape.required:
+                out["required"] = sorted(shape.required)
+            if shape.kind is not None:
+                api_version, kind = shape.kind
+                group, _, version = api_version.rpartition("/")
+                out["x-kubernetes-group-version-kind"] = [
+                    {"group": group, "version": version, "kind": kind}
+                ]
+            if name in ("ManagedFieldsEntry", "OwnerReference", "LabelSelector"):
+                out["x-kubernetes-map-type"] = "atomic"
+            return out
+
+        if inline:
+            return build()
+        return self.need(_SHARED_IDS[name], build)
+
+    def object_schema(self, typedef: TypeDef, *, inline: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "object"}
+        if typedef.description:
+            out["description"] = typedef.description
+        properties = {
+            item.json_name: self.field_schema(item, inline=inline) for item in typedef.fields
+        }
+        if properties:
+            out["properties"] = properties
+        required = [item.json_name for item in typedef.fields if item.required]
+        if required:
+            out["required"] = required
+        out.update(_extensions(typedef.extensions))
+        if typedef.gvk is not None and not inline:
+            group, version, kind = typedef.gvk
+            out["x-kubernetes-group-version-kind"] = [
+                {"group": group, "version": version, "kind": kind}
+            ]
+        return out
+
+    def field_schema(self, item: Field, *, inline: bool) -> dict[str, Any]:
+        base = self.type_schema(item.type, inline=inline)
+        extra: dict[str, Any] = {}
+        if item.has_default:
+            extra["default"] = item.default
+        if item.nullable:
+            extra["nullable"] = True
+        extra.update(item.constraints)
+        extra.update(_extensions(item.extensions))
+        if item.extensions.int_or_string and "anyOf" not in base and "$ref" not in base:
+            base.pop("type", None)
+            base["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+        if not extra:
+            return base
+        if "$ref" in base:
+            if self.v3:
+                return {"allOf": [base], **extra}
+            return {**base, **{k: v for k, v in extra.items() if k.startswith("x-")}}
+        return {**base, **extra}
+
+
+def _extensions(ext: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if ext.patch_strategy:
+        out["x-kubernetes-patch-strategy"] = ext.patch_strategy
+    if ext.patch_merge_key:
+        out["x-kubernetes-patch-merge-key"] = ext.patch_merge_key
+    if ext.list_type:
+        out["x-kubernetes-list-type"] = ext.list_type
+    if ext.list_map_keys:
+        out["x-kubernetes-list-map-keys"] = list(ext.list_map_keys)
+    if ext.map_type:
+        out["x-kubernetes-map-type"] = ext.map_type
+    if ext.int_or_string:
+        out["x-kubernetes-int-or-string"] = True
+    if ext.preserve_unknown_fields:
+        out["x-kubernetes-preserve-unknown-fields"] = True
+    if ext.embedded_resource:
+        out["x-kubernetes-embedded-resource"] = True
+    if ext.validations:
+        out["x-kubernetes-validations"] = [
+            {
+                k: v
+                for k, v in {
+                    "rule": rule.rule,
+                    "message": rule.message,
+                    "messageExpression": rule.message_expression,
+                    "reason": rule.reason,
+                    "fieldPath": rule.field_path,
+                    "optionalOldSelf": rule.optional_old_self,
+                }.items()
+                if v is not None
+            }
+            for rule in ext.validations
+        ]
+    return out
+
+
+def _shape_type(shape: str) -> TypeRef:
+    if shape.startswith("map:"):
+        return Map(_shape_type(shape[4:]))
+    if shape.startswith("array:"):
+        return Array(_shape_type(shape[6:]))
+    if shape in ("string", "integer", "boolean"):
+        return Primitive(shape)  # type: ignore[arg-type]
+    if shape == "time":
+        return Special("time")
+    if shape == "object":
+        return Special("object")
+    return Shared(shape)
+
+
+def crd_schema(model: APIModel, type_id: str | None) -> dict[str, Any]:
+    """The inline (structural) schema of a kind, as a CRD's ``openAPIV3Schema``."""
+    typedef = model.types.get(type_id or "")
+    if typedef is None:
+        return {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    schema = _Renderer(model, v3=True).object_schema(typedef, inline=True)
+    if "metadata" in schema.get("properties", {}):
+        schema["properties"]["metadata"] = {"type": "object"}  # the apiserver owns its schema
+    return schema
+
+
+# --- paths -----------------------------------------------------------------------------------------
+
+
+def _group_camel(group: str) -> str:
+    if not group:
+        return "Core"
+    name = group.removesuffix(".k8s.io")
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("-", ".").split("."))
+
+
+class _Document:
+    """One OpenAPI document (v2 for everything, v3 for one group-version)."""
+
+    def __init__(self, registry: Registry, v3: bool) -> None:
+        self.registry = registry
+        self.model = registry.model
+        self.v3 = v3
+        self.renderer = _Renderer(self.model, v3)
+        self.paths: dict[str, Any] = {}
+
+    def kind_schema(self, rt: ResourceType) -> tuple[dict[str, Any], dict[str, Any]]:
+        """References to the schemas of the kind and of its list."""
+        r = self.renderer
+        typedef = self.model.types.get(rt.type_id or "")
+        if rt.custom:
+            name = custom_id(rt.group, rt.version, rt.kind)
+            list_name = custom_id(rt.group, rt.version, rt.list_kind)
+
+            def build() -> dict[str, Any]:
+                schema = crd_schema(self.model, rt.type_id)
+                schema["x-kubernetes-group-version-kind"] = [
+                    {"group": rt.group, "version": rt.version, "kind": rt.kind}
+                ]
+                if "properties" in schema:
+                    schema["properties"]["metadata"] = self.renderer.shared(
+                        "ObjectMeta", inline=False
+                    )
+                return schema
+
+            item = r.need(name, build)
+
+            def build_list() -> dict[str, Any]:
+                return {
+                    "type": "object",
+                    "required": ["items"],
+                    "properties": {
+                        "apiVersion": {"type": "string"},
+                        "items": {"type": "array", "items": r.ref(name)},
+                        "kind": {"type": "string"},
+                        "metadata": r.shared("ListMeta", inline=False),
+                    },
+                    "x-kubernetes-group-version-kind": [
+                        {"group": rt.group, "version": rt.version, "kind": rt.list_kind}
+                    ],
+                }
+
+            return item, r.need(list_name, build_list)
+        if typedef is None:
+            return {"type": "object"}, {"type": "object"}
+        item = r.type_schema(Ref(typedef.id), inline=False)
+        list_id = None
+        gv = self.model.group_versions.get((rt.group, rt.version))
+        if gv is not None:
+            list_id = gv.kinds.get(rt.list_kind)
+        model_resource = gv.resources.get(rt.plural) if gv is not None else None
+        if model_resource is not None and model_resource.list_type_id:
+            list_id = model_resource.list_type_id
+        listed = (
+            r.type_schema(Ref(list_id), inline=False)
+            if list_id and list_id in self.model.types
+            else {"type": "object"}
+        )
+        return item, listed
+
+    def _params(self, names: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for name, kind in names:
+            if self.v3:
+                out.append(
+                    {"name": name, "in": "query", "schema": {"type": kind, "uniqueItems": True}}
+                )
+            else:
+                out.append({"name": name, "in": "query", "type": kind, "uniqueItems": True})
+        return out
+
+    def _path_param(self, name: str) -> dict[str, Any]:
+        if self.v3:
+            return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        return {"name": name, "in": "path", "required": True, "type": "string"}
+
+    def _operation(
+        self,
+        op_id: str,
+        action: str,
+        gvk: tuple[str, str, str],
+        response: dict[str, Any] | None,
+        *,
+        body: dict[str, Any] | None = None,
+        consumes: list[str] | None = None,
+        params: list[dict[str, Any]] | None = None,
+        text: bool = False,
+        codes: tuple[str, ...] = ("200",),
+    ) -> dict[str, Any]:
+        operation: dict[str, Any] = {
+            "operationId": op_id,
+            "tags": [gvk[0] or "core"],
+            "x-kubernetes-action": action,
+            "x-kubernetes-group-version-kind": {"group": gvk[0], "version": gvk[1], "kind": gvk[2]},
+        }
+        if params:
+            operation["parameters"] = params
+        responses: dict[str, Any] = {}
+        for code in codes:
+            entry: dict[str, Any] = {"description": "OK" if code == "200" else "Created"}
+            if response is not None:
+                media = ["text/plain"] if text else ["application/json", "application/yaml"]
+                if self.v3:
+                    entry["content"] = {m: {"schema": response} for m in media}
+                else:
+                    entry["schema"] = response
+            responses[code] = entry
+        responses["401"] = {"description": "Unauthorized"}
+        operation["responses"] = responses
+        if body is not None:
+            types = consumes or ["*/*"]
+            if self.v3:
+                operation["requestBody"] = {
+                    "content": {t: {"schema": body} for t in types},
+                    "required": True,
+                }
+            else:
+                operation["consumes"] = types
+                operation.setdefault("parameters", []).append(
+                    {"name": "body", "in": "body", "required": True, "schema": body}
+                )
+        if not self.v3:
+            operation["produces"] = (
+                ["text/plain"] if text else ["application/json", "application/yaml"]
+            )
+            operation["schemes"] = ["https"]
+        return operation
+
+    def add_resource(self, rt: ResourceType) -> None:
+        item, listed = self.kind_schema(rt)
+        status = self.renderer.shared("Status", inline=False)
+        delete_options = self.renderer.shared("DeleteOptions", inline=False)
+        patch_body: dict[str, Any] = {"type": "object"}
+        base = f"/api/{rt.version}" if not rt.group else f"/apis/{rt.group}/{rt.version}"
+        scope = "/namespaces/{namespace}" if rt.namespaced else ""
+        ns_word = "Namespaced" if rt.namespaced else ""
+        camel = _group_camel(rt.group) + rt.version[:1].upper() + rt.version[1:]
+        gvk = (rt.group, rt.version, rt.kind)
+        patch_types = [t for t in _PATCH_TYPES if rt.strategic_merge_patch or "strategic" not in t]
+        path_params = [self._path_param("namespace")] if rt.namespaced else []
+        collection: dict[str, Any] = {"parameters": path_params} if path_params else {}
+        list_params = self._params(_LIST_PARAMS)
+        if "list" in rt.verbs:
+            collection["get"] = self._operation(
+                f"list{camel}{ns_word}{rt.kind}", "list", gvk, listed, params=list_params
+            )
+        if "create" in rt.verbs:
+            collection["post"] = self._operation(
+                f"create{camel}{ns_word}{rt.kind}",
+                "post",
+                gvk,
+                item,
+                body=item,
+                codes=("200", "201", "202"),
+            )
+        if "deletecollection" in rt.verbs:
+            collection["delete"] = self._operation(
+                f"deletecollection{camel}{ns_word}{rt.kind}",
+                "deletecollection",
+                gvk,
+                status,
+                params=list_params,
+            )
+        self.paths[f"{base}{scope}/{rt.plural}"] = collection
+        named: dict[str, Any] = {"parameters": [self._path_param("name"), *path_params]}
+        if "get" in rt.verbs:
+            named["get"] = self._operation(f"read{camel}{ns_word}{rt.kind}", "get", gvk, item)
+        if "update" in rt.verbs:
+            named["put"] = self._operation(
+                f"replace{camel}{ns_word}{rt.kind}",
+                "put",
+                gvk,
+                item,
+                body=item,
+                codes=("200", "201"),
+            )
+        if "patch" in rt.verbs:
+            named["patch"] = self._operation(
+                f"patch{camel}{ns_word}{rt.kind}",
+                "patch",
+                gvk,
+                item,
+                body=patch_body,
+                consumes=patch_types,
+                codes=("200", "201"),
+            )
+        if "delete" in rt.verbs:
+            named["delete"] = self._operation(
+                f"delete{camel}{ns_word}{rt.kind}",
+                "delete",
+                gvk,
+                status,
+                body=delete_options,
+                codes=("200", "202"),
+            )
+        self.paths[f"{base}{scope}/{rt.plural}/{{name}}"] = named
+        if rt.namespaced and "list" in rt.verbs:
+            self.paths[f"{base}/{rt.plural}"] = {
+                "get": self._operation(
+                    f"list{camel}{rt.kind}ForAllNamespaces", "list", gvk, listed, params=list_params
+                )
+            }
+        if "watch" in rt.verbs:
+            event = self.renderer.shared("WatchEvent", inline=False)
+            self.paths[f"{base}/watch{scope}/{rt.plural}"] = {
+                **({"parameters": path_params} if path_params else {}),
+                "get": self._operation(
+                    f"watch{camel}{ns_word}{rt.kind}List",
+                    "watchlist",
+                    gvk,
+                    event,
+                    params=list_params,
+                ),
+            }
+        for sub in sorted(rt.subresources.values(), key=lambda s: s.name):
+            self.add_subresource(rt, sub, base, scope, camel, ns_word, path_params, item)
+
+    def add_subresource(
+        self,
+        rt: ResourceType,
+        sub: Any,
+        base: str,
+        scope: str,
+        camel: str,
+        ns_word: str,
+        path_params: list[dict[str, Any]],
+        item: dict[str, Any],
+    ) -> None:
+        if "connect" in sub.verbs:
+            return
+        name = sub.name[:1].upper() + sub.name[1:]
+        gvk = sub.kind or (rt.group, rt.version, rt.kind)
+        if sub.kind is not None:
+            group, version, kind = sub.kind
+            if kind == "Scale" and group == "autoscaling":
+                schema = self.renderer.shared("Scale", inline=False)
+            else:
+                schema = {"type": "object"}
+                for type_id, typedef in self.model.types.items():
+                    if typedef.gvk == sub.kind:
+                        schema = self.renderer.type_schema(Ref(type_id), inline=False)
+                        break
+        else:
+            schema = item
+        entry: dict[str, Any] = {"parameters": [self._path_param("name"), *path_params]}
+        op = f"{camel}{ns_word}{rt.kind}{name}"
+        patch_types = [t for t in _PATCH_TYPES if rt.strategic_merge_patch or "strategic" not in t]
+        if sub.streaming:
+            entry["get"] = self._operation(f"read{op}", "get", gvk, {"type": "string"}, text=True)
+        else:
+            if "get" in sub.verbs:
+                entry["get"] = self._operation(f"read{op}", "get", gvk, schema)
+            if "update" in sub.verbs:
+                entry["put"] = self._operation(
+                    f"replace{op}", "put", gvk, schema, body=schema, codes=("200", "201")
+                )
+            if "patch" in sub.verbs:
+                entry["patch"] = self._operation(
+                    f"patch{op}",
+                    "patch",
+                    gvk,
+                    schema,
+                    body={"type": "object"},
+                    consumes=patch_types,
+                    codes=("200", "201"),
+                )
+            if "create" in sub.verbs:
+                entry["post"] = self._operation(
+                    f"create{op}", "post", gvk, schema, body=schema, codes=("200", "201", "202")
+                )
+        self.paths[f"{base}{scope}/{rt.plural}/{{name}}/{sub.name}"] = entry
+
+    def render(self, title: str) -> dict[str, Any]:
+        info = {"title": "Kubernetes", "version": GIT_VERSION.split("-")[0]}
+        if self.v3:
+            return {
+                "openapi": "3.0.0",
+                "info": info,
+                "paths": dict(sorted(self.paths.items())),
+                "components": {
+                    "schemas": dict(sorted(self.renderer.definitions.items())),
+                    "securitySchemes": {
+                        "BearerToken": {
+                            "type": "apiKey",
+                            "description": "Bearer Token authentication",
+                            "name": "authorization",
+                            "in": "header",
+                        }
+                    },
+                },
+            }
+        return {
+            "swagger": "2.0",
+            "info": info,
+            "paths": dict(sorted(self.paths.items())),
+            "definitions": dict(sorted(self.renderer.definitions.items())),
+            "securityDefinitions": {
+                "BearerToken": {
+                    "type": "apiKey",
+                    "description": "Bearer Token authentication",
+                    "name": "authorization",
+                    "in": "header",
+                }
+            },
+            "security": [{"BearerToken": []}],
+        }
+
+
+def render_v2(registry: Registry) -> dict[str, Any]:
+    """The whole API as one Swagger 2.0 document."""
+    document = _Document(registry, v3=False)
+    for rt in sorted(registry.all(), key=lambda r: (r.group, r.version, r.plural)):
+        document.add_resource(rt)
+    rendered = document.render("Kubernetes")
+    rendered["definitions"] = {k: _v2_schema(v) for k, v in rendered["definitions"].items()}
+    return rendered
+
+
+def _v2_schema(schema: Any) -> Any:
+    """Swagger 2.0 has no anyOf/oneOf/not/nullable: the apiserver drops them (nullable becomes
+    x-nullable) when it publishes CRD schemas in /openapi/v2."""
+    if isinstance(schema, list):
+        return [_v2_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("anyOf", "oneOf", "not"):
+            continue
+        if key == "nullable":
+            out["x-nullable"] = value
+            continue
+        if key in ("properties", "x-kubernetes-group-version-kind"):
+            out[key] = (
+                {k: _v2_schema(v) for k, v in value.items()} if isinstance(value, dict) else value
+            )
+            continue
+        out[key] = _v2_schema(value) if key in ("items", "additionalProperties") else value
+    return out
+
+
+def v3_document(registry: Registry, group: str, version: str) -> dict[str, Any] | None:
+    """The OpenAPI 3.0 document of one group-version (None if it is not served)."""
+    resources = registry.resources_in(group, version)
+    if not resources:
+        return None
+    document = _Document(registry, v3=True)
+    for rt in resources:
+        document.add_resource(rt)
+    return document.render("Kubernetes")
+
+
+def v3_path(group: str, version: str) -> str:
+    return f"api/{version}" if not group else f"apis/{group}/{version}"
+
+
+def v3_index(registry: Registry, documents: dict[str, bytes]) -> dict[str, Any]:
+    """``/openapi/v3``: every group-version with the hash of its document."""
+    paths = {}
+    for path in sorted(documents):
+        digest = hashlib.sha512(documents[path]).hexdigest().upper()
+        paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest}"}
+    return {"paths": paths}
+
+
+def render_v3(registry: Registry) -> dict[str, bytes]:
+    """Every group-version's v3 document, encoded, keyed by its path under /openapi/v3/."""
+    out = {}
+    for group, versions in registry.group_versions().items():
+        for version in versions:
+            document = v3_document(registry, group, version)
+            if document is not None:
+                out[v3_path(group, version)] = json.dumps(document, separators=(",", ":")).encode()
+    return out

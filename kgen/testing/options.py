@@ -1,0 +1,286 @@
+"""Request options (ListOptions, CreateOptions/UpdateOptions/PatchOptions, DeleteOptions), parsed from
+query parameters or bodies and validated with the apiserver's messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgen.testing import errors
+from kgen.testing.errors import FieldError
+from kgen.testing.selectors import (
+    FieldSelector,
+    LabelSelector,
+    SelectorError,
+    parse_field_selector,
+    parse_label_selector,
+)
+
+__all__ = [
+    "DeleteOptions",
+    "ListOptions",
+    "WriteOptions",
+    "parse_delete_options",
+    "parse_list_options",
+    "parse_write_options",
+]
+
+Query = Mapping[str, str]
+
+_TRUE = {"true", "1", "True"}
+
+
+def _bool(query: Query, key: str) -> bool | None:
+    if key not in query:
+        return None
+    return query[key] in _TRUE
+
+
+def _int(query: Query, key: str) -> int | None:
+    if key not in query or query[key] == "":
+        return None
+    try:
+        return int(query[key])
+    except ValueError:
+        raise errors.bad_request(
+            f'strconv.ParseInt: parsing "{query[key]}": invalid syntax'
+        ) from None
+
+
+@dataclass(slots=True)
+class ListOptions:
+    label_selector: LabelSelector = field(default_factory=LabelSelector)
+    field_selector: FieldSelector = field(default_factory=FieldSelector)
+    resource_version: str = ""
+    resource_version_match: str = ""
+    limit: int = 0
+    continue_: str = ""
+    watch: bool = False
+    allow_watch_bookmarks: bool = False
+    send_initial_events: bool | None = None
+    timeout_seconds: int | None = None
+
+    @property
+    def filtered(self) -> bool:
+        return not (self.label_selector.empty and self.field_selector.empty)
+
+
+def parse_list_options(query: Query, *, watch: bool | None = None) -> ListOptions:
+    """ListOptions from a query; 400 for selectors that do not parse, 422 for invalid combinations."""
+    try:
+        labels = parse_label_selector(query.get("labelSelector", ""))
+        fields = parse_field_selector(query.get("fieldSelector", ""))
+    except SelectorError as exc:
+        raise errors.bad_request(str(exc)) from None
+    opts = ListOptions(
+        label_selector=labels,
+        field_selector=fields,
+        resource_version=query.get("resourceVersion", ""),
+        resource_version_match=query.get("resourceVersionMatch", ""),
+        limit=max(_int(query, "limit") or 0, 0),
+        continue_=query.get("continue", ""),
+        watch=bool(_bool(query, "watch")) if watch is None else watch,
+        allow_watch_bookmarks=bool(_bool(query, "allowWatchBookmarks")),
+        send_initial_events=_bool(query, "sendInitialEvents"),
+        timeout_seconds=_int(query, "timeoutSeconds"),
+    )
+    problems = _validate_watch(opts) if opts.watch else _validate_list(opts)
+    if problems:
+        raise errors.invalid("ListOptions", "meta.k8s.io", "", problems)
+    return opts
+
+
+def _validate_list(opts: ListOptions) -> list[FieldError]:
+    problems = []
+    match = opts.resource_version_match
+    if match:
+        if not opts.resource_version:
+            problems.append(
+                FieldError.forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                )
+            )
+        if opts.continue_:
+            problems.append(
+                FieldError.forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden when continue is provided",
+                )
+            )
+        if match not in ("Exact", "NotOlderThan"):
+            problems.append(
+                FieldError.not_supported(
+                    "resourceVersionMatch", match, ("Exact", "NotOlderThan", "")
+                )
+            )
+        if match == "Exact" and opts.resource_version == "0":
+            problems.append(
+                FieldError.forbidden(
+                    "resourceVersionMatch",
+                    'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                )
+            )
+    if opts.send_initial_events is not None:
+        problems.append(
+            FieldError.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list")
+        )
+    return problems
+
+
+def _validate_watch(opts: ListOptions) -> list[FieldError]:
+    problems = []
+    match = opts.resource_version_match
+    if opts.send_initial_events is not None:
+        if match != "NotOlderThan":
+            problems.append(
+                FieldError.forbidden(
+                    "resourceVersionMatch",
+                    "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                )
+            )
+    if match:
+        if opts.send_initial_events is None:
+            problems.append(
+                FieldError.forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is "
+                    "provided",
+                )
+            )
+        if match != "NotOlderThan":
+            problems.append(
+                FieldError.not_supported("resourceVersionMatch", match, ("NotOlderThan",))
+            )
+        if opts.continue_:
+            problems.append(
+                FieldError.forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden when continue is provided",
+                )
+            )
+    return problems
+
+
+@dataclass(slots=True)
+class WriteOptions:
+    """CreateOptions, UpdateOptions and PatchOptions."""
+
+    dry_run: bool = False
+    field_manager: str = ""  # as given by the client (apply requires one)
+    field_validation: str = "Warn"
+    force: bool | None = None
+    # The manager recorded when none is given: the User-Agent up to its first "/".
+    default_manager: str = ""
+    # managedFields already computed (apply creating an object): keep them.
+    keep_managed: bool = False
+
+    @property
+    def manager(self) -> str:
+        return self.field_manager or self.default_manager
+
+
+def _dry_run(values: list[str], kind: str) -> bool:
+    problems = [
+        FieldError.not_supported("dryRun", value, ("All",)) for value in values if value != "All"
+    ]
+    if problems:
+        raise errors.invalid(kind, "meta.k8s.io", "", problems)
+    return bool(values)
+
+
+def parse_write_options(
+    query: Query, dry_run_values: list[str], *, kind: str, default_manager: str = ""
+) -> WriteOptions:
+    """``kind`` is CreateOptions, UpdateOptions or PatchOptions (it names the Invalid error)."""
+    validation = query.get("fieldValidation", "") or "Warn"
+    if validation not in ("Ignore", "Warn", "Strict"):
+        raise errors.bad_request(
+            f"fieldValidation must be one of Ignore, Warn, or Strict, got {validation}"
+        )
+    opts = WriteOptions(
+        dry_run=_dry_run(dry_run_values, kind),
+        field_manager=query.get("fieldManager", ""),
+        field_validation=validation,
+        force=_bool(query, "force"),
+        default_manager=default_manager,
+    )
+    manager = query.get("fieldManager", "")
+    if len(manager) > 128:
+        raise errors.invalid(
+            kind,
+            "meta.k8s.io",
+            "",
+            [
+                FieldError(
+                    "FieldValueTooLong", "fieldManager", manager, "may not be more than 128 bytes"
+                )
+            ],
+        )
+    return opts
+
+
+@dataclass(slots=True)
+class DeleteOptions:
+    grace_period_seconds: int | None = None
+    propagation_policy: str | None = None
+    orphan_dependents: bool | None = None
+    preconditions_uid: str | None = None
+    preconditions_rv: str | None = None
+    dry_run: bool = False
+
+
+def parse_delete_options(body: Any, query: Query, dry_run_values: list[str]) -> DeleteOptions:
+    """DeleteOptions from the body when there is one, else from the query (as the apiserver does)."""
+    if body:
+        if not isinstance(body, dict):
+            raise errors.bad_request("decoded object cannot be converted to DeleteOptions")
+        kind = body.get("kind")
+        if kind not in (None, "", "DeleteOptions"):
+            raise errors.bad_request(
+                f'{kind} in version "{body.get("apiVersion", "v1")}" cannot be handled as a '
+                "DeleteOptions: the object provided is unrecognized"
+            )
+        pre = body.get("preconditions") or {}
+        dry = body.get("dryRun") or []
+        grace = body.get("gracePeriodSeconds")
+        opts = DeleteOptions(
+            grace_period_seconds=int(grace) if grace is not None else None,
+            propagation_policy=body.get("propagationPolicy"),
+            orphan_dependents=body.get("orphanDependents"),
+            preconditions_uid=pre.get("uid") if isinstance(pre, dict) else None,
+            preconditions_rv=pre.get("resourceVersion") if isinstance(pre, dict) else None,
+            dry_run=_dry_run(list(dry), "DeleteOptions"),
+        )
+    else:
+        opts = DeleteOptions(
+            grace_period_seconds=_int(query, "gracePeriodSeconds"),
+            propagation_policy=query.get("propagationPolicy") or None,
+            orphan_dependents=_bool(query, "orphanDependents"),
+            dry_run=_dry_run(dry_run_values, "DeleteOptions"),
+        )
+    problems = []
+    if opts.orphan_dependents is not None and opts.propagation_policy is not None:
+        problems.append(
+            FieldError.invalid(
+                "propagationPolicy",
+                opts.propagation_policy,
+                "orphanDependents and deletionPropagation cannot be both set",
+            )
+        )
+    if opts.propagation_policy is not None and opts.propagation_policy not in (
+        "Foreground",
+        "Background",
+        "Orphan",
+    ):
+        problems.append(
+            FieldError.not_supported(
+                "propagationPolicy",
+                opts.propagation_policy,
+                ("Foreground", "Background", "Orphan", "nil"),
+            )
+        )
+    if problems:
+        raise errors.invalid("DeleteOptions", "meta.k8s.io", "", problems)
+    return opts

@@ -1,0 +1,520 @@
+"""From HTTP requests to API calls: URL routing, authentication, faults, content negotiation, encoding.
+
+Paths served (as kube-apiserver lays them out):
+
+- ``/version``, ``/healthz``, ``/livez``, ``/readyz``, ``/api``, ``/apis``, ``/apis/{group}``,
+  ``/openapi/v2``, ``/openapi/v3`` and ``/openapi/v3/{api/v1 | apis/{group}/{version}}``;
+- ``/api/v1/...`` and ``/apis/{group}/{version}/...`` resources: ``[namespaces/{ns}/]{plural}[/{name}[/{sub}]]``,
+  also under the legacy ``watch/`` prefix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from kgen.testing import discovery, errors, openapi, subresources, tables
+from kgen.testing.api import API, APPLY_PATCH, Response
+from kgen.testing.errors import APIError
+from kgen.testing.faults import FaultInjector
+from kgen.testing.http import AbortStream, Reply, Request
+from kgen.testing.options import (
+    parse_delete_options,
+    parse_list_options,
+    parse_write_options,
+)
+from kgen.testing.registry import ResourceType
+from kgen.testing.watch import WatchStream
+
+__all__ = ["Auth", "Router"]
+
+Handler = Callable[[], Awaitable[Reply]]
+
+_JSON = "application/json"
+_YAML = "application/yaml"
+_AGGREGATED = "application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList"
+_PUBLIC = ("/version", "/healthz", "/livez", "/readyz")
+_HEALTH = ("healthz", "livez", "readyz")
+_PATCH_TYPES = (
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    APPLY_PATCH,
+)
+
+
+@dataclass(slots=True)
+class Auth:
+    """Who may call: any bearer token (default), one ``token``, or a client certificate."""
+
+    token: str | None = None
+    client_cert: bool = False
+
+    def allows(self, request: Request) -> bool | None:
+        """True (allowed), False (401), None (anonymous)."""
+        header = request.headers.get("authorization", "")
+        if request.peer_cert is not None and self.client_cert:
+            return True
+        if header:
+            scheme, _, value = header.partition(" ")
+            if scheme.lower() != "bearer" or not value.strip():
+                return False
+            return self.token is None or value.strip() == self.token
+        if self.token is None and not self.client_cert:
+            return True
+        return None
+
+
+@dataclass(slots=True)
+class _Target:
+    """A parsed resource path."""
+
+    rt: ResourceType
+    namespace: str | None
+    name: str | None
+    sub: str | None
+    watch_prefix: bool
+
+
+def _encode(value: Any, content_type: str) -> bytes:
+    if content_type == _YAML:
+        return yaml.safe_dump(value, sort_keys=False).encode()
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _user_agent_manager(request: Request) -> str:
+    agent = request.headers.get("user-agent", "")
+    return agent.split("/")[0] if agent else ""
+
+
+class Router:
+    """The application served by :class:`~kgen.testing.http.HTTPServer`."""
+
+    def __init__(self, api: API, faults: FaultInjector, auth: Auth, server_address: str) -> None:
+        self.api = api
+        self.faults = faults
+        self.auth = auth
+        self.server_address = server_address
+        self.streams: set[WatchStream] = set()
+        self._openapi_cache: tuple[int, dict[str, bytes], bytes] | None = None
+
+    # --- entry --------------------------------------------------------------------------------------
+
+    async def __call__(self, request: Request) -> Reply:
+        verb = "unknown"
+        try:
+            allowed = self.auth.allows(request)
+            if allowed is False or (allowed is None and not request.path.startswith(_PUBLIC)):
+                raise errors.unauthorized()
+            verb, handler = self._route(request)
+            reply: Reply
+            delay, fault = self.faults.before(verb, request.method, request.path)
+            if delay:
+                await asyncio.sleep(delay)
+            if fault is not None:
+                raise fault
+            reply = await handler()
+        except APIError as exc:
+            reply = self._status_reply(request, exc)
+        except Exception as exc:  # noqa: BLE001 - a bug must not kill the connection
+            reply = self._status_reply(request, errors.internal(f"{type(exc).__name__}: {exc}"))
+        self.faults.note(request.method, request.path, request.raw_query, verb, reply.status)
+        return reply
+
+    def _accept(self, request: Request) -> str:
+        accept = request.headers.get("accept", "")
+        if not accept:
+            return _JSON
+        for part in accept.split(","):
+            media = part.split(";")[0].strip().lower()
+            if media in (_JSON, "*/*", "application/*", "application/json-seq"):
+                return _JSON
+            if media == _YAML:
+                return _YAML
+        if "application/vnd.kubernetes.protobuf" in accept and _JSON not in accept:
+            raise errors.not_acceptable([_JSON, _YAML, "application/vnd.kubernetes.protobuf"])
+        return _JSON
+
+    def _status_reply(self, request: Request, exc: APIError) -> Reply:
+        headers = [("Content-Type", _JSON), ("Cache-Control", "no-cache, private"), *exc.headers]
+        return Reply(exc.code, headers, _encode(exc.status, _JSON))
+
+    def _reply(self, request: Request, response: Response, rt: ResourceType | None = None) -> Reply:
+        headers = [("Cache-Control", "no-cache, private")]
+        for warning in response.warnings:
+            headers.append(("Warning", f'299 - "{warning.replace(chr(34), chr(92) + chr(34))}"'))
+        if response.content_type == "text/plain":
+            headers.append(("Content-Type", "text/plain"))
+            return Reply(response.code, headers, str(response.body).encode())
+        body = response.body
+        content_type = self._accept(request)
+        shape, negotiated = tables.negotiate(request.headers.get("accept", ""))
+        if shape is not None and rt is not None and isinstance(body, dict):
+            body = self._reshape(rt, body, shape)
+            content_type = negotiated
+        headers.append(("Content-Type", content_type))
+        return Reply(response.code, headers, _encode(body, content_type))
+
+    def _reshape(self, rt: ResourceType, body: dict[str, Any], shape: str) -> dict[str, Any]:
+        """Metadata-only or Table representations of an object or a list."""
+        is_list = "items" in body and body.get("kind", "").endswith("List")
+        if body.get("kind") == "Status":
+            return body
+        if shape == "Table":
+            items = body["items"] if is_list else [body]
+            list_meta = body.get("metadata", {}) if is_list else {}
+            return tables.table(rt, items, list_meta, self.api.now())
+        if shape == "PartialObjectMetadataList" and is_list:
+            return tables.partial_list(body)
+        if shape == "PartialObjectMetadata" and not is_list:
+            return tables.partial(body)
+        raise errors.not_acceptable(
+            ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+        )
+
+    def _json_reply(self, value: Any, content_type: str = _JSON) -> Reply:
+        return Reply(200, [("Content-Type", content_type)], _encode(value, _JSON))
+
+    # --- routing ------------------------------------------------------------------------------------
+
+    def _route(self, request: Request) -> tuple[str, Handler]:
+        path = request.path.rstrip("/") or "/"
+        parts = [p for p in path.split("/") if p]
+        method = request.method
+
+        async def plain(text: str) -> Reply:
+            return Reply(200, [("Content-Type", "text/plain; charset=utf-8")], text.encode())
+
+        if not parts:
+            return "get", lambda: self._constant({"paths": self._root_paths()})
+        if parts[0] not in ("api", "apis", "openapi", "version", *_HEALTH):
+
+            async def page_not_found() -> Reply:
+                return Reply(
+                    404, [("Content-Type", "text/plain; charset=utf-8")], b"404 page not found\n"
+                )
+
+            return "get", page_not_found
+        if parts and parts[0] in _HEALTH:
+            return "get", lambda: plain("ok")
+        if path == "/version":
+            return "get", lambda: self._constant(discovery.version_info())
+        if parts and parts[0] == "openapi":
+            return "get", lambda: self._openapi(request, parts[1:])
+        if path == "/api":
+            return "get", lambda: self._discovery(request, legacy=True)
+        if path == "/apis":
+            return "get", lambda: self._discovery(request, legacy=False)
+        if len(parts) == 2 and parts[0] == "apis":
+            group_doc = discovery.api_group(self.api.registry, parts[1])
+            if group_doc is None:
+                raise errors.not_found_path()
+            return "get", lambda: self._constant(group_doc)
+        if len(parts) >= 2 and parts[0] == "api":
+            group, version, rest = "", parts[1], parts[2:]
+        elif len(parts) >= 3 and parts[0] == "apis":
+            group, version, rest = parts[1], parts[2], parts[3:]
+        else:
+            raise errors.not_found_path()
+        if not rest:
+            listing = discovery.resource_list(self.api.registry, group, version)
+            if listing is None:
+                raise errors.not_found_path()
+            return "get", lambda: self._constant(listing)
+        target = self._target(group, version, rest)
+        return self._verb(request, method, target)
+
+    def _target(self, group: str, version: str, rest: list[str]) -> _Target:
+        registry = self.api.registry
+        watch_prefix = rest[0] == "watch"
+        if watch_prefix:
+            rest = rest[1:]
+        namespace = None
+        if len(rest) >= 3 and rest[0] == "namespaces":
+            ns_type = registry.get(group, version, "namespaces")
+            is_ns_sub = ns_type is not None and len(rest) == 3 and rest[2] in ns_type.subresources
+            if not is_ns_sub:
+                namespace, rest = rest[1], rest[2:]
+        if not rest or len(rest) > 3:
+            raise errors.not_found_path()
+        rt = registry.get(group, version, rest[0])
+        if rt is None:
+            raise errors.not_found_path()
+        if namespace is not None and not rt.namespaced:
+            raise errors.not_found_path()
+        name = rest[1] if len(rest) >= 2 else None
+        sub = rest[2] if len(rest) == 3 else None
+        if rt.namespaced and namespace is None and name is not None:
+            raise errors.not_found_path()
+        if sub is not None and sub not in rt.subresources:
+            raise errors.not_found_path()
+        return _Target(rt, namespace, name, sub, watch_prefix)
+
+    def _verb(self, request: Request, method: str, target: _Target) -> tuple[str, Handler]:
+        rt = target.rt
+        watch = target.watch_prefix or request.param("watch") in ("true", "1", "True")
+        if target.sub is not None:
+            verbs = {"GET": "get", "PUT": "update", "PATCH": "patch", "POST": "create"}
+            if method not in verbs:
+                raise _method_not_allowed()
+            return verbs[method], lambda: self._subresource(request, target, verbs[method])
+        if target.name is None:
+            if method == "GET":
+                if watch:
+                    return "watch", lambda: self._watch(request, target)
+                return "list", lambda: self._list(request, target)
+            if method == "POST":
+                if rt.namespaced and target.namespace is None:
+                    raise errors.not_found_path()
+                return "create", lambda: self._create(request, target)
+            if method == "DELETE":
+                if rt.namespaced and target.namespace is None:
+                    raise errors.not_found_path()
+                return "deletecollection", lambda: self._delete_collection(request, target)
+            raise _method_not_allowed()
+        if method == "GET":
+            if watch:
+                return "watch", lambda: self._watch(request, target)
+            return "get", lambda: self._get(request, target)
+        if method == "PUT":
+            return "update", lambda: self._update(request, target)
+        if method == "PATCH":
+            return "patch", lambda: self._patch(request, target)
+        if method == "DELETE":
+            return "delete", lambda: self._delete(request, target)
+        raise _method_not_allowed()
+
+    def _root_paths(self) -> list[str]:
+        paths = {"/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/version"}
+        paths |= {"/openapi/v2", "/openapi/v3"}
+        for group, versions in self.api.registry.group_versions().items():
+            if group:
+                paths.add(f"/apis/{group}")
+                paths.update(f"/apis/{group}/{v}" for v in versions)
+        return sorted(paths)
+
+    # --- handlers -----------------------------------------------------------------------------------
+
+    async def _constant(self, value: Any) -> Reply:
+        return self._json_reply(value)
+
+    async def _discovery(self, request: Request, *, legacy: bool) -> Reply:
+        accept = request.headers.get("accept", "")
+        for version in ("v2", "v2beta1"):
+            if f"g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList" in accept.replace(
+                " ", ""
+            ):
+                body = discovery.aggregated(self.api.registry, legacy=legacy, version=version)
+                return self._json_reply(body, _AGGREGATED.format(v=version))
+        if legacy:
+            return self._json_reply(discovery.api_versions(self.server_address))
+        return self._json_reply(discovery.api_group_list(self.api.registry))
+
+    def _openapi_documents(self) -> tuple[dict[str, bytes], bytes]:
+        revision = self.api.registry.revision
+        if self._openapi_cache is None or self._openapi_cache[0] != revision:
+            v3 = openapi.render_v3(self.api.registry)
+            v2 = json.dumps(openapi.render_v2(self.api.registry), separators=(",", ":")).encode()
+            self._openapi_cache = (revision, v3, v2)
+        return self._openapi_cache[1], self._openapi_cache[2]
+
+    async def _openapi(self, request: Request, parts: list[str]) -> Reply:
+        v3, v2 = self._openapi_documents()
+        if parts == ["v2"]:
+            return Reply(200, [("Content-Type", _JSON)], v2)
+        if parts == ["v3"]:
+            return self._json_reply(openapi.v3_index(self.api.registry, v3))
+        if parts and parts[0] == "v3":
+            document = v3.get("/".join(parts[1:]))
+            if document is not None:
+                return Reply(200, [("Content-Type", _JSON)], document)
+        raise errors.not_found_path()
+
+    def _body(self, request: Request) -> Any:
+        if not request.body:
+            return None
+        content_type = request.headers.get("content-type", _JSON).split(";")[0].strip().lower()
+        try:
+            if content_type in (_YAML, "application/yml"):
+                return yaml.safe_load(request.body)
+            return json.loads(request.body)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise errors.bad_request(
+                f"the object provided is unrecognized (must be of type object): "
+                f"couldn't get version/kind; json parse error: {exc}"
+            ) from None
+
+    def _write_opts(self, request: Request, kind: str) -> Any:
+        return parse_write_options(
+            request.params(),
+            request.query.get("dryRun", []),
+            kind=kind,
+            default_manager=_user_agent_manager(request),
+        )
+
+    async def _get(self, request: Request, target: _Target) -> Reply:
+        rv = request.param("resourceVersion")
+        await self._pre_wait(rv)
+        assert target.name is not None
+        response = self.api.get(
+            target.rt, target.namespace, target.name, resource_version=rv, wait=False
+        )
+        return self._reply(request, response, target.rt)
+
+    async def _pre_wait(self, rv: str) -> None:
+        """Wait (without blocking the loop) for a resourceVersion the store has not reached yet."""
+        if rv in ("", "0") or not rv.isdigit():
+            return
+        wanted = int(rv)
+        if wanted > self.api.store.resource_version:
+            await self.api.store.wait_for_async(wanted, self.api.rv_wait)
+
+    async def _list(self, request: Request, target: _Target) -> Reply:
+        opts = parse_list_options(request.params(), watch=False)
+        if not opts.continue_:
+            await self._pre_wait(opts.resource_version)
+        response = self.api.list(target.rt, target.namespace, opts, wait=False)
+        return self._reply(request, response, target.rt)
+
+    async def _create(self, request: Request, target: _Target) -> Reply:
+        opts = self._write_opts(request, "CreateOptions")
+        response = self.api.create(target.rt, target.namespace, self._body(request), opts)
+        return self._reply(request, response, target.rt)
+
+    async def _update(self, request: Request, target: _Target) -> Reply:
+        opts = self._write_opts(request, "UpdateOptions")
+        assert target.name is not None
+        response = self.api.update(
+            target.rt, target.namespace, target.name, self._body(request), opts
+        )
+        return self._reply(request, response, target.rt)
+
+    def _patch_type(self, request: Request, target: _Target) -> str:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        accepted = [
+            t for t in _PATCH_TYPES if target.rt.strategic_merge_patch or "strategic" not in t
+        ]
+        if content_type not in accepted:
+            raise errors.unsupported_media(accepted)
+        return content_type
+
+    async def _patch(self, request: Request, target: _Target) -> Reply:
+        patch_type = self._patch_type(request, target)
+        opts = self._write_opts(request, "PatchOptions")
+        assert target.name is not None
+        response = self.api.patch(
+            target.rt, target.namespace, target.name, patch_type, request.body, opts
+        )
+        return self._reply(request, response, target.rt)
+
+    async def _delete(self, request: Request, target: _Target) -> Reply:
+        opts = parse_delete_options(
+            self._body(request), request.params(), request.query.get("dryRun", [])
+        )
+        assert target.name is not None
+        response = self.api.delete(target.rt, target.namespace, target.name, opts)
+        return self._reply(request, response, target.rt)
+
+    async def _delete_collection(self, request: Request, target: _Target) -> Reply:
+        list_opts = parse_list_options(request.params(), watch=False)
+        delete_opts = parse_delete_options(
+            self._body(request), request.params(), request.query.get("dryRun", [])
+        )
+        response = self.api.delete_collection(target.rt, target.namespace, list_opts, delete_opts)
+        return self._reply(request, response, target.rt)
+
+    async def _subresource(self, request: Request, target: _Target, verb: str) -> Reply:
+        rt, ns, name, sub = target.rt, target.namespace, target.name, target.sub
+        assert name is not None and sub is not None
+        if verb == "get":
+            response = subresources.get_subresource(self.api, rt, ns, name, sub)
+        elif verb == "update":
+            opts = self._write_opts(request, "UpdateOptions")
+            response = subresources.update_subresource(
+                self.api, rt, ns, name, sub, self._body(request), opts
+            )
+        elif verb == "patch":
+            patch_type = self._patch_type(request, target)
+            opts = self._write_opts(request, "PatchOptions")
+            response = subresources.patch_subresource(
+                self.api, rt, ns, name, sub, patch_type, request.body, opts
+            )
+        else:
+            opts = self._write_opts(request, "CreateOptions")
+            response = subresources.create_subresource(
+                self.api, rt, ns, name, sub, self._body(request), opts
+            )
+        return self._reply(request, response, target.rt)
+
+    async def _watch(self, request: Request, target: _Target) -> Reply:
+        opts = parse_list_options(request.params(), watch=True)
+        name = target.name
+        stream = self.api.watch(target.rt, target.namespace, opts, name=name)
+        content_type = self._accept(request)
+        shape, negotiated = tables.negotiate(request.headers.get("accept", ""))
+        if shape is not None:
+            content_type = negotiated
+        limit = self.faults.watch_limit()
+        self.streams.add(stream)
+        headers = [
+            ("Content-Type", content_type),
+            ("Cache-Control", "no-cache, private"),
+        ]
+        return Reply(
+            200, headers, stream=self._events(stream, content_type, limit, target.rt, shape)
+        )
+
+    async def _events(
+        self,
+        stream: WatchStream,
+        content_type: str,
+        limit: tuple[int, bool] | None,
+        rt: ResourceType,
+        shape: str | None,
+    ) -> AsyncIterator[bytes]:
+        sent = 0
+        try:
+            while True:
+                if limit is not None and sent >= limit[0]:
+                    if limit[1]:
+                        raise AbortStream()
+                    return
+                event = await stream.next_async()
+                if event is None:
+                    return
+                sent += 1
+                if shape is not None and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+                    obj = event["object"]
+                    if shape == "Table":
+                        event = {
+                            "type": event["type"],
+                            "object": tables.table(rt, [obj], {}, self.api.now()),
+                        }
+                    else:
+                        event = {"type": event["type"], "object": tables.partial(obj)}
+                if content_type == _YAML:
+                    yield yaml.safe_dump(event, sort_keys=False).encode() + b"---\n"
+                else:
+                    yield _encode(event, _JSON) + b"\n"
+        finally:
+            stream.stop()
+            self.streams.discard(stream)
+
+    def stop_streams(self) -> None:
+        for stream in list(self.streams):
+            stream.stop()
+
+
+def _method_not_allowed() -> APIError:
+    return APIError(
+        errors.status_object(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        )
+    )

@@ -1,0 +1,76 @@
+"""Representations asked for in Accept: metadata only, Table, YAML; content negotiation errors."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import yaml
+from kubehelp import CM, WIDGETS, configmap, iter_events, widget
+
+pytest_plugins = ["apiserver_fixtures"]
+
+pytestmark = pytest.mark.conformance
+
+PARTIAL = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+PARTIAL_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
+
+
+def test_metadata_only_get_and_list(client: httpx.Client, namespace: str) -> None:
+    client.post(CM.format(ns=namespace), json=configmap("a", {"big": "x" * 100}))
+    one = client.get(
+        CM.format(ns=namespace) + "/a", headers={"Accept": PARTIAL + ",application/json"}
+    )
+    assert one.json()["kind"] == "PartialObjectMetadata"
+    assert one.json()["apiVersion"] == "meta.k8s.io/v1"
+    assert one.json()["metadata"]["name"] == "a"
+    assert "data" not in one.json()
+    many = client.get(
+        CM.format(ns=namespace), headers={"Accept": PARTIAL_LIST + ",application/json"}
+    )
+    body = many.json()
+    assert body["kind"] == "PartialObjectMetadataList"
+    assert body["metadata"]["resourceVersion"]
+    assert [i["kind"] for i in body["items"]] == ["PartialObjectMetadata"]
+
+
+def test_metadata_only_watch(client: httpx.Client, namespace: str) -> None:
+    rv = client.get(CM.format(ns=namespace)).json()["metadata"]["resourceVersion"]
+    params = {"watch": "true", "resourceVersion": rv}
+    headers = {"Accept": PARTIAL}
+    with client.stream("GET", CM.format(ns=namespace), params=params, headers=headers) as response:
+        client.post(CM.format(ns=namespace), json=configmap("a"))
+        event = next(iter_events(response))
+    assert event["type"] == "ADDED"
+    assert event["object"]["kind"] == "PartialObjectMetadata"
+    assert event["object"]["metadata"]["name"] == "a"
+
+
+def test_table(client: httpx.Client, namespace: str) -> None:
+    client.post(WIDGETS.format(ns=namespace), json=widget("w", "blue", replicas=2))
+    response = client.get(
+        WIDGETS.format(ns=namespace), headers={"Accept": TABLE + ",application/json"}
+    )
+    body = response.json()
+    assert body["kind"] == "Table" and body["apiVersion"] == "meta.k8s.io/v1"
+    names = [c["name"] for c in body["columnDefinitions"]]
+    assert names == ["Name", "Color", "Replicas", "Age"]
+    row = body["rows"][0]
+    assert row["cells"][:3] == ["w", "blue", 2]
+    assert row["object"]["kind"] == "PartialObjectMetadata"
+
+
+def test_yaml(client: httpx.Client, namespace: str) -> None:
+    client.post(CM.format(ns=namespace), json=configmap("a"))
+    response = client.get(CM.format(ns=namespace) + "/a", headers={"Accept": "application/yaml"})
+    assert response.headers["content-type"] == "application/yaml"
+    assert yaml.safe_load(response.text)["metadata"]["name"] == "a"
+
+
+def test_create_from_yaml(client: httpx.Client, namespace: str) -> None:
+    body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  a: b\n"
+    response = client.post(
+        CM.format(ns=namespace), content=body, headers={"Content-Type": "application/yaml"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["data"] == {"a": "b"}

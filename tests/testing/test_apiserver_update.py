@@ -1,0 +1,157 @@
+"""Update: optimistic concurrency, unconditional updates, the status subresource, generation."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from kubehelp import CM, DEPLOYMENTS, WIDGETS, assert_status, configmap, deployment, widget
+
+pytest_plugins = ["apiserver_fixtures"]
+
+pytestmark = pytest.mark.conformance
+
+CONFLICT = (
+    'Operation cannot be fulfilled on configmaps "x": the object has been modified; please apply '
+    "your changes to the latest version and try again"
+)
+
+
+def _create(client: httpx.Client, path: str, body: dict) -> dict:
+    response = client.post(path, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_update_bumps_resource_version(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, CM.format(ns=namespace), configmap("x"))
+    created["data"] = {"k": "changed"}
+    response = client.put(CM.format(ns=namespace) + "/x", json=created)
+    assert response.status_code == 200
+    updated = response.json()
+    assert updated["data"] == {"k": "changed"}
+    assert int(updated["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])
+    assert updated["metadata"]["uid"] == created["metadata"]["uid"]
+    assert updated["metadata"]["creationTimestamp"] == created["metadata"]["creationTimestamp"]
+
+
+def test_update_conflict(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, CM.format(ns=namespace), configmap("x"))
+    stale = dict(created)
+    created["data"] = {"k": "first"}
+    assert client.put(CM.format(ns=namespace) + "/x", json=created).status_code == 200
+    stale["data"] = {"k": "second"}
+    response = client.put(CM.format(ns=namespace) + "/x", json=stale)
+    body = assert_status(response, 409, "Conflict", CONFLICT)
+    assert body["details"] == {"name": "x", "kind": "configmaps"}
+
+
+def test_unconditional_update(client: httpx.Client, namespace: str) -> None:
+    _create(client, CM.format(ns=namespace), configmap("x"))
+    response = client.put(CM.format(ns=namespace) + "/x", json=configmap("x", {"k": "blind"}))
+    assert response.status_code == 200
+    assert response.json()["data"] == {"k": "blind"}
+
+
+def test_custom_resources_need_a_resource_version(client: httpx.Client, namespace: str) -> None:
+    _create(client, WIDGETS.format(ns=namespace), widget("w"))
+    response = client.put(WIDGETS.format(ns=namespace) + "/w", json=widget("w", "blue"))
+    body = assert_status(
+        response,
+        422,
+        "Invalid",
+        'widgets.example.kgen.io "w" is invalid: metadata.resourceVersion: Invalid value: 0x0: '
+        "must be specified for an update",
+    )
+    assert body["details"]["kind"] == "widgets"
+    assert body["details"]["group"] == "example.kgen.io"
+
+
+def test_update_missing_object(client: httpx.Client, namespace: str) -> None:
+    response = client.put(CM.format(ns=namespace) + "/ghost", json=configmap("ghost"))
+    assert_status(response, 404, "NotFound", 'configmaps "ghost" not found')
+
+
+def test_update_name_mismatch(client: httpx.Client, namespace: str) -> None:
+    _create(client, CM.format(ns=namespace), configmap("x"))
+    response = client.put(CM.format(ns=namespace) + "/x", json=configmap("y"))
+    assert_status(
+        response,
+        400,
+        "BadRequest",
+        "the name of the object (y) does not match the name on the URL (x)",
+    )
+
+
+def test_uid_is_immutable(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, CM.format(ns=namespace), configmap("x"))
+    created["metadata"]["uid"] = "00000000-0000-0000-0000-000000000000"
+    response = client.put(CM.format(ns=namespace) + "/x", json=created)
+    body = assert_status(response, 422, "Invalid")
+    assert body["details"]["causes"][0]["field"] == "metadata.uid"
+    assert body["details"]["causes"][0]["message"].endswith("field is immutable")
+
+
+def test_no_op_update_keeps_resource_version(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, CM.format(ns=namespace), configmap("x"))
+    response = client.put(CM.format(ns=namespace) + "/x", json=created)
+    assert response.status_code == 200
+    assert response.json()["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+
+
+def test_main_update_ignores_status(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, WIDGETS.format(ns=namespace), widget("w"))
+    created["status"] = {"phase": "Ready"}
+    created["spec"]["color"] = "blue"
+    updated = client.put(WIDGETS.format(ns=namespace) + "/w", json=created).json()
+    assert updated["spec"]["color"] == "blue"
+    assert "status" not in updated
+
+
+def test_status_update_ignores_everything_else(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, WIDGETS.format(ns=namespace), widget("w"))
+    created["status"] = {"phase": "Ready", "replicas": 2}
+    created["spec"]["color"] = "green"
+    created["metadata"]["labels"] = {"new": "label"}
+    response = client.put(WIDGETS.format(ns=namespace) + "/w/status", json=created)
+    assert response.status_code == 200, response.text
+    updated = response.json()
+    assert updated["status"] == {"phase": "Ready", "replicas": 2}
+    assert updated["spec"]["color"] == "red"
+    assert "labels" not in updated["metadata"]
+    assert updated["metadata"]["generation"] == 1
+    fetched = client.get(WIDGETS.format(ns=namespace) + "/w/status").json()
+    assert fetched["status"]["phase"] == "Ready"
+
+
+def test_status_is_validated(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, WIDGETS.format(ns=namespace), widget("w"))
+    created["status"] = {"phase": "Sleeping"}
+    response = client.put(WIDGETS.format(ns=namespace) + "/w/status", json=created)
+    body = assert_status(response, 422, "Invalid")
+    assert body["details"]["causes"][0]["field"] == "status.phase"
+
+
+def test_generation_follows_spec(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, WIDGETS.format(ns=namespace), widget("w"))
+    created["metadata"]["labels"] = {"a": "b"}
+    relabelled = client.put(WIDGETS.format(ns=namespace) + "/w", json=created).json()
+    assert relabelled["metadata"]["generation"] == 1
+    relabelled["spec"]["color"] = "blue"
+    changed = client.put(WIDGETS.format(ns=namespace) + "/w", json=relabelled).json()
+    assert changed["metadata"]["generation"] == 2
+
+
+def test_deployment_generation(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, DEPLOYMENTS.format(ns=namespace), deployment("d"))
+    created["spec"]["replicas"] = 3
+    updated = client.put(DEPLOYMENTS.format(ns=namespace) + "/d", json=created).json()
+    assert updated["metadata"]["generation"] == 2
+
+
+def test_dry_run_update(client: httpx.Client, namespace: str) -> None:
+    created = _create(client, CM.format(ns=namespace), configmap("x"))
+    created["data"] = {"k": "dry"}
+    response = client.put(CM.format(ns=namespace) + "/x", params={"dryRun": "All"}, json=created)
+    assert response.status_code == 200
+    assert response.json()["data"] == {"k": "dry"}
+    assert client.get(CM.format(ns=namespace) + "/x").json()["data"] == {"k": "v"}

@@ -1,0 +1,214 @@
+"""Watch: events after a resourceVersion, initial state, selectors, bookmarks, timeouts, streaming lists."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from apiserver_fixtures import since
+from kubehelp import CM, WIDGETS, WatchReader, configmap, widget
+
+pytest_plugins = ["apiserver_fixtures"]
+
+pytestmark = pytest.mark.conformance
+
+
+def _rv(client: httpx.Client, namespace: str) -> str:
+    return str(client.get(CM.format(ns=namespace)).json()["metadata"]["resourceVersion"])
+
+
+@pytest.fixture
+def watches() -> list[WatchReader]:
+    readers: list[WatchReader] = []
+    yield readers
+    for reader in readers:
+        reader.close()
+
+
+def test_watch_from_resource_version(client: httpx.Client, namespace: str, watches: list) -> None:
+    rv = _rv(client, namespace)
+    created = client.post(CM.format(ns=namespace), json=configmap("x")).json()
+    created["data"] = {"k": "2"}
+    updated = client.put(CM.format(ns=namespace) + "/x", json=created).json()
+    client.delete(CM.format(ns=namespace) + "/x")
+    reader = WatchReader(client, CM.format(ns=namespace), {"resourceVersion": rv})
+    watches.append(reader)
+    events = reader.wait(3)
+    assert reader.status_code == 200
+    assert [e["type"] for e in events[:3]] == ["ADDED", "MODIFIED", "DELETED"]
+    assert events[0]["object"]["metadata"]["name"] == "x"
+    assert events[1]["object"]["data"] == {"k": "2"}
+    deleted = events[2]["object"]
+    assert deleted["data"] == {"k": "2"}
+    assert int(deleted["metadata"]["resourceVersion"]) > int(updated["metadata"]["resourceVersion"])
+    assert events[0]["object"]["kind"] == "ConfigMap" and events[0]["object"]["apiVersion"] == "v1"
+
+
+def test_watch_live_events(client: httpx.Client, namespace: str, watches: list) -> None:
+    reader = WatchReader(
+        client, CM.format(ns=namespace), {"resourceVersion": _rv(client, namespace)}
+    )
+    watches.append(reader)
+    client.post(CM.format(ns=namespace), json=configmap("live"))
+    events = reader.wait(1)
+    assert events[0]["type"] == "ADDED"
+    assert events[0]["object"]["metadata"]["name"] == "live"
+
+
+def test_watch_without_resource_version_starts_with_state(
+    client: httpx.Client, namespace: str, watches: list
+) -> None:
+    client.post(CM.format(ns=namespace), json=configmap("a"))
+    client.post(CM.format(ns=namespace), json=configmap("b"))
+    reader = WatchReader(client, CM.format(ns=namespace), {})
+    watches.append(reader)
+    events = reader.wait(2)
+    assert sorted((e["type"], e["object"]["metadata"]["name"]) for e in events[:2]) == [
+        ("ADDED", "a"),
+        ("ADDED", "b"),
+    ]
+    client.post(CM.format(ns=namespace), json=configmap("c"))
+    events = reader.wait(3)
+    assert (events[2]["type"], events[2]["object"]["metadata"]["name"]) == ("ADDED", "c")
+
+
+def test_watch_resource_version_zero(client: httpx.Client, namespace: str, watches: list) -> None:
+    client.post(CM.format(ns=namespace), json=configmap("a"))
+    reader = WatchReader(client, CM.format(ns=namespace), {"resourceVersion": "0"})
+    watches.append(reader)
+    events = reader.wait(1)
+    assert (events[0]["type"], events[0]["object"]["metadata"]["name"]) == ("ADDED", "a")
+
+
+def test_watch_timeout_ends_stream(client: httpx.Client, namespace: str, watches: list) -> None:
+    reader = WatchReader(
+        client,
+        CM.format(ns=namespace),
+        {"resourceVersion": _rv(client, namespace), "timeoutSeconds": 1},
+    )
+    watches.append(reader)
+    reader.wait_end()
+    assert reader.error is None
+    assert reader.status_code == 200
+
+
+def test_label_selector_changes_send_added_and_deleted(
+    client: httpx.Client, namespace: str, watches: list
+) -> None:
+    created = client.post(CM.format(ns=namespace), json=configmap("x")).json()
+    reader = WatchReader(
+        client,
+        CM.format(ns=namespace),
+        {"resourceVersion": created["metadata"]["resourceVersion"], "labelSelector": "on=yes"},
+    )
+    watches.append(reader)
+    created["metadata"]["labels"] = {"on": "yes"}
+    labelled = client.put(CM.format(ns=namespace) + "/x", json=created).json()
+    labelled["data"] = {"k": "changed"}
+    changed = client.put(CM.format(ns=namespace) + "/x", json=labelled).json()
+    changed["metadata"]["labels"] = {"on": "no"}
+    unlabelled = client.put(CM.format(ns=namespace) + "/x", json=changed).json()
+    events = reader.wait(3)
+    assert [e["type"] for e in events[:3]] == ["ADDED", "MODIFIED", "DELETED"]
+    # The DELETED event carries the last matching state, at the resourceVersion of the change.
+    assert events[2]["object"]["metadata"]["labels"] == {"on": "yes"}
+    assert (
+        events[2]["object"]["metadata"]["resourceVersion"]
+        == unlabelled["metadata"]["resourceVersion"]
+    )
+
+
+def test_watch_single_object_by_field_selector(
+    client: httpx.Client, namespace: str, watches: list
+) -> None:
+    rv = _rv(client, namespace)
+    reader = WatchReader(
+        client, CM.format(ns=namespace), {"resourceVersion": rv, "fieldSelector": "metadata.name=b"}
+    )
+    watches.append(reader)
+    for name in ("a", "b", "c"):
+        client.post(CM.format(ns=namespace), json=configmap(name))
+    client.post(CM.format(ns=namespace), json=configmap("b2"))
+    client.delete(CM.format(ns=namespace) + "/b")
+    events = reader.wait(2)
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events[:2]] == [
+        ("ADDED", "b"),
+        ("DELETED", "b"),
+    ]
+
+
+def test_watch_custom_resources(client: httpx.Client, namespace: str, watches: list) -> None:
+    rv = client.get(WIDGETS.format(ns=namespace)).json()["metadata"]["resourceVersion"]
+    reader = WatchReader(client, WIDGETS.format(ns=namespace), {"resourceVersion": rv})
+    watches.append(reader)
+    client.post(WIDGETS.format(ns=namespace), json=widget("w"))
+    event = reader.wait(1)[0]
+    assert event["type"] == "ADDED"
+    assert event["object"]["apiVersion"] == "example.kgen.io/v1"
+    assert event["object"]["kind"] == "Widget"
+
+
+def test_watch_in_another_served_version(
+    client: httpx.Client, namespace: str, watches: list
+) -> None:
+    path = f"/apis/example.kgen.io/v1alpha1/namespaces/{namespace}/widgets"
+    rv = client.get(path).json()["metadata"]["resourceVersion"]
+    reader = WatchReader(client, path, {"resourceVersion": rv})
+    watches.append(reader)
+    client.post(WIDGETS.format(ns=namespace), json=widget("w"))
+    assert reader.wait(1)[0]["object"]["apiVersion"] == "example.kgen.io/v1alpha1"
+
+
+@since("1.27")
+def test_send_initial_events(client: httpx.Client, namespace: str, watches: list) -> None:
+    client.post(CM.format(ns=namespace), json=configmap("a"))
+    client.post(CM.format(ns=namespace), json=configmap("b"))
+    reader = WatchReader(
+        client,
+        CM.format(ns=namespace),
+        {
+            "sendInitialEvents": "true",
+            "resourceVersionMatch": "NotOlderThan",
+            "allowWatchBookmarks": "true",
+        },
+    )
+    watches.append(reader)
+    events = reader.wait(3)
+    assert [e["type"] for e in events[:3]] == ["ADDED", "ADDED", "BOOKMARK"]
+    bookmark = events[2]["object"]
+    assert bookmark["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+    assert bookmark["kind"] == "ConfigMap" and bookmark["apiVersion"] == "v1"
+    assert bookmark["metadata"]["resourceVersion"].isdigit()
+
+
+@since("1.27")
+def test_send_initial_events_needs_not_older_than(client: httpx.Client, namespace: str) -> None:
+    response = client.get(
+        CM.format(ns=namespace), params={"watch": "true", "sendInitialEvents": "true"}
+    )
+    assert response.status_code == 422
+    assert response.json()["reason"] == "Invalid"
+    assert json.dumps(response.json()).count(
+        "sendInitialEvents requires setting resourceVersionMatch"
+    )
+
+
+def test_legacy_watch_path(client: httpx.Client, namespace: str, watches: list) -> None:
+    rv = _rv(client, namespace)
+    reader = WatchReader(
+        client, f"/api/v1/watch/namespaces/{namespace}/configmaps", {"resourceVersion": rv}
+    )
+    watches.append(reader)
+    client.post(CM.format(ns=namespace), json=configmap("a"))
+    assert reader.wait(1)[0]["object"]["metadata"]["name"] == "a"
+
+
+def test_watch_named_object(client: httpx.Client, namespace: str, watches: list) -> None:
+    rv = _rv(client, namespace)
+    reader = WatchReader(client, CM.format(ns=namespace) + "/b", {"resourceVersion": rv})
+    watches.append(reader)
+    client.post(CM.format(ns=namespace), json=configmap("a"))
+    client.post(CM.format(ns=namespace), json=configmap("b"))
+    events = reader.wait(1)
+    assert [e["object"]["metadata"]["name"] for e in events] == ["b"]
