@@ -92,6 +92,9 @@ class ClientsEmitter:
         files["clientset.py"] = self._env.get_template("clientset.py.jinja2").render(
             header=self.header, package=self.package, group_versions=views
         )
+        files["fake.py"] = self._env.get_template("fake.py.jinja2").render(
+            header=self.header, package=self.package
+        )
         return files
 
     def _group(self, gv: GroupVersion) -> str | None:

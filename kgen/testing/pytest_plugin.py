@@ -8,6 +8,8 @@ server is imported when a fixture first runs.
   [...]}``), or to change the history, TLS or token.
 - ``kube_apiserver``: a running server, one per test.
 - ``kube_kubeconfig``: the path of a kubeconfig file for it.
+- ``kube_clientset``: the ``Clientset`` of the served package (``{"package": ...}`` in the options),
+  connected to the server over HTTP.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 if TYPE_CHECKING:
     from kgen.testing.server import APIServer
 
-__all__ = ["kgen_apiserver_options", "kube_apiserver", "kube_kubeconfig"]
+__all__ = ["kgen_apiserver_options", "kube_apiserver", "kube_clientset", "kube_kubeconfig"]
 
 
 @pytest.fixture
@@ -58,5 +60,23 @@ def kube_kubeconfig(kube_apiserver: APIServer, tmp_path: Path) -> Path:
     return kube_apiserver.kubeconfig(tmp_path / "kubeconfig")
 
 
-# The ``clientset`` fixture (a generated package's Clientset bound to ``kube_apiserver``) is added here
-# by the lead once the runtime client exists.
+@pytest.fixture
+def kube_clientset(
+    kube_apiserver: APIServer, kube_kubeconfig: Path, kgen_apiserver_options: dict[str, Any]
+) -> Iterator[Any]:
+    """The generated package's ``Clientset``, connected to ``kube_apiserver`` (no rate limiting)."""
+    import importlib
+
+    from kgen.runtime.config import load_kubeconfig
+
+    package = kgen_apiserver_options.get("package")
+    if package is None:
+        raise pytest.UsageError(
+            'kube_clientset needs a generated package: override kgen_apiserver_options to return '
+            '{"package": "<your package>"}'
+        )
+    clientset = importlib.import_module(f"{package}.clientset").Clientset
+    config = load_kubeconfig(kube_kubeconfig)
+    config.qps = 0  # tests are not throttled
+    with clientset(config) as client:
+        yield client

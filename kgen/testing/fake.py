@@ -1,0 +1,306 @@
+"""Fake clientsets: kgen.testing's API in the same process, without sockets.
+
+A generated package's ``fake`` module builds on this::
+
+    from example_client.fake import FakeClientset
+
+    cs = FakeClientset(ConfigMap(metadata=ObjectMeta(name="seed", namespace="default")))
+    cs.core_v1.configmaps("default").get("seed")
+    cs.cluster.actions            # every call made, like client-go's fake.Actions()
+    cs.cluster.prepend_reactor("create", "configmaps", lambda action: errors.conflict(...))
+
+Requests go through an httpx transport straight into the test API server's router: the same storage
+engine and REST semantics as :class:`~kgen.testing.APIServer` (resourceVersions, watch history, field
+selectors, server-side apply, finalizers...), so a unit test with the fake and an integration test with the
+server cannot disagree. Unlike client-go's fake, nothing is silently a no-op (deletecollection deletes) and
+watches have no fixed buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import msgspec
+
+from kgen.runtime import codec
+from kgen.runtime.config import Config
+from kgen.testing.errors import APIError
+from kgen.testing.http import Reply, Request
+from kgen.testing.routes import Auth, Router
+from kgen.testing.server import APIServer
+
+__all__ = ["Action", "FakeCluster"]
+
+_VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+
+
+@dataclass(slots=True)
+class Action:
+    """One call made to the fake, as client-go's ``testing.Action`` describes it."""
+
+    verb: str  # get, list, watch, create, update, patch, delete, deletecollection
+    group: str
+    version: str
+    resource: str
+    namespace: str | None = None
+    name: str | None = None
+    subresource: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    body: Any = None  # the decoded JSON body, if any
+
+
+Reactor = Callable[[Action], Any]
+
+
+def parse_action(method: str, path: str, params: dict[str, str], body: bytes) -> Action | None:
+    """The Action of a resource request (None for discovery and other non-resource paths)."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["api"] and len(parts) >= 2:
+        group, version, rest = "", parts[1], parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 3:
+        group, version, rest = parts[1], parts[2], parts[3:]
+    else:
+        return None
+    if rest[:1] == ["watch"]:
+        rest = rest[1:]
+    namespace = None
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        namespace, rest = rest[1], rest[2:]
+    if not rest:
+        return None
+    resource, name, sub = (
+        rest[0],
+        rest[1] if len(rest) > 1 else None,
+        rest[2] if len(rest) > 2 else None,
+    )
+    verb = _VERBS.get(method, method.lower())
+    if method == "GET" and name is None:
+        verb = "watch" if params.get("watch") in ("true", "1") else "list"
+    elif method == "DELETE" and name is None:
+        verb = "deletecollection"
+    decoded: Any = None
+    if body:
+        try:
+            decoded = msgspec.json.decode(body)
+        except msgspec.DecodeError:  # a YAML apply body: reactors get the bytes
+            decoded = body
+    return Action(verb, group, version, resource, namespace, name, sub, params, decoded)
+
+
+class FakeCluster:
+    """An API server's storage engine and REST semantics behind in-process httpx transports."""
+
+    def __init__(self, server: APIServer) -> None:
+        self.server = server
+        self.router = Router(server.api, server.faults, Auth(), "kgen.fake")
+        self.actions: list[Action] = []
+        self._reactors: list[tuple[str, str, Reactor]] = []
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="kgen-fake", daemon=True
+        )
+        self._thread.start()
+
+    @classmethod
+    def from_package(cls, package: str, objects: Iterable[Any] = ()) -> FakeCluster:
+        cluster = cls(APIServer.from_package(package, bookmark_interval=3600.0))
+        cluster.seed(*objects)
+        return cluster
+
+    @property
+    def store(self) -> Any:
+        return self.server.store
+
+    @property
+    def faults(self) -> Any:
+        return self.server.faults
+
+    # --- seeding and reactors -----------------------------------------------------------------------
+
+    def seed(self, *objects: Any) -> None:
+        """Create objects directly (models or dicts); their namespaces are created as needed."""
+        for obj in objects:
+            body = obj if isinstance(obj, dict) else codec.to_builtins(obj)
+            rt = self._resource_type(body)
+            namespace = (body.get("metadata") or {}).get("namespace")
+            if namespace and self.server.registry.get("", "v1", "namespaces") is not None:
+                self._ensure_namespace(namespace)
+            self.server.api.create(rt, namespace if rt.namespaced else None, body)
+
+    def _resource_type(self, body: dict[str, Any]) -> Any:
+        api_version, kind = body.get("apiVersion", ""), body.get("kind", "")
+        rt = self.server.registry.for_kind(api_version, kind)
+        if rt is None:
+            raise LookupError(f"the fake does not serve apiVersion={api_version!r}, kind={kind!r}")
+        return rt
+
+    def _ensure_namespace(self, name: str) -> None:
+        namespaces = self.server.registry.get("", "v1", "namespaces")
+        assert namespaces is not None
+        try:
+            self.server.api.create(
+                namespaces,
+                None,
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+            )
+        except APIError:
+            pass  # it exists
+
+    def prepend_reactor(self, verb: str, resource: str, reactor: Reactor) -> None:
+        """Before the API handles a matching call (``"*"`` matches all), ``reactor(action)`` may answer
+        it: return None to let the API handle it, return an object (model or dict) to answer 200 with
+        it, or raise an error of :mod:`kgen.testing.errors` (``errors.conflict(...)``, ...)."""
+        with self._lock:
+            self._reactors.insert(0, (verb, resource, reactor))
+
+    def clear_actions(self) -> None:
+        with self._lock:
+            self.actions.clear()
+
+    # --- dispatch -----------------------------------------------------------------------------------
+
+    async def _handle(self, request: Request) -> Reply:
+        action = parse_action(request.method, request.path, request.params(), request.body)
+        if action is not None:
+            with self._lock:
+                self.actions.append(action)
+                reactors = list(self._reactors)
+            for verb, resource, reactor in reactors:
+                if verb in ("*", action.verb) and resource in ("*", action.resource):
+                    try:
+                        answer = reactor(action)
+                    except APIError as exc:
+                        return self.router._status_reply(request, exc)  # noqa: SLF001
+                    if answer is not None:
+                        body = (
+                            answer
+                            if isinstance(answer, (dict, list))
+                            else codec.to_builtins(answer)
+                        )
+                        return Reply(
+                            200, [("Content-Type", "application/json")], codec.encode(body)
+                        )
+        return await self.router(request)
+
+    def _request(self, request: httpx.Request, body: bytes) -> Request:
+        raw_query = request.url.query.decode()
+        return Request(
+            method=request.method,
+            path=request.url.path,
+            raw_query=raw_query,
+            query=parse_qs(raw_query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+        )
+
+    def _run(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def transport(self) -> httpx.BaseTransport:
+        return _SyncTransport(self)
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        return _AsyncTransport(self)
+
+    def config(self) -> Config:
+        # No rate limiting in process: client-go's 5 QPS would only slow unit tests down.
+        return Config(server="http://kgen.fake.invalid", qps=0, burst=0)
+
+    def close(self) -> None:
+        self.server.store.stop_watchers()
+        self.router.stop_streams()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+class _SyncStream(httpx.SyncByteStream):
+    def __init__(self, cluster: FakeCluster, stream: AsyncIterator[bytes]) -> None:
+        self._cluster = cluster
+        self._stream = stream
+
+    async def _next(self) -> bytes:
+        return await self._stream.__anext__()
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            try:
+                yield self._cluster._run(self._next())  # noqa: SLF001
+            except StopAsyncIteration:
+                return
+
+    def close(self) -> None:
+        closer = getattr(self._stream, "aclose", None)
+        if closer is not None:
+            try:
+                self._cluster._run(closer())  # noqa: SLF001
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
+
+
+class _AsyncStream(httpx.AsyncByteStream):
+    def __init__(self, cluster: FakeCluster, stream: AsyncIterator[bytes]) -> None:
+        self._cluster = cluster
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async def next_chunk() -> bytes:
+            return await self._stream.__anext__()
+
+        while True:
+            future = asyncio.run_coroutine_threadsafe(
+                next_chunk(), self._cluster._loop
+            )  # noqa: SLF001
+            try:
+                yield await asyncio.wrap_future(future)
+            except StopAsyncIteration:
+                return
+
+    async def aclose(self) -> None:
+        closer = getattr(self._stream, "aclose", None)
+        if closer is not None:
+            future = asyncio.run_coroutine_threadsafe(closer(), self._cluster._loop)  # noqa: SLF001
+            try:
+                await asyncio.wrap_future(future)
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
+
+
+class _SyncTransport(httpx.BaseTransport):
+    def __init__(self, cluster: FakeCluster) -> None:
+        self._cluster = cluster
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        reply: Reply = self._cluster._run(
+            self._cluster._handle(self._cluster._request(request, body))
+        )  # noqa: SLF001
+        if reply.stream is not None:
+            return httpx.Response(
+                reply.status, headers=reply.headers, stream=_SyncStream(self._cluster, reply.stream)
+            )
+        return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
+
+
+class _AsyncTransport(httpx.AsyncBaseTransport):
+    def __init__(self, cluster: FakeCluster) -> None:
+        self._cluster = cluster
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        coro = self._cluster._handle(self._cluster._request(request, body))  # noqa: SLF001
+        future = asyncio.run_coroutine_threadsafe(coro, self._cluster._loop)  # noqa: SLF001
+        reply: Reply = await asyncio.wrap_future(future)
+        if reply.stream is not None:
+            return httpx.Response(
+                reply.status,
+                headers=reply.headers,
+                stream=_AsyncStream(self._cluster, reply.stream),
+            )
+        return httpx.Response(reply.status, headers=reply.headers, content=reply.body)

@@ -1,0 +1,86 @@
+"""The generated fake clientsets: in process, no sockets, the same semantics as kgen.testing's server."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from example_client.fake import AsyncFakeClientset, FakeClientset
+from example_client.models.core_v1 import ConfigMap
+from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec
+
+from kgen.runtime.errors import Conflict, NotFound
+from kgen.runtime.meta import ObjectMeta
+from kgen.testing import errors
+
+
+def cm(name: str, namespace: str = "default", **labels: str) -> ConfigMap:
+    return ConfigMap(metadata=ObjectMeta(name=name, namespace=namespace, labels=labels or None), data={"k": "v"})
+
+
+def test_seeded_objects_crud_and_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_sockets(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the fake must not open sockets")
+
+    cs = FakeClientset(cm("seed", app="a"), cm("other", namespace="team", app="b"))
+    monkeypatch.setattr(socket.socket, "connect", no_sockets)
+    configmaps = cs.core_v1.configmaps("default")
+    assert configmaps.get("seed").data == {"k": "v"}
+    assert [c.metadata.name for c in cs.core_v1.configmaps("team").list().items] == ["other"]  # type: ignore[union-attr]
+    created = configmaps.create(cm("new"))
+    assert created.metadata.resource_version and created.metadata.uid  # type: ignore[union-attr]
+    stale = configmaps.get("new")
+    configmaps.patch("new", {"data": {"k": "changed"}})
+    with pytest.raises(Conflict):
+        configmaps.update(stale)
+    # Field selectors (the thing client-go's fake ignores) and deletecollection (a no-op there) work.
+    assert [c.metadata.name for c in configmaps.list(field_selector="metadata.name!=seed").items] == ["new"]  # type: ignore[union-attr]
+    configmaps.delete_collection(label_selector="app=a")
+    with pytest.raises(NotFound):
+        configmaps.get("seed")
+    verbs = [(a.verb, a.resource, a.name) for a in cs.cluster.actions]
+    assert ("get", "configmaps", "seed") in verbs and ("deletecollection", "configmaps", None) in verbs
+
+
+def test_reactors_inject_answers_and_errors() -> None:
+    cs = FakeClientset()
+    calls = []
+
+    def refuse(action):  # type: ignore[no-untyped-def]
+        calls.append(action.body["metadata"]["name"])
+        raise errors.conflict("configmaps", action.body["metadata"]["name"], "injected by a reactor")
+
+    cs.cluster.prepend_reactor("create", "configmaps", refuse)
+    with pytest.raises(Conflict, match="injected by a reactor"):
+        cs.core_v1.configmaps("default").create(cm("x"))
+    assert calls == ["x"]
+    cs.cluster.prepend_reactor("get", "widgets", lambda action: Widget(metadata=ObjectMeta(name=action.name), spec=WidgetSpec(color="blue")))
+    assert cs.example_kgen_io_v1.widgets("default").get("anything").spec.color == "blue"  # type: ignore[union-attr]
+
+
+def test_watch_has_history_and_no_fixed_buffer() -> None:
+    cs = FakeClientset()
+    configmaps = cs.core_v1.configmaps("default")
+    start = configmaps.list().metadata.resource_version  # type: ignore[union-attr]
+    for index in range(300):  # more than client-go's 100-event fake buffer
+        configmaps.create(cm(f"cm-{index:03d}"))
+    configmaps.delete("cm-000")
+    seen = []
+    with configmaps.watch(resource_version=start, timeout_seconds=5) as stream:
+        for event in stream:
+            if event.type != "BOOKMARK":
+                seen.append((event.type, event.object.metadata.name))  # type: ignore[union-attr]
+            if len(seen) == 301:
+                break
+    assert seen[0] == ("ADDED", "cm-000") and seen[-1] == ("DELETED", "cm-000") and len(seen) == 301
+
+
+async def test_async_fake_and_server_side_apply() -> None:
+    async with AsyncFakeClientset() as cs:
+        widgets = cs.example_kgen_io_v1.widgets("default")
+        applied = await widgets.apply(
+            Widget(metadata=ObjectMeta(name="w", namespace="default"), spec=WidgetSpec(color="red")),
+            field_manager="me",
+        )
+        assert applied.metadata.managed_fields[0].manager == "me"  # type: ignore[union-attr, index]
+        assert [w.metadata.name for w in (await widgets.list(field_selector="spec.color=red")).items] == ["w"]  # type: ignore[union-attr]
