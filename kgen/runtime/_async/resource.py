@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar, cast
 
-from kgen.runtime import codec
+from kgen.runtime import codec, preserve
 from kgen.runtime._async.rest import AsyncRequest, AsyncRESTClient, Result
 from kgen.runtime._async.watch import AsyncWatchStream, retry_watch
 from kgen.runtime.errors import ResourceNotSupported
@@ -122,6 +122,13 @@ class AsyncResourceClient(Generic[T, L]):
             )
 
     @staticmethod
+    def _object(result: Result, tp: type[B]) -> B:
+        """Decode one object, remembering its JSON so that an update keeps fields the model lacks."""
+        obj = result.into(tp)
+        preserve.remember(obj, result.body)
+        return obj
+
+    @staticmethod
     def _object_or_status(result: Result, tp: type[B]) -> B | Status:
         # Some writes (deletes, evictions) answer with a Status instead of the object.
         if codec.kind_of(result.body) == "Status":
@@ -132,14 +139,16 @@ class AsyncResourceClient(Generic[T, L]):
 
     async def _get_subresource(self, name: str, subresource: str, tp: type[B]) -> B:
         self._require("get", subresource)
-        return (await self._request("GET", name, subresource).do()).into(tp)
+        return self._object(await self._request("GET", name, subresource).do(), tp)
 
     async def _update_subresource(
         self, name: str, subresource: str, body: Any, tp: type[B], **options: Any
     ) -> B:
         self._require("update", subresource)
         request = self._request("PUT", name, subresource).params(WriteOptions(**options).params())
-        return (await request.body(body).do()).into(tp)
+        if isinstance(body, KubernetesObject):
+            body = preserve.encode_preserving(body)
+        return self._object(await request.body(body).do(), tp)
 
     async def _patch_subresource(
         self,
@@ -154,7 +163,7 @@ class AsyncResourceClient(Generic[T, L]):
         request = self.rest.patch(patch_type).resource(self.resource.plural)
         request.namespace(self.namespace).name(name).subresource(subresource)
         request.params(WriteOptions(**options).params()).body(patch)
-        return (await request.do()).into(tp)
+        return self._object(await request.do(), tp)
 
     async def _create_subresource(
         self, name: str, subresource: str, body: Any, tp: type[B], **options: Any
@@ -194,7 +203,7 @@ class AsyncResourceClient(Generic[T, L]):
         request = self.rest.patch(PatchType.APPLY).resource(self.resource.plural)
         request.namespace(self.namespace).name(self._name_of(obj)).subresource(subresource)
         request.params(options.params()).body(codec.encode(obj))
-        return (await request.do()).into(tp or self.kind)
+        return self._object(await request.do(), tp or self.kind)
 
 
 class AsyncGet(AsyncResourceClient[T, L]):
@@ -205,7 +214,7 @@ class AsyncGet(AsyncResourceClient[T, L]):
         request = self._request("GET", name)
         if resource_version is not None:
             request.param("resourceVersion", resource_version)
-        return (await request.do()).into(self.kind)
+        return self._object(await request.do(), self.kind)
 
 
 class AsyncList(AsyncResourceClient[T, L]):
@@ -344,7 +353,7 @@ class AsyncCreate(AsyncResourceClient[T, L]):
         self._check_namespace(obj)
         options = WriteOptions(dry_run, field_manager, field_validation)
         request = self._request("POST").params(options.params()).body(obj)
-        return (await request.do()).into(self.kind)
+        return self._object(await request.do(), self.kind)
 
 
 class AsyncUpdate(AsyncResourceClient[T, L]):
@@ -358,13 +367,15 @@ class AsyncUpdate(AsyncResourceClient[T, L]):
     ) -> T:
         """Replace the object. Its ``metadata.resourceVersion`` makes this an optimistic-concurrency
         write: if the object changed since it was read, the server answers 409 (``Conflict``).
-        See :func:`kgen.runtime.retry.retry_on_conflict`. Fields this client's models do not know are
-        dropped by a typed update: prefer ``patch`` or ``apply`` for objects a newer server may extend."""
+        See ``retry_on_conflict``. Fields the models do not know are sent back as they were read when
+        ``obj`` came from this client (see :mod:`kgen.runtime.preserve`); for objects from lists and
+        informer caches, prefer ``patch`` or ``apply``."""
         self._require("update")
         self._check_namespace(obj)
         options = WriteOptions(dry_run, field_manager, field_validation)
-        request = self._request("PUT", self._name_of(obj)).params(options.params()).body(obj)
-        return (await request.do()).into(self.kind)
+        request = self._request("PUT", self._name_of(obj)).params(options.params())
+        request.body(preserve.encode_preserving(obj))
+        return self._object(await request.do(), self.kind)
 
 
 class AsyncPatch(AsyncResourceClient[T, L]):
@@ -389,7 +400,7 @@ class AsyncPatch(AsyncResourceClient[T, L]):
         options = WriteOptions(dry_run, field_manager, field_validation)
         request = self.rest.patch(patch_type).resource(self.resource.plural)
         request.namespace(self.namespace).name(name).params(options.params()).body(patch)
-        return (await request.do()).into(self.kind)
+        return self._object(await request.do(), self.kind)
 
 
 class AsyncApply(AsyncResourceClient[T, L]):
