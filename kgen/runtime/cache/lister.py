@@ -1,0 +1,101 @@
+"""Listers: reads served from an informer's cache, never from the server.
+
+    pods = factory.informer_for(Pod).lister()
+    pods.list("app=web")                        # every namespace
+    pods.namespace("prod").get("web-0")         # NotFound if it is not cached
+    pods.namespace("prod").list({"app": "web"})
+
+Selectors are label selectors (a string, a mapping, :class:`~kgen.runtime.selectors.Labels`), parsed
+and evaluated here (:mod:`kgen.runtime.cache.labels`). Listers are safe from any thread. They return
+the cache's own objects, shared with every other reader: pass ``copy=True`` for objects to mutate.
+A cache lags the server: after your own write, a lister may still show the old object.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from kgen.runtime.cache.labels import LabelSelectorLike, parse_selector
+from kgen.runtime.cache.objects import copy_object, labels_of
+from kgen.runtime.cache.store import NAMESPACE_INDEX, Indexer
+from kgen.runtime.errors import NotFound
+from kgen.runtime.meta import Status, StatusDetails
+from kgen.runtime.model import GroupVersionResource
+
+__all__ = ["Lister", "NamespaceLister"]
+
+T = TypeVar("T")
+
+
+def _not_found(resource: GroupVersionResource | None, name: str) -> NotFound:
+    # The error the API server would give (errors.NewNotFound), so callers handle one type.
+    plural = resource.resource if resource is not None else "objects"
+    group = resource.group if resource is not None else ""
+    qualified = f"{plural}.{group}" if group else plural
+    status = Status(
+        status="Failure",
+        code=404,
+        reason="NotFound",
+        message=f'{qualified} "{name}" not found',
+        details=StatusDetails(name=name, group=group, kind=plural),
+    )
+    return NotFound(status, code=404)
+
+
+def _select(items: list[T], selector: LabelSelectorLike, copy: bool) -> list[T]:
+    parsed = parse_selector(selector)
+    if not parsed.empty:
+        items = [obj for obj in items if parsed.matches(labels_of(obj))]
+    return [copy_object(obj) for obj in items] if copy else items
+
+
+class Lister(Generic[T]):
+    """Reads of one informer's cache, across namespaces."""
+
+    def __init__(self, indexer: Indexer[T], resource: GroupVersionResource | None = None) -> None:
+        self.indexer = indexer
+        self.resource = resource
+
+    def list(self, selector: LabelSelectorLike = None, *, copy: bool = False) -> list[T]:
+        """Every cached object whose labels match ``selector`` (all of them without one)."""
+        return _select(self.indexer.list(), selector, copy)
+
+    def get(self, namespace: str | None, name: str, *, copy: bool = False) -> T:
+        """The cached object (``namespace`` None for a cluster-scoped one); NotFound if absent."""
+        obj = self.indexer.get_by_key(f"{namespace}/{name}" if namespace else name)
+        if obj is None:
+            raise _not_found(self.resource, name)
+        return copy_object(obj) if copy else obj
+
+    def namespace(self, namespace: str) -> NamespaceLister[T]:
+        return NamespaceLister(self.indexer, namespace, self.resource)
+
+
+class NamespaceLister(Generic[T]):
+    """Reads of one informer's cache, in one namespace."""
+
+    def __init__(
+        self, indexer: Indexer[T], namespace: str, resource: GroupVersionResource | None = None
+    ) -> None:
+        self.indexer = indexer
+        self.namespace = namespace
+        self.resource = resource
+
+    def list(self, selector: LabelSelectorLike = None, *, copy: bool = False) -> list[T]:
+        try:
+            items = self.indexer.by_index(NAMESPACE_INDEX, self.namespace)
+        except KeyError:
+            # No namespace index: scan by key prefix.
+            prefix = f"{self.namespace}/"
+            items = [
+                obj
+                for key in self.indexer.list_keys()
+                if key.startswith(prefix) and (obj := self.indexer.get_by_key(key)) is not None
+            ]
+        return _select(items, selector, copy)
+
+    def get(self, name: str, *, copy: bool = False) -> T:
+        obj = self.indexer.get_by_key(f"{self.namespace}/{name}")
+        if obj is None:
+            raise _not_found(self.resource, name)
+        return copy_object(obj) if copy else obj

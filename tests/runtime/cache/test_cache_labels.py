@@ -1,0 +1,124 @@
+"""Client-side label selectors: the API server's grammar and meaning."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kgen.runtime.cache import Requirement, Selector, parse_selector
+from kgen.runtime.selectors import Labels
+
+LABELS = {"app": "web", "tier": "front", "version": "3", "app.kubernetes.io/name": "shop"}
+
+
+@pytest.mark.parametrize(
+    ("selector", "matches"),
+    [
+        ("", True),
+        ("app=web", True),
+        ("app==web", True),
+        ("app=db", False),
+        ("app!=db", True),
+        ("app!=web", False),
+        ("missing!=x", True),
+        ("tier in (front,back)", True),
+        ("tier in (back)", False),
+        ("missing in (x)", False),
+        ("tier notin (back)", True),
+        ("tier notin (front, back)", False),
+        ("missing notin (x)", True),
+        ("app", True),
+        ("missing", False),
+        ("!missing", True),
+        ("!app", False),
+        ("version>2", True),
+        ("version<3", False),
+        ("app>2", False),
+        ("app=web,tier=front", True),
+        ("app=web, tier=back", False),
+        ("app.kubernetes.io/name=shop", True),
+        ("  app  =  web  ", True),
+    ],
+)
+def test_grammar_and_meaning(selector: str, matches: bool) -> None:
+    assert parse_selector(selector).matches(LABELS) is matches
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        "app=",
+        "tier in (a,)",
+        "app=web,",
+        "app in ()",
+        "=web",
+        "app in a",
+        "a b",
+        "version>x",
+        "app=!x",
+    ],
+)
+def test_errors_say_where(selector: str) -> None:
+    if selector in ("app=", "tier in (a,)"):
+        parse_selector(selector)  # the empty value is legal
+        return
+    with pytest.raises(ValueError, match="label selector|label key|label value"):
+        parse_selector(selector)
+
+
+def test_the_empty_value() -> None:
+    assert parse_selector("app=").matches({"app": ""})
+    assert not parse_selector("app=").matches({"app": "web"})
+    assert parse_selector("tier in (a,)").matches({"tier": ""})
+
+
+def test_mappings_builders_and_selectors_are_accepted() -> None:
+    assert parse_selector({"app": "web", "tier": "front"}).matches(LABELS)
+    assert not parse_selector({"app": "db"}).matches(LABELS)
+    built = Labels().eq("app", "web").in_("tier", ["front", "back"]).not_exists("canary")
+    assert parse_selector(built).matches(LABELS)
+    selector = parse_selector("app=web")
+    assert parse_selector(selector) is selector
+    assert parse_selector(None).empty
+    with pytest.raises(ValueError):
+        parse_selector({"bad key!": "x"})
+
+
+def test_str_round_trips() -> None:
+    text = "app=web,tier in (back,front),!canary,version>2,app!=db,x notin (a,b),y"
+    selector = parse_selector(text)
+    assert str(selector) == text
+    assert parse_selector(str(selector)) == selector
+    assert Selector((Requirement("a", "exists"),)).matches({"a": "1"})
+
+
+keys = st.sampled_from(["a", "b", "c"])
+values = st.sampled_from(["x", "y", "z"])
+
+
+@given(
+    st.dictionaries(keys, values),
+    st.lists(
+        st.one_of(
+            st.builds(lambda k, v: f"{k}={v}", keys, values),
+            st.builds(lambda k, v: f"{k}!={v}", keys, values),
+            st.builds(
+                lambda k, vs: f"{k} in ({','.join(sorted(vs))})", keys, st.sets(values, min_size=1)
+            ),
+            st.builds(
+                lambda k, vs: f"{k} notin ({','.join(sorted(vs))})",
+                keys,
+                st.sets(values, min_size=1),
+            ),
+            keys,
+            st.builds(lambda k: f"!{k}", keys),
+        ),
+        max_size=4,
+    ),
+)
+def test_a_selector_is_the_and_of_its_requirements(
+    labels: dict[str, str], parts: list[str]
+) -> None:
+    whole = parse_selector(",".join(parts)).matches(labels)
+    assert whole == all(parse_selector(part).matches(labels) for part in parts)
