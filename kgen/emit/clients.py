@@ -56,6 +56,11 @@ class _ResourceView:
     doc: str
     accessor_doc: str
     methods: list[_Method] = field(default_factory=list)
+    # Listers and informers exist for resources that can be listed and watched (informer-gen's rule).
+    informable: bool = False
+    lister: str = ""
+    lister_doc: str = ""
+    namespace_doc: str = ""
 
 
 def _environment() -> jinja2.Environment:
@@ -78,8 +83,12 @@ class ClientsEmitter:
         self._by_gvk = {t.gvk: t for t in model.types.values() if t.gvk is not None}
 
     def render_all(self) -> dict[str, str]:
-        files = {"clients/__init__.py": f'{self.header}\n"""Clients, one module per group-version."""\n'}
+        files = {
+            "clients/__init__.py": f'{self.header}\n"""Clients, one module per group-version."""\n',
+            "listers/__init__.py": f'{self.header}\n"""Typed listers (reads of informer caches), one module per group-version."""\n',
+        }
         views = []
+        informer_views = []
         for key in sorted(self.model.group_versions):
             gv = self.model.group_versions[key]
             if not gv.included:
@@ -89,6 +98,13 @@ class ClientsEmitter:
                 continue
             files[f"clients/{gv.module}.py"] = rendered
             views.append({"module": gv.module, "class_name": _gv_class(gv)})
+            informers = self._informers(gv)
+            if informers is not None:
+                files[f"listers/{gv.module}.py"], files[f"informers/{gv.module}.py"] = informers
+                informer_views.append({"module": gv.module, "class_name": _gv_class(gv) + "Informers"})
+        files["informers/__init__.py"] = self._env.get_template("informer_factory.py.jinja2").render(
+            header=self.header, package=self.package, group_versions=informer_views
+        )
         files["clientset.py"] = self._env.get_template("clientset.py.jinja2").render(
             header=self.header, package=self.package, group_versions=views
         )
@@ -134,6 +150,35 @@ class ClientsEmitter:
             model_imports=model_imports,
             uses_log=any(m.op == "log" for r in resources for m in r.methods),
         )
+
+    def _informers(self, gv: GroupVersion) -> tuple[str, str] | None:
+        imports: dict[str, set[str]] = {}
+        resources = []
+        for plural in sorted(gv.resources):
+            view = self._resource(gv.resources[plural], imports)
+            if view is not None and view.informable:
+                resources.append(view)
+        if not resources:
+            return None
+        model_imports = [(m, sorted(n)) for m, n in sorted(imports.items()) if m != "kgen.runtime.meta"]
+        model_doc = docstring(f"Listers of {gv.api_version}: reads of informer caches, never of the server.")
+        listers = self._env.get_template("listers.py.jinja2").render(
+            header=self.header,
+            module_doc=model_doc,
+            resources=resources,
+            model_imports=model_imports,
+        )
+        informers = self._env.get_template("informers.py.jinja2").render(
+            header=self.header,
+            module_doc=docstring(f"Informers of {gv.api_version}."),
+            module=gv.module,
+            gv_class=_gv_class(gv) + "Informers",
+            gv_doc=docstring(f"The shared informers of {gv.api_version}."),
+            resources=resources,
+            listers=sorted(r.lister for r in resources),
+            model_imports=model_imports,
+        )
+        return listers, informers
 
     def _class_ref(self, typedef: TypeDef, imports: dict[str, set[str]]) -> str:
         imports.setdefault(f"..models.{typedef.module}", set()).add(typedef.name)
@@ -184,6 +229,10 @@ class ClientsEmitter:
             ),
             accessor_doc=docstring(f"The client of {resource.plural}."),
             methods=methods,
+            informable={"list", "watch"} <= resource.verbs and list_type is not None,
+            lister=f"{class_name(resource.kind)}Lister",
+            lister_doc=docstring(f"Reads {resource.plural} ({resource.api_version}) from an informer's cache."),
+            namespace_doc=docstring(f"The {resource.plural} of one namespace."),
         )
 
     def _subresource_methods(

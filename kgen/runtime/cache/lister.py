@@ -22,7 +22,7 @@ from kgen.runtime.errors import NotFound
 from kgen.runtime.meta import Status, StatusDetails
 from kgen.runtime.model import GroupVersionResource
 
-__all__ = ["Lister", "NamespaceLister"]
+__all__ = ["ClusterLister", "Lister", "NamespaceLister"]
 
 T = TypeVar("T")
 
@@ -96,6 +96,23 @@ class NamespaceLister(Generic[T]):
 
     def get(self, name: str, *, copy: bool = False) -> T:
         obj = self.indexer.get_by_key(f"{self.namespace}/{name}")
+        if obj is None:
+            raise _not_found(self.resource, name)
+        return copy_object(obj) if copy else obj
+
+
+class ClusterLister(Generic[T]):
+    """Reads of one informer's cache for a cluster-scoped resource (objects have no namespace)."""
+
+    def __init__(self, indexer: Indexer[T], resource: GroupVersionResource | None = None) -> None:
+        self.indexer = indexer
+        self.resource = resource
+
+    def list(self, selector: LabelSelectorLike = None, *, copy: bool = False) -> list[T]:
+        return _select(self.indexer.list(), selector, copy)
+
+    def get(self, name: str, *, copy: bool = False) -> T:
+        obj = self.indexer.get_by_key(name)
         if obj is None:
             raise _not_found(self.resource, name)
         return copy_object(obj) if copy else obj
