@@ -161,7 +161,125 @@ def first_call(impl: str, kubeconfig: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "pods": count}
 
 
+def _bench_package_config(kubeconfig: str) -> Any:
+    sys.path.insert(0, str(BENCH / "gen"))
+    from kgen.runtime.config import load_kubeconfig
+
+    config = load_kubeconfig(kubeconfig)
+    config.qps = 0
+    return config
+
+
+def informer_sync(kubeconfig: str) -> dict[str, Any]:
+    """Time from starting an informer factory to a synced cache of every pod."""
+    from k8s_bench.clientset import Clientset
+    from k8s_bench.informers import SharedInformerFactory
+
+    config = _bench_package_config(kubeconfig)
+    with Clientset(config) as cs:
+        start = time.perf_counter()
+        with SharedInformerFactory(cs) as factory:
+            pods = factory.core_v1.pods
+            pods.informer()
+            factory.start()
+            factory.wait_for_cache_sync(timeout=600)
+            elapsed = time.perf_counter() - start
+            count = len(pods.lister().list())
+    return {"seconds": elapsed, "objects": count}
+
+
+def informer_memory(kubeconfig: str) -> dict[str, Any]:
+    """Bytes per pod held by an informer's cache, against the same pods held as plain dicts (both
+    without managedFields), measured with tracemalloc in one process."""
+    import httpx
+    import orjson
+    from k8s_bench.clientset import Clientset
+    from k8s_bench.informers import SharedInformerFactory
+
+    config = _bench_package_config(kubeconfig)
+    token = config.credentials.get().token if config.credentials else ""
+    raw = httpx.get(f"{config.server}/api/v1/pods", headers={"Authorization": f"Bearer {token}"}, timeout=300).content
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    dicts = orjson.loads(raw)["items"]
+    for item in dicts:
+        item["metadata"].pop("managedFields", None)
+    gc.collect()
+    dict_bytes = tracemalloc.get_traced_memory()[0] - base
+    count = len(dicts)
+    del dicts
+    gc.collect()
+    with Clientset(config) as cs, SharedInformerFactory(cs) as factory:
+        pods = factory.core_v1.pods
+        pods.informer()
+        factory.start()
+        gc.collect()
+        base = tracemalloc.get_traced_memory()[0]
+        factory.wait_for_cache_sync(timeout=600)
+        cached = pods.lister().list()
+        gc.collect()
+        cache_bytes = tracemalloc.get_traced_memory()[0] - base
+        assert len(cached) == count
+    tracemalloc.stop()
+    return {
+        "cached_bytes_per_object": cache_bytes / count,
+        "dict_bytes_per_object": dict_bytes / count,
+        "objects": count,
+    }
+
+
+def watch_events(impl: str, kubeconfig: str, count: str) -> dict[str, Any]:
+    """Receive ``count`` typed events from one watch (resourceVersion "0": every pod as ADDED)."""
+    wanted = int(count)
+    events = 0
+    if impl == "kgen":
+        from k8s_bench.clientset import Clientset
+
+        config = _bench_package_config(kubeconfig)
+        with Clientset(config) as cs:
+            start = time.perf_counter()
+            with cs.core_v1.pods(None).watch(resource_version="0", timeout_seconds=300) as stream:
+                for event in stream:
+                    if event.type == "ADDED":
+                        assert event.object.metadata is not None
+                        events += 1
+                        if events == wanted:
+                            break
+    elif impl == "kubernetes":
+        from kubernetes import client, config, watch
+
+        config.load_kube_config(kubeconfig)
+        api = client.CoreV1Api()
+        start = time.perf_counter()
+        for event in watch.Watch().stream(api.list_pod_for_all_namespaces, resource_version="0", timeout_seconds=300):
+            if event["type"] == "ADDED":
+                assert event["object"].metadata is not None
+                events += 1
+                if events == wanted:
+                    break
+    elif impl == "lightkube":
+        import lightkube
+        from lightkube import Client, KubeConfig
+        from lightkube.resources.core_v1 import Pod
+
+        lk = Client(KubeConfig.from_file(kubeconfig))
+        start = time.perf_counter()
+        for kind, obj in lk.watch(Pod, namespace=lightkube.ALL_NS, resource_version="0"):
+            if kind == "ADDED":
+                assert obj.metadata is not None
+                events += 1
+                if events == wanted:
+                    break
+    else:
+        raise SystemExit(f"unknown client {impl}")
+    return {"seconds": time.perf_counter() - start, "events": events}
+
+
 CASES: dict[str, Callable[..., dict[str, Any]]] = {
+    "informer_sync": informer_sync,
+    "informer_memory": informer_memory,
+    "watch_events": watch_events,
     "first_call": first_call,
     "decode": decode,
     "memory": memory,

@@ -227,7 +227,12 @@ class ClientsEmitter:
                 f"{resource.plural} ({resource.api_version}, kind {resource.kind}, {scope}); "
                 f"verbs: {', '.join(sorted(resource.verbs))}."
             ),
-            accessor_doc=docstring(f"The client of {resource.plural}."),
+            accessor_doc=docstring(
+                f"The client of {resource.plural} in ``namespace`` (None: every namespace, for list and "
+                "watch)."
+                if resource.namespaced
+                else f"The client of {resource.plural}."
+            ),
             methods=methods,
             informable={"list", "watch"} <= resource.verbs and list_type is not None,
             lister=f"{class_name(resource.kind)}Lister",

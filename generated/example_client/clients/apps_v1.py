@@ -71,8 +71,8 @@ class AppsV1(GroupVersionClient):
     GROUP = "apps"
     VERSION = "v1"
 
-    def deployments(self, namespace: str) -> DeploymentClient:
-        """The client of deployments."""
+    def deployments(self, namespace: str | None) -> DeploymentClient:
+        """The client of deployments in ``namespace`` (None: every namespace, for list and watch)."""
         return DeploymentClient(self.rest, Deployment, DeploymentList, namespace)
 
 
@@ -99,6 +99,6 @@ class AsyncAppsV1(AsyncGroupVersionClient):
     GROUP = "apps"
     VERSION = "v1"
 
-    def deployments(self, namespace: str) -> AsyncDeploymentClient:
-        """The client of deployments."""
+    def deployments(self, namespace: str | None) -> AsyncDeploymentClient:
+        """The client of deployments in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncDeploymentClient(self.rest, Deployment, DeploymentList, namespace)

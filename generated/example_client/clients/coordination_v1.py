@@ -65,8 +65,8 @@ class CoordinationV1(GroupVersionClient):
     GROUP = "coordination.k8s.io"
     VERSION = "v1"
 
-    def leases(self, namespace: str) -> LeaseClient:
-        """The client of leases."""
+    def leases(self, namespace: str | None) -> LeaseClient:
+        """The client of leases in ``namespace`` (None: every namespace, for list and watch)."""
         return LeaseClient(self.rest, Lease, LeaseList, namespace)
 
 
@@ -91,6 +91,6 @@ class AsyncCoordinationV1(AsyncGroupVersionClient):
     GROUP = "coordination.k8s.io"
     VERSION = "v1"
 
-    def leases(self, namespace: str) -> AsyncLeaseClient:
-        """The client of leases."""
+    def leases(self, namespace: str | None) -> AsyncLeaseClient:
+        """The client of leases in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncLeaseClient(self.rest, Lease, LeaseList, namespace)

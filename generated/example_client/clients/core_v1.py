@@ -316,32 +316,32 @@ class CoreV1(GroupVersionClient):
     GROUP = ""
     VERSION = "v1"
 
-    def configmaps(self, namespace: str) -> ConfigMapClient:
-        """The client of configmaps."""
+    def configmaps(self, namespace: str | None) -> ConfigMapClient:
+        """The client of configmaps in ``namespace`` (None: every namespace, for list and watch)."""
         return ConfigMapClient(self.rest, ConfigMap, ConfigMapList, namespace)
 
-    def events(self, namespace: str) -> EventClient:
-        """The client of events."""
+    def events(self, namespace: str | None) -> EventClient:
+        """The client of events in ``namespace`` (None: every namespace, for list and watch)."""
         return EventClient(self.rest, Event, EventList, namespace)
 
     def namespaces(self) -> NamespaceClient:
         """The client of namespaces."""
         return NamespaceClient(self.rest, Namespace, NamespaceList)
 
-    def pods(self, namespace: str) -> PodClient:
-        """The client of pods."""
+    def pods(self, namespace: str | None) -> PodClient:
+        """The client of pods in ``namespace`` (None: every namespace, for list and watch)."""
         return PodClient(self.rest, Pod, PodList, namespace)
 
-    def secrets(self, namespace: str) -> SecretClient:
-        """The client of secrets."""
+    def secrets(self, namespace: str | None) -> SecretClient:
+        """The client of secrets in ``namespace`` (None: every namespace, for list and watch)."""
         return SecretClient(self.rest, Secret, SecretList, namespace)
 
-    def serviceaccounts(self, namespace: str) -> ServiceAccountClient:
-        """The client of serviceaccounts."""
+    def serviceaccounts(self, namespace: str | None) -> ServiceAccountClient:
+        """The client of serviceaccounts in ``namespace`` (None: every namespace, for list and watch)."""
         return ServiceAccountClient(self.rest, ServiceAccount, ServiceAccountList, namespace)
 
-    def services(self, namespace: str) -> ServiceClient:
-        """The client of services."""
+    def services(self, namespace: str | None) -> ServiceClient:
+        """The client of services in ``namespace`` (None: every namespace, for list and watch)."""
         return ServiceClient(self.rest, Service, ServiceList, namespace)
 
 
@@ -585,32 +585,32 @@ class AsyncCoreV1(AsyncGroupVersionClient):
     GROUP = ""
     VERSION = "v1"
 
-    def configmaps(self, namespace: str) -> AsyncConfigMapClient:
-        """The client of configmaps."""
+    def configmaps(self, namespace: str | None) -> AsyncConfigMapClient:
+        """The client of configmaps in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncConfigMapClient(self.rest, ConfigMap, ConfigMapList, namespace)
 
-    def events(self, namespace: str) -> AsyncEventClient:
-        """The client of events."""
+    def events(self, namespace: str | None) -> AsyncEventClient:
+        """The client of events in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncEventClient(self.rest, Event, EventList, namespace)
 
     def namespaces(self) -> AsyncNamespaceClient:
         """The client of namespaces."""
         return AsyncNamespaceClient(self.rest, Namespace, NamespaceList)
 
-    def pods(self, namespace: str) -> AsyncPodClient:
-        """The client of pods."""
+    def pods(self, namespace: str | None) -> AsyncPodClient:
+        """The client of pods in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncPodClient(self.rest, Pod, PodList, namespace)
 
-    def secrets(self, namespace: str) -> AsyncSecretClient:
-        """The client of secrets."""
+    def secrets(self, namespace: str | None) -> AsyncSecretClient:
+        """The client of secrets in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncSecretClient(self.rest, Secret, SecretList, namespace)
 
-    def serviceaccounts(self, namespace: str) -> AsyncServiceAccountClient:
-        """The client of serviceaccounts."""
+    def serviceaccounts(self, namespace: str | None) -> AsyncServiceAccountClient:
+        """The client of serviceaccounts in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncServiceAccountClient(self.rest, ServiceAccount, ServiceAccountList, namespace)
 
-    def services(self, namespace: str) -> AsyncServiceClient:
-        """The client of services."""
+    def services(self, namespace: str | None) -> AsyncServiceClient:
+        """The client of services in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncServiceClient(self.rest, Service, ServiceList, namespace)
 
 

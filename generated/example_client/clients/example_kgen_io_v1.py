@@ -93,8 +93,8 @@ class ExampleKgenIoV1(GroupVersionClient):
         """The client of gadgets."""
         return GadgetClient(self.rest, Gadget, GadgetList)
 
-    def widgets(self, namespace: str) -> WidgetClient:
-        """The client of widgets."""
+    def widgets(self, namespace: str | None) -> WidgetClient:
+        """The client of widgets in ``namespace`` (None: every namespace, for list and watch)."""
         return WidgetClient(self.rest, Widget, WidgetList, namespace)
 
 
@@ -141,6 +141,6 @@ class AsyncExampleKgenIoV1(AsyncGroupVersionClient):
         """The client of gadgets."""
         return AsyncGadgetClient(self.rest, Gadget, GadgetList)
 
-    def widgets(self, namespace: str) -> AsyncWidgetClient:
-        """The client of widgets."""
+    def widgets(self, namespace: str | None) -> AsyncWidgetClient:
+        """The client of widgets in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncWidgetClient(self.rest, Widget, WidgetList, namespace)

@@ -68,8 +68,8 @@ class ExampleKgenIoV1alpha1(GroupVersionClient):
     GROUP = "example.kgen.io"
     VERSION = "v1alpha1"
 
-    def widgets(self, namespace: str) -> WidgetClient:
-        """The client of widgets."""
+    def widgets(self, namespace: str | None) -> WidgetClient:
+        """The client of widgets in ``namespace`` (None: every namespace, for list and watch)."""
         return WidgetClient(self.rest, Widget, WidgetList, namespace)
 
 
@@ -95,6 +95,6 @@ class AsyncExampleKgenIoV1alpha1(AsyncGroupVersionClient):
     GROUP = "example.kgen.io"
     VERSION = "v1alpha1"
 
-    def widgets(self, namespace: str) -> AsyncWidgetClient:
-        """The client of widgets."""
+    def widgets(self, namespace: str | None) -> AsyncWidgetClient:
+        """The client of widgets in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncWidgetClient(self.rest, Widget, WidgetList, namespace)

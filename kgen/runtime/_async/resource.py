@@ -70,8 +70,8 @@ class AsyncResourceClient(Generic[T, L]):
         info = resource or kind.RESOURCE
         if info is None:
             raise ValueError(f"{kind.__name__} is not a resource")
-        if info.namespaced and namespace is None:
-            raise ValueError(f"{info.plural} are namespaced: give a namespace")
+        if info.namespaced and namespace == "":
+            raise ValueError(f"{info.plural} are namespaced: give a namespace (None: every namespace)")
         if not info.namespaced and namespace is not None:
             raise ValueError(f"{info.plural} are cluster-scoped: no namespace")
         self.rest = rest
@@ -79,6 +79,8 @@ class AsyncResourceClient(Generic[T, L]):
         self.list_kind = list_kind
         self.namespace = namespace
         self.resource = info
+        # A namespaced resource with no namespace: every namespace, for list and watch only.
+        self.all_namespaces = info.namespaced and namespace is None
 
     def __repr__(self) -> str:
         where = f", namespace={self.namespace!r}" if self.namespace else ""
@@ -87,6 +89,10 @@ class AsyncResourceClient(Generic[T, L]):
     # --- building -----------------------------------------------------------------------------------
 
     def _require(self, verb: str, subresource: str | None = None) -> None:
+        if self.all_namespaces and (verb not in ("list", "watch") or subresource is not None):
+            raise ResourceNotSupported(
+                f"{self.resource.plural} across every namespace: only list and watch (give a namespace)"
+            )
         if subresource is None:
             if verb not in self.resource.verbs:
                 raise ResourceNotSupported(f"{self.resource.plural} do not support {verb}")

@@ -36,7 +36,7 @@ from kgen.runtime.cache.handlers import (
 )
 from kgen.runtime.cache.informer import MINIMUM_RESYNC_PERIOD, AsyncSharedIndexInformer
 from kgen.runtime.cache.labels import LabelSelectorLike, Requirement, Selector, parse_selector
-from kgen.runtime.cache.lister import Lister, NamespaceLister
+from kgen.runtime.cache.lister import ClusterLister, Lister, NamespaceLister
 from kgen.runtime.cache.listwatch import (
     DynamicListerWatcher,
     ListerWatcher,
@@ -88,6 +88,7 @@ __all__ = [
     "BackoffManager",
     "CacheSyncError",
     "ClientsetLike",
+    "ClusterLister",
     "DEFAULT_INTERNER",
     "DEFAULT_PAGE_SIZE",
     "DeletedFinalStateUnknown",

@@ -112,12 +112,8 @@ class ResourceListWatchClient(AsyncList[M, L], AsyncWatch[M, L], AsyncResourceCl
     ) -> None:
         info = kind.RESOURCE
         namespaced = info is not None and info.namespaced
-        # The base refuses a namespaced resource without a namespace: give it a placeholder, then
-        # clear it (a None namespace is the cluster-wide path, /api/v1/pods).
-        super().__init__(
-            rest, kind, list_kind, ("" if namespace is None else namespace) if namespaced else None
-        )
-        self.namespace = namespace if namespaced else None
+        # A None namespace is the cluster-wide path (/api/v1/pods).
+        super().__init__(rest, kind, list_kind, namespace if namespaced else None)
 
 
 @dataclass

@@ -302,7 +302,11 @@ async def test_verbs_the_api_model_does_not_offer_fail_before_any_request(cs: As
     namespaces = cs.core_v1.namespaces()
     assert not hasattr(namespaces, "delete_collection")  # the generated class has no such method
     with pytest.raises(ValueError, match="namespaced"):
-        cs.core_v1.configmaps(None)  # type: ignore[arg-type]
+        cs.core_v1.configmaps("")
+    everywhere = cs.core_v1.configmaps(None)  # every namespace: list and watch only
+    assert isinstance((await everywhere.list()).items, list)
+    with pytest.raises(ResourceNotSupported, match="every namespace"):
+        await everywhere.get("x")
 
 
 async def test_binding_ephemeral_containers_and_finalize(cs: AsyncClientset, namespace: str) -> None:

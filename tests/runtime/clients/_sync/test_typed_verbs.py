@@ -303,7 +303,11 @@ def test_verbs_the_api_model_does_not_offer_fail_before_any_request(cs: Clientse
     namespaces = cs.core_v1.namespaces()
     assert not hasattr(namespaces, "delete_collection")  # the generated class has no such method
     with pytest.raises(ValueError, match="namespaced"):
-        cs.core_v1.configmaps(None)  # type: ignore[arg-type]
+        cs.core_v1.configmaps("")
+    everywhere = cs.core_v1.configmaps(None)  # every namespace: list and watch only
+    assert isinstance((everywhere.list()).items, list)
+    with pytest.raises(ResourceNotSupported, match="every namespace"):
+        everywhere.get("x")
 
 
 def test_binding_ephemeral_containers_and_finalize(cs: Clientset, namespace: str) -> None:
