@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", help="require this bearer token")
     parser.add_argument("--history", type=int, default=1000, help="events kept for watches")
     parser.add_argument("--kubeconfig", type=Path, help="write a kubeconfig for the server here")
+    parser.add_argument(
+        "--seed",
+        action="append",
+        default=[],
+        type=Path,
+        help="objects to create at start (JSON or YAML: one object, a List, or a stream)",
+    )
     args = parser.parse_args(argv)
 
     from kgen.testing.server import APIServer
@@ -40,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         server = APIServer.from_package(args.package, crds=crds, **options)
     else:
         server = APIServer.from_inputs(specs=args.spec, crds=args.crd, **options)
+    for path in args.seed:
+        seeded = _seed(server, path)
+        print(f"seeded {seeded} object(s) from {path}", flush=True)
     server.start()
     print(f"kgen.testing API server listening on {server.url}", flush=True)
     if args.kubeconfig:
@@ -54,6 +64,47 @@ def main(argv: list[str] | None = None) -> int:
         pass
     server.stop()
     return 0
+
+
+def _seed(server: object, path: Path) -> int:
+    """Create the objects of a file through the API (namespaces are created as needed)."""
+    import json
+
+    from kgen.runtime import yamlsafe
+    from kgen.testing.errors import APIError
+
+    text = path.read_text(encoding="utf-8")
+    documents = json.loads(text) if path.suffix == ".json" else list(yamlsafe.load_all(text))
+    if isinstance(documents, dict):
+        documents = (
+            documents.get("items", [documents])
+            if documents.get("kind", "").endswith("List")
+            else [documents]
+        )
+    api, registry = server.api, server.registry  # type: ignore[attr-defined]
+    namespaces = registry.get("", "v1", "namespaces")
+    count = 0
+    for body in documents:
+        if not body:
+            continue
+        rt = registry.for_kind(body.get("apiVersion", ""), body.get("kind", ""))
+        if rt is None:
+            raise SystemExit(
+                f"{path}: this server does not serve {body.get('apiVersion')} {body.get('kind')}"
+            )
+        namespace = (body.get("metadata") or {}).get("namespace") if rt.namespaced else None
+        if namespace and namespaces is not None:
+            try:
+                api.create(
+                    namespaces,
+                    None,
+                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+                )
+            except APIError:
+                pass  # exists
+        api.create(rt, namespace, body)
+        count += 1
+    return count
 
 
 if __name__ == "__main__":

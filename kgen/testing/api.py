@@ -18,6 +18,7 @@ import builtins
 import copy
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,12 +80,11 @@ EXPIRED_CONTINUE = (
     "inconsistent list - objects that were created, modified, or deleted between the time the first "
     "chunk was returned and now may show up in the list."
 )
-NAMESPACE_PURGE = (
-    "The system is ensuring all content is removed from this namespace.  Upon completion, this "
-    "namespace will automatically be purged by the system."
-)
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
+# The scheme named in "no kind is registered" errors (naming.GetNameFromCallsite of
+# legacyscheme.Scheme: the path depends on how kube-apiserver was built; this is the -trimpath form).
+LEGACY_SCHEME = "pkg/api/legacyscheme/scheme.go:30"
 
 
 @dataclass(slots=True)
@@ -178,10 +178,10 @@ class API:
         return fields
 
     def _check_field_labels(self, rt: ResourceType, opts: ListOptions) -> None:
-        allowed = {"metadata.name", "metadata.namespace", *rt.field_labels, *rt.selectable_fields}
         for requirement in opts.field_selector.requirements:
-            if requirement.field not in allowed:
-                raise errors.bad_request(f"field label not supported: {requirement.field}")
+            problem = rt.field_label_error(requirement.field)
+            if problem is not None:
+                raise errors.bad_request(problem)
 
     def _predicate(
         self, rt: ResourceType, opts: ListOptions
@@ -230,24 +230,12 @@ class API:
         obj = copy.deepcopy(body)
         api_version = obj.get("apiVersion")
         kind = obj.get("kind")
-        if rt.custom and expected_kind is None:
-            text = json.dumps(body, separators=(",", ":"))
-            if not kind:
-                raise errors.bad_request(f"Object 'Kind' is missing in '{text}'")
-            if not api_version:
-                raise errors.bad_request(f"Object 'apiVersion' is missing in '{text}'")
-        want_version = rt.api_version if expected_kind is None else None
-        if api_version and want_version and api_version != want_version:
-            raise errors.bad_request(
-                f"the API version in the data ({api_version}) does not match the expected API "
-                f"version ({want_version})"
-            )
-        if kind and kind != kind_wanted:
-            version = str(api_version or rt.api_version).rpartition("/")[2]
-            raise errors.bad_request(
-                f'{kind} in version "{version}" cannot be handled as a {kind_wanted}: '
-                f'no kind "{kind}" is registered for version "{api_version or rt.api_version}"'
-            )
+        if expected_kind is not None:
+            self._check_expected_kind(rt, kind, api_version, expected_kind)
+        elif rt.custom:
+            self._check_custom_kind(rt, obj, kind, api_version)
+        else:
+            self._check_builtin_kind(rt, kind, api_version)
         if expected_kind is None:
             obj["apiVersion"] = rt.api_version
             obj["kind"] = rt.kind
@@ -258,13 +246,92 @@ class API:
             )
         return obj
 
+    def _check_expected_kind(
+        self, rt: ResourceType, kind: Any, api_version: Any, expected_kind: str
+    ) -> None:
+        """A subresource body (Scale, Binding...): only its kind is checked."""
+        if kind and kind != expected_kind:
+            version = str(api_version or rt.api_version).rpartition("/")[2]
+            raise errors.bad_request(
+                f'{kind} in version "{version}" cannot be handled as a {expected_kind}: '
+                f'no kind "{kind}" is registered for version "{api_version or rt.api_version}"'
+            )
+
+    def _check_builtin_kind(self, rt: ResourceType, kind: Any, api_version: Any) -> None:
+        """The typed decoder: the scheme must know the (defaulted) group/version/kind of the data,
+        convert it to the internal type of the resource, and the group/version must be the URL's."""
+        api_version = str(api_version or rt.api_version)
+        kind = str(kind or rt.kind)
+        group, _, version = api_version.rpartition("/")
+        prefix = f'{kind} in version "{version}" cannot be handled as a {rt.kind}: '
+        gv = self.registry.model.group_versions.get((group, version))
+        registered = gv is not None and kind in gv.kinds
+        if not registered and (group, kind) == (rt.group, rt.kind):
+            # The scheme also holds the versions of a group that are no longer served (apps/v1beta1
+            # Deployments), which the model does not list: those decode, then fail the version check.
+            registered = re.fullmatch(r"v\d+(?:(?:alpha|beta)\d+)?", version) is not None
+        if not registered:
+            raise errors.bad_request(
+                f'{prefix}no kind "{kind}" is registered for version "{api_version}" in scheme '
+                f'"{LEGACY_SCHEME}"'
+            )
+        if kind != rt.kind:
+            # Conversion goes to the resource's internal type, in its group's internal package.
+            internal = "core" if rt.group in ("", "events.k8s.io") else rt.group.split(".")[0]
+            raise errors.bad_request(
+                f"{prefix}converting ({version}.{kind}) to ({internal}.{rt.kind}): "
+                "unknown conversion"
+            )
+        if api_version != rt.api_version:
+            raise errors.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({rt.api_version})"
+            )
+
+    def _check_custom_kind(
+        self, rt: ResourceType, obj: dict[str, Any], kind: Any, api_version: Any
+    ) -> None:
+        """The unstructured decoder wants a kind; then the version must be the URL's, and the
+        custom resource validator wants the CRD's kind."""
+        text = json.dumps(obj, separators=(",", ":"))
+        if not kind:
+            raise errors.bad_request(
+                f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+                f"Object 'Kind' is missing in '{text}'"
+            )
+        if not api_version:
+            raise errors.bad_request(f"Object 'apiVersion' is missing in '{text}'")
+        if api_version != rt.api_version:
+            raise errors.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({rt.api_version})"
+            )
+        if kind != rt.kind:
+            name = str((obj.get("metadata") or {}).get("name") or "")
+            raise errors.invalid(
+                str(kind), rt.group, name, [FieldError.invalid("kind", kind, f"must be {rt.kind}")]
+            )
+
     def _schema(
-        self, rt: ResourceType, obj: dict[str, Any], opts: WriteOptions
+        self,
+        rt: ResourceType,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        *,
+        typed_decode: bool = False,
     ) -> tuple[builtins.list[str], list[FieldError]]:
-        """Prune (and for custom resources default and validate); unknown fields per fieldValidation."""
+        """Prune (and for custom resources default and validate); unknown fields per fieldValidation.
+
+        With ``typed_decode`` (a request body decoded into a built-in Go type), a value of the wrong
+        JSON type fails decoding with 400, as the JSON decoder does, before anything else."""
         if rt.type_id is None or rt.type_id not in self.registry.model.types:
             return [], []
         outcome = schema.process(self.registry.model, rt.type_id, obj, custom=rt.custom)
+        if typed_decode and not rt.custom and outcome.mistyped:
+            raise errors.bad_request(
+                f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+                + _unmarshal_error(rt, outcome.mistyped[0])
+            )
         warnings = []
         if outcome.unknown:
             if opts.field_validation == "Strict":
@@ -337,7 +404,7 @@ class API:
         if "create" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "create")
         obj = self._decode(rt, body)
-        warnings, problems = self._schema(rt, obj, opts)
+        warnings, problems = self._schema(rt, obj, opts, typed_decode=True)
         metadata = meta(obj)
         request_ns = self._key_ns(rt, namespace)
         self._check_namespace(rt, request_ns, metadata.get("name") or "")
@@ -388,10 +455,10 @@ class API:
             metadata.pop(key, None)
         metadata["uid"] = new_uid()
         metadata["creationTimestamp"] = self._timestamp()
+        # Registries that track generation start it at 1; BeforeCreate leaves it alone elsewhere,
+        # so a ConfigMap keeps whatever generation the client sent.
         if rt.sets_generation:
             metadata["generation"] = 1
-        else:
-            metadata.pop("generation", None)
         self._prepare_create(rt, obj)
         name = metadata.get("name") or ""
         all_problems = validate_object_meta(
@@ -538,9 +605,16 @@ class API:
                 "kind": rt.list_kind,
                 "apiVersion": rt.api_version,
                 "metadata": list_meta,
-                "items": [self.present(rt, i) for i in items],
+                "items": [self._list_item(rt, i) for i in items],
             },
         )
+
+    def _list_item(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        """An item of a list. Built-in lists are typed ([]ConfigMap): their items are encoded
+        without kind and apiVersion. Custom resource lists are unstructured and keep them."""
+        if rt.custom:
+            return self.present(rt, obj)
+        return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
 
     # --- update -------------------------------------------------------------------------------------
 
@@ -559,7 +633,7 @@ class API:
         if subresource is None and "update" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "update")
         obj = self._decode(rt, body)
-        warnings, problems = self._schema(rt, obj, opts)
+        warnings, problems = self._schema(rt, obj, opts, typed_decode=True)
         metadata = meta(obj)
         if metadata.get("name") != name:
             raise errors.bad_request(
@@ -577,8 +651,27 @@ class API:
         else:
             metadata.pop("namespace", None)
         existing = self._get_stored(rt, namespace, name)
+        self._check_uid_precondition(rt, existing, metadata.get("uid"))
         return self._write_update(
             rt, existing, obj, opts, warnings, problems, subresource=subresource
+        )
+
+    def _check_uid_precondition(self, rt: ResourceType, existing: dict[str, Any], uid: Any) -> None:
+        """An update's object carries its uid as a precondition (DefaultUpdatedObjectInfo), which the
+        storage checks before anything else: another uid is a Conflict, not an immutable field."""
+        old_meta = meta(existing)
+        if not uid or uid == old_meta.get("uid"):
+            return
+        name = old_meta.get("name") or ""
+        prefix = f"{rt.group}/{rt.plural}" if rt.custom else rt.plural
+        key = "/".join(p for p in ("/registry", prefix, old_meta.get("namespace") or "", name) if p)
+        raise errors.conflict(
+            rt.plural,
+            rt.group,
+            name,
+            f"StorageError: invalid object, Code: 4, Key: {key}, ResourceVersion: 0, "
+            f"AdditionalErrorMsg: Precondition failed: UID in precondition: {uid}, UID in object "
+            f"meta: {old_meta.get('uid')}",
         )
 
     def _write_update(
@@ -834,11 +927,45 @@ class API:
                 "error decoding patch: Object 'Kind' is missing in "
                 f"'{json.dumps(config, separators=(',', ':'))}'"
             )
+        self._check_apply_types(rt, config)
         if (config.get("metadata") or {}).get("name") not in (None, name):
             raise errors.bad_request(
                 f"the name of the object ({config['metadata']['name']}) does not match the name on "
                 f"the URL ({name})"
             )
+
+    def _check_apply_types(self, rt: ResourceType, config: dict[str, Any]) -> None:
+        """The field manager converts the apply configuration to a typed value first: a value of the
+        wrong type fails there, as a plain error (500, no reason), for built-in and custom kinds."""
+        if rt.type_id is None or rt.type_id not in self.registry.model.types:
+            return
+        probe = copy.deepcopy(config)
+        mistyped = schema.process(self.registry.model, rt.type_id, probe, custom=rt.custom).mistyped
+        if not mistyped:
+            return
+        lines = [
+            f".{m.path}: expected {m.expected}, got &value.valueUnstructured{{Value:{_go_v(m.value)}}}"
+            for m in mistyped
+        ]
+        detail = lines[0] if len(lines) == 1 else "errors:\n  " + "\n  ".join(lines)
+        raw_meta = config.get("metadata")
+        metadata: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+        # objectGVKNN: "namespace/name; gvk", with what the accessor reads (nothing if not text).
+        namespace, name = (metadata.get(k) for k in ("namespace", "name"))
+        where = "/".join(v if isinstance(v, str) else "" for v in (namespace, name))
+        gvk = f"{rt.api_version}, Kind={rt.kind}"
+        if not rt.group:
+            gvk = f"/{gvk}"
+        raise APIError(
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": f"failed to create typed patch object ({where}; {gvk}): {detail}",
+                "code": 500,
+            }
+        )
 
     # --- delete -------------------------------------------------------------------------------------
 
@@ -953,7 +1080,10 @@ class API:
     def _delete_namespace(
         self, rt: ResourceType, existing: dict[str, Any], opts: DeleteOptions
     ) -> Response:
-        """The namespace registry's Delete: first Terminating, then purged once finalized."""
+        """The namespace registry's Delete: the first one only marks the namespace Terminating, even
+        when finalized already (the namespace controller leaves such a one alone: it goes with its
+        next update); later ones answer with the namespace while spec.finalizers remain, then
+        delete it as the generic store does."""
         old_meta = meta(existing)
         spec_finalizers = (existing.get("spec") or {}).get("finalizers") or []
         if not old_meta.get("deletionTimestamp"):
@@ -963,12 +1093,10 @@ class API:
             finalizers = _gc_finalizers(old_meta.get("finalizers") or [], opts)
             if finalizers:
                 meta(new)["finalizers"] = finalizers
-            if not spec_finalizers and not finalizers:
-                return self._delete_now(rt, existing, opts)
+            else:
+                meta(new).pop("finalizers", None)
             return self._store_deleting(rt, existing, new, opts)
-        if spec_finalizers:
-            raise errors.conflict(rt.plural, rt.group, old_meta.get("name") or "", NAMESPACE_PURGE)
-        if old_meta.get("finalizers"):
+        if spec_finalizers or old_meta.get("finalizers"):
             return Response(200, self.present(rt, existing))
         return self._delete_now(rt, existing, opts)
 
@@ -1146,3 +1274,37 @@ def _qos_class(pod: dict[str, Any]) -> str:
     if not requests_any:
         return "BestEffort"
     return "Guaranteed" if guaranteed else "Burstable"
+
+
+# Go's encoding/json names for JSON values and (roughly) for the Go types the schema's types become.
+_JSON_VALUE_NAMES = {"string": "string", "integer": "number", "number": "number", "boolean": "bool"}
+_GO_TYPE_NAMES = {
+    "string": "string",
+    "integer": "int64",
+    "number": "float64",
+    "boolean": "bool",
+    "array": "[]interface {}",
+    "object": "map[string]interface {}",
+}
+
+
+def _unmarshal_error(rt: ResourceType, mistyped: schema.Mistyped) -> str:
+    """json.UnmarshalTypeError's text for a value of the wrong type (the struct is approximated by
+    the kind: the model does not say which Go struct holds each field)."""
+    value = _JSON_VALUE_NAMES.get(mistyped.actual, mistyped.actual)
+    go_type = _GO_TYPE_NAMES.get(mistyped.expected, mistyped.expected)
+    return (
+        f"json: cannot unmarshal {value} into Go struct field {rt.kind}.{mistyped.path} of type "
+        f"{go_type}"
+    )
+
+
+def _go_v(value: Any) -> str:
+    """Go's %v of a JSON value."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"))

@@ -186,6 +186,9 @@ class Controllers:
         for namespace in self.api.store.list(_NAMESPACES)[0]:
             metadata = namespace.get("metadata") or {}
             spec_finalizers = (namespace.get("spec") or {}).get("finalizers") or []
+            # A namespace finalized before it was deleted is left alone, as the real controller
+            # does ("return if it is already finalized"): it stays Terminating until an update
+            # (ShouldDeleteNamespaceDuringUpdate) removes it.
             if not metadata.get("deletionTimestamp") or "kubernetes" not in spec_finalizers:
                 continue
             name = metadata.get("name") or ""
@@ -207,9 +210,11 @@ class Controllers:
     def _finalize(self, ns_type: ResourceType, namespace: dict[str, Any]) -> None:
         metadata = namespace.get("metadata") or {}
         new = copy.deepcopy(namespace)
-        new["spec"]["finalizers"] = [
-            f for f in namespace["spec"]["finalizers"] if f != "kubernetes"
-        ]
+        rest = [f for f in namespace["spec"]["finalizers"] if f != "kubernetes"]
+        if rest:
+            new["spec"]["finalizers"] = rest
+        else:
+            new["spec"].pop("finalizers", None)  # omitempty, as the finalize subresource stores it
         try:
             stored, changed = self.api.store.update(
                 ns_type.gr, new, expected_rv=metadata.get("resourceVersion")
@@ -218,7 +223,7 @@ class Controllers:
             self._dirty = True
             return
         self.api._after_write(ns_type, "update", namespace, stored)
-        if not new["spec"]["finalizers"] and not metadata.get("finalizers"):
+        if not rest and not metadata.get("finalizers"):
             try:
                 self.api.store.delete(ns_type.gr, "", metadata.get("name") or "")
             except Exception:  # noqa: BLE001

@@ -112,10 +112,19 @@ class CRDs:
             names.setdefault("listKind", names["kind"] + "List")
         spec.setdefault("conversion", {"strategy": "None"})
         if old is None:
+            # The strategy's PrepareForCreate: an empty status (conditions is not omitempty, so it
+            # reads null until the controllers accept the names) whose storedVersions already holds
+            # the storage version.
+            versions = spec.get("versions") if isinstance(spec.get("versions"), list) else []
+            storage = [
+                v["name"]
+                for v in versions
+                if isinstance(v, dict) and v.get("storage") and isinstance(v.get("name"), str)
+            ]
             obj["status"] = {
-                "acceptedNames": {"kind": "", "plural": ""},
-                "conditions": [],
-                "storedVersions": [],
+                "conditions": None,
+                "acceptedNames": {"plural": "", "kind": ""},
+                "storedVersions": storage[:1],
             }
 
     # --- lifecycle ----------------------------------------------------------------------------------

@@ -35,10 +35,12 @@ from typing import Any
 __all__ = [
     "APIError",
     "FieldError",
+    "GoLiteral",
     "already_exists",
     "bad_request",
     "conflict",
     "forbidden",
+    "go_string_slice",
     "gone",
     "internal",
     "invalid",
@@ -109,11 +111,22 @@ def go_quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+class GoLiteral(str):
+    """A bad value already written as Go's %#v prints it (``[]string{"Some"}``): shown as is."""
+
+
+def go_string_slice(values: Iterable[str]) -> GoLiteral:
+    """A ``[]string`` as field.Error prints it (%#v): ``[]string{"All", "Some"}``."""
+    return GoLiteral("[]string{" + ", ".join(go_quote(v) for v in values) + "}")
+
+
 def go_value(value: Any) -> str:
     """How field.Error prints a bad value: %q for strings, %v for numbers and booleans.
 
     A nil value becomes the string "null", which is then quoted like any string.
     """
+    if isinstance(value, GoLiteral):
+        return str(value)
     if value is None:
         return '"null"'
     if isinstance(value, bool):

@@ -16,9 +16,8 @@ from types import ModuleType
 from typing import Any
 
 from kgen.model.ir import APIModel
-from kgen.runtime import yamlsafe
 from kgen.runtime.patch import apply_merge_patch
-from kgen.testing import errors
+from kgen.testing import errors, yamlbody
 from kgen.testing.errors import APIError
 from kgen.testing.registry import ResourceType
 
@@ -72,7 +71,7 @@ def parse_apply_body(body: bytes | str | Any) -> dict[str, Any]:
     """An apply configuration: YAML or JSON (JSON is YAML)."""
     if isinstance(body, (bytes, str)):
         try:
-            document = yamlsafe.load(body)
+            document = yamlbody.load(body)
         except Exception as exc:  # noqa: BLE001 - any YAML error is the client's
             raise errors.bad_request(f"error decoding YAML: {exc}") from None
     else:

@@ -182,11 +182,10 @@ class WriteOptions:
 
 
 def _dry_run(values: list[str], kind: str) -> bool:
-    problems = [
-        FieldError.not_supported("dryRun", value, ("All",)) for value in values if value != "All"
-    ]
-    if problems:
-        raise errors.invalid(kind, "meta.k8s.io", "", problems)
+    # ValidateDryRun reports the whole []string once (printed with %#v), not each bad value.
+    if any(value != "All" for value in values):
+        problem = FieldError.not_supported("dryRun", errors.go_string_slice(values), ("All",))
+        raise errors.invalid(kind, "meta.k8s.io", "", [problem])
     return bool(values)
 
 

@@ -100,6 +100,28 @@ _FIELD_LABELS: dict[tuple[str, str], dict[str, str]] = {
     },
 }
 
+# Kinds whose scheme registers their own field label conversion func (AddFieldLabelConversionFunc in
+# pkg/apis/*/v1/conversion.go), with the message it rejects other labels with. They accept exactly
+# metadata.name (and metadata.namespace when namespaced) and their _FIELD_LABELS. Every other built-in
+# kind goes through runtime.DefaultMetaV1FieldSelectorConversion (_DEFAULT_FIELD_LABEL_ERROR): a
+# ReplicaSet's registry can filter on status.replicas, but apps/v1 registers no func, so that label is
+# rejected before the registry sees it.
+_NOT_SUPPORTED = "field label not supported: {label}"
+_FIELD_LABEL_FUNCS: dict[tuple[str, str], str] = {
+    ("", "pods"): _NOT_SUPPORTED,
+    ("", "nodes"): _NOT_SUPPORTED,
+    ("", "namespaces"): _NOT_SUPPORTED,
+    ("", "secrets"): _NOT_SUPPORTED,
+    ("", "events"): _NOT_SUPPORTED,
+    ("", "replicationcontrollers"): _NOT_SUPPORTED,
+    ("", "services"): _NOT_SUPPORTED,
+    ("batch", "jobs"): 'field label "{label}" not supported for batchv1.Job',
+    ("certificates.k8s.io", "certificatesigningrequests"): _NOT_SUPPORTED,
+}
+_DEFAULT_FIELD_LABEL_ERROR = (
+    '"{label}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+)
+
 # Registries with ReturnDeletedObject: a delete answers with the object, not a Success Status.
 _RETURNS_DELETED = {("", "pods"), ("", "serviceaccounts"), ("storage.k8s.io", "storageclasses")}
 
@@ -163,6 +185,22 @@ class ResourceType:
     storage_version: bool = True
     # Field label -> dotted path of the value (metadata.name and metadata.namespace always work).
     field_labels: dict[str, str] = field(default_factory=dict)
+
+    def field_label_error(self, label: str) -> str | None:
+        """Why a field selector may not use ``label`` (the conversion func's message), or None."""
+        if self.custom:
+            # The CRD handler accepts metadata.name, metadata.namespace and the selectableFields.
+            allowed = {"metadata.name", "metadata.namespace", *self.selectable_fields}
+            return None if label in allowed else _NOT_SUPPORTED.format(label=label)
+        own = _FIELD_LABEL_FUNCS.get(self.gr)
+        if own is None:
+            if label in ("metadata.name", "metadata.namespace"):
+                return None
+            return _DEFAULT_FIELD_LABEL_ERROR.format(label=label)
+        allowed = {"metadata.name", *self.field_labels}
+        if self.namespaced:
+            allowed.add("metadata.namespace")
+        return None if label in allowed else own.format(label=label)
 
     @property
     def api_version(self) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from kgen.testing import discovery, errors, openapi, subresources, tables
+from kgen.testing import discovery, errors, openapi, subresources, tables, yamlbody
 from kgen.testing.api import API, APPLY_PATCH, Response
 from kgen.testing.errors import APIError
 from kgen.testing.faults import FaultInjector
@@ -278,7 +278,10 @@ class Router:
                 return "deletecollection", lambda: self._delete_collection(request, target)
             raise _method_not_allowed()
         if method == "GET":
-            if watch:
+            # ?watch=true only turns a list into a watch: a GET of one object stays a GET (the
+            # RequestInfo verb changes only when there is no name). Watching one object takes the
+            # legacy watch/ prefix or a metadata.name field selector.
+            if target.watch_prefix:
                 return "watch", lambda: self._watch(request, target)
             return "get", lambda: self._get(request, target)
         if method == "PUT":
@@ -341,7 +344,7 @@ class Router:
         content_type = request.headers.get("content-type", _JSON).split(";")[0].strip().lower()
         try:
             if content_type in (_YAML, "application/yml"):
-                return yaml.safe_load(request.body)
+                return yamlbody.load(request.body)
             return json.loads(request.body)
         except (ValueError, yaml.YAMLError) as exc:
             raise errors.bad_request(

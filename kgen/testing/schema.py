@@ -30,15 +30,27 @@ from kgen.model.ir import (
 from kgen.model.shared import SHARED_TYPES
 from kgen.testing.errors import FieldError
 
-__all__ = ["Outcome", "process"]
+__all__ = ["Mistyped", "Outcome", "process"]
+
+
+@dataclass(frozen=True, slots=True)
+class Mistyped:
+    """A value whose JSON type is not the schema's: ``expected`` and ``actual`` are JSON type names."""
+
+    path: str
+    expected: str
+    actual: str
+    value: Any
 
 
 @dataclass(slots=True)
 class Outcome:
-    """What processing one object found: unknown field paths (already dropped) and validation errors."""
+    """What processing one object found: unknown field paths (already dropped), validation errors, and
+    values of the wrong JSON type (which typed decoding of a built-in kind rejects outright)."""
 
     unknown: list[str] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
+    mistyped: list[Mistyped] = field(default_factory=list)
 
 
 def process(model: APIModel, type_id: str, obj: dict[str, Any], *, custom: bool) -> Outcome:
@@ -179,12 +191,13 @@ class _Walker:
         return value
 
     def type_error(self, path: str, value: Any, expected: str) -> None:
+        actual = _json_type(value)
+        self.outcome.mistyped.append(Mistyped(path, expected, actual, value))
         if not self.custom:
             return
-        actual = _json_type(value)
         detail = f'{path} in body must be of type {expected}: "{actual}"'
-        shown = value if isinstance(value, (str, int, float, bool)) else ""
-        self.error(FieldError.type_invalid(path, shown, detail))
+        # kube-openapi's InvalidType error carries the actual type name as its value.
+        self.error(FieldError.type_invalid(path, actual, detail))
 
     def primitive(self, ref: Primitive, value: Any, path: str) -> None:
         actual = _json_type(value)

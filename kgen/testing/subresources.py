@@ -148,9 +148,12 @@ def update_subresource(
     obj = api._decode(rt, body)
     new = copy.deepcopy(existing)
     if sub == "finalize":
-        new.setdefault("spec", {})["finalizers"] = list(
-            (obj.get("spec") or {}).get("finalizers") or []
-        )
+        finalizers = list((obj.get("spec") or {}).get("finalizers") or [])
+        spec = new.setdefault("spec", {})
+        if finalizers:
+            spec["finalizers"] = finalizers
+        else:
+            spec.pop("finalizers", None)  # NamespaceSpec.finalizers is omitempty
         if meta(obj).get("resourceVersion") and meta(obj)["resourceVersion"] != meta(existing).get(
             "resourceVersion"
         ):
@@ -162,7 +165,7 @@ def update_subresource(
             api._after_write(rt, "update", existing, stored)
         if (
             meta(stored).get("deletionTimestamp")
-            and not stored["spec"]["finalizers"]
+            and not stored["spec"].get("finalizers")
             and not meta(stored).get("finalizers")
         ):
             api.store.delete(rt.gr, "", name)

@@ -186,6 +186,14 @@ def validate_object_meta(
         errors.append(FieldError.required("metadata.namespace"))
     if not namespaced and meta.get("namespace"):
         errors.append(FieldError.forbidden("metadata.namespace", "not allowed on this type"))
+    generation = meta.get("generation")
+    if isinstance(generation, int) and generation < 0:
+        # Kinds without a generation of their own keep the client's value: it must still be >= 0.
+        errors.append(
+            FieldError.invalid(
+                "metadata.generation", generation, "must be greater than or equal to 0"
+            )
+        )
     labels = meta.get("labels") or {}
     if isinstance(labels, dict):
         for key, value in labels.items():

@@ -41,6 +41,15 @@ def since(version: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(too_old, reason=f"needs Kubernetes {version}")
 
 
+def _verify() -> Any:
+    """The real server's CA (httpx wants an SSLContext, not a path)."""
+    if TARGET_CA:
+        import ssl
+
+        return ssl.create_default_context(cafile=TARGET_CA)
+    return True
+
+
 @pytest.fixture(scope="session")
 def shared_server() -> Iterator[APIServer | None]:
     """One kgen.testing server for the API-level tests (None against a real server)."""
@@ -59,7 +68,7 @@ def _install_example_crds() -> None:
 
     from kgen.runtime import yamlsafe
 
-    verify: Any = TARGET_CA if TARGET_CA else True
+    verify = _verify()
     headers = {"Authorization": f"Bearer {TARGET_TOKEN}"} if TARGET_TOKEN else {}
     path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
     text = (ROOT / "specs" / "example-crds" / "example.kgen.io.yaml").read_text()
@@ -86,22 +95,52 @@ def headers() -> dict[str, str]:
 
 @pytest.fixture
 def client(base_url: str, headers: dict[str, str]) -> Iterator[httpx.Client]:
-    verify: Any = TARGET_CA if TARGET_CA else True
-    with httpx.Client(base_url=base_url, headers=headers, verify=verify, timeout=30) as c:
+    with httpx.Client(base_url=base_url, headers=headers, verify=_verify(), timeout=30) as c:
         yield c
 
 
 @pytest.fixture
 def namespace(client: httpx.Client) -> Iterator[str]:
-    """A fresh namespace for one test, deleted afterwards."""
+    """A fresh namespace for one test, deleted afterwards.
+
+    Against a real server, it is handed over once kube-controller-manager has set it up, so that what
+    its controllers add does not appear in the middle of a test: the root CA ConfigMap
+    (kubehelp.CLUSTER_MADE) is there, and pods can be created (the ServiceAccount admission plugin
+    wants the default ServiceAccount, and before 1.24 its token Secret, and answers 500 until then).
+    """
     name = f"t-{secrets.token_hex(4)}"
     response = client.post(
         "/api/v1/namespaces",
         json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
     )
     assert response.status_code == 201, response.text
+    if TARGET_URL:
+        _wait_for_controllers(client, name)
     yield name
     client.delete(f"/api/v1/namespaces/{name}")
+
+
+def _wait_for_controllers(client: httpx.Client, namespace: str, timeout: float = 60) -> None:
+    import time
+
+    probe = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "probe"},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+    }
+    deadline = time.monotonic() + timeout
+    while True:
+        root_ca = client.get(f"/api/v1/namespaces/{namespace}/configmaps/kube-root-ca.crt")
+        pod = client.post(
+            f"/api/v1/namespaces/{namespace}/pods", params={"dryRun": "All"}, json=probe
+        )
+        if root_ca.status_code == 200 and pod.status_code == 201:
+            return
+        assert (
+            time.monotonic() < deadline
+        ), f"namespace {namespace} not set up by the controllers: {root_ca.text} {pod.text}"
+        time.sleep(0.1)
 
 
 @pytest.fixture

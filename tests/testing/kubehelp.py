@@ -22,6 +22,28 @@ DEPLOYMENTS = "/apis/apps/v1/namespaces/{ns}/deployments"
 PODS = "/api/v1/namespaces/{ns}/pods"
 
 
+# What the controllers of a real cluster put in every namespace that tests list: kube-controller-manager's
+# root-ca-cert-publisher creates this ConfigMap (on by default since 1.20). kgen.testing runs no such
+# controller. The namespace fixture waits for it against a real server, so that it is there from the
+# start of each test rather than appearing in the middle of one.
+CLUSTER_MADE = frozenset({"kube-root-ca.crt"})
+
+
+def ours(items: list[dict[str, Any]]) -> list[str]:
+    """The names of listed objects, leaving out those the cluster's controllers made."""
+    names = [item["metadata"]["name"] for item in items]
+    return [name for name in names if name not in CLUSTER_MADE]
+
+
+def our_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Watch events, leaving out those about objects the cluster's controllers made."""
+    return [
+        event
+        for event in events
+        if ((event.get("object") or {}).get("metadata") or {}).get("name") not in CLUSTER_MADE
+    ]
+
+
 def configmap(name: str, data: dict[str, str] | None = None, **meta: Any) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
@@ -89,6 +111,23 @@ def assert_status(
     if message is not None:
         assert body["message"] == message, body
     return body
+
+
+def update_until_stored(
+    client: httpx.Client, path: str, change: Callable[[dict[str, Any]], None]
+) -> httpx.Response:
+    """PUT ``change``d copies of the object at ``path`` until one is not a 409 Conflict: on a real
+    cluster controllers write the objects too (a Deployment's status...), so read, modify and write
+    again on a conflict, as clients do."""
+
+    def attempt() -> httpx.Response | None:
+        current = client.get(path).json()
+        change(current)
+        response = client.put(path, json=current)
+        return None if response.status_code == 409 else response
+
+    result: httpx.Response = wait_for(attempt)
+    return result
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:

@@ -38,10 +38,30 @@ def test_create_sets_system_fields(client: httpx.Client, namespace: str) -> None
 
 def test_server_owned_fields_are_replaced(client: httpx.Client, namespace: str) -> None:
     body = configmap("x", uid="mine", creationTimestamp="2000-01-01T00:00:00Z", generation=7)
-    created = client.post(CM.format(ns=namespace), json=body).json()["metadata"]
-    assert created["uid"] != "mine"
-    assert created["creationTimestamp"] != "2000-01-01T00:00:00Z"
-    assert "generation" not in created
+    created = client.post(CM.format(ns=namespace), json=body).json()
+    meta = created["metadata"]
+    assert meta["uid"] != "mine"
+    assert meta["creationTimestamp"] != "2000-01-01T00:00:00Z"
+    # Only registries that track generation own it; BeforeCreate keeps a ConfigMap's as sent...
+    assert meta["generation"] == 7
+    # ...but an update cannot change it (BeforeUpdate restores the stored one).
+    created["metadata"]["generation"] = 9
+    created["data"] = {"k": "changed"}
+    updated = client.put(CM.format(ns=namespace) + "/x", json=created)
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["metadata"]["generation"] == 7
+
+
+def test_negative_generation(client: httpx.Client, namespace: str) -> None:
+    response = client.post(CM.format(ns=namespace), json=configmap("x", generation=-1))
+    body = assert_status(
+        response,
+        422,
+        "Invalid",
+        'ConfigMap "x" is invalid: metadata.generation: Invalid value: -1: must be greater than or '
+        "equal to 0",
+    )
+    assert body["details"]["causes"][0]["field"] == "metadata.generation"
 
 
 def test_generate_name(client: httpx.Client, namespace: str) -> None:
@@ -120,6 +140,14 @@ def test_namespace_names_are_dns_labels(client: httpx.Client) -> None:
     )
 
 
+# Namespaces are labelled with their name since 1.21 (KEP-2161: NamespaceDefaultLabelName, beta and on
+# by default in 1.21, GA in 1.22).
+@since("1.21")
+def test_namespace_name_label(client: httpx.Client, namespace: str) -> None:
+    labels = client.get(f"/api/v1/namespaces/{namespace}").json()["metadata"]["labels"]
+    assert labels["kubernetes.io/metadata.name"] == namespace
+
+
 def test_namespace_mismatch(client: httpx.Client, namespace: str) -> None:
     response = client.post(CM.format(ns=namespace), json=configmap("x", namespace="other"))
     assert_status(
@@ -137,14 +165,26 @@ def test_missing_namespace(client: httpx.Client) -> None:
 
 
 def test_api_version_mismatch(client: httpx.Client, namespace: str) -> None:
+    # The typed decoder looks the data's group/version/kind up in the scheme first: apps/v1 has no
+    # ConfigMap. (The scheme's name after "in scheme" depends on how kube-apiserver was built.)
     body = configmap("x")
     body["apiVersion"] = "apps/v1"
     response = client.post(CM.format(ns=namespace), json=body)
+    status = assert_status(response, 400, "BadRequest")
+    assert status["message"].startswith(
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: no kind "ConfigMap" is '
+        'registered for version "apps/v1" in scheme "'
+    ), status
+    # A kind the scheme knows in another version of the group decodes, then fails the version check.
+    custom = widget("w")
+    custom["apiVersion"] = "example.kgen.io/v1alpha1"
+    response = client.post(WIDGETS.format(ns=namespace), json=custom)
     assert_status(
         response,
         400,
         "BadRequest",
-        "the API version in the data (apps/v1) does not match the expected API version (v1)",
+        "the API version in the data (example.kgen.io/v1alpha1) does not match the expected API "
+        "version (example.kgen.io/v1)",
     )
 
 
@@ -154,6 +194,78 @@ def test_kind_mismatch(client: httpx.Client, namespace: str) -> None:
     response = client.post(CM.format(ns=namespace), json=body)
     status = assert_status(response, 400, "BadRequest")
     assert status["message"].startswith('Secret in version "v1" cannot be handled as a ConfigMap')
+    # A kind the scheme knows converts to the internal type of another kind: no such conversion.
+    body = configmap("x")
+    body["kind"] = "Pod"
+    response = client.post(CM.format(ns=namespace), json=body)
+    assert_status(
+        response,
+        400,
+        "BadRequest",
+        'Pod in version "v1" cannot be handled as a ConfigMap: converting (v1.Pod) to '
+        "(core.ConfigMap): unknown conversion",
+    )
+    # A kind the scheme does not know at all.
+    body["kind"] = "Nothing"
+    response = client.post(CM.format(ns=namespace), json=body)
+    status = assert_status(response, 400, "BadRequest")
+    assert status["message"].startswith(
+        'Nothing in version "v1" cannot be handled as a ConfigMap: no kind "Nothing" is '
+        'registered for version "v1" in scheme "'
+    ), status
+
+
+def test_custom_resource_kind_mismatch(client: httpx.Client, namespace: str) -> None:
+    # Unstructured decoding takes any kind; the custom resource validator then refuses it.
+    body = widget("w")
+    body["kind"] = "Gadget"
+    response = client.post(WIDGETS.format(ns=namespace), json=body)
+    status = assert_status(
+        response,
+        422,
+        "Invalid",
+        'Gadget.example.kgen.io "w" is invalid: kind: Invalid value: "Gadget": must be Widget',
+    )
+    assert status["details"] == {
+        "name": "w",
+        "group": "example.kgen.io",
+        "kind": "Gadget",
+        "causes": [
+            {
+                "reason": "FieldValueInvalid",
+                "message": 'Invalid value: "Gadget": must be Widget',
+                "field": "kind",
+            }
+        ],
+    }
+
+
+def test_kind_and_api_version_default_to_the_resource(client: httpx.Client, namespace: str) -> None:
+    for name, missing in (("no-kind", "kind"), ("no-version", "apiVersion")):
+        body = configmap(name)
+        del body[missing]
+        response = client.post(CM.format(ns=namespace), json=body)
+        assert response.status_code == 201, response.text
+        assert (response.json()["kind"], response.json()["apiVersion"]) == ("ConfigMap", "v1")
+
+
+def test_wrong_json_type(client: httpx.Client, namespace: str) -> None:
+    # Typed decoding refuses a value of the wrong JSON type before anything else (the rest of the
+    # message is the JSON library's, and differs between releases).
+    body = configmap("x")
+    body["data"] = {"k": 1}
+    response = client.post(CM.format(ns=namespace), json=body)
+    status = assert_status(response, 400, "BadRequest")
+    assert status["message"].startswith(
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: '
+    )
+    body = configmap("x")
+    body["metadata"]["name"] = True
+    response = client.post(CM.format(ns=namespace), json=body)
+    status = assert_status(response, 400, "BadRequest")
+    assert status["message"].startswith(
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: '
+    )
 
 
 def test_resource_version_on_create(client: httpx.Client, namespace: str) -> None:
@@ -177,9 +289,29 @@ def test_dry_run_must_be_all(client: httpx.Client, namespace: str) -> None:
         response,
         422,
         "Invalid",
-        'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: "Some": supported '
-        'values: "All"',
+        'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Some"}: '
+        'supported values: "All"',
     )
+    # The whole list is the bad value, printed as Go does.
+    response = client.post(CM.format(ns=namespace) + "?dryRun=All&dryRun=Some", json=configmap("x"))
+    body = assert_status(
+        response,
+        422,
+        "Invalid",
+        'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"All", '
+        '"Some"}: supported values: "All"',
+    )
+    assert body["details"] == {
+        "group": "meta.k8s.io",
+        "kind": "CreateOptions",
+        "causes": [
+            {
+                "reason": "FieldValueNotSupported",
+                "message": 'Unsupported value: []string{"All", "Some"}: supported values: "All"',
+                "field": "dryRun",
+            }
+        ],
+    }
 
 
 def test_deployments_start_at_generation_one(client: httpx.Client, namespace: str) -> None:
@@ -222,25 +354,40 @@ def test_field_validation_strict(client: httpx.Client, namespace: str) -> None:
     assert_status(response, 400, "BadRequest", 'strict decoding error: unknown field "spec.bogus"')
 
 
-def test_custom_resource_validation(client: httpx.Client, namespace: str) -> None:
+def _widget_causes(client: httpx.Client, namespace: str) -> dict:
     body = widget("w", color="purple", replicas="three")
     response = client.post(WIDGETS.format(ns=namespace), json=body)
     status = assert_status(response, 422, "Invalid")
     assert status["details"]["group"] == "example.kgen.io"
     assert status["details"]["kind"] == "Widget"
-    causes = {c["field"]: c for c in status["details"]["causes"]}
+    assert status["message"].startswith('Widget.example.kgen.io "w" is invalid: [')
+    return {c["field"]: c for c in status["details"]["causes"]}
+
+
+def test_custom_resource_validation(client: httpx.Client, namespace: str) -> None:
+    causes = _widget_causes(client, namespace)
     assert causes["spec.color"] == {
         "reason": "FieldValueNotSupported",
         "message": 'Unsupported value: "purple": supported values: "red", "green", "blue"',
         "field": "spec.color",
     }
-    assert causes["spec.replicas"]["reason"] == "FieldValueTypeInvalid"
+    # kube-openapi's type error carries the actual JSON type as the bad value.
     assert causes["spec.replicas"]["message"] == (
-        'Invalid value: "three": spec.replicas in body must be of type integer: "string"'
+        'Invalid value: "string": spec.replicas in body must be of type integer: "string"'
     )
-    assert status["message"].startswith('Widget.example.kgen.io "w" is invalid: [')
 
 
+# Type errors became field.TypeInvalid (FieldValueTypeInvalid; FieldValueInvalid before) with
+# kubernetes/kubernetes#108859, in 1.24.
+@since("1.24")
+def test_custom_resource_type_error_reason(client: httpx.Client, namespace: str) -> None:
+    causes = _widget_causes(client, namespace)
+    assert causes["spec.replicas"]["reason"] == "FieldValueTypeInvalid"
+
+
+# Paths into arrays carry the index (spec.rules[0].name, not spec.rules.name) since kube-openapi#273
+# (merged after the 1.23 freeze), vendored in 1.24.
+@since("1.24")
 def test_custom_resource_required_and_ranges(client: httpx.Client, namespace: str) -> None:
     body = widget("w", rules=[{"weight": 101}])
     response = client.post(WIDGETS.format(ns=namespace), json=body)
@@ -257,7 +404,9 @@ def test_custom_resource_requires_kind(client: httpx.Client, namespace: str) -> 
     del body["kind"]
     response = client.post(WIDGETS.format(ns=namespace), json=body)
     status = assert_status(response, 400, "BadRequest")
-    assert status["message"].startswith("Object 'Kind' is missing in '")
+    # The rest of the message is the JSON library's (1.20's json-iterator wraps it in its own text).
+    assert status["message"].startswith('Widget in version "v1" cannot be handled as a Widget: ')
+    assert 'Object \'Kind\' is missing in \'{"apiVersion":"example.kgen.io/v1"' in status["message"]
 
 
 def test_cluster_scoped_create(client: httpx.Client) -> None:

@@ -59,7 +59,6 @@ def test_core_resource_list(client: httpx.Client) -> None:
     resources = {r["name"]: r for r in body["resources"]}
     assert resources["configmaps"] == {
         **resources["configmaps"],
-        "singularName": "configmap",
         "namespaced": True,
         "kind": "ConfigMap",
         "verbs": [
@@ -80,6 +79,15 @@ def test_core_resource_list(client: httpx.Client) -> None:
     assert resources["pods/eviction"]["group"] == "policy"
     assert resources["pods/eviction"]["kind"] == "Eviction"
     assert resources["pods/log"]["verbs"] == ["get"]
+
+
+# Built-in resources have their singularName in discovery since kubernetes/kubernetes#113542 (1.27);
+# before, it was empty.
+@since("1.27")
+def test_core_resource_singular_names(client: httpx.Client) -> None:
+    resources = {r["name"]: r for r in client.get("/api/v1").json()["resources"]}
+    assert resources["configmaps"]["singularName"] == "configmap"
+    assert resources["pods"]["singularName"] == "pod"
 
 
 def test_group_resource_list(client: httpx.Client) -> None:
@@ -129,6 +137,14 @@ def test_root_paths(client: httpx.Client) -> None:
 
 
 def test_page_not_found_outside_the_api(client: httpx.Client) -> None:
+    response = client.get("/nothing/here")
+    assert response.status_code == 404
+
+
+# Since kubernetes/kubernetes#104748 (1.23) the end of the handler chain is a NotFound handler; before,
+# the last server answered unknown paths with its index of paths (still with 404).
+@since("1.23")
+def test_page_not_found_body(client: httpx.Client) -> None:
     response = client.get("/nothing/here")
     assert response.status_code == 404
     assert response.text == "404 page not found\n"

@@ -155,12 +155,32 @@ def test_apply_creates_and_records_managed_fields(client: httpx.Client, namespac
 
 
 def test_apply_yaml_body(client: httpx.Client, namespace: str) -> None:
+    body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yaml\ndata:\n  a: '1'\n"
+    response = client.patch(
+        CM.format(ns=namespace) + "/yaml",
+        content=body,
+        headers=APPLY,
+        params={"fieldManager": "me"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["data"] == {"a": "1"}
+
+
+def test_apply_yaml_one_letter_booleans(client: httpx.Client, namespace: str) -> None:
+    # The apiserver reads YAML as go-yaml v2 does (YAML 1.1): an unquoted y is the boolean true,
+    # which the typed apply configuration refuses for a string field, as a plain error (500).
     body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  a: '1'\n"
     response = client.patch(
         CM.format(ns=namespace) + "/y", content=body, headers=APPLY, params={"fieldManager": "me"}
     )
-    assert response.status_code == 201, response.text
-    assert response.json()["data"] == {"a": "1"}
+    assert response.status_code == 500, response.text
+    status = response.json()
+    assert status["kind"] == "Status" and status["status"] == "Failure" and status["code"] == 500
+    assert "reason" not in status
+    assert status["message"].startswith("failed to create typed patch object"), status
+    assert ".metadata.name: expected string, got &value.valueUnstructured{Value:true}" in (
+        status["message"]
+    )
 
 
 def test_apply_conflict_and_force(client: httpx.Client, namespace: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from apiserver_fixtures import since
-from kubehelp import CM, PODS, WIDGETS, assert_status, configmap, pod, widget
+from kubehelp import CM, PODS, WIDGETS, assert_status, configmap, ours, pod, widget
 
 pytest_plugins = ["apiserver_fixtures"]
 
@@ -13,8 +13,9 @@ pytestmark = pytest.mark.conformance
 
 
 def _names(response: httpx.Response) -> list[str]:
+    """The listed names, without objects a real cluster's controllers made (kubehelp.CLUSTER_MADE)."""
     assert response.status_code == 200, response.text
-    return [item["metadata"]["name"] for item in response.json()["items"]]
+    return ours(response.json()["items"])
 
 
 @pytest.fixture
@@ -53,9 +54,20 @@ def test_list_shape(client: httpx.Client, labelled: str) -> None:
     assert body["kind"] == "ConfigMapList"
     assert body["apiVersion"] == "v1"
     assert body["metadata"]["resourceVersion"].isdigit()
-    assert [i["metadata"]["name"] for i in body["items"]] == ["a", "b", "c", "d"]
+    assert ours(body["items"]) == ["a", "b", "c", "d"]
+    # A built-in list is typed ([]ConfigMap): its items carry no kind or apiVersion.
     for item in body["items"]:
-        assert item["kind"] == "ConfigMap" and item["apiVersion"] == "v1"
+        assert "kind" not in item and "apiVersion" not in item, item
+
+
+def test_custom_resource_list_items_have_kind(client: httpx.Client, namespace: str) -> None:
+    assert client.post(WIDGETS.format(ns=namespace), json=widget("w")).status_code == 201
+    body = client.get(WIDGETS.format(ns=namespace)).json()
+    assert body["kind"] == "WidgetList" and body["apiVersion"] == "example.kgen.io/v1"
+    # Custom resource lists are unstructured: each item keeps its kind and apiVersion.
+    assert [(i["kind"], i["apiVersion"]) for i in body["items"]] == [
+        ("Widget", "example.kgen.io/v1")
+    ]
 
 
 def test_list_resource_version_is_current(client: httpx.Client, labelled: str) -> None:
@@ -125,8 +137,43 @@ def test_field_selector_on_namespace(client: httpx.Client, labelled: str) -> Non
 
 
 def test_unsupported_field_label(client: httpx.Client, labelled: str) -> None:
+    # ConfigMaps have no field label conversion of their own: the default one rejects the label.
     response = client.get(CM.format(ns=labelled), params={"fieldSelector": "data.k=v"})
-    assert_status(response, 400, "BadRequest", "field label not supported: data.k")
+    assert_status(
+        response,
+        400,
+        "BadRequest",
+        '"data.k" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    )
+    watch = client.get(
+        CM.format(ns=labelled), params={"fieldSelector": "data.k=v", "watch": "true"}
+    )
+    assert_status(
+        watch,
+        400,
+        "BadRequest",
+        '"data.k" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    )
+
+
+def test_unsupported_field_label_of_a_kind_with_its_own(
+    client: httpx.Client, namespace: str
+) -> None:
+    # Pods register their own conversion func, which says it differently.
+    response = client.get(PODS.format(ns=namespace), params={"fieldSelector": "spec.image=x"})
+    assert_status(response, 400, "BadRequest", "field label not supported: spec.image")
+    # Namespaces (cluster-scoped) accept metadata.name and status.phase, not metadata.namespace.
+    response = client.get("/api/v1/namespaces", params={"fieldSelector": "metadata.namespace="})
+    assert_status(response, 400, "BadRequest", "field label not supported: metadata.namespace")
+    response = client.get(
+        "/api/v1/namespaces", params={"fieldSelector": f"metadata.name={namespace}"}
+    )
+    assert _names(response) == [namespace]
+
+
+def test_unsupported_field_label_of_a_custom_resource(client: httpx.Client, namespace: str) -> None:
+    response = client.get(WIDGETS.format(ns=namespace), params={"fieldSelector": "status.phase=x"})
+    assert_status(response, 400, "BadRequest", "field label not supported: status.phase")
 
 
 def test_bad_field_selector(client: httpx.Client, labelled: str) -> None:
@@ -175,24 +222,35 @@ def test_custom_resource_selectable_field(client: httpx.Client, namespace: str) 
     assert_status(response, 400, "BadRequest", "field label not supported: spec.size")
 
 
+def _page(body: dict) -> list[str]:
+    return [i["metadata"]["name"] for i in body["items"]]
+
+
 def test_paging(client: httpx.Client, namespace: str) -> None:
+    # Pages cover everything in the namespace, including what a real cluster's controllers put there
+    # (kubehelp.CLUSTER_MADE; the namespace fixture waits for it): expect those too.
+    before = _page(client.get(CM.format(ns=namespace)).json())
     for i in range(5):
         client.post(CM.format(ns=namespace), json=configmap(f"cm-{i}"))
+    everything = sorted(before + [f"cm-{i}" for i in range(5)])
     first = client.get(CM.format(ns=namespace), params={"limit": 2}).json()
-    assert [i["metadata"]["name"] for i in first["items"]] == ["cm-0", "cm-1"]
-    assert first["metadata"]["remainingItemCount"] == 3
+    assert _page(first) == everything[:2] == ["cm-0", "cm-1"]
+    assert first["metadata"]["remainingItemCount"] == len(everything) - 2
     token = first["metadata"]["continue"]
     # Writes between pages do not show: the pages read one snapshot.
     client.post(CM.format(ns=namespace), json=configmap("cm-2a"))
     client.delete(CM.format(ns=namespace) + "/cm-4")
     second = client.get(CM.format(ns=namespace), params={"limit": 2, "continue": token}).json()
-    assert [i["metadata"]["name"] for i in second["items"]] == ["cm-2", "cm-3"]
+    assert _page(second) == everything[2:4] == ["cm-2", "cm-3"]
     assert second["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
-    third = client.get(
-        CM.format(ns=namespace), params={"limit": 2, "continue": second["metadata"]["continue"]}
+    assert second["metadata"]["remainingItemCount"] == len(everything) - 4
+    rest = client.get(
+        CM.format(ns=namespace),
+        params={"limit": len(everything), "continue": second["metadata"]["continue"]},
     ).json()
-    assert [i["metadata"]["name"] for i in third["items"]] == ["cm-4"]
-    assert "continue" not in third["metadata"]
+    assert _page(rest) == everything[4:]
+    assert "cm-4" in _page(rest) and "cm-2a" not in _page(rest)
+    assert "continue" not in rest["metadata"]
 
 
 def test_paging_with_selector(client: httpx.Client, namespace: str) -> None:
@@ -229,14 +287,18 @@ def test_list_at_exact_resource_version(client: httpx.Client, namespace: str) ->
         CM.format(ns=namespace),
         params={"resourceVersion": rv, "resourceVersionMatch": "NotOlderThan"},
     )
-    assert _names(newer) == ["after", "before"]
+    # Served from the watch cache, which promises no order.
+    assert sorted(_names(newer)) == ["after", "before"]
 
 
 def test_list_resource_version_zero(client: httpx.Client, namespace: str) -> None:
     for i in range(3):
         client.post(CM.format(ns=namespace), json=configmap(f"cm-{i}"))
-    response = client.get(CM.format(ns=namespace), params={"resourceVersion": "0"})
-    assert _names(response) == ["cm-0", "cm-1", "cm-2"]
+    # Served from the watch cache, which promises no order (1.20's is a map).
+    response = client.get(CM.format(ns=namespace), params={"resourceVersion": "0", "limit": 1})
+    assert sorted(_names(response)) == ["cm-0", "cm-1", "cm-2"]
+    # ...and ignores limit: everything comes in one page.
+    assert "continue" not in response.json()["metadata"]
 
 
 def test_too_large_resource_version(client: httpx.Client, namespace: str) -> None:

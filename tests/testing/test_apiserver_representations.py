@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import yaml
-from kubehelp import CM, WIDGETS, configmap, iter_events, widget
+from kubehelp import CM, CLUSTER_MADE, WIDGETS, assert_status, configmap, iter_events, widget
 
 pytest_plugins = ["apiserver_fixtures"]
 
@@ -31,7 +31,9 @@ def test_metadata_only_get_and_list(client: httpx.Client, namespace: str) -> Non
     body = many.json()
     assert body["kind"] == "PartialObjectMetadataList"
     assert body["metadata"]["resourceVersion"]
-    assert [i["kind"] for i in body["items"]] == ["PartialObjectMetadata"]
+    items = [i for i in body["items"] if i["metadata"]["name"] not in CLUSTER_MADE]
+    assert [(i["kind"], i["metadata"]["name"]) for i in items] == [("PartialObjectMetadata", "a")]
+    assert all(i["kind"] == "PartialObjectMetadata" and "data" not in i for i in body["items"])
 
 
 def test_metadata_only_watch(client: httpx.Client, namespace: str) -> None:
@@ -68,9 +70,31 @@ def test_yaml(client: httpx.Client, namespace: str) -> None:
 
 
 def test_create_from_yaml(client: httpx.Client, namespace: str) -> None:
-    body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  a: b\n"
+    body = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yaml\ndata:\n  a: b\n  d: 2001-01-01\n"
+    )
     response = client.post(
         CM.format(ns=namespace), content=body, headers={"Content-Type": "application/yaml"}
     )
     assert response.status_code == 201, response.text
-    assert response.json()["data"] == {"a": "b"}
+    # Dates stay text (sigs.k8s.io/yaml has no timestamp type).
+    assert response.json()["data"] == {"a": "b", "d": "2001-01-01"}
+
+
+def test_create_from_yaml_one_letter_booleans(client: httpx.Client, namespace: str) -> None:
+    # go-yaml v2 reads an unquoted y as true (YAML 1.1): decoding into the typed object then fails.
+    body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  a: b\n"
+    response = client.post(
+        CM.format(ns=namespace), content=body, headers={"Content-Type": "application/yaml"}
+    )
+    status = assert_status(response, 400, "BadRequest")
+    assert status["message"].startswith(
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: '
+    )
+    # Keys too: an unquoted y key is written out as "true".
+    body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keys\ndata:\n  y: b\n"
+    response = client.post(
+        CM.format(ns=namespace), content=body, headers={"Content-Type": "application/yaml"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["data"] == {"true": "b"}

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
-from kubehelp import CM, DEPLOYMENTS, WIDGETS, assert_status, configmap, deployment, widget
+from kubehelp import (
+    CM,
+    DEPLOYMENTS,
+    WIDGETS,
+    assert_status,
+    configmap,
+    deployment,
+    update_until_stored,
+    widget,
+)
 
 pytest_plugins = ["apiserver_fixtures"]
 
@@ -84,11 +95,29 @@ def test_update_name_mismatch(client: httpx.Client, namespace: str) -> None:
 
 def test_uid_is_immutable(client: httpx.Client, namespace: str) -> None:
     created = _create(client, CM.format(ns=namespace), configmap("x"))
-    created["metadata"]["uid"] = "00000000-0000-0000-0000-000000000000"
-    response = client.put(CM.format(ns=namespace) + "/x", json=created)
+    uid = created["metadata"]["uid"]
+    other = "00000000-0000-0000-0000-000000000000"
+    # A PATCH changing the uid fails validation of the update...
+    response = client.patch(
+        CM.format(ns=namespace) + "/x",
+        content=json.dumps({"metadata": {"uid": other}}),
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
     body = assert_status(response, 422, "Invalid")
     assert body["details"]["causes"][0]["field"] == "metadata.uid"
     assert body["details"]["causes"][0]["message"].endswith("field is immutable")
+    # ...while a PUT's uid is a precondition the storage checks first: a Conflict.
+    created["metadata"]["uid"] = other
+    response = client.put(CM.format(ns=namespace) + "/x", json=created)
+    body = assert_status(
+        response,
+        409,
+        "Conflict",
+        f'Operation cannot be fulfilled on configmaps "x": StorageError: invalid object, Code: 4, '
+        f"Key: /registry/configmaps/{namespace}/x, ResourceVersion: 0, AdditionalErrorMsg: "
+        f"Precondition failed: UID in precondition: {other}, UID in object meta: {uid}",
+    )
+    assert body["details"] == {"name": "x", "kind": "configmaps"}
 
 
 def test_no_op_update_keeps_resource_version(client: httpx.Client, namespace: str) -> None:
@@ -143,9 +172,15 @@ def test_generation_follows_spec(client: httpx.Client, namespace: str) -> None:
 
 def test_deployment_generation(client: httpx.Client, namespace: str) -> None:
     created = _create(client, DEPLOYMENTS.format(ns=namespace), deployment("d"))
-    created["spec"]["replicas"] = 3
-    updated = client.put(DEPLOYMENTS.format(ns=namespace) + "/d", json=created).json()
-    assert updated["metadata"]["generation"] == 2
+    assert created["metadata"]["generation"] == 1
+    # The deployment controller of a real cluster writes the status meanwhile (not the generation).
+    response = update_until_stored(
+        client,
+        DEPLOYMENTS.format(ns=namespace) + "/d",
+        lambda current: current["spec"].update(replicas=3),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["metadata"]["generation"] == 2
 
 
 def test_dry_run_update(client: httpx.Client, namespace: str) -> None:
