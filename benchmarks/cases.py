@@ -172,10 +172,10 @@ def _bench_package_config(kubeconfig: str) -> Any:
 
 def informer_sync(kubeconfig: str) -> dict[str, Any]:
     """Time from starting an informer factory to a synced cache of every pod."""
+    config = _bench_package_config(kubeconfig)
     from k8s_bench.clientset import Clientset
     from k8s_bench.informers import SharedInformerFactory
 
-    config = _bench_package_config(kubeconfig)
     with Clientset(config) as cs:
         start = time.perf_counter()
         with SharedInformerFactory(cs) as factory:
@@ -193,10 +193,11 @@ def informer_memory(kubeconfig: str) -> dict[str, Any]:
     without managedFields), measured with tracemalloc in one process."""
     import httpx
     import orjson
+
+    config = _bench_package_config(kubeconfig)
     from k8s_bench.clientset import Clientset
     from k8s_bench.informers import SharedInformerFactory
 
-    config = _bench_package_config(kubeconfig)
     token = config.credentials.get().token if config.credentials else ""
     raw = httpx.get(f"{config.server}/api/v1/pods", headers={"Authorization": f"Bearer {token}"}, timeout=300).content
     gc.collect()
@@ -234,9 +235,9 @@ def watch_events(impl: str, kubeconfig: str, count: str) -> dict[str, Any]:
     wanted = int(count)
     events = 0
     if impl == "kgen":
+        config = _bench_package_config(kubeconfig)
         from k8s_bench.clientset import Clientset
 
-        config = _bench_package_config(kubeconfig)
         with Clientset(config) as cs:
             start = time.perf_counter()
             with cs.core_v1.pods(None).watch(resource_version="0", timeout_seconds=300) as stream:

@@ -65,6 +65,20 @@ class _WatchLimit:
     abrupt: bool
 
 
+_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    410: "Expired",
+    413: "RequestEntityTooLarge",
+    415: "UnsupportedMediaType",
+    422: "Invalid",
+}
+
+
 @dataclass
 class FaultInjector:
     """The faults of one server; all methods are thread-safe and return ``self`` for chaining."""
@@ -117,7 +131,8 @@ class FaultInjector:
         verb: str | None = None,
         path: str | re.Pattern[str] | None = None,
     ) -> FaultInjector:
-        """Answer the next ``count`` matching requests with a 500 (or 503/504) Status."""
+        """Answer the next ``count`` matching requests with an error Status: 500 by default, 503/504, or a
+        client error (403, 404, 410...) with the reason the API server gives it."""
 
         def make() -> APIError:
             if code == 503:
@@ -128,6 +143,12 @@ class FaultInjector:
                 return error
             if code == 504:
                 return APIError(errors.status_object(504, "Timeout", message))
+            if code < 500:
+                # A client error with the reason the API server gives that code (403 Forbidden, 404
+                # NotFound, 410 Expired...), so clients see the typed error they would see for real.
+                reason = _REASONS.get(code, "BadRequest")
+                headers = [("Retry-After", str(retry_after))] if retry_after is not None else []
+                return APIError(errors.status_object(code, reason, message), headers=headers)
             error = errors.internal(message, retry_after)
             error.status["code"] = code
             return error
