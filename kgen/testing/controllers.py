@@ -27,14 +27,28 @@ __all__ = ["Controllers"]
 _NAMESPACES = ("", "namespaces")
 
 
+Key = tuple[tuple[str, str], str, str]  # (group/resource, namespace, name)
+
+
 class Controllers:
-    """Garbage collector and namespace controller for one :class:`API`; install with :meth:`attach`."""
+    """Garbage collector and namespace controller for one :class:`API`; install with :meth:`attach`.
+
+    The garbage collector works from indexes kept up to date by every write (owner uid -> dependents,
+    uid -> object), so a write looks only at the objects it can affect: a cluster of ten thousand
+    owned pods does not rescan ten thousand pods per write.
+    """
 
     def __init__(self, api: API) -> None:
         self.api = api
         self._dirty = False
         self._running = False
         self.enabled = True
+        self._by_uid: dict[str, Key] = {}
+        self._dependents: dict[str, set[Key]] = {}
+        self._check_dependents: set[Key] = set()  # dependents whose owners changed
+        self._check_owners: set[Key] = set()  # owners that may finish orphan/foreground deletion
+        self._namespaces_pending = False
+        self._not_indexed: set[str] = set()  # uids looked for once and not found (or deleted)
 
     def attach(self) -> Controllers:
         self.api.hooks.append(self._on_write)
@@ -48,11 +62,56 @@ class Controllers:
         old: dict[str, Any] | None,
         new: dict[str, Any] | None,
     ) -> None:
+        self._index(rt, old, new)
         if not self.enabled:
             return
-        if verb == "delete" or rt.gr == _NAMESPACES or _interesting(new) or _interesting(old):
+        if rt.gr == _NAMESPACES or (verb == "delete" and rt.namespaced):
+            self._namespaces_pending = True
             self._dirty = True
+        for obj in (old, new):
+            if obj is None:
+                continue
+            metadata = obj.get("metadata") or {}
+            key = _key_of(rt, obj)
+            uid = str(metadata.get("uid"))
+            if new is not None and (new.get("metadata") or {}).get("ownerReferences"):
+                self._check_dependents.add(_key_of(rt, new))
+                self._dirty = True
+            if verb == "delete" or metadata.get("deletionTimestamp") or _gc_finalizers(metadata):
+                # An owner going (or gone): its dependents must be looked at, and it may finish.
+                if self._dependents.get(uid):
+                    self._check_dependents.update(self._dependents[uid])
+                    self._dirty = True
+                if new is not None and _gc_finalizers(new.get("metadata") or {}):
+                    self._check_owners.add(key)
+                    self._dirty = True
+            if verb == "delete" or metadata.get("deletionTimestamp"):
+                # A dependent going: an owner waiting on it (foreground) may finish.
+                for ref in metadata.get("ownerReferences") or []:
+                    owner = self._by_uid.get(str(ref.get("uid")))
+                    if owner is not None:
+                        self._check_owners.add(owner)
+                        self._dirty = True
+        if self._dirty:
             self.run()
+
+    def _index(
+        self, rt: ResourceType, old: dict[str, Any] | None, new: dict[str, Any] | None
+    ) -> None:
+        if old is not None:
+            metadata = old.get("metadata") or {}
+            key = _key_of(rt, old)
+            for ref in metadata.get("ownerReferences") or []:
+                self._dependents.get(str(ref.get("uid")), set()).discard(key)
+            if new is None:
+                self._by_uid.pop(str(metadata.get("uid")), None)
+                self._not_indexed.add(str(metadata.get("uid")))  # gone: never worth a scan
+        if new is not None:
+            metadata = new.get("metadata") or {}
+            key = _key_of(rt, new)
+            self._by_uid[str(metadata.get("uid"))] = key
+            for ref in metadata.get("ownerReferences") or []:
+                self._dependents.setdefault(str(ref.get("uid")), set()).add(key)
 
     def run(self) -> None:
         """Work until nothing changes (re-entrant writes just mark another pass)."""
@@ -65,7 +124,9 @@ class Controllers:
                     break
                 self._dirty = False
                 self._collect()
-                self._namespaces()
+                if self._namespaces_pending:
+                    self._namespaces_pending = False
+                    self._namespaces()
         finally:
             self._running = False
 
@@ -78,11 +139,37 @@ class Controllers:
         storage = [r for r in versions if r.storage_version]
         return (storage or versions)[0]
 
+    def _get(self, key: Key) -> dict[str, Any] | None:
+        gr, namespace, name = key
+        return self.api.store.get(gr, namespace, name)
+
+    def _owner(self, uid: str) -> dict[str, Any] | None:
+        key = self._by_uid.get(uid)
+        if key is None:
+            if uid in self._not_indexed:
+                return None
+            # Objects seeded straight into the store bypass the write hooks: look for them once.
+            self._not_indexed.add(uid)
+            for gr, stored in self.api.store.all_objects():
+                metadata = stored.get("metadata") or {}
+                if str(metadata.get("uid")) == uid:
+                    key = (gr, metadata.get("namespace") or "", metadata.get("name") or "")
+                    self._by_uid[uid] = key
+                    self._not_indexed.discard(uid)
+                    break
+            else:
+                return None
+        obj = self._get(key)
+        if obj is None or str((obj.get("metadata") or {}).get("uid")) != uid:
+            return None
+        return obj
+
     def _update(self, rt: ResourceType, existing: dict[str, Any], new: dict[str, Any]) -> None:
         try:
             self.api._write_update(rt, existing, new, WriteOptions(), [], [], subresource=None)
         except APIError:
             self._dirty = True  # changed under us: look again
+            self._check_dependents.add(_key_of(rt, existing))
 
     def _delete(self, rt: ResourceType, obj: dict[str, Any], policy: str) -> None:
         metadata = obj.get("metadata") or {}
@@ -99,17 +186,19 @@ class Controllers:
     # --- garbage collector --------------------------------------------------------------------------
 
     def _collect(self) -> None:
-        objects = self.api.store.all_objects()
-        by_uid = {(obj.get("metadata") or {}).get("uid"): obj for _, obj in objects}
-        for gr, obj in objects:
-            rt = self._type(gr)
+        while self._check_dependents:
+            key = self._check_dependents.pop()
+            obj = self._get(key)
+            rt = self._type(key[0])
+            if obj is None or rt is None:
+                continue
             metadata = obj.get("metadata") or {}
             refs = metadata.get("ownerReferences") or []
-            if rt is None or not refs:
+            if not refs:
                 continue
             solid, absent, waiting, orphaning = [], [], [], []
             for ref in refs:
-                owner = by_uid.get(ref.get("uid"))
+                owner = self._owner(str(ref.get("uid")))
                 owner_meta = (owner or {}).get("metadata") or {}
                 deleting = bool(owner_meta.get("deletionTimestamp"))
                 finalizers = owner_meta.get("finalizers") or []
@@ -122,8 +211,7 @@ class Controllers:
                 else:
                     solid.append(ref)
             if orphaning:
-                keep = [r for r in refs if r not in orphaning]
-                self._set_refs(rt, obj, keep)
+                self._set_refs(rt, obj, [r for r in refs if r not in orphaning])
                 continue
             if not absent and not waiting:
                 continue
@@ -146,20 +234,23 @@ class Controllers:
 
     def _finish_owners(self) -> None:
         """Owners whose orphan or foreground work is done lose that finalizer (and may go)."""
-        objects = self.api.store.all_objects()
-        dependents: dict[Any, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-        for _, obj in objects:
-            for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
-                dependents.setdefault(ref.get("uid"), []).append((obj, ref))
-        for gr, obj in objects:
+        while self._check_owners:
+            key = self._check_owners.pop()
+            obj = self._get(key)
+            rt = self._type(key[0])
+            if obj is None or rt is None:
+                continue
             metadata = obj.get("metadata") or {}
             finalizers = list(metadata.get("finalizers") or [])
             if not metadata.get("deletionTimestamp"):
                 continue
-            rt = self._type(gr)
-            if rt is None:
-                continue
-            mine = dependents.get(str(metadata.get("uid")), [])
+            uid = str(metadata.get("uid"))
+            mine = []
+            for dependent_key in list(self._dependents.get(uid, ())):
+                dependent = self._get(dependent_key)
+                for ref in ((dependent or {}).get("metadata") or {}).get("ownerReferences") or []:
+                    if str(ref.get("uid")) == uid:
+                        mine.append((dependent, ref))
             remove = None
             if ORPHAN in finalizers and not mine:
                 remove = ORPHAN
@@ -231,13 +322,11 @@ class Controllers:
             self.api._after_write(ns_type, "delete", stored, None)
 
 
-def _interesting(obj: dict[str, Any] | None) -> bool:
-    if obj is None:
-        return False
+def _gc_finalizers(metadata: dict[str, Any]) -> bool:
+    finalizers = metadata.get("finalizers") or []
+    return ORPHAN in finalizers or FOREGROUND in finalizers
+
+
+def _key_of(rt: ResourceType, obj: dict[str, Any]) -> Key:
     metadata = obj.get("metadata") or {}
-    return bool(
-        metadata.get("ownerReferences")
-        or metadata.get("deletionTimestamp")
-        or ORPHAN in (metadata.get("finalizers") or [])
-        or FOREGROUND in (metadata.get("finalizers") or [])
-    )
+    return (rt.gr, metadata.get("namespace") or "", metadata.get("name") or "")
