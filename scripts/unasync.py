@@ -42,6 +42,7 @@ SUBS = [
     (r"\baclose\b", "close"),
     (r"\baread\b", "read"),
     (r"\baiter_lines\b", "iter_lines"),
+    (r"\baiter_bytes\b", "iter_bytes"),
     (r"\baget\b", "get"),
     (r"\basleep\b", "sleep"),
     (r"\bAsyncLock\b", "Lock"),

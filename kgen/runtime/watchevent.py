@@ -63,8 +63,25 @@ class WatchEventDecoder(Generic[T]):
     def __init__(self, tp: type[T] | None) -> None:
         self._tp = tp
         self._decoder = codec.decoder_for(tp) if tp is not None else None
+        # The usual event decodes in one pass, object included; anything else (an ERROR, a BOOKMARK
+        # of a kind with required fields) goes through the envelope.
+        self._fast: msgspec.json.Decoder[Any] | None = None
+        if tp is not None:
+            event = msgspec.defstruct("TypedWatchEvent", [("type", str), ("object", tp)])
+            self._fast = msgspec.json.Decoder(event, dec_hook=codec.dec_hook)
 
     def decode(self, line: bytes | str) -> WatchEvent[T]:
+        if self._fast is not None:
+            try:
+                fast = self._fast.decode(line)
+            except msgspec.MsgspecError:
+                pass
+            else:
+                if fast.type in _TYPES:
+                    return WatchEvent(cast(EventType, fast.type), fast.object)
+        return self._decode_envelope(line)
+
+    def _decode_envelope(self, line: bytes | str) -> WatchEvent[T]:
         try:
             envelope = _envelope.decode(line)
         except msgspec.DecodeError as exc:

@@ -37,12 +37,12 @@ class WatchStream(Generic[T]):
         self._decoder: WatchEventDecoder[T] = WatchEventDecoder(tp)
         self.resource_version = resource_version
         self._stack = contextlib.ExitStack()
-        self._lines: Iterator[str] | None = None
+        self._lines: Iterator[bytes] | None = None
         self._closed = False
 
     def _open(self) -> None:
         response: httpx.Response = self._stack.enter_context(self._request.stream())
-        self._lines = response.iter_lines()
+        self._lines = _split_lines(response.iter_bytes())
 
     def __enter__(self) -> WatchStream[T]:
         return self
@@ -71,8 +71,6 @@ class WatchStream(Generic[T]):
             except httpx.HTTPError as exc:
                 self.close()
                 raise TransportError(f"watch stream broken: {exc}") from exc
-            if not line.strip():
-                continue
             try:
                 event = self._decoder.decode(line)
             except BaseException:
@@ -87,6 +85,25 @@ class WatchStream(Generic[T]):
         if not self._closed:
             self._closed = True
             self._stack.close()
+
+
+def _split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The non-empty lines of a byte stream, as bytes: msgspec decodes bytes directly, and splitting
+    bytes here is cheaper than httpx's text lines (no decoding to str)."""
+    pending = b""
+    for chunk in chunks:
+        data = pending + chunk if pending else chunk
+        start = 0
+        while True:
+            end = data.find(b"\n", start)
+            if end < 0:
+                break
+            if end > start and not data[start:end].isspace():
+                yield data[start:end]
+            start = end + 1
+        pending = data[start:]
+    if pending and not pending.isspace():
+        yield pending
 
 
 def retry_watch(
