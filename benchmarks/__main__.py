@@ -40,7 +40,10 @@ def run_case(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
 
 
 def have(module: str) -> bool:
-    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+    return (
+        subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode
+        == 0
+    )
 
 
 def prepare_data() -> None:
@@ -60,8 +63,17 @@ def kgen_generate(*, cold: bool) -> float:
     start = time.perf_counter()
     subprocess.run(
         [
-            sys.executable, "-m", "kgen.cli", "generate", "-q", "--spec", str(SWAGGER),
-            "--output", str(out), "--package", "k8s_bench",
+            sys.executable,
+            "-m",
+            "kgen.cli",
+            "generate",
+            "-q",
+            "--spec",
+            str(SWAGGER),
+            "--output",
+            str(out),
+            "--package",
+            "k8s_bench",
         ],
         cwd=BENCH,
         check=True,
@@ -74,11 +86,26 @@ def ensure_package() -> bool:
     if not SWAGGER.exists():
         print(f"skipped: {SWAGGER} is absent (the reference corpus)")
         return False
-    stale = subprocess.run(
-        [sys.executable, "-m", "kgen.cli", "verify", "-q", "--spec", str(SWAGGER),
-         "--output", str(BENCH / "gen"), "--package", "k8s_bench"],
-        cwd=BENCH, capture_output=True,
-    ).returncode != 0
+    stale = (
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kgen.cli",
+                "verify",
+                "-q",
+                "--spec",
+                str(SWAGGER),
+                "--output",
+                str(BENCH / "gen"),
+                "--package",
+                "k8s_bench",
+            ],
+            cwd=BENCH,
+            capture_output=True,
+        ).returncode
+        != 0
+    )
     if stale:
         kgen_generate(cold=False)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(BENCH / "gen")], check=True)
@@ -97,15 +124,21 @@ def bench_decode(results: dict[str, Any]) -> None:
         rows[impl] = {**timing, **memory}
     results["decode_10k_pods"] = rows
     base = rows.get("orjson", {})
-    print("\nDecode a 10,000-pod PodList (%.0f MB), median of 7, gc on:" % (
-        (BENCH / "podlist-10000.json").stat().st_size / 1e6))
+    print(
+        "\nDecode a 10,000-pod PodList (%.0f MB), median of 7, gc on:"
+        % ((BENCH / "podlist-10000.json").stat().st_size / 1e6)
+    )
     print(f"  {'decoder':<12} {'median s':>9} {'x orjson':>9} {'KB/pod':>8} {'x dicts':>8}")
     for impl, row in rows.items():
         if "error" in row:
             print(f"  {impl:<12} {row['error']}")
             continue
         ratio = row["median_s"] / base["median_s"] if "median_s" in base else float("nan")
-        mem = row["bytes_per_pod"] / base["bytes_per_pod"] if "bytes_per_pod" in base else float("nan")
+        mem = (
+            row["bytes_per_pod"] / base["bytes_per_pod"]
+            if "bytes_per_pod" in base
+            else float("nan")
+        )
         print(
             f"  {impl:<12} {row['median_s']:9.3f} {ratio:9.2f} {row['bytes_per_pod'] / 1024:8.1f} {mem:8.2f}"
         )
@@ -115,10 +148,19 @@ def bench_decode(results: dict[str, Any]) -> None:
 def bench_generate(results: dict[str, Any]) -> None:
     cold = [kgen_generate(cold=True) for _ in range(3)]
     warm = [kgen_generate(cold=False) for _ in range(3)]
-    results["generate_v1_36"] = {"cold_median_s": statistics.median(cold), "warm_median_s": statistics.median(warm)}
-    print("\nGenerate the whole Kubernetes v1.36 API (swagger.json: models, clients, black), median of 3:")
-    print(f"  cold (no validation cache): {statistics.median(cold):6.1f} s   runs {', '.join(f'{t:.1f}' for t in cold)}")
-    print(f"  warm (validation cached):   {statistics.median(warm):6.1f} s   runs {', '.join(f'{t:.1f}' for t in warm)}")
+    results["generate_v1_36"] = {
+        "cold_median_s": statistics.median(cold),
+        "warm_median_s": statistics.median(warm),
+    }
+    print(
+        "\nGenerate the whole Kubernetes v1.36 API (swagger.json: models, clients, black), median of 3:"
+    )
+    print(
+        f"  cold (no validation cache): {statistics.median(cold):6.1f} s   runs {', '.join(f'{t:.1f}' for t in cold)}"
+    )
+    print(
+        f"  warm (validation cached):   {statistics.median(warm):6.1f} s   runs {', '.join(f'{t:.1f}' for t in warm)}"
+    )
     print("  goal: <= 20 s on this 2-core machine")
 
 
@@ -131,18 +173,33 @@ def bench_imports(results: dict[str, Any]) -> None:
         "all_median_s": statistics.median(m["seconds"] for m in everything),
         "modules": everything[0]["modules"],
     }
-    print("\nImport every generated module of the v1.36 package (fresh process, bytecode cached), median of 5:")
-    print(f"  models only ({models[0]['modules']} modules): {results['import']['models_median_s'] * 1000:6.1f} ms")
-    print(f"  models and clients ({everything[0]['modules']} modules, incl. msgspec/httpx/kgen.runtime): "
-          f"{results['import']['all_median_s'] * 1000:6.1f} ms")
+    print(
+        "\nImport every generated module of the v1.36 package (fresh process, bytecode cached), median of 5:"
+    )
+    print(
+        f"  models only ({models[0]['modules']} modules): {results['import']['models_median_s'] * 1000:6.1f} ms"
+    )
+    print(
+        f"  models and clients ({everything[0]['modules']} modules, incl. msgspec/httpx/kgen.runtime): "
+        f"{results['import']['all_median_s'] * 1000:6.1f} ms"
+    )
     print("  goal: <= 50 ms for the models")
 
 
 def bench_first_call(results: dict[str, Any]) -> None:
     """Against kgen.testing's server in its own process, seeded with 10 pods."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "kgen.testing", "--package", "example_client", "--port", "0",
-         "--kubeconfig", str(BENCH / "kubeconfig")],
+        [
+            sys.executable,
+            "-m",
+            "kgen.testing",
+            "--package",
+            "example_client",
+            "--port",
+            "0",
+            "--kubeconfig",
+            str(BENCH / "kubeconfig"),
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT / "generated")},
         stdout=subprocess.PIPE,
@@ -176,16 +233,23 @@ def bench_first_call(results: dict[str, Any]) -> None:
             if errors:
                 rows[impl] = errors[0]
                 continue
-            rows[impl] = {"median_s": statistics.median(r["seconds"] for r in runs), "pods": runs[0]["pods"]}
+            rows[impl] = {
+                "median_s": statistics.median(r["seconds"] for r in runs),
+                "pods": runs[0]["pods"],
+            }
         results["first_call"] = rows
-        print("\nImport a client for the whole API and list pods once (fresh process), median of 5:")
+        print(
+            "\nImport a client for the whole API and list pods once (fresh process), median of 5:"
+        )
         base = rows.get("kgen", {}).get("median_s")
         for impl, row in rows.items():
             if "error" in row:
                 print(f"  {impl:<12} {row['error']}")
                 continue
             ratio = row["median_s"] / base if base else float("nan")
-            print(f"  {impl:<12} {row['median_s'] * 1000:7.1f} ms   x kgen {ratio:5.2f}   ({row['pods']} pods)")
+            print(
+                f"  {impl:<12} {row['median_s'] * 1000:7.1f} ms   x kgen {ratio:5.2f}   ({row['pods']} pods)"
+            )
         print("  goal: kgen < 100 ms")
     finally:
         server.terminate()
@@ -216,9 +280,23 @@ class PodServer:
         self.kubeconfig.unlink(missing_ok=True)
         start = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kgen.testing", "--spec", str(SWAGGER), "--seed", str(seed),
-             "--history", "50000", "--kubeconfig", str(self.kubeconfig)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "kgen.testing",
+                "--spec",
+                str(SWAGGER),
+                "--seed",
+                str(seed),
+                "--history",
+                "50000",
+                "--kubeconfig",
+                str(self.kubeconfig),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         assert self.process.stdout is not None
         for line in self.process.stdout:
@@ -264,7 +342,9 @@ def bench_server(results: dict[str, Any]) -> None:
             for _ in range(3):
                 start = time.perf_counter()
                 events = 0
-                with client.stream("GET", "/api/v1/pods", params={"watch": "true", "resourceVersion": "0"}) as stream:
+                with client.stream(
+                    "GET", "/api/v1/pods", params={"watch": "true", "resourceVersion": "0"}
+                ) as stream:
                     for line in stream.iter_lines():
                         if line:
                             events += 1
@@ -277,10 +357,14 @@ def bench_server(results: dict[str, Any]) -> None:
             "list_bytes": size,
             "watch_10k_events_median_s": statistics.median(watches),
         }
-    print(f"\nkgen.testing serving the v1.36 API with {items} pods (seeded and started in {server.seconds_to_ready:.1f} s):")
+    print(
+        f"\nkgen.testing serving the v1.36 API with {items} pods (seeded and started in {server.seconds_to_ready:.1f} s):"
+    )
     print(f"  list all pods ({size / 1e6:.0f} MB): median {statistics.median(lists):.2f} s over 5")
     per_second = items / statistics.median(watches)
-    print(f"  watch streaming {items} events: median {statistics.median(watches):.2f} s over 3 ({per_second:,.0f} events/s)")
+    print(
+        f"  watch streaming {items} events: median {statistics.median(watches):.2f} s over 3 ({per_second:,.0f} events/s)"
+    )
 
 
 def bench_watch_clients(count: int = 10000) -> dict[str, Any]:
@@ -291,11 +375,16 @@ def bench_watch_clients(count: int = 10000) -> dict[str, Any]:
         with events_file.open("wb") as out:
             for item in items:
                 item["apiVersion"], item["kind"] = "v1", "Pod"
-                out.write(json.dumps({"type": "ADDED", "object": item}, separators=(",", ":")).encode() + b"\n")
+                out.write(
+                    json.dumps({"type": "ADDED", "object": item}, separators=(",", ":")).encode()
+                    + b"\n"
+                )
     kubeconfig = BENCH / "kubeconfig-streamer"
     streamer = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.streamer", str(events_file), str(kubeconfig)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     rows: dict[str, Any] = {}
     try:
@@ -306,10 +395,14 @@ def bench_watch_clients(count: int = 10000) -> dict[str, Any]:
                 continue
             runs = [run_case("watch_events", impl, str(kubeconfig), str(count)) for _ in range(3)]
             failed = [r for r in runs if "error" in r]
-            rows[impl] = failed[0] if failed else {
-                "median_s": statistics.median(r["seconds"] for r in runs),
-                "events": runs[0]["events"],
-            }
+            rows[impl] = (
+                failed[0]
+                if failed
+                else {
+                    "median_s": statistics.median(r["seconds"] for r in runs),
+                    "events": runs[0]["events"],
+                }
+            )
     finally:
         streamer.terminate()
         streamer.wait(10)
@@ -328,15 +421,21 @@ def bench_informer(results: dict[str, Any]) -> None:
         return
     sync_median = statistics.median(r["seconds"] for r in sync_runs)
     results["informer"] = {"sync_10k_median_s": sync_median, "memory": memory, "watch": watch_rows}
-    print(f"\nInformer initial sync of {sync_runs[0]['objects']} pods (list + decode + cache, managedFields dropped):")
+    print(
+        f"\nInformer initial sync of {sync_runs[0]['objects']} pods (list + decode + cache, managedFields dropped):"
+    )
     print(f"  median {sync_median:.2f} s over 3")
     if "error" not in memory:
         ratio = memory["cached_bytes_per_object"] / memory["dict_bytes_per_object"]
-        print(f"  memory per cached pod {memory['cached_bytes_per_object'] / 1024:.1f} KB vs "
-              f"{memory['dict_bytes_per_object'] / 1024:.1f} KB as plain dicts: {ratio:.2f}x (goal <= 0.5x)")
+        print(
+            f"  memory per cached pod {memory['cached_bytes_per_object'] / 1024:.1f} KB vs "
+            f"{memory['dict_bytes_per_object'] / 1024:.1f} KB as plain dicts: {ratio:.2f}x (goal <= 0.5x)"
+        )
     else:
         print(f"  memory: {memory['error']}")
-    print("\nWatch event throughput (10,000 realistic pod events from one stream, decoded to each client's")
+    print(
+        "\nWatch event throughput (10,000 realistic pod events from one stream, decoded to each client's"
+    )
     print("typed objects; a pre-encoded source, so the clients are measured), median of 3:")
     base = watch_rows.get("kgen", {}).get("median_s")
     for impl, row in watch_rows.items():
@@ -351,7 +450,9 @@ def bench_informer(results: dict[str, Any]) -> None:
 
 def main(argv: list[str]) -> int:
     groups = argv or list(GROUPS)
-    print(f"kgen benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}")
+    print(
+        f"kgen benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}"
+    )
     prepare_data()
     results: dict[str, Any] = {}
     if not ensure_package():

@@ -199,7 +199,9 @@ def informer_memory(kubeconfig: str) -> dict[str, Any]:
     from k8s_bench.informers import SharedInformerFactory
 
     token = config.credentials.get().token if config.credentials else ""
-    raw = httpx.get(f"{config.server}/api/v1/pods", headers={"Authorization": f"Bearer {token}"}, timeout=300).content
+    raw = httpx.get(
+        f"{config.server}/api/v1/pods", headers={"Authorization": f"Bearer {token}"}, timeout=300
+    ).content
     gc.collect()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
@@ -253,7 +255,9 @@ def watch_events(impl: str, kubeconfig: str, count: str) -> dict[str, Any]:
         config.load_kube_config(kubeconfig)
         api = client.CoreV1Api()
         start = time.perf_counter()
-        for event in watch.Watch().stream(api.list_pod_for_all_namespaces, resource_version="0", timeout_seconds=300):
+        for event in watch.Watch().stream(
+            api.list_pod_for_all_namespaces, resource_version="0", timeout_seconds=300
+        ):
             if event["type"] == "ADDED":
                 assert event["object"].metadata is not None
                 events += 1

@@ -29,9 +29,18 @@ def pod(i: int, rng: random.Random) -> dict:
             "command": ["/bin/server"],
             "args": ["--port=8080", f"--replica={i}", "--log-level=info"],
             "env": [
-                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
-                {"name": "POD_IP", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}},
-                {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+                {
+                    "name": "POD_NAME",
+                    "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}},
+                },
+                {
+                    "name": "POD_IP",
+                    "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}},
+                },
+                {
+                    "name": "DB_PASSWORD",
+                    "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}},
+                },
                 {"name": "MODE", "value": "production"},
             ],
             "ports": [
@@ -60,7 +69,11 @@ def pod(i: int, rng: random.Random) -> dict:
             "volumeMounts": [
                 {"name": "config", "mountPath": "/etc/app"},
                 {"name": "cache", "mountPath": "/cache"},
-                {"name": "kube-api-access-abcde", "readOnly": True, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"},
+                {
+                    "name": "kube-api-access-abcde",
+                    "readOnly": True,
+                    "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                },
             ],
             "terminationMessagePath": "/dev/termination-log",
             "terminationMessagePolicy": "File",
@@ -107,11 +120,22 @@ def pod(i: int, rng: random.Random) -> dict:
                     "fieldsV1": {
                         "f:metadata": {
                             "f:generateName": {},
-                            "f:labels": {".": {}, "f:app": {}, "f:pod-template-hash": {}, "f:tier": {}},
-                            "f:ownerReferences": {".": {}, 'k:{"uid":"7c6a7b66-1d4f-4a43-9d33-1f3c1b2a9e10"}': {}},
+                            "f:labels": {
+                                ".": {},
+                                "f:app": {},
+                                "f:pod-template-hash": {},
+                                "f:tier": {},
+                            },
+                            "f:ownerReferences": {
+                                ".": {},
+                                'k:{"uid":"7c6a7b66-1d4f-4a43-9d33-1f3c1b2a9e10"}': {},
+                            },
                         },
                         "f:spec": {
-                            "f:containers": {'k:{"name":"app-0"}': {".": {}, "f:image": {}, "f:name": {}}, 'k:{"name":"app-1"}': {".": {}, "f:image": {}, "f:name": {}}},
+                            "f:containers": {
+                                'k:{"name":"app-0"}': {".": {}, "f:image": {}, "f:name": {}},
+                                'k:{"name":"app-1"}': {".": {}, "f:image": {}, "f:name": {}},
+                            },
                             "f:dnsPolicy": {},
                             "f:restartPolicy": {},
                         },
@@ -123,7 +147,13 @@ def pod(i: int, rng: random.Random) -> dict:
                     "apiVersion": "v1",
                     "time": ts,
                     "fieldsType": "FieldsV1",
-                    "fieldsV1": {"f:status": {"f:conditions": {'k:{"type":"Ready"}': {".": {}, "f:status": {}}}, "f:podIP": {}, "f:phase": {}}},
+                    "fieldsV1": {
+                        "f:status": {
+                            "f:conditions": {'k:{"type":"Ready"}': {".": {}, "f:status": {}}},
+                            "f:podIP": {},
+                            "f:phase": {},
+                        }
+                    },
                     "subresource": "status",
                 },
             ],
@@ -138,7 +168,12 @@ def pod(i: int, rng: random.Random) -> dict:
                     "projected": {
                         "sources": [
                             {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                            {
+                                "configMap": {
+                                    "name": "kube-root-ca.crt",
+                                    "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                                }
+                            },
                         ],
                         "defaultMode": 420,
                     },
@@ -153,8 +188,18 @@ def pod(i: int, rng: random.Random) -> dict:
             "securityContext": {"fsGroup": 2000},
             "schedulerName": "default-scheduler",
             "tolerations": [
-                {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-                {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+                {
+                    "key": "node.kubernetes.io/not-ready",
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": 300,
+                },
+                {
+                    "key": "node.kubernetes.io/unreachable",
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": 300,
+                },
             ],
             "affinity": {
                 "podAntiAffinity": {
@@ -177,7 +222,13 @@ def pod(i: int, rng: random.Random) -> dict:
             "phase": "Running",
             "conditions": [
                 {"type": t, "status": "True", "lastProbeTime": None, "lastTransitionTime": ts}
-                for t in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
+                for t in (
+                    "PodReadyToStartContainers",
+                    "Initialized",
+                    "Ready",
+                    "ContainersReady",
+                    "PodScheduled",
+                )
             ],
             "hostIP": f"10.0.{i % 50}.10",
             "hostIPs": [{"ip": f"10.0.{i % 50}.10"}],

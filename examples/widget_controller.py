@@ -94,8 +94,16 @@ class WidgetController:
             await widgets.patch(
                 name,
                 [
-                    {"op": "test", "path": "/metadata/resourceVersion", "value": widget.metadata.resource_version},
-                    {"op": "add", "path": "/metadata/finalizers", "value": [*(widget.metadata.finalizers or []), FINALIZER]},
+                    {
+                        "op": "test",
+                        "path": "/metadata/resourceVersion",
+                        "value": widget.metadata.resource_version,
+                    },
+                    {
+                        "op": "add",
+                        "path": "/metadata/finalizers",
+                        "value": [*(widget.metadata.finalizers or []), FINALIZER],
+                    },
                 ],
                 patch_type=PatchType.JSON,
             )
@@ -229,8 +237,13 @@ class WidgetController:
 
 
 async def run_with_leader_election(
-    config: Config, namespace: str, identity: str, *, lease_duration: float = 15.0,
-    renew_deadline: float = 10.0, retry_period: float = 2.0,
+    config: Config,
+    namespace: str,
+    identity: str,
+    *,
+    lease_duration: float = 15.0,
+    renew_deadline: float = 10.0,
+    retry_period: float = 2.0,
 ) -> None:
     """Compete for the Lease ``widget-controller``; reconcile while leading."""
     async with AsyncClientset(config) as cs:

@@ -71,7 +71,9 @@ def read(config: GenerateConfig, progress: Callable[[str], None]) -> Inputs:
     for skipped in inputs.skipped:
         progress(f"skipped {skipped}: not an OpenAPI document")
     if not inputs.openapi and not inputs.crds:
-        raise KgenError("no inputs: give --spec, --crd or --from-cluster (or set them in [tool.kgen])")
+        raise KgenError(
+            "no inputs: give --spec, --crd or --from-cluster (or set them in [tool.kgen])"
+        )
     return inputs
 
 
@@ -128,7 +130,9 @@ def _black(item: tuple[str, str]) -> tuple[str, str]:
     try:
         return path, black.format_str(source, mode=mode)
     except Exception as exc:  # black's errors carry the line; the path makes them findable
-        raise RuntimeError(f"kgen produced Python that black cannot format ({path}): {exc}") from exc
+        raise RuntimeError(
+            f"kgen produced Python that black cannot format ({path}): {exc}"
+        ) from exc
 
 
 def format_files(files: Mapping[str, str]) -> dict[str, str]:

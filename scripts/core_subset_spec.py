@@ -75,13 +75,17 @@ def obj(
         out["required"] = required
     if gvk:
         group, version, kind = gvk
-        out["x-kubernetes-group-version-kind"] = [{"group": group, "version": version, "kind": kind}]
+        out["x-kubernetes-group-version-kind"] = [
+            {"group": group, "version": version, "kind": kind}
+        ]
     return out
 
 
 def top(description: str, gvk: tuple[str, str, str], **properties: Any) -> dict[str, Any]:
     props = {
-        "apiVersion": s("APIVersion defines the versioned schema of this representation of an object."),
+        "apiVersion": s(
+            "APIVersion defines the versioned schema of this representation of an object."
+        ),
         "kind": s("Kind is a string value representing the REST resource this object represents."),
         "metadata": ref(META + "ObjectMeta", "Standard object's metadata."),
         **properties,
@@ -103,7 +107,9 @@ def list_of(item: str, gvk: tuple[str, str, str]) -> dict[str, Any]:
     )
 
 
-def merge_list(items: dict[str, Any], key: str, description: str, keys: list[str] | None = None) -> dict[str, Any]:
+def merge_list(
+    items: dict[str, Any], key: str, description: str, keys: list[str] | None = None
+) -> dict[str, Any]:
     return array(
         items,
         description,
@@ -143,11 +149,22 @@ def schemas() -> dict[str, Any]:
     # --- core/v1 ---
     out[CORE + "NamespaceSpec"] = obj(
         "NamespaceSpec describes the attributes on a Namespace.",
-        {"finalizers": array(s(), "Finalizers is an opaque list of values that must be empty to permanently remove object from storage.", **{"x-kubernetes-list-type": "atomic"})},
+        {
+            "finalizers": array(
+                s(),
+                "Finalizers is an opaque list of values that must be empty to permanently remove object from storage.",
+                **{"x-kubernetes-list-type": "atomic"},
+            )
+        },
     )
     out[CORE + "NamespaceStatus"] = obj(
         "NamespaceStatus is information about the current status of a Namespace.",
-        {"phase": s("Phase is the current lifecycle phase of the namespace.", enum=["Active", "Terminating"])},
+        {
+            "phase": s(
+                "Phase is the current lifecycle phase of the namespace.",
+                enum=["Active", "Terminating"],
+            )
+        },
     )
     out[CORE + "Namespace"] = top(
         "Namespace provides a scope for Names.",
@@ -160,19 +177,26 @@ def schemas() -> dict[str, Any]:
         ("", "v1", "ConfigMap"),
         data=map_of(s(), "Data contains the configuration data."),
         binaryData=map_of(s(format="byte"), "BinaryData contains the binary data."),
-        immutable=b("Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated."),
+        immutable=b(
+            "Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated."
+        ),
     )
     out[CORE + "Secret"] = top(
         "Secret holds secret data of a certain type.",
         ("", "v1", "Secret"),
         data=map_of(s(format="byte"), "Data contains the secret data, base64 on the wire."),
-        stringData=map_of(s(), "stringData allows specifying non-binary secret data in string form."),
+        stringData=map_of(
+            s(), "stringData allows specifying non-binary secret data in string form."
+        ),
         type=s("Used to facilitate programmatic handling of secret data."),
         immutable=b(),
     )
     out[CORE + "EnvVar"] = obj(
         "EnvVar represents an environment variable present in a Container.",
-        {"name": s("Name of the environment variable."), "value": s("Variable references $(VAR_NAME) are expanded.")},
+        {
+            "name": s("Name of the environment variable."),
+            "value": s("Variable references $(VAR_NAME) are expanded."),
+        },
         required=["name"],
     )
     out[CORE + "ContainerPort"] = obj(
@@ -187,13 +211,21 @@ def schemas() -> dict[str, Any]:
     out[CORE + "ResourceRequirements"] = obj(
         "ResourceRequirements describes the compute resource requirements.",
         {
-            "limits": map_of(ref(QUANTITY), "Limits describes the maximum amount of compute resources allowed."),
-            "requests": map_of(ref(QUANTITY), "Requests describes the minimum amount of compute resources required."),
+            "limits": map_of(
+                ref(QUANTITY), "Limits describes the maximum amount of compute resources allowed."
+            ),
+            "requests": map_of(
+                ref(QUANTITY),
+                "Requests describes the minimum amount of compute resources required.",
+            ),
         },
     )
     out[CORE + "HTTPGetAction"] = obj(
         "HTTPGetAction describes an action based on HTTP Get requests.",
-        {"path": s(), "port": ref(INTSTR, "Name or number of the port to access on the container.")},
+        {
+            "path": s(),
+            "port": ref(INTSTR, "Name or number of the port to access on the container."),
+        },
         required=["port"],
     )
     out[CORE + "Probe"] = obj(
@@ -205,14 +237,25 @@ def schemas() -> dict[str, Any]:
         "image": s("Container image name."),
         "command": array(s(), "Entrypoint array.", **{"x-kubernetes-list-type": "atomic"}),
         "args": array(s(), "Arguments to the entrypoint.", **{"x-kubernetes-list-type": "atomic"}),
-        "env": merge_list(ref(CORE + "EnvVar"), "name", "List of environment variables to set in the container."),
-        "ports": merge_list(ref(CORE + "ContainerPort"), "containerPort", "List of ports to expose from the container.", ["containerPort", "protocol"]),
+        "env": merge_list(
+            ref(CORE + "EnvVar"), "name", "List of environment variables to set in the container."
+        ),
+        "ports": merge_list(
+            ref(CORE + "ContainerPort"),
+            "containerPort",
+            "List of ports to expose from the container.",
+            ["containerPort", "protocol"],
+        ),
         "resources": ref(CORE + "ResourceRequirements"),
         "livenessProbe": ref(CORE + "Probe"),
         "readinessProbe": ref(CORE + "Probe"),
         "imagePullPolicy": s("Image pull policy.", enum=["Always", "IfNotPresent", "Never"]),
     }
-    out[CORE + "Container"] = obj("A single application container that you want to run within a pod.", container_props, required=["name"])
+    out[CORE + "Container"] = obj(
+        "A single application container that you want to run within a pod.",
+        container_props,
+        required=["name"],
+    )
     out[CORE + "EphemeralContainer"] = obj(
         "An EphemeralContainer is a temporary container added to an existing Pod.",
         {**container_props, "targetContainerName": s()},
@@ -220,24 +263,59 @@ def schemas() -> dict[str, Any]:
     )
     out[CORE + "Volume"] = obj(
         "Volume represents a named volume in a pod.",
-        {"name": s(), "configMap": obj("Adapts a ConfigMap into a volume.", {"name": s()}), "emptyDir": obj("A temporary directory.", {"medium": s()})},
+        {
+            "name": s(),
+            "configMap": obj("Adapts a ConfigMap into a volume.", {"name": s()}),
+            "emptyDir": obj("A temporary directory.", {"medium": s()}),
+        },
         required=["name"],
     )
     out[CORE + "Toleration"] = obj(
         "The pod this Toleration is attached to tolerates any taint that matches.",
-        {"key": s(), "operator": s(enum=["Equal", "Exists"]), "value": s(), "effect": s(), "tolerationSeconds": i(fmt="int64")},
+        {
+            "key": s(),
+            "operator": s(enum=["Equal", "Exists"]),
+            "value": s(),
+            "effect": s(),
+            "tolerationSeconds": i(fmt="int64"),
+        },
     )
     out[CORE + "PodSpec"] = obj(
         "PodSpec is a description of a pod.",
         {
-            "containers": merge_list(ref(CORE + "Container"), "name", "List of containers belonging to the pod."),
-            "initContainers": merge_list(ref(CORE + "Container"), "name", "List of initialization containers."),
-            "ephemeralContainers": merge_list(ref(CORE + "EphemeralContainer"), "name", "List of ephemeral containers."),
-            "volumes": array(ref(CORE + "Volume"), "List of volumes.", **{"x-kubernetes-patch-strategy": "merge,retainKeys", "x-kubernetes-patch-merge-key": "name", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]}),
-            "tolerations": array(ref(CORE + "Toleration"), "If specified, the pod's tolerations.", **{"x-kubernetes-list-type": "atomic"}),
+            "containers": merge_list(
+                ref(CORE + "Container"), "name", "List of containers belonging to the pod."
+            ),
+            "initContainers": merge_list(
+                ref(CORE + "Container"), "name", "List of initialization containers."
+            ),
+            "ephemeralContainers": merge_list(
+                ref(CORE + "EphemeralContainer"), "name", "List of ephemeral containers."
+            ),
+            "volumes": array(
+                ref(CORE + "Volume"),
+                "List of volumes.",
+                **{
+                    "x-kubernetes-patch-strategy": "merge,retainKeys",
+                    "x-kubernetes-patch-merge-key": "name",
+                    "x-kubernetes-list-type": "map",
+                    "x-kubernetes-list-map-keys": ["name"],
+                },
+            ),
+            "tolerations": array(
+                ref(CORE + "Toleration"),
+                "If specified, the pod's tolerations.",
+                **{"x-kubernetes-list-type": "atomic"},
+            ),
             "nodeName": s("NodeName indicates in which node this pod is scheduled."),
-            "nodeSelector": map_of(s(), "A selector which must be true for the pod to fit on a node.", ),
-            "restartPolicy": s("Restart policy for all containers within the pod.", enum=["Always", "Never", "OnFailure"]),
+            "nodeSelector": map_of(
+                s(),
+                "A selector which must be true for the pod to fit on a node.",
+            ),
+            "restartPolicy": s(
+                "Restart policy for all containers within the pod.",
+                enum=["Always", "Never", "OnFailure"],
+            ),
             "serviceAccountName": s(),
             "terminationGracePeriodSeconds": i(fmt="int64"),
         },
@@ -255,22 +333,40 @@ def schemas() -> dict[str, Any]:
         },
         required=["type", "status"],
     )
-    out[CORE + "PodIP"] = obj("PodIP represents a single IP address allocated to the pod.", {"ip": s()}, required=["ip"])
+    out[CORE + "PodIP"] = obj(
+        "PodIP represents a single IP address allocated to the pod.", {"ip": s()}, required=["ip"]
+    )
     out[CORE + "ContainerStatus"] = obj(
         "ContainerStatus contains details for the current status of this container.",
-        {"name": s(), "ready": b(), "restartCount": i(), "image": s(), "imageID": s(), "containerID": s(), "started": b()},
+        {
+            "name": s(),
+            "ready": b(),
+            "restartCount": i(),
+            "image": s(),
+            "imageID": s(),
+            "containerID": s(),
+            "started": b(),
+        },
         required=["name", "ready", "restartCount", "image", "imageID"],
     )
     out[CORE + "PodStatus"] = obj(
         "PodStatus represents information about the status of a pod.",
         {
-            "phase": s("The phase of a Pod.", enum=["Failed", "Pending", "Running", "Succeeded", "Unknown"]),
-            "conditions": merge_list(ref(CORE + "PodCondition"), "type", "Current service state of pod."),
+            "phase": s(
+                "The phase of a Pod.", enum=["Failed", "Pending", "Running", "Succeeded", "Unknown"]
+            ),
+            "conditions": merge_list(
+                ref(CORE + "PodCondition"), "type", "Current service state of pod."
+            ),
             "hostIP": s(),
             "podIP": s(),
-            "podIPs": merge_list(ref(CORE + "PodIP"), "ip", "podIPs holds the IP addresses allocated to the pod."),
+            "podIPs": merge_list(
+                ref(CORE + "PodIP"), "ip", "podIPs holds the IP addresses allocated to the pod."
+            ),
             "startTime": ref(TIME),
-            "containerStatuses": array(ref(CORE + "ContainerStatus"), **{"x-kubernetes-list-type": "atomic"}),
+            "containerStatuses": array(
+                ref(CORE + "ContainerStatus"), **{"x-kubernetes-list-type": "atomic"}
+            ),
         },
     )
     out[CORE + "Pod"] = top(
@@ -285,24 +381,51 @@ def schemas() -> dict[str, Any]:
     )
     out[CORE + "ObjectReference"] = obj(
         "ObjectReference contains enough information to let you inspect or modify the referred object.",
-        {"apiVersion": s(), "kind": s(), "name": s(), "namespace": s(), "uid": s(), "resourceVersion": s(), "fieldPath": s()},
+        {
+            "apiVersion": s(),
+            "kind": s(),
+            "name": s(),
+            "namespace": s(),
+            "uid": s(),
+            "resourceVersion": s(),
+            "fieldPath": s(),
+        },
     )
     out[CORE + "Binding"] = top(
         "Binding ties one object to another; for example, a pod is bound to a node by a scheduler.",
         ("", "v1", "Binding"),
-        target=ref(CORE + "ObjectReference", "The target object that you want to bind to the standard object."),
+        target=ref(
+            CORE + "ObjectReference",
+            "The target object that you want to bind to the standard object.",
+        ),
     )
     out[CORE + "Binding"]["required"] = ["target"]
     out[CORE + "ServicePort"] = obj(
         "ServicePort contains information on service's port.",
-        {"name": s(), "protocol": s(default="TCP", enum=["SCTP", "TCP", "UDP"]), "port": i(), "targetPort": ref(INTSTR)},
+        {
+            "name": s(),
+            "protocol": s(default="TCP", enum=["SCTP", "TCP", "UDP"]),
+            "port": i(),
+            "targetPort": ref(INTSTR),
+        },
         required=["port"],
     )
     out[CORE + "ServiceSpec"] = obj(
         "ServiceSpec describes the attributes that a user creates on a service.",
         {
-            "ports": merge_list(ref(CORE + "ServicePort"), "port", "The list of ports that are exposed by this service.", ["port", "protocol"]),
-            "selector": {**map_of(s(), "Route service traffic to pods with label keys and values matching this selector."), "x-kubernetes-map-type": "atomic"},
+            "ports": merge_list(
+                ref(CORE + "ServicePort"),
+                "port",
+                "The list of ports that are exposed by this service.",
+                ["port", "protocol"],
+            ),
+            "selector": {
+                **map_of(
+                    s(),
+                    "Route service traffic to pods with label keys and values matching this selector.",
+                ),
+                "x-kubernetes-map-type": "atomic",
+            },
             "type": s(enum=["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]),
             "clusterIP": s(),
         },
@@ -311,7 +434,20 @@ def schemas() -> dict[str, Any]:
         "Service is a named abstraction of software service.",
         ("", "v1", "Service"),
         spec=ref(CORE + "ServiceSpec"),
-        status=obj("ServiceStatus represents the current status of a service.", {"conditions": array(ref(META + "Condition"), **{"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"], "x-kubernetes-patch-strategy": "merge", "x-kubernetes-patch-merge-key": "type"})}),
+        status=obj(
+            "ServiceStatus represents the current status of a service.",
+            {
+                "conditions": array(
+                    ref(META + "Condition"),
+                    **{
+                        "x-kubernetes-list-type": "map",
+                        "x-kubernetes-list-map-keys": ["type"],
+                        "x-kubernetes-patch-strategy": "merge",
+                        "x-kubernetes-patch-merge-key": "type",
+                    },
+                )
+            },
+        ),
     )
     out[CORE + "ServiceAccount"] = top(
         "ServiceAccount binds together a name, a principal and a set of secrets.",
@@ -344,7 +480,10 @@ def schemas() -> dict[str, Any]:
     )
     out[AUTHN + "TokenRequestSpec"] = obj(
         "TokenRequestSpec contains client provided parameters of a token request.",
-        {"audiences": array(s(), **{"x-kubernetes-list-type": "atomic"}), "expirationSeconds": i(fmt="int64")},
+        {
+            "audiences": array(s(), **{"x-kubernetes-list-type": "atomic"}),
+            "expirationSeconds": i(fmt="int64"),
+        },
         required=["audiences"],
     )
     out[AUTHN + "TokenRequestStatus"] = obj(
@@ -363,16 +502,29 @@ def schemas() -> dict[str, Any]:
     out[COORD + "LeaseSpec"] = obj(
         "LeaseSpec is a specification of a Lease.",
         {
-            "holderIdentity": s("holderIdentity contains the identity of the holder of a current lease."),
-            "leaseDurationSeconds": i("leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it."),
+            "holderIdentity": s(
+                "holderIdentity contains the identity of the holder of a current lease."
+            ),
+            "leaseDurationSeconds": i(
+                "leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it."
+            ),
             "acquireTime": ref(MICRO, "acquireTime is a time when the current lease was acquired."),
-            "renewTime": ref(MICRO, "renewTime is a time when the current holder of a lease has last updated the lease."),
-            "leaseTransitions": i("leaseTransitions is the number of transitions of a lease between holders."),
+            "renewTime": ref(
+                MICRO,
+                "renewTime is a time when the current holder of a lease has last updated the lease.",
+            ),
+            "leaseTransitions": i(
+                "leaseTransitions is the number of transitions of a lease between holders."
+            ),
             "strategy": s(),
             "preferredHolder": s(),
         },
     )
-    out[COORD + "Lease"] = top("Lease defines a lease concept.", ("coordination.k8s.io", "v1", "Lease"), spec=ref(COORD + "LeaseSpec"))
+    out[COORD + "Lease"] = top(
+        "Lease defines a lease concept.",
+        ("coordination.k8s.io", "v1", "Lease"),
+        spec=ref(COORD + "LeaseSpec"),
+    )
     out[COORD + "LeaseList"] = list_of(COORD + "Lease", ("coordination.k8s.io", "v1", "LeaseList"))
     # --- apps/v1 ---
     out[APPS + "DeploymentSpec"] = obj(
@@ -380,7 +532,9 @@ def schemas() -> dict[str, Any]:
         {
             "replicas": i("Number of desired pods."),
             "selector": ref(META + "LabelSelector", "Label selector for pods."),
-            "template": ref(CORE + "PodTemplateSpec", "Template describes the pods that will be created."),
+            "template": ref(
+                CORE + "PodTemplateSpec", "Template describes the pods that will be created."
+            ),
             "paused": b(),
             "minReadySeconds": i(),
         },
@@ -388,7 +542,14 @@ def schemas() -> dict[str, Any]:
     )
     out[APPS + "DeploymentCondition"] = obj(
         "DeploymentCondition describes the state of a deployment at a certain point.",
-        {"type": s(), "status": s(), "lastUpdateTime": ref(TIME), "lastTransitionTime": ref(TIME), "reason": s(), "message": s()},
+        {
+            "type": s(),
+            "status": s(),
+            "lastUpdateTime": ref(TIME),
+            "lastTransitionTime": ref(TIME),
+            "reason": s(),
+            "message": s(),
+        },
         required=["type", "status"],
     )
     out[APPS + "DeploymentStatus"] = obj(
@@ -399,7 +560,11 @@ def schemas() -> dict[str, Any]:
             "updatedReplicas": i(),
             "readyReplicas": i(),
             "availableReplicas": i(),
-            "conditions": merge_list(ref(APPS + "DeploymentCondition"), "type", "Represents the latest available observations of a deployment's current state."),
+            "conditions": merge_list(
+                ref(APPS + "DeploymentCondition"),
+                "type",
+                "Represents the latest available observations of a deployment's current state.",
+            ),
         },
     )
     out[APPS + "Deployment"] = top(
@@ -420,7 +585,15 @@ PATCH_TYPES = [
 ]
 
 
-def op(action: str, gvk: tuple[str, str, str], response: str | None, body: str | None = None, *, text: bool = False, patch: bool = False) -> dict[str, Any]:
+def op(
+    action: str,
+    gvk: tuple[str, str, str],
+    response: str | None,
+    body: str | None = None,
+    *,
+    text: bool = False,
+    patch: bool = False,
+) -> dict[str, Any]:
     group, version, kind = gvk
     operation: dict[str, Any] = {
         "x-kubernetes-action": action,
@@ -430,20 +603,37 @@ def op(action: str, gvk: tuple[str, str, str], response: str | None, body: str |
     if response is not None:
         operation["responses"]["200"] = {
             "description": "OK",
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{response}"}}},
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{response}"}}
+            },
         }
     if text:
-        operation["responses"]["200"] = {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        operation["responses"]["200"] = {
+            "description": "OK",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
     if body is not None:
         types = PATCH_TYPES if patch else ["application/json"]
         schema = {"type": "object"} if patch else {"$ref": f"#/components/schemas/{body}"}
-        operation["requestBody"] = {"content": {t: {"schema": schema} for t in types}, "required": True}
+        operation["requestBody"] = {
+            "content": {t: {"schema": schema} for t in types},
+            "required": True,
+        }
     if action == "list":
         operation["parameters"] = [{"name": "watch", "in": "query", "schema": {"type": "boolean"}}]
     return operation
 
 
-def resource_paths(prefix: str, plural: str, type_id: str, gvk: tuple[str, str, str], namespaced: bool, *, deletecollection: bool = True, subresources: dict[str, Any] | None = None) -> dict[str, Any]:
+def resource_paths(
+    prefix: str,
+    plural: str,
+    type_id: str,
+    gvk: tuple[str, str, str],
+    namespaced: bool,
+    *,
+    deletecollection: bool = True,
+    subresources: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     base = f"{prefix}/namespaces/{{namespace}}/{plural}" if namespaced else f"{prefix}/{plural}"
     list_gvk = gvk
     paths: dict[str, Any] = {}
@@ -478,38 +668,107 @@ def status_ops(type_id: str, gvk: tuple[str, str, str]) -> dict[str, Any]:
 def paths() -> dict[str, Any]:
     out: dict[str, Any] = {}
     core = lambda kind: ("", "v1", kind)  # noqa: E731
-    out.update(resource_paths("/api/v1", "namespaces", CORE + "Namespace", core("Namespace"), False, deletecollection=False, subresources={
-        "status": status_ops(CORE + "Namespace", core("Namespace")),
-        "finalize": {"put": op("put", core("Namespace"), CORE + "Namespace", CORE + "Namespace")},
-    }))
+    out.update(
+        resource_paths(
+            "/api/v1",
+            "namespaces",
+            CORE + "Namespace",
+            core("Namespace"),
+            False,
+            deletecollection=False,
+            subresources={
+                "status": status_ops(CORE + "Namespace", core("Namespace")),
+                "finalize": {
+                    "put": op("put", core("Namespace"), CORE + "Namespace", CORE + "Namespace")
+                },
+            },
+        )
+    )
     for plural, kind in (("configmaps", "ConfigMap"), ("secrets", "Secret"), ("events", "Event")):
         out.update(resource_paths("/api/v1", plural, CORE + kind, core(kind), True))
-    out.update(resource_paths("/api/v1", "serviceaccounts", CORE + "ServiceAccount", core("ServiceAccount"), True, subresources={
-        "token": {"post": op("post", ("authentication.k8s.io", "v1", "TokenRequest"), AUTHN + "TokenRequest", AUTHN + "TokenRequest")},
-    }))
-    out.update(resource_paths("/api/v1", "services", CORE + "Service", core("Service"), True, deletecollection=False, subresources={
-        "status": status_ops(CORE + "Service", core("Service")),
-    }))
+    out.update(
+        resource_paths(
+            "/api/v1",
+            "serviceaccounts",
+            CORE + "ServiceAccount",
+            core("ServiceAccount"),
+            True,
+            subresources={
+                "token": {
+                    "post": op(
+                        "post",
+                        ("authentication.k8s.io", "v1", "TokenRequest"),
+                        AUTHN + "TokenRequest",
+                        AUTHN + "TokenRequest",
+                    )
+                },
+            },
+        )
+    )
+    out.update(
+        resource_paths(
+            "/api/v1",
+            "services",
+            CORE + "Service",
+            core("Service"),
+            True,
+            deletecollection=False,
+            subresources={
+                "status": status_ops(CORE + "Service", core("Service")),
+            },
+        )
+    )
     pod = core("Pod")
-    out.update(resource_paths("/api/v1", "pods", CORE + "Pod", pod, True, subresources={
-        "status": status_ops(CORE + "Pod", pod),
-        "ephemeralcontainers": status_ops(CORE + "Pod", pod),
-        "log": {"get": op("get", pod, None, text=True)},
-        "eviction": {"post": op("post", ("policy", "v1", "Eviction"), POLICY + "Eviction", POLICY + "Eviction")},
-        "binding": {"post": op("post", core("Binding"), CORE + "Binding", CORE + "Binding")},
-    }))
+    out.update(
+        resource_paths(
+            "/api/v1",
+            "pods",
+            CORE + "Pod",
+            pod,
+            True,
+            subresources={
+                "status": status_ops(CORE + "Pod", pod),
+                "ephemeralcontainers": status_ops(CORE + "Pod", pod),
+                "log": {"get": op("get", pod, None, text=True)},
+                "eviction": {
+                    "post": op(
+                        "post",
+                        ("policy", "v1", "Eviction"),
+                        POLICY + "Eviction",
+                        POLICY + "Eviction",
+                    )
+                },
+                "binding": {
+                    "post": op("post", core("Binding"), CORE + "Binding", CORE + "Binding")
+                },
+            },
+        )
+    )
     lease = ("coordination.k8s.io", "v1", "Lease")
-    out.update(resource_paths("/apis/coordination.k8s.io/v1", "leases", COORD + "Lease", lease, True))
+    out.update(
+        resource_paths("/apis/coordination.k8s.io/v1", "leases", COORD + "Lease", lease, True)
+    )
     deployment = ("apps", "v1", "Deployment")
     scale = ("autoscaling", "v1", "Scale")
-    out.update(resource_paths("/apis/apps/v1", "deployments", APPS + "Deployment", deployment, True, subresources={
-        "status": status_ops(APPS + "Deployment", deployment),
-        "scale": {
-            "get": op("get", scale, AUTOSCALING + "Scale"),
-            "put": op("put", scale, AUTOSCALING + "Scale", AUTOSCALING + "Scale"),
-            "patch": op("patch", scale, AUTOSCALING + "Scale", AUTOSCALING + "Scale", patch=True),
-        },
-    }))
+    out.update(
+        resource_paths(
+            "/apis/apps/v1",
+            "deployments",
+            APPS + "Deployment",
+            deployment,
+            True,
+            subresources={
+                "status": status_ops(APPS + "Deployment", deployment),
+                "scale": {
+                    "get": op("get", scale, AUTOSCALING + "Scale"),
+                    "put": op("put", scale, AUTOSCALING + "Scale", AUTOSCALING + "Scale"),
+                    "patch": op(
+                        "patch", scale, AUTOSCALING + "Scale", AUTOSCALING + "Scale", patch=True
+                    ),
+                },
+            },
+        )
+    )
     return out
 
 

@@ -19,7 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # (async source, sync target): the runtime, and the client tests (written once, run against both twins).
 TREES = [
     (ROOT / "kgen" / "runtime" / "_async", ROOT / "kgen" / "runtime" / "_sync"),
-    (ROOT / "tests" / "runtime" / "clients" / "_async", ROOT / "tests" / "runtime" / "clients" / "_sync"),
+    (
+        ROOT / "tests" / "runtime" / "clients" / "_async",
+        ROOT / "tests" / "runtime" / "clients" / "_sync",
+    ),
 ]
 HAND_WRITTEN = {"primitives.py", "__init__.py"}
 
@@ -62,7 +65,16 @@ def unasync_text(text: str, used: set[int]) -> str:
             if count:
                 used.add(index)
         out.append(line)
-    return HEADER + "".join(out)
+    return _black(HEADER + "".join(out))
+
+
+def _black(text: str) -> str:
+    # Dropping "await " and "async " shortens lines: format the twin as the source is formatted.
+    import black
+
+    return black.format_str(
+        text, mode=black.Mode(line_length=100, target_versions={black.TargetVersion.PY310})
+    )
 
 
 def expected() -> tuple[dict[Path, str], set[int]]:

@@ -45,7 +45,11 @@ def test_readme_examples_run(tmp_path: Path) -> None:
         for language, code in examples:
             if language == "python":
                 result = subprocess.run(
-                    [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+                    [sys.executable, "-c", code],
+                    cwd=tmp_path,
+                    env=env,
+                    capture_output=True,
+                    text=True,
                 )
             else:
                 command = shlex.split(code.strip())

@@ -101,10 +101,12 @@ class ClientsEmitter:
             informers = self._informers(gv)
             if informers is not None:
                 files[f"listers/{gv.module}.py"], files[f"informers/{gv.module}.py"] = informers
-                informer_views.append({"module": gv.module, "class_name": _gv_class(gv) + "Informers"})
-        files["informers/__init__.py"] = self._env.get_template("informer_factory.py.jinja2").render(
-            header=self.header, package=self.package, group_versions=informer_views
-        )
+                informer_views.append(
+                    {"module": gv.module, "class_name": _gv_class(gv) + "Informers"}
+                )
+        files["informers/__init__.py"] = self._env.get_template(
+            "informer_factory.py.jinja2"
+        ).render(header=self.header, package=self.package, group_versions=informer_views)
         files["clientset.py"] = self._env.get_template("clientset.py.jinja2").render(
             header=self.header, package=self.package, group_versions=views
         )
@@ -160,8 +162,12 @@ class ClientsEmitter:
                 resources.append(view)
         if not resources:
             return None
-        model_imports = [(m, sorted(n)) for m, n in sorted(imports.items()) if m != "kgen.runtime.meta"]
-        model_doc = docstring(f"Listers of {gv.api_version}: reads of informer caches, never of the server.")
+        model_imports = [
+            (m, sorted(n)) for m, n in sorted(imports.items()) if m != "kgen.runtime.meta"
+        ]
+        model_doc = docstring(
+            f"Listers of {gv.api_version}: reads of informer caches, never of the server."
+        )
         listers = self._env.get_template("listers.py.jinja2").render(
             header=self.header,
             module_doc=model_doc,
@@ -236,7 +242,9 @@ class ClientsEmitter:
             methods=methods,
             informable={"list", "watch"} <= resource.verbs and list_type is not None,
             lister=f"{class_name(resource.kind)}Lister",
-            lister_doc=docstring(f"Reads {resource.plural} ({resource.api_version}) from an informer's cache."),
+            lister_doc=docstring(
+                f"Reads {resource.plural} ({resource.api_version}) from an informer's cache."
+            ),
             namespace_doc=docstring(f"The {resource.plural} of one namespace."),
         )
 
@@ -257,7 +265,11 @@ class ClientsEmitter:
             if verb not in sub.verbs:
                 continue
             if verb == "update":
-                methods.append(_Method("update_object" if own else "update_body", name, sub.name, result, result))
+                methods.append(
+                    _Method(
+                        "update_object" if own else "update_body", name, sub.name, result, result
+                    )
+                )
             elif verb == "apply" and not own:
                 continue
             else:

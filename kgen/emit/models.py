@@ -209,7 +209,9 @@ class ModelsEmitter:
                 imports.add("kgen.runtime.meta.KubernetesObject")
         imports.add("kgen.runtime.model.GroupVersionKind")
         group, version, kind = typedef.gvk
-        classvars = [f"GVK = GroupVersionKind({literal(group)}, {literal(version)}, {literal(kind)})"]
+        classvars = [
+            f"GVK = GroupVersionKind({literal(group)}, {literal(version)}, {literal(kind)})"
+        ]
         resource = self._resources_by_type.get(typedef.id)
         if resource is not None and base == "KubernetesObject":
             imports.add("kgen.runtime.model.ResourceInfo")
@@ -319,5 +321,8 @@ def _merge_imports(text: str) -> str:
             break
     future = imports.pop("__future__", set())
     head = [f"from __future__ import {', '.join(sorted(future))}"] if future else []
-    head += [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(imports.items())]
+    head += [
+        f"from {module} import {', '.join(sorted(names))}"
+        for module, names in sorted(imports.items())
+    ]
     return "\n".join(head + [""] + lines[end:])

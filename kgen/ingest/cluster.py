@@ -48,7 +48,9 @@ def read_cluster(
             if index is not None:
                 paths = index.get("paths")
                 if not isinstance(paths, dict):
-                    raise SpecError("the /openapi/v3 index has no paths", file=f"{where}/openapi/v3")
+                    raise SpecError(
+                        "the /openapi/v3 index has no paths", file=f"{where}/openapi/v3"
+                    )
                 for name in sorted(paths):
                     if not (name.startswith("api/") or name.startswith("apis/")):
                         continue  # /version, /logs and the like have no types worth generating

@@ -46,7 +46,9 @@ def _check(doc: CRDDocument) -> CRDDocument:
     if not isinstance(crd, Mapping):
         raise doc.error("expected a CustomResourceDefinition object")
     api_version, kind = crd.get("apiVersion"), crd.get("kind")
-    if kind != "CustomResourceDefinition" or not str(api_version).startswith("apiextensions.k8s.io/"):
+    if kind != "CustomResourceDefinition" or not str(api_version).startswith(
+        "apiextensions.k8s.io/"
+    ):
         raise doc.error(
             f"not a CustomResourceDefinition (apiVersion {api_version!r}, kind {kind!r})"
         )
@@ -71,7 +73,9 @@ def _check(doc: CRDDocument) -> CRDDocument:
         if key in names and not _string_list(names[key]):
             raise doc.error("must be a list of strings", "spec", "names", key)
     expected_name = f"{names['plural']}.{group}"
-    actual_name = crd.get("metadata", {}).get("name") if isinstance(crd.get("metadata"), Mapping) else None
+    actual_name = (
+        crd.get("metadata", {}).get("name") if isinstance(crd.get("metadata"), Mapping) else None
+    )
     if actual_name != expected_name:
         raise doc.error(
             f"metadata.name must be {expected_name!r} (spec.names.plural + '.' + spec.group), "

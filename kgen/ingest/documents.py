@@ -36,7 +36,9 @@ def iter_files(path: Path, *, what: str) -> list[Path]:
             key=lambda p: p.as_posix(),
         )
         if not files:
-            raise SpecError(f"no .json, .yaml or .yml files in this {what} directory", file=str(path))
+            raise SpecError(
+                f"no .json, .yaml or .yml files in this {what} directory", file=str(path)
+            )
         return files
     raise SpecError(f"{what} path does not exist", file=str(path))
 
@@ -74,6 +76,8 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
         text += f" (line {mark.line + 1}, column {mark.column + 1}"
         context_mark = getattr(exc, "context_mark", None)
         if context_mark is not None and context_mark.line != mark.line:
-            text += f"; it started at line {context_mark.line + 1}, column {context_mark.column + 1}"
+            text += (
+                f"; it started at line {context_mark.line + 1}, column {context_mark.column + 1}"
+            )
         text += ")"
     return text

@@ -75,7 +75,9 @@ def _check_refs(content: Mapping[str, Any], *, file: str, index: int | None) -> 
         if isinstance(node, Mapping):
             ref = None if names else node.get("$ref")
             if ref is not None:
-                _resolve_local(content, ref, file=file, index=index, where=pointer_join(where, "$ref"))
+                _resolve_local(
+                    content, ref, file=file, index=index, where=pointer_join(where, "$ref")
+                )
             for key, value in node.items():
                 if isinstance(value, (Mapping, list)):
                     is_names = not names and key in ("properties", "patternProperties")

@@ -156,7 +156,11 @@ class _Builder:
                 self._claim_kind(gvks[0], typedef.origin)
                 self.model.group_version(*gvks[0][:2]).kinds[gvks[0][2]] = type_id
                 items = typedef.field_named("items")
-                if gvks[0][2].endswith("List") and items is not None and isinstance(items.type, Array):
+                if (
+                    gvks[0][2].endswith("List")
+                    and items is not None
+                    and isinstance(items.type, Array)
+                ):
                     item_type = items.type.items
                     if isinstance(item_type, Ref):
                         typedef.list_item = item_type.type_id
@@ -206,7 +210,9 @@ class _Builder:
 
     def _resources_from_paths(self, doc: OpenAPIDocument) -> None:
         kinds_by_gvk = {
-            t.gvk: t.id for t in self.model.types.values() if t.gvk is not None and t.list_item is None
+            t.gvk: t.id
+            for t in self.model.types.values()
+            if t.gvk is not None and t.list_item is None
         }
         lists_by_item = {t.list_item: t.id for t in self.model.types.values() if t.list_item}
         watchable: set[tuple[str, str, str]] = set()
@@ -229,7 +235,9 @@ class _Builder:
                     continue
                 gvk = _gvk(gvk_raw)
                 if gvk is None:
-                    raise doc.error("x-kubernetes-group-version-kind needs group, version, kind", where)
+                    raise doc.error(
+                        "x-kubernetes-group-version-kind needs group, version, kind", where
+                    )
                 if watch_prefix or action in ("watch", "watchlist"):
                     watchable.add((group, version, plural))
                     continue
@@ -241,7 +249,15 @@ class _Builder:
                     continue
                 resource = self._resource(group, version, plural, doc, where)
                 if sub is None:
-                    if action in ("get", "list", "post", "put", "patch", "delete", "deletecollection"):
+                    if action in (
+                        "get",
+                        "list",
+                        "post",
+                        "put",
+                        "patch",
+                        "delete",
+                        "deletecollection",
+                    ):
                         if not resource.kind or action in ("get", "list"):
                             resource.kind = gvk[2]
                         resource.namespaced = resource.namespaced or namespaced
@@ -329,10 +345,17 @@ class _Builder:
             schema_where = pointer_join(where, "schema", "openAPIV3Schema")
             origin = Origin(doc.file, schema_where, doc.index)
             gvk = (group, version, kind)
-            self._claim_kind(gvk, Origin(doc.file, pointer_join(doc.pointer, "spec", "names", "kind"), doc.index))
+            self._claim_kind(
+                gvk, Origin(doc.file, pointer_join(doc.pointer, "spec", "names", "kind"), doc.index)
+            )
             gv = self.model.group_version(group, version)
             if kind in gv.kinds:
-                raise doc.error(f"kind {kind} of {gv_selector(group, version)} is defined twice", "spec", "names", "kind")
+                raise doc.error(
+                    f"kind {kind} of {gv_selector(group, version)} is defined twice",
+                    "spec",
+                    "names",
+                    "kind",
+                )
             schema = dict(version_spec["schema"]["openAPIV3Schema"])
             type_id = f"{group}/{version}.{kind}"
             ctx = Context(group, version, doc.file, schema_where, doc.index, type_id, kind)
@@ -364,7 +387,9 @@ class _Builder:
                 subresources["status"] = Subresource("status", {"get", "update", "patch", "apply"})
             if "scale" in declared:
                 subresources["scale"] = Subresource(
-                    "scale", {"get", "update", "patch", "apply"}, kind=("autoscaling", "v1", "Scale")
+                    "scale",
+                    {"get", "update", "patch", "apply"},
+                    kind=("autoscaling", "v1", "Scale"),
                 )
             gv.resources[names["plural"]] = Resource(
                 group=group,
@@ -414,7 +439,13 @@ def _parts(pointer: str) -> tuple[str, ...]:
 
 def _gvk(raw: Mapping[str, Any]) -> tuple[str, str, str] | None:
     group, version, kind = raw.get("group"), raw.get("version"), raw.get("kind")
-    if isinstance(group, str) and isinstance(version, str) and isinstance(kind, str) and version and kind:
+    if (
+        isinstance(group, str)
+        and isinstance(version, str)
+        and isinstance(kind, str)
+        and version
+        and kind
+    ):
         return (group, version, kind)
     return None
 
@@ -436,7 +467,9 @@ def _package(type_id: str) -> str:
     return type_id.rsplit(".", 1)[0] if "." in type_id else type_id
 
 
-_PATH = re.compile(r"^/(?:api/(?P<core>[^/]+)|apis/(?P<group>[^/]+)/(?P<version>[^/]+))(?P<rest>/.*)?$")
+_PATH = re.compile(
+    r"^/(?:api/(?P<core>[^/]+)|apis/(?P<group>[^/]+)/(?P<version>[^/]+))(?P<rest>/.*)?$"
+)
 
 
 def _parse_path(
@@ -490,7 +523,9 @@ def _consumes(operation: Mapping[str, Any], doc: OpenAPIDocument) -> set[str]:
     return {c for c in content if isinstance(c, str)} if isinstance(content, Mapping) else set()
 
 
-def _response_schema(operation: Mapping[str, Any], doc: OpenAPIDocument) -> Mapping[str, Any] | None:
+def _response_schema(
+    operation: Mapping[str, Any], doc: OpenAPIDocument
+) -> Mapping[str, Any] | None:
     responses = operation.get("responses")
     if not isinstance(responses, Mapping):
         return None
@@ -555,7 +590,9 @@ def _printer_column(doc: CRDDocument, column: Any, where: tuple[str | int, ...])
         name=column["name"],
         type=column["type"],
         json_path=column["jsonPath"],
-        description=column.get("description") if isinstance(column.get("description"), str) else None,
+        description=(
+            column.get("description") if isinstance(column.get("description"), str) else None
+        ),
         format=column.get("format") if isinstance(column.get("format"), str) else None,
         priority=priority if isinstance(priority, int) else 0,
     )
@@ -588,7 +625,9 @@ def _select(model: APIModel, include: list[str], exclude: list[str]) -> None:
         unwanted = any(fnmatch.fnmatchcase(name, pattern) for pattern in exclude)
         gv.included = wanted and not unwanted
     keep: set[str] = set()
-    pending = [t.id for t in model.types.values() if model.group_versions[(t.group, t.version)].included]
+    pending = [
+        t.id for t in model.types.values() if model.group_versions[(t.group, t.version)].included
+    ]
     while pending:
         type_id = pending.pop()
         if type_id in keep or type_id not in model.types:

@@ -41,21 +41,24 @@ _MODULE_NAMES = frozenset(
         *SHARED_TYPES,
     }
 )
-_ATTRIBUTE_RESERVED = frozenset(
-    {
-        "bool",
-        "bytes",
-        "dict",
-        "float",
-        "int",
-        "list",
-        "str",
-        "tuple",
-        "None",
-        "True",
-        "False",
-    }
-) | _MODULE_NAMES
+_ATTRIBUTE_RESERVED = (
+    frozenset(
+        {
+            "bool",
+            "bytes",
+            "dict",
+            "float",
+            "int",
+            "list",
+            "str",
+            "tuple",
+            "None",
+            "True",
+            "False",
+        }
+    )
+    | _MODULE_NAMES
+)
 
 _ACRONYM_PLURAL = re.compile(r"([A-Z]{2,})s(?=[A-Z_\-.\d]|$)")
 _ACRONYM_VERSION = re.compile(r"([A-Z]{2,})v(?=\d)")
@@ -146,7 +149,9 @@ def assign_names(model: APIModel, hints: dict[str, str]) -> None:
         taken = {t.name for t in types}
         for typedef in sorted(types, key=lambda t: t.name):
             for item in typedef.fields:
-                item.type = _name_enums(item.type, typedef.name + class_name(snake_to_camel(item.python_name)), taken)
+                item.type = _name_enums(
+                    item.type, typedef.name + class_name(snake_to_camel(item.python_name)), taken
+                )
     for gv in model.group_versions.values():
         accessors: set[str] = set()
         for plural in sorted(gv.resources):
@@ -162,7 +167,9 @@ def snake_to_camel(name: str) -> str:
 def _module_names(model: APIModel) -> None:
     wanted: dict[tuple[str, str], str] = {}
     for (group, version), gv in model.group_versions.items():
-        wanted[(group, version)] = f"{group_module_base(group)}_{_identifier(version.lower(), fallback='v')}"
+        wanted[(group, version)] = (
+            f"{group_module_base(group)}_{_identifier(version.lower(), fallback='v')}"
+        )
     counts: dict[str, int] = {}
     for name in wanted.values():
         counts[name] = counts.get(name, 0) + 1
@@ -172,7 +179,13 @@ def _module_names(model: APIModel) -> None:
         if counts[name] > 1 and key[0]:
             # Two groups that only differ by the .k8s.io suffix: spell both out in full.
             name = f"{_identifier(key[0].lower(), fallback='g')}_{_identifier(key[1].lower(), fallback='v')}"
-        if keyword.iskeyword(name) or name in {"scheme", "clientset", "informers", "listers", "fake"}:
+        if keyword.iskeyword(name) or name in {
+            "scheme",
+            "clientset",
+            "informers",
+            "listers",
+            "fake",
+        }:
             name += "_"
         model.group_versions[key].module = _unique(name, taken)
 

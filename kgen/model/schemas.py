@@ -50,7 +50,10 @@ __all__ = ["Context", "SchemaConverter", "special_for_id"]
 QUANTITY_PATTERN_START = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
 
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
-_APIEXT = ("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.", "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1beta1.")
+_APIEXT = (
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.",
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1beta1.",
+)
 
 _SPECIAL_IDS: dict[str, TypeRef] = {
     "io.k8s.apimachinery.pkg.api.resource.Quantity": Special("quantity"),
@@ -63,7 +66,11 @@ _SPECIAL_IDS: dict[str, TypeRef] = {
 }
 
 _SHARED_IDS: dict[str, str] = {
-    **{_META + name: name for name in SHARED_TYPES if name not in ("Scale", "ScaleSpec", "ScaleStatus", "VersionInfo")},
+    **{
+        _META + name: name
+        for name in SHARED_TYPES
+        if name not in ("Scale", "ScaleSpec", "ScaleStatus", "VersionInfo")
+    },
     "io.k8s.api.autoscaling.v1.Scale": "Scale",
     "io.k8s.api.autoscaling.v1.ScaleSpec": "ScaleSpec",
     "io.k8s.api.autoscaling.v1.ScaleStatus": "ScaleStatus",
@@ -185,7 +192,9 @@ class SchemaConverter:
 
     # --- fields -------------------------------------------------------------------------------------
 
-    def field(self, json_name: str, schema: Mapping[str, Any], required: bool, ctx: Context) -> Field:
+    def field(
+        self, json_name: str, schema: Mapping[str, Any], required: bool, ctx: Context
+    ) -> Field:
         if not isinstance(schema, Mapping):
             raise ctx.error("a property schema must be an object")
         schema = self._unwrap(schema, ctx)
@@ -360,9 +369,7 @@ class SchemaConverter:
         if not isinstance(values, list) or not values:
             return base
         wanted = str if base.name == "string" else int
-        kept = tuple(
-            v for v in values if isinstance(v, wanted) and not isinstance(v, bool)
-        )
+        kept = tuple(v for v in values if isinstance(v, wanted) and not isinstance(v, bool))
         if not kept or len(kept) != len([v for v in values if v is not None]):
             return base  # mixed or odd values: keep the primitive rather than reject real data
         unique = tuple(dict.fromkeys(kept))
@@ -389,7 +396,9 @@ class SchemaConverter:
             patch_strategy=_text(schema.get("x-kubernetes-patch-strategy")),
             patch_merge_key=_text(schema.get("x-kubernetes-patch-merge-key")),
             list_type=_text(schema.get("x-kubernetes-list-type")),
-            list_map_keys=tuple(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else (),
+            list_map_keys=(
+                tuple(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else ()
+            ),
             map_type=_text(schema.get("x-kubernetes-map-type")),
             int_or_string=bool(schema.get("x-kubernetes-int-or-string")),
             preserve_unknown_fields=bool(schema.get("x-kubernetes-preserve-unknown-fields")),

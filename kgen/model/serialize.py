@@ -231,7 +231,9 @@ def loads(text: str | bytes) -> APIModel:
             module=entry["module"],
         )
     for entry in data["group_versions"]:
-        gv = GroupVersion(entry["group"], entry["version"], included=entry["included"], module=entry["module"])
+        gv = GroupVersion(
+            entry["group"], entry["version"], included=entry["included"], module=entry["module"]
+        )
         gv.kinds = dict(entry["kinds"])
         for r in entry["resources"]:
             gv.resources[r["plural"]] = Resource(

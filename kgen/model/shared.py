@@ -233,7 +233,13 @@ SHARED_TYPES: dict[str, SharedShape] = {
 }
 
 # Inline objects recognised by shape. Others (ObjectMeta aside) are only reached through $ref.
-_MATCHED_BY_SHAPE = ("Condition", "LabelSelector", "LabelSelectorRequirement", "OwnerReference", "ManagedFieldsEntry")
+_MATCHED_BY_SHAPE = (
+    "Condition",
+    "LabelSelector",
+    "LabelSelectorRequirement",
+    "OwnerReference",
+    "ManagedFieldsEntry",
+)
 
 
 def match_shared(

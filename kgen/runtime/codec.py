@@ -69,9 +69,7 @@ def decoder_for(tp: type[T]) -> msgspec.json.Decoder[T]:
 #: that allocation triggers (each walking everything tracked so far) are most of the decode time: a
 #: 10,000-pod list decodes about 4x faster without them. Models are ``gc=False`` trees, so nothing is
 #: deferred but the collector's walk. ``KGEN_GC_PAUSE=0`` turns this off.
-GC_PAUSE_THRESHOLD: int | None = (
-    None if os.environ.get("KGEN_GC_PAUSE") == "0" else 256 * 1024
-)
+GC_PAUSE_THRESHOLD: int | None = None if os.environ.get("KGEN_GC_PAUSE") == "0" else 256 * 1024
 _gc_lock = threading.Lock()
 _gc_pausers = 0
 _gc_was_enabled = False

@@ -94,9 +94,7 @@ class DiscoveredResource:
         return GroupVersionKind(self.group, self.version, self.kind)
 
 
-def from_resource_list(
-    resources: APIResourceList, *, preferred: bool
-) -> list[DiscoveredResource]:
+def from_resource_list(resources: APIResourceList, *, preferred: bool) -> list[DiscoveredResource]:
     group, _, version = resources.group_version.rpartition("/")
     subs: dict[str, list[str]] = {}
     for item in resources.resources:

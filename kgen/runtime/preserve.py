@@ -96,7 +96,9 @@ def _merge(value: Any, raw: Any) -> Any:
                 out[key] = extra
         return out
     if isinstance(value, list) and isinstance(raw, list) and len(value) == len(raw):
-        return [_merge(v, r) if _same_item(v, r) else codec.to_builtins(v) for v, r in zip(value, raw)]
+        return [
+            _merge(v, r) if _same_item(v, r) else codec.to_builtins(v) for v, r in zip(value, raw)
+        ]
     if isinstance(value, dict) and isinstance(raw, dict):
         return {k: _merge(v, raw.get(k)) for k, v in value.items()}
     return codec.to_builtins(value)

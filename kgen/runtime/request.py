@@ -53,7 +53,9 @@ class PatchType(str, Enum):
 
     JSON = "application/json-patch+json"  # RFC 6902 operations
     MERGE = "application/merge-patch+json"  # RFC 7386: safe for fields the client does not know
-    STRATEGIC = "application/strategic-merge-patch+json"  # built-in kinds only (415 on custom resources)
+    STRATEGIC = (
+        "application/strategic-merge-patch+json"  # built-in kinds only (415 on custom resources)
+    )
     APPLY = "application/apply-patch+yaml"  # server-side apply (JSON is YAML)
 
 

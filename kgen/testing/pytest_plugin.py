@@ -72,7 +72,7 @@ def kube_clientset(
     package = kgen_apiserver_options.get("package")
     if package is None:
         raise pytest.UsageError(
-            'kube_clientset needs a generated package: override kgen_apiserver_options to return '
+            "kube_clientset needs a generated package: override kgen_apiserver_options to return "
             '{"package": "<your package>"}'
         )
     clientset = importlib.import_module(f"{package}.clientset").Clientset

@@ -11,6 +11,7 @@ service-account token secret; garbage collection of a dependent ConfigMap
 after its owner is deleted with propagationPolicy=Background; namespace
 deletion. Prints "N passed, N failed" and exits 1 if anything failed.
 """
+
 import base64
 import json
 import os
@@ -84,7 +85,9 @@ def main():
 
     def check(name, ok, detail=""):
         results.append(ok)
-        print(("PASS " if ok else "FAIL ") + name + (": " + str(detail) if detail and not ok else ""))
+        print(
+            ("PASS " if ok else "FAIL ") + name + (": " + str(detail) if detail and not ok else "")
+        )
 
     st, v = c.call("GET", "/version")
     check("GET /version is v1.20.2", st == 200 and v.get("gitVersion") == "v1.20.2", v)
@@ -95,18 +98,32 @@ def main():
     names = {g["name"] for g in apis.get("groups", [])} if st == 200 else set()
     check("GET /apis", st == 200 and {"apps", "rbac.authorization.k8s.io"} <= names, apis)
 
-    cc = Client(server, ca_file, cert=(os.path.join(dirpath, "admin.crt"),
-                                       os.path.join(dirpath, "admin.key")))
+    cc = Client(
+        server,
+        ca_file,
+        cert=(os.path.join(dirpath, "admin.crt"), os.path.join(dirpath, "admin.key")),
+    )
     st, body = cc.call("GET", "/api/v1/namespaces")
     check("client-certificate auth", st == 200, body)
 
     ns = "kgen-smoke-" + uuid.uuid4().hex[:8]
-    st, body = c.call("POST", "/api/v1/namespaces",
-                      {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    st, body = c.call(
+        "POST",
+        "/api/v1/namespaces",
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+    )
     check("create namespace", st == 201, body)
     cm_path = f"/api/v1/namespaces/{ns}/configmaps"
-    st, body = c.call("POST", cm_path, {"apiVersion": "v1", "kind": "ConfigMap",
-                                        "metadata": {"name": "plain"}, "data": {"k": "v"}})
+    st, body = c.call(
+        "POST",
+        cm_path,
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "plain"},
+            "data": {"k": "v"},
+        },
+    )
     check("create configmap", st == 201, body)
     st, body = c.call("GET", cm_path + "/plain")
     check("get configmap", st == 200 and body.get("data") == {"k": "v"}, body)
@@ -123,19 +140,33 @@ def main():
     check("default serviceaccount with token secret", bool(secrets), secrets)
 
     # garbage collection: dependent goes after its owner (Background)
-    st, owner = c.call("POST", cm_path, {"apiVersion": "v1", "kind": "ConfigMap",
-                                         "metadata": {"name": "owner"}})
+    st, owner = c.call(
+        "POST", cm_path, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owner"}}
+    )
     check("create owner configmap", st == 201, owner)
-    dep = {"apiVersion": "v1", "kind": "ConfigMap",
-           "metadata": {"name": "dependent", "ownerReferences": [{
-               "apiVersion": "v1", "kind": "ConfigMap", "name": "owner",
-               "uid": owner["metadata"]["uid"]}]}}
+    dep = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "dependent",
+            "ownerReferences": [
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "name": "owner",
+                    "uid": owner["metadata"]["uid"],
+                }
+            ],
+        },
+    }
     st, body = c.call("POST", cm_path, dep)
     check("create dependent configmap", st == 201, body)
     t0 = time.time()
-    st, body = c.call("DELETE", cm_path + "/owner",
-                      {"apiVersion": "v1", "kind": "DeleteOptions",
-                       "propagationPolicy": "Background"})
+    st, body = c.call(
+        "DELETE",
+        cm_path + "/owner",
+        {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"},
+    )
     check("delete owner (Background)", st == 200, body)
     check("garbage collector deletes dependent", wait_gone(c, cm_path + "/dependent"))
     print(f"     dependent gone after {time.time() - t0:.1f}s")

@@ -48,7 +48,12 @@ async def test_widget_controller_end_to_end(server: APIServer, tmp_path: Path) -
     replicas = {
         identity: asyncio.create_task(
             widget_controller.run_with_leader_election(
-                config, "default", identity, lease_duration=1.5, renew_deadline=1.0, retry_period=0.2
+                config,
+                "default",
+                identity,
+                lease_duration=1.5,
+                renew_deadline=1.0,
+                retry_period=0.2,
             )
         )
         for identity in ("replica-a", "replica-b")
@@ -98,7 +103,9 @@ async def test_widget_controller_end_to_end(server: APIServer, tmp_path: Path) -
             await asyncio.gather(replicas[leader], return_exceptions=True)
             follower = next(name for name in replicas if name != leader)
             await eventually(lambda: _is(leases, follower))
-            await widgets.create(Widget(metadata=ObjectMeta(name="w2"), spec=WidgetSpec(color="green")))
+            await widgets.create(
+                Widget(metadata=ObjectMeta(name="w2"), spec=WidgetSpec(color="green"))
+            )
             await eventually(lambda: configmaps.get("w2-config"))
 
             # Deleting a Widget runs the finalizer's cleanup, then the Widget goes.

@@ -15,7 +15,9 @@ from kgen.testing import errors
 
 
 def cm(name: str, namespace: str = "default", **labels: str) -> ConfigMap:
-    return ConfigMap(metadata=ObjectMeta(name=name, namespace=namespace, labels=labels or None), data={"k": "v"})
+    return ConfigMap(
+        metadata=ObjectMeta(name=name, namespace=namespace, labels=labels or None), data={"k": "v"}
+    )
 
 
 def test_seeded_objects_crud_and_actions(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,7 +41,11 @@ def test_seeded_objects_crud_and_actions(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(NotFound):
         configmaps.get("seed")
     verbs = [(a.verb, a.resource, a.name) for a in cs.cluster.actions]
-    assert ("get", "configmaps", "seed") in verbs and ("deletecollection", "configmaps", None) in verbs
+    assert ("get", "configmaps", "seed") in verbs and (
+        "deletecollection",
+        "configmaps",
+        None,
+    ) in verbs
 
 
 def test_reactors_inject_answers_and_errors() -> None:
@@ -48,13 +54,19 @@ def test_reactors_inject_answers_and_errors() -> None:
 
     def refuse(action):  # type: ignore[no-untyped-def]
         calls.append(action.body["metadata"]["name"])
-        raise errors.conflict("configmaps", action.body["metadata"]["name"], "injected by a reactor")
+        raise errors.conflict(
+            "configmaps", action.body["metadata"]["name"], "injected by a reactor"
+        )
 
     cs.cluster.prepend_reactor("create", "configmaps", refuse)
     with pytest.raises(Conflict, match="injected by a reactor"):
         cs.core_v1.configmaps("default").create(cm("x"))
     assert calls == ["x"]
-    cs.cluster.prepend_reactor("get", "widgets", lambda action: Widget(metadata=ObjectMeta(name=action.name), spec=WidgetSpec(color="blue")))
+    cs.cluster.prepend_reactor(
+        "get",
+        "widgets",
+        lambda action: Widget(metadata=ObjectMeta(name=action.name), spec=WidgetSpec(color="blue")),
+    )
     assert cs.example_kgen_io_v1.widgets("default").get("anything").spec.color == "blue"  # type: ignore[union-attr]
 
 
@@ -79,7 +91,9 @@ async def test_async_fake_and_server_side_apply() -> None:
     async with AsyncFakeClientset() as cs:
         widgets = cs.example_kgen_io_v1.widgets("default")
         applied = await widgets.apply(
-            Widget(metadata=ObjectMeta(name="w", namespace="default"), spec=WidgetSpec(color="red")),
+            Widget(
+                metadata=ObjectMeta(name="w", namespace="default"), spec=WidgetSpec(color="red")
+            ),
             field_manager="me",
         )
         assert applied.metadata.managed_fields[0].manager == "me"  # type: ignore[union-attr, index]

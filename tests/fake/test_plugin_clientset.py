@@ -16,7 +16,9 @@ def kgen_apiserver_options() -> dict[str, Any]:
 
 
 def test_kube_clientset_talks_to_the_server(kube_clientset: Any, kube_kubeconfig: Any) -> None:
-    kube_clientset.core_v1.configmaps("default").create(ConfigMap(metadata=ObjectMeta(name="x"), data={"a": "b"}))
+    kube_clientset.core_v1.configmaps("default").create(
+        ConfigMap(metadata=ObjectMeta(name="x"), data={"a": "b"})
+    )
     assert kube_clientset.core_v1.configmaps("default").get("x").data == {"a": "b"}
     assert str(kube_clientset.config.server).startswith("http://127.0.0.1:")
     assert kube_kubeconfig.exists()

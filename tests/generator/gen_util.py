@@ -215,7 +215,9 @@ def _special(name: str, n: int) -> tuple[Any, Any]:
         value = 1 if n % 2 else "500m"
         return value, value
     if name == "time":
-        value = f"2024-05-06T07:08:{n % 60:02d}.123456Z" if n % 2 else f"2024-05-06T07:08:{n % 60:02d}Z"
+        value = (
+            f"2024-05-06T07:08:{n % 60:02d}.123456Z" if n % 2 else f"2024-05-06T07:08:{n % 60:02d}Z"
+        )
         return value, value
     if name == "micro-time":
         value = f"2024-05-06T07:08:{n % 60:02d}.000000Z"

@@ -57,7 +57,11 @@ def test_a_document_that_is_not_a_crd(tmp_path: Path) -> None:
     )
     result = kgen("generate", "--crd", str(path), "--output", str(tmp_path / "out"), cwd=tmp_path)
     assert_rejected(
-        result, tmp_path / "out", "crds.yaml (document 1)", "not a CustomResourceDefinition", "ConfigMap"
+        result,
+        tmp_path / "out",
+        "crds.yaml (document 1)",
+        "not a CustomResourceDefinition",
+        "ConfigMap",
     )
 
 
@@ -124,7 +128,9 @@ def test_bad_input_leaves_existing_output_untouched(tmp_path: Path) -> None:
     assert kgen("generate", "--crd", str(good), "--output", str(out), cwd=tmp_path).returncode == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     (tmp_path / "bad.yaml").write_text("{nope")
-    result = kgen("generate", "--crd", str(tmp_path / "bad.yaml"), "--output", str(out), cwd=tmp_path)
+    result = kgen(
+        "generate", "--crd", str(tmp_path / "bad.yaml"), "--output", str(out), cwd=tmp_path
+    )
     assert result.returncode == 2
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert before == after
@@ -132,7 +138,9 @@ def test_bad_input_leaves_existing_output_untouched(tmp_path: Path) -> None:
 
 
 def test_missing_path(tmp_path: Path) -> None:
-    result = kgen("generate", "--crd", str(tmp_path / "nope"), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    result = kgen(
+        "generate", "--crd", str(tmp_path / "nope"), "--output", str(tmp_path / "out"), cwd=tmp_path
+    )
     assert_rejected(result, tmp_path / "out", "nope", "does not exist")
 
 
@@ -142,7 +150,13 @@ def test_missing_path(tmp_path: Path) -> None:
 def test_invalid_package_name(tmp_path: Path, package: str) -> None:
     good = write_yaml(tmp_path / "good.yaml", crd("Thing", GOOD_SCHEMA))
     result = kgen(
-        "generate", "--crd", str(good), "--package", package, "--output", str(tmp_path / "out"),
+        "generate",
+        "--crd",
+        str(good),
+        "--package",
+        package,
+        "--output",
+        str(tmp_path / "out"),
         cwd=tmp_path,
     )
     assert_rejected(result, tmp_path / "out", "not a valid Python package name")

@@ -27,7 +27,9 @@ SCHEMA = {
 }
 
 
-def kgen(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def kgen(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kgen.cli", *args],
         cwd=cwd,
@@ -55,7 +57,9 @@ def test_generate_reads_pyproject_and_verify_detects_changes(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "wrote" in result.stderr and "API model" in result.stderr  # progress is shown
     package = tmp_path / "gen" / "things"
-    assert (package / "py.typed").exists() and (package / "models" / "things_example_com_v1.py").exists()
+    assert (package / "py.typed").exists() and (
+        package / "models" / "things_example_com_v1.py"
+    ).exists()
 
     ok = kgen("verify", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
@@ -89,7 +93,9 @@ def test_kgen_toml_and_flags_override(tmp_path: Path) -> None:
     result = kgen("generate", "-q", "--crd", "b.yaml", "--package", "flagged", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     models = tmp_path / "generated" / "flagged" / "models"
-    assert (models / "b_example_com_v1.py").exists() and not (models / "a_example_com_v1.py").exists()
+    assert (models / "b_example_com_v1.py").exists() and not (
+        models / "a_example_com_v1.py"
+    ).exists()
 
 
 def test_unknown_config_key_is_an_error(tmp_path: Path) -> None:
@@ -102,8 +108,17 @@ def test_unknown_config_key_is_an_error(tmp_path: Path) -> None:
 def test_include_and_exclude_select_group_versions(tmp_path: Path) -> None:
     spec = ROOT / "specs" / "kube-core-subset"
     result = kgen(
-        "generate", "-q", "--spec", str(spec), "--include", "apps/*", "--output", "out",
-        "--package", "apps_only", cwd=tmp_path,
+        "generate",
+        "-q",
+        "--spec",
+        str(spec),
+        "--include",
+        "apps/*",
+        "--output",
+        "out",
+        "--package",
+        "apps_only",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     package = tmp_path / "out" / "apps_only"
@@ -113,8 +128,19 @@ def test_include_and_exclude_select_group_versions(tmp_path: Path) -> None:
     assert "class PodTemplateSpec" in (package / "models" / "core_v1.py").read_text()
     assert "class ConfigMap(" not in (package / "models" / "core_v1.py").read_text()
     result = kgen(
-        "generate", "-q", "--spec", str(spec), "--exclude", "core/*", "--exclude", "apps/*",
-        "--output", "out", "--package", "no_core", cwd=tmp_path,
+        "generate",
+        "-q",
+        "--spec",
+        str(spec),
+        "--exclude",
+        "core/*",
+        "--exclude",
+        "apps/*",
+        "--output",
+        "out",
+        "--package",
+        "no_core",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "out" / "no_core" / "clients" / "core_v1.py").exists()
@@ -124,7 +150,10 @@ def test_include_and_exclude_select_group_versions(tmp_path: Path) -> None:
 def test_output_is_byte_identical_whatever_the_input_order_or_hash_seed(tmp_path: Path) -> None:
     sources = [ROOT / "specs" / "example-crds" / "example.kgen.io.yaml"]
     sources += [
-        write_yaml(tmp_path / "in" / f"{name}.yaml", crd(name.capitalize(), SCHEMA, group=f"{name}.example.com"))
+        write_yaml(
+            tmp_path / "in" / f"{name}.yaml",
+            crd(name.capitalize(), SCHEMA, group=f"{name}.example.com"),
+        )
         for name in ("zeta", "alpha", "mid")
     ]
     copies = tmp_path / "inputs"
@@ -139,8 +168,15 @@ def test_output_is_byte_identical_whatever_the_input_order_or_hash_seed(tmp_path
         args += ["--spec", str(ROOT / "specs" / "kube-core-subset")]
         out = tmp_path / f"out{attempt}"
         result = kgen(
-            "generate", "-q", *args, "--output", str(out), "--package", "same",
-            cwd=tmp_path, env={"PYTHONHASHSEED": seed},
+            "generate",
+            "-q",
+            *args,
+            "--output",
+            str(out),
+            "--package",
+            "same",
+            cwd=tmp_path,
+            env={"PYTHONHASHSEED": seed},
         )
         assert result.returncode == 0, result.stderr
         outputs.append(tree(out / "same"))

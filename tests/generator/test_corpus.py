@@ -1,5 +1,6 @@
 """The whole reference corpus: Kubernetes 1.36 (Swagger 2.0), 1.35 (36 OpenAPI v3 documents) and the CRDs
-of eleven projects generate, import, pass mypy --strict, and round-trip a sample of every top-level kind."""
+of eleven projects generate, import, pass mypy --strict, and round-trip a sample of every top-level kind.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ CORPORA = {
 
 
 @pytest.fixture(scope="module", params=sorted(CORPORA))
-def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+def corpus(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
     package = request.param
     inputs = CORPORA[package]()
     tmp = tmp_path_factory.mktemp(package)
@@ -77,7 +80,9 @@ def _diff(expected: object, actual: object, path: str = "$") -> str:
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key in sorted(set(expected) | set(actual)):
             if expected.get(key, "<absent>") != actual.get(key, "<absent>"):
-                return _diff(expected.get(key, "<absent>"), actual.get(key, "<absent>"), f"{path}.{key}")
+                return _diff(
+                    expected.get(key, "<absent>"), actual.get(key, "<absent>"), f"{path}.{key}"
+                )
     if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
         for index, (a, b) in enumerate(zip(expected, actual)):
             if a != b:

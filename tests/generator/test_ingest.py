@@ -38,7 +38,17 @@ def test_openapi_v3_resources_come_from_paths_and_allof_is_unwrapped() -> None:
     model = build_model(read_inputs([ROOT / "specs" / "kube-core-subset"]))
     pods = model.group_versions[("", "v1")].resources["pods"]
     assert pods.kind == "Pod" and pods.namespaced and pods.list_kind == "PodList"
-    assert {"get", "list", "watch", "create", "update", "patch", "apply", "delete", "deletecollection"} <= pods.verbs
+    assert {
+        "get",
+        "list",
+        "watch",
+        "create",
+        "update",
+        "patch",
+        "apply",
+        "delete",
+        "deletecollection",
+    } <= pods.verbs
     assert pods.strategic_merge_patch
     assert pods.subresources["log"].streaming
     assert pods.subresources["eviction"].kind == ("policy", "v1", "Eviction")
@@ -48,12 +58,19 @@ def test_openapi_v3_resources_come_from_paths_and_allof_is_unwrapped() -> None:
     assert namespaces.subresources["finalize"].verbs == {"update"}
     deployment = model.types["io.k8s.api.apps.v1.Deployment"]
     spec = deployment.field_named("spec")
-    assert spec is not None and spec.type == Ref("io.k8s.api.apps.v1.DeploymentSpec")  # allOf unwrapped
+    assert spec is not None and spec.type == Ref(
+        "io.k8s.api.apps.v1.DeploymentSpec"
+    )  # allOf unwrapped
     pod_spec = model.types["io.k8s.api.core.v1.PodSpec"]
     containers = pod_spec.field_named("containers")
     assert containers is not None
-    assert (containers.extensions.patch_strategy, containers.extensions.patch_merge_key) == ("merge", "name")
-    assert containers.extensions.list_type == "map" and containers.extensions.list_map_keys == ("name",)
+    assert (containers.extensions.patch_strategy, containers.extensions.patch_merge_key) == (
+        "merge",
+        "name",
+    )
+    assert containers.extensions.list_type == "map" and containers.extensions.list_map_keys == (
+        "name",
+    )
     policy = model.types["io.k8s.api.core.v1.Container"].field_named("imagePullPolicy")
     assert policy is not None and isinstance(policy.type, EnumType)
     assert deployment.field_named("metadata").type == Shared("ObjectMeta")  # type: ignore[union-attr]
@@ -80,10 +97,15 @@ def test_crd_every_served_version_names_and_extensions() -> None:
     by_name = {f.json_name: f for f in spec.fields}
     assert by_name["size"].type == Special("int-or-string")
     assert by_name["cpu"].type == Special("quantity")
-    assert by_name["config"].type == Special("object") and by_name["config"].extensions.preserve_unknown_fields
+    assert (
+        by_name["config"].type == Special("object")
+        and by_name["config"].extensions.preserve_unknown_fields
+    )
     assert by_name["extra"].type == Special("json")
     assert by_name["operator"].type == EnumType(by_name["operator"].type.base, ("=", "!=", "=~"), by_name["operator"].type.name)  # type: ignore[union-attr]
-    assert by_name["rules"].extensions.list_type == "map" and by_name["rules"].extensions.list_map_keys == ("name",)
+    assert by_name["rules"].extensions.list_type == "map" and by_name[
+        "rules"
+    ].extensions.list_map_keys == ("name",)
     assert by_name["color"].default == "red" and by_name["color"].required
     assert spec.extensions.validations[0].rule == "self.replicas >= 0"
     assert by_name["selector"].type == Shared("LabelSelector")
@@ -95,8 +117,7 @@ def test_crd_every_served_version_names_and_extensions() -> None:
 
 def test_yaml_traps_load_as_text(tmp_path: Path) -> None:
     path = tmp_path / "crd.yaml"
-    path.write_text(
-        """
+    path.write_text("""
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: ops.example.com}
@@ -123,8 +144,7 @@ spec:
                 - =~
                 - 1:20
                 - 2024-01-01
-"""
-    )
+""")
     model = build_model(read_inputs(crds=[path]))
     op = model.types["example.com/v1.Op.spec"].field_named("op")
     assert op is not None and isinstance(op.type, EnumType)
@@ -132,8 +152,15 @@ spec:
 
 
 def test_crd_lists_multi_document_streams_and_unserved_versions(tmp_path: Path) -> None:
-    schema = {"type": "object", "properties": {"spec": {"type": "object", "properties": {"a": {"type": "string"}}}}}
-    listed = {"apiVersion": "v1", "kind": "List", "items": [crd("Alpha", schema, group="a.example.com")]}
+    schema = {
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": {"a": {"type": "string"}}}},
+    }
+    listed = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [crd("Alpha", schema, group="a.example.com")],
+    }
     unserved = crd("Beta", schema, group="b.example.com", versions=["v1", "v0"])
     unserved["spec"]["versions"][1]["served"] = False
     path = write_yaml(tmp_path / "stream.yaml", listed, unserved)
@@ -145,7 +172,9 @@ def test_crd_lists_multi_document_streams_and_unserved_versions(tmp_path: Path) 
 
 def test_a_spec_directory_skips_files_that_are_not_openapi(tmp_path: Path) -> None:
     (tmp_path / "specs").mkdir()
-    (tmp_path / "specs" / "api.json").write_text((ROOT / "specs/kube-core-subset/openapi.json").read_text())
+    (tmp_path / "specs" / "api.json").write_text(
+        (ROOT / "specs/kube-core-subset/openapi.json").read_text()
+    )
     (tmp_path / "specs" / "_index.json").write_text(json.dumps([{"file": "api.json"}]))
     inputs = read_inputs([tmp_path / "specs"])
     assert len(inputs.openapi) == 1 and inputs.skipped == [str(tmp_path / "specs" / "_index.json")]
@@ -156,7 +185,9 @@ def test_a_spec_directory_skips_files_that_are_not_openapi(tmp_path: Path) -> No
 def test_conflicting_copies_of_a_definition_are_an_error(tmp_path: Path) -> None:
     base = json.loads((ROOT / "specs/kube-core-subset/openapi.json").read_text())
     other = json.loads(json.dumps(base))
-    other["components"]["schemas"]["io.k8s.api.core.v1.EnvVar"]["properties"]["extra"] = {"type": "string"}
+    other["components"]["schemas"]["io.k8s.api.core.v1.EnvVar"]["properties"]["extra"] = {
+        "type": "string"
+    }
     (tmp_path / "a.json").write_text(json.dumps(base))
     (tmp_path / "b.json").write_text(json.dumps(other))
     with pytest.raises(SpecError, match="defined differently") as info:

@@ -92,7 +92,11 @@ def test_int_or_string_keeps_its_json_type() -> None:
 
 
 def test_quantity_accepts_numbers_as_people_write_them() -> None:
-    for raw in (b'{"color":"red","cpu":1}', b'{"color":"red","cpu":0.5}', b'{"color":"red","cpu":"500m"}'):
+    for raw in (
+        b'{"color":"red","cpu":1}',
+        b'{"color":"red","cpu":0.5}',
+        b'{"color":"red","cpu":"500m"}',
+    ):
         assert json.loads(codec.encode(codec.decode(raw, example.WidgetSpec))) == json.loads(raw)
 
 
@@ -101,7 +105,9 @@ def test_time_and_micro_time_round_trip_exactly() -> None:
     spec = codec.decode(raw, example.WidgetSpec)
     assert spec.deadline == datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=timezone.utc)
     assert json.loads(codec.encode(spec)) == json.loads(raw)
-    lease = b'{"acquireTime":"2024-05-06T07:08:09.000000Z","renewTime":"2024-05-06T07:08:10.500000Z"}'
+    lease = (
+        b'{"acquireTime":"2024-05-06T07:08:09.000000Z","renewTime":"2024-05-06T07:08:10.500000Z"}'
+    )
     decoded = codec.decode(lease, coordination.LeaseSpec)
     assert isinstance(decoded.acquire_time, MicroTime)
     # The API server's MicroTime parser requires six fractional digits, even for a whole second.
@@ -131,7 +137,10 @@ def test_free_form_json_loses_nothing() -> None:
 def test_top_level_kinds_carry_api_version_kind_and_resource_facts() -> None:
     widget = example.Widget()
     assert (widget.api_version, widget.kind) == ("example.kgen.io/v1", "Widget")
-    assert json.loads(codec.encode(widget)) == {"apiVersion": "example.kgen.io/v1", "kind": "Widget"}
+    assert json.loads(codec.encode(widget)) == {
+        "apiVersion": "example.kgen.io/v1",
+        "kind": "Widget",
+    }
     info = example.Widget.RESOURCE
     assert (info.group, info.version, info.plural, info.namespaced) == (
         "example.kgen.io",
@@ -176,7 +185,7 @@ def test_identical_nested_schemas_are_generated_once_with_readable_names() -> No
 
 def test_enums_are_literals_for_type_checkers_and_tolerant_at_run_time() -> None:
     source = (ROOT / "generated/example_client/models/example_kgen_io_v1.py").read_text()
-    assert "WidgetSpecOperator: TypeAlias = Literal[\"=\", \"!=\", \"=~\"]" in source
+    assert 'WidgetSpecOperator: TypeAlias = Literal["=", "!=", "=~"]' in source
     assert 'WidgetSpecColor: TypeAlias = Literal["red", "green", "blue"]' in source
     # A value added by a newer server must not make the object undecodable.
     spec = codec.decode(b'{"color":"purple","operator":"=~"}', example.WidgetSpec)
@@ -207,7 +216,9 @@ def test_scheme_decodes_to_the_right_class_and_encodes() -> None:
     assert json.loads(scheme.encode(widget)) == json.loads(raw)
     pod = scheme.decode({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}})
     assert isinstance(pod, core.Pod) and isinstance(pod, KubernetesObject)
-    scale = scheme.decode({"apiVersion": "autoscaling/v1", "kind": "Scale", "spec": {"replicas": 2}})
+    scale = scheme.decode(
+        {"apiVersion": "autoscaling/v1", "kind": "Scale", "spec": {"replicas": 2}}
+    )
     assert scale.spec.replicas == 2
     with pytest.raises(LookupError, match="NoSuchKind"):
         scheme.decode({"apiVersion": "v1", "kind": "NoSuchKind"})

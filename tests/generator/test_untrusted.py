@@ -38,12 +38,18 @@ HOSTILE_NAMES = [
     "$ref",
     "__import__('os')",
 ]
-HOSTILE_ENUM = ["'", '"', "\\", "a\nb", "\"; import os #", "\u2028"]
+HOSTILE_ENUM = ["'", '"', "\\", "a\nb", '"; import os #', "\u2028"]
 
 
 def _schema() -> dict:
-    properties = {name: {"type": "string", "description": HOSTILE_DESCRIPTION} for name in HOSTILE_NAMES}
-    properties["mode"] = {"type": "string", "enum": HOSTILE_ENUM, "description": HOSTILE_DESCRIPTION}
+    properties = {
+        name: {"type": "string", "description": HOSTILE_DESCRIPTION} for name in HOSTILE_NAMES
+    }
+    properties["mode"] = {
+        "type": "string",
+        "enum": HOSTILE_ENUM,
+        "description": HOSTILE_DESCRIPTION,
+    }
     properties["nested"] = {
         "type": "object",
         "description": HOSTILE_DESCRIPTION,
@@ -56,7 +62,11 @@ def _schema() -> dict:
             "apiVersion": {"type": "string"},
             "kind": {"type": "string"},
             "metadata": {"type": "object"},
-            "spec": {"type": "object", "description": HOSTILE_DESCRIPTION, "properties": properties},
+            "spec": {
+                "type": "object",
+                "description": HOSTILE_DESCRIPTION,
+                "properties": properties,
+            },
         },
     }
 
@@ -70,7 +80,13 @@ def test_hostile_names_and_descriptions_generate_safe_code(tmp_path: Path) -> No
     assert "pwned" not in [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     called = {ast.unparse(c.func) for c in calls}
-    assert called <= {"GroupVersionKind", "ResourceInfo", "SubresourceInfo", "frozenset", "field"}, called
+    assert called <= {
+        "GroupVersionKind",
+        "ResourceInfo",
+        "SubresourceInfo",
+        "frozenset",
+        "field",
+    }, called
 
     modules = import_all("hostile_pkg", target)
     models = next(m for m in modules if m.__name__.endswith("models.evil_example_com_v1"))

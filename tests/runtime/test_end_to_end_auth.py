@@ -77,14 +77,22 @@ def tls_server() -> APIServer:
         yield server  # type: ignore[misc]
 
 
-def test_tls_is_verified_and_an_exec_token_is_refreshed_on_401(tls_server: APIServer, tmp_path: Path) -> None:
+def test_tls_is_verified_and_an_exec_token_is_refreshed_on_401(
+    tls_server: APIServer, tmp_path: Path
+) -> None:
     # The plugin first hands out a token the server refuses, then the good one.
     script, count = write_plugin(tmp_path, ["stale-token", "good-token"])
     config = load_kubeconfig(
         kubeconfig(
             tmp_path,
             tls_server,
-            {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(script), "interactiveMode": "Never"}},
+            {
+                "exec": {
+                    "apiVersion": "client.authentication.k8s.io/v1",
+                    "command": str(script),
+                    "interactiveMode": "Never",
+                }
+            },
         )
     )
     with Clientset(config) as cs:
@@ -101,7 +109,9 @@ async def test_async_clientset_over_tls(tls_server: APIServer, tmp_path: Path) -
         assert (await cs.core_v1.namespaces().get("default")).metadata.name == "default"  # type: ignore[union-attr]
 
 
-def test_a_wrong_ca_fails_and_a_wrong_token_is_unauthorized(tls_server: APIServer, tmp_path: Path) -> None:
+def test_a_wrong_ca_fails_and_a_wrong_token_is_unauthorized(
+    tls_server: APIServer, tmp_path: Path
+) -> None:
     import trustme
 
     other_ca = trustme.CA()
@@ -132,8 +142,20 @@ def test_kgen_generate_from_cluster(tls_server: APIServer, tmp_path: Path) -> No
     path = kubeconfig(tmp_path, tls_server, {"token": "good-token"})
     result = subprocess.run(
         [
-            sys.executable, "-m", "kgen.cli", "generate", "-q", "--from-cluster", "--kubeconfig", str(path),
-            "--include", "example.kgen.io/*", "--output", str(tmp_path / "out"), "--package", "from_cluster",
+            sys.executable,
+            "-m",
+            "kgen.cli",
+            "generate",
+            "-q",
+            "--from-cluster",
+            "--kubeconfig",
+            str(path),
+            "--include",
+            "example.kgen.io/*",
+            "--output",
+            str(tmp_path / "out"),
+            "--package",
+            "from_cluster",
         ],
         capture_output=True,
         text=True,

@@ -35,7 +35,10 @@ def crd(properties: dict) -> dict:
                             "type": "object",
                             "properties": {
                                 "spec": {"type": "object", "properties": properties},
-                                "status": {"type": "object", "properties": {"phase": {"type": "string"}}},
+                                "status": {
+                                    "type": "object",
+                                    "properties": {"phase": {"type": "string"}},
+                                },
                             },
                         }
                     },
@@ -47,14 +50,20 @@ def crd(properties: dict) -> dict:
 
 OLD = {
     "replicas": {"type": "integer"},
-    "items": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+    "items": {
+        "type": "array",
+        "items": {"type": "object", "properties": {"name": {"type": "string"}}},
+    },
 }
 NEW = {
     **OLD,
     "newField": {"type": "string"},
     "items": {
         "type": "array",
-        "items": {"type": "object", "properties": {"name": {"type": "string"}, "weight": {"type": "integer"}}},
+        "items": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "weight": {"type": "integer"}},
+        },
     },
 }
 
@@ -64,7 +73,9 @@ def test_typed_update_keeps_unknown_fields(tmp_path: Path) -> None:
     old_crd.write_text(yaml.safe_dump(crd(OLD)))
     new_crd = tmp_path / "new.yaml"
     new_crd.write_text(yaml.safe_dump(crd(NEW)))
-    config = GenerateConfig(crds=[old_crd], output=tmp_path / "out", package="old_things", quiet=True, base=tmp_path)
+    config = GenerateConfig(
+        crds=[old_crd], output=tmp_path / "out", package="old_things", quiet=True, base=tmp_path
+    )
     write_package(config.output, config.package, generate(config).files)
     sys.path.insert(0, str(config.output))
     importlib.invalidate_caches()
@@ -80,7 +91,11 @@ def test_typed_update_keeps_unknown_fields(tmp_path: Path) -> None:
                     "apiVersion": "preserve.example.com/v1",
                     "kind": "Thing",
                     "metadata": {"name": "t"},
-                    "spec": {"replicas": 1, "newField": "keep me", "items": [{"name": "a", "weight": 5}]},
+                    "spec": {
+                        "replicas": 1,
+                        "newField": "keep me",
+                        "items": [{"name": "a", "weight": 5}],
+                    },
                 }
             )
             things = cs.preserve_example_com_v1.things("default")

@@ -48,7 +48,9 @@ class AsyncDiscoveryClient:
         core = (await self.rest.get().abs_path("/api").do()).into(APIVersions)
         groups = (await self.rest.get().abs_path("/apis").do()).into(APIGroupList)
         versions = [GroupVersionForDiscovery(group_version=v, version=v) for v in core.versions]
-        legacy = APIGroup(name="", versions=versions, preferred_version=versions[0] if versions else None)
+        legacy = APIGroup(
+            name="", versions=versions, preferred_version=versions[0] if versions else None
+        )
         return APIGroupList(groups=[legacy, *groups.groups])
 
     async def server_resources(self, group_version: str) -> APIResourceList:

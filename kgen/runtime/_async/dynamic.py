@@ -119,7 +119,9 @@ class AsyncDynamicResource:
             limit=limit,
             continue_=continue_,
         )
-        return UnstructuredList(_decode(await self._request("GET").params(options.params()).do_raw()))
+        return UnstructuredList(
+            _decode(await self._request("GET").params(options.params()).do_raw())
+        )
 
     async def pages(
         self,

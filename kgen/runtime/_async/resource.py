@@ -71,7 +71,9 @@ class AsyncResourceClient(Generic[T, L]):
         if info is None:
             raise ValueError(f"{kind.__name__} is not a resource")
         if info.namespaced and namespace == "":
-            raise ValueError(f"{info.plural} are namespaced: give a namespace (None: every namespace)")
+            raise ValueError(
+                f"{info.plural} are namespaced: give a namespace (None: every namespace)"
+            )
         if not info.namespaced and namespace is not None:
             raise ValueError(f"{info.plural} are cluster-scoped: no namespace")
         self.rest = rest
@@ -192,7 +194,6 @@ class AsyncResourceClient(Generic[T, L]):
             async for line in response.aiter_lines():
                 yield line
 
-
     async def _apply(
         self,
         obj: Any,
@@ -248,7 +249,9 @@ class AsyncList(AsyncResourceClient[T, L]):
         )
         request = self._request("GET").params(options.params())
         if timeout_seconds is not None:
-            request.timeout(timeout_seconds + 5.0)  # client-go: the request outlives the server's wait
+            request.timeout(
+                timeout_seconds + 5.0
+            )  # client-go: the request outlives the server's wait
         return (await request.do()).into(self.list_kind)
 
     async def pages(
@@ -396,7 +399,8 @@ class AsyncPatch(AsyncResourceClient[T, L]):
         field_validation: FieldValidation | None = None,
     ) -> T:
         """Patch with a JSON patch (a list of operations), a merge patch (a dict or model: the default,
-        safe for fields this client does not know) or a strategic merge patch (built-in kinds only)."""
+        safe for fields this client does not know) or a strategic merge patch (built-in kinds only).
+        """
         self._require("patch")
         if patch_type is PatchType.STRATEGIC and not self.resource.strategic_merge_patch:
             raise ResourceNotSupported(
@@ -497,7 +501,9 @@ class AsyncScaleSubresource(AsyncResourceClient[T, L]):
         patch_type: PatchType = PatchType.MERGE,
         dry_run: bool = False,
     ) -> Scale:
-        return await self._patch_subresource(name, "scale", patch, Scale, patch_type, dry_run=dry_run)
+        return await self._patch_subresource(
+            name, "scale", patch, Scale, patch_type, dry_run=dry_run
+        )
 
     async def apply_scale(
         self, name: str, scale: Scale, *, field_manager: str, force: bool = False
@@ -507,7 +513,9 @@ class AsyncScaleSubresource(AsyncResourceClient[T, L]):
             scale.metadata = ObjectMeta(name=name)
         elif not scale.metadata.name:
             scale.metadata.name = name
-        return cast(Scale, await self._apply(scale, "scale", field_manager, force, False, None, Scale))
+        return cast(
+            Scale, await self._apply(scale, "scale", field_manager, force, False, None, Scale)
+        )
 
 
 class AsyncDelete(AsyncResourceClient[T, L]):

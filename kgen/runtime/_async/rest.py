@@ -17,7 +17,14 @@ from typing import Any, TypeVar
 import httpx
 
 from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime.request import JSONSerializer, PatchType, RequestSpec, Serializer, patch_body, resource_path
+from kgen.runtime.request import (
+    JSONSerializer,
+    PatchType,
+    RequestSpec,
+    Serializer,
+    patch_body,
+    resource_path,
+)
 
 __all__ = ["AsyncRESTClient", "AsyncRequest", "Result"]
 

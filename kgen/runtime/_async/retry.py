@@ -30,7 +30,8 @@ async def on_error(
     backoff: Backoff = DEFAULT_RETRY,
 ) -> T:
     """Call ``fn`` until it succeeds or an error is not ``retriable``, at most ``backoff.steps`` times
-    (as client-go counts them), sleeping the backoff's delays in between; the last error is raised."""
+    (as client-go counts them), sleeping the backoff's delays in between; the last error is raised.
+    """
     delays = list(backoff.delays())
     attempts = max(1, backoff.steps)
     for attempt in range(attempts):

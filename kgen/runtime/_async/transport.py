@@ -236,7 +236,9 @@ class AsyncTransport:
                 attempt += 1
                 self.retries += 1
                 await response.aclose()
-                logger.debug("%s %s: %d, retrying in %.1fs", spec.method, spec.path, code, retry_after)
+                logger.debug(
+                    "%s %s: %d, retrying in %.1fs", spec.method, spec.path, code, retry_after
+                )
                 await asleep(retry_after)
                 continue
             body = await response.aread()

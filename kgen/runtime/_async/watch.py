@@ -31,7 +31,9 @@ T = TypeVar("T")
 class AsyncWatchStream(Generic[T]):
     """The events of one watch request, in order. ``resource_version`` is the last one seen."""
 
-    def __init__(self, request: AsyncRequest, tp: type[T] | None, *, resource_version: str | None) -> None:
+    def __init__(
+        self, request: AsyncRequest, tp: type[T] | None, *, resource_version: str | None
+    ) -> None:
         self._request = request
         self._decoder: WatchEventDecoder[T] = WatchEventDecoder(tp)
         self.resource_version = resource_version

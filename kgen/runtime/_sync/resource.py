@@ -72,7 +72,9 @@ class ResourceClient(Generic[T, L]):
         if info is None:
             raise ValueError(f"{kind.__name__} is not a resource")
         if info.namespaced and namespace == "":
-            raise ValueError(f"{info.plural} are namespaced: give a namespace (None: every namespace)")
+            raise ValueError(
+                f"{info.plural} are namespaced: give a namespace (None: every namespace)"
+            )
         if not info.namespaced and namespace is not None:
             raise ValueError(f"{info.plural} are cluster-scoped: no namespace")
         self.rest = rest
@@ -193,7 +195,6 @@ class ResourceClient(Generic[T, L]):
             for line in response.iter_lines():
                 yield line
 
-
     def _apply(
         self,
         obj: Any,
@@ -249,7 +250,9 @@ class List(ResourceClient[T, L]):
         )
         request = self._request("GET").params(options.params())
         if timeout_seconds is not None:
-            request.timeout(timeout_seconds + 5.0)  # client-go: the request outlives the server's wait
+            request.timeout(
+                timeout_seconds + 5.0
+            )  # client-go: the request outlives the server's wait
         return (request.do()).into(self.list_kind)
 
     def pages(
@@ -397,7 +400,8 @@ class Patch(ResourceClient[T, L]):
         field_validation: FieldValidation | None = None,
     ) -> T:
         """Patch with a JSON patch (a list of operations), a merge patch (a dict or model: the default,
-        safe for fields this client does not know) or a strategic merge patch (built-in kinds only)."""
+        safe for fields this client does not know) or a strategic merge patch (built-in kinds only).
+        """
         self._require("patch")
         if patch_type is PatchType.STRATEGIC and not self.resource.strategic_merge_patch:
             raise ResourceNotSupported(

@@ -18,7 +18,14 @@ from typing import Any, TypeVar
 import httpx
 
 from kgen.runtime._sync.transport import Transport
-from kgen.runtime.request import JSONSerializer, PatchType, RequestSpec, Serializer, patch_body, resource_path
+from kgen.runtime.request import (
+    JSONSerializer,
+    PatchType,
+    RequestSpec,
+    Serializer,
+    patch_body,
+    resource_path,
+)
 
 __all__ = ["RESTClient", "Request", "Result"]
 

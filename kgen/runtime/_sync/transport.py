@@ -237,7 +237,9 @@ class Transport:
                 attempt += 1
                 self.retries += 1
                 response.close()
-                logger.debug("%s %s: %d, retrying in %.1fs", spec.method, spec.path, code, retry_after)
+                logger.debug(
+                    "%s %s: %d, retrying in %.1fs", spec.method, spec.path, code, retry_after
+                )
                 sleep(retry_after)
                 continue
             body = response.read()

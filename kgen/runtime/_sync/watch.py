@@ -32,7 +32,9 @@ T = TypeVar("T")
 class WatchStream(Generic[T]):
     """The events of one watch request, in order. ``resource_version`` is the last one seen."""
 
-    def __init__(self, request: Request, tp: type[T] | None, *, resource_version: str | None) -> None:
+    def __init__(
+        self, request: Request, tp: type[T] | None, *, resource_version: str | None
+    ) -> None:
         self._request = request
         self._decoder: WatchEventDecoder[T] = WatchEventDecoder(tp)
         self.resource_version = resource_version

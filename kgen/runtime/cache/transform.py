@@ -124,7 +124,15 @@ _PLANS: dict[type, tuple[tuple[str, int], ...]] = {}
 
 
 def _kind_of(tp: Any) -> int | None:
-    options = [o for o in (typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)) if o is not type(None)]
+    options = [
+        o
+        for o in (
+            typing.get_args(tp)
+            if typing.get_origin(tp) in (typing.Union, types.UnionType)
+            else (tp,)
+        )
+        if o is not type(None)
+    ]
     if not options:
         return None
     if len(options) > 1:
@@ -190,9 +198,11 @@ def _intern_dict(values: dict[Any, Any], intern: Callable[[str], str]) -> dict[A
         (intern(key) if type(key) is str else key): (
             intern(item)
             if type(item) is str and len(item) <= MAX_INTERNED_LENGTH
-            else _intern_tree(item, intern)
-            if isinstance(item, (msgspec.Struct, list, dict))
-            else item
+            else (
+                _intern_tree(item, intern)
+                if isinstance(item, (msgspec.Struct, list, dict))
+                else item
+            )
         )
         for key, item in values.items()
     }

@@ -44,7 +44,10 @@ def test_sync_factory_informers_and_listers(server: APIServer, tmp_path: Path) -
             configmaps = factory.core_v1.configmaps
             configmaps.informer().add_event_handler(
                 ResourceEventHandlerFuncs(
-                    on_add=lambda obj, initial: (seen.append(obj.metadata.name), added.set() if obj.metadata.name == "after" else None)
+                    on_add=lambda obj, initial: (
+                        seen.append(obj.metadata.name),
+                        added.set() if obj.metadata.name == "after" else None,
+                    )
                 )
             )
             gadgets = factory.example_kgen_io_v1.gadgets
@@ -65,7 +68,9 @@ def test_sync_factory_informers_and_listers(server: APIServer, tmp_path: Path) -
             assert added.wait(30)
             # Listers are readable from another thread while the factory's loop runs.
             found: list[str] = []
-            reader = threading.Thread(target=lambda: found.extend(c.metadata.name for c in lister.list()))
+            reader = threading.Thread(
+                target=lambda: found.extend(c.metadata.name for c in lister.list())
+            )
             reader.start()
             reader.join(10)
             assert "before" in found
@@ -81,6 +86,9 @@ async def test_async_factory(server: APIServer, tmp_path: Path) -> None:
         try:
             await factory.wait_for_cache_sync(timeout=30)
             assert informer.has_synced()
-            assert factory.core_v1.configmaps.lister().configmaps("default").get("x").metadata.name == "x"
+            assert (
+                factory.core_v1.configmaps.lister().configmaps("default").get("x").metadata.name
+                == "x"
+            )
         finally:
             await factory.shutdown()

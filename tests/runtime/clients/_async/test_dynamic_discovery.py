@@ -47,7 +47,12 @@ async def test_every_dynamic_verb_keeps_unknown_fields(cs: AsyncClientset, names
     scale = await widgets.get("w", "scale")
     assert scale.kind == "Scale" and scale["spec"]["replicas"] == 2
     applied = await widgets.apply(
-        {"apiVersion": "example.kgen.io/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"color": "green"}},
+        {
+            "apiVersion": "example.kgen.io/v1",
+            "kind": "Widget",
+            "metadata": {"name": "w"},
+            "spec": {"color": "green"},
+        },
         field_manager="dyn",
         force=True,
     )
@@ -76,7 +81,9 @@ async def test_every_dynamic_verb_keeps_unknown_fields(cs: AsyncClientset, names
 
 async def test_unstructured_accessors_and_conversion(cs: AsyncClientset, namespace: str) -> None:
     configmaps = cs.dynamic.resource("v1/configmaps").namespace(namespace)
-    obj = Unstructured({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}})
+    obj = Unstructured(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}}
+    )
     obj.labels["x"] = "y"
     obj.owner_references = [OwnerReference(api_version="v1", kind="Pod", name="p", uid="u")]
     created = await configmaps.create(obj)
@@ -98,11 +105,17 @@ async def test_discovery_and_rest_mapper(cs: AsyncClientset) -> None:
     version = await cs.discovery.server_version()
     assert version.git_version
     groups = await cs.discovery.server_groups()
-    assert "" in [g.name for g in groups.groups] and "example.kgen.io" in [g.name for g in groups.groups]
+    assert "" in [g.name for g in groups.groups] and "example.kgen.io" in [
+        g.name for g in groups.groups
+    ]
 
     mapper = cs.rest_mapper
     resolved = await mapper.resolve("wd")
-    assert (resolved.group, resolved.resource, resolved.version) == ("example.kgen.io", "widgets", "v1")
+    assert (resolved.group, resolved.resource, resolved.version) == (
+        "example.kgen.io",
+        "widgets",
+        "v1",
+    )
     assert (await mapper.resolve("deployments.apps")).kind == "Deployment"
     assert (await mapper.resolve("pod")).resource == "pods"
     gvk = await mapper.kind_for(GroupVersionResource("apps", "v1", "deployments"))

@@ -38,7 +38,9 @@ def configmap(name: str, **labels: str) -> ConfigMap:
 async def test_create_get_list_and_selectors(cs: AsyncClientset, namespace: str) -> None:
     configmaps = cs.core_v1.configmaps(namespace)
     created = await configmaps.create(configmap("one", app="web", tier="front"))
-    assert created.metadata is not None and created.metadata.uid and created.metadata.resource_version
+    assert (
+        created.metadata is not None and created.metadata.uid and created.metadata.resource_version
+    )
     assert created.metadata.creation_timestamp is not None
     await configmaps.create(configmap("two", app="web", tier="back"))
     await configmaps.create(configmap("three", app="db"))
@@ -113,13 +115,17 @@ async def test_patch_types(cs: AsyncClientset, namespace: str) -> None:
     pods = cs.core_v1.pods(namespace)
     pod = Pod(
         metadata=ObjectMeta(name="p", labels={"a": "1"}),
-        spec=PodSpec(containers=[Container(name="app", image="img:1"), Container(name="side", image="s:1")]),
+        spec=PodSpec(
+            containers=[Container(name="app", image="img:1"), Container(name="side", image="s:1")]
+        ),
     )
     await pods.create(pod)
     merged = await pods.patch("p", {"metadata": {"labels": {"b": "2"}}})
     assert merged.metadata.labels == {"a": "1", "b": "2"}  # type: ignore[union-attr]
     json_patched = await pods.patch(
-        "p", [{"op": "replace", "path": "/metadata/labels/a", "value": "9"}], patch_type=PatchType.JSON
+        "p",
+        [{"op": "replace", "path": "/metadata/labels/a", "value": "9"}],
+        patch_type=PatchType.JSON,
     )
     assert json_patched.metadata.labels["a"] == "9"  # type: ignore[union-attr, index]
     # Strategic merge patch merges containers by name instead of replacing the list.
@@ -204,7 +210,9 @@ async def test_propagation_policies(cs: AsyncClientset, namespace: str) -> None:
 
 async def test_status_subresource_and_generation(cs: AsyncClientset, namespace: str) -> None:
     widgets = cs.example_kgen_io_v1.widgets(namespace)
-    created = await widgets.create(Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1)))
+    created = await widgets.create(
+        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1))
+    )
     assert created.metadata.generation == 1  # type: ignore[union-attr]
     created.status = WidgetStatus(phase="Ready", replicas=1)
     after_update = await widgets.update(created)
@@ -221,7 +229,9 @@ async def test_status_subresource_and_generation(cs: AsyncClientset, namespace: 
     got = await widgets.get_status("w")
     assert got.status.phase == "Failed"  # type: ignore[union-attr]
     applied = await widgets.apply_status(
-        Widget(metadata=ObjectMeta(name="w", namespace=namespace), status=WidgetStatus(phase="Pending")),
+        Widget(
+            metadata=ObjectMeta(name="w", namespace=namespace), status=WidgetStatus(phase="Pending")
+        ),
         field_manager="controller",
         force=True,
     )
@@ -230,7 +240,9 @@ async def test_status_subresource_and_generation(cs: AsyncClientset, namespace: 
 
 async def test_scale_subresource(cs: AsyncClientset, namespace: str) -> None:
     widgets = cs.example_kgen_io_v1.widgets(namespace)
-    await widgets.create(Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1)))
+    await widgets.create(
+        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1))
+    )
     scale = await widgets.get_scale("w")
     assert isinstance(scale, Scale) and scale.spec.replicas == 1  # type: ignore[union-attr]
     scale.spec = ScaleSpec(replicas=4)
@@ -278,7 +290,11 @@ async def test_custom_resources_refuse_strategic_merge_and_use_selectable_fields
 
 async def test_pod_subresources(cs: AsyncClientset, namespace: str) -> None:
     pods = cs.core_v1.pods(namespace)
-    await pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    await pods.create(
+        Pod(
+            metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])
+        )
+    )
     status = await pods.get("p")
     status.status = PodStatus(phase="Running")
     assert (await pods.update_status(status)).status.phase == "Running"  # type: ignore[union-attr]
@@ -294,11 +310,15 @@ async def test_pod_subresources(cs: AsyncClientset, namespace: str) -> None:
 async def test_service_account_token(cs: AsyncClientset, namespace: str) -> None:
     accounts = cs.core_v1.serviceaccounts(namespace)
     await accounts.create(ServiceAccount(metadata=ObjectMeta(name="sa")))
-    token = await accounts.create_token("sa", TokenRequest(spec=TokenRequestSpec(audiences=["api"])))
+    token = await accounts.create_token(
+        "sa", TokenRequest(spec=TokenRequestSpec(audiences=["api"]))
+    )
     assert isinstance(token, TokenRequest) and token.status is not None and token.status.token
 
 
-async def test_verbs_the_api_model_does_not_offer_fail_before_any_request(cs: AsyncClientset) -> None:
+async def test_verbs_the_api_model_does_not_offer_fail_before_any_request(
+    cs: AsyncClientset,
+) -> None:
     namespaces = cs.core_v1.namespaces()
     assert not hasattr(namespaces, "delete_collection")  # the generated class has no such method
     with pytest.raises(ValueError, match="namespaced"):
@@ -309,13 +329,25 @@ async def test_verbs_the_api_model_does_not_offer_fail_before_any_request(cs: As
         await everywhere.get("x")
 
 
-async def test_binding_ephemeral_containers_and_finalize(cs: AsyncClientset, namespace: str) -> None:
-    from example_client.models.core_v1 import Binding, EphemeralContainer, Namespace, ObjectReference
+async def test_binding_ephemeral_containers_and_finalize(
+    cs: AsyncClientset, namespace: str
+) -> None:
+    from example_client.models.core_v1 import (
+        Binding,
+        EphemeralContainer,
+        Namespace,
+        ObjectReference,
+    )
 
     pods = cs.core_v1.pods(namespace)
-    await pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    await pods.create(
+        Pod(
+            metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])
+        )
+    )
     bound = await pods.create_binding(
-        "p", Binding(metadata=ObjectMeta(name="p"), target=ObjectReference(kind="Node", name="node-1"))
+        "p",
+        Binding(metadata=ObjectMeta(name="p"), target=ObjectReference(kind="Node", name="node-1")),
     )
     assert isinstance(bound, (Binding, Status))
     assert (await pods.get("p")).spec.node_name == "node-1"  # type: ignore[union-attr]
@@ -334,7 +366,11 @@ async def test_binding_ephemeral_containers_and_finalize(cs: AsyncClientset, nam
 
 async def test_logs_follow_and_write_options(cs: AsyncClientset, namespace: str) -> None:
     pods = cs.core_v1.pods(namespace)
-    await pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    await pods.create(
+        Pod(
+            metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])
+        )
+    )
     lines = []
     async for line in pods.stream_log("p", container="c", follow=False, tail_lines=10):
         lines.append(line)
@@ -346,7 +382,9 @@ async def test_logs_follow_and_write_options(cs: AsyncClientset, namespace: str)
     with pytest.raises(BadRequest):
         await configmaps.rest.post().namespace(namespace).resource("configmaps").param(
             "fieldValidation", "Strict"
-        ).body({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}).do()
+        ).body(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}
+        ).do()
     created = await configmaps.create(configmap("y"), field_manager="me", field_validation="Strict")
     assert "me" in {m.manager for m in created.metadata.managed_fields or []}  # type: ignore[union-attr]
     deleted = await configmaps.delete("y", grace_period_seconds=0, dry_run=True)

@@ -48,7 +48,12 @@ def test_every_dynamic_verb_keeps_unknown_fields(cs: Clientset, namespace: str) 
     scale = widgets.get("w", "scale")
     assert scale.kind == "Scale" and scale["spec"]["replicas"] == 2
     applied = widgets.apply(
-        {"apiVersion": "example.kgen.io/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"color": "green"}},
+        {
+            "apiVersion": "example.kgen.io/v1",
+            "kind": "Widget",
+            "metadata": {"name": "w"},
+            "spec": {"color": "green"},
+        },
         field_manager="dyn",
         force=True,
     )
@@ -77,7 +82,9 @@ def test_every_dynamic_verb_keeps_unknown_fields(cs: Clientset, namespace: str) 
 
 def test_unstructured_accessors_and_conversion(cs: Clientset, namespace: str) -> None:
     configmaps = cs.dynamic.resource("v1/configmaps").namespace(namespace)
-    obj = Unstructured({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}})
+    obj = Unstructured(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}}
+    )
     obj.labels["x"] = "y"
     obj.owner_references = [OwnerReference(api_version="v1", kind="Pod", name="p", uid="u")]
     created = configmaps.create(obj)
@@ -99,11 +106,17 @@ def test_discovery_and_rest_mapper(cs: Clientset) -> None:
     version = cs.discovery.server_version()
     assert version.git_version
     groups = cs.discovery.server_groups()
-    assert "" in [g.name for g in groups.groups] and "example.kgen.io" in [g.name for g in groups.groups]
+    assert "" in [g.name for g in groups.groups] and "example.kgen.io" in [
+        g.name for g in groups.groups
+    ]
 
     mapper = cs.rest_mapper
     resolved = mapper.resolve("wd")
-    assert (resolved.group, resolved.resource, resolved.version) == ("example.kgen.io", "widgets", "v1")
+    assert (resolved.group, resolved.resource, resolved.version) == (
+        "example.kgen.io",
+        "widgets",
+        "v1",
+    )
     assert (mapper.resolve("deployments.apps")).kind == "Deployment"
     assert (mapper.resolve("pod")).resource == "pods"
     gvk = mapper.kind_for(GroupVersionResource("apps", "v1", "deployments"))

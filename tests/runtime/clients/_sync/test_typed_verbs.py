@@ -39,7 +39,9 @@ def configmap(name: str, **labels: str) -> ConfigMap:
 def test_create_get_list_and_selectors(cs: Clientset, namespace: str) -> None:
     configmaps = cs.core_v1.configmaps(namespace)
     created = configmaps.create(configmap("one", app="web", tier="front"))
-    assert created.metadata is not None and created.metadata.uid and created.metadata.resource_version
+    assert (
+        created.metadata is not None and created.metadata.uid and created.metadata.resource_version
+    )
     assert created.metadata.creation_timestamp is not None
     configmaps.create(configmap("two", app="web", tier="back"))
     configmaps.create(configmap("three", app="db"))
@@ -78,9 +80,7 @@ def test_pager_iterates_every_page(cs: Clientset, namespace: str) -> None:
     assert names == sorted(f"cm-{index:02d}" for index in range(23))
 
 
-def test_update_is_optimistic_and_retry_on_conflict_recovers(
-    cs: Clientset, namespace: str
-) -> None:
+def test_update_is_optimistic_and_retry_on_conflict_recovers(cs: Clientset, namespace: str) -> None:
     from kgen.runtime._sync.retry import retry_on_conflict
 
     configmaps = cs.core_v1.configmaps(namespace)
@@ -114,13 +114,17 @@ def test_patch_types(cs: Clientset, namespace: str) -> None:
     pods = cs.core_v1.pods(namespace)
     pod = Pod(
         metadata=ObjectMeta(name="p", labels={"a": "1"}),
-        spec=PodSpec(containers=[Container(name="app", image="img:1"), Container(name="side", image="s:1")]),
+        spec=PodSpec(
+            containers=[Container(name="app", image="img:1"), Container(name="side", image="s:1")]
+        ),
     )
     pods.create(pod)
     merged = pods.patch("p", {"metadata": {"labels": {"b": "2"}}})
     assert merged.metadata.labels == {"a": "1", "b": "2"}  # type: ignore[union-attr]
     json_patched = pods.patch(
-        "p", [{"op": "replace", "path": "/metadata/labels/a", "value": "9"}], patch_type=PatchType.JSON
+        "p",
+        [{"op": "replace", "path": "/metadata/labels/a", "value": "9"}],
+        patch_type=PatchType.JSON,
     )
     assert json_patched.metadata.labels["a"] == "9"  # type: ignore[union-attr, index]
     # Strategic merge patch merges containers by name instead of replacing the list.
@@ -205,7 +209,9 @@ def test_propagation_policies(cs: Clientset, namespace: str) -> None:
 
 def test_status_subresource_and_generation(cs: Clientset, namespace: str) -> None:
     widgets = cs.example_kgen_io_v1.widgets(namespace)
-    created = widgets.create(Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1)))
+    created = widgets.create(
+        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1))
+    )
     assert created.metadata.generation == 1  # type: ignore[union-attr]
     created.status = WidgetStatus(phase="Ready", replicas=1)
     after_update = widgets.update(created)
@@ -222,7 +228,9 @@ def test_status_subresource_and_generation(cs: Clientset, namespace: str) -> Non
     got = widgets.get_status("w")
     assert got.status.phase == "Failed"  # type: ignore[union-attr]
     applied = widgets.apply_status(
-        Widget(metadata=ObjectMeta(name="w", namespace=namespace), status=WidgetStatus(phase="Pending")),
+        Widget(
+            metadata=ObjectMeta(name="w", namespace=namespace), status=WidgetStatus(phase="Pending")
+        ),
         field_manager="controller",
         force=True,
     )
@@ -279,7 +287,11 @@ def test_custom_resources_refuse_strategic_merge_and_use_selectable_fields(
 
 def test_pod_subresources(cs: Clientset, namespace: str) -> None:
     pods = cs.core_v1.pods(namespace)
-    pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    pods.create(
+        Pod(
+            metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])
+        )
+    )
     status = pods.get("p")
     status.status = PodStatus(phase="Running")
     assert (pods.update_status(status)).status.phase == "Running"  # type: ignore[union-attr]
@@ -299,7 +311,9 @@ def test_service_account_token(cs: Clientset, namespace: str) -> None:
     assert isinstance(token, TokenRequest) and token.status is not None and token.status.token
 
 
-def test_verbs_the_api_model_does_not_offer_fail_before_any_request(cs: Clientset) -> None:
+def test_verbs_the_api_model_does_not_offer_fail_before_any_request(
+    cs: Clientset,
+) -> None:
     namespaces = cs.core_v1.namespaces()
     assert not hasattr(namespaces, "delete_collection")  # the generated class has no such method
     with pytest.raises(ValueError, match="namespaced"):
@@ -311,12 +325,22 @@ def test_verbs_the_api_model_does_not_offer_fail_before_any_request(cs: Clientse
 
 
 def test_binding_ephemeral_containers_and_finalize(cs: Clientset, namespace: str) -> None:
-    from example_client.models.core_v1 import Binding, EphemeralContainer, Namespace, ObjectReference
+    from example_client.models.core_v1 import (
+        Binding,
+        EphemeralContainer,
+        Namespace,
+        ObjectReference,
+    )
 
     pods = cs.core_v1.pods(namespace)
-    pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    pods.create(
+        Pod(
+            metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])
+        )
+    )
     bound = pods.create_binding(
-        "p", Binding(metadata=ObjectMeta(name="p"), target=ObjectReference(kind="Node", name="node-1"))
+        "p",
+        Binding(metadata=ObjectMeta(name="p"), target=ObjectReference(kind="Node", name="node-1")),
     )
     assert isinstance(bound, (Binding, Status))
     assert (pods.get("p")).spec.node_name == "node-1"  # type: ignore[union-attr]
@@ -335,7 +359,11 @@ def test_binding_ephemeral_containers_and_finalize(cs: Clientset, namespace: str
 
 def test_logs_follow_and_write_options(cs: Clientset, namespace: str) -> None:
     pods = cs.core_v1.pods(namespace)
-    pods.create(Pod(metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])))
+    pods.create(
+        Pod(
+            metadata=ObjectMeta(name="p"), spec=PodSpec(containers=[Container(name="c", image="i")])
+        )
+    )
     lines = []
     for line in pods.stream_log("p", container="c", follow=False, tail_lines=10):
         lines.append(line)
@@ -347,7 +375,9 @@ def test_logs_follow_and_write_options(cs: Clientset, namespace: str) -> None:
     with pytest.raises(BadRequest):
         configmaps.rest.post().namespace(namespace).resource("configmaps").param(
             "fieldValidation", "Strict"
-        ).body({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}).do()
+        ).body(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}
+        ).do()
     created = configmaps.create(configmap("y"), field_manager="me", field_validation="Strict")
     assert "me" in {m.manager for m in created.metadata.managed_fields or []}  # type: ignore[union-attr]
     deleted = configmaps.delete("y", grace_period_seconds=0, dry_run=True)

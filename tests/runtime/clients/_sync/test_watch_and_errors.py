@@ -34,7 +34,11 @@ def test_watch_streams_typed_events_in_order(cs: Clientset, namespace: str) -> N
                 events.append((event.type, event.object.metadata.name, (event.object.data or {}).get("k")))  # type: ignore[union-attr]
             if len(events) == 3:
                 break
-    assert events == [("ADDED", "a", "v"), ("MODIFIED", "a", "changed"), ("DELETED", "a", "changed")]
+    assert events == [
+        ("ADDED", "a", "v"),
+        ("MODIFIED", "a", "changed"),
+        ("DELETED", "a", "changed"),
+    ]
     assert stream.resource_version is not None and int(stream.resource_version) > int(start)  # type: ignore[arg-type]
 
 
@@ -163,7 +167,9 @@ def test_client_side_rate_limiting_by_counting(config: Config, namespace: str) -
 def test_user_agent_names_kgen_and_the_package(config: Config) -> None:
     with Transport(config, package="example_client") as transport:
         request = transport._build(  # noqa: SLF001 - the header is what is checked
-            __import__("kgen.runtime.request", fromlist=["RequestSpec"]).RequestSpec("GET", "/version"),
+            __import__("kgen.runtime.request", fromlist=["RequestSpec"]).RequestSpec(
+                "GET", "/version"
+            ),
             None,
         )
     agent = request.headers["User-Agent"]
