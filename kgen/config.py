@@ -27,7 +27,7 @@ from kgen.errors import ConfigError
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 __all__ = ["ConfigFile", "GenerateConfig", "load_config_file"]
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from kgen.config import GenerateConfig
 from kgen.errors import KgenError
@@ -39,7 +40,7 @@ __all__ = [
 class Progress:
     """Stage messages on stderr, with timings; silent when ``quiet``."""
 
-    def __init__(self, quiet: bool = False, stream: object = None) -> None:
+    def __init__(self, quiet: bool = False, stream: TextIO | None = None) -> None:
         self.quiet = quiet
         self._stream = stream
         self._start = time.perf_counter()
@@ -126,7 +127,7 @@ def _black(item: tuple[str, str]) -> tuple[str, str]:
     path, source = item
     if not path.endswith(".py") or not source:
         return item
-    mode = black.Mode(line_length=100, target_versions={black.TargetVersion.PY310})
+    mode = black.Mode(line_length=100, target_versions={black.mode.TargetVersion.PY310})
     try:
         return path, black.format_str(source, mode=mode)
     except Exception as exc:  # black's errors carry the line; the path makes them findable

@@ -91,7 +91,12 @@ class ModelsEmitter:
     # --- one module ---------------------------------------------------------------------------------
 
     def render_module(self, module: str, types: list[TypeDef]) -> str:
-        from datamodel_code_generator import DataModelType, InputFileType, generate
+        from collections import defaultdict
+
+        from datamodel_code_generator import generate
+        from datamodel_code_generator import LiteralType
+        from datamodel_code_generator.enums import DataModelType, InputFileType
+        from datamodel_code_generator.format import DatetimeClassType, PythonVersion
 
         doc = self._document(module, types)
         with warnings.catch_warnings():
@@ -100,17 +105,17 @@ class ModelsEmitter:
                 json.dumps(doc.document),
                 input_file_type=InputFileType.OpenAPI,
                 output_model_type=DataModelType.MsgspecStruct,
-                target_python_version="3.10",
+                target_python_version=PythonVersion.PY_310,
                 disable_timestamp=True,
                 formatters=[],
                 strict_nullable=True,
-                output_datetime_class="datetime",
-                enum_field_as_literal="all",
+                output_datetime_class=DatetimeClassType.Datetime,
+                enum_field_as_literal=LiteralType.All,
                 use_exact_imports=True,
                 base_class="kgen.runtime.model.Struct",
                 custom_template_dir=templates_dir() / "models",
                 aliases=doc.aliases,
-                extra_template_data=doc.extra,
+                extra_template_data=defaultdict(dict, doc.extra),
                 additional_imports=sorted(doc.imports),
             )
         if not isinstance(output, str):

@@ -541,8 +541,8 @@ def _response_schema(
     for media in ("application/json", "*/*", "text/plain"):
         entry = content.get(media)
         if isinstance(entry, Mapping) and isinstance(entry.get("schema"), Mapping):
-            schema: Mapping[str, Any] = entry["schema"]
-            return schema
+            found: Mapping[str, Any] = entry["schema"]
+            return found
     return None
 
 

@@ -312,8 +312,5 @@ class APIModel:
             for plural in sorted(gv.resources):
                 yield gv.resources[plural]
 
-    def types_of(self, group: str, version: str) -> list[TypeDef]:
-        return [t for t in self.types.values() if (t.group, t.version) == (group, version)]
-
     def resolve(self, ref: Ref) -> TypeDef:
         return self.types[ref.type_id]

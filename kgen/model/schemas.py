@@ -180,6 +180,8 @@ class SchemaConverter:
         self._resolve_ref = resolve_ref
         # Structural key -> type id, per group-version, for inline objects.
         self._by_shape: dict[tuple[str, str, str], str] = {}
+        # Type id -> the class name suggested where an inline object was first met.
+        self._hints: dict[str, str] = {}
 
     # --- definitions --------------------------------------------------------------------------------
 
@@ -274,13 +276,11 @@ class SchemaConverter:
         if not properties:
             if isinstance(additional, Mapping) and additional:
                 return Map(self.type_of(additional, ctx.element("{}", "additionalProperties")))
-            if additional is False and schema.get("x-kubernetes-embedded-resource") is not True:
-                return Special("object")
             return Special("object")
         if additional not in (None, False):
             # Both named properties and arbitrary extra keys: a class would lose the extra keys.
             return Special("object")
-        shared = match_shared(ctx.id_hint.rsplit(".", 1)[-1], schema, self)
+        shared = match_shared(ctx.id_hint.rsplit(".", 1)[-1], schema)
         if shared is not None:
             return shared
         typedef = self._object(ctx.id_hint, schema, ctx)
@@ -296,11 +296,6 @@ class SchemaConverter:
         self.model.types[type_id] = typedef
         self._hints[type_id] = ctx.name_hint
         return Ref(type_id)
-
-    @property
-    def _hints(self) -> dict[str, str]:
-        hints: dict[str, str] = self.__dict__.setdefault("_name_hints", {})
-        return hints
 
     def name_hint(self, type_id: str) -> str | None:
         """The class name suggested where an inline object was first met."""
@@ -325,6 +320,11 @@ class SchemaConverter:
                     ctx.nested(json_name, "properties", json_name),
                 )
             )
+        if schema.get("x-kubernetes-embedded-resource"):
+            # An embedded object's metadata is ObjectMeta even when its schema says only "object".
+            for item in fields:
+                if item.json_name == "metadata" and item.type == Special("object"):
+                    item.type = Shared("ObjectMeta")
         return TypeDef(
             id=type_id,
             group=ctx.group,

@@ -225,7 +225,7 @@ def loads(text: str | bytes) -> APIModel:
             ],
             origin=origin,
             extensions=_unextensions(entry.get("ext")),
-            gvk=tuple(entry["gvk"]) if "gvk" in entry else None,  # type: ignore[arg-type]
+            gvk=tuple(entry["gvk"]) if "gvk" in entry else None,
             list_item=entry.get("list_item"),
             name=entry["name"],
             module=entry["module"],
@@ -249,7 +249,7 @@ def loads(text: str | bytes) -> APIModel:
                     s["name"]: Subresource(
                         s["name"],
                         set(s["verbs"]),
-                        tuple(s["kind"]) if "kind" in s else None,  # type: ignore[arg-type]
+                        tuple(s["kind"]) if "kind" in s else None,
                         s.get("streaming", False),
                     )
                     for s in r["subresources"]

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kgen.model.ir import Shared
-
-if TYPE_CHECKING:
-    from kgen.model.schemas import SchemaConverter
 
 __all__ = ["SHARED_TYPES", "SharedShape", "match_shared"]
 
@@ -242,9 +239,7 @@ _MATCHED_BY_SHAPE = (
 )
 
 
-def match_shared(
-    field_name: str, schema: Mapping[str, Any], converter: SchemaConverter | None = None
-) -> Shared | None:
+def match_shared(field_name: str, schema: Mapping[str, Any]) -> Shared | None:
     """The shared type an inline object schema is a copy of, if any."""
     properties = schema.get("properties")
     if not isinstance(properties, Mapping) or not properties:

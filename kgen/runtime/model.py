@@ -16,8 +16,6 @@ Top-level kinds derive from :class:`kgen.runtime.meta.KubernetesObject`, lists f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
 import msgspec
 
 __all__ = [
@@ -130,16 +128,3 @@ class ResourceInfo:
 
     def subresource(self, name: str) -> SubresourceInfo | None:
         return self._subresource_index.get(name)
-
-
-def describe(value: Any) -> str:
-    """A short description of an object for error messages: ``Pod ns/name``."""
-    kind = getattr(value, "kind", None) or type(value).__name__
-    metadata = getattr(value, "metadata", None)
-    name = getattr(metadata, "name", None)
-    namespace = getattr(metadata, "namespace", None)
-    if name and namespace:
-        return f"{kind} {namespace}/{name}"
-    if name:
-        return f"{kind} {name}"
-    return str(kind)

@@ -16,7 +16,6 @@ from "now" and anything that happened between the list and the watch is lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal, Protocol, TypeVar
@@ -234,19 +233,3 @@ def patch_body(patch: Any, patch_type: PatchType, serializer: Serializer) -> byt
     if patch_type is PatchType.JSON and not isinstance(patch, (list, tuple)):
         raise TypeError("a JSON patch is a list of operations")
     return serializer.encode(patch)
-
-
-def merge_params(*groups: Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for group in groups:
-        if group:
-            out.extend(group)
-    return out
-
-
-def ensure_sequence(value: str | Sequence[str] | None) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)

@@ -36,6 +36,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Protocol, TypeVar, Union
 
 from kgen.runtime.cache.tombstone import DeletedFinalStateUnknown, final_state
+from kgen.runtime.tasks import cancel_and_wait
 
 __all__ = [
     "FilteringResourceEventHandler",
@@ -219,11 +220,7 @@ class HandlerRegistration(Generic[T]):
         self._removed = True
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+            await cancel_and_wait([task])  # a handler may swallow one cancellation
         self._buffer.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=False)

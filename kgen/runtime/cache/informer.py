@@ -52,6 +52,7 @@ from kgen.runtime.cache.store import (
     namespace_index_func,
 )
 from kgen.runtime.cache.transform import Transform, default_transform
+from kgen.runtime.tasks import cancel_and_wait
 
 __all__ = ["MINIMUM_RESYNC_PERIOD", "AsyncSharedIndexInformer"]
 
@@ -258,9 +259,7 @@ class AsyncSharedIndexInformer(Generic[T]):
         self._stopped_event.set()
         self._fifo.close()
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(tasks)
         for registration in self._listeners:
             await registration.stop()
 

@@ -64,6 +64,7 @@ from kgen.runtime.errors import (
     TooManyRequests,
     TransportError,
 )
+from kgen.runtime.tasks import cancel_requested
 from kgen.runtime.watchevent import INITIAL_EVENTS_END, WatchEvent
 
 __all__ = [
@@ -232,6 +233,8 @@ class Reflector(Generic[T]):
             try:
                 await self._list_and_watch()
             except Exception as exc:  # noqa: BLE001 - every failure is reported and retried
+                if cancel_requested():  # the cancellation came back as a transport error
+                    raise asyncio.CancelledError from exc
                 self._report(self._phase, exc)
                 if isinstance(exc, APIError) and exc.retry_after:
                     retry_after = float(exc.retry_after)  # the server asked for at least this
@@ -372,6 +375,8 @@ class Reflector(Generic[T]):
         except Exception as exc:  # noqa: BLE001 - making progress with a list beats failing
             if stream is not None:
                 await stream.aclose()
+            if cancel_requested():
+                raise asyncio.CancelledError from exc
             unsupported = isinstance(exc, (_WatchListUnsupported, BadRequest, Invalid))
             if isinstance(exc, _IdleTimeout) and events > 0:
                 unsupported = True  # initial events, then silence: the parameter was ignored

@@ -37,6 +37,7 @@ from kgen.runtime.cache.transform import Transform, default_transform
 from kgen.runtime.config import Config, load_config
 from kgen.runtime.meta import KubernetesList, KubernetesObject
 from kgen.runtime.model import GroupVersionResource
+from kgen.runtime.tasks import cancel_and_wait
 from kgen.runtime.unstructured import Unstructured
 
 __all__ = ["EventLoopThread", "SharedIndexInformer", "SharedInformerFactory"]
@@ -61,10 +62,7 @@ class EventLoopThread:
         try:
             loop.run_forever()
             # Whatever is left (a handler task, a reflector) is cancelled, not abandoned.
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.run_until_complete(cancel_and_wait(asyncio.all_tasks(loop)))
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
             loop.close()

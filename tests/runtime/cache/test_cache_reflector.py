@@ -8,6 +8,7 @@ fault injection (backoff and watch timeouts made fast).
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,30 @@ async def run_until(reflector: Reflector[ConfigMap], condition: Any) -> None:
 def reflector_for(lw: ScriptedListerWatcher, store: Store, **options: Any) -> Reflector[ConfigMap]:
     options.setdefault("watch_list", False)
     return Reflector(lw, store, options=ReflectorOptions(**options), backoff=fast_backoff())
+
+
+class SwallowingListerWatcher(ScriptedListerWatcher):
+    """A list that hangs and, when cancelled, fails with a connection error instead, as anyio does
+    under httpcore when the cancellation lands mid-write."""
+
+    async def list(self, **options: Any) -> ListResult[ConfigMap]:
+        self.lists.append(options)
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            pass
+        raise ConnectionResetError("connection aborted")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="Task.cancelling() is new in Python 3.11")
+async def test_a_cancellation_turned_into_an_error_still_stops_the_reflector() -> None:
+    lw = SwallowingListerWatcher()
+    task = asyncio.ensure_future(reflector_for(lw, Store()).run())
+    await eventually(lambda: len(lw.lists) == 1)
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=5)
+    assert task in done and task.cancelled()
+    assert len(lw.lists) == 1  # no retry after the cancellation
 
 
 async def test_first_list_at_zero_then_watch_from_the_last_version() -> None:
