@@ -449,6 +449,13 @@ def bench_informer(results: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if any(arg in ("-h", "--help") for arg in argv):
+        print(__doc__.strip() + "\n\ngroups: " + " ".join(GROUPS))
+        return 0
+    unknown = sorted(set(argv) - set(GROUPS))
+    if unknown:
+        print(f"unknown benchmark group(s): {' '.join(unknown)}; groups: {' '.join(GROUPS)}")
+        return 2
     groups = argv or list(GROUPS)
     print(
         f"kgen benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}"
