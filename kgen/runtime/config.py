@@ -35,6 +35,7 @@ from kgen.runtime.credentials import (
 )
 from kgen.runtime.kubeconfig import ConfigError, Kubeconfig, ResolvedContext
 from kgen.runtime.kubeconfig import load as _load_kubeconfig_files
+from kgen.runtime.proxy import mask_url
 
 __all__ = [
     "DEFAULT_BURST",
@@ -123,6 +124,8 @@ class Config:
             value = getattr(self, f.name)
             if value is not None and f.name in _SECRET_FIELDS:
                 shown = "<redacted>"
+            elif f.name == "proxy_url" and value is not None:
+                shown = repr(mask_url(value))
             elif isinstance(value, bytes):
                 shown = f"<{len(value)} bytes>"
             else:

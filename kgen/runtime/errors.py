@@ -244,8 +244,9 @@ def error_from_status(
     url: str | None = None,
 ) -> APIError:
     """The typed error for a Status (from an HTTP answer, or from an ERROR watch event)."""
-    http_code = code or status.code or 500
     cls = _BY_REASON.get(status.reason or "")
+    # Without a code (a watch ERROR event may carry only a reason) the reason decides, as in client-go.
+    http_code = code or status.code or (cls.code if cls is not None and cls.code else 500)
     if cls is None or (cls.code and cls.code != http_code and http_code not in (200, 0)):
         cls = _BY_CODE.get(http_code) or (ServerError if http_code >= 500 else APIError)
     if status.code is None:

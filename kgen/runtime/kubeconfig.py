@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from kgen.runtime import yamlsafe
+from kgen.runtime.proxy import mask_url
 from kgen.runtime.credentials import (
     EXEC_API_VERSIONS,
     EXEC_CLUSTER_EXTENSION,
@@ -99,6 +100,14 @@ class ClusterEntry:
     tls_server_name: str | None = None
     proxy_url: str | None = None
     exec_extension: Any = None  # extensions[name=client.authentication.k8s.io/exec].extension
+
+    def __repr__(self) -> str:
+        fields = (
+            f"{f.name}={mask_url(v) if f.name == 'proxy_url' and v else v!r}"
+            for f in dataclasses.fields(self)
+            for v in (getattr(self, f.name),)
+        )
+        return f"ClusterEntry({', '.join(fields)})"
 
 
 @dataclass(frozen=True)
@@ -592,17 +601,18 @@ def _check_url(
     node: _Node, key: str, value: str, schemes: Sequence[str], *, default_scheme: str | None = None
 ) -> str:
     url = value
+    shown = mask_url(value)  # a proxy URL may carry a password
     if "://" not in url and default_scheme is not None:
         url = f"{default_scheme}://{url}"  # client-go's DefaultServerURL: "host:port" means https
     try:
         parts = urllib.parse.urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as exc:
-        raise node.error(key, f"{value!r} is not a valid URL ({exc})") from None
+        raise node.error(key, f"{shown!r} is not a valid URL ({exc})") from None
     if parts.scheme not in schemes:
-        raise node.error(key, f"{value!r} must use one of the schemes {', '.join(schemes)}")
+        raise node.error(key, f"{shown!r} must use one of the schemes {', '.join(schemes)}")
     if not parts.hostname:
-        raise node.error(key, f"{value!r} has no host")
+        raise node.error(key, f"{shown!r} has no host")
     return url.rstrip("/")
 
 

@@ -7,8 +7,9 @@ remember the JSON each single object came from (``get``, ``create``, ``update``,
 
 - a field the model knows is always what the object says now (set to None, it is removed);
 - a key the model does not know is sent back as it came;
-- list items are matched by position when the list kept its length (and, for items with a ``name``, the
-  same name): an item that moved or was added carries only what the model knows.
+- list items are matched by ``name`` where they have one, else by position when the list kept its
+  length, else to an item whose known fields are unchanged: an item added (or both moved and changed)
+  carries only what the model knows.
 
 The JSON is remembered by the object's uid and resourceVersion (which name exactly one state of one
 object on the server), in a bounded least-recently-used table: models are ``gc=False`` structs, which cannot
@@ -19,6 +20,7 @@ apply, which never send fields they do not set.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -28,6 +30,8 @@ import msgspec
 from kgen.runtime import codec
 
 __all__ = ["encode_preserving", "remember"]
+
+logger = logging.getLogger(__name__)
 
 #: How many read objects are remembered (the JSON of each, typically a few KB).
 CAPACITY = 1024
@@ -42,6 +46,13 @@ def _key(obj: Any) -> tuple[str, str] | None:
     if isinstance(uid, str) and uid and isinstance(version, str) and version:
         return (uid, version)
     return None
+
+
+def _describe(obj: Any) -> str:
+    metadata = getattr(obj, "metadata", None)
+    name = getattr(metadata, "name", None)
+    namespace = getattr(metadata, "namespace", None)
+    return f"{type(obj).__name__} {namespace + '/' if namespace else ''}{name}"
 
 
 def remember(obj: Any, raw: bytes) -> None:
@@ -71,6 +82,8 @@ def encode_preserving(obj: Any) -> bytes:
     """JSON for ``obj``, with the keys its models do not know taken from the JSON it was read from."""
     raw = original(obj)
     if raw is None:
+        # From a list, a watch or a cache, or evicted from the table: only the model's fields go.
+        logger.debug("no remembered JSON for %s: unknown fields cannot be kept", _describe(obj))
         return codec.encode(obj)
     try:
         source = msgspec.json.decode(raw)
@@ -95,17 +108,46 @@ def _merge(value: Any, raw: Any) -> Any:
             if key not in known:
                 out[key] = extra
         return out
-    if isinstance(value, list) and isinstance(raw, list) and len(value) == len(raw):
-        return [
-            _merge(v, r) if _same_item(v, r) else codec.to_builtins(v) for v, r in zip(value, raw)
-        ]
+    if isinstance(value, list) and isinstance(raw, list):
+        return _merge_list(value, raw)
     if isinstance(value, dict) and isinstance(raw, dict):
         return {k: _merge(v, raw.get(k)) for k, v in value.items()}
     return codec.to_builtins(value)
 
 
-def _same_item(value: Any, raw: Any) -> bool:
-    name = getattr(value, "name", None)
-    if isinstance(value, msgspec.Struct) and isinstance(name, str) and isinstance(raw, dict):
-        return raw.get("name") == name
-    return True
+def _merge_list(values: list[Any], raws: list[Any]) -> list[Any]:
+    """Each item takes the unknown keys of the item it was read as: the one with the same ``name``
+    (containers, volumes, ports...); for unnamed items, the one at the same position when the list
+    kept its length, else one whose known fields are unchanged. An item with no counterpart (new, or
+    unnamed and both moved and changed) carries only what the model knows."""
+    unused = list(range(len(raws)))
+    out = []
+    for index, value in enumerate(values):
+        match = None
+        name = getattr(value, "name", None) if isinstance(value, msgspec.Struct) else None
+        if isinstance(name, str):
+            match = next(
+                (i for i in unused if isinstance(raws[i], dict) and raws[i].get("name") == name),
+                None,
+            )
+        elif len(values) == len(raws):
+            match = index
+        elif isinstance(value, msgspec.Struct):
+            match = next((i for i in unused if _unchanged(value, raws[i])), None)
+        if match is None:
+            out.append(codec.to_builtins(value))
+        else:
+            if match in unused:
+                unused.remove(match)
+            out.append(_merge(value, raws[match]))
+    return out
+
+
+def _unchanged(value: msgspec.Struct, raw: Any) -> bool:
+    """Whether ``raw`` read as ``value``'s type (unknown keys ignored) equals ``value``."""
+    if not isinstance(raw, dict):
+        return False
+    try:
+        return bool(codec.from_builtins(raw, type(value)) == value)
+    except (msgspec.ValidationError, TypeError, ValueError):
+        return False

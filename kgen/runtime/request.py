@@ -206,6 +206,12 @@ def delete_body(
     )
 
 
+#: A request timeout meaning "no read timeout" (watches and followed logs: events may be minutes
+#: apart; the server ends the stream, and informers detect a dead connection themselves). Connecting
+#: is still bounded by the config's timeout.
+NO_READ_TIMEOUT = float("inf")
+
+
 @dataclass(slots=True)
 class RequestSpec:
     """A request before it is sent: the sync and async transports both take one."""
@@ -216,7 +222,7 @@ class RequestSpec:
     body: bytes | None = None
     content_type: str | None = None
     accept: str = "application/json"
-    timeout: float | None = None
+    timeout: float | None = None  # None: the config's; NO_READ_TIMEOUT: none while reading
     headers: dict[str, str] = field(default_factory=dict)
 
     @property

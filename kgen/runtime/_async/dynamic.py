@@ -20,10 +20,12 @@ import msgspec
 from kgen.runtime._async.rest import AsyncRequest, AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
 from kgen.runtime._async.watch import AsyncWatchStream
+from kgen.runtime.errors import DecodeError
 from kgen.runtime.model import GroupVersionResource
 from kgen.runtime.request import (
     DeletePropagation,
     FieldValidation,
+    NO_READ_TIMEOUT,
     ListOptions,
     PatchType,
     ResourceVersionMatch,
@@ -37,9 +39,12 @@ __all__ = ["AsyncDynamicClient", "AsyncDynamicResource"]
 
 
 def _decode(data: bytes) -> dict[str, Any]:
-    value = msgspec.json.decode(data)
+    try:
+        value = msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:
+        raise DecodeError(f"the server's answer is not JSON: {exc}") from exc
     if not isinstance(value, dict):
-        raise ValueError("the server did not answer with a JSON object")
+        raise DecodeError("the server did not answer with a JSON object")
     return value
 
 
@@ -163,7 +168,8 @@ class AsyncDynamicResource:
             allow_watch_bookmarks=allow_watch_bookmarks,
             send_initial_events=send_initial_events,
         )
-        request = self._request("GET").params(options.params(watch=True)).timeout(None)
+        request = self._request("GET").params(options.params(watch=True))
+        request.timeout(NO_READ_TIMEOUT)
         return AsyncWatchStream(request, None, resource_version=resource_version)
 
     async def create(

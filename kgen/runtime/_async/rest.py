@@ -145,6 +145,8 @@ class AsyncRequest:
         return self
 
     def timeout(self, seconds: float | None) -> AsyncRequest:
+        """Seconds for this request; None for the config's timeout, ``NO_READ_TIMEOUT`` for none
+        while reading the answer (streams)."""
         self._timeout = seconds
         return self
 

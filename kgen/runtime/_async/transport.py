@@ -12,8 +12,10 @@ client-go does). Any other error answer becomes a typed :class:`~kgen.runtime.er
 from __future__ import annotations
 
 import base64
+import importlib.util
 import logging
 import platform
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -22,11 +24,12 @@ import httpx
 
 from kgen import __version__
 from kgen.runtime._async.primitives import asleep
-from kgen.runtime.config import Config
+from kgen.runtime.config import Config, ConfigError
 from kgen.runtime.credentials import Credentials
 from kgen.runtime.errors import TransportError, TransportTimeout, error_from_response
+from kgen.runtime.proxy import mask_url, proxy_from_environment
 from kgen.runtime.ratelimit import TokenBucket
-from kgen.runtime.request import RequestSpec
+from kgen.runtime.request import NO_READ_TIMEOUT, RequestSpec
 
 __all__ = ["AsyncTransport"]
 
@@ -43,6 +46,16 @@ _CONNECTION_BACKOFF = (0.0, 0.2, 1.0)
 def user_agent(package: str | None) -> str:
     base = f"kgen/{__version__} (python/{platform.python_version()}; httpx/{httpx.__version__})"
     return f"{base} {package}" if package else base
+
+
+_HEADER_TOKEN = frozenset(
+    "!#$&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+
+
+def _header_key_escape(key: str) -> str:
+    """client-go's headerKeyEscape: what cannot be in a header name, and ``%``, is %-encoded."""
+    return "".join(chr(b) if chr(b) in _HEADER_TOKEN else f"%{b:02X}" for b in key.encode("utf-8"))
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -74,6 +87,11 @@ class AsyncTransport:
         self._user_agent = config.user_agent or user_agent(package)
         self._client: httpx.AsyncClient | None = None
         self._client_cert: bytes | None = None
+        # The client replaced when an exec plugin last rotated the client certificate: it may still
+        # carry a stream, so it is closed at the next rotation (certificates live for hours, streams
+        # at most minutes) or with the transport.
+        self._retired: httpx.AsyncClient | None = None
+        self._lock = threading.Lock()  # the sync twin is shared by threads; never held across I/O
         self._custom_transport = transport  # an httpx transport for in-process use (fake servers)
         self.retries = 0  # answers retried after Retry-After (for metrics and tests)
 
@@ -92,50 +110,62 @@ class AsyncTransport:
         # Groups and extras are repeated headers, which a dict cannot hold.
         out = [("Impersonate-Group", group) for group in self.config.impersonate_groups]
         for key, values in sorted(self.config.impersonate_extra.items()):
-            out += [(f"Impersonate-Extra-{key}", value) for value in values]
+            name = f"Impersonate-Extra-{_header_key_escape(key)}"
+            out += [(name, value) for value in values]
         return out
 
-    def _client_for(self, credentials: Credentials | None) -> httpx.AsyncClient:
+    async def _client_for(self, credentials: Credentials | None) -> httpx.AsyncClient:
+        """The HTTP client for ``credentials``: a new one when their client certificate changed."""
         cert = credentials.client_cert_pem if credentials is not None else None
-        if self._client is not None and cert == self._client_cert:
-            return self._client
-        if self._client is not None:
-            # An exec plugin rotated the client certificate: connections made with the old one go.
-            old, self._client = self._client, None
-            self._retire(old)
+        with self._lock:
+            client = self._client
+            if client is not None and cert == self._client_cert:
+                return client
+            stale, self._retired = self._retired, client
+            client = self._client = self._new_client(credentials)
+            self._client_cert = cert
+        if stale is not None:
+            await stale.aclose()
+        return client
+
+    def _new_client(self, credentials: Credentials | None) -> httpx.AsyncClient:
         config = self.config
-        timeout = httpx.Timeout(config.timeout, connect=min(config.timeout or 30.0, 30.0))
+        connect = min(config.timeout or 30.0, 30.0)
         kwargs: dict[str, Any] = {
             "base_url": config.server,
             "headers": self._headers(),
-            "timeout": timeout,
+            "timeout": httpx.Timeout(config.timeout, connect=connect),
             "http2": config.http2,
             "follow_redirects": False,
-            "trust_env": False,
+            "trust_env": False,  # proxies from the environment are read as client-go reads them
         }
         if self._custom_transport is not None:
             kwargs["transport"] = self._custom_transport
-        elif config.server.startswith("http://"):
+            return httpx.AsyncClient(**kwargs)
+        if config.server.startswith("http://"):
             # No TLS at all: do not pay for loading a trust store (httpx would load certifi's).
             kwargs["verify"] = False
         else:
             kwargs["verify"] = config.ssl_context(credentials)
-            if config.proxy_url:
-                kwargs["proxy"] = config.proxy_url
-        self._client = httpx.AsyncClient(**kwargs)
-        self._client_cert = cert
-        return self._client
-
-    def _retire(self, client: httpx.AsyncClient) -> None:
-        self._retired = getattr(self, "_retired", [])
-        self._retired.append(client)
+        proxy = config.proxy_url or proxy_from_environment(config.server)
+        if proxy is not None:
+            if proxy.startswith("socks5") and importlib.util.find_spec("socksio") is None:
+                raise ConfigError(
+                    f"{mask_url(proxy)}: a SOCKS proxy needs the socksio package "
+                    "(pip install 'kgen[socks]')",
+                    file=config.source or None,
+                    field="proxy-url" if config.proxy_url else "HTTPS_PROXY",
+                )
+            kwargs["proxy"] = proxy
+        return httpx.AsyncClient(**kwargs)
 
     async def aclose(self) -> None:
-        for client in [*getattr(self, "_retired", []), self._client]:
+        with self._lock:
+            clients = [self._retired, self._client]
+            self._client = self._retired = None
+        for client in clients:
             if client is not None:
                 await client.aclose()
-        self._client = None
-        self._retired = []
 
     async def __aenter__(self) -> AsyncTransport:
         return self
@@ -151,8 +181,10 @@ class AsyncTransport:
             return None
         return await source.aget(force_refresh=force_refresh)
 
-    def _build(self, spec: RequestSpec, credentials: Credentials | None) -> httpx.Request:
-        client = self._client_for(credentials)
+    async def _build(
+        self, spec: RequestSpec, credentials: Credentials | None
+    ) -> tuple[httpx.AsyncClient, httpx.Request]:
+        client = await self._client_for(credentials)
         headers = [("Accept", spec.accept), *self._impersonation(), *spec.headers.items()]
         if spec.content_type is not None:
             headers.append(("Content-Type", spec.content_type))
@@ -162,11 +194,15 @@ class AsyncTransport:
             pair = f"{self.config.username}:{self.config.password or ''}".encode()
             headers.append(("Authorization", "Basic " + base64.b64encode(pair).decode("ascii")))
         extensions: dict[str, Any] = {}
-        if spec.timeout is not None:
+        if spec.timeout == NO_READ_TIMEOUT:
+            timeout = self.config.timeout
+            connect = min(timeout or 30.0, 30.0)
+            extensions["timeout"] = httpx.Timeout(timeout, connect=connect, read=None).as_dict()
+        elif spec.timeout is not None:
             extensions["timeout"] = httpx.Timeout(spec.timeout).as_dict()
         if self.config.tls_server_name:
             extensions["sni_hostname"] = self.config.tls_server_name
-        return client.build_request(
+        return client, client.build_request(
             spec.method,
             spec.path,
             params=httpx.QueryParams(cast(list[tuple[str, Any]], spec.params)),
@@ -187,28 +223,23 @@ class AsyncTransport:
     async def _send_once(self, spec: RequestSpec, *, stream: bool) -> httpx.Response:
         """Send with credentials; on a 401 refresh a refreshable credential once and resend."""
         credentials = await self._credentials()
-        response = await self._send(self._build(spec, credentials), stream=stream)
+        response = await self._send(*await self._build(spec, credentials), stream=stream)
         if response.status_code == 401 and self.config.credentials is not None:
-            await response.aclose()
             refreshed = await self._credentials(force_refresh=True)
-            if refreshed != credentials:
-                response = await self._send(self._build(spec, refreshed), stream=stream)
-            else:
-                response = await self._send(self._build(spec, credentials), stream=stream)
+            if refreshed != credentials:  # the same credential would get the same answer
+                await response.aclose()
+                response = await self._send(*await self._build(spec, refreshed), stream=stream)
         return response
 
-    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        client = self._client_for_request()
+    async def _send(
+        self, client: httpx.AsyncClient, request: httpx.Request, *, stream: bool
+    ) -> httpx.Response:
         try:
             return await client.send(request, stream=stream)
         except httpx.TimeoutException as exc:
             raise TransportTimeout(f"{request.method} {request.url}: timed out ({exc})") from exc
         except httpx.HTTPError as exc:
             raise TransportError(f"{request.method} {request.url}: {exc}") from exc
-
-    def _client_for_request(self) -> httpx.AsyncClient:
-        assert self._client is not None
-        return self._client
 
     async def _send_with_retries(self, spec: RequestSpec, *, stream: bool) -> httpx.Response:
         attempt = 0

@@ -21,10 +21,12 @@ import msgspec
 from kgen.runtime._sync.rest import Request, RESTClient
 from kgen.runtime._sync.transport import Transport
 from kgen.runtime._sync.watch import WatchStream
+from kgen.runtime.errors import DecodeError
 from kgen.runtime.model import GroupVersionResource
 from kgen.runtime.request import (
     DeletePropagation,
     FieldValidation,
+    NO_READ_TIMEOUT,
     ListOptions,
     PatchType,
     ResourceVersionMatch,
@@ -38,9 +40,12 @@ __all__ = ["DynamicClient", "DynamicResource"]
 
 
 def _decode(data: bytes) -> dict[str, Any]:
-    value = msgspec.json.decode(data)
+    try:
+        value = msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:
+        raise DecodeError(f"the server's answer is not JSON: {exc}") from exc
     if not isinstance(value, dict):
-        raise ValueError("the server did not answer with a JSON object")
+        raise DecodeError("the server did not answer with a JSON object")
     return value
 
 
@@ -162,7 +167,8 @@ class DynamicResource:
             allow_watch_bookmarks=allow_watch_bookmarks,
             send_initial_events=send_initial_events,
         )
-        request = self._request("GET").params(options.params(watch=True)).timeout(None)
+        request = self._request("GET").params(options.params(watch=True))
+        request.timeout(NO_READ_TIMEOUT)
         return WatchStream(request, None, resource_version=resource_version)
 
     def create(

@@ -16,15 +16,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar, cast
 
+import httpx
+
 from kgen.runtime import codec, preserve
 from kgen.runtime._sync.rest import Request, RESTClient, Result
 from kgen.runtime._sync.watch import WatchStream, retry_watch
-from kgen.runtime.errors import ResourceNotSupported
+from kgen.runtime.errors import ResourceNotSupported, TransportError, TransportTimeout
 from kgen.runtime.meta import KubernetesList, KubernetesObject, ObjectMeta, Scale, Status
 from kgen.runtime.model import ResourceInfo
 from kgen.runtime.request import (
     DeletePropagation,
     FieldValidation,
+    NO_READ_TIMEOUT,
     ListOptions,
     PatchType,
     ResourceVersionMatch,
@@ -191,9 +194,15 @@ class ResourceClient(Generic[T, L]):
     ) -> Iterator[str]:
         self._require("get", subresource)
         request = self._request("GET", name, subresource).params(params).accept("*/*")
+        request.timeout(NO_READ_TIMEOUT)  # a followed log may be quiet for a long time
         with request.stream() as response:
-            for line in response.iter_lines():
-                yield line
+            try:
+                for line in response.iter_lines():
+                    yield line
+            except httpx.TimeoutException as exc:
+                raise TransportTimeout(f"{name}/{subresource}: timed out ({exc})") from exc
+            except httpx.HTTPError as exc:
+                raise TransportError(f"{name}/{subresource}: stream broken ({exc})") from exc
 
     def _apply(
         self,
@@ -326,10 +335,7 @@ class Watch(ResourceClient[T, L]):
             allow_watch_bookmarks=allow_watch_bookmarks,
             send_initial_events=send_initial_events,
         )
-        request = self._request("GET").params(options.params(watch=True))
-        # No read timeout: events may be minutes apart. The server ends the watch (timeoutSeconds) and
-        # informers detect a dead connection themselves.
-        request.timeout(None)
+        request = self._request("GET").params(options.params(watch=True)).timeout(NO_READ_TIMEOUT)
         return WatchStream(request, self.kind, resource_version=resource_version)
 
     def watch_from(
@@ -338,16 +344,21 @@ class Watch(ResourceClient[T, L]):
         *,
         label_selector: SelectorLike | None = None,
         field_selector: SelectorLike | None = None,
+        min_restart_delay: float = 1.0,
     ) -> Iterator[WatchEvent[T]]:
-        """Events from ``resource_version`` on, reopening the watch whenever the server ends it. Raises
-        ``Expired`` when the resourceVersion is too old (list again then)."""
+        """Events from ``resource_version`` on, reopening the watch whenever the server ends it (and
+        after server errors). Raises ``Expired`` when the resourceVersion is too old (list again then)
+        and any other API error. See :func:`retry_watch`."""
 
         def open_watch(rv: str) -> WatchStream[T]:
             return self.watch(
-                resource_version=rv, label_selector=label_selector, field_selector=field_selector
+                resource_version=rv,
+                label_selector=label_selector,
+                field_selector=field_selector,
+                allow_watch_bookmarks=True,  # keeps the resume point fresh on quiet resources
             )
 
-        return retry_watch(open_watch, resource_version)
+        return retry_watch(open_watch, resource_version, min_restart_delay=min_restart_delay)
 
 
 class Create(ResourceClient[T, L]):

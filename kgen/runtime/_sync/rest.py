@@ -146,6 +146,8 @@ class Request:
         return self
 
     def timeout(self, seconds: float | None) -> Request:
+        """Seconds for this request; None for the config's timeout, ``NO_READ_TIMEOUT`` for none
+        while reading the answer (streams)."""
         self._timeout = seconds
         return self
 

@@ -21,7 +21,13 @@ import httpx
 
 from kgen.runtime._sync.primitives import sleep
 from kgen.runtime._sync.rest import Request
-from kgen.runtime.errors import TransportError, TransportTimeout
+from kgen.runtime.errors import (
+    ServerError,
+    Timeout,
+    TooManyRequests,
+    TransportError,
+    TransportTimeout,
+)
 from kgen.runtime.watchevent import WatchEvent, WatchEventDecoder
 
 __all__ = ["WatchStream", "retry_watch"]
@@ -117,9 +123,11 @@ def retry_watch(
     """Events from ``resource_version`` on, across as many watch requests as it takes.
 
     ``open_watch(rv)`` opens one watch (bookmarks on). A stream that ends is reopened from the last
-    resourceVersion after ``min_restart_delay`` (client-go's RetryWatcher waits 1 s); transport errors are
-    retried the same way. API errors, including 410 ``Expired``, are raised to the caller. An initial
-    resourceVersion of "" or "0" is refused, as client-go does: events before it would be lost or repeated.
+    resourceVersion after ``min_restart_delay`` (client-go's RetryWatcher waits 1 s); transport errors,
+    server errors (5xx) and 429s, as an answer or as an ERROR event, are retried the same way (after
+    their Retry-After if longer). Other API errors, 410 ``Expired`` first of all, are raised to the
+    caller. An initial resourceVersion of "" or "0" is refused, as client-go does: events before it
+    would be lost or repeated.
     """
     if resource_version in ("", "0"):
         raise ValueError("retry_watch needs a specific resourceVersion (from a list)")
@@ -134,5 +142,9 @@ def retry_watch(
                     if event.type != "BOOKMARK":
                         yield event
         except TransportError:
-            pass
-        sleep(min_restart_delay)
+            delay = min_restart_delay
+        except (ServerError, Timeout, TooManyRequests) as exc:  # 5xx, 504 and 429
+            delay = max(min_restart_delay, exc.retry_after or 0.0)
+        else:
+            delay = min_restart_delay
+        sleep(delay)

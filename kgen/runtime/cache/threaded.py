@@ -203,8 +203,15 @@ class SharedInformerFactory:
         self._lock = threading.Lock()
         self._closed = False
 
+        options = dict(transport_options or {})
+        # The informers' connections run on their own loop, but within the clientset's rate limit
+        # (client-go's informers use the clientset they are given; the token bucket is thread-safe).
+        shared_limiter = getattr(getattr(clientset, "transport", None), "rate_limiter", None)
+        if shared_limiter is not None:
+            options.setdefault("rate_limiter", shared_limiter)
+
         def build() -> tuple[AsyncClientsetBase, AsyncSharedInformerFactory]:
-            transport = AsyncTransport(config, package=package, **dict(transport_options or {}))
+            transport = AsyncTransport(config, package=package, **options)
             async_clientset = AsyncClientsetBase(transport=transport)
             factory = AsyncSharedInformerFactory(
                 async_clientset,

@@ -202,6 +202,8 @@ def test_the_sync_factory_runs_on_its_own_thread(server: APIServer, config: Conf
         ) as factory:
             informer = factory.informer_for(ConfigMap)
             assert factory.informer_for(ConfigMap) is informer
+            # One client-side rate limit for the clientset and its informers, as in client-go.
+            assert factory._clientset.transport.rate_limiter is cs.transport.rate_limiter
             handler_threads: set[str] = set()
             added: list[str] = []
             done = threading.Event()

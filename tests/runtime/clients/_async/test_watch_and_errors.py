@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from example_client.clientset import AsyncClientset
 from example_client.models.core_v1 import ConfigMap
 
 from kgen.runtime._async.transport import AsyncTransport
 from kgen.runtime.config import Config
-from kgen.runtime.errors import Expired, ServerError, TooManyRequests
+from kgen.runtime.errors import Expired, Forbidden, ServerError, TooManyRequests
 from kgen.runtime.meta import ObjectMeta
 from kgen.runtime.ratelimit import TokenBucket
+from kgen.runtime.request import RequestSpec
 from kgen.testing import APIServer
 
 
@@ -74,6 +77,44 @@ async def test_watch_from_reconnects_when_the_server_ends_the_stream(
     finally:
         api_server.faults.clear()
     assert names == [f"cm-{index}" for index in range(6)]  # nothing lost, nothing repeated
+
+
+async def test_watch_from_retries_server_errors_and_raises_the_rest(
+    cs: AsyncClientset, namespace: str, api_server: APIServer
+) -> None:
+    configmaps = cs.core_v1.configmaps(namespace)
+    start = (await configmaps.list()).metadata.resource_version  # type: ignore[union-attr]
+    for index in range(3):
+        await configmaps.create(configmap(f"cm-{index}"))
+    # client-go's RetryWatcher retries 5xx answers; 403 and 410 are for the caller.
+    api_server.faults.fail(1, code=500, verb="watch").fail(1, code=504, verb="watch")
+    try:
+        names = []
+        async for event in configmaps.watch_from(start, min_restart_delay=0.01):  # type: ignore[arg-type]
+            names.append(event.object.metadata.name)  # type: ignore[union-attr]
+            if len(names) == 3:
+                break
+        assert names == ["cm-0", "cm-1", "cm-2"]
+        api_server.faults.fail(1, code=403, verb="watch")
+        with pytest.raises(Forbidden):
+            async for _ in configmaps.watch_from(start, min_restart_delay=0.01):  # type: ignore[arg-type]
+                pass
+    finally:
+        api_server.faults.clear()
+
+
+async def test_a_quiet_watch_outlives_the_request_timeout(config: Config, namespace: str) -> None:
+    """Config.timeout bounds requests, not the silence between watch events."""
+    async with AsyncClientset(dataclasses.replace(config, timeout=0.5)) as cs:
+        configmaps = cs.core_v1.configmaps(namespace)
+        start = (await configmaps.list()).metadata.resource_version
+        events = []
+        async with await configmaps.watch(
+            resource_version=start, timeout_seconds=2, allow_watch_bookmarks=False
+        ) as stream:
+            async for event in stream:  # nothing happens: the server ends the watch after 2 s
+                events.append(event)
+        assert events == []
 
 
 async def test_a_too_old_resource_version_raises_expired(
@@ -165,11 +206,7 @@ async def test_client_side_rate_limiting_by_counting(config: Config, namespace: 
 
 async def test_user_agent_names_kgen_and_the_package(config: Config) -> None:
     async with AsyncTransport(config, package="example_client") as transport:
-        request = transport._build(  # noqa: SLF001 - the header is what is checked
-            __import__("kgen.runtime.request", fromlist=["RequestSpec"]).RequestSpec(
-                "GET", "/version"
-            ),
-            None,
-        )
+        # noqa: SLF001 - the header is what is checked
+        _, request = await transport._build(RequestSpec("GET", "/version"), None)
     agent = request.headers["User-Agent"]
     assert agent.startswith("kgen/") and agent.endswith("example_client")
