@@ -124,6 +124,12 @@ def test_a_wrong_ca_fails_and_a_wrong_token_is_unauthorized(
         cs.core_v1.namespaces().list()
     assert info.value.code == 401
     assert "bad-token" not in str(info.value)  # secrets never appear in errors
+    # A static token cannot change: the 401 is not answered by sending the same request again.
+    assert tls_server.faults.record  # on by default
+    tls_server.faults.requests.clear()
+    with Clientset(bad) as cs, pytest.raises(Unauthorized):
+        cs.core_v1.namespaces().get("default")
+    assert [r.code for r in tls_server.faults.requests] == [401]
 
 
 def test_client_certificate_authentication(tmp_path: Path) -> None:

@@ -205,6 +205,14 @@ def test_client_side_rate_limiting_by_counting(config: Config, namespace: str) -
         TokenBucket(qps=5, burst=0)
 
 
+def test_impersonation_extra_keys_are_escaped_as_client_go_does(config: Config) -> None:
+    config = dataclasses.replace(config, impersonate_extra={"example.org/scopes": ["a", "b"]})
+    with Transport(config) as transport:
+        # noqa: SLF001 - the header names are what is checked
+        _, request = transport._build(RequestSpec("GET", "/version"), None)
+    assert request.headers.get_list("Impersonate-Extra-example.org%2Fscopes") == ["a", "b"]
+
+
 def test_user_agent_names_kgen_and_the_package(config: Config) -> None:
     with Transport(config, package="example_client") as transport:
         # noqa: SLF001 - the header is what is checked
