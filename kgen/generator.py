@@ -69,8 +69,8 @@ def read(config: GenerateConfig, progress: Callable[[str], None]) -> Inputs:
 
         progress("reading the OpenAPI documents of the cluster")
         inputs.extend(read_cluster(kubeconfig=config.kubeconfig, context=config.context))
-    for skipped in inputs.skipped:
-        progress(f"skipped {skipped}: not an OpenAPI document")
+    for where, why in inputs.skipped:
+        progress(f"skipped {where}: {why}")
     if not inputs.openapi and not inputs.crds:
         raise KgenError(
             "no inputs: give --spec, --crd or --from-cluster (or set them in [tool.kgen])"
@@ -154,11 +154,23 @@ def format_files(files: Mapping[str, str]) -> dict[str, str]:
 
 def write_package(output: Path, package: str, files: Mapping[str, str]) -> Path:
     """Write ``output/<package path>`` atomically: a complete new tree replaces the old one, or nothing
-    changes."""
+    changes. A path that cannot be written is a :class:`KgenError` naming it."""
     target = output.joinpath(*package.split("."))
+    try:
+        return _write_tree(target, files)
+    except OSError as exc:
+        where = exc.filename or target
+        raise KgenError(f"cannot write {where}: {exc.strerror or exc}") from exc
+
+
+def _write_tree(target: Path, files: Mapping[str, str]) -> Path:
+    if target.exists() and not target.is_dir():
+        raise KgenError(f"cannot write {target}: it exists and is not a directory")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kgen-new-", dir=target.parent))
     try:
+        # mkdtemp makes a private (0700) directory; the package is an ordinary one, as mkdir makes it.
+        staging.chmod(0o777 & ~_umask())
         for relative, content in files.items():
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,13 +179,25 @@ def write_package(output: Path, package: str, files: Mapping[str, str]) -> Path:
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=".kgen-old-", dir=target.parent)) / "old"
             os.replace(target, old)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            if old is not None:  # put the previous package back: nothing changes
+                os.replace(old, target)
+            raise
         if old is not None:
             shutil.rmtree(old.parent, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _umask() -> int:
+    # The only portable way to read the umask is to set it; this runs once per write, single-threaded.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _existing(target: Path) -> dict[str, str]:

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kgen.errors import SpecError
 from kgen.ingest.crd import CRDDocument, read_crds
-from kgen.ingest.documents import iter_files, load_documents
+from kgen.ingest.documents import LoadedDocument, iter_files, load_documents
 from kgen.ingest.openapi import OpenAPIDocument, read_openapi
 
 __all__ = ["CRDDocument", "Inputs", "OpenAPIDocument", "read_inputs"]
@@ -22,8 +23,8 @@ __all__ = ["CRDDocument", "Inputs", "OpenAPIDocument", "read_inputs"]
 class Inputs:
     openapi: list[OpenAPIDocument] = field(default_factory=list)
     crds: list[CRDDocument] = field(default_factory=list)
-    # Files in --spec directories that are not OpenAPI documents.
-    skipped: list[str] = field(default_factory=list)
+    # Documents in --spec and --crd directories that are not inputs: (file, why), reported.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def extend(self, other: Inputs) -> None:
         self.openapi.extend(other.openapi)
@@ -41,24 +42,58 @@ def read_inputs(
     """Read ``--spec`` paths (Swagger 2.0 or OpenAPI 3 files, or directories of them) and ``--crd`` paths
     (CRD files or directories; YAML streams and Lists allowed)."""
     inputs = Inputs()
+    # A directory may hold files that are not inputs (a served-documents index, provenance notes; a
+    # kubebuilder config/crd has kustomization.yaml and CRD patches): those are skipped and reported,
+    # never half-read. A file named on its own is an input, whatever is wrong with it.
     for path in specs:
         in_directory = Path(path).is_dir()
         for file in iter_files(Path(path), what="--spec"):
-            for doc in load_documents(file):
+            for doc in _documents(file, named=not in_directory):
                 if in_directory and not _claims_openapi(doc.content):
-                    # A directory of documents as a server serves them may hold other files (an index,
-                    # provenance notes): those are skipped and reported, never half-read.
-                    inputs.skipped.append(doc.file)
+                    inputs.skipped.append((_where(doc), "not an OpenAPI document"))
                     continue
                 inputs.openapi.append(
                     read_openapi(doc.content, file=doc.file, index=doc.index, validate=validate)
                 )
     for path in crds:
+        in_directory = Path(path).is_dir()
         for file in iter_files(Path(path), what="--crd"):
-            for doc in load_documents(file):
+            for doc in _documents(file, named=not in_directory):
+                why = _not_a_crd(doc.content) if in_directory else None
+                if why is not None:
+                    inputs.skipped.append((_where(doc), why))
+                    continue
                 inputs.crds.extend(read_crds(doc.content, file=doc.file, index=doc.index))
     return inputs
 
 
+def _documents(file: Path, *, named: bool) -> list[LoadedDocument]:
+    documents = list(load_documents(file))
+    if named and not documents:
+        raise SpecError("the file holds no documents", file=str(file))
+    return documents
+
+
+def _where(doc: LoadedDocument) -> str:
+    return doc.file if doc.index is None else f"{doc.file} (document {doc.index})"
+
+
 def _claims_openapi(content: object) -> bool:
     return isinstance(content, dict) and ("swagger" in content or "openapi" in content)
+
+
+def _not_a_crd(content: object) -> str | None:
+    """Why a document found in a --crd directory is not read as CRDs, or None if it is one."""
+    if not isinstance(content, dict):
+        return "not a CustomResourceDefinition"
+    kind = content.get("kind")
+    if kind == "List" and isinstance(content.get("items"), list):
+        return None
+    if kind != "CustomResourceDefinition":
+        return (
+            f"not a CustomResourceDefinition (kind {kind})" if kind else "not a Kubernetes object"
+        )
+    spec = content.get("spec")
+    if isinstance(spec, dict) and "names" not in spec and "versions" not in spec:
+        return "a patch to a CustomResourceDefinition (no spec.names or spec.versions)"
+    return None

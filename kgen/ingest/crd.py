@@ -50,7 +50,8 @@ def _check(doc: CRDDocument) -> CRDDocument:
         "apiextensions.k8s.io/"
     ):
         raise doc.error(
-            f"not a CustomResourceDefinition (apiVersion {api_version!r}, kind {kind!r})"
+            f"not a CustomResourceDefinition (apiVersion: {api_version or 'none'}, "
+            f"kind: {kind or 'none'})"
         )
     if api_version != "apiextensions.k8s.io/v1":
         raise doc.error(

@@ -41,6 +41,36 @@ _MODULE_NAMES = frozenset(
         *SHARED_TYPES,
     }
 )
+# Names the other generated modules (clients, listers, informers, fake, clientset) import next to the
+# models they use: a kind with one of these names would replace the runtime's class in that module.
+_CLIENT_MODULE_NAMES = frozenset(
+    {
+        prefix + name
+        for prefix in ("", "Async")
+        for name in (
+            "Apply",
+            "Clientset",
+            "ClientsetBase",
+            "Create",
+            "Delete",
+            "DeleteCollection",
+            "Get",
+            "GroupInformers",
+            "GroupVersionClient",
+            "Iterator",
+            "List",
+            "Patch",
+            "ResourceClient",
+            "ResourceInformer",
+            "ScaleSubresource",
+            "StatusSubresource",
+            "Transport",
+            "Update",
+            "Watch",
+        )
+    }
+    | {"FakeCluster", "FieldValidation", "PatchType", "Scheme", "Scale", "Status"}
+)
 _ATTRIBUTE_RESERVED = (
     frozenset(
         {
@@ -104,10 +134,19 @@ def attribute_name(json_name: str) -> str:
 
 
 def class_name(text: str) -> str:
-    name = _identifier(text, fallback="Type")
-    name = name[0].upper() + name[1:]
-    if keyword.iskeyword(name) or name in _MODULE_NAMES or hasattr(builtins, name):
-        name += "_"
+    """A class name for ``text``; one that would shadow a keyword, a builtin or a name the generated
+    modules import gets the suffix ``Model`` (datamodel-code-generator drops a trailing underscore and
+    uses that suffix itself), so that a kind called ``Status`` or ``Update`` is ``StatusModel``."""
+    # No underscores: datamodel-code-generator joins the parts of a class name itself.
+    parts = _identifier(text, fallback="Type").split("_")
+    name = "".join(part[:1].upper() + part[1:] for part in parts if part)
+    if (
+        keyword.iskeyword(name)
+        or name in _MODULE_NAMES
+        or name in _CLIENT_MODULE_NAMES
+        or hasattr(builtins, name)
+    ):
+        name += "Model"
     return name
 
 

@@ -272,4 +272,9 @@ def load_package_model(package: str) -> APIModel:
     """The API model embedded in a generated package (``<package>/apimodel.json``)."""
     from importlib.resources import files
 
-    return loads(files(package).joinpath("apimodel.json").read_bytes())
+    from kgen.errors import KgenError
+
+    resource = files(package).joinpath("apimodel.json")
+    if not resource.is_file():
+        raise KgenError(f"{package} is not a package kgen generated: it has no apimodel.json")
+    return loads(resource.read_bytes())

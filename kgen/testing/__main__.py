@@ -32,7 +32,15 @@ def main(argv: list[str] | None = None) -> int:
         help="objects to create at start (JSON or YAML: one object, a List, or a stream)",
     )
     args = parser.parse_args(argv)
+    from kgen.errors import KgenError
 
+    try:
+        return _serve(parser, args)
+    except KgenError as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+
+
+def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from kgen.testing.server import APIServer
 
     options = dict(
@@ -44,7 +52,16 @@ def main(argv: list[str] | None = None) -> int:
         from kgen.ingest import read_inputs
 
         crds = [doc.crd for doc in read_inputs(crds=[Path(p) for p in args.crd]).crds]
-        server = APIServer.from_package(args.package, crds=crds, **options)
+        try:
+            server = APIServer.from_package(args.package, crds=crds, **options)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (args.package + ".").startswith(exc.name + "."):
+                raise
+            parser.exit(
+                2,
+                f"{parser.prog}: error: cannot import the package {args.package!r}: put the directory "
+                "that holds it on PYTHONPATH (the default output is `generated`)\n",
+            )
     else:
         server = APIServer.from_inputs(specs=args.spec, crds=args.crd, **options)
     for path in args.seed:
@@ -70,11 +87,17 @@ def _seed(server: object, path: Path) -> int:
     """Create the objects of a file through the API (namespaces are created as needed)."""
     import json
 
+    import yaml
+
+    from kgen.errors import KgenError
     from kgen.runtime import yamlsafe
     from kgen.testing.errors import APIError
 
-    text = path.read_text(encoding="utf-8")
-    documents = json.loads(text) if path.suffix == ".json" else list(yamlsafe.load_all(text))
+    try:
+        text = path.read_text(encoding="utf-8")
+        documents = json.loads(text) if path.suffix == ".json" else list(yamlsafe.load_all(text))
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise KgenError(f"--seed {path}: {exc}") from exc
     if isinstance(documents, dict):
         documents = (
             documents.get("items", [documents])
@@ -84,15 +107,21 @@ def _seed(server: object, path: Path) -> int:
     api, registry = server.api, server.registry  # type: ignore[attr-defined]
     namespaces = registry.get("", "v1", "namespaces")
     count = 0
-    for body in documents:
+    for index, body in enumerate(documents):
         if not body:
             continue
+        where = f"--seed {path} (object {index})"
+        if not isinstance(body, dict):
+            raise KgenError(f"{where}: not a Kubernetes object")
         rt = registry.for_kind(body.get("apiVersion", ""), body.get("kind", ""))
         if rt is None:
-            raise SystemExit(
-                f"{path}: this server does not serve {body.get('apiVersion')} {body.get('kind')}"
+            raise KgenError(
+                f"{where}: this server does not serve {body.get('apiVersion')} {body.get('kind')}"
             )
-        namespace = (body.get("metadata") or {}).get("namespace") if rt.namespaced else None
+        # Like kubectl create -f: a namespaced object without a namespace goes to "default".
+        namespace = (
+            ((body.get("metadata") or {}).get("namespace") or "default") if rt.namespaced else None
+        )
         if namespace and namespaces is not None:
             try:
                 api.create(
@@ -102,7 +131,10 @@ def _seed(server: object, path: Path) -> int:
                 )
             except APIError:
                 pass  # exists
-        api.create(rt, namespace, body)
+        try:
+            api.create(rt, namespace, body)
+        except APIError as exc:
+            raise KgenError(f"{where}: {exc}") from exc
         count += 1
     return count
 

@@ -196,3 +196,38 @@ def test_core_subset_spec_is_up_to_date() -> None:
         sys.path.pop(0)
     on_disk = (ROOT / "specs" / "kube-core-subset" / "openapi.json").read_text()
     assert on_disk == core_subset_spec.render(), "run: python scripts/core_subset_spec.py"
+
+
+def test_written_package_has_ordinary_permissions(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "crds.yaml", crd("Widget", SCHEMA))
+    old_mask = os.umask(0o022)
+    try:
+        result = kgen(
+            "generate", "--crd", str(path), "--output", "out", "--package", "pkg", cwd=tmp_path
+        )
+    finally:
+        os.umask(old_mask)
+    assert result.returncode == 0, result.stderr
+    modes = {
+        p.relative_to(tmp_path): p.stat().st_mode & 0o777 for p in (tmp_path / "out").rglob("*")
+    }
+    assert modes[Path("out/pkg")] == 0o755
+    assert all(mode == (0o755 if (tmp_path / p).is_dir() else 0o644) for p, mode in modes.items())
+
+
+def test_an_output_path_that_cannot_be_written_is_one_error(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "crds.yaml", crd("Widget", SCHEMA))
+    (tmp_path / "afile").write_text("keep me")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "pkg").write_text("keep me too")
+    for output, package, named in (("afile", "pkg", "afile"), ("out", "pkg", "out/pkg")):
+        result = kgen(
+            "generate", "--crd", str(path), "--output", output, "--package", package, cwd=tmp_path
+        )
+        assert result.returncode == 2, result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("kgen: error:")]
+        assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+        assert f"cannot write {named}" in errors[0], errors[0]
+    assert (tmp_path / "afile").read_text() == "keep me"
+    assert (tmp_path / "out" / "pkg").read_text() == "keep me too"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["pkg"]

@@ -177,7 +177,9 @@ def test_a_spec_directory_skips_files_that_are_not_openapi(tmp_path: Path) -> No
     )
     (tmp_path / "specs" / "_index.json").write_text(json.dumps([{"file": "api.json"}]))
     inputs = read_inputs([tmp_path / "specs"])
-    assert len(inputs.openapi) == 1 and inputs.skipped == [str(tmp_path / "specs" / "_index.json")]
+    assert len(inputs.openapi) == 1 and inputs.skipped == [
+        (str(tmp_path / "specs" / "_index.json"), "not an OpenAPI document")
+    ]
     with pytest.raises(SpecError, match="not an OpenAPI document"):
         read_inputs([tmp_path / "specs" / "_index.json"])
 
@@ -202,3 +204,45 @@ def test_identical_copies_across_documents_are_fine(tmp_path: Path) -> None:
     (tmp_path / "b.json").write_text(text)
     model = build_model(read_inputs([tmp_path]))
     assert "pods" in model.group_versions[("", "v1")].resources
+
+
+def test_a_kubebuilder_crd_directory_reads_the_crds_and_skips_the_rest(tmp_path: Path) -> None:
+    # The layout `kubebuilder init` makes: bases next to kustomize files and CRD patches.
+    config = tmp_path / "config" / "crd"
+    schema = {"type": "object", "properties": {"spec": {"type": "object"}}}
+    write_yaml(
+        config / "bases" / "x.kgen.io_widgets.yaml", crd("Widget", schema, group="x.kgen.io")
+    )
+    (config / "kustomization.yaml").write_text(
+        "resources:\n- bases/x.kgen.io_widgets.yaml\nconfigurations:\n- kustomizeconfig.yaml\n"
+    )
+    (config / "kustomizeconfig.yaml").write_text("nameReference:\n- kind: Service\n  version: v1\n")
+    write_yaml(
+        config / "patches" / "webhook_in_widgets.yaml",
+        {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.x.kgen.io"},
+            "spec": {"conversion": {"strategy": "Webhook"}},
+        },
+    )
+    inputs = read_inputs([], [config])
+    assert [c.crd["spec"]["names"]["kind"] for c in inputs.crds] == ["Widget"]
+    reasons = {Path(where).name: why for where, why in inputs.skipped}
+    assert reasons == {
+        "kustomization.yaml": "not a Kubernetes object",
+        "kustomizeconfig.yaml": "not a Kubernetes object",
+        "webhook_in_widgets.yaml": (
+            "a patch to a CustomResourceDefinition (no spec.names or spec.versions)"
+        ),
+    }
+    # Named on its own, a file that is not a CRD is an error, not a skip.
+    with pytest.raises(SpecError, match="not a CustomResourceDefinition"):
+        read_inputs([], [config / "kustomization.yaml"])
+
+
+def test_a_named_empty_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("# nothing here\n---\n")
+    with pytest.raises(SpecError, match="holds no documents") as raised:
+        read_inputs([], [tmp_path / "empty.yaml"])
+    assert "empty.yaml" in str(raised.value)

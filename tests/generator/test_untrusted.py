@@ -107,3 +107,74 @@ def test_hostile_names_and_descriptions_generate_safe_code(tmp_path: Path) -> No
     document["nested"] = {"__init__": 3, "x": "y"}
     decoded = codec.decode(json.dumps(document).encode(), spec_cls)
     assert json.loads(codec.encode(decoded)) == document
+
+
+# Kinds named like what generated modules import (runtime classes, typing names, client mixins) or
+# like builtins and keywords: each must still generate, import, type-check and work.
+TRAP_KINDS = [
+    "Status",
+    "Condition",
+    "ObjectMeta",
+    "LabelSelector",
+    "Struct",
+    "Any",
+    "KubernetesObject",
+    "Update",
+    "Get",
+    "Watch",
+    "Iterator",
+    "ResourceClient",
+    "AsyncList",
+    "Scale",
+    "Exception",
+    "None",
+]
+
+
+def test_kinds_named_like_runtime_names_keep_working(tmp_path: Path) -> None:
+    from gen_util import run_mypy
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": {"replicas": {"type": "integer"}}},
+            "status": {"type": "object", "properties": {"replicas": {"type": "integer"}}},
+        },
+    }
+    scale = {
+        "status": {},
+        "scale": {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"},
+    }
+    documents = [
+        crd(kind, schema, group="traps.kgen.io", plural=f"t{kind.lower()}s", subresources=scale)
+        for kind in TRAP_KINDS
+    ]
+    path = write_yaml(tmp_path / "crds.yaml", *documents)
+    target = generate_package(tmp_path, package="trap_pkg", crds=[path])
+    modules = {m.__name__: m for m in import_all("trap_pkg", target)}
+    models = modules["trap_pkg.models.traps_kgen_io_v1"]
+    # The kind keeps its name where nothing is shadowed; otherwise it gets the suffix Model.
+    assert models.UpdateModel.GVK.kind == "Update" and models.StatusModel.GVK.kind == "Status"
+    result = run_mypy(target.parent, "trap_pkg")
+    assert result.returncode == 0, result.stdout[-3000:]
+
+    fake = modules["trap_pkg.fake"].FakeClientset()
+    client = fake.traps_kgen_io_v1.tupdates("default")
+    update = codec.from_builtins(
+        {"metadata": {"name": "u"}, "spec": {"replicas": 2}}, models.UpdateModel
+    )
+    created = client.create(update)
+    assert created.metadata.uid and client.get("u").spec.replicas == 2
+    assert client.get_scale("u").spec.replicas == 2
+    # Whatever the templates import, a kind of that name is renamed (keeps naming.py in step).
+    from kgen.model.naming import class_name
+
+    imported = set()
+    for source in target.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported |= {alias.asname or alias.name for alias in node.names}
+    capitalised = {name for name in imported if name[:1].isupper()}
+    assert capitalised and all(class_name(name) != name for name in capitalised), sorted(
+        name for name in capitalised if class_name(name) == name
+    )

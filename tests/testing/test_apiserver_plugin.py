@@ -119,3 +119,35 @@ def test_main_with_crd_files(tmp_path: Path) -> None:
         finally:
             process.terminate()
             process.wait(30)
+
+
+def test_main_reports_bad_arguments_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "seed.json").write_text('{"apiVersion": "v1", "kind": "Nope"}')
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "generated"), os.environ.get("PYTHONPATH", "")]),
+    }
+    cases = [
+        (["--package", "no_such_package"], "cannot import the package 'no_such_package'"),
+        (["--package", "json"], "json is not a package kgen generated"),
+        (["--crd", str(tmp_path / "seed.json")], "not a CustomResourceDefinition"),
+        (
+            ["--package", "example_client", "--seed", str(tmp_path / "missing.json")],
+            "missing.json: [Errno 2]",
+        ),
+        (
+            ["--package", "example_client", "--seed", str(tmp_path / "seed.json")],
+            "(object 0): this server does not serve v1 Nope",
+        ),
+    ]
+    for arguments, message in cases:
+        result = subprocess.run(
+            [sys.executable, "-m", "kgen.testing", *arguments],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2, (arguments, result.stderr)
+        assert "Traceback" not in result.stderr and message in result.stderr, result.stderr
