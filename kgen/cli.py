@@ -23,11 +23,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kgen {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    parser.set_defaults(subparsers={})
     for name, help_text in (
         ("generate", "write the package"),
         ("verify", "exit 1, listing the files, if the written package is not up to date"),
     ):
         sub = commands.add_parser(name, help=help_text)
+        parser.get_default("subparsers")[name] = sub
         sub.add_argument("--config", type=Path, help="a kgen.toml or pyproject.toml to read")
         sub.add_argument(
             "--spec",
@@ -57,7 +59,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # report it with the usage of the subcommand, which is the one that was misused
+        args.subparsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return _run(args)
     except KgenError as exc:

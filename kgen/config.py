@@ -55,9 +55,11 @@ class ConfigFile:
 
 
 def load_config_file(explicit: Path | None = None, cwd: Path | None = None) -> ConfigFile:
-    """``explicit``, else ``kgen.toml``, else ``pyproject.toml``'s ``[tool.kgen]`` in ``cwd``."""
-    here = cwd or Path.cwd()
-    candidates = [explicit] if explicit else [here / "kgen.toml", here / "pyproject.toml"]
+    """``explicit``, else the nearest ``kgen.toml`` or ``pyproject.toml`` with ``[tool.kgen]`` in
+    ``cwd`` or above it, as black and pytest look for theirs: the search stops at the project root (a
+    directory with a ``pyproject.toml`` or ``.git``). Relative paths in the file are relative to it.
+    """
+    candidates = [explicit] if explicit else _candidates(cwd or Path.cwd())
     for path in candidates:
         if path is None or not path.exists():
             if explicit is not None:
@@ -80,6 +82,15 @@ def load_config_file(explicit: Path | None = None, cwd: Path | None = None) -> C
             raise ConfigError(f"{path}: {where}: unknown key(s) {', '.join(unknown)}")
         return ConfigFile(path.resolve(), dict(table))
     return ConfigFile(None, {})
+
+
+def _candidates(start: Path) -> list[Path]:
+    found: list[Path] = []
+    for directory in [start.resolve(), *start.resolve().parents]:
+        found += [directory / "kgen.toml", directory / "pyproject.toml"]
+        if (directory / "pyproject.toml").exists() or (directory / ".git").exists():
+            break
+    return found
 
 
 @dataclass(slots=True)

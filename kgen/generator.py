@@ -71,6 +71,10 @@ def read(config: GenerateConfig, progress: Callable[[str], None]) -> Inputs:
         inputs.extend(read_cluster(kubeconfig=config.kubeconfig, context=config.context))
     for where, why in inputs.skipped:
         progress(f"skipped {where}: {why}")
+    if not inputs.openapi and not inputs.crds and inputs.skipped:
+        reasons = "; ".join(f"{where}: {why}" for where, why in inputs.skipped[:3])
+        more = f" and {len(inputs.skipped) - 3} more" if len(inputs.skipped) > 3 else ""
+        raise KgenError(f"nothing to generate: every input was skipped ({reasons}{more})")
     if not inputs.openapi and not inputs.crds:
         raise KgenError(
             "no inputs: give --spec, --crd or --from-cluster (or set them in [tool.kgen])"
@@ -86,8 +90,10 @@ def build(inputs: Inputs, config: GenerateConfig, progress: Callable[[str], None
         f"API model: {selected} group-version(s) selected, {resources} resource(s), "
         f"{len(model.types)} type(s)"
     )
-    if selected == 0:
+    if selected == 0 and (config.include or config.exclude):
         raise KgenError("--include/--exclude left no group-version to generate")
+    if selected == 0:
+        raise KgenError("the inputs define no served group-version: nothing to generate")
     return model
 
 

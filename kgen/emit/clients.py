@@ -9,6 +9,7 @@ ephemeralcontainers, resize, approval, finalize...). ``status`` and ``scale`` ar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import jinja2
 
@@ -81,6 +82,8 @@ class ClientsEmitter:
         self.header = header
         self._env = _environment()
         self._by_gvk = {t.gvk: t for t in model.types.values() if t.gvk is not None}
+        # (group-version module, model module, resource view) of every resource with a client.
+        self._rendered: list[tuple[str, str, _ResourceView]] = []
 
     def render_all(self) -> dict[str, str]:
         files = {
@@ -104,16 +107,47 @@ class ClientsEmitter:
                 informer_views.append(
                     {"module": gv.module, "class_name": _gv_class(gv) + "Informers"}
                 )
+        example = self._example()
         files["informers/__init__.py"] = self._env.get_template(
             "informer_factory.py.jinja2"
-        ).render(header=self.header, package=self.package, group_versions=informer_views)
+        ).render(
+            header=self.header,
+            package=self.package,
+            group_versions=informer_views,
+            example=example,
+        )
         files["clientset.py"] = self._env.get_template("clientset.py.jinja2").render(
-            header=self.header, package=self.package, group_versions=views
+            header=self.header, package=self.package, group_versions=views, example=example
         )
         files["fake.py"] = self._env.get_template("fake.py.jinja2").render(
-            header=self.header, package=self.package
+            header=self.header, package=self.package, example=example
         )
         return files
+
+    def _example(self) -> dict[str, Any] | None:
+        """The resource the module docstrings show: pods where the package has them, else the first
+        namespaced resource that informers cover, so that every example is code that runs."""
+        candidates = sorted(
+            self._rendered,
+            key=lambda item: (
+                (item[0], item[2].accessor) != ("core_v1", "pods"),
+                not item[2].informable,
+                not item[2].namespaced,
+                item[0],
+                item[2].accessor,
+            ),
+        )
+        if not candidates:
+            return None
+        gv_module, model_module, view = candidates[0]
+        return {
+            "gv": gv_module,
+            "accessor": view.accessor,
+            "kind": view.kind_class,
+            "model_module": model_module,
+            "namespaced": view.namespaced,
+            "informable": view.informable,
+        }
 
     def _group(self, gv: GroupVersion) -> str | None:
         imports: dict[str, set[str]] = {}
@@ -122,6 +156,8 @@ class ClientsEmitter:
             view = self._resource(gv.resources[plural], imports)
             if view is not None:
                 resources.append(view)
+                module = self.model.types[gv.resources[plural].type_id or ""].module
+                self._rendered.append((gv.module, module, view))
         if not resources:
             return None
         exports = sorted(

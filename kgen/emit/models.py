@@ -171,7 +171,7 @@ class ModelsEmitter:
                 if item.python_name != item.json_name:
                     aliases[f"{typedef.name}.{item.json_name}"] = item.python_name
                 if item.description:
-                    field_docs[item.python_name] = docstring(item.description)
+                    field_docs[item.python_name] = docstring(item.description, indent=4)
             schema_obj: dict[str, Any] = {"type": "object", "properties": properties}
             if required:
                 schema_obj["required"] = required
@@ -197,7 +197,7 @@ class ModelsEmitter:
     ) -> dict[str, Any]:
         extra: dict[str, Any] = {"field_docs": field_docs}
         if typedef.description:
-            extra["docstring"] = docstring(typedef.description)
+            extra["docstring"] = docstring(typedef.description, indent=4)
         if typedef.gvk is None:
             return extra
         base = _base_class(typedef)

@@ -30,8 +30,10 @@ def literal(value: Any) -> str:
     raise TypeError(f"no literal for {type(value).__name__}")
 
 
-def docstring(text: str) -> str:
-    """A triple-quoted docstring literal holding exactly ``text`` (modulo black's whitespace cleanup)."""
+def docstring(text: str, indent: int = 0) -> str:
+    """A triple-quoted docstring literal holding exactly ``text`` (modulo black's whitespace cleanup),
+    its later lines indented by ``indent`` spaces to sit where the literal goes (black re-indents most
+    docstrings itself, but not all: not one that ends in a backslash)."""
     out = []
     for char in text.replace("\r\n", "\n").replace("\r", "\n"):
         code = ord(char)
@@ -51,5 +53,7 @@ def docstring(text: str) -> str:
             out.append(char)
     body = "".join(out).strip()
     if "\n" in body:
-        return f'"""{body}\n"""'
+        pad = " " * indent
+        body = "\n".join(pad + line if line.strip() else "" for line in body.split("\n"))[indent:]
+        return f'"""{body}\n{pad}"""'
     return f'"""{body}"""'

@@ -7,7 +7,7 @@ files again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,9 +45,10 @@ def read_inputs(
     # A directory may hold files that are not inputs (a served-documents index, provenance notes; a
     # kubebuilder config/crd has kustomization.yaml and CRD patches): those are skipped and reported,
     # never half-read. A file named on its own is an input, whatever is wrong with it.
+    seen: set[Path] = set()  # a file named twice (or inside a directory also named) is read once
     for path in specs:
         in_directory = Path(path).is_dir()
-        for file in iter_files(Path(path), what="--spec"):
+        for file in _once(iter_files(Path(path), what="--spec"), seen):
             for doc in _documents(file, named=not in_directory):
                 if in_directory and not _claims_openapi(doc.content):
                     inputs.skipped.append((_where(doc), "not an OpenAPI document"))
@@ -57,14 +58,28 @@ def read_inputs(
                 )
     for path in crds:
         in_directory = Path(path).is_dir()
-        for file in iter_files(Path(path), what="--crd"):
+        for file in _once(iter_files(Path(path), what="--crd"), seen):
             for doc in _documents(file, named=not in_directory):
                 why = _not_a_crd(doc.content) if in_directory else None
                 if why is not None:
                     inputs.skipped.append((_where(doc), why))
                     continue
-                inputs.crds.extend(read_crds(doc.content, file=doc.file, index=doc.index))
+                for crd in read_crds(doc.content, file=doc.file, index=doc.index):
+                    if any(version.get("served") for version in crd.crd["spec"]["versions"]):
+                        inputs.crds.append(crd)
+                    else:
+                        inputs.skipped.append(
+                            (f"{_where(doc)}: {crd.name}", "no version is served")
+                        )
     return inputs
+
+
+def _once(files: Iterable[Path], seen: set[Path]) -> Iterator[Path]:
+    for file in files:
+        resolved = file.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            yield file
 
 
 def _documents(file: Path, *, named: bool) -> list[LoadedDocument]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,10 +64,29 @@ def _check(doc: CRDDocument) -> CRDDocument:
     group = spec.get("group")
     if not isinstance(group, str) or not group:
         raise doc.error("spec.group is required", "spec", "group")
+    # The apiserver's own rules (apiextensions validation): a CRD breaking them cannot exist in a
+    # cluster, and these names become module and attribute names here.
+    if not _DNS1123_SUBDOMAIN.fullmatch(group) or len(group) > 253 or "." not in group:
+        raise doc.error(
+            f"spec.group {group!r} must be a lowercase DNS subdomain with at least one dot "
+            "(e.g. example.com)",
+            "spec",
+            "group",
+        )
     names = _object(doc, spec.get("names"), "spec", "names")
     for key in ("kind", "plural"):
         if not isinstance(names.get(key), str) or not names[key]:
             raise doc.error(f"spec.names.{key} is required", "spec", "names", key)
+    for key in ("plural", "singular"):
+        value = names.get(key)
+        if isinstance(value, str) and value and not _DNS1035_LABEL.fullmatch(value):
+            raise doc.error(
+                f"spec.names.{key} {value!r} must be a lowercase DNS-1035 label "
+                "(a-z, 0-9 and '-', starting with a letter, at most 63 characters)",
+                "spec",
+                "names",
+                key,
+            )
     for key in ("singular", "listKind"):
         if key in names and not isinstance(names[key], str):
             raise doc.error("must be a string", "spec", "names", key)
@@ -99,6 +119,10 @@ def _check(doc: CRDDocument) -> CRDDocument:
         name = version.get("name")
         if not isinstance(name, str) or not name:
             raise doc.error("a version needs a name", *where, "name")
+        if not _DNS1035_LABEL.fullmatch(name):
+            raise doc.error(
+                f"version {name!r} must be a DNS-1035 label (e.g. v1, v1beta2)", *where, "name"
+            )
         if name in seen:
             raise doc.error(f"version {name!r} is listed twice", *where, "name")
         seen.add(name)
@@ -121,6 +145,10 @@ def _check(doc: CRDDocument) -> CRDDocument:
     if storage != 1:
         raise doc.error("exactly one version must have storage: true", "spec", "versions")
     return doc
+
+
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 def _object(doc: CRDDocument, value: Any, *where: str | int) -> dict[str, Any]:

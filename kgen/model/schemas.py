@@ -426,7 +426,23 @@ _CONSTRAINT_KEYS = (
 
 
 def _constraints(schema: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: schema[key] for key in _CONSTRAINT_KEYS if key in schema}
+    found = {key: schema[key] for key in _CONSTRAINT_KEYS if key in schema}
+    # oneOf/anyOf whose branches only list required fields ("give exactly one of a, b") are rules on
+    # the object, not types: kept for the test API server to enforce as the apiserver does.
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches and all(_required_only(b) for b in branches):
+            found[key] = [{"required": list(b["required"])} for b in branches]
+    return found
+
+
+def _required_only(branch: Any) -> bool:
+    return (
+        isinstance(branch, Mapping)
+        and set(branch) <= {"required", "description"}
+        and isinstance(branch.get("required"), list)
+        and all(isinstance(name, str) for name in branch["required"])
+    )
 
 
 def _text(value: Any) -> str | None:

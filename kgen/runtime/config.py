@@ -319,9 +319,14 @@ def load_config(
         if namespace:
             config.namespace = namespace
         return config
-    tried = ", ".join(kubeconfig.searched) or "no KUBECONFIG entries"
+    tried = (
+        ", ".join(
+            path if os.path.exists(path) else f"{path}: no such file"
+            for path in kubeconfig.searched
+        )
+        or "no KUBECONFIG entries"
+    )
     raise ConfigError(
         f"no configuration found: no kubeconfig ({tried}) defines anything, and this is not a pod "
         f"(KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT unset or no {directory}/token)",
-        file="load_config",
     )

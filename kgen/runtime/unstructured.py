@@ -171,7 +171,10 @@ class Unstructured(MutableMapping[str, Any]):
 
 
 class UnstructuredList:
-    """A list answer: ``items`` are Unstructured views of the answer's items."""
+    """A list answer: ``items`` are Unstructured views of the answer's items.
+
+    ``lst["metadata"]`` reads the answer as JSON, like an Unstructured; iterating and ``len`` go over
+    the items, which is what a list is for."""
 
     __slots__ = ("object",)
 
@@ -180,6 +183,18 @@ class UnstructuredList:
 
     def __repr__(self) -> str:
         return f"UnstructuredList({self.object.get('kind')}, {len(self.items)} items)"
+
+    def __getitem__(self, key: str) -> Any:
+        return self.object[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.object.get(key, default)
+
+    def __iter__(self) -> Iterator[Unstructured]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.object.get("items") or [])
 
     @property
     def items(self) -> list[Unstructured]:

@@ -30,6 +30,7 @@ import msgspec
 
 from kgen.runtime import codec
 from kgen.runtime.config import Config
+from kgen.runtime.errors import APIError as RuntimeAPIError
 from kgen.testing.errors import APIError
 from kgen.testing.http import Reply, Request
 from kgen.testing.routes import Auth, Router
@@ -93,6 +94,10 @@ def parse_action(method: str, path: str, params: dict[str, str], body: bytes) ->
     return Action(verb, group, version, resource, namespace, name, sub, params, decoded)
 
 
+# A runtime error class raised by a reactor without a reason in its Status: the reason it stands for.
+_REASONS = {"APIError": "Unknown", "ServerError": "InternalError"}
+
+
 class FakeCluster:
     """An API server's storage engine and REST semantics behind in-process httpx transports."""
 
@@ -125,12 +130,14 @@ class FakeCluster:
     # --- seeding and reactors -----------------------------------------------------------------------
 
     def seed(self, *objects: Any) -> None:
-        """Create objects directly (models or dicts); their namespaces are created as needed."""
+        """Create objects directly (models or dicts); their namespaces are created as needed, and a
+        namespaced object without a namespace goes to ``default`` (as ``kubectl create -f`` does).
+        """
         for obj in objects:
             body = obj if isinstance(obj, dict) else codec.to_builtins(obj)
             rt = self._resource_type(body)
-            namespace = (body.get("metadata") or {}).get("namespace")
-            if namespace and self.server.registry.get("", "v1", "namespaces") is not None:
+            namespace = (body.get("metadata") or {}).get("namespace") or "default"
+            if rt.namespaced and self.server.registry.get("", "v1", "namespaces") is not None:
                 self._ensure_namespace(namespace)
             self.server.api.create(rt, namespace if rt.namespaced else None, body)
 
@@ -156,7 +163,9 @@ class FakeCluster:
     def prepend_reactor(self, verb: str, resource: str, reactor: Reactor) -> None:
         """Before the API handles a matching call (``"*"`` matches all), ``reactor(action)`` may answer
         it: return None to let the API handle it, return an object (model or dict) to answer 200 with
-        it, or raise an error of :mod:`kgen.testing.errors` (``errors.conflict(...)``, ...)."""
+        it, or raise an error: one of :mod:`kgen.testing.errors` (``errors.conflict(...)``) or of
+        :mod:`kgen.runtime.errors` (``Conflict(Status(message=...))``), which the client raises back.
+        """
         with self._lock:
             self._reactors.insert(0, (verb, resource, reactor))
 
@@ -178,6 +187,18 @@ class FakeCluster:
                         answer = reactor(action)
                     except APIError as exc:
                         return self.router._status_reply(request, exc)  # noqa: SLF001
+                    except RuntimeAPIError as exc:
+                        # The client's own error classes (errors.Conflict(...), NotFound...) work
+                        # too: the client sees the same class with the same Status.
+                        status = codec.to_builtins(exc.status)
+                        status.setdefault("code", exc.code)
+                        status.setdefault(
+                            "reason", _REASONS.get(type(exc).__name__, type(exc).__name__)
+                        )
+                        status.setdefault("kind", "Status")
+                        status.setdefault("apiVersion", "v1")
+                        status.setdefault("status", "Failure")
+                        return self.router._status_reply(request, APIError(status))  # noqa: SLF001
                     if answer is not None:
                         body = (
                             answer

@@ -3,7 +3,8 @@
 kube-apiserver drops unknown fields of every kind (typed decoding for built-ins, pruning for custom
 resources), reports them for ``fieldValidation``, and for custom resources also drops ``null`` where the
 schema is not nullable, applies schema ``default`` values and validates types, enums, ``required`` and the
-numeric and string constraints, with kube-openapi's messages. CEL rules (``x-kubernetes-validations``) are
+numeric and string constraints and ``oneOf``/``anyOf`` lists of required fields, with kube-openapi's
+messages. CEL rules (``x-kubernetes-validations``) are
 not evaluated.
 """
 
@@ -28,7 +29,7 @@ from kgen.model.ir import (
     UnionType,
 )
 from kgen.model.shared import SHARED_TYPES
-from kgen.testing.errors import FieldError
+from kgen.testing.errors import FieldError, go_quote
 
 __all__ = ["Mistyped", "Outcome", "process"]
 
@@ -267,6 +268,8 @@ class _Walker:
                     self.error(
                         FieldError.invalid(path, value, f"{path} in body should match '{pattern}'")
                     )
+        if isinstance(value, dict):
+            self.check_required_branches(rules, value, path)
         if isinstance(value, list):
             if "maxItems" in rules and len(value) > rules["maxItems"]:
                 self.error(
@@ -285,6 +288,32 @@ class _Walker:
                         f"{path} in body should have at least {rules['minItems']} items",
                     )
                 )
+
+    def check_required_branches(
+        self, rules: dict[str, Any], value: dict[str, Any], path: str
+    ) -> None:
+        """oneOf/anyOf branches that only list required fields, as kube-apiserver reports them: the
+        composite error has no field path (``<nil>``) and quotes the schema's path; when no branch
+        holds, the errors of the closest branch (fewest missing fields, the first on a tie) follow.
+        """
+        for key, wanted in (("oneOf", "one and only one"), ("anyOf", "at least one")):
+            branches = rules.get(key)
+            if not branches:
+                continue
+            missing = [[n for n in b["required"] if n not in value] for b in branches]
+            valid = sum(1 for names in missing if not names)
+            if valid == 1 or (key == "anyOf" and valid > 1):
+                continue
+            detail = f"{go_quote(path)} must validate {wanted} schema ({key})"
+            if key == "oneOf":
+                detail += (
+                    ". Found none valid" if valid == 0 else f". Found {valid} valid alternatives"
+                )
+            self.error(FieldError.invalid("<nil>", "", detail))
+            if valid == 0:
+                closest = min(missing, key=len)
+                for name in closest:
+                    self.error(FieldError.required(_join(path, name)))
 
 
 _PATTERNS: dict[str, re.Pattern[str] | None] = {}

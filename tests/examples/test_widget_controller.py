@@ -67,7 +67,9 @@ async def test_widget_controller_end_to_end(server: APIServer, tmp_path: Path) -
             assert leader in replicas
 
             created = await widgets.create(
-                Widget(metadata=ObjectMeta(name="w1"), spec=WidgetSpec(color="red", replicas=2))
+                Widget(
+                    metadata=ObjectMeta(name="w1"), spec=WidgetSpec(color="red", size=1, replicas=2)
+                )
             )
 
             async def configured() -> bool:
@@ -104,7 +106,7 @@ async def test_widget_controller_end_to_end(server: APIServer, tmp_path: Path) -
             follower = next(name for name in replicas if name != leader)
             await eventually(lambda: _is(leases, follower))
             await widgets.create(
-                Widget(metadata=ObjectMeta(name="w2"), spec=WidgetSpec(color="green"))
+                Widget(metadata=ObjectMeta(name="w2"), spec=WidgetSpec(color="green", size=1))
             )
             await eventually(lambda: configmaps.get("w2-config"))
 

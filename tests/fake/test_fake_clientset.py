@@ -9,8 +9,8 @@ from example_client.fake import AsyncFakeClientset, FakeClientset
 from example_client.models.core_v1 import ConfigMap
 from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec
 
-from kgen.runtime.errors import Conflict, NotFound
-from kgen.runtime.meta import ObjectMeta
+from kgen.runtime.errors import AlreadyExists, Conflict, NotFound
+from kgen.runtime.meta import ObjectMeta, Status
 from kgen.testing import errors
 
 
@@ -65,9 +65,34 @@ def test_reactors_inject_answers_and_errors() -> None:
     cs.cluster.prepend_reactor(
         "get",
         "widgets",
-        lambda action: Widget(metadata=ObjectMeta(name=action.name), spec=WidgetSpec(color="blue")),
+        lambda action: Widget(
+            metadata=ObjectMeta(name=action.name), spec=WidgetSpec(color="blue", size=1)
+        ),
     )
     assert cs.example_kgen_io_v1.widgets("default").get("anything").spec.color == "blue"  # type: ignore[union-attr]
+
+
+def test_reactors_may_raise_the_clients_own_errors() -> None:
+    cs = FakeClientset()
+
+    def missing(action):  # type: ignore[no-untyped-def]
+        raise NotFound(Status(message=f"no {action.name} here"))
+
+    def exists(action):  # type: ignore[no-untyped-def]
+        raise AlreadyExists(Status(message="taken", reason="AlreadyExists", code=409))
+
+    cs.cluster.prepend_reactor("get", "configmaps", missing)
+    cs.cluster.prepend_reactor("create", "configmaps", exists)
+    with pytest.raises(NotFound, match="no x here") as raised:
+        cs.core_v1.configmaps("default").get("x")
+    assert raised.value.code == 404 and raised.value.reason == "NotFound"
+    with pytest.raises(AlreadyExists, match="taken"):
+        cs.core_v1.configmaps("default").create(cm("x"))
+
+
+def test_seeded_namespaced_objects_without_a_namespace_go_to_default() -> None:
+    cs = FakeClientset(ConfigMap(metadata=ObjectMeta(name="loose"), data={"k": "v"}))
+    assert cs.core_v1.configmaps("default").get("loose").metadata.namespace == "default"  # type: ignore[union-attr]
 
 
 def test_watch_has_history_and_no_fixed_buffer() -> None:
@@ -92,7 +117,8 @@ async def test_async_fake_and_server_side_apply() -> None:
         widgets = cs.example_kgen_io_v1.widgets("default")
         applied = await widgets.apply(
             Widget(
-                metadata=ObjectMeta(name="w", namespace="default"), spec=WidgetSpec(color="red")
+                metadata=ObjectMeta(name="w", namespace="default"),
+                spec=WidgetSpec(color="red", size=1),
             ),
             field_manager="me",
         )

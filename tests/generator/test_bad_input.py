@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gen_util import crd, write_yaml
@@ -160,3 +161,65 @@ def test_invalid_package_name(tmp_path: Path, package: str) -> None:
         cwd=tmp_path,
     )
     assert_rejected(result, tmp_path / "out", "not a valid Python package name")
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer", "message"),
+    [
+        (lambda d: d["spec"].update(group="Example_io"), "#/spec/group", "lowercase DNS subdomain"),
+        (lambda d: d["spec"].update(group="localhost"), "#/spec/group", "at least one dot"),
+        (
+            lambda d: d["spec"]["versions"][0].update(name="V1_beta"),
+            "#/spec/versions/0/name",
+            "must be a DNS-1035 label",
+        ),
+        (
+            lambda d: d["spec"]["names"].update(plural="Things"),
+            "#/spec/names/plural",
+            "lowercase DNS-1035 label",
+        ),
+    ],
+)
+def test_names_the_apiserver_would_refuse(
+    tmp_path: Path, change: Any, pointer: str, message: str
+) -> None:
+    document = crd("Thing", GOOD_SCHEMA, group="example.io")
+    change(document)
+    path = write_yaml(tmp_path / "crds.yaml", document)
+    result = kgen("generate", "--crd", str(path), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert_rejected(result, tmp_path / "out", f"crds.yaml{pointer}", message)
+
+
+def test_a_crd_with_no_served_version_is_skipped_and_said_so(tmp_path: Path) -> None:
+    document = crd("Thing", GOOD_SCHEMA)
+    document["spec"]["versions"][0]["served"] = False
+    path = write_yaml(tmp_path / "crds.yaml", document)
+    result = kgen("generate", "--crd", str(path), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert_rejected(
+        result, tmp_path / "out", "nothing to generate", "things.test.kgen.io: no version is served"
+    )
+
+
+def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "crds.yaml", crd("Thing", GOOD_SCHEMA))
+    result = kgen(
+        "generate",
+        "--crd",
+        str(path),
+        "--crd",
+        "./crds.yaml",
+        "--crd",
+        ".",
+        "--output",
+        "out",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "kube_client" / "models").is_dir()
+
+
+def test_an_unknown_flag_shows_the_usage_of_the_subcommand(tmp_path: Path) -> None:
+    result = kgen("generate", "--bogus", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: kgen generate ")
+    assert "kgen generate: error: unrecognized arguments: --bogus" in result.stderr

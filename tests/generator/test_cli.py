@@ -82,6 +82,22 @@ def test_generate_reads_pyproject_and_verify_detects_changes(tmp_path: Path) -> 
     assert kgen("verify", "-q", cwd=tmp_path).returncode == 1
 
 
+def test_the_config_is_found_from_a_subdirectory_up_to_the_project_root(tmp_path: Path) -> None:
+    write_yaml(tmp_path / "crds" / "things.yaml", crd("Thing", SCHEMA, group="things.example.com"))
+    (tmp_path / "pyproject.toml").write_text('[tool.kgen]\ncrd = ["crds"]\npackage = "things"\n')
+    (tmp_path / "src" / "deep").mkdir(parents=True)
+    result = kgen("generate", cwd=tmp_path / "src" / "deep")
+    assert result.returncode == 0, result.stderr
+    assert f"config: {tmp_path.resolve() / 'pyproject.toml'}" in result.stderr
+    # Paths in the file are relative to the file, wherever kgen runs.
+    assert (tmp_path / "generated" / "things" / "models" / "things_example_com_v1.py").exists()
+    # A nested project (its own pyproject.toml without [tool.kgen]) is a root: the search stops.
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").write_text('[project]\nname = "sub"\n')
+    result = kgen("generate", "-q", cwd=tmp_path / "sub")
+    assert result.returncode == 2 and "no inputs" in result.stderr, result.stderr
+
+
 def test_kgen_toml_and_flags_override(tmp_path: Path) -> None:
     write_yaml(tmp_path / "a.yaml", crd("Alpha", SCHEMA, group="a.example.com"))
     write_yaml(tmp_path / "b.yaml", crd("Beta", SCHEMA, group="b.example.com"))

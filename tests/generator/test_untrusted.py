@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 from pathlib import Path
 
@@ -91,8 +92,11 @@ def test_hostile_names_and_descriptions_generate_safe_code(tmp_path: Path) -> No
     modules = import_all("hostile_pkg", target)
     models = next(m for m in modules if m.__name__.endswith("models.evil_example_com_v1"))
     spec_cls = models.HostileSpec
-    # The class docstring says exactly what the spec said (modulo surrounding whitespace).
-    assert spec_cls.__doc__.strip() == HOSTILE_DESCRIPTION.replace("\r\n", "\n").strip()
+    # The class docstring says exactly what the spec said (modulo indentation, as help() shows it).
+    assert inspect.cleandoc(spec_cls.__doc__) == HOSTILE_DESCRIPTION.replace("\r\n", "\n").strip()
+    # Its later lines are indented with the class body, whatever black makes of the literal.
+    source = (target / "models" / "evil_example_com_v1.py").read_text()
+    assert "\n    new line\n" in source
 
     # Every wire name survives as an encode name, each on a distinct valid attribute.
     fields = {f.encode_name: f.name for f in msgspec.structs.fields(spec_cls)}

@@ -399,6 +399,34 @@ def test_custom_resource_required_and_ranges(client: httpx.Client, namespace: st
     )
 
 
+def test_custom_resource_one_of_required_fields(client: httpx.Client, namespace: str) -> None:
+    # The Widget spec says oneOf: [required: [size], required: [cpu]]. The composite error has no
+    # field path; the errors of the closest branch (the first, on a tie) follow it.
+    neither = widget("w")
+    del neither["spec"]["size"]
+    status = assert_status(client.post(WIDGETS.format(ns=namespace), json=neither), 422, "Invalid")
+    assert [(c["field"], c["message"]) for c in status["details"]["causes"]] == [
+        (
+            "<nil>",
+            'Invalid value: "": "spec" must validate one and only one schema (oneOf). '
+            "Found none valid",
+        ),
+        ("spec.size", "Required value"),
+    ], status
+    both = widget("w", cpu="500m")
+    status = assert_status(client.post(WIDGETS.format(ns=namespace), json=both), 422, "Invalid")
+    assert [(c["field"], c["message"]) for c in status["details"]["causes"]] == [
+        (
+            "<nil>",
+            'Invalid value: "": "spec" must validate one and only one schema (oneOf). '
+            "Found 2 valid alternatives",
+        )
+    ], status
+    one = widget("w", cpu="500m")
+    del one["spec"]["size"]
+    assert client.post(WIDGETS.format(ns=namespace), json=one).status_code == 201
+
+
 def test_custom_resource_requires_kind(client: httpx.Client, namespace: str) -> None:
     body = widget("w")
     del body["kind"]

@@ -169,8 +169,8 @@ class WidgetStatus(Struct, kw_only=True):
 
 class Widget(KubernetesObject, kw_only=True):
     """A Widget is an example custom resource. Its description holds \"quotes\", a triple \"\"\" quote,
-a backslash \\ and a trailing backslash\\
-"""
+    a backslash \\ and a trailing backslash\\
+    """
 
     GVK = GroupVersionKind("example.kgen.io", "v1", "Widget")
     RESOURCE = ResourceInfo(

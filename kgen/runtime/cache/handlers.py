@@ -121,6 +121,19 @@ class FilteringResourceEventHandler(Generic[T]):
 _Notification = tuple[str, Any, Any]
 
 
+def check_handler(handler: object) -> None:
+    """Refuse, when it is added, a handler that lacks a method: it would otherwise only show as errors
+    logged at its first events, with those events lost to it."""
+    missing = [
+        m for m in ("on_add", "on_update", "on_delete") if not callable(getattr(handler, m, None))
+    ]
+    if missing:
+        raise TypeError(
+            f"{handler!r} is not an event handler: it lacks {', '.join(missing)}; pass an object "
+            "with on_add, on_update and on_delete, or ResourceEventHandlerFuncs(on_add=...)"
+        )
+
+
 class HandlerRegistration(Generic[T]):
     """One handler added to an informer: its buffer, its task, and whether it has synced.
 

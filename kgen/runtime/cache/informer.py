@@ -39,7 +39,7 @@ from typing import Generic, TypeVar, cast
 from kgen.runtime.cache.backoff import BackoffManager
 from kgen.runtime.cache.errors import CacheSyncError
 from kgen.runtime.cache.fifo import Delta, DeltaType, FIFOClosed, RealFIFO
-from kgen.runtime.cache.handlers import HandlerRegistration, ResourceEventHandler
+from kgen.runtime.cache.handlers import HandlerRegistration, ResourceEventHandler, check_handler
 from kgen.runtime.cache.lister import Lister
 from kgen.runtime.cache.listwatch import ListerWatcher
 from kgen.runtime.cache.reflector import Reflector, ReflectorMetrics, ReflectorOptions
@@ -174,6 +174,7 @@ class AsyncSharedIndexInformer(Generic[T]):
         the informer's; 0: never). ``threaded`` calls its plain functions on a thread of its own."""
         if self._stopped:
             raise RuntimeError(f"{self.name}: the informer is stopped")
+        check_handler(handler)
         period = self._default_resync if resync_period is None else resync_period
         if period > 0:
             if period < self._min_resync:

@@ -42,8 +42,13 @@ def _not_found(resource: GroupVersionResource | None, name: str) -> NotFound:
     return NotFound(status, code=404)
 
 
-def _select(items: list[T], selector: LabelSelectorLike, copy: bool) -> list[T]:
-    parsed = parse_selector(selector)
+def _select(
+    items: list[T], selector: LabelSelectorLike, label_selector: LabelSelectorLike, copy: bool
+) -> list[T]:
+    if selector is not None and label_selector is not None:
+        raise TypeError("give the selector once: positionally or as label_selector=")
+    # label_selector= is accepted too: it is the client's list() keyword, and code moves between them.
+    parsed = parse_selector(selector if selector is not None else label_selector)
     if not parsed.empty:
         items = [obj for obj in items if parsed.matches(labels_of(obj))]
     return [copy_object(obj) for obj in items] if copy else items
@@ -56,9 +61,15 @@ class Lister(Generic[T]):
         self.indexer = indexer
         self.resource = resource
 
-    def list(self, selector: LabelSelectorLike = None, *, copy: bool = False) -> list[T]:
+    def list(
+        self,
+        selector: LabelSelectorLike = None,
+        *,
+        label_selector: LabelSelectorLike = None,
+        copy: bool = False,
+    ) -> list[T]:
         """Every cached object whose labels match ``selector`` (all of them without one)."""
-        return _select(self.indexer.list(), selector, copy)
+        return _select(self.indexer.list(), selector, label_selector, copy)
 
     def get(self, namespace: str | None, name: str, *, copy: bool = False) -> T:
         """The cached object (``namespace`` None for a cluster-scoped one); NotFound if absent."""
@@ -81,7 +92,13 @@ class NamespaceLister(Generic[T]):
         self.namespace = namespace
         self.resource = resource
 
-    def list(self, selector: LabelSelectorLike = None, *, copy: bool = False) -> list[T]:
+    def list(
+        self,
+        selector: LabelSelectorLike = None,
+        *,
+        label_selector: LabelSelectorLike = None,
+        copy: bool = False,
+    ) -> list[T]:
         try:
             items = self.indexer.by_index(NAMESPACE_INDEX, self.namespace)
         except KeyError:
@@ -92,7 +109,7 @@ class NamespaceLister(Generic[T]):
                 for key in self.indexer.list_keys()
                 if key.startswith(prefix) and (obj := self.indexer.get_by_key(key)) is not None
             ]
-        return _select(items, selector, copy)
+        return _select(items, selector, label_selector, copy)
 
     def get(self, name: str, *, copy: bool = False) -> T:
         obj = self.indexer.get_by_key(f"{self.namespace}/{name}")
@@ -108,8 +125,14 @@ class ClusterLister(Generic[T]):
         self.indexer = indexer
         self.resource = resource
 
-    def list(self, selector: LabelSelectorLike = None, *, copy: bool = False) -> list[T]:
-        return _select(self.indexer.list(), selector, copy)
+    def list(
+        self,
+        selector: LabelSelectorLike = None,
+        *,
+        label_selector: LabelSelectorLike = None,
+        copy: bool = False,
+    ) -> list[T]:
+        return _select(self.indexer.list(), selector, label_selector, copy)
 
     def get(self, name: str, *, copy: bool = False) -> T:
         obj = self.indexer.get_by_key(name)

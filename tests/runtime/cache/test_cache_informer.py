@@ -181,6 +181,19 @@ async def test_resync_periods_follow_client_go() -> None:
     assert other.add_event_handler(handler, 0.1).resync_period == 1.0  # the minimum
 
 
+async def test_a_handler_without_its_methods_is_refused_when_added() -> None:
+    informer: AsyncSharedIndexInformer[Any] = AsyncSharedIndexInformer(Hanging())  # type: ignore[arg-type]
+
+    class OnlyAdd:
+        def on_add(self, obj: Any, initial: bool) -> None: ...
+
+    with pytest.raises(TypeError, match="lacks on_update, on_delete"):
+        informer.add_event_handler(OnlyAdd())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="ResourceEventHandlerFuncs"):
+        informer.add_event_handler(print)  # type: ignore[arg-type]
+    assert informer._listeners == []
+
+
 async def test_a_late_handler_gets_the_cache_then_live_events(clientset: Any) -> None:
     await create(clientset, "a")
     await create(clientset, "b")

@@ -39,6 +39,11 @@ def test_list_with_selectors() -> None:
     assert names(pods.list({"app": "db"})) == ["prod/db"]
     assert names(pods.list("app notin (web),app")) == ["prod/db"]
     assert names(pods.list("!app")) == ["dev/plain"]
+    # The client's keyword works too, everywhere a selector does.
+    assert names(pods.list(label_selector={"app": "web"})) == ["dev/web", "prod/web"]
+    assert names(pods.namespace("dev").list(label_selector="app")) == ["dev/web"]
+    with pytest.raises(TypeError, match="give the selector once"):
+        pods.list("app", label_selector="app")
 
 
 @pytest.mark.parametrize("indexed", [True, False])

@@ -106,7 +106,7 @@ async def write_once(cs: Any, target: Target, present: bool, rng: random.Random,
     client = cs.example_kgen_io_v1.widgets(target.namespace)
     if not present:
         body = Widget(
-            metadata=ObjectMeta(name=target.name), spec=WidgetSpec(color="red", replicas=0)
+            metadata=ObjectMeta(name=target.name), spec=WidgetSpec(color="red", size=1, replicas=0)
         )
         await client.create(body)
         return "create"

@@ -20,7 +20,12 @@ async def test_every_dynamic_verb_keeps_unknown_fields(cs: AsyncClientset, names
         "apiVersion": "example.kgen.io/v1",
         "kind": "Widget",
         "metadata": {"name": "w", "labels": {"a": "1"}},
-        "spec": {"color": "red", "replicas": 1, "config": {"anything": {"goes": [1, 2]}}},
+        "spec": {
+            "color": "red",
+            "size": 1,
+            "replicas": 1,
+            "config": {"anything": {"goes": [1, 2]}},
+        },
     }
     created = await widgets.create(body)
     assert isinstance(created, Unstructured)
@@ -51,7 +56,7 @@ async def test_every_dynamic_verb_keeps_unknown_fields(cs: AsyncClientset, names
             "apiVersion": "example.kgen.io/v1",
             "kind": "Widget",
             "metadata": {"name": "w"},
-            "spec": {"color": "green"},
+            "spec": {"color": "green", "size": 1},
         },
         field_manager="dyn",
         force=True,
@@ -60,6 +65,9 @@ async def test_every_dynamic_verb_keeps_unknown_fields(cs: AsyncClientset, names
 
     listed = await widgets.list(label_selector="a=1")
     assert [item.name for item in listed.items] == ["w"] and listed.resource_version
+    # As JSON and as a sequence of its items, too.
+    assert listed["metadata"]["resourceVersion"] == listed.resource_version
+    assert len(listed) == 1 and [item.name for item in listed] == ["w"]
     typed = listed.items[0].to_typed(scheme)
     from example_client.models.example_kgen_io_v1 import Widget
 

@@ -211,7 +211,7 @@ async def test_propagation_policies(cs: AsyncClientset, namespace: str) -> None:
 async def test_status_subresource_and_generation(cs: AsyncClientset, namespace: str) -> None:
     widgets = cs.example_kgen_io_v1.widgets(namespace)
     created = await widgets.create(
-        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1))
+        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", size=1, replicas=1))
     )
     assert created.metadata.generation == 1  # type: ignore[union-attr]
     created.status = WidgetStatus(phase="Ready", replicas=1)
@@ -241,7 +241,7 @@ async def test_status_subresource_and_generation(cs: AsyncClientset, namespace: 
 async def test_scale_subresource(cs: AsyncClientset, namespace: str) -> None:
     widgets = cs.example_kgen_io_v1.widgets(namespace)
     await widgets.create(
-        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1))
+        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", size=1, replicas=1))
     )
     scale = await widgets.get_scale("w")
     assert isinstance(scale, Scale) and scale.spec.replicas == 1  # type: ignore[union-attr]
@@ -272,14 +272,18 @@ async def test_custom_resources_refuse_strategic_merge_and_use_selectable_fields
     cs: AsyncClientset, namespace: str
 ) -> None:
     widgets = cs.example_kgen_io_v1.widgets(namespace)
-    await widgets.create(Widget(metadata=ObjectMeta(name="red"), spec=WidgetSpec(color="red")))
-    await widgets.create(Widget(metadata=ObjectMeta(name="blue"), spec=WidgetSpec(color="blue")))
+    await widgets.create(
+        Widget(metadata=ObjectMeta(name="red"), spec=WidgetSpec(color="red", size=1))
+    )
+    await widgets.create(
+        Widget(metadata=ObjectMeta(name="blue"), spec=WidgetSpec(color="blue", size=1))
+    )
     with pytest.raises(ResourceNotSupported):
         await widgets.patch("red", {"spec": {"replicas": 1}}, patch_type=PatchType.STRATEGIC)
     reds = await widgets.list(field_selector="spec.color=red")
     assert [w.metadata.name for w in reds.items] == ["red"]  # type: ignore[union-attr]
     with pytest.raises(Invalid):
-        await widgets.create(Widget(metadata=ObjectMeta(name="bad"), spec=WidgetSpec(color="red", replicas="x")))  # type: ignore[arg-type]
+        await widgets.create(Widget(metadata=ObjectMeta(name="bad"), spec=WidgetSpec(color="red", size=1, replicas="x")))  # type: ignore[arg-type]
     gadgets = cs.example_kgen_io_v1.gadgets()  # cluster-scoped: no namespace
     from example_client.models.example_kgen_io_v1 import Gadget
 

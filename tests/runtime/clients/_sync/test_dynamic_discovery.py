@@ -21,7 +21,12 @@ def test_every_dynamic_verb_keeps_unknown_fields(cs: Clientset, namespace: str) 
         "apiVersion": "example.kgen.io/v1",
         "kind": "Widget",
         "metadata": {"name": "w", "labels": {"a": "1"}},
-        "spec": {"color": "red", "replicas": 1, "config": {"anything": {"goes": [1, 2]}}},
+        "spec": {
+            "color": "red",
+            "size": 1,
+            "replicas": 1,
+            "config": {"anything": {"goes": [1, 2]}},
+        },
     }
     created = widgets.create(body)
     assert isinstance(created, Unstructured)
@@ -52,7 +57,7 @@ def test_every_dynamic_verb_keeps_unknown_fields(cs: Clientset, namespace: str) 
             "apiVersion": "example.kgen.io/v1",
             "kind": "Widget",
             "metadata": {"name": "w"},
-            "spec": {"color": "green"},
+            "spec": {"color": "green", "size": 1},
         },
         field_manager="dyn",
         force=True,
@@ -61,6 +66,9 @@ def test_every_dynamic_verb_keeps_unknown_fields(cs: Clientset, namespace: str) 
 
     listed = widgets.list(label_selector="a=1")
     assert [item.name for item in listed.items] == ["w"] and listed.resource_version
+    # As JSON and as a sequence of its items, too.
+    assert listed["metadata"]["resourceVersion"] == listed.resource_version
+    assert len(listed) == 1 and [item.name for item in listed] == ["w"]
     typed = listed.items[0].to_typed(scheme)
     from example_client.models.example_kgen_io_v1 import Widget
 

@@ -210,7 +210,7 @@ def test_propagation_policies(cs: Clientset, namespace: str) -> None:
 def test_status_subresource_and_generation(cs: Clientset, namespace: str) -> None:
     widgets = cs.example_kgen_io_v1.widgets(namespace)
     created = widgets.create(
-        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1))
+        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", size=1, replicas=1))
     )
     assert created.metadata.generation == 1  # type: ignore[union-attr]
     created.status = WidgetStatus(phase="Ready", replicas=1)
@@ -239,7 +239,9 @@ def test_status_subresource_and_generation(cs: Clientset, namespace: str) -> Non
 
 def test_scale_subresource(cs: Clientset, namespace: str) -> None:
     widgets = cs.example_kgen_io_v1.widgets(namespace)
-    widgets.create(Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", replicas=1)))
+    widgets.create(
+        Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red", size=1, replicas=1))
+    )
     scale = widgets.get_scale("w")
     assert isinstance(scale, Scale) and scale.spec.replicas == 1  # type: ignore[union-attr]
     scale.spec = ScaleSpec(replicas=4)
@@ -269,14 +271,14 @@ def test_custom_resources_refuse_strategic_merge_and_use_selectable_fields(
     cs: Clientset, namespace: str
 ) -> None:
     widgets = cs.example_kgen_io_v1.widgets(namespace)
-    widgets.create(Widget(metadata=ObjectMeta(name="red"), spec=WidgetSpec(color="red")))
-    widgets.create(Widget(metadata=ObjectMeta(name="blue"), spec=WidgetSpec(color="blue")))
+    widgets.create(Widget(metadata=ObjectMeta(name="red"), spec=WidgetSpec(color="red", size=1)))
+    widgets.create(Widget(metadata=ObjectMeta(name="blue"), spec=WidgetSpec(color="blue", size=1)))
     with pytest.raises(ResourceNotSupported):
         widgets.patch("red", {"spec": {"replicas": 1}}, patch_type=PatchType.STRATEGIC)
     reds = widgets.list(field_selector="spec.color=red")
     assert [w.metadata.name for w in reds.items] == ["red"]  # type: ignore[union-attr]
     with pytest.raises(Invalid):
-        widgets.create(Widget(metadata=ObjectMeta(name="bad"), spec=WidgetSpec(color="red", replicas="x")))  # type: ignore[arg-type]
+        widgets.create(Widget(metadata=ObjectMeta(name="bad"), spec=WidgetSpec(color="red", size=1, replicas="x")))  # type: ignore[arg-type]
     gadgets = cs.example_kgen_io_v1.gadgets()  # cluster-scoped: no namespace
     from example_client.models.example_kgen_io_v1 import Gadget
 
