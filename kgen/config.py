@@ -106,6 +106,8 @@ class GenerateConfig:
     package: str = "kube_client"
     quiet: bool = False
     base: Path = field(default_factory=Path.cwd)
+    # Where include/exclude came from, for the error when they select nothing.
+    selection: str = "--include/--exclude"
 
     @classmethod
     def from_sources(cls, file: ConfigFile, flags: Mapping[str, Any]) -> GenerateConfig:
@@ -113,9 +115,15 @@ class GenerateConfig:
         where = str(file.path) if file.path else "flags"
         values = dict(file.values)
         if flags.get("spec") or flags.get("crd") or flags.get("from_cluster"):
-            # Inputs given as flags replace the file's inputs as a whole (not merged with them).
-            for key in ("spec", "crd", "from-cluster"):
+            # Inputs given as flags replace the file's inputs as a whole (not merged with them), and
+            # the file's include/exclude, which select among those inputs, go with them.
+            for key in ("spec", "crd", "from-cluster", "include", "exclude"):
                 values.pop(key, None)
+        selection = (
+            "--include/--exclude"
+            if flags.get("include") or flags.get("exclude")
+            else f"include/exclude in {where}"
+        )
 
         def paths(key: str) -> list[Path]:
             if flags.get(key):
@@ -125,7 +133,7 @@ class GenerateConfig:
                 raw = [raw]
             if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
                 raise ConfigError(f"{where}: {key} must be a path or a list of paths")
-            return [file.base / p for p in raw]
+            return [file.base / Path(p).expanduser() for p in raw]
 
         def strings(key: str) -> list[str]:
             if flags.get(key):
@@ -149,9 +157,16 @@ class GenerateConfig:
         output = (
             Path(output_flag)
             if output_flag
-            else file.base / str(scalar("output", str) or "generated")
+            else file.base / Path(str(scalar("output", str) or "generated")).expanduser()
         )
-        kubeconfig = scalar("kubeconfig", str)
+        kubeconfig_flag = flags.get("kubeconfig")
+        kubeconfig_file = scalar("kubeconfig", str)
+        # Like every path in the file, its kubeconfig is relative to the file.
+        kubeconfig = (
+            kubeconfig_flag
+            if kubeconfig_flag
+            else (file.base / Path(kubeconfig_file).expanduser() if kubeconfig_file else None)
+        )
         config = cls(
             specs=paths("spec"),
             crds=paths("crd"),
@@ -164,6 +179,7 @@ class GenerateConfig:
             package=str(scalar("package", str) or "kube_client"),
             quiet=bool(flags.get("quiet")),
             base=file.base,
+            selection=selection,
         )
         config.check()
         return config

@@ -91,7 +91,7 @@ def build(inputs: Inputs, config: GenerateConfig, progress: Callable[[str], None
         f"{len(model.types)} type(s)"
     )
     if selected == 0 and (config.include or config.exclude):
-        raise KgenError("--include/--exclude left no group-version to generate")
+        raise KgenError(f"{config.selection} left no group-version to generate")
     if selected == 0:
         raise KgenError("the inputs define no served group-version: nothing to generate")
     return model
@@ -115,7 +115,8 @@ def generate(config: GenerateConfig, progress: Callable[[str], None] | None = No
     timings["build"] = time.perf_counter() - mark
     mark = time.perf_counter()
     say("rendering")
-    files = render(model, config, [config.display_path(f) for f in inputs.files])
+    # Sorted as shown, so that the same inputs named differently (relative, absolute) give the same text.
+    files = render(model, config, sorted({config.display_path(f) for f in inputs.files}))
     timings["render"] = time.perf_counter() - mark
     mark = time.perf_counter()
     say(f"formatting {len(files)} file(s) with black")

@@ -34,6 +34,12 @@ class FakeClientset(Clientset):
             transport=Transport(self.cluster.config(), transport=self.cluster.transport())
         )
 
+    def async_transport_factory(self, **options: Any) -> AsyncTransport:
+        """An async transport to the same fake cluster: the threaded SharedInformerFactory's."""
+        return AsyncTransport(
+            self.cluster.config(), transport=self.cluster.async_transport(), **options
+        )
+
 
 class AsyncFakeClientset(AsyncClientset):
     """An :class:`AsyncClientset` over an in-process fake cluster, seeded with ``objects``."""

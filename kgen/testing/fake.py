@@ -130,16 +130,26 @@ class FakeCluster:
     # --- seeding and reactors -----------------------------------------------------------------------
 
     def seed(self, *objects: Any) -> None:
-        """Create objects directly (models or dicts); their namespaces are created as needed, and a
-        namespaced object without a namespace goes to ``default`` (as ``kubectl create -f`` does).
-        """
+        """Create objects through the API (models or dicts); their namespaces are created as needed, a
+        namespaced object without a namespace goes to ``default`` (as ``kubectl create -f`` does),
+        and a ``status`` is kept: it is written through the status subresource where there is one
+        (a create ignores it there), so a test can start from an object that is already Ready."""
         for obj in objects:
             body = obj if isinstance(obj, dict) else codec.to_builtins(obj)
             rt = self._resource_type(body)
             namespace = (body.get("metadata") or {}).get("namespace") or "default"
             if rt.namespaced and self.server.registry.get("", "v1", "namespaces") is not None:
                 self._ensure_namespace(namespace)
-            self.server.api.create(rt, namespace if rt.namespaced else None, body)
+            key_ns = namespace if rt.namespaced else None
+            created = self.server.api.create(rt, key_ns, body).body
+            if rt.has_status and body.get("status") is not None:
+                self.server.api.update(
+                    rt,
+                    key_ns,
+                    created["metadata"]["name"],
+                    {**created, "status": body["status"]},
+                    subresource="status",
+                )
 
     def _resource_type(self, body: dict[str, Any]) -> Any:
         api_version, kind = body.get("apiVersion", ""), body.get("kind", "")

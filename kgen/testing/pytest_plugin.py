@@ -4,8 +4,8 @@ Every pytest run of anyone who installs kgen imports this module, so it imports 
 server is imported when a fixture first runs.
 
 - ``kgen_apiserver_options``: keyword arguments of :class:`~kgen.testing.APIServer`; override it to
-  serve a package (``{"package": "my_client"}``), specs or CRD files (``{"specs": [...], "crds":
-  [...]}``), or to change the history, TLS or token.
+  serve a package (``{"package": "my_client"}``, plus CRD files to install with ``"crds": [...]``),
+  specs or CRD files (``{"specs": [...], "crds": [...]}``), or to change the history, TLS or token.
 - ``kube_apiserver``: a running server, one per test.
 - ``kube_kubeconfig``: the path of a kubeconfig file for it.
 - ``kube_clientset``: the ``Clientset`` of the served package (``{"package": ...}`` in the options),
@@ -42,7 +42,16 @@ def kube_apiserver(kgen_apiserver_options: dict[str, Any]) -> Iterator[APIServer
     specs = options.pop("specs", ())
     crds = options.pop("crds", ())
     if package is not None:
-        server = APIServer.from_package(package, **options)
+        if specs:
+            raise pytest.UsageError(
+                "kgen_apiserver_options: give a package or specs, not both (a package serves its own "
+                "API model; add CRD files with crds)"
+            )
+        # CRD files next to a package are installed as if created at run time (kubectl apply -f).
+        from kgen.ingest import read_inputs
+
+        installed = [doc.crd for doc in read_inputs(crds=[Path(p) for p in crds]).crds]
+        server = APIServer.from_package(package, crds=installed, **options)
     elif specs or crds:
         server = APIServer.from_inputs(specs=specs, crds=crds, **options)
     else:

@@ -218,7 +218,7 @@ class ResourceType:
     @property
     def name_rule(self) -> str:
         if self.custom:
-            return "path"
+            return "subdomain"  # NameIsDNSSubdomain, as apiextensions-apiserver
         return _NAME_RULES.get(self.gr, "subdomain")
 
     @property

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from example_client.fake import AsyncFakeClientset, FakeClientset
 from example_client.models.core_v1 import ConfigMap
-from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec
+from example_client.informers import SharedInformerFactory
+from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec, WidgetStatus
 
 from kgen.runtime.errors import AlreadyExists, Conflict, NotFound
 from kgen.runtime.meta import ObjectMeta, Status
@@ -124,3 +126,28 @@ async def test_async_fake_and_server_side_apply() -> None:
         )
         assert applied.metadata.managed_fields[0].manager == "me"  # type: ignore[union-attr, index]
         assert [w.metadata.name for w in (await widgets.list(field_selector="spec.color=red")).items] == ["w"]  # type: ignore[union-attr]
+
+
+def test_seeded_status_is_kept() -> None:
+    ready = Widget(
+        metadata=ObjectMeta(name="w", namespace="default"),
+        spec=WidgetSpec(color="red", size=1),
+        status=WidgetStatus(phase="Ready"),
+    )
+    cs = FakeClientset(ready)
+    assert cs.example_kgen_io_v1.widgets("default").get("w").status.phase == "Ready"  # type: ignore[union-attr]
+
+
+def test_the_threaded_informer_factory_reads_the_fake() -> None:
+    cs = FakeClientset(cm("a"))
+    with SharedInformerFactory(cs, namespace="default") as factory:
+        configmaps = factory.core_v1.configmaps
+        configmaps.informer()
+        factory.start()
+        assert factory.wait_for_cache_sync(timeout=10)["v1/configmaps"].synced
+        assert [c.metadata.name for c in configmaps.lister().list()] == ["a"]
+        cs.core_v1.configmaps("default").create(cm("b"))
+        deadline = time.monotonic() + 10
+        while len(configmaps.lister().list()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sorted(c.metadata.name for c in configmaps.lister().list()) == ["a", "b"]

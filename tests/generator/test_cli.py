@@ -247,3 +247,43 @@ def test_an_output_path_that_cannot_be_written_is_one_error(tmp_path: Path) -> N
     assert (tmp_path / "afile").read_text() == "keep me"
     assert (tmp_path / "out" / "pkg").read_text() == "keep me too"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["pkg"]
+
+
+def test_paths_in_the_file_are_relative_to_it_and_flag_inputs_replace_its_selection(
+    tmp_path: Path,
+) -> None:
+    from kgen.config import GenerateConfig, load_config_file
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[tool.kgen]\ncrd = ["crds"]\nkubeconfig = "../kc.yaml"\ninclude = ["apps/*"]\n'
+    )
+    file = load_config_file(project / "pyproject.toml")
+    no_flags: dict[str, object] = {}
+    config = GenerateConfig.from_sources(file, no_flags)
+    assert config.kubeconfig == project.resolve() / ".." / "kc.yaml"
+    assert config.include == ["apps/*"]
+    # Inputs from flags: the file's include/exclude went with the file's inputs.
+    flagged = GenerateConfig.from_sources(file, {"crd": ["other.yaml"]})
+    assert flagged.include == [] and flagged.crds == [Path("other.yaml")]
+
+    # When the file's selection matches nothing, the error says it was the file's.
+    write_yaml(project / "crds" / "things.yaml", crd("Thing", SCHEMA, group="things.example.com"))
+    result = kgen("generate", "-q", cwd=tmp_path / "project")
+    assert result.returncode == 2
+    assert f"include/exclude in {project.resolve() / 'pyproject.toml'} left no group-version" in (
+        result.stderr
+    )
+
+
+def test_the_same_inputs_spelled_differently_verify_as_up_to_date(tmp_path: Path) -> None:
+    outside = tmp_path / "ext"
+    write_yaml(outside / "a" / "z.yaml", crd("Zed", SCHEMA, group="z.example.com"))
+    write_yaml(outside / "b" / "a.yaml", crd("Aye", SCHEMA, group="a.example.com"))
+    (tmp_path / "proj").mkdir()
+    relative = ["--crd", "../ext/b/a.yaml", "--crd", str(outside / "a" / "z.yaml")]
+    absolute = ["--crd", str(outside / "a" / "z.yaml"), "--crd", str(outside / "b" / "a.yaml")]
+    assert kgen("generate", "-q", *relative, cwd=tmp_path / "proj").returncode == 0
+    result = kgen("verify", *absolute, cwd=tmp_path / "proj")
+    assert result.returncode == 0, result.stderr

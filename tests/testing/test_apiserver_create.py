@@ -110,6 +110,15 @@ def test_invalid_name(client: httpx.Client, namespace: str) -> None:
     }
 
 
+def test_custom_resource_names_are_dns_subdomains(client: httpx.Client, namespace: str) -> None:
+    # apiextensions-apiserver validates custom resources' names with NameIsDNSSubdomain.
+    for bad in ("Bad_Name", "UPPER", "a..b", "x" * 254):
+        response = client.post(WIDGETS.format(ns=namespace), json=widget(bad))
+        status = assert_status(response, 422, "Invalid")
+        assert [c["field"] for c in status["details"]["causes"]] == ["metadata.name"], status
+    assert client.post(WIDGETS.format(ns=namespace), json=widget("good.name-1")).status_code == 201
+
+
 def test_name_required(client: httpx.Client, namespace: str) -> None:
     body = configmap("")
     body["metadata"] = {}

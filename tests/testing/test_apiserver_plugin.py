@@ -58,6 +58,47 @@ def test_plugin_options_override(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
+def test_plugin_package_with_crd_files(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "extras.more.kgen.io"},
+        "spec": {
+            "group": "more.kgen.io",
+            "scope": "Namespaced",
+            "names": {"kind": "Extra", "plural": "extras"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object"}},
+                }
+            ],
+        },
+    }
+    (tmp_path / "extra.yaml").write_text(yaml.safe_dump(crd))
+    pytester.makeini(INI)
+    pytester.makepyfile(f"""
+        import sys
+        import httpx
+        import pytest
+
+        sys.path.insert(0, {str(ROOT / "generated")!r})
+
+        @pytest.fixture
+        def kgen_apiserver_options():
+            return {{"package": "example_client", "crds": [{str(tmp_path / "extra.yaml")!r}]}}
+
+        def test_both(kube_apiserver, kube_clientset):
+            base = kube_apiserver.url + "/apis/"
+            assert httpx.get(base + "more.kgen.io/v1/namespaces/default/extras").status_code == 200
+            assert kube_clientset.example_kgen_io_v1.widgets("default").list().items == []
+        """)
+    result = pytester.runpytest("-q")
+    result.assert_outcomes(passed=1)
+
+
 def test_plugin_import_is_cheap() -> None:
     code = (
         "import sys; import kgen.testing.pytest_plugin; "

@@ -12,6 +12,8 @@ The informer keeps the last list or watch error instead, and the error raised fr
 
 from __future__ import annotations
 
+from typing import Any
+
 from kgen.runtime.errors import (
     APIError,
     Forbidden,
@@ -73,6 +75,8 @@ class CacheSyncError(Exception):
         self.verb = verb
         self.error = error
         self.__cause__ = error
+        #: From a factory's wait_for_cache_sync: every informer's result, by key.
+        self.results: dict[str, Any] = {}
 
     @classmethod
     def timed_out(

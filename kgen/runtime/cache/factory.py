@@ -27,8 +27,8 @@ Informers are keyed by group/version/resource (``"v1/pods"``, ``"example.kgen.io
 informers of :class:`~kgen.runtime.unstructured.Unstructured` objects, keyed ``"dynamic:<gvr>"``.
 
 Unlike client-go (kubernetes#92777), an informer requested after ``start()`` is started at once, and
-``wait_for_cache_sync`` reports *why* an informer did not sync (:class:`CacheSyncError`) instead of
-a bare false.
+``wait_for_cache_sync`` raises :class:`CacheSyncError` saying *why* each informer that did not sync
+failed, instead of returning a map with a bare false (the results are on the error, ``results``).
 """
 
 from __future__ import annotations
@@ -215,7 +215,15 @@ class AsyncSharedInformerFactory:
             informer.start()
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> dict[str, SyncResult]:
-        """Wait for every started informer; per key, whether it synced and if not why."""
+        """Wait for every started informer; per key, whether it synced. Raises :class:`CacheSyncError`
+        if one did not (its message says why for each; ``results`` holds them all), and RuntimeError
+        if informers were asked for but the factory was never started: acting on empty caches, a
+        controller would take every object for missing."""
+        if self._informers and not self._started:
+            raise RuntimeError(
+                f"the informer factory has not started ({len(self._informers)} informer(s) waiting): "
+                "call start() before wait_for_cache_sync()"
+            )
         started = {k: i for k, i in self._informers.items() if i.started}
 
         async def one(informer: AsyncSharedIndexInformer[Any]) -> SyncResult:
@@ -225,8 +233,21 @@ class AsyncSharedInformerFactory:
                 return SyncResult(False, exc)
             return SyncResult(True)
 
-        results = await asyncio.gather(*(one(i) for i in started.values()))
-        return dict(zip(started, results))
+        results = dict(zip(started, await asyncio.gather(*(one(i) for i in started.values()))))
+        failed = [r.error for r in results.values() if r.error is not None]
+        if failed:
+            first = failed[0]
+            reasons = "; ".join(str(error) for error in failed)
+            error = CacheSyncError(
+                f"{len(failed)} of {len(results)} informer cache(s) did not sync: {reasons}",
+                resource=first.resource,
+                namespace=first.namespace,
+                verb=first.verb,
+                error=first.error,
+            )
+            error.results = results
+            raise error
+        return results
 
     async def shutdown(self) -> None:
         """Stop every informer and wait for them (the clientset stays open: it is the caller's)."""

@@ -9,7 +9,8 @@
 
 :class:`SharedInformerFactory` takes a sync clientset (or a :class:`~kgen.runtime.config.Config`, or
 nothing for :func:`~kgen.runtime.config.load_config`), opens its own async transport with the same
-config, and runs an :class:`~kgen.runtime.cache.factory.AsyncSharedInformerFactory` on a daemon thread
+config (or the one the clientset's ``async_transport_factory(**options)`` makes, as the generated fakes
+do), and runs an :class:`~kgen.runtime.cache.factory.AsyncSharedInformerFactory` on a daemon thread
 with its own loop (:class:`EventLoopThread`). Reflectors and processing run there; each event handler
 runs on a thread of its own (so a slow or blocking handler holds up nobody); listers and indexers are
 thread-safe and read directly from the caller's thread.
@@ -210,8 +211,15 @@ class SharedInformerFactory:
         if shared_limiter is not None:
             options.setdefault("rate_limiter", shared_limiter)
 
+        # A clientset that does not talk to a server over the network (the generated fakes) says how to
+        # reach the same place asynchronously; any other gets a transport built from its config.
+        make_transport = getattr(clientset, "async_transport_factory", None)
+
         def build() -> tuple[AsyncClientsetBase, AsyncSharedInformerFactory]:
-            transport = AsyncTransport(config, package=package, **options)
+            if callable(make_transport):
+                transport = make_transport(package=package, **options)
+            else:
+                transport = AsyncTransport(config, package=package, **options)
             async_clientset = AsyncClientsetBase(transport=transport)
             factory = AsyncSharedInformerFactory(
                 async_clientset,

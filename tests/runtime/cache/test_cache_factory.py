@@ -86,7 +86,8 @@ async def test_start_wait_and_late_informers(clientset: Any) -> None:
     await create(clientset, "a", "kube-system")
     async with factory_of(clientset) as factory:
         configmaps = factory.informer_for(ConfigMap)
-        assert await factory.wait_for_cache_sync(1) == {}  # nothing started yet
+        with pytest.raises(RuntimeError, match="call start"):  # forgetting start() is an error
+            await factory.wait_for_cache_sync(1)
         factory.start()
         factory.start()  # again: nothing new
         results = await factory.wait_for_cache_sync(30)
@@ -110,7 +111,13 @@ async def test_wait_reports_each_informer(server: APIServer, clientset: Any) -> 
         factory.informer_for(ConfigMap)
         factory.informer_for(Widget)
         factory.start()
-        results = await factory.wait_for_cache_sync(1.0)
+        with pytest.raises(CacheSyncError) as raised:
+            await factory.wait_for_cache_sync(1.0)
+    assert str(raised.value).startswith(
+        "1 of 2 informer cache(s) did not sync: forbidden: cannot list example.kgen.io/v1 widgets:"
+    )
+    assert raised.value.verb == "list" and raised.value.resource.resource == "widgets"
+    results = raised.value.results
     assert results["v1/configmaps"].synced
     failed = results["example.kgen.io/v1/widgets"]
     assert not failed.synced and isinstance(failed.error, CacheSyncError)
