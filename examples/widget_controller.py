@@ -32,7 +32,7 @@ from example_client.informers import AsyncSharedInformerFactory
 from example_client.models.core_v1 import ConfigMap
 from example_client.models.example_kgen_io_v1 import Widget, WidgetStatus
 
-from kgen.runtime._async.retry import retry_on_conflict
+from kgen.runtime.retry import async_retry_on_conflict as retry_on_conflict
 from kgen.runtime.cache import DeletedFinalStateUnknown, ResourceEventHandlerFuncs
 from kgen.runtime.config import Config, load_config
 from kgen.runtime.errors import NotFound

@@ -147,6 +147,7 @@ class _Builder:
                 doc.index,
                 type_id,
                 type_id.rsplit(".", 1)[-1],
+                owner=type_id,
             )
             schema = definition.schema
             typedef = self.converter.definition(type_id, schema, ctx)
@@ -358,7 +359,9 @@ class _Builder:
                 )
             schema = dict(version_spec["schema"]["openAPIV3Schema"])
             type_id = f"{group}/{version}.{kind}"
-            ctx = Context(group, version, doc.file, schema_where, doc.index, type_id, kind)
+            ctx = Context(
+                group, version, doc.file, schema_where, doc.index, type_id, kind, owner=type_id
+            )
             self._current_doc = None
             typedef = self.converter.definition(type_id, schema, ctx)
             typedef.gvk = gvk

@@ -110,6 +110,10 @@ class Context:
     document: int | None
     id_hint: str  # a stable id for a nested type made here
     name_hint: str  # the class name suggested for a nested type made here
+    # The top-level definition this node is inside. Identical inline objects share a class only within
+    # one owner: shared across kinds, a class would be named after whichever kind came first, and
+    # adding a CRD to the inputs would rename classes that user code imports.
+    owner: str = ""
 
     def at(self, *parts: str | int) -> Context:
         return Context(
@@ -120,6 +124,7 @@ class Context:
             self.document,
             self.id_hint,
             self.name_hint,
+            self.owner,
         )
 
     def element(self, suffix: str, *parts: str | int) -> Context:
@@ -133,6 +138,7 @@ class Context:
             self.document,
             f"{self.id_hint}.{suffix}",
             self.name_hint,
+            self.owner,
         )
 
     def nested(self, field_name: str, *parts: str | int) -> Context:
@@ -144,6 +150,7 @@ class Context:
             self.document,
             f"{self.id_hint}.{field_name}",
             self.name_hint + upper_camel(field_name),
+            self.owner,
         )
 
     @property
@@ -179,7 +186,7 @@ class SchemaConverter:
         self.model = model
         self._resolve_ref = resolve_ref
         # Structural key -> type id, per group-version, for inline objects.
-        self._by_shape: dict[tuple[str, str, str], str] = {}
+        self._by_shape: dict[tuple[str, str, str, str], str] = {}
         # Type id -> the class name suggested where an inline object was first met.
         self._hints: dict[str, str] = {}
 
@@ -284,7 +291,7 @@ class SchemaConverter:
         if shared is not None:
             return shared
         typedef = self._object(ctx.id_hint, schema, ctx)
-        key = (ctx.group, ctx.version, _shape_key(typedef))
+        key = (ctx.group, ctx.version, ctx.owner, _shape_key(typedef))
         existing = self._by_shape.get(key)
         if existing is not None:
             return Ref(existing)

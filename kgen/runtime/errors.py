@@ -144,6 +144,17 @@ class Forbidden(APIError):
 class NotFound(APIError):
     code = 404
 
+    def _describe(self) -> str:
+        text = super()._describe()
+        # The apiserver's answer for a path it does not serve at all (not a missing object): the usual
+        # cause is a CRD that is not installed, or a version the cluster does not serve.
+        if self.message.startswith("the server could not find the requested resource"):
+            text += (
+                " [the server does not serve this resource: for a custom resource, is its "
+                "CustomResourceDefinition installed, with this version served?]"
+            )
+        return text
+
 
 class MethodNotAllowed(APIError):
     code = 405

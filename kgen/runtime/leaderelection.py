@@ -72,7 +72,7 @@ from kgen.runtime._async.clientset import AsyncClientsetBase
 from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
 from kgen.runtime.config import Config
-from kgen.runtime.errors import Conflict, KubernetesError, NotFound
+from kgen.runtime.errors import AlreadyExists, Conflict, KubernetesError, NotFound
 from kgen.runtime.meta import KubernetesObject, ObjectMeta
 from kgen.runtime.model import GroupVersionKind, ResourceInfo, Struct
 from kgen.runtime.types import MicroTime
@@ -396,8 +396,21 @@ class LeaderElector:
         except NotFound:
             try:
                 await self._create(desired)
-            except KubernetesError as exc:  # AlreadyExists: another candidate created it first
+            except AlreadyExists as exc:  # another candidate created it first
                 logger.info("%s: could not create the lease: %s", self, exc)
+                return False
+            except NotFound as exc:
+                # Not a race: nothing changes until someone fixes the cluster (or the test server),
+                # so say what is missing, at the level client-go logs it.
+                logger.error(
+                    "%s: cannot create the lease: %s (is coordination.k8s.io/v1 leases served, and "
+                    "does the namespace exist?)",
+                    self,
+                    exc,
+                )
+                return False
+            except KubernetesError as exc:
+                logger.warning("%s: could not create the lease: %s", self, exc)
                 return False
             self._set_observed(desired)
             return True

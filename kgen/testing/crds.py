@@ -10,6 +10,7 @@ them. CRDs of the initial model are stored as CRD objects too, rebuilt from the 
 from __future__ import annotations
 
 import copy
+import logging
 from typing import Any
 
 from kgen.errors import SpecError
@@ -24,6 +25,8 @@ from kgen.testing.options import DeleteOptions
 from kgen.testing.registry import CRD_GROUP, ResourceType, ScalePaths, version_priority
 
 __all__ = ["CRDs", "crd_from_model"]
+
+logger = logging.getLogger(__name__)
 
 _CRDS = (CRD_GROUP, "customresourcedefinitions")
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
@@ -158,6 +161,16 @@ class CRDs:
         model = build_model(Inputs(crds=docs))
         added = self.api.registry.add_model(model, crd_name=name)
         self.configure(crd)
+        conversion = (crd["spec"].get("conversion") or {}).get("strategy")
+        served = [v["name"] for v in crd["spec"]["versions"] if v.get("served")]
+        if conversion == "Webhook" and len(served) > 1:
+            # There is no webhook to call here: say so, instead of serving unconverted objects quietly.
+            logger.warning(
+                "%s: conversion webhooks are not called by kgen.testing; objects are served at every "
+                "version (%s) as stored, with only apiVersion changed",
+                name,
+                ", ".join(served),
+            )
         return added
 
     def configure(self, crd: dict[str, Any]) -> None:

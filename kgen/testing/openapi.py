@@ -206,6 +206,8 @@ class _Renderer:
     def field_schema(self, item: Field, *, inline: bool) -> dict[str, Any]:
         base = self.type_schema(item.type, inline=inline)
         extra: dict[str, Any] = {}
+        if item.description:
+            extra["description"] = item.description
         if item.has_default:
             extra["default"] = item.default
         if item.nullable:
@@ -220,7 +222,9 @@ class _Renderer:
         if "$ref" in base:
             if self.v3:
                 return {"allOf": [base], **extra}
-            return {**base, **{k: v for k, v in extra.items() if k.startswith("x-")}}
+            # Swagger 2.0 as the apiserver writes it: description and extensions beside the $ref.
+            kept = {k: v for k, v in extra.items() if k.startswith("x-") or k == "description"}
+            return {**base, **kept}
         return {**base, **extra}
 
 

@@ -246,3 +246,27 @@ def test_a_named_empty_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="holds no documents") as raised:
         read_inputs([], [tmp_path / "empty.yaml"])
     assert "empty.yaml" in str(raised.value)
+
+
+def test_class_names_do_not_depend_on_the_other_inputs(tmp_path: Path) -> None:
+    # Issuer and ClusterIssuer have the same nested selfSigned object (as cert-manager's do).
+    nested = {
+        "type": "object",
+        "properties": {"crlDistributionPoints": {"type": "array", "items": {"type": "string"}}},
+    }
+    schema = {
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": {"selfSigned": nested}}},
+    }
+    issuer = write_yaml(tmp_path / "issuer.yaml", crd("Issuer", schema, group="x.kgen.io"))
+    cluster = write_yaml(
+        tmp_path / "cluster.yaml", crd("ClusterIssuer", schema, group="x.kgen.io", scope="Cluster")
+    )
+
+    def names(*paths: Path) -> set[str]:
+        model = build_model(read_inputs([], list(paths)))
+        return {t.name for t in model.types.values()}
+
+    alone, together = names(issuer), names(issuer, cluster)
+    assert "IssuerSpecSelfSigned" in alone
+    assert alone <= together and "ClusterIssuerSpecSelfSigned" in together

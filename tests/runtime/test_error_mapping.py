@@ -20,3 +20,13 @@ def test_no_code_and_no_known_reason_is_a_server_error() -> None:
 def test_the_code_wins_over_a_reason_that_disagrees() -> None:
     error = error_from_status(Status(reason="Expired", code=404))
     assert isinstance(error, NotFound) and error.code == 404
+
+
+def test_a_resource_the_server_does_not_serve_says_so() -> None:
+    from kgen.runtime.errors import NotFound
+    from kgen.runtime.meta import Status
+
+    missing_path = NotFound(Status(message="the server could not find the requested resource"))
+    assert "is its CustomResourceDefinition installed" in str(missing_path)
+    missing_object = NotFound(Status(message='widgets.example.kgen.io "w" not found'))
+    assert "CustomResourceDefinition" not in str(missing_object)

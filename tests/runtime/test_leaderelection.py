@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -37,6 +38,7 @@ from kgen.runtime.leaderelection import (
 )
 from kgen.testing import APIServer
 
+ROOT = Path(__file__).resolve().parents[2]
 NS = "default"
 FAST: dict[str, Any] = {"lease_duration": 1.5, "renew_deadline": 1.0, "retry_period": 0.2}
 MICRO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
@@ -338,6 +340,20 @@ async def test_lease_is_created_then_others_wait_for_it_to_expire_on_their_own_c
     assert a.leader == "b"
     spec = (await read_lease(admin, "lock"))["spec"]
     assert spec["holderIdentity"] == "b" and spec["leaseTransitions"] == 1
+
+
+async def test_a_lease_that_cannot_be_created_is_an_error_saying_why(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # A server without coordination.k8s.io (a package generated from CRDs only) answers 404 for ever.
+    with APIServer.from_inputs(crds=[ROOT / "specs" / "example-crds"]) as bare:
+        config = load_kubeconfig(bare.kubeconfig(tmp_path / "bare"))
+        async with AsyncTransport(config) as transport:
+            elector = stepped(transport, "a", "lock", FakeClock())
+            with caplog.at_level(logging.INFO, logger="kgen.runtime.leaderelection"):
+                assert not await elector.try_acquire_or_renew()
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors and "is coordination.k8s.io/v1 leases served" in errors[0].getMessage()
 
 
 @pytest.mark.parametrize("renew_year", [2000, 2100], ids=["renewTime-long-ago", "renewTime-ahead"])

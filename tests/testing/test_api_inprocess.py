@@ -88,3 +88,20 @@ def test_empty_model_serves_namespaces_and_crds() -> None:
         server.registry.get("apiextensions.k8s.io", "v1", "customresourcedefinitions") is not None
     )
     assert server.registry.get("", "v1", "configmaps") is None
+
+
+def test_served_openapi_keeps_field_descriptions() -> None:
+    # Served from CRD files (the model keeps descriptions; a package's embedded model does not).
+    from pathlib import Path
+
+    import httpx
+
+    crds = Path(__file__).resolve().parents[2] / "specs" / "example-crds"
+    with APIServer.from_inputs(crds=[crds]) as server:
+        v3 = httpx.get(server.url + "/openapi/v3/apis/example.kgen.io/v1").json()
+        spec = v3["components"]["schemas"]["io.kgen.example.v1.Widget"]["properties"]["spec"]
+        assert spec["properties"]["replicas"]["description"].startswith("How many widgets")
+        v2 = httpx.get(server.url + "/openapi/v2").json()
+        widget = v2["definitions"]["io.kgen.example.v1.Widget"]
+        replicas = widget["properties"]["spec"]["properties"]["replicas"]
+        assert replicas["description"].startswith("How many widgets")

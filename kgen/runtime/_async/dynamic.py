@@ -157,8 +157,8 @@ class AsyncDynamicResource:
         timeout_seconds: int | None = None,
         allow_watch_bookmarks: bool = True,
         send_initial_events: bool | None = None,
-    ) -> AsyncWatchStream[dict[str, Any]]:
-        """Events carry plain dicts (wrap them with :class:`Unstructured` as needed)."""
+    ) -> AsyncWatchStream[Unstructured]:
+        """Events carry :class:`Unstructured` objects, as get and list return them."""
         options = ListOptions(
             label_selector=label_selector,
             field_selector=field_selector,
@@ -170,7 +170,7 @@ class AsyncDynamicResource:
         )
         request = self._request("GET").params(options.params(watch=True))
         request.timeout(NO_READ_TIMEOUT)
-        return AsyncWatchStream(request, None, resource_version=resource_version)
+        return AsyncWatchStream(request, None, resource_version=resource_version, wrap=Unstructured)
 
     async def create(
         self,

@@ -156,8 +156,8 @@ class DynamicResource:
         timeout_seconds: int | None = None,
         allow_watch_bookmarks: bool = True,
         send_initial_events: bool | None = None,
-    ) -> WatchStream[dict[str, Any]]:
-        """Events carry plain dicts (wrap them with :class:`Unstructured` as needed)."""
+    ) -> WatchStream[Unstructured]:
+        """Events carry :class:`Unstructured` objects, as get and list return them."""
         options = ListOptions(
             label_selector=label_selector,
             field_selector=field_selector,
@@ -169,7 +169,7 @@ class DynamicResource:
         )
         request = self._request("GET").params(options.params(watch=True))
         request.timeout(NO_READ_TIMEOUT)
-        return WatchStream(request, None, resource_version=resource_version)
+        return WatchStream(request, None, resource_version=resource_version, wrap=Unstructured)
 
     def create(
         self,

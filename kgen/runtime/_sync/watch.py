@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -39,10 +39,17 @@ class WatchStream(Generic[T]):
     """The events of one watch request, in order. ``resource_version`` is the last one seen."""
 
     def __init__(
-        self, request: Request, tp: type[T] | None, *, resource_version: str | None
+        self,
+        request: Request,
+        tp: type[T] | None,
+        *,
+        resource_version: str | None,
+        wrap: Callable[[Any], T] | None = None,
     ) -> None:
         self._request = request
         self._decoder: WatchEventDecoder[T] = WatchEventDecoder(tp)
+        # Applied to each decoded object: the dynamic client's events carry Unstructured objects.
+        self._wrap = wrap
         self.resource_version = resource_version
         self._stack = contextlib.ExitStack()
         self._lines: Iterator[bytes] | None = None
@@ -84,6 +91,8 @@ class WatchStream(Generic[T]):
             except BaseException:
                 self.close()
                 raise
+            if self._wrap is not None:
+                event = WatchEvent(event.type, self._wrap(event.object))
             version = event.resource_version
             if version:
                 self.resource_version = version

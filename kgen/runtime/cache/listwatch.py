@@ -248,23 +248,6 @@ class TypedListerWatcher(Generic[M]):
         )
 
 
-class _UnstructuredStream:
-    """A dynamic watch stream whose events carry Unstructured objects instead of dicts."""
-
-    def __init__(self, stream: AsyncWatchStream[dict[str, Any]]) -> None:
-        self._stream = stream
-
-    def __aiter__(self) -> _UnstructuredStream:
-        return self
-
-    async def __anext__(self) -> WatchEvent[Unstructured]:
-        event = await self._stream.__anext__()
-        return WatchEvent(event.type, Unstructured(event.object))
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-
 @dataclass
 class DynamicListerWatcher:
     """A :class:`ListerWatcher` over the dynamic client: any resource, as Unstructured objects."""
@@ -322,7 +305,7 @@ class DynamicListerWatcher:
         allow_watch_bookmarks: bool = True,
         send_initial_events: bool | None = None,
         resource_version_match: ResourceVersionMatch | None = None,
-    ) -> _UnstructuredStream:
+    ) -> AsyncWatchStream[Unstructured]:
         options = self._selectors.options(
             resource_version=resource_version,
             timeout_seconds=timeout_seconds,
@@ -331,7 +314,7 @@ class DynamicListerWatcher:
             resource_version_match=resource_version_match,
         )
         # The dynamic client sets resourceVersionMatch=NotOlderThan itself with sendInitialEvents.
-        stream = await self._client().watch(
+        stream: AsyncWatchStream[Unstructured] = await self._client().watch(
             resource_version=options.resource_version,
             label_selector=options.label_selector,
             field_selector=options.field_selector,
@@ -339,4 +322,4 @@ class DynamicListerWatcher:
             allow_watch_bookmarks=bool(options.allow_watch_bookmarks),
             send_initial_events=options.send_initial_events,
         )
-        return _UnstructuredStream(stream)
+        return stream

@@ -75,7 +75,9 @@ async def test_every_dynamic_verb_keeps_unknown_fields(cs: AsyncClientset, names
 
     async with await widgets.watch(resource_version="0", timeout_seconds=2) as stream:
         async for event in stream:
-            assert event.type == "ADDED" and Unstructured(event.object).name == "w"
+            # Events carry Unstructured objects, as get and list return them.
+            assert event.type == "ADDED" and isinstance(event.object, Unstructured)
+            assert event.object.name == "w"
             break
 
     deleted = await widgets.delete("w", uid=created.uid)

@@ -76,7 +76,9 @@ def test_every_dynamic_verb_keeps_unknown_fields(cs: Clientset, namespace: str) 
 
     with widgets.watch(resource_version="0", timeout_seconds=2) as stream:
         for event in stream:
-            assert event.type == "ADDED" and Unstructured(event.object).name == "w"
+            # Events carry Unstructured objects, as get and list return them.
+            assert event.type == "ADDED" and isinstance(event.object, Unstructured)
+            assert event.object.name == "w"
             break
 
     deleted = widgets.delete("w", uid=created.uid)
