@@ -12,6 +12,7 @@ client-go does). Any other error answer becomes a typed :class:`~kgen.runtime.er
 from __future__ import annotations
 
 import base64
+import dataclasses
 import importlib.util
 import logging
 import platform
@@ -94,6 +95,19 @@ class AsyncTransport:
         self._lock = threading.Lock()  # the sync twin is shared by threads; never held across I/O
         self._custom_transport = transport  # an httpx transport for in-process use (fake servers)
         self.retries = 0  # answers retried after Retry-After (for metrics and tests)
+        # Streams (watches, followed logs) go over HTTP/1.1 even with http2: httpcore does not reset an
+        # HTTP/2 stream whose response is closed before its end (encode/httpcore#943), so a watch the
+        # caller closes would stay open on the server, keep one of the connection's streams (250 at
+        # most) and use up its flow-control window. Closing an HTTP/1.1 answer closes its connection,
+        # which ends the watch, as client-go's RST_STREAM does.
+        self._streams: AsyncTransport | None = None
+        if config.http2 and transport is None:
+            self._streams = AsyncTransport(
+                dataclasses.replace(config, http2=False),
+                package=package,
+                rate_limiter=self.rate_limiter,
+                max_retries=max_retries,
+            )
 
     # --- connection ---------------------------------------------------------------------------------
 
@@ -166,6 +180,8 @@ class AsyncTransport:
         for client in clients:
             if client is not None:
                 await client.aclose()
+        if self._streams is not None:
+            await self._streams.aclose()
 
     async def __aenter__(self) -> AsyncTransport:
         return self
@@ -298,6 +314,10 @@ class AsyncTransport:
     @asynccontextmanager
     async def stream(self, spec: RequestSpec) -> AsyncIterator[httpx.Response]:
         """Send ``spec`` and hand over the answer unread (watch, logs); closed when the block ends."""
+        if self._streams is not None:
+            async with self._streams.stream(spec) as response:
+                yield response
+            return
         response = await self._send_with_retries(spec, stream=True)
         try:
             yield response
