@@ -188,8 +188,11 @@ def assign_names(model: APIModel, hints: dict[str, str]) -> None:
         taken = {t.name for t in types}
         for typedef in sorted(types, key=lambda t: t.name):
             for item in typedef.fields:
+                # The whole name is checked (class_name), not the field's part: "status" alone is
+                # a reserved name, FooConditionsStatus is not.
+                camel = snake_to_camel(item.python_name)
                 item.type = _name_enums(
-                    item.type, typedef.name + class_name(snake_to_camel(item.python_name)), taken
+                    item.type, typedef.name + camel[:1].upper() + camel[1:], taken
                 )
     for gv in model.group_versions.values():
         accessors: set[str] = set()

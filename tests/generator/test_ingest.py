@@ -270,3 +270,26 @@ def test_class_names_do_not_depend_on_the_other_inputs(tmp_path: Path) -> None:
     alone, together = names(issuer), names(issuer, cluster)
     assert "IssuerSpecSelfSigned" in alone
     assert alone <= together and "ClusterIssuerSpecSelfSigned" in together
+
+
+def test_enum_names_join_the_class_and_the_field(tmp_path: Path) -> None:
+    # A field named like a reserved name ("status", "list") does not make the enum's name odd.
+    conditions = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "string", "enum": ["True", "False"]},
+                "list": {"type": "string", "enum": ["a", "b"]},
+            },
+        },
+    }
+    schema = {
+        "type": "object",
+        "properties": {"status": {"type": "object", "properties": {"conditions": conditions}}},
+    }
+    path = write_yaml(tmp_path / "foo.yaml", crd("Foo", schema, group="x.kgen.io"))
+    model = build_model(read_inputs([], [path]))
+    typedef = next(t for t in model.types.values() if t.name == "FooStatusConditions")
+    names = {f.json_name: f.type.name for f in typedef.fields if isinstance(f.type, EnumType)}
+    assert names == {"status": "FooStatusConditionsStatus", "list": "FooStatusConditionsList"}

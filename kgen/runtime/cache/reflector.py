@@ -122,7 +122,8 @@ class ReflectorMetrics:
     expired: int = 0  # 410 Gone, on watches and lists
     throttled: int = 0  # 429
     idle_timeouts: int = 0
-    rv_regressions: int = 0
+    rv_regressions: int = 0  # a watch event older than what the store holds (restored storage)
+    future_resource_versions: int = 0  # "Too large resource version" answers (restored storage too)
     very_short_watches: int = 0
     errors: int = 0  # reported errors (the watch error handler's calls)
 
@@ -290,6 +291,7 @@ class Reflector(Generic[T]):
             # The resourceVersion is gone (or from the future: a restored server); a quorum list
             # at "" cannot fail that way.
             self.metrics.expired += int(expired)
+            self.metrics.future_resource_versions += int(not expired)
             logger.info(
                 '%s: list at %s failed (%s): listing at ""', self.name, resource_version, exc
             )
@@ -459,6 +461,7 @@ class Reflector(Generic[T]):
             except APIError as exc:
                 if not _too_large_resource_version(exc):
                     raise
+                self.metrics.future_resource_versions += 1
                 logger.warning('%s: %s: listing again at ""', self.name, exc)
                 self._rv_unavailable = True
                 return

@@ -279,7 +279,8 @@ async def run_chaos(server: APIServer, tmp_path: Path, started: float) -> None:
         print(
             f"  {name}: {m.events} watch events, {m.syncs} syncs ({m.watch_list_syncs} streamed), "
             f"{m.watches} watches, {m.expired} 410s, {m.throttled} 429s, {m.errors} errors, "
-            f"{m.rv_regressions} regressions, {m.watch_list_fallbacks} streaming fallbacks"
+            f"{m.rv_regressions} regressions, {m.future_resource_versions} too-large RVs, "
+            f"{m.watch_list_fallbacks} streaming fallbacks"
         )
 
     assert stats.writes >= OPERATIONS
@@ -292,7 +293,11 @@ async def run_chaos(server: APIServer, tmp_path: Path, started: float) -> None:
     # The faults did bite: relists after 410s, throttling, the downward restart noticed.
     assert all(m.relists >= 3 and m.expired >= 1 for m in metrics.values())
     assert sum(m.throttled for m in metrics.values()) >= 1
-    assert all(m.rv_regressions >= 1 for m in metrics.values())
+    # The downward restart bit: noticed one way or the other, as timing has it (a watch event older
+    # than the store, or the server answering that a resourceVersion is too large). An informer that
+    # happened to be relisting at "" then needs neither, so this is asked of one informer at least;
+    # every cache matching the server above is what is asked of all.
+    assert any(m.rv_regressions + m.future_resource_versions >= 1 for m in metrics.values())
     assert any(
         kind == "delete" and tombstone
         for rs in recorders.values()
