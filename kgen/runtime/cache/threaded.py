@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from kgen.runtime._async.clientset import AsyncClientsetBase
 from kgen.runtime._async.transport import AsyncTransport
+from kgen.runtime._sync.clientset import ClientsetBase
 from kgen.runtime.cache.backoff import BackoffManager
 from kgen.runtime.cache.factory import AsyncSharedInformerFactory, SyncResult
 from kgen.runtime.cache.handlers import HandlerRegistration, ResourceEventHandler
@@ -180,7 +181,7 @@ class SharedInformerFactory:
 
     def __init__(
         self,
-        clientset: Any = None,
+        clientset: ClientsetBase | Config | None = None,
         *,
         resync: float = 0.0,
         namespace: str | None = None,
