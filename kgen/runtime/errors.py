@@ -122,6 +122,14 @@ class APIError(KubernetesError):
         details = self.status.details
         return list(details.causes or []) if details is not None else []
 
+    def at(self, method: str, url: str | None) -> APIError:
+        """The same error, naming the request it answered (for errors decoded from a stream)."""
+        if url is None or self.url is not None:
+            return self
+        return type(self)(
+            self.status, code=self.code, retry_after=self.retry_after, method=method, url=url
+        )
+
     def _describe(self) -> str:
         text = f"{self.code} {self.reason}: {self.message}".rstrip(": ")
         if self.method and self.url:

@@ -21,6 +21,7 @@ import httpx
 from kgen.runtime._async.primitives import asleep
 from kgen.runtime._async.rest import AsyncRequest
 from kgen.runtime.errors import (
+    APIError,
     ServerError,
     Timeout,
     TooManyRequests,
@@ -52,10 +53,12 @@ class AsyncWatchStream(Generic[T]):
         self.resource_version = resource_version
         self._stack = contextlib.AsyncExitStack()
         self._lines: AsyncIterator[bytes] | None = None
+        self._url: str | None = None
         self._closed = False
 
     async def _open(self) -> None:
         response: httpx.Response = await self._stack.enter_async_context(self._request.stream())
+        self._url = str(response.url)
         self._lines = _split_lines(response.aiter_bytes())
 
     async def __aenter__(self) -> AsyncWatchStream[T]:
@@ -87,6 +90,10 @@ class AsyncWatchStream(Generic[T]):
                 raise TransportError(f"watch stream broken: {exc}") from exc
             try:
                 event = self._decoder.decode(line)
+            except APIError as exc:
+                # An ERROR event (410 Expired...): name the request, as every other API error does.
+                await self.aclose()
+                raise exc.at("GET", self._url) from None
             except BaseException:
                 await self.aclose()
                 raise

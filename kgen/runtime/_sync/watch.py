@@ -22,6 +22,7 @@ import httpx
 from kgen.runtime._sync.primitives import sleep
 from kgen.runtime._sync.rest import Request
 from kgen.runtime.errors import (
+    APIError,
     ServerError,
     Timeout,
     TooManyRequests,
@@ -53,10 +54,12 @@ class WatchStream(Generic[T]):
         self.resource_version = resource_version
         self._stack = contextlib.ExitStack()
         self._lines: Iterator[bytes] | None = None
+        self._url: str | None = None
         self._closed = False
 
     def _open(self) -> None:
         response: httpx.Response = self._stack.enter_context(self._request.stream())
+        self._url = str(response.url)
         self._lines = _split_lines(response.iter_bytes())
 
     def __enter__(self) -> WatchStream[T]:
@@ -88,6 +91,10 @@ class WatchStream(Generic[T]):
                 raise TransportError(f"watch stream broken: {exc}") from exc
             try:
                 event = self._decoder.decode(line)
+            except APIError as exc:
+                # An ERROR event (410 Expired...): name the request, as every other API error does.
+                self.close()
+                raise exc.at("GET", self._url) from None
             except BaseException:
                 self.close()
                 raise

@@ -129,6 +129,8 @@ async def test_a_too_old_resource_version_raises_expired(
             async for _ in stream:
                 pass
     assert info.value.code == 410
+    # Named like every other API error: the request it answered.
+    assert info.value.method == "GET" and "watch=true" in str(info.value)
 
 
 async def test_bookmarks_and_streaming_initial_events(cs: AsyncClientset, namespace: str) -> None:

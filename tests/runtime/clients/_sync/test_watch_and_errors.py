@@ -130,6 +130,8 @@ def test_a_too_old_resource_version_raises_expired(
             for _ in stream:
                 pass
     assert info.value.code == 410
+    # Named like every other API error: the request it answered.
+    assert info.value.method == "GET" and "watch=true" in str(info.value)
 
 
 def test_bookmarks_and_streaming_initial_events(cs: Clientset, namespace: str) -> None:
