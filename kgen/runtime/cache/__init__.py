@@ -6,7 +6,7 @@ Start with the informer factory, which gives one shared, self-healing cache per 
     pods = factory.informer_for(Pod)
     pods.add_event_handler(ResourceEventHandlerFuncs(on_add=..., on_update=..., on_delete=...))
     factory.start()
-    await factory.wait_for_cache_sync(timeout=30)   # per informer: synced, or why not
+    await factory.wait_for_cache_sync(timeout=30)   # raises CacheSyncError saying why, if one did not
     pods.lister().namespace("prod").list("app=web")
 
 (:class:`SharedInformerFactory` is the same for synchronous programs: the machinery runs on a

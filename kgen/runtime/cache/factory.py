@@ -5,7 +5,7 @@
         pods = factory.informer_for(Pod)           # one informer per resource per factory
         pods.add_event_handler(handler)
         factory.start()                            # starts informers not started yet
-        results = await factory.wait_for_cache_sync(timeout=30)
+        await factory.wait_for_cache_sync(timeout=30)   # raises CacheSyncError if one did not sync
         ...
         await factory.shutdown()
 
