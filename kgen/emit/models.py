@@ -23,6 +23,7 @@ from kgen.model.ir import (
     APIModel,
     Array,
     EnumType,
+    Field,
     Map,
     Primitive,
     Ref,
@@ -163,7 +164,7 @@ class ModelsEmitter:
             field_docs: dict[str, str] = {}
             for item in typedef.fields:
                 schema = self._schema(item.type, module, enums, imports)
-                if not item.required or item.nullable:
+                if not item.required or item.nullable or _go_sends_null(typedef, item):
                     schema = {**schema, "nullable": True}
                 properties[item.json_name] = schema
                 if item.required:
@@ -295,6 +296,20 @@ class ModelsEmitter:
         if isinstance(ref, UnionType):
             return {"anyOf": [self._schema(o, module, enums, imports) for o in ref.options]}
         raise TypeError(f"unknown type reference {ref!r}")
+
+
+def _go_sends_null(typedef: TypeDef, item: Field) -> bool:
+    """Whether the server may send null for this required field: a Go struct's field without
+    omitempty is "required" in the schema, yet a nil slice or map and a zero Time are written as null
+    (Event.eventTime, EndpointSlice.endpoints, Role.rules). The field stays required when building an
+    object; decoding takes the null. Not so for a CRD's schema (the apiserver prunes such nulls), nor
+    for a list's items (the apiserver always sends a list)."""
+    if typedef.structural or typedef.list_item is not None:
+        return False
+    kind = item.type
+    return isinstance(kind, (Array, Map)) or (
+        isinstance(kind, Special) and kind.name in ("time", "micro-time", "bytes")
+    )
 
 
 def _base_class(typedef: TypeDef) -> str:

@@ -360,7 +360,15 @@ class _Builder:
             schema = dict(version_spec["schema"]["openAPIV3Schema"])
             type_id = f"{group}/{version}.{kind}"
             ctx = Context(
-                group, version, doc.file, schema_where, doc.index, type_id, kind, owner=type_id
+                group,
+                version,
+                doc.file,
+                schema_where,
+                doc.index,
+                type_id,
+                kind,
+                owner=type_id,
+                structural=True,
             )
             self._current_doc = None
             typedef = self.converter.definition(type_id, schema, ctx)

@@ -202,6 +202,10 @@ class TypeDef:
     gvk: tuple[str, str, str] | None = None
     # For ...List kinds: the id of the item type.
     list_item: str | None = None
+    # From a CRD's structural schema, where the apiserver prunes nulls the schema does not allow.
+    # Otherwise the type is a Go struct's, whose nil slices and maps and zero times are sent as null
+    # even where the schema says "required" (Event.eventTime, EndpointSlice.endpoints, Role.rules).
+    structural: bool = False
     # Final names, set by the naming pass.
     name: str = ""
     module: str = ""

@@ -80,6 +80,12 @@ _SHARED_IDS: dict[str, str] = {
 
 def special_for_id(type_id: str) -> TypeRef | None:
     """The inline type a well-known definition id stands for, if it is one."""
+    if type_id.endswith("_v2"):
+        # kube-apiserver 1.15-1.23 publish copies of the meta types for CRDs in /openapi/v2
+        # (ObjectMeta_v2, Status_v2, autoscaling Scale_v2...): the same types, for clients.
+        base = special_for_id(type_id[: -len("_v2")])
+        if base is not None:
+            return base
     if type_id in _SPECIAL_IDS:
         return _SPECIAL_IDS[type_id]
     if type_id in _SHARED_IDS:
@@ -114,6 +120,8 @@ class Context:
     # one owner: shared across kinds, a class would be named after whichever kind came first, and
     # adding a CRD to the inputs would rename classes that user code imports.
     owner: str = ""
+    # A CRD's schema: the apiserver prunes nulls it does not allow (not so for Go types, see TypeDef).
+    structural: bool = False
 
     def at(self, *parts: str | int) -> Context:
         return Context(
@@ -125,6 +133,7 @@ class Context:
             self.id_hint,
             self.name_hint,
             self.owner,
+            self.structural,
         )
 
     def element(self, suffix: str, *parts: str | int) -> Context:
@@ -139,6 +148,7 @@ class Context:
             f"{self.id_hint}.{suffix}",
             self.name_hint,
             self.owner,
+            self.structural,
         )
 
     def nested(self, field_name: str, *parts: str | int) -> Context:
@@ -151,6 +161,7 @@ class Context:
             f"{self.id_hint}.{field_name}",
             self.name_hint + upper_camel(field_name),
             self.owner,
+            self.structural,
         )
 
     @property
@@ -340,6 +351,7 @@ class SchemaConverter:
             fields=fields,
             origin=ctx.origin,
             extensions=self._extensions(schema, ctx),
+            structural=ctx.structural,
         )
 
     # --- helpers ------------------------------------------------------------------------------------

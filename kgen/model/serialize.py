@@ -126,6 +126,8 @@ def dumps(model: APIModel) -> str:
             entry["gvk"] = list(typedef.gvk)
         if typedef.list_item is not None:
             entry["list_item"] = typedef.list_item
+        if typedef.structural:
+            entry["structural"] = True
         ext = _extensions(typedef.extensions)
         if ext:
             entry["ext"] = ext
@@ -227,6 +229,7 @@ def loads(text: str | bytes) -> APIModel:
             extensions=_unextensions(entry.get("ext")),
             gvk=tuple(entry["gvk"]) if "gvk" in entry else None,
             list_item=entry.get("list_item"),
+            structural=bool(entry.get("structural")),
             name=entry["name"],
             module=entry["module"],
         )

@@ -44,7 +44,9 @@ def dec_hook(tp: type, value: Any) -> Any:
             return MicroTime.parse(value)
         if isinstance(value, datetime):
             return MicroTime.from_datetime(value)
-    raise NotImplementedError(f"kgen cannot decode {tp!r}")
+        # A TypeError becomes msgspec's ValidationError with the JSON path (then kgen's DecodeError).
+        raise TypeError(f"Expected a MicroTime string, got {type(value).__name__}")
+    raise TypeError(f"kgen cannot decode {tp!r}")
 
 
 _encoder = msgspec.json.Encoder(enc_hook=enc_hook)

@@ -236,3 +236,26 @@ def test_models_serve_as_apply_configurations() -> None:
         "metadata": {"name": "w", "labels": {"a": "b"}},
         "spec": {"color": "green", "replicas": 2},
     }
+
+
+def test_go_nulls_in_required_fields_decode() -> None:
+    # A Go struct's nil slice or zero Time is sent as null even where the schema says "required"
+    # (Event.eventTime, EndpointSlice.endpoints, Role.rules): one such object must not make a whole
+    # list undecodable. Building an object still needs the field.
+    pod = codec.decode(
+        b'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":null}}',
+        core.Pod,
+    )
+    assert pod.spec is not None and pod.spec.containers is None
+    authentication = pytest.importorskip("example_client.models.authentication_v1")
+    status = codec.decode(
+        b'{"token":"t","expirationTimestamp":null}', authentication.TokenRequestStatus
+    )
+    assert status.expiration_timestamp is None
+    with pytest.raises(TypeError, match="containers"):
+        core.PodSpec()  # type: ignore[call-arg]
+    # A list's items are always sent, and a CRD's schema has its nulls pruned by the server.
+    with pytest.raises(msgspec.ValidationError, match="items"):
+        codec.decode(b'{"items":null}', core.PodList)
+    with pytest.raises(msgspec.ValidationError, match="name"):
+        codec.decode(b'{"name":null}', example.WidgetSpecRules)

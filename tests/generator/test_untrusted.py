@@ -182,3 +182,35 @@ def test_kinds_named_like_runtime_names_keep_working(tmp_path: Path) -> None:
     assert capitalised and all(class_name(name) != name for name in capitalised), sorted(
         name for name in capitalised if class_name(name) == name
     )
+
+
+def test_openapi_v2_of_a_1_20_cluster_with_a_crd(tmp_path: Path) -> None:
+    # kube-apiserver 1.15-1.23 point CRD kinds at ObjectMeta_v2, Status_v2, Scale_v2... in /openapi/v2
+    # (the fixture is an excerpt of what a real 1.20 served for a CRD): they are the meta types.
+    from gen_util import run_mypy
+
+    fixture = Path(__file__).parent / "fixtures" / "openapi-v2-1.20-crd.json"
+    target = generate_package(tmp_path, package="v2_pkg", specs=[fixture])
+    modules = {m.__name__: m for m in import_all("v2_pkg", target)}
+    assert set(modules) == {
+        "v2_pkg",
+        "v2_pkg.clients",
+        "v2_pkg.clients.trial_kgen_io_v1",
+        "v2_pkg.clientset",
+        "v2_pkg.fake",
+        "v2_pkg.informers",
+        "v2_pkg.informers.trial_kgen_io_v1",
+        "v2_pkg.listers",
+        "v2_pkg.listers.trial_kgen_io_v1",
+        "v2_pkg.models",
+        "v2_pkg.models.trial_kgen_io_v1",
+        "v2_pkg.scheme",
+    }, "no module of _v2 copies"
+    gizmo = modules["v2_pkg.models.trial_kgen_io_v1"].Gizmo
+    assert gizmo.RESOURCE.plural == "gizmos" and gizmo.GVK.kind == "Gizmo"
+    from kgen.runtime.meta import KubernetesObject, ObjectMeta
+
+    assert issubclass(gizmo, KubernetesObject)
+    assert gizmo(metadata=ObjectMeta(name="g")).metadata.name == "g"
+    result = run_mypy(target.parent, "v2_pkg")
+    assert result.returncode == 0, result.stdout[-3000:]

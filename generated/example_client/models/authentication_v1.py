@@ -11,14 +11,14 @@ from msgspec import field
 class TokenRequestSpec(Struct, kw_only=True):
     """TokenRequestSpec contains client provided parameters of a token request."""
 
-    audiences: list[str]
+    audiences: list[str] | None
     expiration_seconds: int | None = field(name="expirationSeconds", default=None)
 
 
 class TokenRequestStatus(Struct, kw_only=True):
     """TokenRequestStatus is the result of a token request."""
 
-    expiration_timestamp: datetime = field(name="expirationTimestamp")
+    expiration_timestamp: datetime | None = field(name="expirationTimestamp")
     token: str
 
 

@@ -560,7 +560,7 @@ class NamespaceList(KubernetesList[Namespace], kw_only=True):
 class PodSpec(Struct, kw_only=True):
     """PodSpec is a description of a pod."""
 
-    containers: list[Container]
+    containers: list[Container] | None
     """List of containers belonging to the pod."""
     ephemeral_containers: list[EphemeralContainer] | None = field(
         name="ephemeralContainers", default=None
