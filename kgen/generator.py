@@ -68,7 +68,9 @@ def read(config: GenerateConfig, progress: Callable[[str], None]) -> Inputs:
         from kgen.ingest.cluster import read_cluster
 
         progress("reading the OpenAPI documents of the cluster")
-        inputs.extend(read_cluster(kubeconfig=config.kubeconfig, context=config.context))
+        inputs.extend(
+            read_cluster(kubeconfig=config.kubeconfig, context=config.context, progress=progress)
+        )
     for where, why in inputs.skipped:
         progress(f"skipped {where}: {why}")
     if not inputs.openapi and not inputs.crds and inputs.skipped:

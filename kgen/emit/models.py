@@ -143,7 +143,10 @@ class ModelsEmitter:
                 f"datamodel-code-generator did not emit {', '.join(missing)} in {module}"
             )
         doc = f'"""Models of {self._module_title(module)}."""'
-        return f"{self.header}\n{doc}\n\n{text}"
+        # What the module defines, so that a star import brings the models and not its imports
+        # (``datetime``, ``field``, the runtime's base classes).
+        exports = "__all__ = [" + ", ".join(f'"{name}"' for name in sorted(classes)) + "]\n"
+        return f"{self.header}\n{doc}\n\n{text}\n\n{exports}"
 
     def _module_title(self, module: str) -> str:
         for gv in self.model.group_versions.values():

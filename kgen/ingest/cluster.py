@@ -8,6 +8,7 @@ gives (its hash makes it cacheable); the documents then go through the same chec
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,11 @@ __all__ = ["read_cluster"]
 
 
 def read_cluster(
-    *, kubeconfig: Path | str | None = None, context: str | None = None, validate: bool = True
+    *,
+    kubeconfig: Path | str | None = None,
+    context: str | None = None,
+    validate: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> Inputs:
     from kgen.runtime._sync.rest import RESTClient
     from kgen.runtime._sync.transport import Transport
@@ -66,6 +71,12 @@ def read_cluster(
                     document = _json(request.do_raw(), label)
                     inputs.openapi.append(read_openapi(document, file=label, validate=validate))
             else:
+                if progress is not None:
+                    progress(
+                        "the cluster serves no /openapi/v3 (Kubernetes before 1.24, or turned off): "
+                        "reading /openapi/v2, where nullable and oneOf/anyOf are already dropped, so "
+                        "the models are looser"
+                    )
                 label = f"{where}/openapi/v2"
                 document = _json(rest.get().abs_path("/openapi/v2").do_raw(), label)
                 inputs.openapi.append(read_openapi(document, file=label, validate=validate))

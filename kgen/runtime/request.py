@@ -58,6 +58,20 @@ class PatchType(str, Enum):
     APPLY = "application/apply-patch+yaml"  # server-side apply (JSON is YAML)
 
 
+def resolve_patch_type(patch: Any, patch_type: PatchType | None) -> PatchType:
+    """The patch type a body is sent as: a list of operations is a JSON patch, anything else a merge
+    patch, unless the caller says otherwise; a list sent as a merge patch would only earn a 422."""
+    is_operations = isinstance(patch, (list, tuple))
+    if patch_type is None:
+        return PatchType.JSON if is_operations else PatchType.MERGE
+    if is_operations and patch_type is not PatchType.JSON:
+        raise ValueError(
+            f"a list of operations is a JSON patch, not {patch_type.name.lower()}: leave patch_type "
+            "out or pass PatchType.JSON"
+        )
+    return patch_type
+
+
 class Serializer(Protocol):
     """How bodies are written and answers read. JSON today; protobuf or CBOR can be added as another."""
 
@@ -138,7 +152,7 @@ class ListOptions:
         if watch:
             out.append(("watch", "true"))
         labels = selector_string(self.label_selector)
-        fields = selector_string(self.field_selector)
+        fields = selector_string(self.field_selector, field=True)
         if labels:
             out.append(("labelSelector", labels))
         if fields:

@@ -15,7 +15,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Union
 
-__all__ = ["Fields", "Labels", "SelectorLike", "selector_string"]
+from kgen.runtime.meta import LabelSelector
+
+__all__ = ["Fields", "Labels", "SelectorLike", "label_selector_string", "selector_string"]
 
 # Label values and keys are restricted; refusing bad ones here gives a clearer error than the server's.
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
@@ -81,17 +83,47 @@ class Fields:
         return f"Fields({str(self)!r})"
 
 
-SelectorLike = Union[str, Labels, Fields, Mapping[str, str]]
+SelectorLike = Union[str, Labels, Fields, Mapping[str, str], LabelSelector]
 
 
-def selector_string(selector: SelectorLike | None) -> str | None:
+def selector_string(selector: SelectorLike | None, *, field: bool = False) -> str | None:
+    """The query string form of a selector. A dict is ``key=value`` pairs: escaped for a field
+    selector, checked for a label selector (whose values cannot hold a comma). A ``LabelSelector``
+    (``deployment.spec.selector``) is converted as client-go's ``LabelSelectorAsSelector`` does."""
     if selector is None:
         return None
     if isinstance(selector, (Labels, Fields)):
         return str(selector)
     if isinstance(selector, Mapping):
-        return ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-    return selector
+        if field:
+            return ",".join(f"{k}={_escape_field(v)}" for k, v in sorted(selector.items()))
+        return ",".join(f"{k}={_value(v)}" for k, v in sorted(selector.items()))
+    if isinstance(selector, LabelSelector):
+        if field:
+            raise TypeError("a LabelSelector is a label selector, not a field selector")
+        return label_selector_string(selector)
+    if isinstance(selector, str):
+        return selector
+    raise TypeError(f"not a selector: {type(selector).__name__} (a str, dict, Labels or Fields)")
+
+
+def label_selector_string(selector: LabelSelector) -> str:
+    """A ``metav1.LabelSelector`` as a selector string (client-go's ``LabelSelectorAsSelector``); an
+    empty one selects everything."""
+    parts = [f"{k}={_value(v)}" for k, v in sorted((selector.match_labels or {}).items())]
+    for requirement in selector.match_expressions or []:
+        key, values = requirement.key, sorted(requirement.values or [])
+        if requirement.operator == "In":
+            parts.append(f"{key} in ({','.join(_value(v) for v in values)})")
+        elif requirement.operator == "NotIn":
+            parts.append(f"{key} notin ({','.join(_value(v) for v in values)})")
+        elif requirement.operator == "Exists":
+            parts.append(key)
+        elif requirement.operator == "DoesNotExist":
+            parts.append(f"!{key}")
+        else:
+            raise ValueError(f"{requirement.operator!r} is not a valid label selector operator")
+    return ",".join(parts)
 
 
 def _value(value: str) -> str:

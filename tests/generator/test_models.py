@@ -259,3 +259,10 @@ def test_go_nulls_in_required_fields_decode() -> None:
         codec.decode(b'{"items":null}', core.PodList)
     with pytest.raises(msgspec.ValidationError, match="name"):
         codec.decode(b'{"name":null}', example.WidgetSpecRules)
+
+
+def test_a_star_import_brings_the_models_only() -> None:
+    namespace: dict[str, object] = {}
+    exec("from example_client.models.core_v1 import *", namespace)  # noqa: S102
+    assert {"Pod", "PodList", "PodSpecRestartPolicy"} <= set(namespace)
+    assert not {"datetime", "field", "Struct", "TYPE_CHECKING"} & set(namespace)

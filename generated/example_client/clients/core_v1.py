@@ -187,7 +187,7 @@ class PodClient(
         name: str,
         patch: Any,
         *,
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> Pod:
@@ -456,7 +456,7 @@ class AsyncPodClient(
         name: str,
         patch: Any,
         *,
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> Pod:

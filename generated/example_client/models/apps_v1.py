@@ -100,3 +100,12 @@ class DeploymentList(KubernetesList[Deployment], kw_only=True):
     api_version: str | None = field(name="apiVersion", default=None)
     kind: str | None = None
     metadata: ListMeta | None = None
+
+
+__all__ = [
+    "Deployment",
+    "DeploymentCondition",
+    "DeploymentList",
+    "DeploymentSpec",
+    "DeploymentStatus",
+]

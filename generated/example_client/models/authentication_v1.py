@@ -34,3 +34,6 @@ class TokenRequest(KubernetesObject, kw_only=True):
     metadata: ObjectMeta | None = None
     """Standard object's metadata."""
     status: TokenRequestStatus | None = None
+
+
+__all__ = ["TokenRequest", "TokenRequestSpec", "TokenRequestStatus"]

@@ -70,3 +70,6 @@ class LeaseList(KubernetesList[Lease], kw_only=True):
     api_version: str | None = field(name="apiVersion", default=None)
     kind: str | None = None
     metadata: ListMeta | None = None
+
+
+__all__ = ["Lease", "LeaseList", "LeaseSpec"]

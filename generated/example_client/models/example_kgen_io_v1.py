@@ -223,3 +223,21 @@ class WidgetList(KubernetesList[Widget], kw_only=True):
     api_version: str | None = field(name="apiVersion", default=None)
     kind: str | None = None
     metadata: ListMeta | None = None
+
+
+__all__ = [
+    "Gadget",
+    "GadgetList",
+    "GadgetSpec",
+    "GadgetStatus",
+    "Widget",
+    "WidgetList",
+    "WidgetSpec",
+    "WidgetSpecColor",
+    "WidgetSpecOperator",
+    "WidgetSpecPrimaryEndpoint",
+    "WidgetSpecRules",
+    "WidgetSpecTemplate",
+    "WidgetStatus",
+    "WidgetStatusPhase",
+]

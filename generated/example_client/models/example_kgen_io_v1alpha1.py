@@ -60,3 +60,6 @@ class WidgetList(KubernetesList[Widget], kw_only=True):
     api_version: str | None = field(name="apiVersion", default=None)
     kind: str | None = None
     metadata: ListMeta | None = None
+
+
+__all__ = ["Widget", "WidgetList", "WidgetSpec", "WidgetStatus"]

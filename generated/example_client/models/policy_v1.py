@@ -18,3 +18,6 @@ class Eviction(KubernetesObject, kw_only=True):
     """Kind is a string value representing the REST resource this object represents."""
     metadata: ObjectMeta | None = None
     """Standard object's metadata."""
+
+
+__all__ = ["Eviction"]

@@ -29,6 +29,7 @@ from kgen.runtime.request import (
     ListOptions,
     PatchType,
     ResourceVersionMatch,
+    resolve_patch_type,
     WriteOptions,
     delete_body,
 )
@@ -209,13 +210,17 @@ class AsyncDynamicResource:
         name: str,
         patch: Any,
         *subresources: str,
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
         force: bool | None = None,
     ) -> Unstructured:
         options = WriteOptions(dry_run, field_manager, force=force)
-        request = self.rest.patch(patch_type).resource(self.gvr.resource).namespace(self._namespace)
+        request = (
+            self.rest.patch(resolve_patch_type(patch, patch_type))
+            .resource(self.gvr.resource)
+            .namespace(self._namespace)
+        )
         request.name(name)
         if subresources:
             request.subresource("/".join(subresources))

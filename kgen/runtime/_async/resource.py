@@ -12,7 +12,7 @@ So a type checker knows that a read-only resource has no ``delete``, and the beh
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Generic, TypeVar, cast
 
 import httpx
@@ -30,6 +30,7 @@ from kgen.runtime.request import (
     ListOptions,
     PatchType,
     ResourceVersionMatch,
+    resolve_patch_type,
     WriteOptions,
     delete_body,
 )
@@ -167,11 +168,13 @@ class AsyncResourceClient(Generic[T, L]):
         subresource: str,
         patch: Any,
         tp: type[B],
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         **options: Any,
     ) -> B:
         self._require("patch", subresource)
-        request = self.rest.patch(patch_type).resource(self.resource.plural)
+        request = self.rest.patch(resolve_patch_type(patch, patch_type)).resource(
+            self.resource.plural
+        )
         request.namespace(self.namespace).name(name).subresource(subresource)
         request.params(WriteOptions(**options).params()).body(patch)
         return self._object(await request.do(), tp)
@@ -216,9 +219,22 @@ class AsyncResourceClient(Generic[T, L]):
         if not field_manager:
             raise ValueError("server-side apply needs a field_manager")
         options = WriteOptions(dry_run, field_manager, field_validation, force=force)
+        if isinstance(obj, Mapping):
+            # An apply configuration as JSON: only what it names is managed, where a model would
+            # need its required fields (and would then own them).
+            body = dict(obj)
+            name = (body.get("metadata") or {}).get("name")
+            if not name:
+                raise ValueError("the apply configuration has no metadata.name")
+            gvk = getattr(tp or self.kind, "GVK", None)
+            if gvk is not None:
+                body.setdefault("apiVersion", gvk.api_version)
+                body.setdefault("kind", gvk.kind)
+        else:
+            body, name = obj, self._name_of(obj)
         request = self.rest.patch(PatchType.APPLY).resource(self.resource.plural)
-        request.namespace(self.namespace).name(self._name_of(obj)).subresource(subresource)
-        request.params(options.params()).body(codec.encode(obj))
+        request.namespace(self.namespace).name(name).subresource(subresource)
+        request.params(options.params()).body(codec.encode(body))
         return self._object(await request.do(), tp or self.kind)
 
 
@@ -404,7 +420,7 @@ class AsyncPatch(AsyncResourceClient[T, L]):
         name: str,
         patch: Any,
         *,
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
@@ -419,7 +435,9 @@ class AsyncPatch(AsyncResourceClient[T, L]):
                 "a merge patch or apply)"
             )
         options = WriteOptions(dry_run, field_manager, field_validation)
-        request = self.rest.patch(patch_type).resource(self.resource.plural)
+        request = self.rest.patch(resolve_patch_type(patch, patch_type)).resource(
+            self.resource.plural
+        )
         request.namespace(self.namespace).name(name).params(options.params()).body(patch)
         return self._object(await request.do(), self.kind)
 
@@ -427,15 +445,17 @@ class AsyncPatch(AsyncResourceClient[T, L]):
 class AsyncApply(AsyncResourceClient[T, L]):
     async def apply(
         self,
-        obj: T,
+        obj: T | Mapping[str, Any],
         *,
         field_manager: str,
         force: bool = False,
         dry_run: bool = False,
         field_validation: FieldValidation | None = None,
     ) -> T:
-        """Server-side apply: send only the fields you manage (fields never set are not encoded, so a
-        model built with just those fields is an apply configuration)."""
+        """Server-side apply: send only the fields you manage. Fields never set are not encoded, so a
+        model built with just those fields is an apply configuration, except that a model needs its
+        required fields: to manage fewer (``spec.replicas`` alone), pass the configuration as a dict
+        (``apiVersion`` and ``kind`` are filled in)."""
         self._require("apply")
         result: T = await self._apply(obj, None, field_manager, force, dry_run, field_validation)
         return result
@@ -473,7 +493,7 @@ class AsyncStatusSubresource(AsyncResourceClient[T, L]):
         name: str,
         patch: Any,
         *,
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> T:
@@ -488,8 +508,14 @@ class AsyncStatusSubresource(AsyncResourceClient[T, L]):
         )
 
     async def apply_status(
-        self, obj: T, *, field_manager: str, force: bool = False, dry_run: bool = False
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
     ) -> T:
+        """Server-side apply of ``.status`` (a model, or a dict naming only the fields managed)."""
         self._require("apply", "status")
         result: T = await self._apply(obj, "status", field_manager, force, dry_run, None)
         return result
@@ -509,7 +535,7 @@ class AsyncScaleSubresource(AsyncResourceClient[T, L]):
         name: str,
         patch: Any,
         *,
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         dry_run: bool = False,
     ) -> Scale:
         return await self._patch_subresource(

@@ -13,7 +13,7 @@ So a type checker knows that a read-only resource has no ``delete``, and the beh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Generic, TypeVar, cast
 
 import httpx
@@ -31,6 +31,7 @@ from kgen.runtime.request import (
     ListOptions,
     PatchType,
     ResourceVersionMatch,
+    resolve_patch_type,
     WriteOptions,
     delete_body,
 )
@@ -168,11 +169,13 @@ class ResourceClient(Generic[T, L]):
         subresource: str,
         patch: Any,
         tp: type[B],
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         **options: Any,
     ) -> B:
         self._require("patch", subresource)
-        request = self.rest.patch(patch_type).resource(self.resource.plural)
+        request = self.rest.patch(resolve_patch_type(patch, patch_type)).resource(
+            self.resource.plural
+        )
         request.namespace(self.namespace).name(name).subresource(subresource)
         request.params(WriteOptions(**options).params()).body(patch)
         return self._object(request.do(), tp)
@@ -217,9 +220,22 @@ class ResourceClient(Generic[T, L]):
         if not field_manager:
             raise ValueError("server-side apply needs a field_manager")
         options = WriteOptions(dry_run, field_manager, field_validation, force=force)
+        if isinstance(obj, Mapping):
+            # An apply configuration as JSON: only what it names is managed, where a model would
+            # need its required fields (and would then own them).
+            body = dict(obj)
+            name = (body.get("metadata") or {}).get("name")
+            if not name:
+                raise ValueError("the apply configuration has no metadata.name")
+            gvk = getattr(tp or self.kind, "GVK", None)
+            if gvk is not None:
+                body.setdefault("apiVersion", gvk.api_version)
+                body.setdefault("kind", gvk.kind)
+        else:
+            body, name = obj, self._name_of(obj)
         request = self.rest.patch(PatchType.APPLY).resource(self.resource.plural)
-        request.namespace(self.namespace).name(self._name_of(obj)).subresource(subresource)
-        request.params(options.params()).body(codec.encode(obj))
+        request.namespace(self.namespace).name(name).subresource(subresource)
+        request.params(options.params()).body(codec.encode(body))
         return self._object(request.do(), tp or self.kind)
 
 
@@ -405,7 +421,7 @@ class Patch(ResourceClient[T, L]):
         name: str,
         patch: Any,
         *,
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
@@ -420,7 +436,9 @@ class Patch(ResourceClient[T, L]):
                 "a merge patch or apply)"
             )
         options = WriteOptions(dry_run, field_manager, field_validation)
-        request = self.rest.patch(patch_type).resource(self.resource.plural)
+        request = self.rest.patch(resolve_patch_type(patch, patch_type)).resource(
+            self.resource.plural
+        )
         request.namespace(self.namespace).name(name).params(options.params()).body(patch)
         return self._object(request.do(), self.kind)
 
@@ -428,15 +446,17 @@ class Patch(ResourceClient[T, L]):
 class Apply(ResourceClient[T, L]):
     def apply(
         self,
-        obj: T,
+        obj: T | Mapping[str, Any],
         *,
         field_manager: str,
         force: bool = False,
         dry_run: bool = False,
         field_validation: FieldValidation | None = None,
     ) -> T:
-        """Server-side apply: send only the fields you manage (fields never set are not encoded, so a
-        model built with just those fields is an apply configuration)."""
+        """Server-side apply: send only the fields you manage. Fields never set are not encoded, so a
+        model built with just those fields is an apply configuration, except that a model needs its
+        required fields: to manage fewer (``spec.replicas`` alone), pass the configuration as a dict
+        (``apiVersion`` and ``kind`` are filled in)."""
         self._require("apply")
         result: T = self._apply(obj, None, field_manager, force, dry_run, field_validation)
         return result
@@ -474,7 +494,7 @@ class StatusSubresource(ResourceClient[T, L]):
         name: str,
         patch: Any,
         *,
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> T:
@@ -489,8 +509,14 @@ class StatusSubresource(ResourceClient[T, L]):
         )
 
     def apply_status(
-        self, obj: T, *, field_manager: str, force: bool = False, dry_run: bool = False
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
     ) -> T:
+        """Server-side apply of ``.status`` (a model, or a dict naming only the fields managed)."""
         self._require("apply", "status")
         result: T = self._apply(obj, "status", field_manager, force, dry_run, None)
         return result
@@ -510,7 +536,7 @@ class ScaleSubresource(ResourceClient[T, L]):
         name: str,
         patch: Any,
         *,
-        patch_type: PatchType = PatchType.MERGE,
+        patch_type: PatchType | None = None,
         dry_run: bool = False,
     ) -> Scale:
         return self._patch_subresource(name, "scale", patch, Scale, patch_type, dry_run=dry_run)

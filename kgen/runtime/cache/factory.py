@@ -34,6 +34,7 @@ failed, instead of returning a map with a bare false (the results are on the err
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -55,6 +56,8 @@ from kgen.runtime.cache.transform import Transform, default_transform
 from kgen.runtime.meta import KubernetesList, KubernetesObject
 from kgen.runtime.model import GroupVersionResource
 from kgen.runtime.unstructured import Unstructured
+
+logger = logging.getLogger("kgen.runtime.cache")
 
 __all__ = ["AsyncSharedInformerFactory", "ClientsetLike", "SyncResult"]
 
@@ -223,6 +226,11 @@ class AsyncSharedInformerFactory:
             raise RuntimeError(
                 f"the informer factory has not started ({len(self._informers)} informer(s) waiting): "
                 "call start() before wait_for_cache_sync()"
+            )
+        if not self._informers:
+            logger.warning(
+                "wait_for_cache_sync: no informer was asked for, so there is nothing to wait for "
+                "(an informer is made by factory.<group>.<resource>.informer() or .lister())"
             )
         started = {k: i for k, i in self._informers.items() if i.started}
 

@@ -22,11 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Union
 
-from kgen.runtime.selectors import Labels
+from kgen.runtime.meta import LabelSelector
+from kgen.runtime.selectors import Labels, label_selector_string
 
 __all__ = ["LabelSelectorLike", "Requirement", "Selector", "parse_selector"]
 
-LabelSelectorLike = Union[str, Mapping[str, str], Labels, "Selector", None]
+LabelSelectorLike = Union[str, Mapping[str, str], Labels, LabelSelector, "Selector", None]
 
 # Keys may have a DNS prefix ("app.kubernetes.io/name"); values are label values.
 _KEY = re.compile(
@@ -109,6 +110,10 @@ def parse_selector(selector: LabelSelectorLike) -> Selector:
                 for k, v in sorted(selector.items())
             )
         )
+    if isinstance(selector, LabelSelector):  # deployment.spec.selector, for instance
+        return _Parser(label_selector_string(selector)).parse()
+    if not isinstance(selector, (str, Labels)):
+        raise TypeError(f"not a label selector: {type(selector).__name__}")
     return _Parser(str(selector)).parse()
 
 

@@ -122,3 +122,22 @@ def test_a_selector_is_the_and_of_its_requirements(
 ) -> None:
     whole = parse_selector(",".join(parts)).matches(labels)
     assert whole == all(parse_selector(part).matches(labels) for part in parts)
+
+
+def test_a_label_selector_model_is_accepted() -> None:
+    from kgen.runtime.meta import LabelSelector, LabelSelectorRequirement
+
+    selector = parse_selector(
+        LabelSelector(
+            match_labels={"app": "web"},
+            match_expressions=[
+                LabelSelectorRequirement(key="tier", operator="In", values=["a", "b"]),
+                LabelSelectorRequirement(key="legacy", operator="DoesNotExist"),
+            ],
+        )
+    )
+    assert selector.matches({"app": "web", "tier": "a"})
+    assert not selector.matches({"app": "web", "tier": "a", "legacy": "1"})
+    assert parse_selector(LabelSelector()).matches({"anything": "x"})  # empty: everything
+    with pytest.raises(TypeError):
+        parse_selector(3.5)  # type: ignore[arg-type]

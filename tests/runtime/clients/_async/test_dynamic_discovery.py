@@ -47,7 +47,12 @@ async def test_every_dynamic_verb_keeps_unknown_fields(cs: AsyncClientset, names
         "w", [{"op": "replace", "path": "/spec/color", "value": "blue"}], patch_type=PatchType.JSON
     )
     assert json_patched["spec"]["color"] == "blue"
-    status = await widgets.update_status({**json_patched.object, "status": {"phase": "Ready"}})
+    # A list of operations is a JSON patch without saying so; as a merge patch it is refused here.
+    inferred = await widgets.patch("w", [{"op": "replace", "path": "/spec/color", "value": "red"}])
+    assert inferred["spec"]["color"] == "red"
+    with pytest.raises(ValueError, match="JSON patch"):
+        await widgets.patch("w", [{"op": "remove", "path": "/x"}], patch_type=PatchType.MERGE)
+    status = await widgets.update_status({**inferred.object, "status": {"phase": "Ready"}})
     assert status["status"]["phase"] == "Ready"
     scale = await widgets.get("w", "scale")
     assert scale.kind == "Scale" and scale["spec"]["replicas"] == 2

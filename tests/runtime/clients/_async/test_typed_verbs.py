@@ -25,7 +25,14 @@ from kgen.runtime.errors import (
     NotFound,
     ResourceNotSupported,
 )
-from kgen.runtime.meta import LabelSelector, ObjectMeta, Scale, ScaleSpec, Status
+from kgen.runtime.meta import (
+    LabelSelector,
+    LabelSelectorRequirement,
+    ObjectMeta,
+    Scale,
+    ScaleSpec,
+    Status,
+)
 from kgen.runtime.patch import merge_patch_between
 from kgen.runtime.request import PatchType
 from kgen.runtime.selectors import Labels
@@ -59,6 +66,17 @@ async def test_create_get_list_and_selectors(cs: AsyncClientset, namespace: str)
     assert [c.metadata.name for c in front.items] == ["one"]  # type: ignore[union-attr]
     by_name = await configmaps.list(field_selector="metadata.name=three")
     assert [c.metadata.name for c in by_name.items] == ["three"]  # type: ignore[union-attr]
+    # A LabelSelector (a Deployment's spec.selector) works as a label selector, as in client-go.
+    selector = LabelSelector(
+        match_labels={"app": "web"},
+        match_expressions=[LabelSelectorRequirement(key="tier", operator="NotIn", values=["back"])],
+    )
+    by_model = await configmaps.list(label_selector=selector)
+    assert [c.metadata.name for c in by_model.items] == ["one"]  # type: ignore[union-attr]
+    # Field selector values given as a dict are escaped ("a,b" is one value).
+    assert (await configmaps.list(field_selector={"metadata.name": "a,b"})).items == []
+    with pytest.raises(TypeError, match="not a selector"):
+        await configmaps.list(label_selector=42)  # type: ignore[arg-type]
     # "0" reads any cached state; an explicit version reads at least as fresh.
     cached = await configmaps.list(resource_version="0")
     assert len(cached.items) == 4
@@ -169,6 +187,13 @@ async def test_server_side_apply(cs: AsyncClientset, namespace: str) -> None:
         force=True,
     )
     assert forced.data == {"a": "2"}
+    # A dict names only what it manages, where a model would need every required field.
+    partial = await configmaps.apply(
+        {"metadata": {"name": "applied"}, "data": {"b": "3"}}, field_manager="carol"
+    )
+    assert isinstance(partial, ConfigMap) and partial.data == {"a": "2", "b": "3"}
+    carol = [m for m in partial.metadata.managed_fields or [] if m.manager == "carol"]  # type: ignore[union-attr]
+    assert carol and "f:b" in str(carol[0].fields_v1) and "f:a" not in str(carol[0].fields_v1)
 
 
 async def test_delete_preconditions_and_collection(cs: AsyncClientset, namespace: str) -> None:
