@@ -117,6 +117,7 @@ class DynamicResource:
         resource_version_match: ResourceVersionMatch | None = None,
         limit: int | None = None,
         continue_: str | None = None,
+        timeout_seconds: int | None = None,
     ) -> UnstructuredList:
         options = ListOptions(
             label_selector=label_selector,
@@ -125,6 +126,7 @@ class DynamicResource:
             resource_version_match=resource_version_match,
             limit=limit,
             continue_=continue_,
+            timeout_seconds=timeout_seconds,
         )
         return UnstructuredList(_decode(self._request("GET").params(options.params()).do_raw()))
 
@@ -133,16 +135,24 @@ class DynamicResource:
         *,
         label_selector: SelectorLike | None = None,
         field_selector: SelectorLike | None = None,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
         page_size: int = 500,
     ) -> Iterator[UnstructuredList]:
+        """Every page of a list, following ``continue`` over one consistent snapshot."""
         token: str | None = None
+        first = True
         while True:
             page = self.list(
                 label_selector=label_selector,
                 field_selector=field_selector,
+                # Continuation pages must not repeat resourceVersion (the token carries it).
+                resource_version=resource_version if first else None,
+                resource_version_match=resource_version_match if first else None,
                 limit=page_size,
                 continue_=token,
             )
+            first = False
             yield page
             token = page.continue_
             if not token:

@@ -314,11 +314,17 @@ class List(ResourceClient[T, L]):
         *,
         label_selector: SelectorLike | None = None,
         field_selector: SelectorLike | None = None,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Iterator[T]:
-        """Every object, page by page."""
+        """Every object, page by page (the options as for :meth:`pages`)."""
         for page in self.pages(
-            label_selector=label_selector, field_selector=field_selector, page_size=page_size
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            page_size=page_size,
         ):
             for item in page.items:
                 yield item

@@ -95,6 +95,12 @@ async def test_pager_iterates_every_page(cs: AsyncClientset, namespace: str) -> 
     assert [len(page.items) for page in pages] == [10, 10, 3]
     names = [c.metadata.name async for c in configmaps.iter(page_size=7)]  # type: ignore[union-attr]
     assert names == sorted(f"cm-{index:02d}" for index in range(23))
+    # From a cached snapshot ("0"; the pager sends it on the first page only), and dynamically.
+    cached = [c async for c in configmaps.iter(resource_version="0", page_size=7)]
+    assert len(cached) == 23
+    dynamic = cs.dynamic.resource("v1/configmaps").namespace(namespace)
+    dynamic_pages = [p async for p in dynamic.pages(page_size=10, resource_version="0")]
+    assert sum(len(p) for p in dynamic_pages) == 23
 
 
 async def test_update_is_optimistic_and_retry_on_conflict_recovers(
