@@ -158,8 +158,9 @@ class NotFound(APIError):
         # cause is a CRD that is not installed, or a version the cluster does not serve.
         if self.message.startswith("the server could not find the requested resource"):
             text += (
-                " [the server does not serve this resource: for a custom resource, is its "
-                "CustomResourceDefinition installed, with this version served?]"
+                " [the server serves no such path: is the resource served at this version, and "
+                "namespaced (or not) as the request assumes? For a custom resource, is its "
+                "CustomResourceDefinition installed?]"
             )
         return text
 
