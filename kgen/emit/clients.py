@@ -33,6 +33,19 @@ _VERB_MIXINS = [
     ("deletecollection", "DeleteCollection"),
 ]
 _RUNTIME_SUBRESOURCES = {"status": "StatusSubresource", "scale": "ScaleSubresource"}
+# The runtime's bases for the usual verb sets (fewer generic subscriptions to import).
+_ALL_VERBS = frozenset(verb for verb, _ in _VERB_MIXINS)
+_READ_VERBS = frozenset({"get", "list", "watch"})
+
+
+def _verb_mixins(verbs: set[str] | frozenset[str]) -> list[str]:
+    if _ALL_VERBS <= verbs:
+        return ["AllVerbs"]
+    if _READ_VERBS <= verbs:
+        return ["ReadVerbs"] + [m for v, m in _VERB_MIXINS if v in verbs and v not in _READ_VERBS]
+    return [mixin for verb, mixin in _VERB_MIXINS if verb in verbs]
+
+
 _SUBRESOURCE_NAMES = {"ephemeralcontainers": "ephemeral_containers"}
 
 
@@ -165,7 +178,8 @@ class ClientsEmitter:
             | {"Async" + r.client for r in resources}
             | {_gv_class(gv), "Async" + _gv_class(gv)}
         )
-        mixins = sorted({m for r in resources for m in r.mixins} | {"ResourceClient"})
+        bare = {"ResourceClient"} if any(not r.mixins for r in resources) else set()
+        mixins = sorted({m for r in resources for m in r.mixins} | bare)
         model_imports = [
             (module, sorted(names))
             for module, names in sorted(imports.items())
@@ -247,7 +261,7 @@ class ClientsEmitter:
         else:
             list_class = "KubernetesList"
             list_annotation = f"KubernetesList[{kind_class}]"
-        mixins = [mixin for verb, mixin in _VERB_MIXINS if verb in resource.verbs]
+        mixins = _verb_mixins(resource.verbs)
         methods: list[_Method] = []
         for name in sorted(resource.subresources):
             sub = resource.subresources[name]

@@ -48,6 +48,7 @@ _CLIENT_MODULE_NAMES = frozenset(
         prefix + name
         for prefix in ("", "Async")
         for name in (
+            "AllVerbs",
             "Apply",
             "Clientset",
             "ClientsetBase",
@@ -60,6 +61,7 @@ _CLIENT_MODULE_NAMES = frozenset(
             "Iterator",
             "List",
             "Patch",
+            "ReadVerbs",
             "ResourceClient",
             "ResourceInformer",
             "ScaleSubresource",

@@ -8,33 +8,15 @@ from typing import Any
 
 from kgen.runtime._async.clientset import AsyncGroupVersionClient
 from kgen.runtime._async.resource import (
-    AsyncApply,
-    AsyncCreate,
-    AsyncDelete,
-    AsyncDeleteCollection,
-    AsyncGet,
-    AsyncList,
-    AsyncPatch,
-    AsyncResourceClient,
+    AsyncAllVerbs,
     AsyncScaleSubresource,
     AsyncStatusSubresource,
-    AsyncUpdate,
-    AsyncWatch,
 )
 from kgen.runtime._sync.clientset import GroupVersionClient
 from kgen.runtime._sync.resource import (
-    Apply,
-    Create,
-    Delete,
-    DeleteCollection,
-    Get,
-    List,
-    Patch,
-    ResourceClient,
+    AllVerbs,
     ScaleSubresource,
     StatusSubresource,
-    Update,
-    Watch,
 )
 from kgen.runtime.meta import KubernetesList, Status
 from kgen.runtime.request import FieldValidation, PatchType
@@ -49,18 +31,9 @@ __all__ = [
 
 
 class DeploymentClient(
-    Get[Deployment, DeploymentList],
-    List[Deployment, DeploymentList],
-    Watch[Deployment, DeploymentList],
-    Create[Deployment, DeploymentList],
-    Update[Deployment, DeploymentList],
-    Patch[Deployment, DeploymentList],
-    Apply[Deployment, DeploymentList],
-    Delete[Deployment, DeploymentList],
-    DeleteCollection[Deployment, DeploymentList],
+    AllVerbs[Deployment, DeploymentList],
     ScaleSubresource[Deployment, DeploymentList],
     StatusSubresource[Deployment, DeploymentList],
-    ResourceClient[Deployment, DeploymentList],
 ):
     """deployments (apps/v1, kind Deployment, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
@@ -77,18 +50,9 @@ class AppsV1(GroupVersionClient):
 
 
 class AsyncDeploymentClient(
-    AsyncGet[Deployment, DeploymentList],
-    AsyncList[Deployment, DeploymentList],
-    AsyncWatch[Deployment, DeploymentList],
-    AsyncCreate[Deployment, DeploymentList],
-    AsyncUpdate[Deployment, DeploymentList],
-    AsyncPatch[Deployment, DeploymentList],
-    AsyncApply[Deployment, DeploymentList],
-    AsyncDelete[Deployment, DeploymentList],
-    AsyncDeleteCollection[Deployment, DeploymentList],
+    AsyncAllVerbs[Deployment, DeploymentList],
     AsyncScaleSubresource[Deployment, DeploymentList],
     AsyncStatusSubresource[Deployment, DeploymentList],
-    AsyncResourceClient[Deployment, DeploymentList],
 ):
     """deployments (apps/v1, kind Deployment, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 

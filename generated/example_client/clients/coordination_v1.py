@@ -8,29 +8,11 @@ from typing import Any
 
 from kgen.runtime._async.clientset import AsyncGroupVersionClient
 from kgen.runtime._async.resource import (
-    AsyncApply,
-    AsyncCreate,
-    AsyncDelete,
-    AsyncDeleteCollection,
-    AsyncGet,
-    AsyncList,
-    AsyncPatch,
-    AsyncResourceClient,
-    AsyncUpdate,
-    AsyncWatch,
+    AsyncAllVerbs,
 )
 from kgen.runtime._sync.clientset import GroupVersionClient
 from kgen.runtime._sync.resource import (
-    Apply,
-    Create,
-    Delete,
-    DeleteCollection,
-    Get,
-    List,
-    Patch,
-    ResourceClient,
-    Update,
-    Watch,
+    AllVerbs,
 )
 from kgen.runtime.meta import KubernetesList, Status
 from kgen.runtime.request import FieldValidation, PatchType
@@ -44,18 +26,7 @@ __all__ = [
 ]
 
 
-class LeaseClient(
-    Get[Lease, LeaseList],
-    List[Lease, LeaseList],
-    Watch[Lease, LeaseList],
-    Create[Lease, LeaseList],
-    Update[Lease, LeaseList],
-    Patch[Lease, LeaseList],
-    Apply[Lease, LeaseList],
-    Delete[Lease, LeaseList],
-    DeleteCollection[Lease, LeaseList],
-    ResourceClient[Lease, LeaseList],
-):
+class LeaseClient(AllVerbs[Lease, LeaseList]):
     """leases (coordination.k8s.io/v1, kind Lease, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
@@ -70,18 +41,7 @@ class CoordinationV1(GroupVersionClient):
         return LeaseClient(self.rest, Lease, LeaseList, namespace)
 
 
-class AsyncLeaseClient(
-    AsyncGet[Lease, LeaseList],
-    AsyncList[Lease, LeaseList],
-    AsyncWatch[Lease, LeaseList],
-    AsyncCreate[Lease, LeaseList],
-    AsyncUpdate[Lease, LeaseList],
-    AsyncPatch[Lease, LeaseList],
-    AsyncApply[Lease, LeaseList],
-    AsyncDelete[Lease, LeaseList],
-    AsyncDeleteCollection[Lease, LeaseList],
-    AsyncResourceClient[Lease, LeaseList],
-):
+class AsyncLeaseClient(AsyncAllVerbs[Lease, LeaseList]):
     """leases (coordination.k8s.io/v1, kind Lease, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 

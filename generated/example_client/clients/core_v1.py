@@ -8,31 +8,25 @@ from typing import Any
 
 from kgen.runtime._async.clientset import AsyncGroupVersionClient
 from kgen.runtime._async.resource import (
+    AsyncAllVerbs,
     AsyncApply,
     AsyncCreate,
     AsyncDelete,
-    AsyncDeleteCollection,
-    AsyncGet,
-    AsyncList,
     AsyncPatch,
-    AsyncResourceClient,
+    AsyncReadVerbs,
     AsyncStatusSubresource,
     AsyncUpdate,
-    AsyncWatch,
 )
 from kgen.runtime._sync.clientset import GroupVersionClient
 from kgen.runtime._sync.resource import (
+    AllVerbs,
     Apply,
     Create,
     Delete,
-    DeleteCollection,
-    Get,
-    List,
     Patch,
-    ResourceClient,
+    ReadVerbs,
     StatusSubresource,
     Update,
-    Watch,
 )
 from kgen.runtime.meta import KubernetesList, Status
 from kgen.runtime.request import FieldValidation, PatchType
@@ -76,47 +70,22 @@ __all__ = [
 ]
 
 
-class ConfigMapClient(
-    Get[ConfigMap, ConfigMapList],
-    List[ConfigMap, ConfigMapList],
-    Watch[ConfigMap, ConfigMapList],
-    Create[ConfigMap, ConfigMapList],
-    Update[ConfigMap, ConfigMapList],
-    Patch[ConfigMap, ConfigMapList],
-    Apply[ConfigMap, ConfigMapList],
-    Delete[ConfigMap, ConfigMapList],
-    DeleteCollection[ConfigMap, ConfigMapList],
-    ResourceClient[ConfigMap, ConfigMapList],
-):
+class ConfigMapClient(AllVerbs[ConfigMap, ConfigMapList]):
     """configmaps (v1, kind ConfigMap, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
-class EventClient(
-    Get[Event, EventList],
-    List[Event, EventList],
-    Watch[Event, EventList],
-    Create[Event, EventList],
-    Update[Event, EventList],
-    Patch[Event, EventList],
-    Apply[Event, EventList],
-    Delete[Event, EventList],
-    DeleteCollection[Event, EventList],
-    ResourceClient[Event, EventList],
-):
+class EventClient(AllVerbs[Event, EventList]):
     """events (v1, kind Event, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
 class NamespaceClient(
-    Get[Namespace, NamespaceList],
-    List[Namespace, NamespaceList],
-    Watch[Namespace, NamespaceList],
+    ReadVerbs[Namespace, NamespaceList],
     Create[Namespace, NamespaceList],
     Update[Namespace, NamespaceList],
     Patch[Namespace, NamespaceList],
     Apply[Namespace, NamespaceList],
     Delete[Namespace, NamespaceList],
     StatusSubresource[Namespace, NamespaceList],
-    ResourceClient[Namespace, NamespaceList],
 ):
     """namespaces (v1, kind Namespace, cluster-scoped); verbs: apply, create, delete, get, list, patch, update, watch."""
 
@@ -139,19 +108,7 @@ class NamespaceClient(
         )
 
 
-class PodClient(
-    Get[Pod, PodList],
-    List[Pod, PodList],
-    Watch[Pod, PodList],
-    Create[Pod, PodList],
-    Update[Pod, PodList],
-    Patch[Pod, PodList],
-    Apply[Pod, PodList],
-    Delete[Pod, PodList],
-    DeleteCollection[Pod, PodList],
-    StatusSubresource[Pod, PodList],
-    ResourceClient[Pod, PodList],
-):
+class PodClient(AllVerbs[Pod, PodList], StatusSubresource[Pod, PodList]):
     """pods (v1, kind Pod, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
     def create_binding(
@@ -253,33 +210,11 @@ class PodClient(
         return self._stream_lines(name, "log", params)
 
 
-class SecretClient(
-    Get[Secret, SecretList],
-    List[Secret, SecretList],
-    Watch[Secret, SecretList],
-    Create[Secret, SecretList],
-    Update[Secret, SecretList],
-    Patch[Secret, SecretList],
-    Apply[Secret, SecretList],
-    Delete[Secret, SecretList],
-    DeleteCollection[Secret, SecretList],
-    ResourceClient[Secret, SecretList],
-):
+class SecretClient(AllVerbs[Secret, SecretList]):
     """secrets (v1, kind Secret, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
-class ServiceAccountClient(
-    Get[ServiceAccount, ServiceAccountList],
-    List[ServiceAccount, ServiceAccountList],
-    Watch[ServiceAccount, ServiceAccountList],
-    Create[ServiceAccount, ServiceAccountList],
-    Update[ServiceAccount, ServiceAccountList],
-    Patch[ServiceAccount, ServiceAccountList],
-    Apply[ServiceAccount, ServiceAccountList],
-    Delete[ServiceAccount, ServiceAccountList],
-    DeleteCollection[ServiceAccount, ServiceAccountList],
-    ResourceClient[ServiceAccount, ServiceAccountList],
-):
+class ServiceAccountClient(AllVerbs[ServiceAccount, ServiceAccountList]):
     """serviceaccounts (v1, kind ServiceAccount, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
     def create_token(
@@ -296,16 +231,13 @@ class ServiceAccountClient(
 
 
 class ServiceClient(
-    Get[Service, ServiceList],
-    List[Service, ServiceList],
-    Watch[Service, ServiceList],
+    ReadVerbs[Service, ServiceList],
     Create[Service, ServiceList],
     Update[Service, ServiceList],
     Patch[Service, ServiceList],
     Apply[Service, ServiceList],
     Delete[Service, ServiceList],
     StatusSubresource[Service, ServiceList],
-    ResourceClient[Service, ServiceList],
 ):
     """services (v1, kind Service, namespaced); verbs: apply, create, delete, get, list, patch, update, watch."""
 
@@ -345,47 +277,22 @@ class CoreV1(GroupVersionClient):
         return ServiceClient(self.rest, Service, ServiceList, namespace)
 
 
-class AsyncConfigMapClient(
-    AsyncGet[ConfigMap, ConfigMapList],
-    AsyncList[ConfigMap, ConfigMapList],
-    AsyncWatch[ConfigMap, ConfigMapList],
-    AsyncCreate[ConfigMap, ConfigMapList],
-    AsyncUpdate[ConfigMap, ConfigMapList],
-    AsyncPatch[ConfigMap, ConfigMapList],
-    AsyncApply[ConfigMap, ConfigMapList],
-    AsyncDelete[ConfigMap, ConfigMapList],
-    AsyncDeleteCollection[ConfigMap, ConfigMapList],
-    AsyncResourceClient[ConfigMap, ConfigMapList],
-):
+class AsyncConfigMapClient(AsyncAllVerbs[ConfigMap, ConfigMapList]):
     """configmaps (v1, kind ConfigMap, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
-class AsyncEventClient(
-    AsyncGet[Event, EventList],
-    AsyncList[Event, EventList],
-    AsyncWatch[Event, EventList],
-    AsyncCreate[Event, EventList],
-    AsyncUpdate[Event, EventList],
-    AsyncPatch[Event, EventList],
-    AsyncApply[Event, EventList],
-    AsyncDelete[Event, EventList],
-    AsyncDeleteCollection[Event, EventList],
-    AsyncResourceClient[Event, EventList],
-):
+class AsyncEventClient(AsyncAllVerbs[Event, EventList]):
     """events (v1, kind Event, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
 class AsyncNamespaceClient(
-    AsyncGet[Namespace, NamespaceList],
-    AsyncList[Namespace, NamespaceList],
-    AsyncWatch[Namespace, NamespaceList],
+    AsyncReadVerbs[Namespace, NamespaceList],
     AsyncCreate[Namespace, NamespaceList],
     AsyncUpdate[Namespace, NamespaceList],
     AsyncPatch[Namespace, NamespaceList],
     AsyncApply[Namespace, NamespaceList],
     AsyncDelete[Namespace, NamespaceList],
     AsyncStatusSubresource[Namespace, NamespaceList],
-    AsyncResourceClient[Namespace, NamespaceList],
 ):
     """namespaces (v1, kind Namespace, cluster-scoped); verbs: apply, create, delete, get, list, patch, update, watch."""
 
@@ -408,19 +315,7 @@ class AsyncNamespaceClient(
         )
 
 
-class AsyncPodClient(
-    AsyncGet[Pod, PodList],
-    AsyncList[Pod, PodList],
-    AsyncWatch[Pod, PodList],
-    AsyncCreate[Pod, PodList],
-    AsyncUpdate[Pod, PodList],
-    AsyncPatch[Pod, PodList],
-    AsyncApply[Pod, PodList],
-    AsyncDelete[Pod, PodList],
-    AsyncDeleteCollection[Pod, PodList],
-    AsyncStatusSubresource[Pod, PodList],
-    AsyncResourceClient[Pod, PodList],
-):
+class AsyncPodClient(AsyncAllVerbs[Pod, PodList], AsyncStatusSubresource[Pod, PodList]):
     """pods (v1, kind Pod, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
     async def create_binding(
@@ -522,33 +417,11 @@ class AsyncPodClient(
         return self._stream_lines(name, "log", params)
 
 
-class AsyncSecretClient(
-    AsyncGet[Secret, SecretList],
-    AsyncList[Secret, SecretList],
-    AsyncWatch[Secret, SecretList],
-    AsyncCreate[Secret, SecretList],
-    AsyncUpdate[Secret, SecretList],
-    AsyncPatch[Secret, SecretList],
-    AsyncApply[Secret, SecretList],
-    AsyncDelete[Secret, SecretList],
-    AsyncDeleteCollection[Secret, SecretList],
-    AsyncResourceClient[Secret, SecretList],
-):
+class AsyncSecretClient(AsyncAllVerbs[Secret, SecretList]):
     """secrets (v1, kind Secret, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
-class AsyncServiceAccountClient(
-    AsyncGet[ServiceAccount, ServiceAccountList],
-    AsyncList[ServiceAccount, ServiceAccountList],
-    AsyncWatch[ServiceAccount, ServiceAccountList],
-    AsyncCreate[ServiceAccount, ServiceAccountList],
-    AsyncUpdate[ServiceAccount, ServiceAccountList],
-    AsyncPatch[ServiceAccount, ServiceAccountList],
-    AsyncApply[ServiceAccount, ServiceAccountList],
-    AsyncDelete[ServiceAccount, ServiceAccountList],
-    AsyncDeleteCollection[ServiceAccount, ServiceAccountList],
-    AsyncResourceClient[ServiceAccount, ServiceAccountList],
-):
+class AsyncServiceAccountClient(AsyncAllVerbs[ServiceAccount, ServiceAccountList]):
     """serviceaccounts (v1, kind ServiceAccount, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
     async def create_token(
@@ -565,16 +438,13 @@ class AsyncServiceAccountClient(
 
 
 class AsyncServiceClient(
-    AsyncGet[Service, ServiceList],
-    AsyncList[Service, ServiceList],
-    AsyncWatch[Service, ServiceList],
+    AsyncReadVerbs[Service, ServiceList],
     AsyncCreate[Service, ServiceList],
     AsyncUpdate[Service, ServiceList],
     AsyncPatch[Service, ServiceList],
     AsyncApply[Service, ServiceList],
     AsyncDelete[Service, ServiceList],
     AsyncStatusSubresource[Service, ServiceList],
-    AsyncResourceClient[Service, ServiceList],
 ):
     """services (v1, kind Service, namespaced); verbs: apply, create, delete, get, list, patch, update, watch."""
 

@@ -8,33 +8,15 @@ from typing import Any
 
 from kgen.runtime._async.clientset import AsyncGroupVersionClient
 from kgen.runtime._async.resource import (
-    AsyncApply,
-    AsyncCreate,
-    AsyncDelete,
-    AsyncDeleteCollection,
-    AsyncGet,
-    AsyncList,
-    AsyncPatch,
-    AsyncResourceClient,
+    AsyncAllVerbs,
     AsyncScaleSubresource,
     AsyncStatusSubresource,
-    AsyncUpdate,
-    AsyncWatch,
 )
 from kgen.runtime._sync.clientset import GroupVersionClient
 from kgen.runtime._sync.resource import (
-    Apply,
-    Create,
-    Delete,
-    DeleteCollection,
-    Get,
-    List,
-    Patch,
-    ResourceClient,
+    AllVerbs,
     ScaleSubresource,
     StatusSubresource,
-    Update,
-    Watch,
 )
 from kgen.runtime.meta import KubernetesList, Status
 from kgen.runtime.request import FieldValidation, PatchType
@@ -50,35 +32,14 @@ __all__ = [
 ]
 
 
-class GadgetClient(
-    Get[Gadget, GadgetList],
-    List[Gadget, GadgetList],
-    Watch[Gadget, GadgetList],
-    Create[Gadget, GadgetList],
-    Update[Gadget, GadgetList],
-    Patch[Gadget, GadgetList],
-    Apply[Gadget, GadgetList],
-    Delete[Gadget, GadgetList],
-    DeleteCollection[Gadget, GadgetList],
-    StatusSubresource[Gadget, GadgetList],
-    ResourceClient[Gadget, GadgetList],
-):
+class GadgetClient(AllVerbs[Gadget, GadgetList], StatusSubresource[Gadget, GadgetList]):
     """gadgets (example.kgen.io/v1, kind Gadget, cluster-scoped); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
 class WidgetClient(
-    Get[Widget, WidgetList],
-    List[Widget, WidgetList],
-    Watch[Widget, WidgetList],
-    Create[Widget, WidgetList],
-    Update[Widget, WidgetList],
-    Patch[Widget, WidgetList],
-    Apply[Widget, WidgetList],
-    Delete[Widget, WidgetList],
-    DeleteCollection[Widget, WidgetList],
+    AllVerbs[Widget, WidgetList],
     ScaleSubresource[Widget, WidgetList],
     StatusSubresource[Widget, WidgetList],
-    ResourceClient[Widget, WidgetList],
 ):
     """widgets (example.kgen.io/v1, kind Widget, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
@@ -99,34 +60,15 @@ class ExampleKgenIoV1(GroupVersionClient):
 
 
 class AsyncGadgetClient(
-    AsyncGet[Gadget, GadgetList],
-    AsyncList[Gadget, GadgetList],
-    AsyncWatch[Gadget, GadgetList],
-    AsyncCreate[Gadget, GadgetList],
-    AsyncUpdate[Gadget, GadgetList],
-    AsyncPatch[Gadget, GadgetList],
-    AsyncApply[Gadget, GadgetList],
-    AsyncDelete[Gadget, GadgetList],
-    AsyncDeleteCollection[Gadget, GadgetList],
-    AsyncStatusSubresource[Gadget, GadgetList],
-    AsyncResourceClient[Gadget, GadgetList],
+    AsyncAllVerbs[Gadget, GadgetList], AsyncStatusSubresource[Gadget, GadgetList]
 ):
     """gadgets (example.kgen.io/v1, kind Gadget, cluster-scoped); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
 class AsyncWidgetClient(
-    AsyncGet[Widget, WidgetList],
-    AsyncList[Widget, WidgetList],
-    AsyncWatch[Widget, WidgetList],
-    AsyncCreate[Widget, WidgetList],
-    AsyncUpdate[Widget, WidgetList],
-    AsyncPatch[Widget, WidgetList],
-    AsyncApply[Widget, WidgetList],
-    AsyncDelete[Widget, WidgetList],
-    AsyncDeleteCollection[Widget, WidgetList],
+    AsyncAllVerbs[Widget, WidgetList],
     AsyncScaleSubresource[Widget, WidgetList],
     AsyncStatusSubresource[Widget, WidgetList],
-    AsyncResourceClient[Widget, WidgetList],
 ):
     """widgets (example.kgen.io/v1, kind Widget, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 

@@ -8,31 +8,13 @@ from typing import Any
 
 from kgen.runtime._async.clientset import AsyncGroupVersionClient
 from kgen.runtime._async.resource import (
-    AsyncApply,
-    AsyncCreate,
-    AsyncDelete,
-    AsyncDeleteCollection,
-    AsyncGet,
-    AsyncList,
-    AsyncPatch,
-    AsyncResourceClient,
+    AsyncAllVerbs,
     AsyncStatusSubresource,
-    AsyncUpdate,
-    AsyncWatch,
 )
 from kgen.runtime._sync.clientset import GroupVersionClient
 from kgen.runtime._sync.resource import (
-    Apply,
-    Create,
-    Delete,
-    DeleteCollection,
-    Get,
-    List,
-    Patch,
-    ResourceClient,
+    AllVerbs,
     StatusSubresource,
-    Update,
-    Watch,
 )
 from kgen.runtime.meta import KubernetesList, Status
 from kgen.runtime.request import FieldValidation, PatchType
@@ -46,19 +28,7 @@ __all__ = [
 ]
 
 
-class WidgetClient(
-    Get[Widget, WidgetList],
-    List[Widget, WidgetList],
-    Watch[Widget, WidgetList],
-    Create[Widget, WidgetList],
-    Update[Widget, WidgetList],
-    Patch[Widget, WidgetList],
-    Apply[Widget, WidgetList],
-    Delete[Widget, WidgetList],
-    DeleteCollection[Widget, WidgetList],
-    StatusSubresource[Widget, WidgetList],
-    ResourceClient[Widget, WidgetList],
-):
+class WidgetClient(AllVerbs[Widget, WidgetList], StatusSubresource[Widget, WidgetList]):
     """widgets (example.kgen.io/v1alpha1, kind Widget, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
 
@@ -74,17 +44,7 @@ class ExampleKgenIoV1alpha1(GroupVersionClient):
 
 
 class AsyncWidgetClient(
-    AsyncGet[Widget, WidgetList],
-    AsyncList[Widget, WidgetList],
-    AsyncWatch[Widget, WidgetList],
-    AsyncCreate[Widget, WidgetList],
-    AsyncUpdate[Widget, WidgetList],
-    AsyncPatch[Widget, WidgetList],
-    AsyncApply[Widget, WidgetList],
-    AsyncDelete[Widget, WidgetList],
-    AsyncDeleteCollection[Widget, WidgetList],
-    AsyncStatusSubresource[Widget, WidgetList],
-    AsyncResourceClient[Widget, WidgetList],
+    AsyncAllVerbs[Widget, WidgetList], AsyncStatusSubresource[Widget, WidgetList]
 ):
     """widgets (example.kgen.io/v1alpha1, kind Widget, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
