@@ -192,7 +192,14 @@ def _write_tree(target: Path, files: Mapping[str, str]) -> Path:
             os.replace(staging, target)
         except BaseException:
             if old is not None:  # put the previous package back: nothing changes
-                os.replace(old, target)
+                try:
+                    os.replace(old, target)
+                except OSError as exc:
+                    raise KgenError(
+                        f"cannot write {target}, and the previous package could not be put back: "
+                        f"it is in {old}"
+                    ) from exc
+                shutil.rmtree(old.parent, ignore_errors=True)
             raise
         if old is not None:
             shutil.rmtree(old.parent, ignore_errors=True)

@@ -7,7 +7,7 @@ files again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,42 +44,45 @@ def read_inputs(
     inputs = Inputs()
     # A directory may hold files that are not inputs (a served-documents index, provenance notes; a
     # kubebuilder config/crd has kustomization.yaml and CRD patches): those are skipped and reported,
-    # never half-read. A file named on its own is an input, whatever is wrong with it.
-    seen: set[Path] = set()  # a file named twice (or inside a directory also named) is read once
-    for path in specs:
-        in_directory = Path(path).is_dir()
-        for file in _once(iter_files(Path(path), what="--spec"), seen):
-            for doc in _documents(file, named=not in_directory):
-                if in_directory and not _claims_openapi(doc.content):
-                    inputs.skipped.append((_where(doc), "not an OpenAPI document"))
-                    continue
-                inputs.openapi.append(
-                    read_openapi(doc.content, file=doc.file, index=doc.index, validate=validate)
-                )
-    for path in crds:
-        in_directory = Path(path).is_dir()
-        for file in _once(iter_files(Path(path), what="--crd"), seen):
-            for doc in _documents(file, named=not in_directory):
-                why = _not_a_crd(doc.content) if in_directory else None
-                if why is not None:
-                    inputs.skipped.append((_where(doc), why))
-                    continue
-                for crd in read_crds(doc.content, file=doc.file, index=doc.index):
-                    if any(version.get("served") for version in crd.crd["spec"]["versions"]):
-                        inputs.crds.append(crd)
-                    else:
-                        inputs.skipped.append(
-                            (f"{_where(doc)}: {crd.name}", "no version is served")
-                        )
+    # never half-read. A file named on its own is an input, whatever is wrong with it: named files are
+    # read first, and a file is read once (named twice, or also inside a named directory).
+    read: set[Path] = set()
+    for file, named in _files(specs, "--spec"):
+        if file.resolve() in read:
+            continue
+        for doc in _documents(file, named=named):
+            if not named and not _claims_openapi(doc.content):
+                inputs.skipped.append((_where(doc), "not an OpenAPI document"))
+                continue
+            inputs.openapi.append(
+                read_openapi(doc.content, file=doc.file, index=doc.index, validate=validate)
+            )
+            read.add(file.resolve())
+    read.clear()  # a file may hold both (a List of a CRD and ...): each kind of input reads it
+    for file, named in _files(crds, "--crd"):
+        if file.resolve() in read:
+            continue
+        for doc in _documents(file, named=named):
+            why = None if named else _not_a_crd(doc.content)
+            if why is not None:
+                inputs.skipped.append((_where(doc), why))
+                continue
+            read.add(file.resolve())
+            for crd in read_crds(doc.content, file=doc.file, index=doc.index):
+                if any(version.get("served") for version in crd.crd["spec"]["versions"]):
+                    inputs.crds.append(crd)
+                else:
+                    inputs.skipped.append((f"{_where(doc)}: {crd.name}", "no version is served"))
+    inputs.skipped = list(dict.fromkeys(inputs.skipped))  # a directory named twice: said once
     return inputs
 
 
-def _once(files: Iterable[Path], seen: set[Path]) -> Iterator[Path]:
-    for file in files:
-        resolved = file.resolve()
-        if resolved not in seen:
-            seen.add(resolved)
-            yield file
+def _files(paths: Iterable[Path], what: str) -> list[tuple[Path, bool]]:
+    """The files to read, each with whether it was named on its own: those first."""
+    given = [Path(path) for path in paths]
+    named = [(f, True) for path in given if not path.is_dir() for f in iter_files(path, what=what)]
+    found = [(f, False) for path in given if path.is_dir() for f in iter_files(path, what=what)]
+    return named + found
 
 
 def _documents(file: Path, *, named: bool) -> list[LoadedDocument]:
@@ -109,6 +112,7 @@ def _not_a_crd(content: object) -> str | None:
             f"not a CustomResourceDefinition (kind {kind})" if kind else "not a Kubernetes object"
         )
     spec = content.get("spec")
-    if isinstance(spec, dict) and "names" not in spec and "versions" not in spec:
+    # kubebuilder's patches: webhook_in_* sets spec.conversion, cainjection_in_* only annotations.
+    if not isinstance(spec, dict) or ("names" not in spec and "versions" not in spec):
         return "a patch to a CustomResourceDefinition (no spec.names or spec.versions)"
     return None

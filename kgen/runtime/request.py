@@ -64,6 +64,7 @@ def resolve_patch_type(patch: Any, patch_type: PatchType | None) -> PatchType:
     is_operations = isinstance(patch, (list, tuple))
     if patch_type is None:
         return PatchType.JSON if is_operations else PatchType.MERGE
+    patch_type = PatchType(patch_type)  # the content type as a string works too
     if is_operations and patch_type is not PatchType.JSON:
         raise ValueError(
             f"a list of operations is a JSON patch, not {patch_type.name.lower()}: leave patch_type "

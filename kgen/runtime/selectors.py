@@ -110,20 +110,37 @@ def selector_string(selector: SelectorLike | None, *, field: bool = False) -> st
 def label_selector_string(selector: LabelSelector) -> str:
     """A ``metav1.LabelSelector`` as a selector string (client-go's ``LabelSelectorAsSelector``); an
     empty one selects everything."""
-    parts = [f"{k}={_value(v)}" for k, v in sorted((selector.match_labels or {}).items())]
+    # Checked as client-go checks it: a selector may come from an object someone else wrote, and a
+    # key or value holding "," or "(" would otherwise change what the query selects.
+    parts = [f"{_key(k)}={_value(v)}" for k, v in sorted((selector.match_labels or {}).items())]
     for requirement in selector.match_expressions or []:
-        key, values = requirement.key, sorted(requirement.values or [])
-        if requirement.operator == "In":
-            parts.append(f"{key} in ({','.join(_value(v) for v in values)})")
-        elif requirement.operator == "NotIn":
-            parts.append(f"{key} notin ({','.join(_value(v) for v in values)})")
-        elif requirement.operator == "Exists":
-            parts.append(key)
-        elif requirement.operator == "DoesNotExist":
-            parts.append(f"!{key}")
+        key, operator = _key(requirement.key), requirement.operator
+        values = sorted(requirement.values or [])
+        if operator in ("In", "NotIn"):
+            if not values:
+                raise ValueError(f"{operator} needs at least one value (key {key!r})")
+            word = "in" if operator == "In" else "notin"
+            parts.append(f"{key} {word} ({','.join(_value(v) for v in values)})")
+        elif operator in ("Exists", "DoesNotExist"):
+            if values:
+                raise ValueError(f"{operator} takes no values (key {key!r})")
+            parts.append(key if operator == "Exists" else f"!{key}")
         else:
-            raise ValueError(f"{requirement.operator!r} is not a valid label selector operator")
+            raise ValueError(f"{operator!r} is not a valid label selector operator")
     return ",".join(parts)
+
+
+_LABEL_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
+
+
+def _key(key: str) -> str:
+    name = key.rpartition("/")[2]
+    if not _LABEL_KEY.match(key) or len(name) > 63 or len(key) > 253 + 1 + 63:
+        raise ValueError(f"invalid label key {key!r}")
+    return key
 
 
 def _value(value: str) -> str:

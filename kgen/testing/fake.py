@@ -19,6 +19,7 @@ watches have no fixed buffer.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -96,6 +97,25 @@ def parse_action(method: str, path: str, params: dict[str, str], body: bytes) ->
 
 # A runtime error class raised by a reactor without a reason in its Status: the reason it stands for.
 _REASONS = {"APIError": "Unknown", "ServerError": "InternalError"}
+
+
+def _status_error(exc: RuntimeAPIError) -> APIError:
+    """The answer for a runtime error raised by a reactor: its Status, completed, with its code (an
+    error, whatever it says: 500 if it says less than 400) and Retry-After."""
+    status = codec.to_builtins(exc.status)
+    code = exc.code if exc.code >= 400 else 500
+    status["code"] = code if int(status.get("code") or 0) < 400 else status["code"]
+    status.setdefault("reason", _REASONS.get(type(exc).__name__, type(exc).__name__))
+    status.setdefault("kind", "Status")
+    status.setdefault("apiVersion", "v1")
+    status.setdefault("status", "Failure")
+    headers: list[tuple[str, str]] = []
+    if exc.retry_after is not None:
+        seconds = math.ceil(exc.retry_after)
+        headers.append(("Retry-After", str(seconds)))
+        details = status.setdefault("details", {})
+        details.setdefault("retryAfterSeconds", seconds)
+    return APIError(status, headers)
 
 
 class FakeCluster:
@@ -200,15 +220,9 @@ class FakeCluster:
                     except RuntimeAPIError as exc:
                         # The client's own error classes (errors.Conflict(...), NotFound...) work
                         # too: the client sees the same class with the same Status.
-                        status = codec.to_builtins(exc.status)
-                        status.setdefault("code", exc.code)
-                        status.setdefault(
-                            "reason", _REASONS.get(type(exc).__name__, type(exc).__name__)
+                        return self.router._status_reply(  # noqa: SLF001
+                            request, _status_error(exc)
                         )
-                        status.setdefault("kind", "Status")
-                        status.setdefault("apiVersion", "v1")
-                        status.setdefault("status", "Failure")
-                        return self.router._status_reply(request, APIError(status))  # noqa: SLF001
                     if answer is not None:
                         body = (
                             answer

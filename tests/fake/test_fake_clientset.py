@@ -151,3 +151,29 @@ def test_the_threaded_informer_factory_reads_the_fake() -> None:
         while len(configmaps.lister().list()) < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert sorted(c.metadata.name for c in configmaps.lister().list()) == ["a", "b"]
+
+
+def test_reactor_errors_keep_their_code_and_retry_after() -> None:
+    from kgen.runtime.errors import APIError, ServerError, TooManyRequests
+
+    cs = FakeClientset(cm("x"))
+    calls: list[str] = []
+
+    def throttled_once(action):  # type: ignore[no-untyped-def]
+        calls.append(action.verb)
+        if len(calls) == 1:
+            raise TooManyRequests(Status(message="slow down"), retry_after=0)
+        return None
+
+    cs.cluster.prepend_reactor("get", "configmaps", throttled_once)
+    # A 429 with Retry-After is retried by the transport, as against a real server.
+    assert cs.core_v1.configmaps("default").get("x").metadata.name == "x"  # type: ignore[union-attr]
+    assert calls == ["get", "get"]
+
+    def vague(action):  # type: ignore[no-untyped-def]
+        raise APIError(Status(message="boom"))
+
+    cs.cluster.prepend_reactor("list", "configmaps", vague)
+    with pytest.raises(ServerError, match="boom") as raised:
+        cs.core_v1.configmaps("default").list()
+    assert raised.value.code == 500

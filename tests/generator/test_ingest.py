@@ -236,9 +236,40 @@ def test_a_kubebuilder_crd_directory_reads_the_crds_and_skips_the_rest(tmp_path:
             "a patch to a CustomResourceDefinition (no spec.names or spec.versions)"
         ),
     }
-    # Named on its own, a file that is not a CRD is an error, not a skip.
+    # Named on its own, a file that is not a CRD is an error, not a skip, even when its directory
+    # is named too (the named file is read first).
     with pytest.raises(SpecError, match="not a CustomResourceDefinition"):
         read_inputs([], [config / "kustomization.yaml"])
+    with pytest.raises(SpecError, match="not a CustomResourceDefinition"):
+        read_inputs([], [config, config / "kustomization.yaml"])
+    # kubebuilder v3's cainjection patch has no spec at all.
+    write_yaml(
+        config / "patches" / "cainjection_in_widgets.yaml",
+        {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.x.kgen.io", "annotations": {"cert-manager.io/x": "y"}},
+        },
+    )
+    again = read_inputs([], [config, config / "bases"])
+    assert [c.crd["spec"]["names"]["kind"] for c in again.crds] == ["Widget"]
+    assert len(again.skipped) == 4
+
+
+def test_a_directory_given_as_spec_and_crd_gives_both(tmp_path: Path) -> None:
+    # A file a --spec directory skips (a CRD) is still read by --crd, and the other way round.
+    mixed = tmp_path / "mixed"
+    schema = {"type": "object", "properties": {"spec": {"type": "object"}}}
+    write_yaml(mixed / "thing.yaml", crd("Thing", schema, group="x.kgen.io"))
+    (mixed / "api.json").write_text(
+        json.dumps({"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {}})
+    )
+    inputs = read_inputs([mixed], [mixed, mixed / "thing.yaml"])
+    assert len(inputs.openapi) == 1 and len(inputs.crds) == 1
+    assert [why for _, why in inputs.skipped] == [
+        "not an OpenAPI document",
+        "not a Kubernetes object",
+    ]
 
 
 def test_a_named_empty_file_is_an_error(tmp_path: Path) -> None:

@@ -222,7 +222,11 @@ class AsyncSharedInformerFactory:
         if one did not (its message says why for each; ``results`` holds them all), and RuntimeError
         if informers were asked for but the factory was never started: acting on empty caches, a
         controller would take every object for missing."""
-        if self._informers and not self._started:
+        if (
+            self._informers
+            and not self._started
+            and not any(informer.started for informer in self._informers.values())
+        ):
             raise RuntimeError(
                 f"the informer factory has not started ({len(self._informers)} informer(s) waiting): "
                 "call start() before wait_for_cache_sync()"

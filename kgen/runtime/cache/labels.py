@@ -213,7 +213,8 @@ class _Parser:
         if self._next() != "(":
             raise self._error("expected '('")
         if self._peek() == ")":
-            raise self._error("a set needs at least one value")
+            self._next()
+            return frozenset({""})  # "()" is the set of the empty value, as apimachinery reads it
         values: set[str] = set()
         while True:
             token = self._next()
