@@ -152,6 +152,9 @@ class AsyncTransport:
             "http2": config.http2,
             "follow_redirects": False,
             "trust_env": False,  # proxies from the environment are read as client-go reads them
+            # Every watch holds a connection for minutes (over HTTP/1.1): httpx's default cap of 100,
+            # with no pool timeout, would hang the 101st informer for good. Go's transport has no cap.
+            "limits": httpx.Limits(max_connections=None, max_keepalive_connections=20),
         }
         if self._custom_transport is not None:
             kwargs["transport"] = self._custom_transport
