@@ -219,8 +219,21 @@ class HTTPServer:
                 await writer.drain()
             writer.write(conn.send(h11.EndOfMessage()))
             await writer.drain()
-            # Anything read meanwhile would be the next request: simpler to close after a stream.
-            return False
+            # The stream ended and the connection lives on, as kube-apiserver's does (closing it here,
+            # unannounced, would reset the client's next request on it). What the watcher read
+            # meanwhile is the start of that request.
+            if not gone.done():
+                # Nothing read yet: stop reading (StreamReader keeps any data for the next read),
+                # and wait until it has stopped, since a reader may only have one read pending.
+                gone.cancel()
+                await asyncio.wait({gone})
+            if gone.cancelled():
+                return True
+            early = gone.result()
+            if not early:
+                return False  # the client hung up
+            conn.receive_data(early)
+            return True
         finally:
             gone.cancel()
             close = getattr(iterator, "aclose", None)

@@ -97,6 +97,27 @@ def test_watch_timeout_ends_stream(client: httpx.Client, namespace: str, watches
     assert reader.status_code == 200
 
 
+def test_the_connection_outlives_a_watch_that_ended(client: httpx.Client, namespace: str) -> None:
+    # A watch the server ends (timeoutSeconds) leaves its connection open for the next request, as
+    # for any answer: a server that closed it unannounced would reset the request sent next on it.
+    def local_port(response: httpx.Response) -> object:
+        return response.extensions["network_stream"].get_extra_info("client_addr")
+
+    rv = _rv(client, namespace)
+    with client.stream(
+        "GET",
+        CM.format(ns=namespace),
+        params={"watch": "1", "resourceVersion": rv, "timeoutSeconds": 1},
+    ) as watch:
+        assert watch.status_code == 200 and watch.headers.get("connection") != "close"
+        watched_from = local_port(watch)
+        watch.read()
+    # One connection free in the pool: the next request reuses it if the server kept it.
+    followed = client.post(CM.format(ns=namespace), json=configmap("after-watch"))
+    assert followed.status_code == 201
+    assert local_port(followed) == watched_from
+
+
 def test_label_selector_changes_send_added_and_deleted(
     client: httpx.Client, namespace: str, watches: list
 ) -> None:
