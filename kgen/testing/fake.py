@@ -103,8 +103,8 @@ def _status_error(exc: RuntimeAPIError) -> APIError:
     """The answer for a runtime error raised by a reactor: its Status, completed, with its code (an
     error, whatever it says: 500 if it says less than 400) and Retry-After."""
     status = codec.to_builtins(exc.status)
-    code = exc.code if exc.code >= 400 else 500
-    status["code"] = code if int(status.get("code") or 0) < 400 else status["code"]
+    # exc.code is the Status's code if it has one, else the class's (0 for the base class).
+    status["code"] = exc.code if exc.code >= 400 else 500
     status.setdefault("reason", _REASONS.get(type(exc).__name__, type(exc).__name__))
     status.setdefault("kind", "Status")
     status.setdefault("apiVersion", "v1")

@@ -54,12 +54,15 @@ def _select(
     return [copy_object(obj) for obj in items] if copy else items
 
 
-class Lister(Generic[T]):
-    """Reads of one informer's cache, across namespaces."""
+class _CacheReader(Generic[T]):
+    """What the three listers share: a selection of the cache's objects, and reads by key."""
 
     def __init__(self, indexer: Indexer[T], resource: GroupVersionResource | None = None) -> None:
         self.indexer = indexer
         self.resource = resource
+
+    def _items(self) -> list[T]:
+        return self.indexer.list()
 
     def list(
         self,
@@ -68,74 +71,54 @@ class Lister(Generic[T]):
         label_selector: LabelSelectorLike = None,
         copy: bool = False,
     ) -> list[T]:
-        """Every cached object whose labels match ``selector`` (all of them without one)."""
-        return _select(self.indexer.list(), selector, label_selector, copy)
+        """Every object here whose labels match ``selector`` (all of them without one)."""
+        return _select(self._items(), selector, label_selector, copy)
 
-    def get(self, namespace: str | None, name: str, *, copy: bool = False) -> T:
-        """The cached object (``namespace`` None for a cluster-scoped one); NotFound if absent."""
-        obj = self.indexer.get_by_key(f"{namespace}/{name}" if namespace else name)
+    def _get(self, key: str, name: str, copy: bool) -> T:
+        obj = self.indexer.get_by_key(key)
         if obj is None:
             raise _not_found(self.resource, name)
         return copy_object(obj) if copy else obj
+
+
+class Lister(_CacheReader[T]):
+    """Reads of one informer's cache, across namespaces."""
+
+    def get(self, namespace: str | None, name: str, *, copy: bool = False) -> T:
+        """The cached object (``namespace`` None for a cluster-scoped one); NotFound if absent."""
+        return self._get(f"{namespace}/{name}" if namespace else name, name, copy)
 
     def namespace(self, namespace: str) -> NamespaceLister[T]:
         return NamespaceLister(self.indexer, namespace, self.resource)
 
 
-class NamespaceLister(Generic[T]):
+class NamespaceLister(_CacheReader[T]):
     """Reads of one informer's cache, in one namespace."""
 
     def __init__(
         self, indexer: Indexer[T], namespace: str, resource: GroupVersionResource | None = None
     ) -> None:
-        self.indexer = indexer
+        super().__init__(indexer, resource)
         self.namespace = namespace
-        self.resource = resource
 
-    def list(
-        self,
-        selector: LabelSelectorLike = None,
-        *,
-        label_selector: LabelSelectorLike = None,
-        copy: bool = False,
-    ) -> list[T]:
+    def _items(self) -> list[T]:
         try:
-            items = self.indexer.by_index(NAMESPACE_INDEX, self.namespace)
+            return self.indexer.by_index(NAMESPACE_INDEX, self.namespace)
         except KeyError:
             # No namespace index: scan by key prefix.
             prefix = f"{self.namespace}/"
-            items = [
+            return [
                 obj
                 for key in self.indexer.list_keys()
                 if key.startswith(prefix) and (obj := self.indexer.get_by_key(key)) is not None
             ]
-        return _select(items, selector, label_selector, copy)
 
     def get(self, name: str, *, copy: bool = False) -> T:
-        obj = self.indexer.get_by_key(f"{self.namespace}/{name}")
-        if obj is None:
-            raise _not_found(self.resource, name)
-        return copy_object(obj) if copy else obj
+        return self._get(f"{self.namespace}/{name}", name, copy)
 
 
-class ClusterLister(Generic[T]):
+class ClusterLister(_CacheReader[T]):
     """Reads of one informer's cache for a cluster-scoped resource (objects have no namespace)."""
 
-    def __init__(self, indexer: Indexer[T], resource: GroupVersionResource | None = None) -> None:
-        self.indexer = indexer
-        self.resource = resource
-
-    def list(
-        self,
-        selector: LabelSelectorLike = None,
-        *,
-        label_selector: LabelSelectorLike = None,
-        copy: bool = False,
-    ) -> list[T]:
-        return _select(self.indexer.list(), selector, label_selector, copy)
-
     def get(self, name: str, *, copy: bool = False) -> T:
-        obj = self.indexer.get_by_key(name)
-        if obj is None:
-            raise _not_found(self.resource, name)
-        return copy_object(obj) if copy else obj
+        return self._get(name, name, copy)
