@@ -222,8 +222,8 @@ def bench_first_call(results: dict[str, Any]) -> None:
             "import sys; sys.path.insert(0, 'generated')\n"
             "from example_client.clientset import Clientset\n"
             "from example_client.models.core_v1 import Pod, PodSpec, Container\n"
-            "from kgen.runtime.config import load_kubeconfig\n"
-            "from kgen.runtime.meta import ObjectMeta\n"
+            "from kgen.runtime._config import load_kubeconfig\n"
+            "from kgen.runtime._meta import ObjectMeta\n"
             f"cs = Clientset(load_kubeconfig({str(BENCH / 'kubeconfig')!r}))\n"
             "for i in range(10):\n"
             "    cs.core_v1.pods('default').create(Pod(metadata=ObjectMeta(name=f'p{i}'),"
@@ -324,7 +324,7 @@ class PodServer:
 
 def _load(path: Path) -> tuple[str, str]:
     sys.path.insert(0, str(ROOT))
-    from kgen.runtime.config import load_kubeconfig
+    from kgen.runtime._config import load_kubeconfig
 
     config = load_kubeconfig(path)
     token = config.credentials.get().token if config.credentials else ""

@@ -36,7 +36,7 @@ def _decoder(impl: str) -> Callable[[bytes], Any]:
         sys.path.insert(0, str(BENCH / "gen"))
         from k8s_bench.models.core_v1 import PodList
 
-        from kgen.runtime import codec
+        import kgen.runtime._codec as codec
 
         # The runtime's decode path (what the clients and informers call).
         return lambda raw: codec.decode(raw, PodList)
@@ -124,8 +124,8 @@ def import_generated(package_dir: str, package: str) -> dict[str, Any]:
 
     import kgen.runtime._async.clientset  # noqa: F401
     import kgen.runtime._sync.clientset  # noqa: F401
-    import kgen.runtime.cache.factory  # noqa: F401
-    import kgen.runtime.cache.threaded  # noqa: F401
+    import kgen.runtime._cache.factory  # noqa: F401
+    import kgen.runtime._cache.threaded  # noqa: F401
 
     sys.path.insert(0, package_dir)
     start = time.perf_counter()
@@ -149,7 +149,7 @@ def import_models(package_dir: str, package: str) -> dict[str, Any]:
 
     import msgspec  # noqa: F401
 
-    import kgen.runtime.meta  # noqa: F401
+    import kgen.runtime._meta  # noqa: F401
 
     sys.path.insert(0, package_dir)
     start = time.perf_counter()
@@ -171,7 +171,7 @@ def first_call(impl: str, kubeconfig: str) -> dict[str, Any]:
         sys.path.insert(0, str(BENCH / "gen"))
         from k8s_bench.clientset import Clientset
 
-        from kgen.runtime.config import load_kubeconfig
+        from kgen.runtime._config import load_kubeconfig
 
         with Clientset(load_kubeconfig(kubeconfig)) as cs:
             count = len(cs.core_v1.pods("default").list().items)
@@ -193,7 +193,7 @@ def first_call(impl: str, kubeconfig: str) -> dict[str, Any]:
 
 def _bench_package_config(kubeconfig: str) -> Any:
     sys.path.insert(0, str(BENCH / "gen"))
-    from kgen.runtime.config import load_kubeconfig
+    from kgen.runtime._config import load_kubeconfig
 
     config = load_kubeconfig(kubeconfig)
     config.qps = 0

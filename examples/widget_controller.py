@@ -32,14 +32,23 @@ from example_client.informers import AsyncSharedInformerFactory
 from example_client.models.core_v1 import ConfigMap
 from example_client.models.example_kgen_io_v1 import Widget, WidgetStatus
 
-from kgen.runtime.retry import async_retry_on_conflict as retry_on_conflict
-from kgen.runtime.cache import DeletedFinalStateUnknown, ResourceEventHandlerFuncs
-from kgen.runtime.config import Config, load_config
-from kgen.runtime.errors import NotFound
-from kgen.runtime.leaderelection import LeaderElectionConfig, LeaderElector, LeaseLock
-from kgen.runtime.meta import Condition, ObjectMeta, OwnerReference
-from kgen.runtime.request import PatchType
-from kgen.runtime.workqueue import AsyncRateLimitingQueue, ShutDown
+from kgen.runtime import (
+    AsyncRateLimitingQueue,
+    Condition,
+    Config,
+    DeletedFinalStateUnknown,
+    LeaderElectionConfig,
+    LeaderElector,
+    LeaseLock,
+    NotFound,
+    ObjectMeta,
+    OwnerReference,
+    PatchType,
+    ResourceEventHandlerFuncs,
+    ShutDown,
+    load_config,
+)
+from kgen.runtime import async_retry_on_conflict as retry_on_conflict
 
 log = logging.getLogger("widget-controller")
 

@@ -66,7 +66,7 @@ def test_readme_examples_run(tmp_path: Path) -> None:
         assert (tmp_path / "build" / "widgets_client" / "clientset.py").exists()
         from example_client.clientset import Clientset
 
-        from kgen.runtime.config import load_kubeconfig
+        from kgen.runtime._config import load_kubeconfig
 
         with Clientset(load_kubeconfig(kubeconfig)) as cs:
             assert cs.core_v1.configmaps("default").list().items == []

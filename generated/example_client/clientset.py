@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kgen.runtime._async.clientset import AsyncClientsetBase
-from kgen.runtime._sync.clientset import ClientsetBase
+from kgen.runtime import AsyncClientsetBase, ClientsetBase
 
 if TYPE_CHECKING:
     from .clients.core_v1 import AsyncCoreV1, CoreV1

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime._sync.transport import Transport
+from kgen.runtime import AsyncTransport, Transport
 from kgen.testing.fake import FakeCluster
 
 from .clientset import AsyncClientset, Clientset

@@ -183,11 +183,15 @@ class ClientsEmitter:
         model_imports = [
             (module, sorted(names))
             for module, names in sorted(imports.items())
-            if module != "kgen.runtime.meta"
+            if module != "kgen.runtime"
         ]
-        runtime_meta = imports.get("kgen.runtime.meta", set()) - {"KubernetesList", "Status"}
-        if runtime_meta:
-            model_imports.append(("kgen.runtime.meta", sorted(runtime_meta)))
+        runtime_imports = sorted(
+            imports.get("kgen.runtime", set())
+            | {"KubernetesList", "Status", "FieldValidation", "PatchType"}
+            | {"GroupVersionClient", "AsyncGroupVersionClient"}
+            | set(mixins)
+            | {"Async" + m for m in mixins}
+        )
         return self._env.get_template("group.py.jinja2").render(
             header=self.header,
             module_doc=docstring(f"Clients of {gv.api_version}."),
@@ -197,8 +201,7 @@ class ClientsEmitter:
             gv_doc=docstring(f"The resources of {gv.api_version}."),
             resources=resources,
             exports=exports,
-            sync_mixins=mixins,
-            async_mixins=["Async" + m for m in mixins],
+            runtime_imports=runtime_imports,
             model_imports=model_imports,
             uses_log=any(m.op == "log" for r in resources for m in r.methods),
         )
@@ -212,9 +215,7 @@ class ClientsEmitter:
                 resources.append(view)
         if not resources:
             return None
-        model_imports = [
-            (m, sorted(n)) for m, n in sorted(imports.items()) if m != "kgen.runtime.meta"
-        ]
+        model_imports = [(m, sorted(n)) for m, n in sorted(imports.items()) if m != "kgen.runtime"]
         model_doc = docstring(
             f"Listers of {gv.api_version}: reads of informer caches, never of the server."
         )
@@ -245,7 +246,7 @@ class ClientsEmitter:
         if typedef is not None:
             return self._class_ref(typedef, imports)
         if gvk == ("autoscaling", "v1", "Scale"):
-            imports.setdefault("kgen.runtime.meta", set()).add("Scale")
+            imports.setdefault("kgen.runtime", set()).add("Scale")
             return "Scale"
         return None
 

@@ -40,9 +40,9 @@ from kgen.emit.templates import templates_dir
 __all__ = ["ModelsEmitter", "module_import_path"]
 
 _SPECIAL_PATHS = {
-    "int-or-string": "kgen.runtime.types.IntOrString",
-    "quantity": "kgen.runtime.types.Quantity",
-    "micro-time": "kgen.runtime.types.MicroTime",
+    "int-or-string": "kgen.runtime.IntOrString",
+    "quantity": "kgen.runtime.Quantity",
+    "micro-time": "kgen.runtime.MicroTime",
     "bytes": "builtins.bytes",
 }
 
@@ -113,7 +113,7 @@ class ModelsEmitter:
                 output_datetime_class=DatetimeClassType.Datetime,
                 enum_field_as_literal=LiteralType.All,
                 use_exact_imports=True,
-                base_class="kgen.runtime.model.Struct",
+                base_class="kgen.runtime.Struct",
                 custom_template_dir=templates_dir() / "models",
                 aliases=doc.aliases,
                 extra_template_data=defaultdict(dict, doc.extra),
@@ -158,7 +158,7 @@ class ModelsEmitter:
         schemas: dict[str, Any] = {}
         aliases: dict[str, str] = {}
         extra: dict[str, dict[str, Any]] = {}
-        imports = {"kgen.runtime.model.Struct"}
+        imports = {"kgen.runtime.Struct"}
         classes: list[str] = []
         enums: dict[str, EnumType] = {}
         for typedef in types:
@@ -206,7 +206,7 @@ class ModelsEmitter:
             return extra
         base = _base_class(typedef)
         if base != "Struct":
-            imports.add(f"kgen.runtime.meta.{base}")
+            imports.add(f"kgen.runtime.{base}")
         extra["base"] = base
         if base == "KubernetesList":
             assert typedef.list_item is not None
@@ -215,17 +215,17 @@ class ModelsEmitter:
                 extra["base"] = f"KubernetesList[{item.name}]"
             else:
                 extra["base"] = "KubernetesList[KubernetesObject]"
-                imports.add("kgen.runtime.meta.KubernetesObject")
-        imports.add("kgen.runtime.model.GroupVersionKind")
+                imports.add("kgen.runtime.KubernetesObject")
+        imports.add("kgen.runtime.GroupVersionKind")
         group, version, kind = typedef.gvk
         classvars = [
             f"GVK = GroupVersionKind({literal(group)}, {literal(version)}, {literal(kind)})"
         ]
         resource = self._resources_by_type.get(typedef.id)
         if resource is not None and base == "KubernetesObject":
-            imports.add("kgen.runtime.model.ResourceInfo")
+            imports.add("kgen.runtime.ResourceInfo")
             if resource.subresources:
-                imports.add("kgen.runtime.model.SubresourceInfo")
+                imports.add("kgen.runtime.SubresourceInfo")
             classvars.append(f"RESOURCE = {self._resource_info(resource)}")
         extra["classvars"] = classvars
         return extra
@@ -278,7 +278,7 @@ class ModelsEmitter:
                 return {"type": "object"}
             return {"customTypePath": _SPECIAL_PATHS[ref.name]}
         if isinstance(ref, Shared):
-            return {"customTypePath": f"kgen.runtime.meta.{ref.name}"}
+            return {"customTypePath": f"kgen.runtime.{ref.name}"}
         if isinstance(ref, Ref):
             target = self.model.types[ref.type_id]
             if target.module == module:

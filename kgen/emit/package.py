@@ -36,7 +36,7 @@ def _scheme(model: APIModel) -> str:
     entries: dict[tuple[str, str], str] = {}
     for name, shape in SHARED_TYPES.items():
         if shape.kind is not None:
-            entries[shape.kind] = f"kgen.runtime.meta:{name}"
+            entries[shape.kind] = f"kgen.runtime:{name}"
     for typedef in model.types.values():
         if typedef.gvk is None:
             continue
@@ -49,7 +49,7 @@ def _scheme(model: APIModel) -> str:
             HEADER,
             '"""(apiVersion, kind) -> model class, for every kind of this package."""',
             "",
-            "from kgen.runtime.scheme import Scheme",
+            "from kgen.runtime import Scheme",
             "",
             '__all__ = ["SCHEME", "decode", "encode", "type_for"]',
             "",

@@ -28,8 +28,8 @@ def read_cluster(
 ) -> Inputs:
     from kgen.runtime._sync.rest import RESTClient
     from kgen.runtime._sync.transport import Transport
-    from kgen.runtime.config import ConfigError, load_config, load_kubeconfig
-    from kgen.runtime.errors import KubernetesError, NotFound
+    from kgen.runtime._config import ConfigError, load_config, load_kubeconfig
+    from kgen.runtime._errors import KubernetesError, NotFound
 
     try:
         config = (

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from kgen.errors import SpecError
-from kgen.runtime import yamlsafe
+import kgen.runtime._yamlsafe as yamlsafe
 
 __all__ = ["LoadedDocument", "iter_files", "load_documents"]
 

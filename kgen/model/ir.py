@@ -95,7 +95,7 @@ class Ref:
 
 @dataclass(frozen=True, slots=True)
 class Shared:
-    """A type of :mod:`kgen.runtime.meta` (ObjectMeta, Condition, LabelSelector, Scale...)."""
+    """A type of :mod:`kgen.runtime._meta` (ObjectMeta, Condition, LabelSelector, Scale...)."""
 
     name: str
 

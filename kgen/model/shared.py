@@ -1,4 +1,4 @@
-"""The shared ``meta/v1`` types of :mod:`kgen.runtime.meta`, and how inline copies of them are recognised.
+"""The shared ``meta/v1`` types of :mod:`kgen.runtime._meta`, and how inline copies of them are recognised.
 
 CRDs cannot ``$ref`` anything, so controller-gen inlines a full copy of ``metav1.Condition`` or
 ``metav1.LabelSelector`` wherever a Go type embeds one. Generating a class per copy would give every CRD

@@ -1,0 +1,678 @@
+"""kgen.runtime: what generated packages stand on, and what programs that use them import.
+
+Everything public is importable from here, and only from here: the modules behind it are private and may
+move. Start with a generated package's ``Clientset`` (or ``AsyncClientset``); the pieces below it stand
+alone and can be used without generated code:
+
+- configuration: :func:`load_config` (kubeconfig as kubectl reads it, or in-cluster), :class:`Config`;
+- clients: the typed verbs (:class:`AllVerbs` and the other mixins a generated client is made of), the
+  :class:`DynamicClient` over :class:`Unstructured` objects, discovery and the :class:`RESTMapper`, and the
+  :class:`RESTClient` that all of them are built on;
+- options and selectors: :class:`ListOptions`, :class:`WriteOptions`, :class:`PatchType`, :class:`Labels`,
+  :class:`Fields`;
+- errors: one tree under :class:`KubernetesError`;
+- controllers: shared informers and listers (:class:`SharedInformerFactory`), work queues
+  (:class:`RateLimitingQueue`), :func:`retry_on_conflict`, leader election (:class:`LeaderElector`).
+
+Every class that does I/O has an async twin named ``Async<Name>`` (coroutine functions: ``async_<name>``);
+see ARCHITECTURE.md. Names are imported on first use, so ``from kgen.runtime import ObjectMeta`` does not
+load the HTTP stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kgen.runtime._async.clientset import AsyncClientsetBase as AsyncClientsetBase
+    from kgen.runtime._async.clientset import AsyncGroupVersionClient as AsyncGroupVersionClient
+    from kgen.runtime._async.discovery import AsyncDiscoveryClient as AsyncDiscoveryClient
+    from kgen.runtime._async.discovery import AsyncRESTMapper as AsyncRESTMapper
+    from kgen.runtime._async.dynamic import AsyncDynamicClient as AsyncDynamicClient
+    from kgen.runtime._async.dynamic import AsyncDynamicResource as AsyncDynamicResource
+    from kgen.runtime._async.resource import AsyncAllVerbs as AsyncAllVerbs
+    from kgen.runtime._async.resource import AsyncApply as AsyncApply
+    from kgen.runtime._async.resource import AsyncCreate as AsyncCreate
+    from kgen.runtime._async.resource import AsyncDelete as AsyncDelete
+    from kgen.runtime._async.resource import AsyncDeleteCollection as AsyncDeleteCollection
+    from kgen.runtime._async.resource import AsyncGet as AsyncGet
+    from kgen.runtime._async.resource import AsyncList as AsyncList
+    from kgen.runtime._async.resource import AsyncPatch as AsyncPatch
+    from kgen.runtime._async.resource import AsyncReadVerbs as AsyncReadVerbs
+    from kgen.runtime._async.resource import AsyncResourceClient as AsyncResourceClient
+    from kgen.runtime._async.resource import AsyncScaleSubresource as AsyncScaleSubresource
+    from kgen.runtime._async.resource import AsyncStatusSubresource as AsyncStatusSubresource
+    from kgen.runtime._async.resource import AsyncUpdate as AsyncUpdate
+    from kgen.runtime._async.resource import AsyncWatch as AsyncWatch
+    from kgen.runtime._async.rest import AsyncRESTClient as AsyncRESTClient
+    from kgen.runtime._async.rest import AsyncRequest as AsyncRequest
+    from kgen.runtime._async.rest import Result as Result
+    from kgen.runtime._async.transport import AsyncTransport as AsyncTransport
+    from kgen.runtime._async.watch import AsyncWatchStream as AsyncWatchStream
+    from kgen.runtime._backoff import Backoff as Backoff
+    from kgen.runtime._backoff import DEFAULT_BACKOFF as DEFAULT_BACKOFF
+    from kgen.runtime._backoff import DEFAULT_RETRY as DEFAULT_RETRY
+    from kgen.runtime._cache import AsyncSharedIndexInformer as AsyncSharedIndexInformer
+    from kgen.runtime._cache import AsyncSharedInformerFactory as AsyncSharedInformerFactory
+    from kgen.runtime._errors import CacheSyncError as CacheSyncError
+    from kgen.runtime._cache import ClusterLister as ClusterLister
+    from kgen.runtime._cache import DeletedFinalStateUnknown as DeletedFinalStateUnknown
+    from kgen.runtime._cache import DynamicListerWatcher as DynamicListerWatcher
+    from kgen.runtime._cache import FilteringResourceEventHandler as FilteringResourceEventHandler
+    from kgen.runtime._cache import HandlerRegistration as HandlerRegistration
+    from kgen.runtime._cache import IndexFunc as IndexFunc
+    from kgen.runtime._cache import Indexer as Indexer
+    from kgen.runtime._cache import KeyFunc as KeyFunc
+    from kgen.runtime._cache import Lister as Lister
+    from kgen.runtime._cache import ListerWatcher as ListerWatcher
+    from kgen.runtime._cache import NAMESPACE_INDEX as NAMESPACE_INDEX
+    from kgen.runtime._cache import ListerInNamespace as ListerInNamespace
+    from kgen.runtime._cache import ResourceEventHandler as ResourceEventHandler
+    from kgen.runtime._cache import ResourceEventHandlerFuncs as ResourceEventHandlerFuncs
+    from kgen.runtime._cache import SharedIndexInformer as SharedIndexInformer
+    from kgen.runtime._cache import SharedInformerFactory as SharedInformerFactory
+    from kgen.runtime._cache import StringInterner as StringInterner
+    from kgen.runtime._cache import SyncResult as SyncResult
+    from kgen.runtime._cache import Transform as Transform
+    from kgen.runtime._cache import TypedListerWatcher as TypedListerWatcher
+    from kgen.runtime._cache import copy_object as copy_object
+    from kgen.runtime._cache import default_transform as default_transform
+    from kgen.runtime._cache import make_transform as make_transform
+    from kgen.runtime._cache import meta_namespace_key as meta_namespace_key
+    from kgen.runtime._cache import namespace_index_func as namespace_index_func
+    from kgen.runtime._cache import split_meta_namespace_key as split_meta_namespace_key
+    from kgen.runtime._cache.generated import AsyncGroupInformers as AsyncGroupInformers
+    from kgen.runtime._cache.generated import AsyncResourceInformer as AsyncResourceInformer
+    from kgen.runtime._cache.generated import GroupInformers as GroupInformers
+    from kgen.runtime._cache.generated import ResourceInformer as ResourceInformer
+    from kgen.runtime._config import Config as Config
+    from kgen.runtime._errors import ConfigError as ConfigError
+    from kgen.runtime._config import DEFAULT_BURST as DEFAULT_BURST
+    from kgen.runtime._config import DEFAULT_QPS as DEFAULT_QPS
+    from kgen.runtime._config import config_from_kubeconfig as config_from_kubeconfig
+    from kgen.runtime._config import load_config as load_config
+    from kgen.runtime._config import load_incluster_config as load_incluster_config
+    from kgen.runtime._config import load_kubeconfig as load_kubeconfig
+    from kgen.runtime._errors import CredentialError as CredentialError
+    from kgen.runtime._credentials import CredentialSource as CredentialSource
+    from kgen.runtime._errors import ExecPluginError as ExecPluginError
+    from kgen.runtime._errors import APIError as APIError
+    from kgen.runtime._errors import AlreadyExists as AlreadyExists
+    from kgen.runtime._errors import BadRequest as BadRequest
+    from kgen.runtime._errors import Conflict as Conflict
+    from kgen.runtime._errors import DecodeError as DecodeError
+    from kgen.runtime._errors import Expired as Expired
+    from kgen.runtime._errors import Forbidden as Forbidden
+    from kgen.runtime._errors import Gone as Gone
+    from kgen.runtime._errors import Invalid as Invalid
+    from kgen.runtime._errors import KubernetesError as KubernetesError
+    from kgen.runtime._errors import MethodNotAllowed as MethodNotAllowed
+    from kgen.runtime._errors import NotFound as NotFound
+    from kgen.runtime._errors import RequestEntityTooLarge as RequestEntityTooLarge
+    from kgen.runtime._errors import ResourceNotServed as ResourceNotServed
+    from kgen.runtime._errors import ResourceNotSupported as ResourceNotSupported
+    from kgen.runtime._errors import ServerError as ServerError
+    from kgen.runtime._errors import ServiceUnavailable as ServiceUnavailable
+    from kgen.runtime._errors import Timeout as Timeout
+    from kgen.runtime._errors import TooManyRequests as TooManyRequests
+    from kgen.runtime._errors import TransportError as TransportError
+    from kgen.runtime._errors import TransportTimeout as TransportTimeout
+    from kgen.runtime._errors import Unauthorized as Unauthorized
+    from kgen.runtime._errors import UnsupportedMediaType as UnsupportedMediaType
+    from kgen.runtime._leaderelection import DEFAULT_LEASE_DURATION as DEFAULT_LEASE_DURATION
+    from kgen.runtime._leaderelection import DEFAULT_RENEW_DEADLINE as DEFAULT_RENEW_DEADLINE
+    from kgen.runtime._leaderelection import DEFAULT_RETRY_PERIOD as DEFAULT_RETRY_PERIOD
+    from kgen.runtime._leaderelection import LeaderContext as LeaderContext
+    from kgen.runtime._leaderelection import LeaderElectionConfig as LeaderElectionConfig
+    from kgen.runtime._leaderelection import LeaderElector as LeaderElector
+    from kgen.runtime._leaderelection import LeaderElectorThread as LeaderElectorThread
+    from kgen.runtime._leaderelection import LeaseLock as LeaseLock
+    from kgen.runtime._meta import APIGroup as APIGroup
+    from kgen.runtime._meta import APIGroupList as APIGroupList
+    from kgen.runtime._meta import APIResource as APIResource
+    from kgen.runtime._meta import APIResourceList as APIResourceList
+    from kgen.runtime._meta import APIVersions as APIVersions
+    from kgen.runtime._meta import Condition as Condition
+    from kgen.runtime._meta import DeleteOptions as DeleteOptions
+    from kgen.runtime._meta import FieldSelectorRequirement as FieldSelectorRequirement
+    from kgen.runtime._meta import GroupResource as GroupResource
+    from kgen.runtime._meta import GroupVersionForDiscovery as GroupVersionForDiscovery
+    from kgen.runtime._meta import KubernetesList as KubernetesList
+    from kgen.runtime._meta import KubernetesObject as KubernetesObject
+    from kgen.runtime._meta import LabelSelector as LabelSelector
+    from kgen.runtime._meta import LabelSelectorRequirement as LabelSelectorRequirement
+    from kgen.runtime._meta import ListMeta as ListMeta
+    from kgen.runtime._meta import ManagedFieldsEntry as ManagedFieldsEntry
+    from kgen.runtime._meta import MicroTime as MicroTime
+    from kgen.runtime._meta import ObjectMeta as ObjectMeta
+    from kgen.runtime._meta import OwnerReference as OwnerReference
+    from kgen.runtime._meta import PartialObjectMetadata as PartialObjectMetadata
+    from kgen.runtime._meta import Preconditions as Preconditions
+    from kgen.runtime._meta import Scale as Scale
+    from kgen.runtime._meta import ScaleSpec as ScaleSpec
+    from kgen.runtime._meta import ScaleStatus as ScaleStatus
+    from kgen.runtime._meta import ServerAddressByClientCIDR as ServerAddressByClientCIDR
+    from kgen.runtime._meta import ShardInfo as ShardInfo
+    from kgen.runtime._meta import Status as Status
+    from kgen.runtime._meta import StatusCause as StatusCause
+    from kgen.runtime._meta import StatusDetails as StatusDetails
+    from kgen.runtime._meta import VersionInfo as VersionInfo
+    from kgen.runtime._patch import apply_merge_patch as apply_merge_patch
+    from kgen.runtime._patch import create_merge_patch as create_merge_patch
+    from kgen.runtime._patch import merge_patch_between as merge_patch_between
+    from kgen.runtime._ratelimit import TokenBucket as TokenBucket
+    from kgen.runtime._request import DeletePropagation as DeletePropagation
+    from kgen.runtime._request import FieldValidation as FieldValidation
+    from kgen.runtime._request import ListOptions as ListOptions
+    from kgen.runtime._request import NO_READ_TIMEOUT as NO_READ_TIMEOUT
+    from kgen.runtime._request import PatchType as PatchType
+    from kgen.runtime._request import ResourceVersionMatch as ResourceVersionMatch
+    from kgen.runtime._request import WriteOptions as WriteOptions
+    from kgen.runtime._resources import GroupVersionKind as GroupVersionKind
+    from kgen.runtime._resources import GroupVersionResource as GroupVersionResource
+    from kgen.runtime._resources import ResourceInfo as ResourceInfo
+    from kgen.runtime._resources import Struct as Struct
+    from kgen.runtime._resources import SubresourceInfo as SubresourceInfo
+    from kgen.runtime._retry import async_on_error as async_on_error
+    from kgen.runtime._retry import async_retry_on_conflict as async_retry_on_conflict
+    from kgen.runtime._retry import on_error as on_error
+    from kgen.runtime._retry import retry_on_conflict as retry_on_conflict
+    from kgen.runtime._scheme import Scheme as Scheme
+    from kgen.runtime._errors import UnknownKindError as UnknownKindError
+    from kgen.runtime._selectors import Fields as Fields
+    from kgen.runtime._selectors import Labels as Labels
+    from kgen.runtime._selectors import SelectorLike as SelectorLike
+    from kgen.runtime._sync.clientset import ClientsetBase as ClientsetBase
+    from kgen.runtime._sync.clientset import GroupVersionClient as GroupVersionClient
+    from kgen.runtime._sync.discovery import DiscoveryClient as DiscoveryClient
+    from kgen.runtime._sync.discovery import RESTMapper as RESTMapper
+    from kgen.runtime._sync.dynamic import DynamicClient as DynamicClient
+    from kgen.runtime._sync.dynamic import DynamicResource as DynamicResource
+    from kgen.runtime._sync.resource import AllVerbs as AllVerbs
+    from kgen.runtime._sync.resource import Apply as Apply
+    from kgen.runtime._sync.resource import Create as Create
+    from kgen.runtime._sync.resource import Delete as Delete
+    from kgen.runtime._sync.resource import DeleteCollection as DeleteCollection
+    from kgen.runtime._sync.resource import Get as Get
+    from kgen.runtime._sync.resource import List as List
+    from kgen.runtime._sync.resource import Patch as Patch
+    from kgen.runtime._sync.resource import ReadVerbs as ReadVerbs
+    from kgen.runtime._sync.resource import ResourceClient as ResourceClient
+    from kgen.runtime._sync.resource import ScaleSubresource as ScaleSubresource
+    from kgen.runtime._sync.resource import StatusSubresource as StatusSubresource
+    from kgen.runtime._sync.resource import Update as Update
+    from kgen.runtime._sync.resource import Watch as Watch
+    from kgen.runtime._sync.rest import RESTClient as RESTClient
+    from kgen.runtime._sync.rest import Request as Request
+    from kgen.runtime._sync.transport import Transport as Transport
+    from kgen.runtime._sync.watch import WatchStream as WatchStream
+    from kgen.runtime._errors import TLSConfigError as TLSConfigError
+    from kgen.runtime._types import FieldsV1 as FieldsV1
+    from kgen.runtime._types import IntOrString as IntOrString
+    from kgen.runtime._types import JSON as JSON
+    from kgen.runtime._types import Quantity as Quantity
+    from kgen.runtime._types import RawExtension as RawExtension
+    from kgen.runtime._types import Time as Time
+    from kgen.runtime._types import parse_quantity as parse_quantity
+    from kgen.runtime._unstructured import Unstructured as Unstructured
+    from kgen.runtime._unstructured import UnstructuredList as UnstructuredList
+    from kgen.runtime._watchevent import EventType as EventType
+    from kgen.runtime._watchevent import WatchEvent as WatchEvent
+    from kgen.runtime._workqueue import AsyncDelayingQueue as AsyncDelayingQueue
+    from kgen.runtime._workqueue import AsyncRateLimitingQueue as AsyncRateLimitingQueue
+    from kgen.runtime._workqueue import AsyncWorkQueue as AsyncWorkQueue
+    from kgen.runtime._workqueue import BucketRateLimiter as BucketRateLimiter
+    from kgen.runtime._workqueue import DelayingQueue as DelayingQueue
+    from kgen.runtime._workqueue import (
+        ItemExponentialFailureRateLimiter as ItemExponentialFailureRateLimiter,
+    )
+    from kgen.runtime._workqueue import ItemFastSlowRateLimiter as ItemFastSlowRateLimiter
+    from kgen.runtime._workqueue import MaxOfRateLimiter as MaxOfRateLimiter
+    from kgen.runtime._workqueue import MetricsProvider as MetricsProvider
+    from kgen.runtime._workqueue import RateLimiter as RateLimiter
+    from kgen.runtime._workqueue import RateLimitingQueue as RateLimitingQueue
+    from kgen.runtime._errors import ShutDown as ShutDown
+    from kgen.runtime._workqueue import WithMaxWaitRateLimiter as WithMaxWaitRateLimiter
+    from kgen.runtime._workqueue import WorkQueue as WorkQueue
+    from kgen.runtime._workqueue import (
+        default_controller_rate_limiter as default_controller_rate_limiter,
+    )
+
+__all__ = [
+    "APIError",
+    "APIGroup",
+    "APIGroupList",
+    "APIResource",
+    "APIResourceList",
+    "APIVersions",
+    "AllVerbs",
+    "AlreadyExists",
+    "Apply",
+    "AsyncAllVerbs",
+    "AsyncApply",
+    "AsyncClientsetBase",
+    "AsyncCreate",
+    "AsyncDelayingQueue",
+    "AsyncDelete",
+    "AsyncDeleteCollection",
+    "AsyncDiscoveryClient",
+    "AsyncDynamicClient",
+    "AsyncDynamicResource",
+    "AsyncGet",
+    "AsyncGroupInformers",
+    "AsyncGroupVersionClient",
+    "AsyncList",
+    "AsyncPatch",
+    "AsyncRESTClient",
+    "AsyncRESTMapper",
+    "AsyncRateLimitingQueue",
+    "AsyncReadVerbs",
+    "AsyncRequest",
+    "AsyncResourceClient",
+    "AsyncResourceInformer",
+    "AsyncScaleSubresource",
+    "AsyncSharedIndexInformer",
+    "AsyncSharedInformerFactory",
+    "AsyncStatusSubresource",
+    "AsyncTransport",
+    "AsyncUpdate",
+    "AsyncWatch",
+    "AsyncWatchStream",
+    "AsyncWorkQueue",
+    "Backoff",
+    "BadRequest",
+    "BucketRateLimiter",
+    "CacheSyncError",
+    "ClientsetBase",
+    "ClusterLister",
+    "Condition",
+    "Config",
+    "ConfigError",
+    "Conflict",
+    "Create",
+    "CredentialError",
+    "CredentialSource",
+    "DEFAULT_BACKOFF",
+    "DEFAULT_BURST",
+    "DEFAULT_LEASE_DURATION",
+    "DEFAULT_QPS",
+    "DEFAULT_RENEW_DEADLINE",
+    "DEFAULT_RETRY",
+    "DEFAULT_RETRY_PERIOD",
+    "DecodeError",
+    "DelayingQueue",
+    "Delete",
+    "DeleteCollection",
+    "DeleteOptions",
+    "DeletePropagation",
+    "DeletedFinalStateUnknown",
+    "DiscoveryClient",
+    "DynamicClient",
+    "DynamicListerWatcher",
+    "DynamicResource",
+    "EventType",
+    "ExecPluginError",
+    "Expired",
+    "FieldSelectorRequirement",
+    "FieldValidation",
+    "Fields",
+    "FieldsV1",
+    "FilteringResourceEventHandler",
+    "Forbidden",
+    "Get",
+    "Gone",
+    "GroupInformers",
+    "GroupResource",
+    "GroupVersionClient",
+    "GroupVersionForDiscovery",
+    "GroupVersionKind",
+    "GroupVersionResource",
+    "HandlerRegistration",
+    "IndexFunc",
+    "Indexer",
+    "IntOrString",
+    "Invalid",
+    "ItemExponentialFailureRateLimiter",
+    "ItemFastSlowRateLimiter",
+    "JSON",
+    "KeyFunc",
+    "KubernetesError",
+    "KubernetesList",
+    "KubernetesObject",
+    "LabelSelector",
+    "LabelSelectorRequirement",
+    "Labels",
+    "LeaderContext",
+    "LeaderElectionConfig",
+    "LeaderElector",
+    "LeaderElectorThread",
+    "LeaseLock",
+    "List",
+    "ListMeta",
+    "ListOptions",
+    "Lister",
+    "ListerInNamespace",
+    "ListerWatcher",
+    "ManagedFieldsEntry",
+    "MaxOfRateLimiter",
+    "MethodNotAllowed",
+    "MetricsProvider",
+    "MicroTime",
+    "NAMESPACE_INDEX",
+    "NO_READ_TIMEOUT",
+    "NotFound",
+    "ObjectMeta",
+    "OwnerReference",
+    "PartialObjectMetadata",
+    "Patch",
+    "PatchType",
+    "Preconditions",
+    "Quantity",
+    "RESTClient",
+    "RESTMapper",
+    "RateLimiter",
+    "RateLimitingQueue",
+    "RawExtension",
+    "ReadVerbs",
+    "Request",
+    "RequestEntityTooLarge",
+    "ResourceClient",
+    "ResourceEventHandler",
+    "ResourceEventHandlerFuncs",
+    "ResourceInfo",
+    "ResourceInformer",
+    "ResourceNotServed",
+    "ResourceNotSupported",
+    "ResourceVersionMatch",
+    "Result",
+    "Scale",
+    "ScaleSpec",
+    "ScaleStatus",
+    "ScaleSubresource",
+    "Scheme",
+    "SelectorLike",
+    "ServerAddressByClientCIDR",
+    "ServerError",
+    "ServiceUnavailable",
+    "ShardInfo",
+    "SharedIndexInformer",
+    "SharedInformerFactory",
+    "ShutDown",
+    "Status",
+    "StatusCause",
+    "StatusDetails",
+    "StatusSubresource",
+    "StringInterner",
+    "Struct",
+    "SubresourceInfo",
+    "SyncResult",
+    "TLSConfigError",
+    "Time",
+    "Timeout",
+    "TokenBucket",
+    "TooManyRequests",
+    "Transform",
+    "Transport",
+    "TransportError",
+    "TransportTimeout",
+    "TypedListerWatcher",
+    "Unauthorized",
+    "UnknownKindError",
+    "Unstructured",
+    "UnstructuredList",
+    "UnsupportedMediaType",
+    "Update",
+    "VersionInfo",
+    "Watch",
+    "WatchEvent",
+    "WatchStream",
+    "WithMaxWaitRateLimiter",
+    "WorkQueue",
+    "WriteOptions",
+    "apply_merge_patch",
+    "async_on_error",
+    "async_retry_on_conflict",
+    "config_from_kubeconfig",
+    "copy_object",
+    "create_merge_patch",
+    "default_controller_rate_limiter",
+    "default_transform",
+    "load_config",
+    "load_incluster_config",
+    "load_kubeconfig",
+    "make_transform",
+    "merge_patch_between",
+    "meta_namespace_key",
+    "namespace_index_func",
+    "on_error",
+    "parse_quantity",
+    "retry_on_conflict",
+    "split_meta_namespace_key",
+]
+
+# Where each name lives (a test checks that this agrees with the imports above and with __all__).
+_EXPORTS: dict[str, str] = {
+    "APIError": "_errors",
+    "APIGroup": "_meta",
+    "APIGroupList": "_meta",
+    "APIResource": "_meta",
+    "APIResourceList": "_meta",
+    "APIVersions": "_meta",
+    "AllVerbs": "_sync.resource",
+    "AlreadyExists": "_errors",
+    "Apply": "_sync.resource",
+    "AsyncAllVerbs": "_async.resource",
+    "AsyncApply": "_async.resource",
+    "AsyncClientsetBase": "_async.clientset",
+    "AsyncCreate": "_async.resource",
+    "AsyncDelayingQueue": "_workqueue",
+    "AsyncDelete": "_async.resource",
+    "AsyncDeleteCollection": "_async.resource",
+    "AsyncDiscoveryClient": "_async.discovery",
+    "AsyncDynamicClient": "_async.dynamic",
+    "AsyncDynamicResource": "_async.dynamic",
+    "AsyncGet": "_async.resource",
+    "AsyncGroupInformers": "_cache.generated",
+    "AsyncGroupVersionClient": "_async.clientset",
+    "AsyncList": "_async.resource",
+    "AsyncPatch": "_async.resource",
+    "AsyncRESTClient": "_async.rest",
+    "AsyncRESTMapper": "_async.discovery",
+    "AsyncRateLimitingQueue": "_workqueue",
+    "AsyncReadVerbs": "_async.resource",
+    "AsyncRequest": "_async.rest",
+    "AsyncResourceClient": "_async.resource",
+    "AsyncResourceInformer": "_cache.generated",
+    "AsyncScaleSubresource": "_async.resource",
+    "AsyncSharedIndexInformer": "_cache",
+    "AsyncSharedInformerFactory": "_cache",
+    "AsyncStatusSubresource": "_async.resource",
+    "AsyncTransport": "_async.transport",
+    "AsyncUpdate": "_async.resource",
+    "AsyncWatch": "_async.resource",
+    "AsyncWatchStream": "_async.watch",
+    "AsyncWorkQueue": "_workqueue",
+    "Backoff": "_backoff",
+    "BadRequest": "_errors",
+    "BucketRateLimiter": "_workqueue",
+    "CacheSyncError": "_errors",
+    "ClientsetBase": "_sync.clientset",
+    "ClusterLister": "_cache",
+    "Condition": "_meta",
+    "Config": "_config",
+    "ConfigError": "_errors",
+    "Conflict": "_errors",
+    "Create": "_sync.resource",
+    "CredentialError": "_errors",
+    "CredentialSource": "_credentials",
+    "DEFAULT_BACKOFF": "_backoff",
+    "DEFAULT_BURST": "_config",
+    "DEFAULT_LEASE_DURATION": "_leaderelection",
+    "DEFAULT_QPS": "_config",
+    "DEFAULT_RENEW_DEADLINE": "_leaderelection",
+    "DEFAULT_RETRY": "_backoff",
+    "DEFAULT_RETRY_PERIOD": "_leaderelection",
+    "DecodeError": "_errors",
+    "DelayingQueue": "_workqueue",
+    "Delete": "_sync.resource",
+    "DeleteCollection": "_sync.resource",
+    "DeleteOptions": "_meta",
+    "DeletePropagation": "_request",
+    "DeletedFinalStateUnknown": "_cache",
+    "DiscoveryClient": "_sync.discovery",
+    "DynamicClient": "_sync.dynamic",
+    "DynamicListerWatcher": "_cache",
+    "DynamicResource": "_sync.dynamic",
+    "EventType": "_watchevent",
+    "ExecPluginError": "_errors",
+    "Expired": "_errors",
+    "FieldSelectorRequirement": "_meta",
+    "FieldValidation": "_request",
+    "Fields": "_selectors",
+    "FieldsV1": "_types",
+    "FilteringResourceEventHandler": "_cache",
+    "Forbidden": "_errors",
+    "Get": "_sync.resource",
+    "Gone": "_errors",
+    "GroupInformers": "_cache.generated",
+    "GroupResource": "_meta",
+    "GroupVersionClient": "_sync.clientset",
+    "GroupVersionForDiscovery": "_meta",
+    "GroupVersionKind": "_resources",
+    "GroupVersionResource": "_resources",
+    "HandlerRegistration": "_cache",
+    "IndexFunc": "_cache",
+    "Indexer": "_cache",
+    "IntOrString": "_types",
+    "Invalid": "_errors",
+    "ItemExponentialFailureRateLimiter": "_workqueue",
+    "ItemFastSlowRateLimiter": "_workqueue",
+    "JSON": "_types",
+    "KeyFunc": "_cache",
+    "KubernetesError": "_errors",
+    "KubernetesList": "_meta",
+    "KubernetesObject": "_meta",
+    "LabelSelector": "_meta",
+    "LabelSelectorRequirement": "_meta",
+    "Labels": "_selectors",
+    "LeaderContext": "_leaderelection",
+    "LeaderElectionConfig": "_leaderelection",
+    "LeaderElector": "_leaderelection",
+    "LeaderElectorThread": "_leaderelection",
+    "LeaseLock": "_leaderelection",
+    "List": "_sync.resource",
+    "ListMeta": "_meta",
+    "ListOptions": "_request",
+    "Lister": "_cache",
+    "ListerInNamespace": "_cache",
+    "ListerWatcher": "_cache",
+    "ManagedFieldsEntry": "_meta",
+    "MaxOfRateLimiter": "_workqueue",
+    "MethodNotAllowed": "_errors",
+    "MetricsProvider": "_workqueue",
+    "MicroTime": "_meta",
+    "NAMESPACE_INDEX": "_cache",
+    "NO_READ_TIMEOUT": "_request",
+    "NotFound": "_errors",
+    "ObjectMeta": "_meta",
+    "OwnerReference": "_meta",
+    "PartialObjectMetadata": "_meta",
+    "Patch": "_sync.resource",
+    "PatchType": "_request",
+    "Preconditions": "_meta",
+    "Quantity": "_types",
+    "RESTClient": "_sync.rest",
+    "RESTMapper": "_sync.discovery",
+    "RateLimiter": "_workqueue",
+    "RateLimitingQueue": "_workqueue",
+    "RawExtension": "_types",
+    "ReadVerbs": "_sync.resource",
+    "Request": "_sync.rest",
+    "RequestEntityTooLarge": "_errors",
+    "ResourceClient": "_sync.resource",
+    "ResourceEventHandler": "_cache",
+    "ResourceEventHandlerFuncs": "_cache",
+    "ResourceInfo": "_resources",
+    "ResourceInformer": "_cache.generated",
+    "ResourceNotServed": "_errors",
+    "ResourceNotSupported": "_errors",
+    "ResourceVersionMatch": "_request",
+    "Result": "_async.rest",
+    "Scale": "_meta",
+    "ScaleSpec": "_meta",
+    "ScaleStatus": "_meta",
+    "ScaleSubresource": "_sync.resource",
+    "Scheme": "_scheme",
+    "SelectorLike": "_selectors",
+    "ServerAddressByClientCIDR": "_meta",
+    "ServerError": "_errors",
+    "ServiceUnavailable": "_errors",
+    "ShardInfo": "_meta",
+    "SharedIndexInformer": "_cache",
+    "SharedInformerFactory": "_cache",
+    "ShutDown": "_errors",
+    "Status": "_meta",
+    "StatusCause": "_meta",
+    "StatusDetails": "_meta",
+    "StatusSubresource": "_sync.resource",
+    "StringInterner": "_cache",
+    "Struct": "_resources",
+    "SubresourceInfo": "_resources",
+    "SyncResult": "_cache",
+    "TLSConfigError": "_errors",
+    "Time": "_types",
+    "Timeout": "_errors",
+    "TokenBucket": "_ratelimit",
+    "TooManyRequests": "_errors",
+    "Transform": "_cache",
+    "Transport": "_sync.transport",
+    "TransportError": "_errors",
+    "TransportTimeout": "_errors",
+    "TypedListerWatcher": "_cache",
+    "Unauthorized": "_errors",
+    "UnknownKindError": "_errors",
+    "Unstructured": "_unstructured",
+    "UnstructuredList": "_unstructured",
+    "UnsupportedMediaType": "_errors",
+    "Update": "_sync.resource",
+    "VersionInfo": "_meta",
+    "Watch": "_sync.resource",
+    "WatchEvent": "_watchevent",
+    "WatchStream": "_sync.watch",
+    "WithMaxWaitRateLimiter": "_workqueue",
+    "WorkQueue": "_workqueue",
+    "WriteOptions": "_request",
+    "apply_merge_patch": "_patch",
+    "async_on_error": "_retry",
+    "async_retry_on_conflict": "_retry",
+    "config_from_kubeconfig": "_config",
+    "copy_object": "_cache",
+    "create_merge_patch": "_patch",
+    "default_controller_rate_limiter": "_workqueue",
+    "default_transform": "_cache",
+    "load_config": "_config",
+    "load_incluster_config": "_config",
+    "load_kubeconfig": "_config",
+    "make_transform": "_cache",
+    "merge_patch_between": "_patch",
+    "meta_namespace_key": "_cache",
+    "namespace_index_func": "_cache",
+    "on_error": "_retry",
+    "parse_quantity": "_types",
+    "retry_on_conflict": "_retry",
+    "split_meta_namespace_key": "_cache",
+}
+
+if not TYPE_CHECKING:  # mypy sees the imports above; a typo in an import stays an error
+
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module 'kgen.runtime' has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"kgen.runtime.{module}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(__all__))

@@ -90,7 +90,7 @@ def _seed(server: object, path: Path) -> int:
     import yaml
 
     from kgen.errors import KgenError
-    from kgen.runtime import yamlsafe
+    import kgen.runtime._yamlsafe as yamlsafe
     from kgen.testing.errors import APIError
 
     try:

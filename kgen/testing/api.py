@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from kgen.runtime.patch import apply_merge_patch
+from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, merging, schema
 from kgen.testing.errors import APIError, FieldError
 from kgen.testing.objects import (

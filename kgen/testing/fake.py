@@ -29,9 +29,9 @@ from urllib.parse import parse_qs
 import httpx
 import msgspec
 
-from kgen.runtime import codec
-from kgen.runtime.config import Config
-from kgen.runtime.errors import APIError as RuntimeAPIError
+import kgen.runtime._codec as codec
+from kgen.runtime._config import Config
+from kgen.runtime._errors import APIError as RuntimeAPIError
 from kgen.testing.errors import APIError
 from kgen.testing.http import Reply, Request
 from kgen.testing.routes import Auth, Router
@@ -194,7 +194,7 @@ class FakeCluster:
         """Before the API handles a matching call (``"*"`` matches all), ``reactor(action)`` may answer
         it: return None to let the API handle it, return an object (model or dict) to answer 200 with
         it, or raise an error: one of :mod:`kgen.testing.errors` (``errors.conflict(...)``) or of
-        :mod:`kgen.runtime.errors` (``Conflict(Status(message=...))``), which the client raises back.
+        :mod:`kgen.runtime._errors` (``Conflict(Status(message=...))``), which the client raises back.
         """
         with self._lock:
             self._reactors.insert(0, (verb, resource, reactor))

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from kgen.model.ir import APIModel
-from kgen.runtime.patch import apply_merge_patch
+from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, yamlbody
 from kgen.testing.errors import APIError
 from kgen.testing.registry import ResourceType

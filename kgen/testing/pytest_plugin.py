@@ -76,7 +76,7 @@ def kube_clientset(
     """The generated package's ``Clientset``, connected to ``kube_apiserver`` (no rate limiting)."""
     import importlib
 
-    from kgen.runtime.config import load_kubeconfig
+    from kgen.runtime._config import load_kubeconfig
 
     package = kgen_apiserver_options.get("package")
     if package is None:

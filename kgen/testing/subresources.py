@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from kgen.runtime.patch import apply_merge_patch
+from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, merging
 from kgen.testing.api import API, APPLY_PATCH, JSON_PATCH, Response
 from kgen.testing.errors import FieldError

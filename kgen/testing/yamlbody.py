@@ -1,7 +1,7 @@
 """Request bodies in YAML, read the way kube-apiserver reads them.
 
 The apiserver turns YAML into JSON with sigs.k8s.io/yaml, which parses with go-yaml v2: YAML 1.1 scalars
-as Go resolves them. Compared with :mod:`kgen.runtime.yamlsafe` (kubectl's reading of manifests, which
+as Go resolves them. Compared with :mod:`kgen.runtime._yamlsafe` (kubectl's reading of manifests, which
 already keeps timestamps, ``=`` and sexagesimal numbers as text):
 
 - ``y``, ``Y``, ``n`` and ``N`` are booleans too (go-yaml v2's resolve table), so ``name: y`` is the
@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from kgen.runtime import yamlsafe
+import kgen.runtime._yamlsafe as yamlsafe
 
 __all__ = ["load"]
 

@@ -12,9 +12,9 @@ import pytest
 from example_client.clientset import AsyncClientset
 from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec
 
-from kgen.runtime.config import load_kubeconfig
-from kgen.runtime.errors import NotFound
-from kgen.runtime.meta import ObjectMeta
+from kgen.runtime._config import load_kubeconfig
+from kgen.runtime._errors import NotFound
+from kgen.runtime._meta import ObjectMeta
 from kgen.testing import APIServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))

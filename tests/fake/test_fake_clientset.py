@@ -11,8 +11,8 @@ from example_client.models.core_v1 import ConfigMap
 from example_client.informers import SharedInformerFactory
 from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec, WidgetStatus
 
-from kgen.runtime.errors import AlreadyExists, Conflict, NotFound
-from kgen.runtime.meta import ObjectMeta, Status
+from kgen.runtime._errors import AlreadyExists, Conflict, NotFound
+from kgen.runtime._meta import ObjectMeta, Status
 from kgen.testing import errors
 
 
@@ -154,7 +154,7 @@ def test_the_threaded_informer_factory_reads_the_fake() -> None:
 
 
 def test_reactor_errors_keep_their_code_and_retry_after() -> None:
-    from kgen.runtime.errors import APIError, ServerError, TooManyRequests
+    from kgen.runtime._errors import APIError, ServerError, TooManyRequests
 
     cs = FakeClientset(cm("x"))
     calls: list[str] = []

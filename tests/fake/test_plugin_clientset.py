@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from example_client.models.core_v1 import ConfigMap
 
-from kgen.runtime.meta import ObjectMeta
+from kgen.runtime._meta import ObjectMeta
 
 
 @pytest.fixture

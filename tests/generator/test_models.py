@@ -11,9 +11,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from kgen.runtime import codec
-from kgen.runtime.meta import Condition, KubernetesObject, LabelSelector, ObjectMeta
-from kgen.runtime.types import MicroTime
+import kgen.runtime._codec as codec
+from kgen.runtime._meta import Condition, KubernetesObject, LabelSelector, ObjectMeta
+from kgen.runtime._types import MicroTime
 
 ROOT = Path(__file__).resolve().parents[2]
 

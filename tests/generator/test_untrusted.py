@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 from gen_util import crd, generate_package, import_all, write_yaml
 
-from kgen.runtime import codec
+import kgen.runtime._codec as codec
 
 HOSTILE_DESCRIPTION = (
     'Ends with a quote" and a triple """ quote; backslashes \\ \\n \\x00 and a trailing \\'
@@ -208,7 +208,7 @@ def test_openapi_v2_of_a_1_20_cluster_with_a_crd(tmp_path: Path) -> None:
     }, "no module of _v2 copies"
     gizmo = modules["v2_pkg.models.trial_kgen_io_v1"].Gizmo
     assert gizmo.RESOURCE.plural == "gizmos" and gizmo.GVK.kind == "Gizmo"
-    from kgen.runtime.meta import KubernetesObject, ObjectMeta
+    from kgen.runtime._meta import KubernetesObject, ObjectMeta
 
     assert issubclass(gizmo, KubernetesObject)
     assert gizmo(metadata=ObjectMeta(name="g")).metadata.name == "g"

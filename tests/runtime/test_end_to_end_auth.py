@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from example_client.clientset import AsyncClientset, Clientset
 
-from kgen.runtime.config import load_kubeconfig
-from kgen.runtime.errors import TransportError, Unauthorized
+from kgen.runtime._config import load_kubeconfig
+from kgen.runtime._errors import TransportError, Unauthorized
 from kgen.testing import APIServer
 
 PLUGIN = """#!{python}

@@ -15,8 +15,8 @@ import trustme
 import yaml
 from helpers.plugins import Plugin, install_plugin, open_gate, plugin_env, wait_for_runs
 
-from kgen.runtime.config import load_kubeconfig
-from kgen.runtime.credentials import (
+from kgen.runtime._config import load_kubeconfig
+from kgen.runtime._credentials import (
     Credentials,
     ExecCluster,
     ExecConfig,

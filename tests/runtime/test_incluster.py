@@ -9,8 +9,8 @@ import pytest
 import trustme
 import yaml
 
-from kgen.runtime.config import ConfigError, load_config, load_incluster_config
-from kgen.runtime.credentials import CredentialError, TokenFile
+from kgen.runtime._config import ConfigError, load_config, load_incluster_config
+from kgen.runtime._credentials import CredentialError, TokenFile
 
 ENV = {"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}
 
@@ -68,7 +68,7 @@ def test_namespace_from_pod_namespace_then_file_then_default(sa_dir: Path) -> No
 
 def test_missing_ca_is_logged_not_fatal(sa_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     (sa_dir / "ca.crt").unlink()
-    with caplog.at_level(logging.ERROR, logger="kgen.runtime.config"):
+    with caplog.at_level(logging.ERROR, logger="kgen.runtime._config"):
         config = load_incluster_config(directory=sa_dir, environ=ENV)
     assert config.ca_data is None
     assert "ca.crt" in caplog.text
@@ -76,7 +76,7 @@ def test_missing_ca_is_logged_not_fatal(sa_dir: Path, caplog: pytest.LogCaptureF
 
 def test_unusable_ca_is_logged_not_fatal(sa_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     (sa_dir / "ca.crt").write_text("garbage")
-    with caplog.at_level(logging.ERROR, logger="kgen.runtime.config"):
+    with caplog.at_level(logging.ERROR, logger="kgen.runtime._config"):
         assert load_incluster_config(directory=sa_dir, environ=ENV).ca_data is None
     assert "ca.crt" in caplog.text
 

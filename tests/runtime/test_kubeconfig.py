@@ -11,9 +11,9 @@ import pytest
 import trustme
 import yaml
 
-from kgen.runtime import kubeconfig as kc
-from kgen.runtime.config import Config, ConfigError, load_kubeconfig
-from kgen.runtime.credentials import (
+from kgen.runtime import _kubeconfig as kc
+from kgen.runtime._config import Config, ConfigError, load_kubeconfig
+from kgen.runtime._credentials import (
     ExecCredentialSource,
     StaticToken,
     TokenFile,

@@ -24,9 +24,9 @@ import pytest
 
 from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime.config import Config, load_kubeconfig
-from kgen.runtime.errors import NotFound
-from kgen.runtime.leaderelection import (
+from kgen.runtime._config import Config, load_kubeconfig
+from kgen.runtime._errors import NotFound
+from kgen.runtime._leaderelection import (
     DEFAULT_LEASE_DURATION,
     DEFAULT_RENEW_DEADLINE,
     DEFAULT_RETRY_PERIOD,

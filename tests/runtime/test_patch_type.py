@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kgen.runtime.request import PatchType, resolve_patch_type
+from kgen.runtime._request import PatchType, resolve_patch_type
 
 
 def test_a_list_is_a_json_patch_and_anything_else_a_merge_patch() -> None:

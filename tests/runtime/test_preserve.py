@@ -10,8 +10,8 @@ import yaml
 
 from kgen.config import GenerateConfig
 from kgen.generator import generate, write_package
-from kgen.runtime.config import load_kubeconfig
-from kgen.runtime.preserve import encode_preserving
+from kgen.runtime._config import load_kubeconfig
+from kgen.runtime._preserve import encode_preserving
 from kgen.testing import APIServer
 
 
@@ -115,8 +115,8 @@ def test_typed_update_keeps_unknown_fields(tmp_path: Path) -> None:
             assert "replicas" not in dynamic.get("t")["spec"]
             assert dynamic.get("t")["spec"]["newField"] == "keep me"
             # An object that was not read from this client carries only what the model knows.
-            from kgen.runtime import codec
-            from kgen.runtime.meta import ObjectMeta
+            import kgen.runtime._codec as codec
+            from kgen.runtime._meta import ObjectMeta
 
             fresh = models.Thing(metadata=ObjectMeta(name="t"), spec=models.ThingSpec(replicas=3))
             assert encode_preserving(fresh) == codec.encode(fresh)

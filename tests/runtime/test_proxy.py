@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from example_client.clientset import Clientset
 
-from kgen.runtime.config import Config, ConfigError, load_kubeconfig
-from kgen.runtime.errors import TransportError
-from kgen.runtime.proxy import mask_url, proxy_from_environment
+from kgen.runtime._config import Config, ConfigError, load_kubeconfig
+from kgen.runtime._errors import TransportError
+from kgen.runtime._proxy import mask_url, proxy_from_environment
 from kgen.testing import APIServer
 
 HIDDEN_HOST = "kgen-proxied.test"  # resolvable only through the proxy
@@ -89,7 +89,7 @@ def test_kubeconfig_errors_and_reprs_hide_the_proxy_password(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as info:
         load_kubeconfig(path)
     assert "s3cret" not in str(info.value) and "alice:***@proxy" in str(info.value)
-    from kgen.runtime.kubeconfig import load
+    from kgen.runtime._kubeconfig import load
 
     cluster["proxy-url"] = "http://alice:s3cret@proxy:3128"
     path.write_text(json.dumps(kubeconfig_doc(cluster, {"token": "t"})))

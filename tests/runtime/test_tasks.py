@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from kgen.runtime.tasks import cancel_and_wait
+from kgen.runtime._tasks import cancel_and_wait
 
 
 async def test_a_task_that_swallows_cancellations_is_cancelled_again() -> None:

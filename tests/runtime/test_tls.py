@@ -16,9 +16,9 @@ import yaml
 from helpers.https_server import HTTPSServer
 from helpers.plugins import install_plugin, plugin_env
 
-from kgen.runtime import tls
-from kgen.runtime.config import Config, ConfigError, load_kubeconfig
-from kgen.runtime.credentials import Credentials, ExecConfig, ExecCredentialSource
+import kgen.runtime._tls as tls
+from kgen.runtime._config import Config, ConfigError, load_kubeconfig
+from kgen.runtime._credentials import Credentials, ExecConfig, ExecCredentialSource
 
 SERVICE_NAME = "kubernetes.default.svc"
 

@@ -66,7 +66,7 @@ def _install_example_crds() -> None:
     """Against a real server: create the example CRDs (specs/example-crds) unless present."""
     import time
 
-    from kgen.runtime import yamlsafe
+    import kgen.runtime._yamlsafe as yamlsafe
 
     verify = _verify()
     headers = {"Authorization": f"Bearer {TARGET_TOKEN}"} if TARGET_TOKEN else {}

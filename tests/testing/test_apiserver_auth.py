@@ -80,7 +80,7 @@ def test_kubeconfig_with_token(tmp_path: Path) -> None:
         assert config["users"][0]["user"] == {"token": "t0k"}
         assert config["current-context"] == "kgen"
 
-        from kgen.runtime.config import load_kubeconfig
+        from kgen.runtime._config import load_kubeconfig
 
         loaded = load_kubeconfig(path)
         assert loaded.server == server.url

@@ -6,20 +6,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from kgen.runtime._async.clientset import AsyncGroupVersionClient
-from kgen.runtime._async.resource import (
+from kgen.runtime import (
+    AllVerbs,
     AsyncAllVerbs,
+    AsyncGroupVersionClient,
     AsyncScaleSubresource,
     AsyncStatusSubresource,
-)
-from kgen.runtime._sync.clientset import GroupVersionClient
-from kgen.runtime._sync.resource import (
-    AllVerbs,
+    FieldValidation,
+    GroupVersionClient,
+    KubernetesList,
+    PatchType,
     ScaleSubresource,
+    Status,
     StatusSubresource,
 )
-from kgen.runtime.meta import KubernetesList, Status
-from kgen.runtime.request import FieldValidation, PatchType
 from ..models.apps_v1 import Deployment, DeploymentList
 
 __all__ = [

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from kgen.runtime._async.clientset import AsyncGroupVersionClient
-from kgen.runtime._async.resource import (
-    AsyncAllVerbs,
-)
-from kgen.runtime._sync.clientset import GroupVersionClient
-from kgen.runtime._sync.resource import (
+from kgen.runtime import (
     AllVerbs,
+    AsyncAllVerbs,
+    AsyncGroupVersionClient,
+    FieldValidation,
+    GroupVersionClient,
+    KubernetesList,
+    PatchType,
+    Status,
 )
-from kgen.runtime.meta import KubernetesList, Status
-from kgen.runtime.request import FieldValidation, PatchType
 from ..models.coordination_v1 import Lease, LeaseList
 
 __all__ = [

@@ -6,30 +6,30 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from kgen.runtime._async.clientset import AsyncGroupVersionClient
-from kgen.runtime._async.resource import (
+from kgen.runtime import (
+    AllVerbs,
+    Apply,
     AsyncAllVerbs,
     AsyncApply,
     AsyncCreate,
     AsyncDelete,
+    AsyncGroupVersionClient,
     AsyncPatch,
     AsyncReadVerbs,
     AsyncStatusSubresource,
     AsyncUpdate,
-)
-from kgen.runtime._sync.clientset import GroupVersionClient
-from kgen.runtime._sync.resource import (
-    AllVerbs,
-    Apply,
     Create,
     Delete,
+    FieldValidation,
+    GroupVersionClient,
+    KubernetesList,
     Patch,
+    PatchType,
     ReadVerbs,
+    Status,
     StatusSubresource,
     Update,
 )
-from kgen.runtime.meta import KubernetesList, Status
-from kgen.runtime.request import FieldValidation, PatchType
 from ..models.authentication_v1 import TokenRequest
 from ..models.core_v1 import (
     Binding,

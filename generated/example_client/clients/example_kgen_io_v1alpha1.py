@@ -6,18 +6,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from kgen.runtime._async.clientset import AsyncGroupVersionClient
-from kgen.runtime._async.resource import (
-    AsyncAllVerbs,
-    AsyncStatusSubresource,
-)
-from kgen.runtime._sync.clientset import GroupVersionClient
-from kgen.runtime._sync.resource import (
+from kgen.runtime import (
     AllVerbs,
+    AsyncAllVerbs,
+    AsyncGroupVersionClient,
+    AsyncStatusSubresource,
+    FieldValidation,
+    GroupVersionClient,
+    KubernetesList,
+    PatchType,
+    Status,
     StatusSubresource,
 )
-from kgen.runtime.meta import KubernetesList, Status
-from kgen.runtime.request import FieldValidation, PatchType
 from ..models.example_kgen_io_v1alpha1 import Widget, WidgetList
 
 __all__ = [

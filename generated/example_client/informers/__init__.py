@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kgen.runtime.cache.factory import AsyncSharedInformerFactory as _AsyncFactory
-from kgen.runtime.cache.threaded import SharedInformerFactory as _Factory
+from kgen.runtime import AsyncSharedInformerFactory as _AsyncFactory
+from kgen.runtime import SharedInformerFactory as _Factory
 
 if TYPE_CHECKING:
     from .core_v1 import AsyncCoreV1Informers, CoreV1Informers

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from kgen.runtime.cache.generated import (
+from kgen.runtime import (
     AsyncGroupInformers,
     AsyncResourceInformer,
     GroupInformers,

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from kgen.runtime.cache import lister as _lister
+from kgen.runtime import ClusterLister as _ClusterLister
+from kgen.runtime import Lister as _Lister
+from kgen.runtime import ListerInNamespace as _ListerInNamespace
 from ..models.apps_v1 import Deployment, DeploymentList
 
 __all__ = [
@@ -11,9 +13,9 @@ __all__ = [
 ]
 
 
-class DeploymentLister(_lister.Lister[Deployment]):
+class DeploymentLister(_Lister[Deployment]):
     """Reads deployments (apps/v1) from an informer's cache."""
 
-    def deployments(self, namespace: str) -> _lister.NamespaceLister[Deployment]:
+    def deployments(self, namespace: str) -> _ListerInNamespace[Deployment]:
         """The deployments of one namespace."""
         return self.namespace(namespace)

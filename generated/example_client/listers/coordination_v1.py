@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from kgen.runtime.cache import lister as _lister
+from kgen.runtime import ClusterLister as _ClusterLister
+from kgen.runtime import Lister as _Lister
+from kgen.runtime import ListerInNamespace as _ListerInNamespace
 from ..models.coordination_v1 import Lease, LeaseList
 
 __all__ = [
@@ -11,9 +13,9 @@ __all__ = [
 ]
 
 
-class LeaseLister(_lister.Lister[Lease]):
+class LeaseLister(_Lister[Lease]):
     """Reads leases (coordination.k8s.io/v1) from an informer's cache."""
 
-    def leases(self, namespace: str) -> _lister.NamespaceLister[Lease]:
+    def leases(self, namespace: str) -> _ListerInNamespace[Lease]:
         """The leases of one namespace."""
         return self.namespace(namespace)

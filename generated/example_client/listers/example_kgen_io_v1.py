@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from kgen.runtime.cache import lister as _lister
+from kgen.runtime import ClusterLister as _ClusterLister
+from kgen.runtime import Lister as _Lister
+from kgen.runtime import ListerInNamespace as _ListerInNamespace
 from ..models.example_kgen_io_v1 import Gadget, GadgetList, Widget, WidgetList
 
 __all__ = [
@@ -12,13 +14,13 @@ __all__ = [
 ]
 
 
-class GadgetLister(_lister.ClusterLister[Gadget]):
+class GadgetLister(_ClusterLister[Gadget]):
     """Reads gadgets (example.kgen.io/v1) from an informer's cache."""
 
 
-class WidgetLister(_lister.Lister[Widget]):
+class WidgetLister(_Lister[Widget]):
     """Reads widgets (example.kgen.io/v1) from an informer's cache."""
 
-    def widgets(self, namespace: str) -> _lister.NamespaceLister[Widget]:
+    def widgets(self, namespace: str) -> _ListerInNamespace[Widget]:
         """The widgets of one namespace."""
         return self.namespace(namespace)

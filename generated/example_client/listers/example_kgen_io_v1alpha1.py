@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from kgen.runtime.cache import lister as _lister
+from kgen.runtime import ClusterLister as _ClusterLister
+from kgen.runtime import Lister as _Lister
+from kgen.runtime import ListerInNamespace as _ListerInNamespace
 from ..models.example_kgen_io_v1alpha1 import Widget, WidgetList
 
 __all__ = [
@@ -11,9 +13,9 @@ __all__ = [
 ]
 
 
-class WidgetLister(_lister.Lister[Widget]):
+class WidgetLister(_Lister[Widget]):
     """Reads widgets (example.kgen.io/v1alpha1) from an informer's cache."""
 
-    def widgets(self, namespace: str) -> _lister.NamespaceLister[Widget]:
+    def widgets(self, namespace: str) -> _ListerInNamespace[Widget]:
         """The widgets of one namespace."""
         return self.namespace(namespace)

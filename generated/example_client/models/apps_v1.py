@@ -4,8 +4,17 @@
 from __future__ import annotations
 from datetime import datetime
 from .core_v1 import PodTemplateSpec
-from kgen.runtime.meta import KubernetesList, KubernetesObject, LabelSelector, ListMeta, ObjectMeta
-from kgen.runtime.model import GroupVersionKind, ResourceInfo, Struct, SubresourceInfo
+from kgen.runtime import (
+    GroupVersionKind,
+    KubernetesList,
+    KubernetesObject,
+    LabelSelector,
+    ListMeta,
+    ObjectMeta,
+    ResourceInfo,
+    Struct,
+    SubresourceInfo,
+)
 from msgspec import field
 
 

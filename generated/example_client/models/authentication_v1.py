@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 from datetime import datetime
-from kgen.runtime.meta import KubernetesObject, ObjectMeta
-from kgen.runtime.model import GroupVersionKind, Struct
+from kgen.runtime import GroupVersionKind, KubernetesObject, ObjectMeta, Struct
 from msgspec import field
 
 

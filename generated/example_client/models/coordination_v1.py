@@ -2,9 +2,16 @@
 """Models of coordination.k8s.io/v1."""
 
 from __future__ import annotations
-from kgen.runtime.meta import KubernetesList, KubernetesObject, ListMeta, ObjectMeta
-from kgen.runtime.model import GroupVersionKind, ResourceInfo, Struct
-from kgen.runtime.types import MicroTime
+from kgen.runtime import (
+    GroupVersionKind,
+    KubernetesList,
+    KubernetesObject,
+    ListMeta,
+    MicroTime,
+    ObjectMeta,
+    ResourceInfo,
+    Struct,
+)
 from msgspec import field
 
 

@@ -3,9 +3,20 @@
 
 from __future__ import annotations
 from datetime import datetime
-from kgen.runtime.meta import Condition, KubernetesList, KubernetesObject, ListMeta, ObjectMeta
-from kgen.runtime.model import GroupVersionKind, ResourceInfo, Struct, SubresourceInfo
-from kgen.runtime.types import IntOrString, MicroTime, Quantity
+from kgen.runtime import (
+    Condition,
+    GroupVersionKind,
+    IntOrString,
+    KubernetesList,
+    KubernetesObject,
+    ListMeta,
+    MicroTime,
+    ObjectMeta,
+    Quantity,
+    ResourceInfo,
+    Struct,
+    SubresourceInfo,
+)
 from msgspec import field
 from typing import Literal, TYPE_CHECKING, TypeAlias
 

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 from datetime import datetime
-from kgen.runtime.meta import (
+from kgen.runtime import (
     Condition,
+    GroupVersionKind,
+    IntOrString,
     KubernetesList,
     KubernetesObject,
     LabelSelector,
     ListMeta,
     ObjectMeta,
+    Quantity,
+    ResourceInfo,
+    Struct,
+    SubresourceInfo,
 )
-from kgen.runtime.model import GroupVersionKind, ResourceInfo, Struct, SubresourceInfo
-from kgen.runtime.types import IntOrString, Quantity
 from msgspec import field
 from typing import Any, Literal, TYPE_CHECKING, TypeAlias
 

@@ -2,8 +2,16 @@
 """Models of example.kgen.io/v1alpha1."""
 
 from __future__ import annotations
-from kgen.runtime.meta import KubernetesList, KubernetesObject, ListMeta, ObjectMeta
-from kgen.runtime.model import GroupVersionKind, ResourceInfo, Struct, SubresourceInfo
+from kgen.runtime import (
+    GroupVersionKind,
+    KubernetesList,
+    KubernetesObject,
+    ListMeta,
+    ObjectMeta,
+    ResourceInfo,
+    Struct,
+    SubresourceInfo,
+)
 from msgspec import field
 
 

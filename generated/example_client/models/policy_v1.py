@@ -2,8 +2,7 @@
 """Models of policy/v1."""
 
 from __future__ import annotations
-from kgen.runtime.meta import DeleteOptions, KubernetesObject, ObjectMeta
-from kgen.runtime.model import GroupVersionKind, Struct
+from kgen.runtime import DeleteOptions, GroupVersionKind, KubernetesObject, ObjectMeta, Struct
 from msgspec import field
 
 

@@ -16,8 +16,8 @@ from kgen.runtime._async.discovery import AsyncDiscoveryClient, AsyncRESTMapper
 from kgen.runtime._async.dynamic import AsyncDynamicClient
 from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime.config import Config, load_config
-from kgen.runtime.ratelimit import TokenBucket
+from kgen.runtime._config import Config, load_config
+from kgen.runtime._ratelimit import TokenBucket
 
 __all__ = ["AsyncClientsetBase", "AsyncGroupVersionClient"]
 
@@ -50,7 +50,7 @@ class AsyncClientsetBase:
         transport: AsyncTransport | None = None,
         **transport_options: Any,
     ) -> None:
-        """``config`` defaults to :func:`kgen.runtime.config.load_config` (kubeconfig, else in-cluster).
+        """``config`` defaults to :func:`kgen.runtime._config.load_config` (kubeconfig, else in-cluster).
         ``rate_limiter`` replaces the config's qps/burst bucket (give one to share it between clientsets);
         ``transport_options`` go to the transport (e.g. ``max_retries``)."""
         if transport is None:

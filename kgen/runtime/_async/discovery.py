@@ -11,7 +11,7 @@ from __future__ import annotations
 from kgen.runtime._async.primitives import AsyncLock
 from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime.discovery_types import (
+from kgen.runtime._discovery_types import (
     AGGREGATED_ACCEPT,
     APIGroupDiscoveryList,
     DiscoveredResource,
@@ -19,8 +19,8 @@ from kgen.runtime.discovery_types import (
     from_resource_list,
     preferred_version,
 )
-from kgen.runtime.errors import NotFound
-from kgen.runtime.meta import (
+from kgen.runtime._errors import NotFound
+from kgen.runtime._meta import (
     APIGroup,
     APIGroupList,
     APIResourceList,
@@ -28,7 +28,7 @@ from kgen.runtime.meta import (
     GroupVersionForDiscovery,
     VersionInfo,
 )
-from kgen.runtime.model import GroupVersionKind, GroupVersionResource
+from kgen.runtime._resources import GroupVersionKind, GroupVersionResource
 
 __all__ = ["AsyncDiscoveryClient", "AsyncRESTMapper"]
 

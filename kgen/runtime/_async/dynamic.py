@@ -20,9 +20,9 @@ import msgspec
 from kgen.runtime._async.rest import AsyncRequest, AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
 from kgen.runtime._async.watch import AsyncWatchStream
-from kgen.runtime.errors import DecodeError
-from kgen.runtime.model import GroupVersionResource
-from kgen.runtime.request import (
+from kgen.runtime._errors import DecodeError
+from kgen.runtime._resources import GroupVersionResource
+from kgen.runtime._request import (
     DeletePropagation,
     FieldValidation,
     NO_READ_TIMEOUT,
@@ -33,8 +33,8 @@ from kgen.runtime.request import (
     WriteOptions,
     delete_body,
 )
-from kgen.runtime.selectors import SelectorLike
-from kgen.runtime.unstructured import Unstructured, UnstructuredList
+from kgen.runtime._selectors import SelectorLike
+from kgen.runtime._unstructured import Unstructured, UnstructuredList
 
 __all__ = ["AsyncDynamicClient", "AsyncDynamicResource"]
 

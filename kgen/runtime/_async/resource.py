@@ -15,15 +15,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Generic, TypeVar, cast
 
-import httpx
-
-from kgen.runtime import codec, preserve
+import kgen.runtime._codec as codec
+import kgen.runtime._preserve as preserve
 from kgen.runtime._async.rest import AsyncRequest, AsyncRESTClient, Result
 from kgen.runtime._async.watch import AsyncWatchStream, retry_watch
-from kgen.runtime.errors import ResourceNotSupported, TransportError, TransportTimeout
-from kgen.runtime.meta import KubernetesList, KubernetesObject, ObjectMeta, Scale, Status
-from kgen.runtime.model import ResourceInfo
-from kgen.runtime.request import (
+from kgen.runtime._errors import ResourceNotSupported
+from kgen.runtime._meta import KubernetesList, KubernetesObject, ObjectMeta, Scale, Status
+from kgen.runtime._resources import ResourceInfo
+from kgen.runtime._request import (
     DeletePropagation,
     FieldValidation,
     NO_READ_TIMEOUT,
@@ -34,8 +33,9 @@ from kgen.runtime.request import (
     WriteOptions,
     delete_body,
 )
-from kgen.runtime.selectors import SelectorLike
-from kgen.runtime.watchevent import WatchEvent
+from kgen.runtime._selectors import SelectorLike
+from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
+from kgen.runtime._watchevent import WatchEvent
 
 __all__ = [
     "AsyncAllVerbs",
@@ -203,10 +203,8 @@ class AsyncResourceClient(Generic[T, L]):
             try:
                 async for line in response.aiter_lines():
                     yield line
-            except httpx.TimeoutException as exc:
-                raise TransportTimeout(f"{name}/{subresource}: timed out ({exc})") from exc
-            except httpx.HTTPError as exc:
-                raise TransportError(f"{name}/{subresource}: stream broken ({exc})") from exc
+            except HTTPX_ERRORS as exc:
+                raise transport_error(exc, f"{name}/{subresource}: the stream broke") from exc
 
     async def _apply(
         self,
@@ -263,7 +261,7 @@ class AsyncList(AsyncResourceClient[T, L]):
         continue_: str | None = None,
         timeout_seconds: int | None = None,
     ) -> L:
-        """One page (or all, without ``limit``). See :mod:`kgen.runtime.request` for resourceVersion."""
+        """One page (or all, without ``limit``). See :mod:`kgen.runtime._request` for resourceVersion."""
         self._require("list")
         options = ListOptions(
             label_selector=label_selector,
@@ -412,7 +410,7 @@ class AsyncUpdate(AsyncResourceClient[T, L]):
         """Replace the object. Its ``metadata.resourceVersion`` makes this an optimistic-concurrency
         write: if the object changed since it was read, the server answers 409 (``Conflict``).
         See ``retry_on_conflict``. Fields the models do not know are sent back as they were read when
-        ``obj`` came from this client (see :mod:`kgen.runtime.preserve`); for objects from lists and
+        ``obj`` came from this client (see :mod:`kgen.runtime._preserve`); for objects from lists and
         informer caches, prefer ``patch`` or ``apply``."""
         self._require("update")
         self._check_namespace(obj)

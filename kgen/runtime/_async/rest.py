@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 
 from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime.request import (
+from kgen.runtime._request import (
     JSONSerializer,
     PatchType,
     RequestSpec,

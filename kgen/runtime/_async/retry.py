@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from kgen.runtime._async.primitives import asleep
-from kgen.runtime.backoff import DEFAULT_RETRY, Backoff
-from kgen.runtime.errors import Conflict
+from kgen.runtime._backoff import DEFAULT_RETRY, Backoff
+from kgen.runtime._errors import Conflict
 
 __all__ = ["on_error", "retry_on_conflict"]
 
@@ -45,5 +45,5 @@ async def on_error(
 
 
 async def retry_on_conflict(fn: Callable[[], Awaitable[T]], backoff: Backoff = DEFAULT_RETRY) -> T:
-    """Call ``fn`` again (after ``backoff``) while it fails with :class:`~kgen.runtime.errors.Conflict`."""
+    """Call ``fn`` again (after ``backoff``) while it fails with :class:`~kgen.runtime._errors.Conflict`."""
     return await on_error(fn, lambda exc: isinstance(exc, Conflict), backoff)

@@ -6,7 +6,7 @@ This is the async source; ``kgen/runtime/_sync/transport.py`` is generated from 
 Per request: wait for the rate limiter (client-go's token bucket, 5 QPS / burst 10 by default), add the
 credential (a 401 refreshes a refreshable credential once and the request is repeated), send, and on a 429
 or a 5xx that carries Retry-After, wait that long and try again (at most ``max_retries`` times, as
-client-go does). Any other error answer becomes a typed :class:`~kgen.runtime.errors.APIError`.
+client-go does). Any other error answer becomes a typed :class:`~kgen.runtime._errors.APIError`.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ import httpx
 
 from kgen import __version__
 from kgen.runtime._async.primitives import asleep
-from kgen.runtime.config import Config, ConfigError
-from kgen.runtime.credentials import Credentials
-from kgen.runtime.errors import TransportError, TransportTimeout, error_from_response
-from kgen.runtime.proxy import mask_url, proxy_from_environment
-from kgen.runtime.ratelimit import TokenBucket
-from kgen.runtime.request import NO_READ_TIMEOUT, RequestSpec
+from kgen.runtime._config import Config, ConfigError
+from kgen.runtime._credentials import Credentials
+from kgen.runtime._errors import TransportError, error_from_response
+from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
+from kgen.runtime._proxy import mask_url, proxy_from_environment
+from kgen.runtime._ratelimit import TokenBucket
+from kgen.runtime._request import NO_READ_TIMEOUT, RequestSpec
 
 __all__ = ["AsyncTransport"]
 
@@ -255,10 +256,8 @@ class AsyncTransport:
     ) -> httpx.Response:
         try:
             return await client.send(request, stream=stream)
-        except httpx.TimeoutException as exc:
-            raise TransportTimeout(f"{request.method} {request.url}: timed out ({exc})") from exc
-        except httpx.HTTPError as exc:
-            raise TransportError(f"{request.method} {request.url}: {exc}") from exc
+        except HTTPX_ERRORS as exc:
+            raise transport_error(exc, f"{request.method} {request.url}") from exc
 
     async def _send_with_retries(self, spec: RequestSpec, *, stream: bool) -> httpx.Response:
         attempt = 0
@@ -306,10 +305,8 @@ class AsyncTransport:
         response = await self._send_with_retries(spec, stream=True)
         try:
             await response.aread()
-        except httpx.TimeoutException as exc:
-            raise TransportTimeout(f"{spec.method} {spec.path}: timed out reading ({exc})") from exc
-        except httpx.HTTPError as exc:
-            raise TransportError(f"{spec.method} {spec.path}: {exc}") from exc
+        except HTTPX_ERRORS as exc:
+            raise transport_error(exc, f"{spec.method} {spec.path}: reading the answer") from exc
         finally:
             await response.aclose()
         return response

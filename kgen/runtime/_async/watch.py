@@ -20,15 +20,15 @@ import httpx
 
 from kgen.runtime._async.primitives import asleep
 from kgen.runtime._async.rest import AsyncRequest
-from kgen.runtime.errors import (
+from kgen.runtime._errors import (
     APIError,
     ServerError,
     Timeout,
     TooManyRequests,
     TransportError,
-    TransportTimeout,
 )
-from kgen.runtime.watchevent import WatchEvent, WatchEventDecoder
+from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
+from kgen.runtime._watchevent import WatchEvent, WatchEventDecoder
 
 __all__ = ["AsyncWatchStream", "retry_watch"]
 
@@ -82,12 +82,9 @@ class AsyncWatchStream(Generic[T]):
             except StopAsyncIteration:
                 await self.aclose()
                 raise
-            except httpx.TimeoutException as exc:
+            except HTTPX_ERRORS as exc:
                 await self.aclose()
-                raise TransportTimeout(f"watch stream timed out: {exc}") from exc
-            except httpx.HTTPError as exc:
-                await self.aclose()
-                raise TransportError(f"watch stream broken: {exc}") from exc
+                raise transport_error(exc, f"GET {self._url}: the watch stream broke") from exc
             try:
                 event = self._decoder.decode(line)
             except APIError as exc:

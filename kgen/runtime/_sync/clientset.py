@@ -17,8 +17,8 @@ from kgen.runtime._sync.discovery import DiscoveryClient, RESTMapper
 from kgen.runtime._sync.dynamic import DynamicClient
 from kgen.runtime._sync.rest import RESTClient
 from kgen.runtime._sync.transport import Transport
-from kgen.runtime.config import Config, load_config
-from kgen.runtime.ratelimit import TokenBucket
+from kgen.runtime._config import Config, load_config
+from kgen.runtime._ratelimit import TokenBucket
 
 __all__ = ["ClientsetBase", "GroupVersionClient"]
 
@@ -51,7 +51,7 @@ class ClientsetBase:
         transport: Transport | None = None,
         **transport_options: Any,
     ) -> None:
-        """``config`` defaults to :func:`kgen.runtime.config.load_config` (kubeconfig, else in-cluster).
+        """``config`` defaults to :func:`kgen.runtime._config.load_config` (kubeconfig, else in-cluster).
         ``rate_limiter`` replaces the config's qps/burst bucket (give one to share it between clientsets);
         ``transport_options`` go to the transport (e.g. ``max_retries``)."""
         if transport is None:

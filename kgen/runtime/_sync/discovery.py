@@ -12,7 +12,7 @@ from __future__ import annotations
 from kgen.runtime._sync.primitives import Lock
 from kgen.runtime._sync.rest import RESTClient
 from kgen.runtime._sync.transport import Transport
-from kgen.runtime.discovery_types import (
+from kgen.runtime._discovery_types import (
     AGGREGATED_ACCEPT,
     APIGroupDiscoveryList,
     DiscoveredResource,
@@ -20,8 +20,8 @@ from kgen.runtime.discovery_types import (
     from_resource_list,
     preferred_version,
 )
-from kgen.runtime.errors import NotFound
-from kgen.runtime.meta import (
+from kgen.runtime._errors import NotFound
+from kgen.runtime._meta import (
     APIGroup,
     APIGroupList,
     APIResourceList,
@@ -29,7 +29,7 @@ from kgen.runtime.meta import (
     GroupVersionForDiscovery,
     VersionInfo,
 )
-from kgen.runtime.model import GroupVersionKind, GroupVersionResource
+from kgen.runtime._resources import GroupVersionKind, GroupVersionResource
 
 __all__ = ["DiscoveryClient", "RESTMapper"]
 

@@ -21,9 +21,9 @@ import msgspec
 from kgen.runtime._sync.rest import Request, RESTClient
 from kgen.runtime._sync.transport import Transport
 from kgen.runtime._sync.watch import WatchStream
-from kgen.runtime.errors import DecodeError
-from kgen.runtime.model import GroupVersionResource
-from kgen.runtime.request import (
+from kgen.runtime._errors import DecodeError
+from kgen.runtime._resources import GroupVersionResource
+from kgen.runtime._request import (
     DeletePropagation,
     FieldValidation,
     NO_READ_TIMEOUT,
@@ -34,8 +34,8 @@ from kgen.runtime.request import (
     WriteOptions,
     delete_body,
 )
-from kgen.runtime.selectors import SelectorLike
-from kgen.runtime.unstructured import Unstructured, UnstructuredList
+from kgen.runtime._selectors import SelectorLike
+from kgen.runtime._unstructured import Unstructured, UnstructuredList
 
 __all__ = ["DynamicClient", "DynamicResource"]
 

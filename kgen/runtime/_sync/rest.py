@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 
 from kgen.runtime._sync.transport import Transport
-from kgen.runtime.request import (
+from kgen.runtime._request import (
     JSONSerializer,
     PatchType,
     RequestSpec,

@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from kgen.runtime._sync.primitives import sleep
-from kgen.runtime.backoff import DEFAULT_RETRY, Backoff
-from kgen.runtime.errors import Conflict
+from kgen.runtime._backoff import DEFAULT_RETRY, Backoff
+from kgen.runtime._errors import Conflict
 
 __all__ = ["on_error", "retry_on_conflict"]
 
@@ -46,5 +46,5 @@ def on_error(
 
 
 def retry_on_conflict(fn: Callable[[], T], backoff: Backoff = DEFAULT_RETRY) -> T:
-    """Call ``fn`` again (after ``backoff``) while it fails with :class:`~kgen.runtime.errors.Conflict`."""
+    """Call ``fn`` again (after ``backoff``) while it fails with :class:`~kgen.runtime._errors.Conflict`."""
     return on_error(fn, lambda exc: isinstance(exc, Conflict), backoff)

@@ -21,15 +21,15 @@ import httpx
 
 from kgen.runtime._sync.primitives import sleep
 from kgen.runtime._sync.rest import Request
-from kgen.runtime.errors import (
+from kgen.runtime._errors import (
     APIError,
     ServerError,
     Timeout,
     TooManyRequests,
     TransportError,
-    TransportTimeout,
 )
-from kgen.runtime.watchevent import WatchEvent, WatchEventDecoder
+from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
+from kgen.runtime._watchevent import WatchEvent, WatchEventDecoder
 
 __all__ = ["WatchStream", "retry_watch"]
 
@@ -83,12 +83,9 @@ class WatchStream(Generic[T]):
             except StopIteration:
                 self.close()
                 raise
-            except httpx.TimeoutException as exc:
+            except HTTPX_ERRORS as exc:
                 self.close()
-                raise TransportTimeout(f"watch stream timed out: {exc}") from exc
-            except httpx.HTTPError as exc:
-                self.close()
-                raise TransportError(f"watch stream broken: {exc}") from exc
+                raise transport_error(exc, f"GET {self._url}: the watch stream broke") from exc
             try:
                 event = self._decoder.decode(line)
             except APIError as exc:

@@ -6,7 +6,7 @@
   bookkeeping of every write (:class:`FieldSet` is the FieldsV1 format);
 - :func:`type_info`: the :class:`FieldInfo` tree these read from the API model.
 
-JSON merge patch is :func:`kgen.runtime.patch.apply_merge_patch`. Errors carry the HTTP status the
+JSON merge patch is :func:`kgen.runtime._patch.apply_merge_patch`. Errors carry the HTTP status the
 apiserver answers with: :class:`PatchError` (and its :class:`StrategicPatchError` and
 :class:`ApplyError`) and :class:`ApplyConflict` (409).
 """

@@ -14,7 +14,7 @@ structured-merge-diff:
   ``type: object`` with no properties that does not preserve unknown fields (``FieldsV1``,
   ``RawExtension``) is a granular map of atomic values, and a value of any type is atomic.
 
-The ``meta/v1`` types of :mod:`kgen.runtime.meta` carry their Kubernetes directives here
+The ``meta/v1`` types of :mod:`kgen.runtime._meta` carry their Kubernetes directives here
 (ownerReferences is a map list keyed by uid, finalizers a set, LabelSelector and OwnerReference
 atomic...). CRDs inline their own copies of these types, without those directives unless they
 declare them, so a shared type reached from a CRD schema is plain (``ObjectMeta`` excepted: the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from kgen.runtime.cache import BackoffManager
+from kgen.runtime._cache import BackoffManager
 
 
 class Clock:

@@ -1,11 +1,11 @@
-"""kgen.runtime.cache: the flat re-export is sorted and complete, every module documented."""
+"""kgen.runtime._cache: the flat re-export is sorted and complete, every module documented."""
 
 from __future__ import annotations
 
 import typing
 
-import kgen.runtime.cache as cache
-from kgen.runtime.cache import (
+import kgen.runtime._cache as cache
+from kgen.runtime._cache import (
     backoff,
     errors,
     factory,

@@ -22,7 +22,7 @@ from test_cache_fixtures import (
     start_server,
 )
 
-from kgen.runtime.cache import (
+from kgen.runtime._cache import (
     AsyncSharedIndexInformer,
     AsyncSharedInformerFactory,
     CacheSyncError,
@@ -30,10 +30,10 @@ from kgen.runtime.cache import (
     SharedInformerFactory,
     TypedListerWatcher,
 )
-from kgen.runtime.config import Config
-from kgen.runtime.meta import ObjectMeta
-from kgen.runtime.request import ListOptions
-from kgen.runtime.unstructured import Unstructured
+from kgen.runtime._config import Config
+from kgen.runtime._meta import ObjectMeta
+from kgen.runtime._request import ListOptions
+from kgen.runtime._unstructured import Unstructured
 from kgen.testing import APIServer
 
 

@@ -10,7 +10,7 @@ from example_client.models.core_v1 import ConfigMap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kgen.runtime.cache import (
+from kgen.runtime._cache import (
     Delta,
     DeletedFinalStateUnknown,
     DeltaType,
@@ -19,7 +19,7 @@ from kgen.runtime.cache import (
     RealFIFO,
     final_state,
 )
-from kgen.runtime.meta import ObjectMeta
+from kgen.runtime._meta import ObjectMeta
 
 
 def cm(name: str, version: int = 1) -> ConfigMap:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kgen.runtime.cache import (
+from kgen.runtime._cache import (
     BackoffManager,
     DeletedFinalStateUnknown,
     ReflectorOptions,
@@ -28,7 +28,7 @@ from kgen.runtime.cache import (
     meta_namespace_key,
     resource_version_of,
 )
-from kgen.runtime.config import Config, load_kubeconfig
+from kgen.runtime._config import Config, load_kubeconfig
 from kgen.testing import APIServer
 
 CONFORMANCE_KUBECONFIG = os.environ.get("KGEN_CONFORMANCE_KUBECONFIG")

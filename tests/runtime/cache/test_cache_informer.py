@@ -28,16 +28,16 @@ from test_cache_fixtures import (
     start_server,
 )
 
-from kgen.runtime.cache import (
+from kgen.runtime._cache import (
     AsyncSharedIndexInformer,
     CacheSyncError,
     ResourceEventHandlerFuncs,
     TypedListerWatcher,
     make_transform,
 )
-from kgen.runtime.config import load_kubeconfig
-from kgen.runtime.errors import Forbidden, NotFound
-from kgen.runtime.meta import ObjectMeta
+from kgen.runtime._config import load_kubeconfig
+from kgen.runtime._errors import Forbidden, NotFound
+from kgen.runtime._meta import ObjectMeta
 from kgen.testing import APIServer
 
 __all__ = ["cache_kubeconfig"]  # the fixture, imported to be used here

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kgen.runtime.cache import Requirement, Selector, parse_selector
-from kgen.runtime.selectors import Labels
+from kgen.runtime._cache import Requirement, Selector, parse_selector
+from kgen.runtime._selectors import Labels
 
 LABELS = {"app": "web", "tier": "front", "version": "3", "app.kubernetes.io/name": "shop"}
 
@@ -128,7 +128,7 @@ def test_a_selector_is_the_and_of_its_requirements(
 
 
 def test_a_label_selector_model_is_accepted() -> None:
-    from kgen.runtime.meta import LabelSelector, LabelSelectorRequirement
+    from kgen.runtime._meta import LabelSelector, LabelSelectorRequirement
 
     selector = parse_selector(
         LabelSelector(
@@ -161,7 +161,7 @@ def test_a_label_selector_model_is_accepted() -> None:
 def test_a_label_selector_model_is_checked_as_client_go_checks_it(
     labels: dict[str, str], expressions: list[tuple[str, str, list[str]]], message: str
 ) -> None:
-    from kgen.runtime.meta import LabelSelector, LabelSelectorRequirement
+    from kgen.runtime._meta import LabelSelector, LabelSelectorRequirement
 
     selector = LabelSelector(
         match_labels=labels,

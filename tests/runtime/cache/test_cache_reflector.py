@@ -25,7 +25,7 @@ from test_cache_fixtures import (
     start_server,
 )
 
-from kgen.runtime.cache import (
+from kgen.runtime._cache import (
     AsyncSharedIndexInformer,
     ListResult,
     Reflector,
@@ -33,10 +33,10 @@ from kgen.runtime.cache import (
     TypedListerWatcher,
     VeryShortWatchError,
 )
-from kgen.runtime.errors import Expired, ServerError
-from kgen.runtime.meta import ObjectMeta, Status
-from kgen.runtime.model import GroupVersionResource
-from kgen.runtime.watchevent import WatchEvent
+from kgen.runtime._errors import Expired, ServerError
+from kgen.runtime._meta import ObjectMeta, Status
+from kgen.runtime._resources import GroupVersionResource
+from kgen.runtime._watchevent import WatchEvent
 from kgen.testing import APIServer
 
 NS = "default"

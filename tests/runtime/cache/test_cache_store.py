@@ -7,7 +7,7 @@ import threading
 import pytest
 from example_client.models.core_v1 import ConfigMap, Namespace
 
-from kgen.runtime.cache import (
+from kgen.runtime._cache import (
     NAMESPACE_INDEX,
     DeletedFinalStateUnknown,
     Indexer,
@@ -17,8 +17,8 @@ from kgen.runtime.cache import (
     namespace_index_func,
     split_meta_namespace_key,
 )
-from kgen.runtime.meta import ObjectMeta
-from kgen.runtime.unstructured import Unstructured
+from kgen.runtime._meta import ObjectMeta
+from kgen.runtime._unstructured import Unstructured
 
 
 def cm(name: str, namespace: str = "default", **labels: str) -> ConfigMap:

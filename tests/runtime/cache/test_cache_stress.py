@@ -40,13 +40,13 @@ from test_cache_fixtures import (
     start_server,
 )
 
-from kgen.runtime.cache import (
+from kgen.runtime._cache import (
     AsyncSharedIndexInformer,
     AsyncSharedInformerFactory,
     meta_namespace_key,
     resource_version_of,
 )
-from kgen.runtime.meta import ObjectMeta
+from kgen.runtime._meta import ObjectMeta
 from kgen.testing import APIServer
 
 SEED = 20240611

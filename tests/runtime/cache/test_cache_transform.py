@@ -9,9 +9,9 @@ from typing import Any
 import msgspec
 from example_client.models.core_v1 import Pod
 
-from kgen.runtime import codec
-from kgen.runtime.cache import StringInterner, default_transform, make_transform
-from kgen.runtime.unstructured import Unstructured
+import kgen.runtime._codec as codec
+from kgen.runtime._cache import StringInterner, default_transform, make_transform
+from kgen.runtime._unstructured import Unstructured
 
 
 def pod_json(i: int) -> bytes:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kgen.runtime.config import Config, load_kubeconfig
+from kgen.runtime._config import Config, load_kubeconfig
 from kgen.testing import APIServer
 
 

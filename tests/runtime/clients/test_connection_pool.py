@@ -6,7 +6,7 @@ import asyncio
 
 from example_client.clientset import AsyncClientset
 
-from kgen.runtime.config import Config
+from kgen.runtime._config import Config
 
 WATCHES = 110  # more than httpx's default pool of 100 connections
 

@@ -1,4 +1,4 @@
-"""kgen.runtime.workqueue.delaying: delay bookkeeping on a fake clock, then both shells."""
+"""kgen.runtime._workqueue.delaying: delay bookkeeping on a fake clock, then both shells."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import threading
 
 import pytest
 
-from kgen.runtime.workqueue.delaying import (
+from kgen.runtime._workqueue.delaying import (
     MAX_WAIT,
     AsyncDelayingQueue,
     DelayCore,
     DelayingQueue,
 )
-from kgen.runtime.workqueue.queue import ShutDown
+from kgen.runtime._workqueue.queue import ShutDown
 
 WAIT = 10.0
 

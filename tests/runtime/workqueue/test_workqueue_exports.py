@@ -1,12 +1,12 @@
-"""kgen.runtime.workqueue: the flat re-export, and the worker loop its docstring shows."""
+"""kgen.runtime._workqueue: the flat re-export, and the worker loop its docstring shows."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-import kgen.runtime.workqueue as workqueue
-from kgen.runtime.workqueue import (
+import kgen.runtime._workqueue as workqueue
+from kgen.runtime._workqueue import (
     AsyncRateLimitingQueue,
     ItemExponentialFailureRateLimiter,
     ShutDown,

@@ -1,4 +1,4 @@
-"""kgen.runtime.workqueue.metrics: what a queue reports through a provider, on a fake clock."""
+"""kgen.runtime._workqueue.metrics: what a queue reports through a provider, on a fake clock."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from kgen.runtime.workqueue.metrics import MetricsProvider, NoopMetricsProvider, QueueMetrics
-from kgen.runtime.workqueue.queue import WorkQueue
-from kgen.runtime.workqueue.rate_limiters import ItemFastSlowRateLimiter
-from kgen.runtime.workqueue.rate_limiting import AsyncRateLimitingQueue, RateLimitingQueue
+from kgen.runtime._workqueue.metrics import MetricsProvider, NoopMetricsProvider, QueueMetrics
+from kgen.runtime._workqueue.queue import WorkQueue
+from kgen.runtime._workqueue.rate_limiters import ItemFastSlowRateLimiter
+from kgen.runtime._workqueue.rate_limiting import AsyncRateLimitingQueue, RateLimitingQueue
 
 
 class FakeClock:

@@ -25,15 +25,15 @@ from hypothesis.stateful import (
     rule,
 )
 
-from kgen.runtime.workqueue.queue import AsyncWorkQueue, ShutDown, WorkQueue
-from kgen.runtime.workqueue.rate_limiters import (
+from kgen.runtime._workqueue.queue import AsyncWorkQueue, ShutDown, WorkQueue
+from kgen.runtime._workqueue.rate_limiters import (
     BucketRateLimiter,
     ItemExponentialFailureRateLimiter,
     ItemFastSlowRateLimiter,
     MaxOfRateLimiter,
     RateLimiter,
 )
-from kgen.runtime.workqueue.rate_limiting import AsyncRateLimitingQueue, RateLimitingQueue
+from kgen.runtime._workqueue.rate_limiting import AsyncRateLimitingQueue, RateLimitingQueue
 
 WAIT = 30.0
 BASE, CAP = 0.5, 8.0  # exponential backoff of the machine's limiter

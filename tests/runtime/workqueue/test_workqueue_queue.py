@@ -1,4 +1,4 @@
-"""kgen.runtime.workqueue.queue: the core rules, then the threaded and asyncio shells."""
+"""kgen.runtime._workqueue.queue: the core rules, then the threaded and asyncio shells."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from kgen.runtime.workqueue.queue import AsyncWorkQueue, QueueCore, ShutDown, WorkQueue
+from kgen.runtime._workqueue.queue import AsyncWorkQueue, QueueCore, ShutDown, WorkQueue
 
 WAIT = 10.0  # generous bound for waits on events; no test asserts on elapsed time
 

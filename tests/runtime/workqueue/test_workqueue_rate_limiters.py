@@ -1,4 +1,4 @@
-"""kgen.runtime.workqueue.rate_limiters: every delay is computed, none is measured."""
+"""kgen.runtime._workqueue.rate_limiters: every delay is computed, none is measured."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Hashable
 
 import pytest
 
-from kgen.runtime.workqueue.rate_limiters import (
+from kgen.runtime._workqueue.rate_limiters import (
     DEFAULT_BASE_DELAY,
     DEFAULT_BURST,
     DEFAULT_MAX_DELAY,

@@ -1,4 +1,4 @@
-"""kgen.runtime.workqueue.rate_limiting: add_rate_limited = add_after(item, limiter.when(item))."""
+"""kgen.runtime._workqueue.rate_limiting: add_rate_limited = add_after(item, limiter.when(item))."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections.abc import Hashable
 
 import pytest
 
-from kgen.runtime.workqueue.queue import ShutDown
-from kgen.runtime.workqueue.rate_limiters import (
+from kgen.runtime._workqueue.queue import ShutDown
+from kgen.runtime._workqueue.rate_limiters import (
     ItemExponentialFailureRateLimiter,
     ItemFastSlowRateLimiter,
 )
-from kgen.runtime.workqueue.rate_limiting import AsyncRateLimitingQueue, RateLimitingQueue
+from kgen.runtime._workqueue.rate_limiting import AsyncRateLimitingQueue, RateLimitingQueue
 
 WAIT = 10.0
 

@@ -18,7 +18,7 @@ import pytest
 
 from kgen.model.ir import APIModel
 from kgen.model.serialize import load_package_model
-from kgen.runtime.patch import apply_merge_patch
+from kgen.runtime._patch import apply_merge_patch
 from kgen.testing.merge.apply import (
     MAX_UPDATE_MANAGERS,
     ApplyConflict,

@@ -9,8 +9,8 @@ import pytest
 from example_client.clientset import AsyncClientset
 from example_client.models.core_v1 import Namespace
 
-from kgen.runtime.config import Config
-from kgen.runtime.meta import ObjectMeta
+from kgen.runtime._config import Config
+from kgen.runtime._meta import ObjectMeta
 
 
 @pytest.fixture

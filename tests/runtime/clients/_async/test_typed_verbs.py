@@ -18,14 +18,14 @@ from example_client.models.core_v1 import (
 from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec, WidgetStatus
 from example_client.models.policy_v1 import Eviction
 
-from kgen.runtime.errors import (
+from kgen.runtime._errors import (
     AlreadyExists,
     Conflict,
     Invalid,
     NotFound,
     ResourceNotSupported,
 )
-from kgen.runtime.meta import (
+from kgen.runtime._meta import (
     LabelSelector,
     LabelSelectorRequirement,
     ObjectMeta,
@@ -33,9 +33,9 @@ from kgen.runtime.meta import (
     ScaleSpec,
     Status,
 )
-from kgen.runtime.patch import merge_patch_between
-from kgen.runtime.request import PatchType
-from kgen.runtime.selectors import Labels
+from kgen.runtime._patch import merge_patch_between
+from kgen.runtime._request import PatchType
+from kgen.runtime._selectors import Labels
 
 
 def configmap(name: str, **labels: str) -> ConfigMap:
@@ -226,7 +226,7 @@ async def test_delete_preconditions_and_collection(cs: AsyncClientset, namespace
 async def test_propagation_policies(cs: AsyncClientset, namespace: str) -> None:
     configmaps = cs.core_v1.configmaps(namespace)
     owner = await configmaps.create(configmap("owner"))
-    from kgen.runtime.meta import OwnerReference
+    from kgen.runtime._meta import OwnerReference
 
     reference = OwnerReference(
         api_version="v1", kind="ConfigMap", name="owner", uid=owner.metadata.uid, block_owner_deletion=True  # type: ignore[union-attr, arg-type]
@@ -411,7 +411,7 @@ async def test_logs_follow_and_write_options(cs: AsyncClientset, namespace: str)
         lines.append(line)
     assert all(isinstance(line, str) for line in lines)
     # Strict field validation refuses what the schema does not know; dry_run stores nothing.
-    from kgen.runtime.errors import BadRequest
+    from kgen.runtime._errors import BadRequest
 
     configmaps = cs.core_v1.configmaps(namespace)
     with pytest.raises(BadRequest):

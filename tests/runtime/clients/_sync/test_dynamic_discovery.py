@@ -8,11 +8,11 @@ from example_client import scheme
 from example_client.clientset import Clientset
 from example_client.models.core_v1 import ConfigMap
 
-from kgen.runtime.errors import Conflict, NotFound
-from kgen.runtime.meta import OwnerReference
-from kgen.runtime.model import GroupVersionKind, GroupVersionResource
-from kgen.runtime.request import PatchType
-from kgen.runtime.unstructured import Unstructured
+from kgen.runtime._errors import Conflict, NotFound
+from kgen.runtime._meta import OwnerReference
+from kgen.runtime._resources import GroupVersionKind, GroupVersionResource
+from kgen.runtime._request import PatchType
+from kgen.runtime._unstructured import Unstructured
 
 
 def test_every_dynamic_verb_keeps_unknown_fields(cs: Clientset, namespace: str) -> None:

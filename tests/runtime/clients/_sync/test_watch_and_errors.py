@@ -4,17 +4,26 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from example_client.clientset import Clientset
 from example_client.models.core_v1 import ConfigMap
+from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec
 
 from kgen.runtime._sync.transport import Transport
-from kgen.runtime.config import Config
-from kgen.runtime.errors import Expired, Forbidden, ServerError, TooManyRequests
-from kgen.runtime.meta import ObjectMeta
-from kgen.runtime.ratelimit import TokenBucket
-from kgen.runtime.request import RequestSpec
+from kgen.runtime._config import Config, load_kubeconfig
+from kgen.runtime._errors import (
+    Expired,
+    Forbidden,
+    NotFound,
+    ResourceNotServed,
+    ServerError,
+    TooManyRequests,
+)
+from kgen.runtime._meta import ObjectMeta
+from kgen.runtime._ratelimit import TokenBucket
+from kgen.runtime._request import RequestSpec
 from kgen.testing import APIServer
 
 
@@ -221,3 +230,23 @@ def test_user_agent_names_kgen_and_the_package(config: Config) -> None:
         _, request = transport._build(RequestSpec("GET", "/version"), None)
     agent = request.headers["User-Agent"]
     assert agent.startswith("kgen/") and agent.endswith("example_client")
+
+
+def test_a_resource_the_server_does_not_serve_is_resource_not_served(
+    tmp_path: Path,
+) -> None:
+    """A missing CRD is not a missing object: ``except NotFound: create()`` then fails loudly."""
+    with APIServer() as bare:  # serves namespaces only: no Widget CRD
+        config = load_kubeconfig(bare.kubeconfig(tmp_path / "config"))
+        with Clientset(config) as cs:
+            widgets = cs.example_kgen_io_v1.widgets("default")
+            with pytest.raises(ResourceNotServed) as caught:
+                widgets.get("w")
+            assert isinstance(caught.value, NotFound)
+            assert "CustomResourceDefinition installed" in str(caught.value)
+            with pytest.raises(ResourceNotServed):
+                widgets.create(Widget(metadata=ObjectMeta(name="w"), spec=WidgetSpec(color="red")))
+        with Clientset(config) as cs:
+            with pytest.raises(NotFound) as missing:
+                cs.core_v1.namespaces().get("no-such-namespace")
+            assert type(missing.value) is NotFound  # a missing object is a plain NotFound

@@ -1,0 +1,325 @@
+"""What a reflector lists and watches: the ListerWatcher protocol, over typed and dynamic clients.
+
+A :class:`ListerWatcher` is two calls, ``list`` (one page) and ``watch`` (one stream), plus a
+description of the resource for error messages. Two adapters ship:
+
+- :class:`TypedListerWatcher` over a generated client (``cs.core_v1.pods("ns")``) or, with
+  :meth:`TypedListerWatcher.for_kind`, over any model class, in one namespace or all of them;
+- :class:`DynamicListerWatcher` over the dynamic client, yielding
+  :class:`~kgen.runtime._unstructured.Unstructured` objects.
+
+Both apply the label and field selectors and ``tweak_list_options`` (client-go's
+``WithTweakListOptions``: a function that edits the :class:`~kgen.runtime._request.ListOptions` of every
+list *and* watch) before each request. Any object with the same two methods works too, such as a
+test double.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar, cast
+
+from kgen.runtime._async.dynamic import AsyncDynamicClient
+from kgen.runtime._async.resource import AsyncList, AsyncResourceClient, AsyncWatch
+from kgen.runtime._async.rest import AsyncRESTClient
+from kgen.runtime._async.transport import AsyncTransport
+from kgen.runtime._async.watch import AsyncWatchStream
+from kgen.runtime._meta import KubernetesList, KubernetesObject
+from kgen.runtime._resources import GroupVersionResource
+from kgen.runtime._request import ListOptions, ResourceVersionMatch
+from kgen.runtime._selectors import SelectorLike
+from kgen.runtime._unstructured import Unstructured
+from kgen.runtime._watchevent import WatchEvent
+
+__all__ = [
+    "DynamicListerWatcher",
+    "ListResult",
+    "ListerWatcher",
+    "ResourceListWatchClient",
+    "TweakListOptions",
+    "TypedListerWatcher",
+    "WatchStreamLike",
+]
+
+T = TypeVar("T")
+M = TypeVar("M", bound=KubernetesObject)
+L = TypeVar("L", bound=KubernetesList[Any])
+
+#: Edits the options of every list and watch request (selectors, usually) in place.
+TweakListOptions = Callable[[ListOptions], None]
+
+
+@dataclass(slots=True)
+class ListResult(Generic[T]):
+    """One page of a list: its items, the list's resourceVersion and the next page's token."""
+
+    items: list[T]
+    resource_version: str
+    continue_: str | None = None
+
+
+class WatchStreamLike(Protocol[T]):
+    """One watch request's events, in order (what :class:`AsyncWatchStream` is)."""
+
+    def __aiter__(self) -> AsyncIterator[WatchEvent[T]]: ...
+
+    async def __anext__(self) -> WatchEvent[T]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ListerWatcher(Protocol[T]):
+    """List and watch one resource (in one namespace, or all)."""
+
+    @property
+    def resource(self) -> GroupVersionResource: ...
+
+    @property
+    def namespace(self) -> str | None: ...
+
+    async def list(
+        self,
+        *,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+    ) -> ListResult[T]: ...
+
+    async def watch(
+        self,
+        *,
+        resource_version: str | None = None,
+        timeout_seconds: int | None = None,
+        allow_watch_bookmarks: bool = True,
+        send_initial_events: bool | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+    ) -> WatchStreamLike[T]: ...
+
+
+class ResourceListWatchClient(AsyncList[M, L], AsyncWatch[M, L], AsyncResourceClient[M, L]):
+    """``list`` and ``watch`` of any resource; with ``namespace=None`` across every namespace, which
+    the generated client of a namespaced resource does not offer."""
+
+    def __init__(
+        self,
+        rest: AsyncRESTClient,
+        kind: type[M],
+        list_kind: type[L],
+        namespace: str | None = None,
+    ) -> None:
+        info = kind.RESOURCE
+        namespaced = info is not None and info.namespaced
+        # A None namespace is the cluster-wide path (/api/v1/pods).
+        super().__init__(rest, kind, list_kind, namespace if namespaced else None)
+
+
+@dataclass
+class _Selectors:
+    label_selector: SelectorLike | None = None
+    field_selector: SelectorLike | None = None
+    tweak: TweakListOptions | None = None
+
+    def options(self, **values: Any) -> ListOptions:
+        options = ListOptions(
+            label_selector=self.label_selector, field_selector=self.field_selector, **values
+        )
+        if self.tweak is not None:
+            self.tweak(options)
+        return options
+
+
+class TypedListerWatcher(Generic[M]):
+    """A :class:`ListerWatcher` over a typed client (anything with ``AsyncList.list`` and
+    ``AsyncWatch.watch``, such as ``cs.core_v1.pods("ns")``)."""
+
+    def __init__(
+        self,
+        client: AsyncResourceClient[M, Any],
+        *,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        tweak_list_options: TweakListOptions | None = None,
+    ) -> None:
+        if not isinstance(client, AsyncList) or not isinstance(client, AsyncWatch):
+            raise TypeError(f"{type(client).__name__} cannot list and watch")
+        self.client = client
+        self._selectors = _Selectors(label_selector, field_selector, tweak_list_options)
+
+    @classmethod
+    def for_kind(
+        cls,
+        transport: AsyncTransport,
+        kind: type[M],
+        list_kind: type[KubernetesList[M]] | None = None,
+        *,
+        namespace: str | None = None,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        tweak_list_options: TweakListOptions | None = None,
+    ) -> TypedListerWatcher[M]:
+        """List and watch ``kind`` (a generated model with ``RESOURCE``) in ``namespace``, or in all
+        namespaces with None. ``list_kind`` defaults to ``KubernetesList[kind]``."""
+        info = kind.RESOURCE
+        if info is None:
+            raise ValueError(f"{kind.__name__} is not a resource")
+        rest = AsyncRESTClient(transport, info.group, info.version)
+        lists = list_kind or cast(Any, KubernetesList)[kind]
+        client: ResourceListWatchClient[M, Any] = ResourceListWatchClient(
+            rest, kind, lists, namespace
+        )
+        return cls(
+            client,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            tweak_list_options=tweak_list_options,
+        )
+
+    @staticmethod
+    def all_namespaces(client: AsyncResourceClient[M, L]) -> AsyncResourceClient[M, L]:
+        """The same client, across every namespace (a generated client is bound to one)."""
+        clone = copy.copy(client)
+        clone.namespace = None
+        return clone
+
+    @property
+    def resource(self) -> GroupVersionResource:
+        return self.client.resource.gvr
+
+    @property
+    def namespace(self) -> str | None:
+        return self.client.namespace
+
+    async def list(
+        self,
+        *,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+    ) -> ListResult[M]:
+        options = self._selectors.options(
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            limit=limit,
+            continue_=continue_,
+        )
+        page = await cast(AsyncList[M, Any], self.client).list(
+            label_selector=options.label_selector,
+            field_selector=options.field_selector,
+            resource_version=options.resource_version,
+            resource_version_match=options.resource_version_match,
+            limit=options.limit,
+            continue_=options.continue_,
+        )
+        meta = page.metadata
+        return ListResult(
+            list(page.items),
+            (meta.resource_version if meta is not None else None) or "",
+            meta.continue_ if meta is not None else None,
+        )
+
+    async def watch(
+        self,
+        *,
+        resource_version: str | None = None,
+        timeout_seconds: int | None = None,
+        allow_watch_bookmarks: bool = True,
+        send_initial_events: bool | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+    ) -> AsyncWatchStream[M]:
+        options = self._selectors.options(
+            resource_version=resource_version,
+            timeout_seconds=timeout_seconds,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
+            resource_version_match=resource_version_match,
+        )
+        return await cast(AsyncWatch[M, Any], self.client).watch(
+            resource_version=options.resource_version,
+            label_selector=options.label_selector,
+            field_selector=options.field_selector,
+            timeout_seconds=options.timeout_seconds,
+            allow_watch_bookmarks=bool(options.allow_watch_bookmarks),
+            send_initial_events=options.send_initial_events,
+            resource_version_match=options.resource_version_match,
+        )
+
+
+@dataclass
+class DynamicListerWatcher:
+    """A :class:`ListerWatcher` over the dynamic client: any resource, as Unstructured objects."""
+
+    dynamic: AsyncDynamicClient
+    gvr: GroupVersionResource
+    namespace: str | None = None
+    label_selector: SelectorLike | None = None
+    field_selector: SelectorLike | None = None
+    tweak_list_options: TweakListOptions | None = None
+    _selectors: _Selectors = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._selectors = _Selectors(
+            self.label_selector, self.field_selector, self.tweak_list_options
+        )
+
+    @property
+    def resource(self) -> GroupVersionResource:
+        return self.gvr
+
+    def _client(self) -> Any:
+        client = self.dynamic.resource(self.gvr)
+        return client.namespace(self.namespace) if self.namespace else client
+
+    async def list(
+        self,
+        *,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+    ) -> ListResult[Unstructured]:
+        options = self._selectors.options(
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            limit=limit,
+            continue_=continue_,
+        )
+        page = await self._client().list(
+            label_selector=options.label_selector,
+            field_selector=options.field_selector,
+            resource_version=options.resource_version,
+            resource_version_match=options.resource_version_match,
+            limit=options.limit,
+            continue_=options.continue_,
+        )
+        return ListResult(page.items, page.resource_version or "", page.continue_)
+
+    async def watch(
+        self,
+        *,
+        resource_version: str | None = None,
+        timeout_seconds: int | None = None,
+        allow_watch_bookmarks: bool = True,
+        send_initial_events: bool | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+    ) -> AsyncWatchStream[Unstructured]:
+        options = self._selectors.options(
+            resource_version=resource_version,
+            timeout_seconds=timeout_seconds,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
+            resource_version_match=resource_version_match,
+        )
+        # The dynamic client sets resourceVersionMatch=NotOlderThan itself with sendInitialEvents.
+        stream: AsyncWatchStream[Unstructured] = await self._client().watch(
+            resource_version=options.resource_version,
+            label_selector=options.label_selector,
+            field_selector=options.field_selector,
+            timeout_seconds=options.timeout_seconds,
+            allow_watch_bookmarks=bool(options.allow_watch_bookmarks),
+            send_initial_events=options.send_initial_events,
+        )
+        return stream

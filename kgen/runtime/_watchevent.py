@@ -1,0 +1,112 @@
+"""Watch events and their decoding (no I/O: the sync and async watch streams share it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar, cast
+
+import msgspec
+
+import kgen.runtime._codec as codec
+from kgen.runtime._errors import APIError, DecodeError, error_from_status
+from kgen.runtime._meta import PartialObjectMetadata, Status
+
+__all__ = ["EventType", "WatchEvent", "WatchEventDecoder"]
+
+T = TypeVar("T")
+EventType = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]
+
+# The annotation a server puts on the BOOKMARK that ends the initial events of a streaming list.
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+
+
+@dataclass(slots=True)
+class WatchEvent(Generic[T]):
+    """One event. For a BOOKMARK, ``object`` only carries ``metadata.resourceVersion`` (and, for a kind
+    with required top-level fields, is a :class:`~kgen.runtime._meta.PartialObjectMetadata`)."""
+
+    type: EventType
+    object: T
+
+    @property
+    def resource_version(self) -> str | None:
+        metadata = getattr(self.object, "metadata", None)
+        if metadata is None and isinstance(self.object, dict):
+            return cast(str | None, (self.object.get("metadata") or {}).get("resourceVersion"))
+        return getattr(metadata, "resource_version", None)
+
+    @property
+    def initial_events_end(self) -> bool:
+        """True for the BOOKMARK that ends a streaming list (``sendInitialEvents``)."""
+        if self.type != "BOOKMARK":
+            return False
+        metadata = getattr(self.object, "metadata", None)
+        annotations = getattr(metadata, "annotations", None) or {}
+        if isinstance(self.object, dict):
+            annotations = (self.object.get("metadata") or {}).get("annotations") or {}
+        return annotations.get(INITIAL_EVENTS_END) == "true"
+
+
+class _Envelope(msgspec.Struct):
+    type: str
+    object: msgspec.Raw
+
+
+_envelope = msgspec.json.Decoder(_Envelope)
+_status = msgspec.json.Decoder(Status)
+_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
+
+
+class WatchEventDecoder(Generic[T]):
+    """Decodes one line of a watch stream. ERROR events raise the typed error their Status describes."""
+
+    def __init__(self, tp: type[T] | None) -> None:
+        self._tp = tp
+        self._decoder = codec.decoder_for(tp) if tp is not None else None
+        # The usual event decodes in one pass, object included; anything else (an ERROR, a BOOKMARK
+        # of a kind with required fields) goes through the envelope.
+        self._fast: msgspec.json.Decoder[Any] | None = None
+        if tp is not None:
+            event = msgspec.defstruct("TypedWatchEvent", [("type", str), ("object", tp)])
+            self._fast = msgspec.json.Decoder(event, dec_hook=codec.dec_hook)
+
+    def decode(self, line: bytes | str) -> WatchEvent[T]:
+        if self._fast is not None:
+            try:
+                fast = self._fast.decode(line)
+            except msgspec.MsgspecError:
+                pass
+            else:
+                if fast.type in _TYPES:
+                    return WatchEvent(cast(EventType, fast.type), fast.object)
+        return self._decode_envelope(line)
+
+    def _decode_envelope(self, line: bytes | str) -> WatchEvent[T]:
+        try:
+            envelope = _envelope.decode(line)
+        except msgspec.DecodeError as exc:
+            raise DecodeError(f"a watch event is not valid JSON: {exc}") from exc
+        if envelope.type == "ERROR":
+            raise self.error(envelope.object)
+        if envelope.type not in _TYPES:
+            raise DecodeError(f"unknown watch event type {envelope.type!r}")
+        kind = cast(EventType, envelope.type)
+        if self._decoder is None:
+            return WatchEvent(kind, cast(T, msgspec.json.decode(envelope.object)))
+        try:
+            return WatchEvent(kind, self._decoder.decode(envelope.object))
+        except msgspec.ValidationError as exc:
+            if kind == "BOOKMARK":
+                partial = codec.decode(envelope.object, PartialObjectMetadata)
+                return WatchEvent(kind, cast(T, partial))
+            raise DecodeError(f"a {kind} watch event does not fit {self._name()}: {exc}") from exc
+
+    def error(self, raw: Any) -> APIError:
+        try:
+            status = _status.decode(raw)
+        except msgspec.DecodeError:
+            status = Status(status="Failure", message=bytes(raw).decode("utf-8", "replace"))
+        return error_from_status(status, code=status.code)
+
+    def _name(self) -> str:
+        return getattr(self._tp, "__name__", repr(self._tp))
