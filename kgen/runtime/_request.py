@@ -29,6 +29,7 @@ from kgen.runtime._meta import DeleteOptions, Preconditions
 from kgen.runtime._selectors import SelectorLike, selector_string
 
 __all__ = [
+    "DEFAULT_PAGE_SIZE",
     "DeletePropagation",
     "JSONSerializer",
     "ListOptions",
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: Objects per page when a list is read page by page (client-go's pager, and its reflector's pages).
+DEFAULT_PAGE_SIZE = 500
 
 ResourceVersionMatch = Literal["NotOlderThan", "Exact"]
 DeletePropagation = Literal["Orphan", "Background", "Foreground"]

@@ -23,6 +23,7 @@ from kgen.runtime._errors import ResourceNotSupported
 from kgen.runtime._meta import KubernetesList, KubernetesObject, ObjectMeta, Scale, Status
 from kgen.runtime._resources import ResourceInfo
 from kgen.runtime._request import (
+    DEFAULT_PAGE_SIZE,
     DeletePropagation,
     FieldValidation,
     NO_READ_TIMEOUT,
@@ -57,8 +58,6 @@ __all__ = [
 T = TypeVar("T", bound=KubernetesObject)
 L = TypeVar("L", bound=KubernetesList[Any])
 B = TypeVar("B")
-
-DEFAULT_PAGE_SIZE = 500  # client-go's pager
 
 
 class AsyncResourceClient(Generic[T, L]):

@@ -64,6 +64,7 @@ from kgen.runtime._errors import (
     TooManyRequests,
     TransportError,
 )
+from kgen.runtime._request import DEFAULT_PAGE_SIZE
 from kgen.runtime._tasks import cancel_requested
 from kgen.runtime._watchevent import INITIAL_EVENTS_END, WatchEvent
 
@@ -79,8 +80,6 @@ __all__ = [
 logger = logging.getLogger("kgen.runtime.cache")
 
 T = TypeVar("T")
-
-DEFAULT_PAGE_SIZE = 500  # client-go's pager
 
 
 @dataclass

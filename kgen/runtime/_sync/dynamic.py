@@ -24,6 +24,7 @@ from kgen.runtime._sync.watch import WatchStream
 from kgen.runtime._errors import DecodeError
 from kgen.runtime._resources import GroupVersionResource
 from kgen.runtime._request import (
+    DEFAULT_PAGE_SIZE,
     DeletePropagation,
     FieldValidation,
     NO_READ_TIMEOUT,
@@ -137,7 +138,7 @@ class DynamicResource:
         field_selector: SelectorLike | None = None,
         resource_version: str | None = None,
         resource_version_match: ResourceVersionMatch | None = None,
-        page_size: int = 500,
+        page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Iterator[UnstructuredList]:
         """Every page of a list, following ``continue`` over one consistent snapshot."""
         token: str | None = None
