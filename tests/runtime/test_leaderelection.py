@@ -510,10 +510,10 @@ async def test_times_go_on_the_wire_with_six_fractional_digits(
 async def test_a_race_to_create_the_lease_has_one_winner(
     server: APIServer, transports: MakeTransport, admin: AsyncRESTClient
 ) -> None:
-    a = stepped(transports(), "a", "race", FakeClock())
-    b = stepped(transports(), "b", "race", FakeClock())
     # Both reads are held until both have been made: both find no lease, both create it.
-    server.faults.delay(0.3, count=2, verb="get", path="/leases/race")
+    both_read = ReadBarrier(2, path="/leases/race")
+    a = stepped(transports(both_read.gate()), "a", "race", FakeClock())
+    b = stepped(transports(both_read.gate()), "b", "race", FakeClock())
     results = await asyncio.gather(a.try_acquire_or_renew(), b.try_acquire_or_renew())
     assert sorted(results) == [False, True]
     creates = [r for r in server.faults.requests if r.method == "POST" and "leases" in r.path]
