@@ -153,6 +153,10 @@ class _Planner:
                         return self.plan_ident(e.id, qname)
         operand = self.plan(e.operand)
         field = e.field
+        if self.checked is not None:
+            ot = self.checked.types.get(e.operand.id)
+            if ot is not None and ot.json_names and field in ot.json_names:
+                field = ot.json_names[field]
         if e.test_only:
 
             def has(act: dict[str, Any], st: State) -> Any:

@@ -34,7 +34,7 @@ class Type:
     objects are object types); opaque types have a name and parameters (optional_type(T),
     net.IP, kubernetes.Quantity...)."""
 
-    __slots__ = ("kind", "name", "params", "fields", "_hash")
+    __slots__ = ("kind", "name", "params", "fields", "json_names", "_hash")
 
     def __init__(
         self,
@@ -47,6 +47,7 @@ class Type:
         self.name = name or kind
         self.params = params
         self.fields = fields
+        self.json_names: Mapping[str, str] | None = None  # escaped field name → JSON property
         self._hash = hash((kind, self.name, params))
 
     def __eq__(self, other: object) -> bool:
