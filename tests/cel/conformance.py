@@ -95,7 +95,9 @@ class Case:
     skip: str | None = None
 
 
-_PROTO_LITERAL = re.compile(r"(google\.protobuf\.\w+|TestAllTypes|conformance\.proto\d)")
+_PROTO_LITERAL = re.compile(
+    r"google\.protobuf\.\w+\s*\{|google\.protobuf\.(?!Timestamp\b|Duration\b)\w+|TestAllTypes|conformance\.proto\d"
+)
 
 
 class _Skip(Exception):
