@@ -338,14 +338,19 @@ def cel_eq(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         if not isinstance(b, list) or len(a) != len(b):
             return False
-        if isinstance(a, MapList) and isinstance(b, MapList):
-            bm = {b.key_of(x): x for x in b}
-            for x in a:
-                k = a.key_of(x)
-                if k not in bm or not cel_eq(x, bm[k]):
-                    return False
-            return True
-        if isinstance(a, SetList) and isinstance(b, SetList):
+        if isinstance(a, MapList) or isinstance(b, MapList):
+            keyed = a if isinstance(a, MapList) else b
+            assert isinstance(keyed, MapList)
+            try:
+                bm = {keyed.key_of(x): x for x in b}
+                for x in a:
+                    k = keyed.key_of(x)
+                    if k not in bm or not cel_eq(x, bm[k]):
+                        return False
+                return True
+            except TypeError:  # unhashable keys: compare in order
+                pass
+        if isinstance(a, SetList) or isinstance(b, SetList):
             return all(any(cel_eq(x, y) for y in b) for x in a) and all(
                 any(cel_eq(y, x) for x in a) for y in b
             )
