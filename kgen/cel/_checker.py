@@ -226,7 +226,9 @@ class _Checker:
                 return local
             found = self.lookup_global(e.name)
             if found is None:
-                return self.error(e, f"undeclared reference to '{e.name.lstrip('.')}' (in container '')")
+                return self.error(
+                    e, f"undeclared reference to '{e.name.lstrip('.')}' (in container '')"
+                )
             name, t = found
             self.out.idents[e.id] = name
             if name in self.type_names and name not in self.variables:
@@ -334,7 +336,8 @@ class _Checker:
             if any(t is ERROR for t in arg_types):
                 return ERROR
             return self.error(
-                e, f"found no matching overload for '{fn}' applied to '{_format_call(arg_types, member)}'"
+                e,
+                f"found no matching overload for '{fn}' applied to '{_format_call(arg_types, member)}'",
             )
         self.out.overloads[e.id] = matched
         assert result is not None

@@ -94,7 +94,9 @@ class _Node:
 
     __slots__ = ("path", "type", "expr", "size")
 
-    def __init__(self, path: list[str] | None, t: Type, expr: Expr | None, size: Size | None) -> None:
+    def __init__(
+        self, path: list[str] | None, t: Type, expr: Expr | None, size: Size | None
+    ) -> None:
         self.path = path
         self.type = t
         self.expr = expr
@@ -196,7 +198,9 @@ class _Coster:
             return (0, 0)
         if isinstance(e, Ident):
             v = self.peek(e.name)
-            self.paths[e.id] = list(v.path) if v is not None else [self.checked.idents.get(e.id, e.name)]
+            self.paths[e.id] = (
+                list(v.path) if v is not None else [self.checked.idents.get(e.id, e.name)]
+            )
             return (1, 1)
         if isinstance(e, Select):
             if e.id in self.checked.idents:  # a qualified name
@@ -245,7 +249,11 @@ class _Coster:
         total = c_add(self.cost(e.iter_range), self.cost(e.accu_init))
         self.push(
             e.accu_var,
-            _LocalVar(self.get_path(e.accu_init), self.compute_size(e.accu_init), self.entry_size(e.accu_init)),
+            _LocalVar(
+                self.get_path(e.accu_init),
+                self.compute_size(e.accu_init),
+                self.entry_size(e.accu_init),
+            ),
         )
         total = c_add(total, self.cost(e.result))
         self.pop(e.accu_var)
@@ -261,7 +269,11 @@ class _Coster:
         total = c_add(self.cost(e.iter_range), self.cost(e.accu_init))
         self.push(
             e.accu_var,
-            _LocalVar(self.get_path(e.accu_init), self.compute_size(e.accu_init), self.entry_size(e.accu_init)),
+            _LocalVar(
+                self.get_path(e.accu_init),
+                self.compute_size(e.accu_init),
+                self.entry_size(e.accu_init),
+            ),
         )
         rng = e.iter_range
         ent = self.entry_size(rng)
@@ -270,11 +282,19 @@ class _Coster:
         if e.iter_var2:
             self.push(
                 e.iter_var,
-                _LocalVar(path + ["@indices" if kind == "list" else "@keys"], ent.key if ent else None, None),
+                _LocalVar(
+                    path + ["@indices" if kind == "list" else "@keys"],
+                    ent.key if ent else None,
+                    None,
+                ),
             )
             self.push(
                 e.iter_var2,
-                _LocalVar(path + ["@items" if kind == "list" else "@values"], ent.val if ent else None, None),
+                _LocalVar(
+                    path + ["@items" if kind == "list" else "@values"],
+                    ent.val if ent else None,
+                    None,
+                ),
             )
         else:
             if kind == "list":

@@ -30,9 +30,7 @@ class Program:
 
     __slots__ = ("source", "ast", "checked", "result_type", "_fn", "env", "_cost")
 
-    def __init__(
-        self, source: str, ast: Expr, checked: Checked | None, fn: Fn, env: Env
-    ) -> None:
+    def __init__(self, source: str, ast: Expr, checked: Checked | None, fn: Fn, env: Env) -> None:
         self.source = source
         self.ast = ast
         self.checked = checked
@@ -130,7 +128,12 @@ class Env:
         checked = None
         if check_types:
             checked = check(
-                ast, source, self.variables, self.library.functions, self.type_names, self.homogeneous
+                ast,
+                source,
+                self.variables,
+                self.library.functions,
+                self.type_names,
+                self.homogeneous,
             )
         fn = plan(ast, checked, self.library.functions, self.variables, self.type_names)
         return Program(source, ast, checked, fn, self)

@@ -34,7 +34,9 @@ def _as_s(v: Any) -> str:
 
 def _fixed(v: Any, prec: int, kind: str) -> str:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise EvalError(f"error during formatting: fixed-point clause can only be used on doubles, was given {type(v).__name__}")
+        raise EvalError(
+            f"error during formatting: fixed-point clause can only be used on doubles, was given {type(v).__name__}"
+        )
     f = float(v)
     if f != f:
         return "NaN"
@@ -83,7 +85,9 @@ def cel_format(fmt: str, args: list[Any]) -> str:
                 if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
                     out.append(_fixed(v, 0, "f"))
                     continue
-                raise EvalError("error during formatting: decimal clause can only be used on integers")
+                raise EvalError(
+                    "error during formatting: decimal clause can only be used on integers"
+                )
             out.append(str(int(v)))
         elif verb == "f":
             out.append(_fixed(v, 6 if prec is None else prec, "f"))
@@ -91,7 +95,9 @@ def cel_format(fmt: str, args: list[Any]) -> str:
             out.append(_fixed(v, 6 if prec is None else prec, "e"))
         elif verb in "xX":
             if isinstance(v, bool):
-                raise EvalError("error during formatting: only integers, byte buffers, and strings can be formatted as hex")
+                raise EvalError(
+                    "error during formatting: only integers, byte buffers, and strings can be formatted as hex"
+                )
             if isinstance(v, int):
                 s = format(int(v), "x")
             elif isinstance(v, str):
@@ -99,11 +105,15 @@ def cel_format(fmt: str, args: list[Any]) -> str:
             elif isinstance(v, bytes):
                 s = v.hex()
             else:
-                raise EvalError("error during formatting: only integers, byte buffers, and strings can be formatted as hex")
+                raise EvalError(
+                    "error during formatting: only integers, byte buffers, and strings can be formatted as hex"
+                )
             out.append(s.upper() if verb == "X" else s)
         elif verb == "o":
             if isinstance(v, bool) or not isinstance(v, int):
-                raise EvalError("error during formatting: octal clause can only be used on integers")
+                raise EvalError(
+                    "error during formatting: octal clause can only be used on integers"
+                )
             out.append(format(int(v), "o"))
         elif verb == "b":
             if isinstance(v, bool):
@@ -111,9 +121,15 @@ def cel_format(fmt: str, args: list[Any]) -> str:
             elif isinstance(v, int):
                 out.append(format(int(v), "b"))
             else:
-                raise EvalError("error during formatting: only integers and bools can be formatted as binary")
+                raise EvalError(
+                    "error during formatting: only integers and bools can be formatted as binary"
+                )
         else:
-            raise EvalError(f'could not parse formatting clause: unrecognized formatting clause "{verb}"')
+            raise EvalError(
+                f'could not parse formatting clause: unrecognized formatting clause "{verb}"'
+            )
     if arg < len(args):
-        raise EvalError(f"too many arguments supplied to string.format (expected {arg}, got {len(args)})")
+        raise EvalError(
+            f"too many arguments supplied to string.format (expected {arg}, got {len(args)})"
+        )
     return "".join(out)

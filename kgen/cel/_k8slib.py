@@ -165,7 +165,9 @@ def _lists(lib: Library) -> None:
     ]
     for name, t in comparable:
         lt = list_of(t)
-        lib.member("isSorted", f"list_{name}_is_sorted_bool", (lt,), BOOL, _is_sorted, cost=_list_cost)
+        lib.member(
+            "isSorted", f"list_{name}_is_sorted_bool", (lt,), BOOL, _is_sorted, cost=_list_cost
+        )
         lib.member("min", f"list_{name}_min_{name}", (lt,), t, _min, cost=_list_cost)
         lib.member("max", f"list_{name}_max_{name}", (lt,), t, _max, cost=_list_cost)
     for name, t, zero in (
@@ -178,7 +180,12 @@ def _lists(lib: Library) -> None:
     a = param("A")
     lib.member("indexOf", "list_a_index_of_int", (list_of(a), a), INT, _index_of, cost=_list_cost)
     lib.member(
-        "lastIndexOf", "list_a_last_index_of_int", (list_of(a), a), INT, _last_index_of, cost=_list_cost
+        "lastIndexOf",
+        "list_a_last_index_of_int",
+        (list_of(a), a),
+        INT,
+        _last_index_of,
+        cost=_list_cost,
     )
 
 
@@ -205,9 +212,21 @@ def _find_all(s: str, pattern: str, limit: int = -1) -> list[str]:
 
 def _regex(lib: Library) -> None:
     lib.member("find", "string_find_string", (STRING, STRING), STRING, _find, cost=_find_cost)
-    lib.member("findAll", "string_find_all_string", (STRING, STRING), list_of(STRING), _find_all, cost=_find_cost)
     lib.member(
-        "findAll", "string_find_all_string_int", (STRING, STRING, INT), list_of(STRING), _find_all, cost=_find_cost
+        "findAll",
+        "string_find_all_string",
+        (STRING, STRING),
+        list_of(STRING),
+        _find_all,
+        cost=_find_cost,
+    )
+    lib.member(
+        "findAll",
+        "string_find_all_string_int",
+        (STRING, STRING, INT),
+        list_of(STRING),
+        _find_all,
+        cost=_find_cost,
     )
 
 
@@ -249,7 +268,9 @@ def _parse_url(s: str) -> URLValue:
         except ValueError:
             ok = False
     if not ok:
-        raise EvalError(f'URL parse error during conversion from string: parse "{s}": invalid URI for request')
+        raise EvalError(
+            f'URL parse error during conversion from string: parse "{s}": invalid URI for request'
+        )
     return value
 
 
@@ -298,7 +319,9 @@ def _urls(lib: Library) -> None:
 
 # -- quantity -----------------------------------------------------------------------------------
 
-_QTY_RE = re.compile(r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$")
+_QTY_RE = re.compile(
+    r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$"
+)
 _BIN = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DEC = {"n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 
@@ -324,7 +347,9 @@ class Quantity:
 def _parse_quantity(s: str) -> Quantity:
     m = _QTY_RE.match(s)
     if m is None:
-        raise EvalError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+        raise EvalError(
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+        )
     num = Fraction(m.group(1))
     suffix = m.group(2) or ""
     if suffix in _BIN:
@@ -373,20 +398,36 @@ def _q_sub(q: Quantity, other: Any) -> Quantity:
 
 
 def _quantity(lib: Library) -> None:
-    lib.add("quantity", "string_to_quantity", (STRING,), QUANTITY, _parse_quantity, cost=_string_cost)
+    lib.add(
+        "quantity", "string_to_quantity", (STRING,), QUANTITY, _parse_quantity, cost=_string_cost
+    )
     lib.add("isQuantity", "is_quantity_string", (STRING,), BOOL, _is_quantity, cost=_string_cost)
     lib.member("sign", "quantity_sign", (QUANTITY,), INT, _q_sign)
     lib.member("isInteger", "quantity_is_integer", (QUANTITY,), BOOL, _q_is_integer)
     lib.member("asInteger", "quantity_get_integer", (QUANTITY,), INT, _q_as_integer)
-    lib.member("asApproximateFloat", "quantity_get_float", (QUANTITY,), DOUBLE, lambda q: float(q.value))
+    lib.member(
+        "asApproximateFloat", "quantity_get_float", (QUANTITY,), DOUBLE, lambda q: float(q.value)
+    )
     lib.member("add", "quantity_add", (QUANTITY, QUANTITY), QUANTITY, _q_add)
     lib.member("add", "quantity_add_int", (QUANTITY, INT), QUANTITY, _q_add)
     lib.member("sub", "quantity_sub", (QUANTITY, QUANTITY), QUANTITY, _q_sub)
     lib.member("sub", "quantity_sub_int", (QUANTITY, INT), QUANTITY, _q_sub)
-    lib.member("isLessThan", "quantity_less", (QUANTITY, QUANTITY), BOOL, lambda a, b: a.value < b.value)
-    lib.member("isGreaterThan", "quantity_greater", (QUANTITY, QUANTITY), BOOL, lambda a, b: a.value > b.value)
     lib.member(
-        "compareTo", "quantity_compare_to", (QUANTITY, QUANTITY), INT, lambda a, b: (a.value > b.value) - (a.value < b.value)
+        "isLessThan", "quantity_less", (QUANTITY, QUANTITY), BOOL, lambda a, b: a.value < b.value
+    )
+    lib.member(
+        "isGreaterThan",
+        "quantity_greater",
+        (QUANTITY, QUANTITY),
+        BOOL,
+        lambda a, b: a.value > b.value,
+    )
+    lib.member(
+        "compareTo",
+        "quantity_compare_to",
+        (QUANTITY, QUANTITY),
+        INT,
+        lambda a, b: (a.value > b.value) - (a.value < b.value),
     )
 
 
@@ -429,13 +470,19 @@ class CIDRValue:
 
 def _parse_ip(s: str) -> IPValue:
     if "%" in s:
-        raise EvalError(f'IP Address "{s}" parse error during conversion from string: IP address with zone value is not allowed')
+        raise EvalError(
+            f'IP Address "{s}" parse error during conversion from string: IP address with zone value is not allowed'
+        )
     try:
         addr = ipaddress.ip_address(s)
     except ValueError as err:
-        raise EvalError(f'IP Address "{s}" parse error during conversion from string: {err}') from None
+        raise EvalError(
+            f'IP Address "{s}" parse error during conversion from string: {err}'
+        ) from None
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        raise EvalError(f'IP Address "{s}" parse error during conversion from string: IPv4-mapped IPv6 address is not allowed')
+        raise EvalError(
+            f'IP Address "{s}" parse error during conversion from string: IPv4-mapped IPv6 address is not allowed'
+        )
     return IPValue(addr)
 
 
@@ -454,15 +501,23 @@ def _ip_is_canonical(s: str) -> bool:
 def _parse_cidr(s: str) -> CIDRValue:
     addr_part, _, prefix = s.partition("/")
     if "%" in addr_part:
-        raise EvalError(f'network address "{s}" parse error during conversion from string: CIDR with zone value is not allowed')
+        raise EvalError(
+            f'network address "{s}" parse error during conversion from string: CIDR with zone value is not allowed'
+        )
     if not prefix or not prefix.isdigit() or (len(prefix) > 1 and prefix[0] == "0"):
-        raise EvalError(f'network address "{s}" parse error during conversion from string: netip.ParsePrefix("{s}"): bad bits after slash: "{prefix}"')
+        raise EvalError(
+            f'network address "{s}" parse error during conversion from string: netip.ParsePrefix("{s}"): bad bits after slash: "{prefix}"'
+        )
     try:
         iface = ipaddress.ip_interface(s)
     except ValueError as err:
-        raise EvalError(f'network address "{s}" parse error during conversion from string: {err}') from None
+        raise EvalError(
+            f'network address "{s}" parse error during conversion from string: {err}'
+        ) from None
     if isinstance(iface, ipaddress.IPv6Interface) and iface.ip.ipv4_mapped is not None:
-        raise EvalError(f'network address "{s}" parse error during conversion from string: IPv4-mapped IPv6 address is not allowed')
+        raise EvalError(
+            f'network address "{s}" parse error during conversion from string: IPv4-mapped IPv6 address is not allowed'
+        )
     return CIDRValue(iface)
 
 
@@ -516,20 +571,57 @@ def _ip(lib: Library) -> None:
         cost=lambda a, r: int(math.ceil(actual_size(a[0]) * 2 * STRING_TRAVERSAL_COST_FACTOR)),
     )
     lib.member("family", "ip_family", (IP,), INT, lambda i: i.addr.version, cost=_one)
-    lib.member("isUnspecified", "ip_is_unspecified", (IP,), BOOL, lambda i: i.addr.is_unspecified, cost=_one)
+    lib.member(
+        "isUnspecified",
+        "ip_is_unspecified",
+        (IP,),
+        BOOL,
+        lambda i: i.addr.is_unspecified,
+        cost=_one,
+    )
     lib.member("isLoopback", "ip_is_loopback", (IP,), BOOL, lambda i: i.addr.is_loopback, cost=_one)
     lib.member(
-        "isLinkLocalMulticast", "ip_is_link_local_multicast", (IP,), BOOL, lambda i: _link_local_multicast(i.addr), cost=_one
+        "isLinkLocalMulticast",
+        "ip_is_link_local_multicast",
+        (IP,),
+        BOOL,
+        lambda i: _link_local_multicast(i.addr),
+        cost=_one,
     )
-    lib.member("isLinkLocalUnicast", "ip_is_link_local_unicast", (IP,), BOOL, lambda i: i.addr.is_link_local, cost=_one)
-    lib.member("isGlobalUnicast", "ip_is_global_unicast", (IP,), BOOL, lambda i: _global_unicast(i.addr), cost=_one)
+    lib.member(
+        "isLinkLocalUnicast",
+        "ip_is_link_local_unicast",
+        (IP,),
+        BOOL,
+        lambda i: i.addr.is_link_local,
+        cost=_one,
+    )
+    lib.member(
+        "isGlobalUnicast",
+        "ip_is_global_unicast",
+        (IP,),
+        BOOL,
+        lambda i: _global_unicast(i.addr),
+        cost=_one,
+    )
     lib.add("string", "ip_to_string", (IP,), STRING, lambda i: str(i.addr))
     lib.add("cidr", "string_to_cidr", (STRING,), CIDR, _parse_cidr, cost=_string_cost)
     lib.add("isCIDR", "is_cidr", (STRING,), BOOL, _is_cidr, cost=_string_cost)
-    lib.member("containsIP", "cidr_contains_ip_string", (CIDR, STRING), BOOL, _contains_ip, cost=_cidr_cost)
+    lib.member(
+        "containsIP", "cidr_contains_ip_string", (CIDR, STRING), BOOL, _contains_ip, cost=_cidr_cost
+    )
     lib.member("containsIP", "cidr_contains_ip_ip", (CIDR, IP), BOOL, _contains_ip, cost=_cidr_cost)
-    lib.member("containsCIDR", "cidr_contains_cidr_string", (CIDR, STRING), BOOL, _contains_cidr, cost=_cidr_cost)
-    lib.member("containsCIDR", "cidr_contains_cidr", (CIDR, CIDR), BOOL, _contains_cidr, cost=_cidr_cost)
+    lib.member(
+        "containsCIDR",
+        "cidr_contains_cidr_string",
+        (CIDR, STRING),
+        BOOL,
+        _contains_cidr,
+        cost=_cidr_cost,
+    )
+    lib.member(
+        "containsCIDR", "cidr_contains_cidr", (CIDR, CIDR), BOOL, _contains_cidr, cost=_cidr_cost
+    )
     lib.member("ip", "cidr_ip", (CIDR,), IP, lambda c: IPValue(c.iface.ip), cost=_one)
     lib.member(
         "masked",
@@ -539,7 +631,14 @@ def _ip(lib: Library) -> None:
         lambda c: CIDRValue(ipaddress.ip_interface(str(c.iface.network))),
         cost=_one,
     )
-    lib.member("prefixLength", "cidr_prefix_length", (CIDR,), INT, lambda c: c.iface.network.prefixlen, cost=_one)
+    lib.member(
+        "prefixLength",
+        "cidr_prefix_length",
+        (CIDR,),
+        INT,
+        lambda c: c.iface.network.prefixlen,
+        cost=_one,
+    )
     lib.add("string", "cidr_to_string", (CIDR,), STRING, lambda c: c.cel_string())
 
 
@@ -564,7 +663,9 @@ class Semver:
         self.text = text
 
     def key(self) -> tuple[Any, ...]:
-        pre: tuple[Any, ...] = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.pre)
+        pre: tuple[Any, ...] = tuple(
+            (0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.pre
+        )
         return (self.major, self.minor, self.patch, 0 if self.pre else 1, pre)
 
     def __eq__(self, other: object) -> bool:
@@ -611,16 +712,26 @@ def _is_semver(s: str, normalize: bool = False) -> bool:
 
 def _semver(lib: Library) -> None:
     lib.add("semver", "string_to_semver", (STRING,), SEMVER, _parse_semver, cost=_string_cost)
-    lib.add("semver", "string_bool_to_semver", (STRING, BOOL), SEMVER, _parse_semver, cost=_string_cost)
+    lib.add(
+        "semver", "string_bool_to_semver", (STRING, BOOL), SEMVER, _parse_semver, cost=_string_cost
+    )
     lib.add("isSemver", "is_semver_string", (STRING,), BOOL, _is_semver, cost=_string_cost)
-    lib.add("isSemver", "is_semver_string_bool", (STRING, BOOL), BOOL, _is_semver, cost=_string_cost)
+    lib.add(
+        "isSemver", "is_semver_string_bool", (STRING, BOOL), BOOL, _is_semver, cost=_string_cost
+    )
     lib.member("major", "semver_major", (SEMVER,), INT, lambda v: v.major)
     lib.member("minor", "semver_minor", (SEMVER,), INT, lambda v: v.minor)
     lib.member("patch", "semver_patch", (SEMVER,), INT, lambda v: v.patch)
     lib.member("isLessThan", "semver_less", (SEMVER, SEMVER), BOOL, lambda a, b: a.key() < b.key())
-    lib.member("isGreaterThan", "semver_greater", (SEMVER, SEMVER), BOOL, lambda a, b: a.key() > b.key())
     lib.member(
-        "compareTo", "semver_compare_to", (SEMVER, SEMVER), INT, lambda a, b: (a.key() > b.key()) - (a.key() < b.key())
+        "isGreaterThan", "semver_greater", (SEMVER, SEMVER), BOOL, lambda a, b: a.key() > b.key()
+    )
+    lib.member(
+        "compareTo",
+        "semver_compare_to",
+        (SEMVER, SEMVER),
+        INT,
+        lambda a, b: (a.key() > b.key()) - (a.key() < b.key()),
     )
 
 
@@ -751,7 +862,9 @@ def _label_value(v: str) -> list[str]:
 
 
 def _uuid(v: str) -> list[str]:
-    if re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", v):
+    if re.fullmatch(
+        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", v
+    ):
         return []
     return ["does not match the UUID format"]
 

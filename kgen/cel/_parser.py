@@ -171,7 +171,9 @@ def _tokenize(src: str) -> list[_Tok]:
                 while end != -1 and not raw and _escaped(src, start, end):
                     end = src.find(quote, end + 1)
                 if end == -1:
-                    raise _SyntaxError(pos, "Syntax error: token recognition error at: " + repr(src[pos:]))
+                    raise _SyntaxError(
+                        pos, "Syntax error: token recognition error at: " + repr(src[pos:])
+                    )
             else:
                 end = start
                 while True:
@@ -187,7 +189,9 @@ def _tokenize(src: str) -> list[_Tok]:
                     end += 1
             body = src[start:end]
             value: object = _unescape(body, raw, is_bytes, pos)
-            toks.append(_Tok("bytes" if is_bytes else "string", src[pos : end + len(quote)], value, pos))
+            toks.append(
+                _Tok("bytes" if is_bytes else "string", src[pos : end + len(quote)], value, pos)
+            )
             pos = end + len(quote)
             continue
         if kind == "float":
@@ -276,7 +280,9 @@ class _Parser:
         e = self.expr()
         if self.tok.kind != "eof":
             t = self.tok
-            raise _SyntaxError(t.offset, f"Syntax error: extraneous input '{t.text}' expecting <EOF>")
+            raise _SyntaxError(
+                t.offset, f"Syntax error: extraneous input '{t.text}' expecting <EOF>"
+            )
         return e
 
     def expr(self) -> Expr:
@@ -595,7 +601,9 @@ class _Parser:
         result: Expr,
     ) -> Comprehension:
         if v1 == ACCU or v2 == ACCU:
-            raise _SyntaxError(offset, "Syntax error: iteration variable overwrites accumulator variable")
+            raise _SyntaxError(
+                offset, "Syntax error: iteration variable overwrites accumulator variable"
+            )
         if v2 is not None and v1 == v2:
             raise _SyntaxError(offset, "Syntax error: duplicate variable name: " + v1)
         return Comprehension(
@@ -653,7 +661,15 @@ def _map(p: _Parser, off: int, target: Expr | None, args: list[Expr]) -> Expr:
         appended = p.call(off, "_?_:_", args[1], appended, p.ident(off, ACCU))
     init = CreateList(p.new_id(), off, [], frozenset())
     return p.comprehension(
-        off, "map", target, v, None, init, Const(p.new_id(), off, True), appended, p.ident(off, ACCU)
+        off,
+        "map",
+        target,
+        v,
+        None,
+        init,
+        Const(p.new_id(), off, True),
+        appended,
+        p.ident(off, ACCU),
     )
 
 
@@ -685,7 +701,15 @@ def _transform_list(p: _Parser, off: int, target: Expr | None, args: list[Expr])
         step = p.call(off, "_?_:_", args[2], step, p.ident(off, ACCU))
     init = CreateList(p.new_id(), off, [], frozenset())
     return p.comprehension(
-        off, "transformList", target, v1, v2, init, Const(p.new_id(), off, True), step, p.ident(off, ACCU)
+        off,
+        "transformList",
+        target,
+        v1,
+        v2,
+        init,
+        Const(p.new_id(), off, True),
+        step,
+        p.ident(off, ACCU),
     )
 
 
@@ -781,6 +805,7 @@ def parse(source: str, macros: bool = True) -> tuple[Expr, int]:
         raise CompileError(source, [Issue(err.offset, err.message)]) from None
     except RecursionError:
         raise CompileError(
-            source, [Issue(0, f"Syntax error: expression recursion limit exceeded: {MAX_RECURSION}")]
+            source,
+            [Issue(0, f"Syntax error: expression recursion limit exceeded: {MAX_RECURSION}")],
         ) from None
     return e, p.next_id

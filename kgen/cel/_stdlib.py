@@ -274,7 +274,9 @@ def _first_cost(args: list[Any], result: Any) -> int:
 
 
 def _eq_cost(args: list[Any], result: Any) -> int:
-    return int(math.ceil(min(actual_size(args[0]), actual_size(args[1])) * STRING_TRAVERSAL_COST_FACTOR))
+    return int(
+        math.ceil(min(actual_size(args[0]), actual_size(args[1])) * STRING_TRAVERSAL_COST_FACTOR)
+    )
 
 
 def _concat_cost(args: list[Any], result: Any) -> int:
@@ -515,7 +517,13 @@ def standard_library() -> Library:
     add("_+_", "add_bytes", (BYTES, BYTES), BYTES, lambda a, b: a + b, cost=_concat_cost)
     add("_+_", "add_list", (LIST_A, LIST_A), LIST_A, _add_list)
     add("_+_", "add_timestamp_duration", (TIMESTAMP, DURATION), TIMESTAMP, _ts_add)
-    add("_+_", "add_duration_timestamp", (DURATION, TIMESTAMP), TIMESTAMP, lambda d, t: _ts_add(t, d))
+    add(
+        "_+_",
+        "add_duration_timestamp",
+        (DURATION, TIMESTAMP),
+        TIMESTAMP,
+        lambda d, t: _ts_add(t, d),
+    )
     add("_+_", "add_duration_duration", (DURATION, DURATION), DURATION, _dur_add)
     add("_-_", "subtract_int64", (INT, INT), INT, lambda a, b: check_int(a - b))
     add("_-_", "subtract_uint64", (UINT, UINT), UINT, lambda a, b: check_uint(a - b))
@@ -574,9 +582,30 @@ def standard_library() -> Library:
         mem("size", f"{sfx}_size", (t,), INT, _size)
 
     # strings
-    mem("contains", "contains_string", (STRING, STRING), BOOL, lambda s, x: x in s, cost=_contains_cost)
-    mem("startsWith", "starts_with_string", (STRING, STRING), BOOL, lambda s, x: s.startswith(x), cost=_first_cost)
-    mem("endsWith", "ends_with_string", (STRING, STRING), BOOL, lambda s, x: s.endswith(x), cost=_first_cost)
+    mem(
+        "contains",
+        "contains_string",
+        (STRING, STRING),
+        BOOL,
+        lambda s, x: x in s,
+        cost=_contains_cost,
+    )
+    mem(
+        "startsWith",
+        "starts_with_string",
+        (STRING, STRING),
+        BOOL,
+        lambda s, x: s.startswith(x),
+        cost=_first_cost,
+    )
+    mem(
+        "endsWith",
+        "ends_with_string",
+        (STRING, STRING),
+        BOOL,
+        lambda s, x: s.endswith(x),
+        cost=_first_cost,
+    )
     mem("matches", "matches_string", (STRING, STRING), BOOL, _matches, cost=_matches_cost)
     add("matches", "matches", (STRING, STRING), BOOL, _matches, cost=_matches_cost)
 
@@ -632,7 +661,13 @@ def standard_library() -> Library:
     mem("orValue", "optional_orValue_value", (OPT_A, A), A, _opt_or_value)
     add("_?._", "select_optional_field", (DYN, STRING), optional_of(DYN), select_optional)
     add("_[?_]", "list_optindex_optional_int", (LIST_A, INT), OPT_A, index_optional)
-    add("_[?_]", "optional_list_optindex_optional_int", (optional_of(LIST_A), INT), OPT_A, index_optional)
+    add(
+        "_[?_]",
+        "optional_list_optindex_optional_int",
+        (optional_of(LIST_A), INT),
+        OPT_A,
+        index_optional,
+    )
     add("_[?_]", "map_optindex_optional_value", (MAP_AB, A), optional_of(B), index_optional)
     add(
         "_[?_]",
@@ -642,7 +677,9 @@ def standard_library() -> Library:
         index_optional,
     )
     add("_[_]", "optional_list_index_int", (optional_of(LIST_A), INT), OPT_A, index_optional)
-    add("_[_]", "optional_map_index_value", (optional_of(MAP_AB), A), optional_of(B), index_optional)
+    add(
+        "_[_]", "optional_map_index_value", (optional_of(MAP_AB), A), optional_of(B), index_optional
+    )
 
     # two-variable comprehensions (transformMap)
     add("cel.@mapInsert", "cel_@mapInsert_map_key_value", (MAP_AB, A, B), MAP_AB, _map_insert)
@@ -783,11 +820,19 @@ def strings_library() -> Library:
     mem("indexOf", "string_index_of_string", (STRING, STRING), INT, _index_of)
     mem("indexOf", "string_index_of_string_int", (STRING, STRING, INT), INT, _index_of)
     mem("lastIndexOf", "string_last_index_of_string", (STRING, STRING), INT, _last_index_of)
-    mem("lastIndexOf", "string_last_index_of_string_int", (STRING, STRING, INT), INT, _last_index_of)
+    mem(
+        "lastIndexOf", "string_last_index_of_string_int", (STRING, STRING, INT), INT, _last_index_of
+    )
     mem("lowerAscii", "string_lower_ascii", (STRING,), STRING, _lower_ascii)
     mem("upperAscii", "string_upper_ascii", (STRING,), STRING, _upper_ascii)
     mem("replace", "string_replace_string_string", (STRING, STRING, STRING), STRING, _replace)
-    mem("replace", "string_replace_string_string_int", (STRING, STRING, STRING, INT), STRING, _replace)
+    mem(
+        "replace",
+        "string_replace_string_string_int",
+        (STRING, STRING, STRING, INT),
+        STRING,
+        _replace,
+    )
     mem("split", "string_split_string", (STRING, STRING), list_of(STRING), _split)
     mem("split", "string_split_string_int", (STRING, STRING, INT), list_of(STRING), _split)
     mem("substring", "string_substring_int", (STRING, INT), STRING, _substring)
@@ -821,7 +866,28 @@ def _sets_cost(args: list[Any], result: Any) -> int:
 
 def sets_library() -> Library:
     lib = Library()
-    lib.add("sets.contains", "list_sets_contains_list", (LIST_A, LIST_A), BOOL, _sets_contains, cost=_sets_cost)
-    lib.add("sets.equivalent", "list_sets_equivalent_list", (LIST_A, LIST_A), BOOL, _sets_equivalent, cost=_sets_cost)
-    lib.add("sets.intersects", "list_sets_intersects_list", (LIST_A, LIST_A), BOOL, _sets_intersects, cost=_sets_cost)
+    lib.add(
+        "sets.contains",
+        "list_sets_contains_list",
+        (LIST_A, LIST_A),
+        BOOL,
+        _sets_contains,
+        cost=_sets_cost,
+    )
+    lib.add(
+        "sets.equivalent",
+        "list_sets_equivalent_list",
+        (LIST_A, LIST_A),
+        BOOL,
+        _sets_equivalent,
+        cost=_sets_cost,
+    )
+    lib.add(
+        "sets.intersects",
+        "list_sets_intersects_list",
+        (LIST_A, LIST_A),
+        BOOL,
+        _sets_intersects,
+        cost=_sets_cost,
+    )
     return lib

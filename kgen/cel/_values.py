@@ -282,6 +282,7 @@ class MapList(list):  # type: ignore[type-arg]
 
 # -- type names, equality, ordering ------------------------------------------------------------
 
+
 # The name of a value's runtime type, as type(v) gives it; classes outside this module
 # (Kubernetes libraries' opaque values) carry a ``cel_type_name`` class attribute.
 def type_name(v: Any) -> str:

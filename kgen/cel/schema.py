@@ -173,7 +173,9 @@ def schema_decl_type(s: Mapping[str, Any] | None, is_root: bool, name: str) -> D
     if s is None:
         return None
     if _is_int_or_string(s):
-        max_el = _zero_if_negative(s["maxLength"]) * 4 if "maxLength" in s else _max_string_length(s)
+        max_el = (
+            _zero_if_negative(s["maxLength"]) * 4 if "maxLength" in s else _max_string_length(s)
+        )
         return DeclType(DYN, max_el, 1)
     if is_root:
         s = _with_type_and_object_meta(s)
@@ -182,7 +184,9 @@ def schema_decl_type(s: Mapping[str, Any] | None, is_root: bool, name: str) -> D
         items = s.get("items")
         if not isinstance(items, Mapping):
             return None
-        it = schema_decl_type(items, bool(items.get("x-kubernetes-embedded-resource")), name + ".@idx")
+        it = schema_decl_type(
+            items, bool(items.get("x-kubernetes-embedded-resource")), name + ".@idx"
+        )
         if it is None:
             return None
         if "maxItems" in s:
@@ -195,7 +199,9 @@ def schema_decl_type(s: Mapping[str, Any] | None, is_root: bool, name: str) -> D
     if t == "object":
         ap = s.get("additionalProperties")
         if isinstance(ap, Mapping):
-            vt = schema_decl_type(ap, bool(ap.get("x-kubernetes-embedded-resource")), name + ".@elem")
+            vt = schema_decl_type(
+                ap, bool(ap.get("x-kubernetes-embedded-resource")), name + ".@elem"
+            )
             if vt is None:
                 return None
             if "maxProperties" in s:
@@ -234,7 +240,9 @@ def schema_decl_type(s: Mapping[str, Any] | None, is_root: bool, name: str) -> D
     if t == "string":
         fmt = s.get("format")
         if fmt == "byte":
-            max_el = _zero_if_negative(s["maxLength"]) if "maxLength" in s else _max_string_length(s)
+            max_el = (
+                _zero_if_negative(s["maxLength"]) if "maxLength" in s else _max_string_length(s)
+            )
             return DeclType(BYTES, max_el, _MIN_STRING_SIZE)
         if fmt == "duration":
             return DeclType(DURATION, _max_string_length(s), _MIN_DURATION_SIZE_JSON)
@@ -329,12 +337,18 @@ def _converter(s: Mapping[str, Any] | None) -> Converter | None:
         item_conv = _converter(items)
         list_type = s.get("x-kubernetes-list-type")
         if list_type == "set":
-            return lambda v: SetList(item_conv(x) for x in v) if item_conv and isinstance(v, list) else (
-                SetList(v) if isinstance(v, list) else v
+            return lambda v: (
+                SetList(item_conv(x) for x in v)
+                if item_conv and isinstance(v, list)
+                else (SetList(v) if isinstance(v, list) else v)
             )
         if list_type == "map":
             keys = tuple(s.get("x-kubernetes-list-map-keys") or ())
-            return lambda v: MapList((item_conv(x) for x in v) if item_conv else v, keys) if isinstance(v, list) else v
+            return lambda v: (
+                MapList((item_conv(x) for x in v) if item_conv else v, keys)
+                if isinstance(v, list)
+                else v
+            )
         if item_conv is None:
             return None
         return lambda v: [item_conv(x) for x in v] if isinstance(v, list) else v
@@ -491,7 +505,11 @@ def _normalize_field_path(path: str, schema: Mapping[str, Any]) -> str | None:
         m = _FIELD_PATH_TOKEN.match(path, pos)
         if m is None or s is None:
             return None
-        name = m.group(1) if m.group(1) is not None else m.group(2).replace("\\'", "'").replace("\\\\", "\\")
+        name = (
+            m.group(1)
+            if m.group(1) is not None
+            else m.group(2).replace("\\'", "'").replace("\\\\", "\\")
+        )
         props = s.get("properties")
         ap = s.get("additionalProperties")
         if props is not None:
@@ -571,12 +589,18 @@ class CompiledSchema:
         ap = s.get("additionalProperties")
         if isinstance(ap, Mapping):
             node.additional = self._build(
-                ap, bool(ap.get("x-kubernetes-embedded-resource")), f"{path}.additionalProperties", child_card
+                ap,
+                bool(ap.get("x-kubernetes-embedded-resource")),
+                f"{path}.additionalProperties",
+                child_card,
             )
         items = s.get("items")
         if isinstance(items, Mapping):
             node.items = self._build(
-                items, bool(items.get("x-kubernetes-embedded-resource")), f"{path}.items", child_card
+                items,
+                bool(items.get("x-kubernetes-embedded-resource")),
+                f"{path}.items",
+                child_card,
             )
         return node
 
@@ -704,7 +728,12 @@ class CompiledSchema:
                 for k, child in node.properties.items():
                     if k in obj:
                         self._validate(
-                            child, obj[k], old_map.get(k) if old_map else None, _child(path, k), budget, errs
+                            child,
+                            obj[k],
+                            old_map.get(k) if old_map else None,
+                            _child(path, k),
+                            budget,
+                            errs,
                         )
                         if budget[0] < 0:
                             return
@@ -759,7 +788,11 @@ class CompiledSchema:
         }
         for cr in node.rules:
             if cr.error is not None:
-                errs.append(Violation("FieldValueInvalid", path, type_text, f"rule compile error: {cr.error}"))
+                errs.append(
+                    Violation(
+                        "FieldValueInvalid", path, type_text, f"rule compile error: {cr.error}"
+                    )
+                )
                 continue
             prog = cr.program
             if prog is None:
@@ -828,10 +861,14 @@ class CompiledSchema:
                 reason = "FieldValueInvalid"
             errs.append(Violation(reason, fpath, type_text, detail))
 
-    def _message(self, cr: CompiledRule, activation: dict[str, Any], budget: list[int]) -> str | None:
+    def _message(
+        self, cr: CompiledRule, activation: dict[str, Any], budget: list[int]
+    ) -> str | None:
         assert cr.message_program is not None
         try:
-            value, cost = cr.message_program.evaluate(activation, cost_limit=min(PER_CALL_LIMIT, budget[0]))
+            value, cost = cr.message_program.evaluate(
+                activation, cost_limit=min(PER_CALL_LIMIT, budget[0])
+            )
         except CostLimitExceeded:
             budget[0] = -1
             return None
@@ -841,7 +878,11 @@ class CompiledSchema:
         if not isinstance(value, str):
             return None
         text = value.strip()
-        if not text or "\n" in text or len(text.encode()) > MAX_EVALUATED_MESSAGE_EXPRESSION_SIZE_BYTES:
+        if (
+            not text
+            or "\n" in text
+            or len(text.encode()) > MAX_EVALUATED_MESSAGE_EXPRESSION_SIZE_BYTES
+        ):
             return None
         return text
 

@@ -69,7 +69,10 @@ NOT_REACHABLE_FILES = {
 
 # Sections and tests of reachable files that still reach something Kubernetes does not enable.
 SECTION_SKIPS = {
-    ("string_ext", "reverse"): "strings.reverse is strings extension version 3; Kubernetes pins version 2",
+    (
+        "string_ext",
+        "reverse",
+    ): "strings.reverse is strings extension version 3; Kubernetes pins version 2",
     ("string_ext", "value_errors"): None,
     ("string_ext", "type_errors"): None,
     ("string_ext", "format"): None,
@@ -209,7 +212,10 @@ def load_file(path: Path) -> list[Case]:
                     if field(tr, "result") is not None:
                         case.value = _value(field(tr, "result"))
                     case.typed = field(tr, "deduced_type")
-                elif field(test, "eval_error") is not None or field(test, "any_eval_errors") is not None:
+                elif (
+                    field(test, "eval_error") is not None
+                    or field(test, "any_eval_errors") is not None
+                ):
                     case.expect = "error"
                 elif field(test, "unknown") is not None or field(test, "any_unknowns") is not None:
                     raise _Skip("unknown values (partial evaluation)")

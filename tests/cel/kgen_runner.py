@@ -51,7 +51,9 @@ def run_kgen(case: Case) -> tuple[str, str]:
     variables = {k: to_type(v) for k, v in case.variables.items()}
     env = Env(variables, homogeneous_literals=False)
     try:
-        prog = env.compile(case.expr, check_types=not case.disable_check, macros=not case.disable_macros)
+        prog = env.compile(
+            case.expr, check_types=not case.disable_check, macros=not case.disable_macros
+        )
     except CompileError as err:
         return "fail", f"compile error: {err}"
     if case.typed is not None and not case.disable_check:

@@ -108,7 +108,7 @@ TRUE_EXPRESSIONS = [
     "['hello', 'mellow'].join() == 'hellomellow'",
     "['hello', 'mellow'].join(' ') == 'hello mellow'",
     "'%s is %d years old, %.2f'.format([dyn('Ada'), dyn(36), dyn(1.5)]) == 'Ada is 36 years old, 1.50'",
-    "strings.quote('single-quote with \"double quote\"') == '\"single-quote with \\\\\"double quote\\\\\"\"'",
+    'strings.quote(\'single-quote with "double quote"\') == \'"single-quote with \\\\"double quote\\\\""\'',
     # sets
     "sets.contains([1, 2, 3, 4], [2, 3])",
     "!sets.contains([1, 2], [3])",

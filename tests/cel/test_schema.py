@@ -15,7 +15,9 @@ from kgen.cel.schema import (
 )
 
 
-def crd(spec_props: dict[str, Any], rules: list[dict[str, Any]] | None = None, **spec: Any) -> dict[str, Any]:
+def crd(
+    spec_props: dict[str, Any], rules: list[dict[str, Any]] | None = None, **spec: Any
+) -> dict[str, Any]:
     s: dict[str, Any] = {"type": "object", "properties": spec_props, **spec}
     if rules:
         s["x-kubernetes-validations"] = rules
@@ -30,7 +32,12 @@ def messages(schema: dict[str, Any], obj: Any, old: Any = None) -> list[str]:
 
 REPLICAS = crd(
     {"minReplicas": {"type": "integer"}, "maxReplicas": {"type": "integer"}},
-    [{"rule": "self.minReplicas <= self.maxReplicas", "message": "minReplicas must not exceed maxReplicas"}],
+    [
+        {
+            "rule": "self.minReplicas <= self.maxReplicas",
+            "message": "minReplicas must not exceed maxReplicas",
+        }
+    ],
 )
 
 
@@ -43,7 +50,9 @@ def test_object_rule_with_message() -> None:
 
 def test_default_message_and_eval_errors() -> None:
     schema = crd({"a": {"type": "integer"}}, [{"rule": "self.a > 0"}])
-    assert messages(schema, {"spec": {"a": 0}}) == ['spec: Invalid value: "object": failed rule: self.a > 0']
+    assert messages(schema, {"spec": {"a": 0}}) == [
+        'spec: Invalid value: "object": failed rule: self.a > 0'
+    ]
     assert messages(schema, {"spec": {}}) == [
         'spec: Invalid value: "object": no such key: a evaluating rule: self.a > 0'
     ]
@@ -52,7 +61,9 @@ def test_default_message_and_eval_errors() -> None:
 def test_scalar_rules_and_root_rules() -> None:
     schema = {
         "type": "object",
-        "x-kubernetes-validations": [{"rule": "self.metadata.name.startsWith('x')", "message": "name"}],
+        "x-kubernetes-validations": [
+            {"rule": "self.metadata.name.startsWith('x')", "message": "name"}
+        ],
         "properties": {
             "spec": {
                 "type": "object",
@@ -60,7 +71,9 @@ def test_scalar_rules_and_root_rules() -> None:
                     "name": {
                         "type": "string",
                         "maxLength": 10,
-                        "x-kubernetes-validations": [{"rule": "self == self.lowerAscii()", "message": "lowercase"}],
+                        "x-kubernetes-validations": [
+                            {"rule": "self == self.lowerAscii()", "message": "lowercase"}
+                        ],
                     }
                 },
             },
@@ -68,7 +81,10 @@ def test_scalar_rules_and_root_rules() -> None:
         },
     }
     out = messages(schema, {"metadata": {"name": "a"}, "spec": {"name": "UPPER"}})
-    assert out == ['<nil>: Invalid value: "object": name', 'spec.name: Invalid value: "string": lowercase']
+    assert out == [
+        '<nil>: Invalid value: "object": name',
+        'spec.name: Invalid value: "string": lowercase',
+    ]
 
 
 def test_message_expression_reason_and_field_path() -> None:
@@ -80,7 +96,12 @@ def test_message_expression_reason_and_field_path() -> None:
                 "messageExpression": "self.replicas > 20 ? 'replicas is far too high' : 'replicas is too high'",
             },
             {"rule": "self.replicas >= 0", "reason": "FieldValueForbidden", "message": "negative"},
-            {"rule": "size(self.items) > 0", "reason": "FieldValueRequired", "fieldPath": ".items", "message": "items"},
+            {
+                "rule": "size(self.items) > 0",
+                "reason": "FieldValueRequired",
+                "fieldPath": ".items",
+                "message": "items",
+            },
             {"rule": "self.replicas != 12", "messageExpression": "''"},
         ],
     )
@@ -89,12 +110,19 @@ def test_message_expression_reason_and_field_path() -> None:
         "spec.items: Required value: items",
         'spec: Invalid value: "object": failed rule: self.replicas != 12',
     ]
-    assert messages(schema, {"spec": {"replicas": -1, "items": ["a"]}}) == ["spec: Forbidden: negative"]
+    assert messages(schema, {"spec": {"replicas": -1, "items": ["a"]}}) == [
+        "spec: Forbidden: negative"
+    ]
 
 
 def test_transition_rules_run_only_with_an_old_value() -> None:
     schema = crd(
-        {"name": {"type": "string", "x-kubernetes-validations": [{"rule": "self == oldSelf", "message": "immutable"}]}}
+        {
+            "name": {
+                "type": "string",
+                "x-kubernetes-validations": [{"rule": "self == oldSelf", "message": "immutable"}],
+            }
+        }
     )
     assert messages(schema, {"spec": {"name": "a"}}) == []
     assert messages(schema, {"spec": {"name": "b"}}, {"spec": {"name": "a"}}) == [
@@ -112,11 +140,17 @@ def test_optional_old_self() -> None:
                 "optionalOldSelf": True,
                 "message": "x may only grow",
             },
-            {"rule": "oldSelf.hasValue() || self.x < 100", "optionalOldSelf": True, "message": "starts small"},
+            {
+                "rule": "oldSelf.hasValue() || self.x < 100",
+                "optionalOldSelf": True,
+                "message": "starts small",
+            },
         ],
     )
     assert messages(schema, {"spec": {"x": 100}}) == ['spec: Invalid value: "object": starts small']
-    assert messages(schema, {"spec": {"x": 1}}, {"spec": {"x": 2}}) == ['spec: Invalid value: "object": x may only grow']
+    assert messages(schema, {"spec": {"x": 1}}, {"spec": {"x": 2}}) == [
+        'spec: Invalid value: "object": x may only grow'
+    ]
     assert messages(schema, {"spec": {"x": 3}}, {"spec": {"x": 2}}) == []
 
 
@@ -132,10 +166,17 @@ def test_typing_of_self() -> None:
             "tags": {"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"},
             "labels": {"type": "object", "additionalProperties": {"type": "string"}},
             "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
-            "nested": {"type": "object", "nullable": True, "properties": {"a": {"type": "integer"}}},
+            "nested": {
+                "type": "object",
+                "nullable": True,
+                "properties": {"a": {"type": "integer"}},
+            },
         },
         [
-            {"rule": "type(self.port) == int ? self.port > 0 : self.port.endsWith('%')", "message": "port"},
+            {
+                "rule": "type(self.port) == int ? self.port > 0 : self.port.endsWith('%')",
+                "message": "port",
+            },
             {"rule": "self.created < timestamp('2030-01-01T00:00:00Z')", "message": "created"},
             {"rule": "self.timeout <= duration('1h')", "message": "timeout"},
             {"rule": "self.ratio <= 1.0", "message": "ratio"},
@@ -158,7 +199,9 @@ def test_typing_of_self() -> None:
         "nested": None,
     }
     assert messages(schema, {"spec": good}) == []
-    bad = dict(good, port=0, created="2031-01-01T00:00:00Z", timeout="2h", ratio=2, namespace="kube-system")
+    bad = dict(
+        good, port=0, created="2031-01-01T00:00:00Z", timeout="2h", ratio=2, namespace="kube-system"
+    )
     bad["x-dashed"] = "bad"
     bad["tags"] = ["a"]
     bad["labels"] = {"a-very-long-key": "x"}
@@ -181,11 +224,19 @@ def test_embedded_resource_root_fields() -> None:
                 "type": "object",
                 "x-kubernetes-embedded-resource": True,
                 "x-kubernetes-preserve-unknown-fields": True,
-                "x-kubernetes-validations": [{"rule": "self.kind == 'Pod' && self.metadata.name != ''"}],
+                "x-kubernetes-validations": [
+                    {"rule": "self.kind == 'Pod' && self.metadata.name != ''"}
+                ],
             }
         }
     )
-    assert messages(schema, {"spec": {"template": {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p"}}}}) == []
+    assert (
+        messages(
+            schema,
+            {"spec": {"template": {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p"}}}},
+        )
+        == []
+    )
 
 
 def test_list_items_and_map_values_get_their_paths() -> None:
@@ -209,14 +260,19 @@ def test_list_items_and_map_values_get_their_paths() -> None:
             },
         }
     )
-    assert messages(schema, {"spec": {"items": [{"n": 1}, {"n": 0}], "byName": {"a": 1, "b": 20}}}) == [
+    assert messages(
+        schema, {"spec": {"items": [{"n": 1}, {"n": 0}], "byName": {"a": 1, "b": 20}}}
+    ) == [
         'spec.items[1]: Invalid value: "object": positive',
         'spec.byName[b]: Invalid value: "integer": small',
     ]
 
 
 def test_compile_errors_are_reported_as_the_apiserver_refuses_the_crd() -> None:
-    schema = crd({"a": {"type": "integer"}}, [{"rule": "self.a == 'x'"}, {"rule": "self.a"}, {"rule": "self.b > 0"}])
+    schema = crd(
+        {"a": {"type": "integer"}},
+        [{"rule": "self.a == 'x'"}, {"rule": "self.a"}, {"rule": "self.b > 0"}],
+    )
     errors = CompiledSchema(schema).errors
     assert errors == [
         "openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: \"self.a == 'x'\": "
@@ -241,7 +297,9 @@ def test_estimated_cost_limits() -> None:
         "exceeds budget by factor of more than 100x (try simplifying the rule, or adding maxItems, "
         "maxProperties, and maxLength where arrays, maps, and strings are declared)"
     )
-    assert errors[1].startswith("openAPIV3Schema: Forbidden: x-kubernetes-validations estimated rule cost total")
+    assert errors[1].startswith(
+        "openAPIV3Schema: Forbidden: x-kubernetes-validations estimated rule cost total"
+    )
     bounded = crd(
         {"names": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 20}}},
         [{"rule": "self.names.all(x, self.names.exists_one(y, x == y))"}],
@@ -266,7 +324,15 @@ def test_runtime_per_call_limit() -> None:
 
 
 def test_nulls_skip_rules() -> None:
-    schema = crd({"a": {"type": "string", "nullable": True, "x-kubernetes-validations": [{"rule": "self != ''"}]}})
+    schema = crd(
+        {
+            "a": {
+                "type": "string",
+                "nullable": True,
+                "x-kubernetes-validations": [{"rule": "self != ''"}],
+            }
+        }
+    )
     assert messages(schema, {"spec": {"a": None}}) == []
 
 
@@ -301,7 +367,9 @@ def test_gateway_api_rules_validate_objects() -> None:
     root = specs_path("crds", "gateway-api")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     doc = yaml.load((root / "gateway.networking.k8s.io_httproutes.yaml").read_text(), Loader=loader)
-    schema = next(v for v in doc["spec"]["versions"] if v["name"] == "v1")["schema"]["openAPIV3Schema"]
+    schema = next(v for v in doc["spec"]["versions"] if v["name"] == "v1")["schema"][
+        "openAPIV3Schema"
+    ]
     compiled = CompiledSchema(schema)
     assert compiled.errors == []
     ok = {
@@ -310,7 +378,14 @@ def test_gateway_api_rules_validate_objects() -> None:
         "metadata": {"name": "r"},
         "spec": {
             "parentRefs": [{"name": "gw", "group": "gateway.networking.k8s.io", "kind": "Gateway"}],
-            "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/api"}}], "backendRefs": [{"name": "svc", "port": 80, "group": "", "kind": "Service", "weight": 1}]}],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/api"}}],
+                    "backendRefs": [
+                        {"name": "svc", "port": 80, "group": "", "kind": "Service", "weight": 1}
+                    ],
+                }
+            ],
         },
     }
     assert compiled.validate(ok) == []
