@@ -323,8 +323,8 @@ class _Checker:
                 continue
             subs: Subs = {}
             ok = True
-            for p, a in zip(ov.params, arg_types):
-                if not _is_assignable(subs, p, a):
+            for p, at in zip(ov.params, arg_types):
+                if not _is_assignable(subs, p, at):
                     ok = False
                     break
             if not ok:

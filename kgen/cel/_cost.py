@@ -227,17 +227,17 @@ class _Coster:
             total = (0, 0)
             ks: Size = (0 if not e.entries else MAX, 0)
             vs: Size = (0 if not e.entries else MAX, 0)
-            for k, v, _ in e.entries:
-                total = c_add(total, self.cost(k))
-                total = c_add(total, self.cost(v))
-                ks = c_union(ks, self.size_or_unknown(k))
-                vs = c_union(vs, self.size_or_unknown(v))
+            for key, val, _ in e.entries:
+                total = c_add(total, self.cost(key))
+                total = c_add(total, self.cost(val))
+                ks = c_union(ks, self.size_or_unknown(key))
+                vs = c_union(vs, self.size_or_unknown(val))
             self.entries[e.id] = _Entry("map", ks, vs)
             return c_add(total, (MAP_CREATE, MAP_CREATE))
         if isinstance(e, CreateStruct):
             total = (0, 0)
-            for _, v, _ in e.fields:
-                total = c_add(total, self.cost(v))
+            for _, fval, _ in e.fields:
+                total = c_add(total, self.cost(fval))
             return c_add(total, (STRUCT_CREATE, STRUCT_CREATE))
         if isinstance(e, Comprehension):
             if e.macro == "bind":
@@ -480,16 +480,16 @@ class _Coster:
             return None
         if fn == "join":
             if target is not None:
-                sz: Size = (0, 0)
+                jsz: Size = (0, 0)
                 lsize = self.node_size(target)
                 el = self.list_element(target)
                 if el is not None:
-                    sz = c_mul(lsize, self.node_size(el))
+                    jsz = c_mul(lsize, self.node_size(el))
                 if args:
                     sep = self.node_size(args[0])
                     seps = (max(lsize[0] - 1, 0), max(lsize[1] - 1, 0))
-                    sz = c_add(sz, c_mul(sep, seps))
-                return c_factor(sz, STRING_FACTOR), sz
+                    jsz = c_add(jsz, c_mul(sep, seps))
+                return c_factor(jsz, STRING_FACTOR), jsz
             return None
         if fn in ("find", "findAll"):
             if target is not None and args:
@@ -525,10 +525,10 @@ class _Coster:
             return (1, 1), None
         if fn in ("containsIP", "containsCIDR"):
             if target is not None and args:
-                sz: Size = (4, 16)
-                cost = c_factor(c_add(sz, sz), STRING_FACTOR)
+                ipsz: Size = (4, 16)
+                cost = c_factor(c_add(ipsz, ipsz), STRING_FACTOR)
                 if fn == "containsCIDR":
-                    cost = c_add(cost, c_factor(sz, STRING_FACTOR))
+                    cost = c_add(cost, c_factor(ipsz, STRING_FACTOR))
                     cost = c_add(cost, (1, 1))
                 if oid.endswith("_string"):
                     cost = c_add(cost, c_factor(self.node_size(args[0]), STRING_FACTOR))

@@ -802,7 +802,8 @@ def _dns1035_label(v: str) -> list[str]:
 
 def _prefix(fn: Any) -> Any:
     def check(v: str) -> list[str]:
-        return fn(v[:-1] if v.endswith("-") else v)
+        out: list[str] = fn(v[:-1] if v.endswith("-") else v)
+        return out
 
     return check
 

@@ -644,8 +644,8 @@ def standard_library() -> Library:
     add("type", "type", (A,), type_of(A), _type_of)
 
     # timestamps and durations
-    for name, fn in _TS_ACCESSORS.items():
-        utc, tz = _ts_part(fn)
+    for name, part in _TS_ACCESSORS.items():
+        utc, tz = _ts_part(part)
         mem(name, f"timestamp_to_{name}", (TIMESTAMP,), INT, utc)
         mem(name, f"timestamp_to_{name}_with_tz", (TIMESTAMP, STRING), INT, tz)
     for name, dfn in _DUR_ACCESSORS.items():

@@ -444,10 +444,10 @@ def format_double(f: float) -> str:
     # Go switches to exponent form for exponents < -4 || >= 21 (shortest repr digits)
     mantissa_digits = r.replace("-", "").replace(".", "").lstrip("0")
     if abs(f) >= 1e21:
-        exp = int(math.floor(math.log10(abs(f))))
+        exponent = int(math.floor(math.log10(abs(f))))
         digits = mantissa_digits.rstrip("0") or "0"
         mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{'-' if f < 0 else ''}{mant}e+{exp:02d}"
+        return f"{'-' if f < 0 else ''}{mant}e+{exponent:02d}"
     return r
 
 

@@ -828,19 +828,19 @@ class CompiledSchema:
             except EvalError as err:
                 text = str(err)
                 if text.startswith("no such overload"):
-                    detail = (
+                    failure = (
                         f"'{text}': call arguments did not match a supported operator, function or "
                         f"macro signature for rule: {cr.error_string()}"
                     )
                 else:
-                    detail = f"{text} evaluating rule: {cr.error_string()}"
-                errs.append(Violation("FieldValueInvalid", path, type_text, detail))
+                    failure = f"{text} evaluating rule: {cr.error_string()}"
+                errs.append(Violation("FieldValueInvalid", path, type_text, failure))
                 continue
             budget[0] -= cost
             if result is True:
                 continue
             fpath = _child(path, cr.field_path) if cr.field_path else path
-            detail = None
+            detail: str | None = None
             if cr.message_program is not None:
                 detail = self._message(cr, activation, budget)
                 if budget[0] < 0:
