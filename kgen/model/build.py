@@ -1,4 +1,4 @@
-"""Stage 2 of the pipeline: from checked inputs to one :class:`~kgen.model.ir.APIModel`.
+"""Stage 2 of the pipeline: from checked inputs to one :class:`~kgen.apimodel.ir.APIModel`.
 
 - OpenAPI definitions are merged across documents (a kube-apiserver repeats shared definitions in every
   /openapi/v3 document; copies must be identical) and placed in the group-version their Go package serves.
@@ -21,7 +21,7 @@ from typing import Any
 
 from kgen.errors import SpecError, pointer_join
 from kgen.ingest import CRDDocument, Inputs, OpenAPIDocument
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     APIModel,
     Array,
     Field,

@@ -1,7 +1,7 @@
 """CustomResourceDefinitions at run time: check them, serve their resources, clean up after them.
 
 Creating an ``apiextensions.k8s.io/v1`` CustomResourceDefinition registers its served versions (built
-into the API model by :func:`kgen.model.build.build_model`, as for ``--crd`` inputs), and the
+into the API model through :mod:`kgen.testing.inputs`, as for ``--crd`` inputs), and the
 apiextensions controllers' status follows at once: ``NamesAccepted`` and ``Established`` true,
 ``acceptedNames`` and ``storedVersions``. Deleting one deletes its custom resources, then stops serving
 them. CRDs of the initial model are stored as CRD objects too, rebuilt from the model.
@@ -13,13 +13,10 @@ import copy
 import logging
 from typing import Any
 
-from kgen.errors import SpecError
-from kgen.ingest import Inputs
-from kgen.ingest.crd import read_crds
-from kgen.model.build import build_model
-from kgen.model.ir import APIModel
+from kgen.apimodel.ir import APIModel
 from kgen.testing.api import API
 from kgen.testing.errors import FieldError
+from kgen.testing.inputs import crd_model, crd_problem
 from kgen.testing.openapi import crd_schema
 from kgen.testing.options import DeleteOptions
 from kgen.testing.registry import CRD_GROUP, ResourceType, ScalePaths, version_priority
@@ -76,11 +73,11 @@ class CRDs:
     # --- validation and defaults --------------------------------------------------------------------
 
     def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
-        try:
-            list(read_crds(obj, file="CustomResourceDefinition"))
-        except SpecError as exc:
-            path = ".".join(p for p in exc.pointer.strip("/").split("/") if p) or "spec"
-            return [FieldError.invalid(path, _value_at(obj, exc.pointer), exc.message)]
+        problem = crd_problem(obj)
+        if problem is not None:
+            pointer, message = problem
+            path = ".".join(p for p in pointer.strip("/").split("/") if p) or "spec"
+            return [FieldError.invalid(path, _value_at(obj, pointer), message)]
         spec = obj["spec"]
         problems = []
         for other in self.api.store.list(_CRDS)[0]:
@@ -157,9 +154,7 @@ class CRDs:
         """Register (or re-register) the resources of a CRD."""
         name = crd["metadata"]["name"]
         self.api.registry.remove_crd(name)
-        docs = list(read_crds(crd, file=f"customresourcedefinitions/{name}"))
-        model = build_model(Inputs(crds=docs))
-        added = self.api.registry.add_model(model, crd_name=name)
+        added = self.api.registry.add_model(crd_model(crd, name), crd_name=name)
         self.configure(crd)
         conversion = (crd["spec"].get("conversion") or {}).get("strategy")
         served = [v["name"] for v in crd["spec"]["versions"] if v.get("served")]

@@ -15,7 +15,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from kgen.model.ir import APIModel
+from kgen.apimodel.ir import APIModel
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, yamlbody
 from kgen.testing.errors import APIError

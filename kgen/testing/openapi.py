@@ -14,7 +14,8 @@ import hashlib
 import json
 from typing import Any
 
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
+    QUANTITY_PATTERN_START,
     APIModel,
     Array,
     EnumType,
@@ -28,8 +29,7 @@ from kgen.model.ir import (
     TypeRef,
     UnionType,
 )
-from kgen.model.schemas import QUANTITY_PATTERN_START
-from kgen.model.shared import SHARED_TYPES
+from kgen.apimodel.shared import SHARED_TYPES
 from kgen.testing.registry import Registry, ResourceType
 
 __all__ = ["crd_schema", "render_v2", "render_v3", "v3_document", "v3_index"]

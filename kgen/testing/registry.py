@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     APIModel,
     Array,
     Field,

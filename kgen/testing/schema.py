@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     APIModel,
     Array,
     EnumType,
@@ -28,7 +28,7 @@ from kgen.model.ir import (
     TypeRef,
     UnionType,
 )
-from kgen.model.shared import SHARED_TYPES
+from kgen.apimodel.shared import SHARED_TYPES
 from kgen.testing.errors import FieldError, go_quote
 
 __all__ = ["Mistyped", "Outcome", "process"]

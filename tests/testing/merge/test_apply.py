@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from kgen.model.ir import APIModel
-from kgen.model.serialize import load_package_model
+from kgen.apimodel.ir import APIModel
+from kgen.apimodel.serialize import load_package_model
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing.merge.apply import (
     MAX_UPDATE_MANAGERS,
