@@ -32,6 +32,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kgen.runtime._validation import go_quote
+
 __all__ = [
     "APIError",
     "FieldError",
@@ -104,11 +106,6 @@ class APIError(Exception):
 
     def __repr__(self) -> str:
         return f"APIError({self.code}, {self.reason!r}, {self.status.get('message')!r})"
-
-
-def go_quote(text: str) -> str:
-    """Go's %q for the strings that appear in messages (JSON escaping is the same for printable text)."""
-    return json.dumps(text, ensure_ascii=False)
 
 
 class GoLiteral(str):

@@ -7,15 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kgen.runtime._labels import ParsedLabelSelector, SelectorError
+from kgen.runtime._selectors import ParsedFieldSelector, parse_field_selector, parse_label_selector
 from kgen.testing import errors
 from kgen.testing.errors import FieldError
-from kgen.testing.selectors import (
-    FieldSelector,
-    LabelSelector,
-    SelectorError,
-    parse_field_selector,
-    parse_label_selector,
-)
 
 __all__ = [
     "DeleteOptions",
@@ -50,8 +45,8 @@ def _int(query: Query, key: str) -> int | None:
 
 @dataclass(slots=True)
 class ListOptions:
-    label_selector: LabelSelector = field(default_factory=LabelSelector)
-    field_selector: FieldSelector = field(default_factory=FieldSelector)
+    label_selector: ParsedLabelSelector = field(default_factory=ParsedLabelSelector)
+    field_selector: ParsedFieldSelector = field(default_factory=ParsedFieldSelector)
     resource_version: str = ""
     resource_version_match: str = ""
     limit: int = 0
@@ -72,7 +67,7 @@ def parse_list_options(query: Query, *, watch: bool | None = None) -> ListOption
         labels = parse_label_selector(query.get("labelSelector", ""))
         fields = parse_field_selector(query.get("fieldSelector", ""))
     except SelectorError as exc:
-        raise errors.bad_request(str(exc)) from None
+        raise errors.bad_request(exc.message) from None
     opts = ListOptions(
         label_selector=labels,
         field_selector=fields,

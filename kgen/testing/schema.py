@@ -29,7 +29,8 @@ from kgen.apimodel.ir import (
     UnionType,
 )
 from kgen.apimodel.shared import SHARED_TYPES
-from kgen.testing.errors import FieldError, go_quote
+from kgen.runtime._validation import go_quote
+from kgen.testing.errors import FieldError
 
 __all__ = ["Mistyped", "Outcome", "process"]
 

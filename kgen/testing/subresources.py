@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from kgen.runtime._labels import LabelRequirement, Operator, ParsedLabelSelector
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, merging
 from kgen.testing.api import API, APPLY_PATCH, JSON_PATCH, Response
@@ -33,22 +34,29 @@ def _check(rt: ResourceType, sub: str, verb: str) -> None:
 # --- scale -----------------------------------------------------------------------------------------
 
 
+_EXPRESSION_OPERATORS: dict[str, Operator] = {
+    "In": "in",
+    "NotIn": "notin",
+    "Exists": "exists",
+    "DoesNotExist": "!",
+}
+
+
 def _selector_string(selector: Any) -> str:
-    """metav1.LabelSelectorAsSelector(...).String()."""
+    """metav1.LabelSelectorAsSelector(...).String() of a stored selector, taken as it is (a built-in
+    object's selector is not validated here: an unknown operator is left out)."""
     if not isinstance(selector, dict):
         return ""
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), sorted(expr.get("values") or [])
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(str(key))
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(sorted(parts))
+    requirements = [
+        LabelRequirement(str(k), "=", (str(v),))
+        for k, v in (selector.get("matchLabels") or {}).items()
+    ]
+    for expression in selector.get("matchExpressions") or []:
+        operator = _EXPRESSION_OPERATORS.get(expression.get("operator"))
+        if operator is not None:
+            values = tuple(sorted({str(v) for v in expression.get("values") or []}))
+            requirements.append(LabelRequirement(str(expression.get("key")), operator, values))
+    return str(ParsedLabelSelector(tuple(sorted(requirements, key=lambda r: r.key))))
 
 
 def to_scale(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from kubehelp import configmap
 
 from kgen.testing import APIError, APIServer
 from kgen.testing.options import DeleteOptions, ListOptions
-from kgen.testing.selectors import parse_label_selector
+from kgen.runtime._selectors import parse_label_selector
 
 
 @pytest.fixture
