@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -34,12 +34,11 @@ from kgen.runtime._config import Config
 from kgen.runtime._errors import APIError as RuntimeAPIError
 from kgen.testing.errors import APIError
 from kgen.testing.http import Reply, Request
+from kgen.testing.paths import parse_resource_path, request_verb
 from kgen.testing.routes import Auth, Router
 from kgen.testing.server import APIServer
 
 __all__ = ["Action", "FakeCluster"]
-
-_VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
 @dataclass(slots=True)
@@ -60,39 +59,40 @@ class Action:
 Reactor = Callable[[Action], Any]
 
 
-def parse_action(method: str, path: str, params: dict[str, str], body: bytes) -> Action | None:
-    """The Action of a resource request (None for discovery and other non-resource paths)."""
-    parts = [p for p in path.split("/") if p]
-    if parts[:1] == ["api"] and len(parts) >= 2:
-        group, version, rest = "", parts[1], parts[2:]
-    elif parts[:1] == ["apis"] and len(parts) >= 3:
-        group, version, rest = parts[1], parts[2], parts[3:]
+def parse_action(
+    method: str,
+    path: str,
+    params: dict[str, str],
+    body: bytes,
+    namespace_subresources: Callable[[str, str], Collection[str]] | None = None,
+) -> Action | None:
+    """The Action of a resource request (None for discovery and other non-resource paths). The path
+    is read as the router reads it (:mod:`kgen.testing.paths`); ``namespace_subresources`` are those
+    of the served namespaces (kube-apiserver's, status and finalize, by default)."""
+    if namespace_subresources is None:
+        target = parse_resource_path(path)
     else:
+        target = parse_resource_path(path, namespace_subresources)
+    if target is None or target.resource is None:
         return None
-    if rest[:1] == ["watch"]:
-        rest = rest[1:]
-    namespace = None
-    if len(rest) >= 3 and rest[0] == "namespaces":
-        namespace, rest = rest[1], rest[2:]
-    if not rest:
-        return None
-    resource, name, sub = (
-        rest[0],
-        rest[1] if len(rest) > 1 else None,
-        rest[2] if len(rest) > 2 else None,
-    )
-    verb = _VERBS.get(method, method.lower())
-    if method == "GET" and name is None:
-        verb = "watch" if params.get("watch") in ("true", "1") else "list"
-    elif method == "DELETE" and name is None:
-        verb = "deletecollection"
+    verb = request_verb(method, target, params.get("watch")) or method.lower()
     decoded: Any = None
     if body:
         try:
             decoded = msgspec.json.decode(body)
         except msgspec.DecodeError:  # a YAML apply body: reactors get the bytes
             decoded = body
-    return Action(verb, group, version, resource, namespace, name, sub, params, decoded)
+    return Action(
+        verb,
+        target.group,
+        target.version,
+        target.resource,
+        target.namespace,
+        target.name,
+        target.subresource,
+        params,
+        decoded,
+    )
 
 
 # A runtime error class raised by a reactor without a reason in its Status: the reason it stands for.
@@ -206,7 +206,13 @@ class FakeCluster:
     # --- dispatch -----------------------------------------------------------------------------------
 
     async def _handle(self, request: Request) -> Reply:
-        action = parse_action(request.method, request.path, request.params(), request.body)
+        action = parse_action(
+            request.method,
+            request.path,
+            request.params(),
+            request.body,
+            self.router.namespace_subresources,
+        )
         if action is not None:
             with self._lock:
                 self.actions.append(action)

@@ -28,6 +28,7 @@ from kgen.testing.options import (
     parse_list_options,
     parse_write_options,
 )
+from kgen.testing.paths import ResourcePath, parse_resource_path, request_verb
 from kgen.testing.registry import ResourceType
 from kgen.testing.watch import WatchStream
 
@@ -70,15 +71,24 @@ class Auth:
         return None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Target:
-    """A parsed resource path."""
+    """A resource path and the resource type it names."""
 
     rt: ResourceType
-    namespace: str | None
-    name: str | None
-    sub: str | None
-    watch_prefix: bool
+    path: ResourcePath
+
+    @property
+    def namespace(self) -> str | None:
+        return self.path.namespace
+
+    @property
+    def name(self) -> str | None:
+        return self.path.name
+
+    @property
+    def sub(self) -> str | None:
+        return self.path.subresource
 
 
 def _encode(value: Any, content_type: str) -> bytes:
@@ -215,82 +225,58 @@ class Router:
             if group_doc is None:
                 raise errors.not_found_path()
             return "get", lambda: self._constant(group_doc)
-        if len(parts) >= 2 and parts[0] == "api":
-            group, version, rest = "", parts[1], parts[2:]
-        elif len(parts) >= 3 and parts[0] == "apis":
-            group, version, rest = parts[1], parts[2], parts[3:]
-        else:
+        resource_path = parse_resource_path(request.path, self.namespace_subresources)
+        if resource_path is None:
             raise errors.not_found_path()
-        if not rest:
+        if resource_path.resource is None:
+            group, version = resource_path.group, resource_path.version
             listing = discovery.resource_list(self.api.registry, group, version)
             if listing is None:
                 raise errors.not_found_path()
             return "get", lambda: self._constant(listing)
-        target = self._target(group, version, rest)
+        target = self._target(resource_path)
         return self._verb(request, method, target)
 
-    def _target(self, group: str, version: str, rest: list[str]) -> _Target:
-        registry = self.api.registry
-        watch_prefix = rest[0] == "watch"
-        if watch_prefix:
-            rest = rest[1:]
-        namespace = None
-        if len(rest) >= 3 and rest[0] == "namespaces":
-            ns_type = registry.get(group, version, "namespaces")
-            is_ns_sub = ns_type is not None and len(rest) == 3 and rest[2] in ns_type.subresources
-            if not is_ns_sub:
-                namespace, rest = rest[1], rest[2:]
-        if not rest or len(rest) > 3:
-            raise errors.not_found_path()
-        rt = registry.get(group, version, rest[0])
+    def namespace_subresources(self, group: str, version: str) -> frozenset[str]:
+        """The subresources of the namespaces served at ``group/version`` (``namespaces/x/finalize``
+        is one, not a resource in namespace x)."""
+        ns_type = self.api.registry.get(group, version, "namespaces")
+        return frozenset(ns_type.subresources) if ns_type is not None else frozenset()
+
+    def _target(self, path: ResourcePath) -> _Target:
+        assert path.resource is not None
+        rt = self.api.registry.get(path.group, path.version, path.resource)
         if rt is None:
             raise errors.not_found_path()
-        if namespace is not None and not rt.namespaced:
+        if path.namespace is not None and not rt.namespaced:
             raise errors.not_found_path()
-        name = rest[1] if len(rest) >= 2 else None
-        sub = rest[2] if len(rest) == 3 else None
-        if rt.namespaced and namespace is None and name is not None:
+        if rt.namespaced and path.namespace is None and path.name is not None:
             raise errors.not_found_path()
-        if sub is not None and sub not in rt.subresources:
+        if path.subresource is not None and path.subresource not in rt.subresources:
             raise errors.not_found_path()
-        return _Target(rt, namespace, name, sub, watch_prefix)
+        return _Target(rt, path)
 
     def _verb(self, request: Request, method: str, target: _Target) -> tuple[str, Handler]:
         rt = target.rt
-        watch = target.watch_prefix or request.param("watch") in ("true", "1", "True")
-        if target.sub is not None:
-            verbs = {"GET": "get", "PUT": "update", "PATCH": "patch", "POST": "create"}
-            if method not in verbs:
-                raise _method_not_allowed()
-            return verbs[method], lambda: self._subresource(request, target, verbs[method])
-        if target.name is None:
-            if method == "GET":
-                if watch:
-                    return "watch", lambda: self._watch(request, target)
-                return "list", lambda: self._list(request, target)
-            if method == "POST":
-                if rt.namespaced and target.namespace is None:
-                    raise errors.not_found_path()
-                return "create", lambda: self._create(request, target)
-            if method == "DELETE":
-                if rt.namespaced and target.namespace is None:
-                    raise errors.not_found_path()
-                return "deletecollection", lambda: self._delete_collection(request, target)
+        verb = request_verb(method, target.path, request.param("watch"))
+        if verb is None:
             raise _method_not_allowed()
-        if method == "GET":
-            # ?watch=true only turns a list into a watch: a GET of one object stays a GET (the
-            # RequestInfo verb changes only when there is no name). Watching one object takes the
-            # legacy watch/ prefix or a metadata.name field selector.
-            if target.watch_prefix:
-                return "watch", lambda: self._watch(request, target)
-            return "get", lambda: self._get(request, target)
-        if method == "PUT":
-            return "update", lambda: self._update(request, target)
-        if method == "PATCH":
-            return "patch", lambda: self._patch(request, target)
-        if method == "DELETE":
-            return "delete", lambda: self._delete(request, target)
-        raise _method_not_allowed()
+        if target.sub is not None:
+            return verb, lambda: self._subresource(request, target, verb)
+        if verb in ("create", "deletecollection") and rt.namespaced and target.namespace is None:
+            raise errors.not_found_path()
+        handlers: dict[str, Callable[[Request, _Target], Awaitable[Reply]]] = {
+            "get": self._get,
+            "list": self._list,
+            "watch": self._watch,
+            "create": self._create,
+            "update": self._update,
+            "patch": self._patch,
+            "delete": self._delete,
+            "deletecollection": self._delete_collection,
+        }
+        handler = handlers[verb]
+        return verb, lambda: handler(request, target)
 
     def _root_paths(self) -> list[str]:
         paths = {"/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/version"}
