@@ -43,37 +43,37 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kgen.testing.api import API, Response
-    from kgen.testing.errors import APIError
+    from kgen.testing.errors import StatusError
     from kgen.testing.faults import FaultInjector
     from kgen.testing.registry import Registry, ResourceType
     from kgen.testing.server import APIServer
     from kgen.testing.store import Store, Watcher
-    from kgen.testing.watch import WatchStream
+    from kgen.testing.watch import WatchSession
 
 __all__ = [
     "API",
-    "APIError",
     "APIServer",
     "FaultInjector",
     "Registry",
     "ResourceType",
     "Response",
+    "StatusError",
     "Store",
-    "WatchStream",
+    "WatchSession",
     "Watcher",
 ]
 
 _HOMES = {
     "API": "kgen.testing.api",
     "Response": "kgen.testing.api",
-    "APIError": "kgen.testing.errors",
+    "StatusError": "kgen.testing.errors",
     "APIServer": "kgen.testing.server",
     "FaultInjector": "kgen.testing.faults",
     "Registry": "kgen.testing.registry",
     "ResourceType": "kgen.testing.registry",
     "Store": "kgen.testing.store",
     "Watcher": "kgen.testing.store",
-    "WatchStream": "kgen.testing.watch",
+    "WatchSession": "kgen.testing.watch",
 }
 
 

@@ -92,7 +92,7 @@ def _seed(server: object, path: Path) -> int:
 
     import kgen.runtime._yamlsafe as yamlsafe
     from kgen.testing.inputs import KgenError
-    from kgen.testing.errors import APIError
+    from kgen.testing.errors import StatusError
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -130,11 +130,11 @@ def _seed(server: object, path: Path) -> int:
                     None,
                     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
                 )
-            except APIError:
+            except StatusError:
                 pass  # exists
         try:
             api.create(rt, namespace, body)
-        except APIError as exc:
+        except StatusError as exc:
             raise KgenError(f"{where}: {exc}") from exc
         count += 1
     return count

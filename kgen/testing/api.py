@@ -5,7 +5,7 @@ the subresources, with the generic registry's rules: generateName, uid and times
 resourceVersion, optimistic concurrency, the status-subresource split, generation bumps, finalizers and
 deletion, garbage collection through ownerReferences, namespace lifecycle, dry runs, schema pruning,
 defaulting and validation, selectors and paging. Every failure raises
-:class:`~kgen.testing.errors.APIError` carrying the Status the apiserver would send.
+:class:`~kgen.testing.errors.StatusError` carrying the Status the apiserver would send.
 
 The HTTP server (:mod:`kgen.testing.http`) only parses requests and calls this; an in-process fake
 clientset can call it directly.
@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, merging, schema
-from kgen.testing.errors import APIError, FieldError
+from kgen.testing.errors import StatusError, FieldError
 from kgen.testing.objects import (
     decode_continue,
     encode_continue,
@@ -38,7 +38,7 @@ from kgen.testing.objects import (
     random_suffix,
     value_string,
 )
-from kgen.testing.options import DeleteOptions, ListOptions, WriteOptions
+from kgen.testing.options import DeleteQuery, ListQuery, WriteQuery
 from kgen.testing.registry import Registry, ResourceType
 from kgen.testing.store import (
     KeyExists,
@@ -49,7 +49,7 @@ from kgen.testing.store import (
     sort_key,
 )
 from kgen.testing.validation import name_check, validate_object_meta
-from kgen.testing.watch import WatchStream
+from kgen.testing.watch import WatchSession
 
 __all__ = ["API", "Response"]
 
@@ -131,7 +131,7 @@ class API:
         ] = {}
         self.deleters: dict[
             tuple[str, str],
-            Callable[[ResourceType, dict[str, Any], DeleteOptions], Response],
+            Callable[[ResourceType, dict[str, Any], DeleteQuery], Response],
         ] = {}
 
     # --- helpers ------------------------------------------------------------------------------------
@@ -177,14 +177,14 @@ class API:
                 fields[path] = value_string(value)
         return fields
 
-    def _check_field_labels(self, rt: ResourceType, opts: ListOptions) -> None:
+    def _check_field_labels(self, rt: ResourceType, opts: ListQuery) -> None:
         for requirement in opts.field_selector.requirements:
             problem = rt.field_label_error(requirement.field)
             if problem is not None:
                 raise errors.bad_request(problem)
 
     def _predicate(
-        self, rt: ResourceType, opts: ListOptions
+        self, rt: ResourceType, opts: ListQuery
     ) -> Callable[[dict[str, Any]], bool] | None:
         if not opts.filtered:
             return None
@@ -316,7 +316,7 @@ class API:
         self,
         rt: ResourceType,
         obj: dict[str, Any],
-        opts: WriteOptions,
+        opts: WriteQuery,
         *,
         typed_decode: bool = False,
     ) -> tuple[builtins.list[str], list[FieldError]]:
@@ -343,7 +343,7 @@ class API:
 
     def _invalid(
         self, rt: ResourceType, name: str, problems: builtins.list[FieldError]
-    ) -> APIError:
+    ) -> StatusError:
         return errors.invalid(rt.kind, rt.group, name, problems)
 
     def _check_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
@@ -398,9 +398,9 @@ class API:
         rt: ResourceType,
         namespace: str | None,
         body: Any,
-        opts: WriteOptions | None = None,
+        opts: WriteQuery | None = None,
     ) -> Response:
-        opts = opts or WriteOptions()
+        opts = opts or WriteQuery()
         if "create" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "create")
         obj = self._decode(rt, body)
@@ -418,7 +418,7 @@ class API:
         else:
             metadata.pop("namespace", None)
         if metadata.get("resourceVersion"):
-            raise APIError(
+            raise StatusError(
                 {
                     "kind": "Status",
                     "apiVersion": "v1",
@@ -433,7 +433,7 @@ class API:
             candidate = copy.deepcopy(obj)
             try:
                 return self._create_once(rt, candidate, opts, warnings, problems, generate)
-            except APIError as exc:
+            except StatusError as exc:
                 if not (generate and exc.reason == "AlreadyExists" and attempt < 7):
                     raise
         raise AssertionError("unreachable")
@@ -442,7 +442,7 @@ class API:
         self,
         rt: ResourceType,
         obj: dict[str, Any],
-        opts: WriteOptions,
+        opts: WriteQuery,
         warnings: builtins.list[str],
         problems: builtins.list[FieldError],
         generate: bool,
@@ -537,11 +537,11 @@ class API:
         self,
         rt: ResourceType,
         namespace: str | None,
-        opts: ListOptions | None = None,
+        opts: ListQuery | None = None,
         *,
         wait: bool = True,
     ) -> Response:
-        opts = opts or ListOptions()
+        opts = opts or ListQuery()
         if "list" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "list")
         if wait and not opts.continue_ and opts.resource_version not in ("", "0"):
@@ -552,7 +552,7 @@ class API:
         with self._lock:
             return self._list(rt, namespace, opts)
 
-    def _list(self, rt: ResourceType, namespace: str | None, opts: ListOptions) -> Response:
+    def _list(self, rt: ResourceType, namespace: str | None, opts: ListQuery) -> Response:
         wait = False
         self._check_field_labels(rt, opts)
         scope = namespace if rt.namespaced and namespace else None
@@ -625,11 +625,11 @@ class API:
         namespace: str | None,
         name: str,
         body: Any,
-        opts: WriteOptions | None = None,
+        opts: WriteQuery | None = None,
         *,
         subresource: str | None = None,
     ) -> Response:
-        opts = opts or WriteOptions()
+        opts = opts or WriteQuery()
         if subresource is None and "update" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "update")
         obj = self._decode(rt, body)
@@ -679,7 +679,7 @@ class API:
         rt: ResourceType,
         existing: dict[str, Any],
         obj: dict[str, Any],
-        opts: WriteOptions,
+        opts: WriteQuery,
         warnings: builtins.list[str],
         problems: builtins.list[FieldError],
         *,
@@ -797,11 +797,11 @@ class API:
         name: str,
         patch_type: str,
         patch: bytes | str | Any,
-        opts: WriteOptions | None = None,
+        opts: WriteQuery | None = None,
         *,
         subresource: str | None = None,
     ) -> Response:
-        opts = opts or WriteOptions()
+        opts = opts or WriteQuery()
         accepted = [JSON_PATCH, MERGE_PATCH] + (
             [STRATEGIC_PATCH] if rt.strategic_merge_patch else []
         )
@@ -866,7 +866,7 @@ class API:
         rt: ResourceType,
         existing: dict[str, Any],
         config: dict[str, Any],
-        opts: WriteOptions,
+        opts: WriteQuery,
         subresource: str | None,
     ) -> Response:
         self._check_apply_config(rt, config, meta(existing).get("name") or "")
@@ -892,7 +892,7 @@ class API:
         namespace: str | None,
         name: str,
         config: dict[str, Any],
-        opts: WriteOptions,
+        opts: WriteQuery,
     ) -> Response:
         self._check_apply_config(rt, config, name)
         merged = merging.server_side_apply(
@@ -910,10 +910,10 @@ class API:
         return response
 
     def _create_with_managed(
-        self, rt: ResourceType, namespace: str | None, obj: dict[str, Any], opts: WriteOptions
+        self, rt: ResourceType, namespace: str | None, obj: dict[str, Any], opts: WriteQuery
     ) -> Response:
         # managedFields come from apply: creation must not replace them with an Update entry.
-        keep = WriteOptions(
+        keep = WriteQuery(
             dry_run=opts.dry_run,
             field_manager=opts.field_manager,
             field_validation=opts.field_validation,
@@ -956,7 +956,7 @@ class API:
         gvk = f"{rt.api_version}, Kind={rt.kind}"
         if not rt.group:
             gvk = f"/{gvk}"
-        raise APIError(
+        raise StatusError(
             {
                 "kind": "Status",
                 "apiVersion": "v1",
@@ -975,9 +975,9 @@ class API:
         rt: ResourceType,
         namespace: str | None,
         name: str,
-        opts: DeleteOptions | None = None,
+        opts: DeleteQuery | None = None,
     ) -> Response:
-        opts = opts or DeleteOptions()
+        opts = opts or DeleteQuery()
         if "delete" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "delete")
         existing = self._get_stored(rt, namespace, name)
@@ -1030,7 +1030,7 @@ class API:
             return self._store_deleting(rt, existing, new, opts)
         return self._delete_now(rt, existing, opts)
 
-    def _grace_period(self, rt: ResourceType, existing: dict[str, Any], opts: DeleteOptions) -> int:
+    def _grace_period(self, rt: ResourceType, existing: dict[str, Any], opts: DeleteQuery) -> int:
         """Pods bound to a node (and not finished) delete gracefully; everything else at once."""
         if not rt.graceful_delete:
             return 0
@@ -1049,7 +1049,7 @@ class API:
         rt: ResourceType,
         existing: dict[str, Any],
         new: dict[str, Any],
-        opts: DeleteOptions,
+        opts: DeleteQuery,
     ) -> Response:
         if opts.dry_run:
             return Response(200, self.present(rt, new))
@@ -1060,7 +1060,7 @@ class API:
         return Response(code, self.present(rt, stored))
 
     def _delete_now(
-        self, rt: ResourceType, existing: dict[str, Any], opts: DeleteOptions
+        self, rt: ResourceType, existing: dict[str, Any], opts: DeleteQuery
     ) -> Response:
         old_meta = meta(existing)
         name = old_meta.get("name") or ""
@@ -1078,7 +1078,7 @@ class API:
         return Response(200, errors.success_status({k: v for k, v in details.items() if v}))
 
     def _delete_namespace(
-        self, rt: ResourceType, existing: dict[str, Any], opts: DeleteOptions
+        self, rt: ResourceType, existing: dict[str, Any], opts: DeleteQuery
     ) -> Response:
         """The namespace registry's Delete: the first one only marks the namespace Terminating, even
         when finalized already (the namespace controller leaves such a one alone: it goes with its
@@ -1105,8 +1105,8 @@ class API:
         self,
         rt: ResourceType,
         namespace: str | None,
-        list_opts: ListOptions,
-        delete_opts: DeleteOptions | None = None,
+        list_opts: ListQuery,
+        delete_opts: DeleteQuery | None = None,
     ) -> Response:
         if "deletecollection" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "deletecollection")
@@ -1117,7 +1117,7 @@ class API:
                 self.delete(
                     rt, item_meta.get("namespace"), item_meta.get("name") or "", delete_opts
                 )
-            except APIError as exc:
+            except StatusError as exc:
                 if exc.code != 404:
                     raise
         return Response(200, listed)
@@ -1128,10 +1128,10 @@ class API:
         self,
         rt: ResourceType,
         namespace: str | None,
-        opts: ListOptions,
+        opts: ListQuery,
         *,
         name: str | None = None,
-    ) -> WatchStream:
+    ) -> WatchSession:
         if "watch" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "watch")
         self._check_field_labels(rt, opts)
@@ -1168,9 +1168,9 @@ class API:
                 watcher = self.store.watch(rt.gr, scope, since=since, predicate=predicate)
         except TooOld as exc:
             error = errors.gone(f"too old resource version: {exc.requested} ({exc.oldest})").status
-        except APIError as exc:
+        except StatusError as exc:
             error = exc.status
-        return WatchStream(
+        return WatchSession(
             api_version=rt.api_version,
             kind=rt.kind,
             watcher=watcher,
@@ -1236,7 +1236,7 @@ def _should_delete_during_update(new: dict[str, Any], old: dict[str, Any]) -> bo
     return grace in (None, 0)
 
 
-def _gc_finalizers(finalizers: builtins.list[str], opts: DeleteOptions) -> builtins.list[str]:
+def _gc_finalizers(finalizers: builtins.list[str], opts: DeleteQuery) -> builtins.list[str]:
     """deletionFinalizersForGarbageCollection: orphan or foregroundDeletion as the options say."""
     orphan = ORPHAN in finalizers
     foreground = FOREGROUND in finalizers

@@ -18,8 +18,8 @@ import copy
 from typing import Any
 
 from kgen.testing.api import API, FOREGROUND, ORPHAN
-from kgen.testing.errors import APIError
-from kgen.testing.options import DeleteOptions, WriteOptions
+from kgen.testing.errors import StatusError
+from kgen.testing.options import DeleteQuery, WriteQuery
 from kgen.testing.registry import ResourceType
 
 __all__ = ["Controllers"]
@@ -166,8 +166,8 @@ class Controllers:
 
     def _update(self, rt: ResourceType, existing: dict[str, Any], new: dict[str, Any]) -> None:
         try:
-            self.api._write_update(rt, existing, new, WriteOptions(), [], [], subresource=None)
-        except APIError:
+            self.api._write_update(rt, existing, new, WriteQuery(), [], [], subresource=None)
+        except StatusError:
             self._dirty = True  # changed under us: look again
             self._check_dependents.add(_key_of(rt, existing))
 
@@ -178,9 +178,9 @@ class Controllers:
                 rt,
                 metadata.get("namespace"),
                 metadata.get("name") or "",
-                DeleteOptions(propagation_policy=policy, preconditions_uid=metadata.get("uid")),
+                DeleteQuery(propagation_policy=policy, preconditions_uid=metadata.get("uid")),
             )
-        except APIError:
+        except StatusError:
             pass
 
     # --- garbage collector --------------------------------------------------------------------------

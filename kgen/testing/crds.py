@@ -18,7 +18,7 @@ from kgen.testing.api import API
 from kgen.testing.errors import FieldError
 from kgen.testing.inputs import crd_model, crd_problem
 from kgen.testing.openapi import crd_schema
-from kgen.testing.options import DeleteOptions
+from kgen.testing.options import DeleteQuery
 from kgen.testing.registry import CRD_GROUP, ResourceType, ScalePaths, version_priority
 
 __all__ = ["CRDs", "crd_from_model"]
@@ -42,7 +42,7 @@ class CRDs:
         self.api.deleters[_CRDS] = self.delete
         return self
 
-    def delete(self, rt: ResourceType, existing: dict[str, Any], opts: DeleteOptions) -> Any:
+    def delete(self, rt: ResourceType, existing: dict[str, Any], opts: DeleteQuery) -> Any:
         """The CRD registry's Delete: mark Terminating with the cleanup finalizer; cleanup follows."""
         metadata = existing["metadata"]
         if metadata.get("deletionTimestamp"):
@@ -237,7 +237,7 @@ class CRDs:
                     self.api.store.update(rt.gr, new)
                 try:
                     self.api.delete(
-                        rt, metadata.get("namespace"), metadata.get("name") or "", DeleteOptions()
+                        rt, metadata.get("namespace"), metadata.get("name") or "", DeleteQuery()
                     )
                 except Exception:  # noqa: BLE001 - gone meanwhile
                     pass

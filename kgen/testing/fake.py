@@ -31,8 +31,8 @@ import msgspec
 
 import kgen.runtime._codec as codec
 from kgen.runtime._config import Config
-from kgen.runtime._errors import APIError as RuntimeAPIError
-from kgen.testing.errors import APIError
+from kgen.runtime._errors import APIError
+from kgen.testing.errors import StatusError
 from kgen.testing.http import Reply, Request
 from kgen.testing.paths import parse_resource_path, request_verb
 from kgen.testing.routes import Auth, Router
@@ -99,7 +99,7 @@ def parse_action(
 _REASONS = {"APIError": "Unknown", "ServerError": "InternalError"}
 
 
-def _status_error(exc: RuntimeAPIError) -> APIError:
+def _status_error(exc: APIError) -> StatusError:
     """The answer for a runtime error raised by a reactor: its Status, completed, with its code (an
     error, whatever it says: 500 if it says less than 400) and Retry-After."""
     status = codec.to_builtins(exc.status)
@@ -115,7 +115,7 @@ def _status_error(exc: RuntimeAPIError) -> APIError:
         headers.append(("Retry-After", str(seconds)))
         details = status.setdefault("details", {})
         details.setdefault("retryAfterSeconds", seconds)
-    return APIError(status, headers)
+    return StatusError(status, headers)
 
 
 class FakeCluster:
@@ -187,7 +187,7 @@ class FakeCluster:
                 None,
                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
             )
-        except APIError:
+        except StatusError:
             pass  # it exists
 
     def prepend_reactor(self, verb: str, resource: str, reactor: Reactor) -> None:
@@ -221,9 +221,9 @@ class FakeCluster:
                 if verb in ("*", action.verb) and resource in ("*", action.resource):
                     try:
                         answer = reactor(action)
-                    except APIError as exc:
+                    except StatusError as exc:
                         return self.router._status_reply(request, exc)  # noqa: SLF001
-                    except RuntimeAPIError as exc:
+                    except APIError as exc:
                         # The client's own error classes (errors.Conflict(...), NotFound...) work
                         # too: the client sees the same class with the same Status.
                         return self.router._status_reply(  # noqa: SLF001

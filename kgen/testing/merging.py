@@ -14,7 +14,7 @@ from typing import Any
 
 from kgen.apimodel.ir import APIModel
 from kgen.testing import errors, merge, yamlbody
-from kgen.testing.errors import APIError
+from kgen.testing.errors import StatusError
 from kgen.testing.registry import ResourceType
 
 __all__ = [
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-def _patch_error(exc: merge.PatchError) -> APIError:
+def _patch_error(exc: merge.PatchError) -> StatusError:
     """A kgen.testing.merge PatchError as the apiserver's Status."""
     code = exc.code
     message = exc.status_message
@@ -44,7 +44,7 @@ def _patch_error(exc: merge.PatchError) -> APIError:
     if code == 422:
         status["details"] = {}  # NewGenericServerResponse sets an empty StatusDetails
     status["code"] = code
-    return APIError(status)
+    return StatusError(status)
 
 
 def parse_json_body(body: bytes | str | Any) -> Any:
@@ -126,7 +126,7 @@ def server_side_apply(
         )
     except merge.ApplyConflict as exc:
         status = errors.status_object(409, "Conflict", exc.message, {"causes": exc.causes()})
-        raise APIError(status) from None
+        raise StatusError(status) from None
     except merge.PatchError as exc:
         raise _patch_error(exc) from None
     return result

@@ -20,17 +20,17 @@ import yaml
 
 from kgen.testing import discovery, errors, openapi, subresources, tables, yamlbody
 from kgen.testing.api import API, APPLY_PATCH, Response
-from kgen.testing.errors import APIError
+from kgen.testing.errors import StatusError
 from kgen.testing.faults import FaultInjector
 from kgen.testing.http import AbortStream, Reply, Request
 from kgen.testing.options import (
-    parse_delete_options,
-    parse_list_options,
-    parse_write_options,
+    parse_delete_query,
+    parse_list_query,
+    parse_write_query,
 )
 from kgen.testing.paths import ResourcePath, parse_resource_path, request_verb
 from kgen.testing.registry import ResourceType
-from kgen.testing.watch import WatchStream
+from kgen.testing.watch import WatchSession
 
 __all__ = ["Auth", "Router"]
 
@@ -110,7 +110,7 @@ class Router:
         self.faults = faults
         self.auth = auth
         self.server_address = server_address
-        self.streams: set[WatchStream] = set()
+        self.streams: set[WatchSession] = set()
         self._openapi_cache: tuple[int, dict[str, bytes], bytes] | None = None
 
     # --- entry --------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ class Router:
             if fault is not None:
                 raise fault
             reply = await handler()
-        except APIError as exc:
+        except StatusError as exc:
             reply = self._status_reply(request, exc)
         except Exception as exc:  # noqa: BLE001 - a bug must not kill the connection
             reply = self._status_reply(request, errors.internal(f"{type(exc).__name__}: {exc}"))
@@ -150,7 +150,7 @@ class Router:
             raise errors.not_acceptable([_JSON, _YAML, "application/vnd.kubernetes.protobuf"])
         return _JSON
 
-    def _status_reply(self, request: Request, exc: APIError) -> Reply:
+    def _status_reply(self, request: Request, exc: StatusError) -> Reply:
         headers = [("Content-Type", _JSON), ("Cache-Control", "no-cache, private"), *exc.headers]
         return Reply(exc.code, headers, _encode(exc.status, _JSON))
 
@@ -339,7 +339,7 @@ class Router:
             ) from None
 
     def _write_opts(self, request: Request, kind: str) -> Any:
-        return parse_write_options(
+        return parse_write_query(
             request.params(),
             request.query.get("dryRun", []),
             kind=kind,
@@ -364,7 +364,7 @@ class Router:
             await self.api.store.wait_for_async(wanted, self.api.rv_wait)
 
     async def _list(self, request: Request, target: _Target) -> Reply:
-        opts = parse_list_options(request.params(), watch=False)
+        opts = parse_list_query(request.params(), watch=False)
         if not opts.continue_:
             await self._pre_wait(opts.resource_version)
         response = self.api.list(target.rt, target.namespace, opts, wait=False)
@@ -402,7 +402,7 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _delete(self, request: Request, target: _Target) -> Reply:
-        opts = parse_delete_options(
+        opts = parse_delete_query(
             self._body(request), request.params(), request.query.get("dryRun", [])
         )
         assert target.name is not None
@@ -410,8 +410,8 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _delete_collection(self, request: Request, target: _Target) -> Reply:
-        list_opts = parse_list_options(request.params(), watch=False)
-        delete_opts = parse_delete_options(
+        list_opts = parse_list_query(request.params(), watch=False)
+        delete_opts = parse_delete_query(
             self._body(request), request.params(), request.query.get("dryRun", [])
         )
         response = self.api.delete_collection(target.rt, target.namespace, list_opts, delete_opts)
@@ -441,7 +441,7 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _watch(self, request: Request, target: _Target) -> Reply:
-        opts = parse_list_options(request.params(), watch=True)
+        opts = parse_list_query(request.params(), watch=True)
         name = target.name
         stream = self.api.watch(target.rt, target.namespace, opts, name=name)
         content_type = self._accept(request)
@@ -460,7 +460,7 @@ class Router:
 
     async def _events(
         self,
-        stream: WatchStream,
+        stream: WatchSession,
         content_type: str,
         limit: tuple[int, bool] | None,
         rt: ResourceType,
@@ -499,8 +499,8 @@ class Router:
             stream.stop()
 
 
-def _method_not_allowed() -> APIError:
-    return APIError(
+def _method_not_allowed() -> StatusError:
+    return StatusError(
         errors.status_object(
             405,
             "MethodNotAllowed",

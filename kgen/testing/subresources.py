@@ -15,7 +15,7 @@ from kgen.testing import errors, merging
 from kgen.testing.api import API, APPLY_PATCH, JSON_PATCH, Response
 from kgen.testing.errors import FieldError
 from kgen.testing.objects import get_path, meta, now_rfc3339, set_path
-from kgen.testing.options import DeleteOptions, WriteOptions
+from kgen.testing.options import DeleteQuery, WriteQuery
 from kgen.testing.registry import ResourceType
 
 __all__ = ["create_subresource", "get_subresource", "patch_subresource", "update_subresource"]
@@ -96,7 +96,7 @@ def _write_scale(
     namespace: str | None,
     name: str,
     scale: Any,
-    opts: WriteOptions,
+    opts: WriteQuery,
 ) -> Response:
     scale = api._decode(rt, scale, expected_kind="Scale")
     if scale.get("apiVersion") not in (None, _SCALE):
@@ -145,7 +145,7 @@ def update_subresource(
     name: str,
     sub: str,
     body: Any,
-    opts: WriteOptions,
+    opts: WriteQuery,
 ) -> Response:
     _check(rt, sub, "update")
     if sub == "scale":
@@ -201,7 +201,7 @@ def patch_subresource(
     sub: str,
     patch_type: str,
     patch: Any,
-    opts: WriteOptions,
+    opts: WriteQuery,
 ) -> Response:
     _check(rt, sub, "patch")
     if sub == "scale":
@@ -225,7 +225,7 @@ def create_subresource(
     name: str,
     sub: str,
     body: Any,
-    opts: WriteOptions,
+    opts: WriteQuery,
 ) -> Response:
     _check(rt, sub, "create")
     existing = api._get_stored(rt, namespace, name)
@@ -271,7 +271,7 @@ def create_subresource(
             rt,
             namespace,
             name,
-            DeleteOptions(
+            DeleteQuery(
                 grace_period_seconds=options.get("gracePeriodSeconds"),
                 preconditions_uid=pre.get("uid"),
                 preconditions_rv=pre.get("resourceVersion"),

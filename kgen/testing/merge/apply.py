@@ -46,11 +46,11 @@ from kgen.testing.merge.schema import FieldInfo
 
 __all__ = [
     "ANCIENT_CHANGES_MANAGER",
-    "BEFORE_FIRST_APPLY_MANAGER",
-    "MAX_UPDATE_MANAGERS",
     "ApplyConflict",
     "ApplyError",
-    "Conflict",
+    "BEFORE_FIRST_APPLY_MANAGER",
+    "FieldConflict",
+    "MAX_UPDATE_MANAGERS",
     "decode_managed_fields",
     "server_side_apply",
     "track_update",
@@ -101,7 +101,7 @@ class ApplyError(PatchError):
 
 
 @dataclass(frozen=True)
-class Conflict:
+class FieldConflict:
     """A field of the configuration that another manager owns with a different value."""
 
     manager: str
@@ -123,7 +123,7 @@ class ApplyConflict(Exception):
     code = 409
     reason = "Conflict"
 
-    def __init__(self, conflicts: list[Conflict]) -> None:
+    def __init__(self, conflicts: list[FieldConflict]) -> None:
         self.conflicts = conflicts
         self.message = _conflict_message(conflicts)
         super().__init__(self.message)
@@ -152,7 +152,7 @@ def _describe(
     return text
 
 
-def _conflict_message(conflicts: list[Conflict]) -> str:
+def _conflict_message(conflicts: list[FieldConflict]) -> str:
     if len(conflicts) == 1:
         return f"Apply failed with 1 conflict: {conflicts[0].message}: {conflicts[0].path}"
     lines: list[str] = []
@@ -556,14 +556,14 @@ def _update(
     return comparison
 
 
-def _conflicts(conflicts: dict[_Key, FieldSet], managers: _Managers) -> list[Conflict]:
+def _conflicts(conflicts: dict[_Key, FieldSet], managers: _Managers) -> list[FieldConflict]:
     out = []
     for key in sorted(conflicts, key=lambda k: k.identifier()):
         # Only Update managers are told apart by version (and named with it).
         api_version = managers[key].api_version if key.operation == "Update" else None
         for path in conflicts[key]:
             out.append(
-                Conflict(
+                FieldConflict(
                     key.manager, path_string(path), key.operation, api_version, key.subresource
                 )
             )
