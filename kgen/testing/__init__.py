@@ -42,7 +42,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kgen.testing.api import API, Response
+    from kgen.testing.api import API
+    from kgen.testing.response import Response
     from kgen.testing.errors import StatusError
     from kgen.testing.faults import FaultInjector
     from kgen.testing.registry import Registry, ResourceType
@@ -65,7 +66,7 @@ __all__ = [
 
 _HOMES = {
     "API": "kgen.testing.api",
-    "Response": "kgen.testing.api",
+    "Response": "kgen.testing.response",
     "StatusError": "kgen.testing.errors",
     "APIServer": "kgen.testing.server",
     "FaultInjector": "kgen.testing.faults",

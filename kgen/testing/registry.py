@@ -234,11 +234,6 @@ class ResourceType:
     def strategic_merge_patch(self) -> bool:
         return not self.custom
 
-    @property
-    def graceful_delete(self) -> bool:
-        """Only pods delete gracefully (and only once bound to a node)."""
-        return self.gr == ("", "pods")
-
 
 def version_priority(version: str) -> tuple[int, int, int, str]:
     """Kubernetes version order (v1 > v1beta2 > v1beta1 > v1alpha1 > anything else), as a sort key."""

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from kgen.testing import discovery, errors, openapi, subresources, tables, yamlbody
-from kgen.testing.api import API, APPLY_PATCH, Response
+from kgen.testing.api import API
 from kgen.testing.errors import StatusError
 from kgen.testing.faults import FaultInjector
 from kgen.testing.http import AbortStream, Reply, Request
@@ -30,6 +30,8 @@ from kgen.testing.options import (
 )
 from kgen.testing.paths import ResourcePath, parse_resource_path, request_verb
 from kgen.testing.registry import ResourceType
+from kgen.testing.response import Response
+from kgen.testing.verbs.base import APPLY_PATCH
 from kgen.testing.watch import WatchSession
 
 __all__ = ["Auth", "Router"]

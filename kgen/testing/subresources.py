@@ -12,11 +12,13 @@ from typing import Any
 from kgen.runtime._labels import LabelRequirement, Operator, ParsedLabelSelector
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, merging
-from kgen.testing.api import API, APPLY_PATCH, JSON_PATCH, Response
+from kgen.testing.api import API
 from kgen.testing.errors import FieldError
 from kgen.testing.objects import get_path, meta, now_rfc3339, set_path
 from kgen.testing.options import DeleteQuery, WriteQuery
 from kgen.testing.registry import ResourceType
+from kgen.testing.response import Response
+from kgen.testing.verbs.base import APPLY_PATCH, JSON_PATCH
 
 __all__ = ["create_subresource", "get_subresource", "patch_subresource", "update_subresource"]
 
@@ -98,13 +100,13 @@ def _write_scale(
     scale: Any,
     opts: WriteQuery,
 ) -> Response:
-    scale = api._decode(rt, scale, expected_kind="Scale")
+    scale = api.decode(rt, scale, expected_kind="Scale")
     if scale.get("apiVersion") not in (None, _SCALE):
         raise errors.bad_request(
             f"the API version in the data ({scale['apiVersion']}) does not match the expected API "
             f"version ({_SCALE})"
         )
-    existing = api._get_stored(rt, namespace, name)
+    existing = api.get_stored(rt, namespace, name)
     scale_rv = meta(scale).get("resourceVersion")
     if scale_rv and scale_rv != meta(existing).get("resourceVersion"):
         raise errors.conflict(rt.plural, rt.group, name)
@@ -119,7 +121,7 @@ def _write_scale(
     new = copy.deepcopy(existing)
     path = rt.scale.spec_replicas if rt.custom and rt.scale else ".spec.replicas"
     set_path(new, path, replicas)
-    response = api._write_update(rt, existing, new, opts, [], [], subresource="scale")
+    response = api.write_update(rt, existing, new, opts, [], [], subresource="scale")
     return Response(response.code, to_scale(rt, response.body), response.warnings)
 
 
@@ -130,7 +132,7 @@ def get_subresource(
     api: API, rt: ResourceType, namespace: str | None, name: str, sub: str
 ) -> Response:
     _check(rt, sub, "get")
-    obj = api._get_stored(rt, namespace, name)
+    obj = api.get_stored(rt, namespace, name)
     if sub == "scale":
         return Response(200, to_scale(rt, obj))
     if sub == "log":
@@ -152,8 +154,8 @@ def update_subresource(
         return _write_scale(api, rt, namespace, name, body, opts)
     if sub == "status":
         return api.update(rt, namespace, name, body, opts, subresource="status")
-    existing = api._get_stored(rt, namespace, name)
-    obj = api._decode(rt, body)
+    existing = api.get_stored(rt, namespace, name)
+    obj = api.decode(rt, body)
     new = copy.deepcopy(existing)
     if sub == "finalize":
         finalizers = list((obj.get("spec") or {}).get("finalizers") or [])
@@ -170,14 +172,14 @@ def update_subresource(
             return Response(200, api.present(rt, new))
         stored, changed = api.store.update(rt.gr, new)
         if changed:
-            api._after_write(rt, "update", existing, stored)
+            api.after_write(rt, "update", existing, stored)
         if (
             meta(stored).get("deletionTimestamp")
             and not stored["spec"].get("finalizers")
             and not meta(stored).get("finalizers")
         ):
             api.store.delete(rt.gr, "", name)
-            api._after_write(rt, "delete", stored, None)
+            api.after_write(rt, "delete", stored, None)
         return Response(200, api.present(rt, stored))
     if sub == "ephemeralcontainers":
         meta(new)["resourceVersion"] = meta(obj).get("resourceVersion") or meta(existing).get(
@@ -189,7 +191,7 @@ def update_subresource(
             spec.pop("ephemeralContainers", None)
         else:
             spec["ephemeralContainers"] = containers
-        return api._write_update(rt, existing, new, opts, [], [], subresource=sub)
+        return api.write_update(rt, existing, new, opts, [], [], subresource=sub)
     raise errors.method_not_supported(f"{rt.plural}/{sub}", rt.group, "update")
 
 
@@ -205,7 +207,7 @@ def patch_subresource(
 ) -> Response:
     _check(rt, sub, "patch")
     if sub == "scale":
-        existing = api._get_stored(rt, namespace, name)
+        existing = api.get_stored(rt, namespace, name)
         current = to_scale(rt, existing)
         if patch_type == JSON_PATCH:
             patched = merging.json_patch(current, patch)
@@ -228,7 +230,7 @@ def create_subresource(
     opts: WriteQuery,
 ) -> Response:
     _check(rt, sub, "create")
-    existing = api._get_stored(rt, namespace, name)
+    existing = api.get_stored(rt, namespace, name)
     created = {
         "kind": "Status",
         "apiVersion": "v1",
@@ -255,14 +257,14 @@ def create_subresource(
                 "type": "PodScheduled",
                 "status": "True",
                 "lastProbeTime": None,
-                "lastTransitionTime": api._timestamp(),
+                "lastTransitionTime": api.timestamp(),
             }
         )
         new.setdefault("status", {})["conditions"] = conditions
         if not opts.dry_run:
             stored, changed = api.store.update(rt.gr, new)
             if changed:
-                api._after_write(rt, "update", existing, stored)
+                api.after_write(rt, "update", existing, stored)
         return Response(201, created)
     if rt.gr == ("", "pods") and sub == "eviction":
         options = (body or {}).get("deleteOptions") or {}
