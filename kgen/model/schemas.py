@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kgen.errors import SpecError, pointer_join
 from kgen.apimodel.ir import (
     NO_DEFAULT,
     QUANTITY_PATTERN_START,
@@ -44,6 +43,7 @@ from kgen.apimodel.ir import (
     Validation,
 )
 from kgen.apimodel.shared import SHARED_TYPES, match_shared
+from kgen.errors import SpecError, pointer_join
 
 __all__ = ["Context", "SchemaConverter", "special_for_id"]
 
