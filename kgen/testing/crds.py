@@ -15,10 +15,10 @@ from typing import Any
 
 from kgen.apimodel.ir import APIModel
 from kgen.testing.api import API
+from kgen.testing.definitions import crd_schema
 from kgen.testing.errors import FieldError
 from kgen.testing.inputs import crd_model, crd_problem
 from kgen.testing.kinds import Strategy
-from kgen.testing.openapi import crd_schema
 from kgen.testing.options import DeleteQuery
 from kgen.testing.registry import CRD_GROUP, ResourceType, ScalePaths, version_priority
 from kgen.testing.response import Response
