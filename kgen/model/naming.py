@@ -9,16 +9,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Iterable
 
-from kgen.apimodel.ir import (
-    APIModel,
-    Array,
-    EnumType,
-    Field,
-    Map,
-    TypeDef,
-    TypeRef,
-    UnionType,
-)
+from kgen.apimodel.ir import APIModel, Array, EnumType, Field, Map, TypeDef, TypeRef, UnionType
 from kgen.apimodel.names import (
     attribute_name,
     class_name,

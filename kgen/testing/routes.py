@@ -23,11 +23,7 @@ from kgen.testing.api import API
 from kgen.testing.errors import StatusError
 from kgen.testing.faults import FaultInjector
 from kgen.testing.http import AbortStream, Reply, Request
-from kgen.testing.options import (
-    parse_delete_query,
-    parse_list_query,
-    parse_write_query,
-)
+from kgen.testing.options import parse_delete_query, parse_list_query, parse_write_query
 from kgen.testing.paths import ResourcePath, parse_resource_path, request_verb
 from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response

@@ -14,13 +14,10 @@ apiserver answers with: :class:`PatchError` (and its :class:`StrategicPatchError
 from __future__ import annotations
 
 from kgen.testing.merge.apply import (
-    ANCIENT_CHANGES_MANAGER,
     BEFORE_FIRST_APPLY_MANAGER,
-    MAX_UPDATE_MANAGERS,
     ApplyConflict,
     ApplyError,
     FieldConflict,
-    decode_managed_fields,
     server_side_apply,
     track_update,
 )
@@ -33,6 +30,11 @@ from kgen.testing.merge.fieldpath import (
     paths_of,
 )
 from kgen.testing.merge.json_patch import MAX_OPERATIONS, PatchError, apply_json_patch, json_equal
+from kgen.testing.merge.managed import (
+    ANCIENT_CHANGES_MANAGER,
+    MAX_UPDATE_MANAGERS,
+    decode_managed_fields,
+)
 from kgen.testing.merge.schema import ANY, FieldInfo, type_info
 from kgen.testing.merge.strategic import StrategicPatchError, apply_strategic_merge_patch
 

@@ -8,11 +8,7 @@ from typing import Any
 
 from kgen.testing import errors
 from kgen.testing.errors import FieldError, StatusError
-from kgen.testing.objects import (
-    meta,
-    new_uid,
-    random_suffix,
-)
+from kgen.testing.objects import meta, new_uid, random_suffix
 from kgen.testing.options import WriteQuery
 from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response

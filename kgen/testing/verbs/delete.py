@@ -10,10 +10,7 @@ from typing import Any
 from kgen.testing import errors
 from kgen.testing.errors import StatusError
 from kgen.testing.finalizers import deletion_finalizers
-from kgen.testing.objects import (
-    meta,
-    now_rfc3339,
-)
+from kgen.testing.objects import meta, now_rfc3339
 from kgen.testing.options import DeleteQuery, ListQuery
 from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response

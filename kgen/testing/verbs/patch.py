@@ -10,9 +10,7 @@ from typing import Any
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, merging, schema
 from kgen.testing.errors import FieldError, StatusError
-from kgen.testing.objects import (
-    meta,
-)
+from kgen.testing.objects import meta
 from kgen.testing.options import WriteQuery
 from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response

@@ -7,10 +7,7 @@ from typing import Any
 
 from kgen.testing import errors
 from kgen.testing.errors import StatusError
-from kgen.testing.objects import (
-    decode_continue,
-    encode_continue,
-)
+from kgen.testing.objects import decode_continue, encode_continue
 from kgen.testing.options import ListQuery
 from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response

@@ -9,9 +9,7 @@ from typing import Any
 
 from kgen.testing import errors
 from kgen.testing.errors import FieldError
-from kgen.testing.objects import (
-    meta,
-)
+from kgen.testing.objects import meta
 from kgen.testing.options import WriteQuery
 from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response

@@ -20,14 +20,13 @@ from kgen.apimodel.ir import APIModel
 from kgen.apimodel.serialize import load_package_model
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing.merge.apply import (
-    MAX_UPDATE_MANAGERS,
     ApplyConflict,
     ApplyError,
     FieldConflict,
-    decode_managed_fields,
     server_side_apply,
     track_update,
 )
+from kgen.testing.merge.managed import MAX_UPDATE_MANAGERS, decode_managed_fields
 from kgen.testing.merge.schema import ANY, FieldInfo, type_info
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
