@@ -16,10 +16,11 @@ The pytest plugin (``kgen.testing.pytest_plugin``) provides ``kube_apiserver`` a
 ``python -m kgen.testing`` serves one until interrupted.
 
 Layers, bottom up: ``store`` (etcd + watch cache), ``registry`` (what is served), ``schema``/``validation``
-(pruning, defaulting, validation), ``api`` (the verbs), ``controllers`` (garbage collector, namespace
-lifecycle), ``crds`` (CustomResourceDefinitions at run time), ``subresources``, ``watch`` (watch streams),
-``discovery``/``openapi``/``tables`` (documents), ``routes`` + ``http`` (HTTP/1.1 on asyncio and h11),
-``faults``, ``server`` (:class:`APIServer`).
+(pruning, defaulting, validation), ``kinds`` (each kind's own rules), ``verbs`` (the verbs; ``api``
+composes them), ``controllers`` (garbage collector, namespace lifecycle), ``crds``
+(CustomResourceDefinitions at run time, built through ``inputs``), ``subresources``, ``watch`` (watch
+sessions), ``discovery``/``definitions``/``openapi``/``tables`` (documents), ``paths`` + ``routes`` +
+``http`` (HTTP/1.1 on asyncio and h11), ``faults``, ``server`` (:class:`APIServer`).
 
 Where it knowingly differs from kube-apiserver:
 
