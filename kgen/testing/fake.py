@@ -34,7 +34,7 @@ from kgen.runtime._config import Config
 from kgen.runtime._errors import APIError
 from kgen.testing.errors import StatusError
 from kgen.testing.http import Reply, Request
-from kgen.testing.paths import parse_resource_path, request_verb
+from kgen.testing.paths import kube_namespace_subresources, parse_resource_path, request_verb
 from kgen.testing.routes import Auth, Router
 from kgen.testing.server import APIServer
 
@@ -64,15 +64,12 @@ def parse_action(
     path: str,
     params: dict[str, str],
     body: bytes,
-    namespace_subresources: Callable[[str, str], Collection[str]] | None = None,
+    namespace_subresources: Callable[[str, str], Collection[str]] = kube_namespace_subresources,
 ) -> Action | None:
     """The Action of a resource request (None for discovery and other non-resource paths). The path
     is read as the router reads it (:mod:`kgen.testing.paths`); ``namespace_subresources`` are those
     of the served namespaces (kube-apiserver's, status and finalize, by default)."""
-    if namespace_subresources is None:
-        target = parse_resource_path(path)
-    else:
-        target = parse_resource_path(path, namespace_subresources)
+    target = parse_resource_path(path, namespace_subresources)
     if target is None or target.resource is None:
         return None
     verb = request_verb(method, target, params.get("watch")) or method.lower()

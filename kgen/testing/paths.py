@@ -16,7 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-__all__ = ["NAMESPACE_SUBRESOURCES", "ResourcePath", "parse_resource_path", "request_verb"]
+__all__ = [
+    "NAMESPACE_SUBRESOURCES",
+    "ResourcePath",
+    "kube_namespace_subresources",
+    "parse_resource_path",
+    "request_verb",
+]
 
 #: kube-apiserver's namespaceSubresources: ``namespaces/{name}/{these}`` is a namespace's subresource.
 NAMESPACE_SUBRESOURCES = frozenset({"status", "finalize"})
@@ -37,13 +43,14 @@ class ResourcePath:
     watch_prefix: bool = False  # the legacy /watch/ form
 
 
-def _kube_namespace_subresources(group: str, version: str) -> Collection[str]:
+def kube_namespace_subresources(group: str, version: str) -> Collection[str]:
+    """kube-apiserver's: namespaces are served at core v1, with status and finalize."""
     return NAMESPACE_SUBRESOURCES if (group, version) == ("", "v1") else ()
 
 
 def parse_resource_path(
     path: str,
-    namespace_subresources: Callable[[str, str], Collection[str]] = _kube_namespace_subresources,
+    namespace_subresources: Callable[[str, str], Collection[str]] = kube_namespace_subresources,
 ) -> ResourcePath | None:
     """The resource a path names; None for a path outside the resource API (discovery of groups,
     ``/version``, ``/openapi``...) or one that names nothing there (more than resource, name and
