@@ -290,7 +290,9 @@ class StreamHandlers:
             return -1, str(exc)
         except (ConnectionError, OSError):
             raise  # the client went away
-        except Exception as exc:  # noqa: BLE001 - a broken handler fails its command, not the server
+        except (
+            Exception
+        ) as exc:  # noqa: BLE001 - a broken handler fails its command, not the server
             logger.exception("kgen.testing: the %s handler failed", call.kind)
             return -1, f"error executing command in container: {type(exc).__name__}: {exc}"
         return (code or 0), ""
@@ -621,8 +623,10 @@ def exec_call_from(
 
 
 def parse_ports(request: Request) -> list[int] | str:
-    """The ``ports`` query parameters (repeated or comma-separated), or what is wrong with them."""
-    values = request.query.get("ports", [])
+    """The ports asked for, or what is wrong with them: ``ports`` (the API server's query
+    parameter) or ``port`` (what kube-apiserver passes on to the kubelet), repeated or comma-separated.
+    """
+    values = request.query.get("ports", []) + request.query.get("port", [])
     if not values:
         return 'query parameter "ports" is required'
     ports = []
