@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,6 +75,7 @@ __all__ = [
     "port_prefix",
     "protocol_named",
     "select_protocol",
+    "websocket_accept",
 ]
 
 STDIN = 0
@@ -98,6 +100,9 @@ EXEC_PROTOCOLS: tuple[str, ...] = (V5, V4, V3, V2, V1)
 BASE64_EXEC_PROTOCOLS: tuple[str, ...] = (V4_BASE64, V1_BASE64)
 #: Port-forward over WebSocket (kubelet 1.20: ``v4.channel.k8s.io``, ``v4.base64.channel.k8s.io``).
 PORT_FORWARD_PROTOCOLS: tuple[str, ...] = (V4, V4_BASE64)
+
+#: RFC 6455, 1.3: what the server appends to the client's key before hashing it.
+WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 NON_ZERO_EXIT_CODE = "NonZeroExitCode"
 EXIT_CODE_CAUSE = "ExitCode"
@@ -256,6 +261,12 @@ def select_protocol(offered: Sequence[str], supported: Sequence[str]) -> str | N
         if name in supported or (name == "" and V1 in supported):
             return name
     return None
+
+
+def websocket_accept(key: str) -> str:
+    """The ``Sec-WebSocket-Accept`` that answers a ``Sec-WebSocket-Key`` (RFC 6455, 4.2.2)."""
+    digest = hashlib.sha1(key.encode("ascii") + WEBSOCKET_GUID).digest()
+    return base64.b64encode(digest).decode("ascii")
 
 
 # --- the error channel ----------------------------------------------------------------------------

@@ -18,25 +18,100 @@ as the kubelet knows it: unknown pods are 404, pods that are not Running have no
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kgen.testing.http import HTTPServer, Reply, Request
-from kgen.testing.spdy import (
-    EXEC_SPDY_PROTOCOLS,
-    PORT_FORWARD_SPDY_PROTOCOL,
-    SPDYSession,
-    is_spdy,
-    serve_exec_spdy,
-    serve_port_forward_spdy,
-    spdy_reply,
+from kgen.testing.streaming import (
+    CommandFailed,
+    ExecCall,
+    PortConnection,
+    StreamHandlers,
+    serve_connect,
 )
-from kgen.testing.streaming import StreamHandlers, exec_call_from, serve_connect
 
-__all__ = ["FakeKubelet"]
+__all__ = ["ECHO_PORT", "SOURCE_PORT", "FakeKubelet", "demo_handlers"]
 
 PodLookup = Callable[[str, str], Awaitable[dict[str, Any] | None]]
+
+
+SOURCE_PORT = 9000
+ECHO_PORT = 9001
+_BLOCK = b"\0" * (256 * 1024)
+
+
+async def _shell(call: ExecCall) -> int:
+    command = call.command
+    if command in (["cat"], ["/bin/cat"]):
+        while data := await call.read_stdin(256 * 1024):
+            await call.write_stdout(data)
+        return 0
+    if command[:1] == ["echo"]:
+        await call.write_stdout(" ".join(command[1:]).encode() + b"\n")
+        return 0
+    if command[:2] == ["sh", "-c"] and command[2:3] and command[2].startswith("exit "):
+        command = command[2].split()
+    if command[:1] == ["exit"] and len(command) == 2 and command[1].isdigit():
+        await call.write_stderr(f"exiting with {command[1]}\n".encode())
+        return int(command[1])
+    if command == ["sleep"]:
+        await asyncio.sleep(3600)
+        return 0
+    if command[:1] == ["flood"] and len(command) == 2 and command[1].isdigit():
+        left = int(command[1])
+        while left > 0:
+            await call.write_stdout(_BLOCK[: min(left, len(_BLOCK))])
+            left -= len(_BLOCK)
+        return 0
+    name = command[0] if command else ""
+    raise CommandFailed(
+        f"OCI runtime exec failed: exec failed: container_linux.go:370: starting container process "
+        f'caused: exec: "{name}": executable file not found in $PATH: unknown'
+    )
+
+
+async def _attach(call: ExecCall) -> int:
+    while data := await call.read_stdin(256 * 1024):
+        await call.write_stdout(data)
+    return 0
+
+
+async def _source(conn: PortConnection) -> None:
+    line = b""
+    while not line.endswith(b"\n"):
+        data = await conn.read(64)
+        if not data:
+            return
+        line += data
+    left = int(line.strip() or b"0")
+    while left > 0:
+        await conn.write(_BLOCK[: min(left, len(_BLOCK))])
+        left -= len(_BLOCK)
+
+
+async def _echo(conn: PortConnection) -> None:
+    while data := await conn.read(256 * 1024):
+        await conn.write(data)
+
+
+def demo_handlers() -> StreamHandlers:
+    """A busybox-like container: what the conformance tests and benchmarks/streams.py run.
+
+    - exec: ``cat`` (stdin to stdout), ``echo ARGS...``, ``sh -c 'exit N'`` / ``exit N`` (a line on
+      stderr, exit code N), ``sleep`` (forever), ``flood N`` (N bytes on stdout); anything else is
+      "executable file not found";
+    - attach: the container's process echoes stdin and exits 0 at its end;
+    - port 9000 writes as many bytes as the number on the first line it reads, then closes;
+      port 9001 echoes; nothing listens on the others.
+    """
+    handlers = StreamHandlers()
+    handlers.on_exec(_shell)
+    handlers.on_attach(_attach)
+    handlers.on_port_forward(SOURCE_PORT, _source)
+    handlers.on_port_forward(ECHO_PORT, _echo)
+    return handlers
 
 
 def _text(status: int, message: str) -> Reply:
@@ -100,20 +175,5 @@ class FakeKubelet:
             if not running:
                 return _text(404, "pod not found")
         if kind == "portForward":
-            if is_spdy(request):
-
-                async def forward(session: SPDYSession, _protocol: str) -> None:
-                    await serve_port_forward_spdy(session, namespace, pod, self.handlers)
-
-                return spdy_reply(request, (PORT_FORWARD_SPDY_PROTOCOL,), forward)
             return serve_connect(request, self.handlers, "portforward", namespace, pod)
-        if is_spdy(request):
-            call = exec_call_from(request, kind, namespace, pod, container)
-            if call.tty:
-                call.stderr = False
-
-            async def execute(session: SPDYSession, protocol: str) -> None:
-                await serve_exec_spdy(session, protocol, call, self.handlers)
-
-            return spdy_reply(request, EXEC_SPDY_PROTOCOLS, execute)
         return serve_connect(request, self.handlers, kind, namespace, pod, container)

@@ -39,7 +39,7 @@ from kgen.runtime._channels import (
     protocol_named,
 )
 from kgen.testing.http import Reply, Request
-from kgen.testing.streaming import ExecCall, PortConnection, StreamHandlers
+from kgen.testing.streaming import ExecCall, PortConnection, StreamHandlers, exec_call_from
 
 __all__ = [
     "EXEC_SPDY_PROTOCOLS",
@@ -49,6 +49,7 @@ __all__ = [
     "is_spdy",
     "serve_exec_spdy",
     "serve_port_forward_spdy",
+    "serve_spdy",
     "spdy_reply",
 ]
 
@@ -454,3 +455,28 @@ async def serve_port_forward_spdy(
         for task in list(tasks):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def serve_spdy(
+    request: Request,
+    handlers: StreamHandlers,
+    kind: str,
+    namespace: str,
+    pod: str,
+    container: str = "",
+) -> Reply:
+    """Serve one checked exec, attach or portforward request that asked for SPDY/3.1."""
+    if kind == "portforward":
+
+        async def forward(session: SPDYSession, _protocol: str) -> None:
+            await serve_port_forward_spdy(session, namespace, pod, handlers)
+
+        return spdy_reply(request, (PORT_FORWARD_SPDY_PROTOCOL,), forward)
+    call = exec_call_from(request, kind, namespace, pod, container)
+    if call.tty:
+        call.stderr = False
+
+    async def execute(session: SPDYSession, protocol: str) -> None:
+        await serve_exec_spdy(session, protocol, call, handlers)
+
+    return spdy_reply(request, EXEC_SPDY_PROTOCOLS, execute)

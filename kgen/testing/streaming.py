@@ -28,9 +28,7 @@ for the socket to drain (a client that does not read stops the handler), message
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -58,6 +56,7 @@ from kgen.runtime._channels import (
     port_prefix,
     protocol_named,
     select_protocol,
+    websocket_accept,
 )
 from kgen.testing.http import Reply, Request
 
@@ -75,7 +74,6 @@ __all__ = [
 
 logger = logging.getLogger("kgen.testing")
 
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
 MAX_MESSAGE = 16 * 1024 * 1024
 READ_SIZE = 256 * 1024
 QUEUE_CHUNKS = 8  # per input stream: at most this many messages wait for a handler
@@ -371,6 +369,25 @@ class _ServerWebSocket:
         )
         await self._send_event(event)
 
+    async def send_channel(self, protocol: ChannelProtocol, channel: int, data: bytes) -> None:
+        """One channel frame; binary ones are framed here, header and data written as they are
+        (server frames are not masked: no copy of the data, which port-forward's throughput feels).
+        """
+        if protocol.base64 or self._conn.state is not ConnectionState.OPEN:
+            await self.send(protocol.encode(channel, data))
+            return
+        length = len(data) + 1
+        if length < 126:
+            head = bytes((0x82, length, channel))
+        elif length < 65536:
+            head = bytes((0x82, 126)) + length.to_bytes(2, "big") + bytes((channel,))
+        else:
+            head = bytes((0x82, 127)) + length.to_bytes(8, "big") + bytes((channel,))
+        async with self._lock:
+            self._writer.write(head)
+            self._writer.write(data)
+            await self._writer.drain()
+
     async def _send_event(self, event: Any) -> None:
         async with self._lock:
             try:
@@ -462,7 +479,7 @@ def websocket_reply(
             f"requested protocol(s) are not supported: {_offered(request)}; supports {list(supported)}",
         )
     protocol = protocol_named(chosen or None, supported)
-    accept = base64.b64encode(hashlib.sha1(key.encode() + _GUID).digest()).decode()
+    accept = websocket_accept(key)
     headers = [
         ("Upgrade", "websocket"),
         ("Connection", "Upgrade"),
@@ -495,7 +512,7 @@ async def serve_exec_websocket(
     exit status on the error channel and a close (the kubelet's order)."""
 
     async def send(channel: int, data: bytes) -> None:
-        await ws.send(protocol.encode(channel, data))
+        await ws.send_channel(protocol, channel, data)
 
     call._send = send
     # The kubelet's "streams are ready" signal: an empty frame on the first output channel.
@@ -552,7 +569,7 @@ async def serve_port_forward_websocket(
         data, error = port_channels(index)
 
         async def send(payload: bytes, channel: int = data) -> None:
-            await ws.send(protocol.encode(channel, payload))
+            await ws.send_channel(protocol, channel, payload)
 
         conn._send = send
         await ws.send(protocol.encode(data, port_prefix(conn.port)))
@@ -646,7 +663,12 @@ def serve_connect(
     pod: str,
     container: str = "",
 ) -> Reply:
-    """Serve one exec, attach or portforward request that has been checked (the kubelet's part)."""
+    """Serve one exec, attach or portforward request that has been checked (the kubelet's part):
+    over WebSocket, or over SPDY/3.1 as kubectl asks (:mod:`kgen.testing.spdy`)."""
+    from kgen.testing import spdy  # it builds on this module
+
+    if spdy.is_spdy(request):
+        return spdy.serve_spdy(request, handlers, kind, namespace, pod, container)
     if kind == "portforward":
         ports = parse_ports(request)
         if isinstance(ports, str):

@@ -10,13 +10,8 @@ NAME (default ``kgen-node``: address 127.0.0.1, kubelet port PORT, Ready) and th
 ``default/kgen-pod``, one container ``main``), bound to it and Running, then writes DIR/kubelet.port
 and serves until SIGTERM.
 
-What the pods do (:func:`demo_handlers`, also used by benchmarks/streams.py and the tests):
-
-- exec: ``cat`` (stdin to stdout), ``echo ARGS...``, ``sh -c 'exit N'`` / ``exit N``, ``sleep``
-  (forever), ``flood N`` (N bytes of stdout); anything else is "executable file not found";
-- attach: the container's process echoes stdin back and exits 0 at its end;
-- port 9000: writes as many bytes as the decimal number in the first line it reads, then closes;
-- port 9001: echoes; every other port has nothing listening.
+What the pods do: :func:`kgen.testing.kubelet.demo_handlers` (cat, echo, exit N...; port 9000 sends
+what it is asked for, 9001 echoes, nothing listens on the others).
 """
 
 from __future__ import annotations
@@ -33,75 +28,7 @@ from typing import Any
 
 from kgen.runtime import AsyncRESTClient, AsyncTransport, load_kubeconfig
 from kgen.runtime import NotFound
-from kgen.testing.kubelet import FakeKubelet
-from kgen.testing.streaming import CommandFailed, ExecCall, PortConnection, StreamHandlers
-
-SOURCE_PORT = 9000
-ECHO_PORT = 9001
-_BLOCK = b"\0" * (256 * 1024)
-
-
-async def _shell(call: ExecCall) -> int:
-    command = call.command
-    if command in (["cat"], ["/bin/cat"]):
-        while data := await call.read_stdin(256 * 1024):
-            await call.write_stdout(data)
-        return 0
-    if command[:1] == ["echo"]:
-        await call.write_stdout(" ".join(command[1:]).encode() + b"\n")
-        return 0
-    if command[:2] == ["sh", "-c"] and command[2:3] and command[2].startswith("exit "):
-        command = command[2].split()
-    if command[:1] == ["exit"] and len(command) == 2 and command[1].isdigit():
-        await call.write_stderr(f"exiting with {command[1]}\n".encode())
-        return int(command[1])
-    if command == ["sleep"]:
-        await asyncio.sleep(3600)
-        return 0
-    if command[:1] == ["flood"] and len(command) == 2 and command[1].isdigit():
-        left = int(command[1])
-        while left > 0:
-            await call.write_stdout(_BLOCK[: min(left, len(_BLOCK))])
-            left -= len(_BLOCK)
-        return 0
-    name = command[0] if command else ""
-    raise CommandFailed(
-        f"OCI runtime exec failed: exec failed: container_linux.go:370: starting container process "
-        f'caused: exec: "{name}": executable file not found in $PATH: unknown'
-    )
-
-
-async def _attach(call: ExecCall) -> int:
-    while data := await call.read_stdin(256 * 1024):
-        await call.write_stdout(data)
-    return 0
-
-
-async def _source(conn: PortConnection) -> None:
-    line = b""
-    while not line.endswith(b"\n"):
-        data = await conn.read(64)
-        if not data:
-            return
-        line += data
-    left = int(line.strip() or b"0")
-    while left > 0:
-        await conn.write(_BLOCK[: min(left, len(_BLOCK))])
-        left -= len(_BLOCK)
-
-
-async def _echo(conn: PortConnection) -> None:
-    while data := await conn.read(256 * 1024):
-        await conn.write(data)
-
-
-def demo_handlers() -> StreamHandlers:
-    handlers = StreamHandlers()
-    handlers.on_exec(_shell)
-    handlers.on_attach(_attach)
-    handlers.on_port_forward(SOURCE_PORT, _source)
-    handlers.on_port_forward(ECHO_PORT, _echo)
-    return handlers
+from kgen.testing.kubelet import SOURCE_PORT, FakeKubelet, demo_handlers
 
 
 def server_context(directory: Path) -> ssl.SSLContext:

@@ -72,6 +72,10 @@ class AsyncLocalConnection:
         with contextlib.suppress(Exception):
             await self._writer.wait_closed()
 
+    def close_now(self) -> None:
+        """Close without waiting (from a task that is being cancelled)."""
+        self._writer.close()
+
 
 class AsyncLocalServer:
     """Listens on ``host:port`` (0: a free port); each connection goes to ``handler`` in the background."""
@@ -99,11 +103,13 @@ class AsyncLocalServer:
         connection = AsyncLocalConnection(reader, writer)
         try:
             await self._handler(connection)
+        except asyncio.CancelledError:
+            pass  # the listener is closing: this task ends here, quietly
         except Exception:  # noqa: BLE001 - one connection's failure must not stop the listener
             logger.exception("port-forward: a local connection failed")
         finally:
             self._tasks.discard(task)
-            await connection.aclose()
+            connection.close_now()
 
     async def aclose(self) -> None:
         if self._server is not None:

@@ -72,6 +72,9 @@ class LocalConnection:
             self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
 
+    def close_now(self) -> None:
+        self.close()
+
 
 class LocalServer:
     """Listens on ``host:port`` (0: a free port); each connection goes to ``handler`` in a thread."""

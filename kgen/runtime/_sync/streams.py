@@ -29,7 +29,6 @@ local listening socket, as ``kubectl port-forward`` gives, opening one stream pe
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import os
 from collections import deque
@@ -66,6 +65,7 @@ from kgen.runtime._channels import (
     encode_resize,
     parse_port_prefix,
     protocol_named,
+    websocket_accept,
 )
 from kgen.runtime._errors import TransportError, TransportTimeout
 from kgen.runtime._request import NO_READ_TIMEOUT, resource_path
@@ -82,7 +82,6 @@ __all__ = [
 
 logger = logging.getLogger("kgen.runtime")
 
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
 #: One socket read. Also the most a stream holds that its reader has not asked for (plus one message).
 READ_SIZE = 256 * 1024
 #: The largest message accepted (kube-apiserver's peers send 32 KiB frames; this is generous).
@@ -102,10 +101,6 @@ class ExecResult:
     stdout: bytes
     stderr: bytes
     exit_code: int
-
-
-def _accept_key(key: str) -> str:
-    return base64.b64encode(hashlib.sha1(key.encode("ascii") + _GUID).digest()).decode("ascii")
 
 
 def _network_error(exc: BaseException, what: str) -> TransportError:
@@ -246,7 +241,7 @@ def _open_websocket(
                 f"{what}: the server answered {response.status_code} instead of upgrading to a "
                 "WebSocket (does it serve this subresource over WebSocket?)"
             )
-        if response.headers.get("Sec-WebSocket-Accept") != _accept_key(key):
+        if response.headers.get("Sec-WebSocket-Accept") != websocket_accept(key):
             raise StreamProtocolError(f"{what}: a bad Sec-WebSocket-Accept")
         stream = response.extensions.get("network_stream")
         if stream is None:
@@ -583,20 +578,22 @@ class PortListener:
                         if not data:
                             break
                         local.sendall(data)
+                except (StreamError, TransportError, OSError) as exc:
+                    self._failed(exc)  # before the local side sees its connection end
                 finally:
                     self._active.discard(remote)
                     # The pod's side ended: so does the local connection (v4 has no half-close).
                     local.close()
                     upload.cancel()
         except (StreamError, TransportError, OSError) as exc:
-            self.errors.append(exc)
-            logger.warning(
-                "port-forward to %s/%s:%d: %s",
-                self._forward.namespace,
-                self._forward.name,
-                self.remote_port,
-                exc,
-            )
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.errors.append(exc)
+        forward = self._forward
+        logger.warning(
+            "port-forward to %s/%s:%d: %s", forward.namespace, forward.name, self.remote_port, exc
+        )
 
     def _upload(self, local: LocalConnection, remote: PortStream) -> None:
         try:
