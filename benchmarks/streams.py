@@ -6,13 +6,16 @@ DIR is a control plane started by scripts/realcluster/start.sh (with its fake ku
 one is started in a temporary directory and stopped at the end (scripts/realcluster/build.sh must have
 built kube-apiserver and kubectl 1.20.2). Both clients go the same way: client → kube-apiserver (TLS,
 token) → its kubelet proxy (TLS, client certificate) → the fake kubelet. kgen speaks WebSocket
-(v5.channel.k8s.io, v4.channel.k8s.io for port-forward), kubectl 1.20 SPDY/3.1.
+(v5.channel.k8s.io for exec, v4.channel.k8s.io for port-forward), kubectl 1.20 SPDY/3.1.
 
 - port-forward throughput: MB/s of N MiB read from pod port 9000 (which sends what it is asked for):
   kgen's stream API, kgen's local listening socket, kubectl port-forward's local socket;
 - exec round trip: one whole ``exec echo`` (connect, upgrade, run, exit status): kgen's call against
   a ``kubectl exec`` process; and one line through an open ``cat`` session (interactive latency):
-  kgen's ExecSession against ``kubectl exec -i``'s pipes. Medians of ``--rounds``.
+  kgen's ExecSession against ``kubectl exec -i``'s pipes (10 x ``--rounds`` lines).
+
+kgen's and kubectl's figures are taken in turn, so that what else the machine runs weighs on both
+alike. Throughput: the best of three (and the median); latency: the median (and the 90th percentile).
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("KGEN_REALCLUSTER_CACHE", Path.home() / ".cache/kgen/kubernetes-1.20.2"))
+CACHE = Path(
+    os.environ.get("KGEN_REALCLUSTER_CACHE", Path.home() / ".cache/kgen/kubernetes-1.20.2")
+)
 KUBECTL = Path(os.environ.get("KGEN_KUBECTL", CACHE / "bin" / "kubectl"))
 POD, NAMESPACE, SOURCE_PORT = "kgen-pod", "default", 9000
 
@@ -55,88 +60,30 @@ def read_from_socket(port: int, total: int) -> float:
     return time.perf_counter() - start
 
 
-async def kgen_results(kubeconfig: Path, total: int, rounds: int) -> dict[str, float]:
+async def measure(kubeconfig: Path, total: int, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Every figure, kgen's and kubectl's taken in turn."""
     from kgen.runtime import AsyncRESTClient, AsyncTransport, load_kubeconfig
     from kgen.runtime._async.streams import AsyncStreamClient
 
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
     config = load_kubeconfig(kubeconfig)
     config.qps, config.burst = 1000.0, 1000
-    out: dict[str, float] = {}
-    async with AsyncTransport(config) as transport:
-        streams = AsyncStreamClient(AsyncRESTClient(transport))
-        forward = streams.port_forward(NAMESPACE, POD)
-        best = 0.0
-        for _ in range(3):
-            start = time.perf_counter()
-            async with forward.stream(SOURCE_PORT) as stream:
-                await stream.write(f"{total}\n".encode())
-                got = 0
-                while got < total:
-                    data = await stream.read()
-                    if not data:
-                        raise RuntimeError("the stream ended early")
-                    got += len(data)
-            best = max(best, total / (time.perf_counter() - start) / 1e6)
-        out["pf stream"] = best
-        async with forward.listen(SOURCE_PORT) as listener:
-            loop = asyncio.get_running_loop()
-            times = [
-                await loop.run_in_executor(None, read_from_socket, listener.port, total)
-                for _ in range(3)
-            ]
-        out["pf socket"] = total / min(times) / 1e6
-        whole = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            result = await streams.exec(NAMESPACE, POD, ["echo", "x"])
-            whole.append(time.perf_counter() - start)
-            assert result.stdout == b"x\n"
-        out["exec call ms"] = statistics.median(whole) * 1000
-        lines = []
-        async with streams.exec_session(NAMESPACE, POD, ["cat"], stdin=True) as session:
-            for i in range(rounds):
-                line = f"line {i}\n".encode()
-                start = time.perf_counter()
-                await session.write_stdin(line)
-                got = b""
-                while len(got) < len(line):
-                    chunk = await session.read()
-                    assert chunk is not None
-                    got += chunk[1]
-                lines.append(time.perf_counter() - start)
-            await session.close_stdin()
-            await session.wait()
-        out["exec line ms"] = statistics.median(lines) * 1000
-    return out
-
-
-def kubectl_results(kubeconfig: Path, total: int, rounds: int) -> dict[str, float]:
-    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
-    out: dict[str, float] = {}
+    kgen: dict[str, list[float]] = {k: [] for k in ("pf stream", "pf socket", "call", "line")}
+    kubectl: dict[str, list[float]] = {k: [] for k in ("pf socket", "call", "line")}
+    loop = asyncio.get_running_loop()
     port = free_port()
     forward = subprocess.Popen(
-        [str(KUBECTL), "port-forward", f"pod/{POD}", f"{port}:{SOURCE_PORT}", "--address=127.0.0.1"],
+        [
+            str(KUBECTL),
+            "port-forward",
+            f"pod/{POD}",
+            f"{port}:{SOURCE_PORT}",
+            "--address=127.0.0.1",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        assert forward.stdout is not None
-        forward.stdout.readline()  # "Forwarding from 127.0.0.1:PORT -> 9000"
-        times = [read_from_socket(port, total) for _ in range(3)]
-        out["pf socket"] = total / min(times) / 1e6
-    finally:
-        forward.terminate()
-        forward.wait()
-    whole = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        done = subprocess.run(
-            [str(KUBECTL), "exec", POD, "--", "echo", "x"], env=env, capture_output=True, check=True
-        )
-        whole.append(time.perf_counter() - start)
-        assert done.stdout == b"x\n"
-    out["exec call ms"] = statistics.median(whole) * 1000
     cat = subprocess.Popen(
         [str(KUBECTL), "exec", "-i", POD, "--", "cat"],
         env=env,
@@ -144,22 +91,70 @@ def kubectl_results(kubeconfig: Path, total: int, rounds: int) -> dict[str, floa
         stdout=subprocess.PIPE,
         bufsize=0,
     )
-    assert cat.stdin is not None and cat.stdout is not None
-    lines = []
+    assert forward.stdout is not None and cat.stdin is not None and cat.stdout is not None
     try:
-        for i in range(rounds):
-            line = f"line {i}\n".encode()
-            start = time.perf_counter()
-            cat.stdin.write(line)
-            got = b""
-            while len(got) < len(line):
-                got += cat.stdout.read(65536)  # unbuffered: what is there
-            lines.append(time.perf_counter() - start)
+        forward.stdout.readline()  # "Forwarding from 127.0.0.1:PORT -> 9000"
+        async with AsyncTransport(config) as transport:
+            streams = AsyncStreamClient(AsyncRESTClient(transport))
+            pods = streams.port_forward(NAMESPACE, POD)
+            async with pods.listen(SOURCE_PORT) as listener:
+                for _ in range(3):
+                    start = time.perf_counter()
+                    async with pods.stream(SOURCE_PORT) as stream:
+                        await stream.write(f"{total}\n".encode())
+                        got = 0
+                        while got < total:
+                            data = await stream.read()
+                            if not data:
+                                raise RuntimeError("the stream ended early")
+                            got += len(data)
+                    kgen["pf stream"].append(total / (time.perf_counter() - start) / 1e6)
+                    seconds = await loop.run_in_executor(
+                        None, read_from_socket, listener.port, total
+                    )
+                    kgen["pf socket"].append(total / seconds / 1e6)
+                    kubectl["pf socket"].append(total / read_from_socket(port, total) / 1e6)
+            for _ in range(rounds):
+                start = time.perf_counter()
+                result = await streams.exec(NAMESPACE, POD, ["echo", "x"])
+                kgen["call"].append((time.perf_counter() - start) * 1000)
+                assert result.stdout == b"x\n"
+                start = time.perf_counter()
+                done = subprocess.run(
+                    [str(KUBECTL), "exec", POD, "--", "echo", "x"],
+                    env=env,
+                    capture_output=True,
+                    check=True,
+                )
+                kubectl["call"].append((time.perf_counter() - start) * 1000)
+                assert done.stdout == b"x\n"
+            async with streams.exec_session(NAMESPACE, POD, ["cat"], stdin=True) as session:
+                for i in range(rounds * 10):
+                    line = f"line {i}\n".encode()
+                    start = time.perf_counter()
+                    await session.write_stdin(line)
+                    echoed = b""
+                    while len(echoed) < len(line):
+                        chunk = await session.read()
+                        assert chunk is not None
+                        echoed += chunk[1]
+                    kgen["line"].append((time.perf_counter() - start) * 1000)
+                    start = time.perf_counter()
+                    cat.stdin.write(line)
+                    echoed = b""
+                    while len(echoed) < len(line):
+                        echoed += cat.stdout.read(65536)  # unbuffered: what is there
+                    kubectl["line"].append((time.perf_counter() - start) * 1000)
+                await session.close_stdin()
+                await session.wait()
     finally:
+        forward.terminate()
+        forward.wait()
+        forward.stdout.close()
         cat.stdin.close()
         cat.wait(timeout=30)
-    out["exec line ms"] = statistics.median(lines) * 1000
-    return out
+        cat.stdout.close()
+    return {"kgen": kgen, "kubectl": kubectl}
 
 
 def main(argv: list[str]) -> int:
@@ -178,24 +173,30 @@ def main(argv: list[str]) -> int:
         directory = Path(temporary)
         subprocess.run([str(ROOT / "scripts/realcluster/start.sh"), temporary], check=True)
     try:
-        kubeconfig = directory / "kubeconfig"
         total = args.megabytes * 1024 * 1024
-        kubectl = kubectl_results(kubeconfig, total, args.rounds)
-        kgen = asyncio.run(kgen_results(kubeconfig, total, args.rounds))
+        figures = asyncio.run(measure(directory / "kubeconfig", total, args.rounds))
     finally:
         if temporary is not None:
             subprocess.run([str(ROOT / "scripts/realcluster/stop.sh"), temporary], check=False)
-    print(f"{'':<26}{'kgen':>10}{'kubectl':>10}")
+    print(f"{'':<34}{'kgen':>18}{'kubectl':>18}")
     rows = [
-        ("port-forward stream MB/s", "pf stream"),
-        ("port-forward socket MB/s", "pf socket"),
-        ("exec echo, whole call ms", "exec call ms"),
-        ("exec cat, one line ms", "exec line ms"),
+        ("port-forward, stream API, MB/s", "pf stream", True),
+        ("port-forward, local socket, MB/s", "pf socket", True),
+        ("exec echo, whole call, ms", "call", False),
+        ("exec cat, one line, ms", "line", False),
     ]
-    for label, key in rows:
-        ours = f"{kgen[key]:.1f}" if key in kgen else "-"
-        theirs = f"{kubectl[key]:.1f}" if key in kubectl else "-"
-        print(f"{label:<26}{ours:>10}{theirs:>10}")
+    for label, key, throughput in rows:
+        cells = []
+        for client in ("kgen", "kubectl"):
+            values = sorted(figures[client].get(key, []))
+            if not values:
+                cells.append("-")
+            elif throughput:
+                cells.append(f"{values[-1]:.0f} (med {statistics.median(values):.0f})")
+            else:
+                p90 = values[int(len(values) * 0.9)]
+                cells.append(f"{statistics.median(values):.2f} (p90 {p90:.1f})")
+        print(f"{label:<34}{cells[0]:>18}{cells[1]:>18}")
     return 0
 
 

@@ -11,9 +11,11 @@ binary frames:
 - ``wsproto/kgen``: the upgrade sent by an ``httpx.AsyncClient`` (what kgen's transport does for every
   request), then wsproto's frame layer driven by the caller over httpcore's network stream, pulling only
   when the caller reads (no task, no queue);
+- ``kgen frames``: the same, with kgen's own frame layer (``kgen.runtime._wsframes``), which kgen uses;
 - ``websockets``: ``websockets.asyncio.client.connect`` (its own connection, not httpx's).
 
-Needs the optional packages httpx-ws and websockets (``pip install httpx-ws websockets``); prints MB/s.
+Needs the optional packages httpx-ws, wsproto and websockets (``pip install httpx-ws websockets``);
+prints MB/s, the best of three runs each.
 """
 
 from __future__ import annotations
@@ -134,9 +136,40 @@ async def _websockets(port: int, direction: str, total: int) -> None:
             await ws.recv()
 
 
+async def _kgen_frames(port: int, direction: str, total: int) -> None:
+    from kgen.runtime._wsframes import BINARY, TEXT, FrameReader, encode_frame
+
+    payload = os.urandom(FRAME)
+    key = base64.b64encode(os.urandom(16)).decode()
+    headers = {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": key,
+    }
+    async with httpx.AsyncClient() as client:
+        request = client.build_request("GET", f"http://127.0.0.1:{port}/", headers=headers)
+        response = await client.send(request, stream=True)
+        assert response.status_code == 101, response.status_code
+        stream = response.extensions["network_stream"]
+        frames = FrameReader(masked=False, max_message=1 << 24)
+        await stream.write(encode_frame(TEXT, direction.encode(), masked=True))
+        if direction == "up":
+            sent = 0
+            while sent < total:
+                await stream.write(encode_frame(BINARY, payload, masked=True))
+                sent += FRAME
+        done = False
+        while not done:
+            frames.feed(await stream.read(256 * 1024))
+            done = any(opcode == TEXT for opcode, _ in frames.messages())
+        await stream.aclose()
+
+
 CLIENTS: dict[str, Callable[[int, str, int], Awaitable[None]]] = {
     "httpx-ws": _httpx_ws,
     "wsproto/kgen": _wsproto_kgen,
+    "kgen frames": _kgen_frames,
     "websockets": _websockets,
 }
 

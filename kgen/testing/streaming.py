@@ -31,16 +31,13 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from wsproto.connection import Connection, ConnectionState, ConnectionType
-from wsproto.events import BytesMessage, CloseConnection, Message, Ping, TextMessage
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError
-
+from kgen.runtime._channels import CLOSE as CLOSE_CHANNEL
 from kgen.runtime._channels import (
-    CLOSE,
     ERROR,
     EXEC_PROTOCOLS,
     PORT_FORWARD_PROTOCOLS,
@@ -57,6 +54,17 @@ from kgen.runtime._channels import (
     protocol_named,
     select_protocol,
     websocket_accept,
+)
+from kgen.runtime._wsframes import (
+    BINARY,
+    CLOSE,
+    PING,
+    PONG,
+    TEXT,
+    FrameError,
+    FrameReader,
+    close_payload,
+    encode_frame,
 )
 from kgen.testing.http import Reply, Request
 
@@ -348,102 +356,88 @@ class StreamHandlers:
 
 
 class _ServerWebSocket:
-    """wsproto's frame layer on an upgraded asyncio connection (the handshake was the HTTP reply)."""
+    """The server end of a WebSocket on an upgraded asyncio connection (the handshake was the HTTP
+    reply): RFC 6455 frames from ``kgen.runtime._wsframes``, read only when asked for."""
 
     def __init__(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, trailing: bytes
     ) -> None:
         self._reader = reader
         self._writer = writer
-        self._conn = Connection(ConnectionType.SERVER, trailing_data=trailing)
-        self._pending: list[bytes | str] = []
-        self._parts: list[Any] = []
-        self._size = 0
+        self._frames = FrameReader(masked=True, max_message=MAX_MESSAGE)
+        self._frames.feed(trailing)
+        self._pending: deque[bytes | str] = deque()
         self._lock = asyncio.Lock()
+        self._sent_close = False
         self.closed = False
-        self._primed = bool(trailing)
 
     async def send(self, message: bytes | str) -> None:
-        event = (
-            TextMessage(data=message) if isinstance(message, str) else BytesMessage(data=message)
-        )
-        await self._send_event(event)
+        if isinstance(message, str):
+            await self._write(encode_frame(TEXT, message.encode("utf-8"), masked=False))
+        else:
+            await self._write(encode_frame(BINARY, message, masked=False))
 
     async def send_channel(self, protocol: ChannelProtocol, channel: int, data: bytes) -> None:
-        """One channel frame; binary ones are framed here, header and data written as they are
-        (server frames are not masked: no copy of the data, which port-forward's throughput feels).
-        """
-        if protocol.base64 or self._conn.state is not ConnectionState.OPEN:
+        """One channel frame. Binary ones are framed here and the data written as it is (server
+        frames are not masked: no copy of it, which port-forward's throughput feels)."""
+        if protocol.base64 or len(data) < 4096:
             await self.send(protocol.encode(channel, data))
             return
         length = len(data) + 1
-        if length < 126:
-            head = bytes((0x82, length, channel))
-        elif length < 65536:
+        if length < 0x10000:
             head = bytes((0x82, 126)) + length.to_bytes(2, "big") + bytes((channel,))
         else:
             head = bytes((0x82, 127)) + length.to_bytes(8, "big") + bytes((channel,))
         async with self._lock:
+            if self._sent_close:
+                raise ConnectionResetError("the WebSocket is closed")
             self._writer.write(head)
-            self._writer.write(data)
-            await self._writer.drain()
-
-    async def _send_event(self, event: Any) -> None:
-        async with self._lock:
-            try:
-                data = self._conn.send(event)
-            except LocalProtocolError as exc:
-                raise ConnectionResetError("the WebSocket is closed") from exc
             self._writer.write(data)
             await self._writer.drain()  # back-pressure: a client that does not read stops us
 
+    async def _write(self, frame: bytes) -> None:
+        async with self._lock:
+            if self._sent_close:
+                raise ConnectionResetError("the WebSocket is closed")
+            self._writer.write(frame)
+            await self._writer.drain()  # back-pressure: a client that does not read stops us
+
     async def receive(self) -> bytes | str | None:
+        """The next message; None once the client has closed or gone."""
         while not self._pending:
             if self.closed:
                 return None
-            if self._primed:
-                self._primed = False  # trailing data was given to the connection: parse it first
-            else:
-                try:
-                    data = await self._reader.read(READ_SIZE)
-                except (ConnectionError, OSError):
-                    data = b""
-                if not data:
-                    self.closed = True
-                    return None
-                self._conn.receive_data(data)
             try:
-                await self._handle(self._conn.events())
-            except RemoteProtocolError:
+                for opcode, payload in self._frames.messages():
+                    if opcode == BINARY or opcode == TEXT:
+                        self._pending.append(payload)
+                    elif opcode == PING and isinstance(payload, bytes):
+                        await self._write(encode_frame(PONG, payload, masked=False))
+                    elif opcode == CLOSE:
+                        self.closed = True
+                        await self.close()
+                        break
+            except FrameError as exc:
+                self.closed = True
+                await self.close(exc.code)
+                return None
+            if self._pending or self.closed:
+                continue
+            try:
+                data = await self._reader.read(READ_SIZE)
+            except (ConnectionError, OSError):
+                data = b""
+            if not data:
                 self.closed = True
                 return None
-        return self._pending.pop(0)
+            self._frames.feed(data)
+        return self._pending.popleft()
 
-    async def _handle(self, events: Any) -> None:
-        for event in events:
-            if isinstance(event, Message):
-                self._size += len(event.data)
-                if self._size > MAX_MESSAGE:
-                    self.closed = True
-                    return
-                self._parts.append(event.data)
-                if event.message_finished:
-                    empty: Any = "" if isinstance(event, TextMessage) else b""
-                    self._pending.append(empty.join(self._parts))
-                    self._parts = []
-                    self._size = 0
-            elif isinstance(event, Ping):
-                await self._send_event(event.response())
-            elif isinstance(event, CloseConnection):
-                self.closed = True
-                if self._conn.state is ConnectionState.REMOTE_CLOSING:
-                    with contextlib.suppress(Exception):
-                        await self._send_event(event.response())
-
-    async def close(self) -> None:
-        if self._conn.state is ConnectionState.OPEN:
+    async def close(self, code: int = 1000) -> None:
+        if not self._sent_close:
             with contextlib.suppress(Exception):
-                await self._send_event(CloseConnection(code=1000))
+                await self._write(encode_frame(CLOSE, close_payload(code), masked=False))
+            self._sent_close = True
 
 
 def _is_websocket(request: Request) -> bool:
@@ -533,7 +527,9 @@ async def serve_exec_websocket(
                         if call._sizes.full():
                             call._sizes.get_nowait()  # only the latest sizes matter
                         call._sizes.put_nowait(size)
-                elif channel == CLOSE and protocol.can_close and data[:1] == bytes((STDIN,)):
+                elif (
+                    channel == CLOSE_CHANNEL and protocol.can_close and data[:1] == bytes((STDIN,))
+                ):
                     await call._input.put(None)
         finally:
             call._input.end_now()

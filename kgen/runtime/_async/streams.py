@@ -8,8 +8,8 @@ context, credentials (a 401 refreshes an exec-plugin or file token and the upgra
 impersonation, rate limiter and connect timeout as every other request, and an error answer before the
 upgrade (404 no such pod, 400 no such container or a pod that is not running) is the same typed
 :class:`~kgen.runtime.APIError`. After the ``101 Switching Protocols`` the connection httpx hands back is
-driven with wsproto's frame layer (no handshake of its own, no task, no queue): bytes are read from the
-socket only when the caller reads, so a slow reader slows the server down through TCP's window rather
+driven frame by frame (``_wsframes``: no handshake of its own, no task, no queue): bytes are read from
+the socket only when the caller reads, so a slow reader slows the server down through TCP's window rather
 than filling memory (what one read holds is at most one socket read and one message, bounded).
 
 **exec and attach** (:class:`AsyncExecSession`): ``write_stdin``, ``read`` (the next chunk of stdout
@@ -31,21 +31,18 @@ import base64
 import logging
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpcore
-from wsproto.connection import Connection, ConnectionState, ConnectionType
-from wsproto.events import BytesMessage, CloseConnection, Message, Ping, TextMessage
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from kgen.runtime._async.primitives import AsyncLock
 from kgen.runtime._async.rest import AsyncRESTClient, Result
 from kgen.runtime._async.streamio import AsyncBackground, AsyncLocalConnection, AsyncLocalServer
+from kgen.runtime._channels import CLOSE as CLOSE_CHANNEL
 from kgen.runtime._channels import (
-    CLOSE,
     ERROR,
     EXEC_PROTOCOLS,
     PORT_FORWARD_PROTOCOLS,
@@ -54,7 +51,6 @@ from kgen.runtime._channels import (
     STDIN,
     STDOUT,
     ChannelProtocol,
-    CommandError,
     NonZeroExitError,
     PortForwardError,
     StreamClosed,
@@ -67,6 +63,18 @@ from kgen.runtime._channels import (
     websocket_accept,
 )
 from kgen.runtime._errors import TransportError, TransportTimeout
+from kgen.runtime._wsframes import (
+    BINARY,
+    CLOSE,
+    PING,
+    PONG,
+    TEXT,
+    FrameError,
+    FrameReader,
+    close_payload,
+    encode_frame,
+    parse_close,
+)
 from kgen.runtime._request import NO_READ_TIMEOUT, resource_path
 
 __all__ = [
@@ -109,7 +117,11 @@ def _network_error(exc: BaseException, what: str) -> TransportError:
 
 
 class AsyncWebSocket:
-    """A client WebSocket over an upgraded connection: wsproto's frame layer, read only on demand."""
+    """A client WebSocket over an upgraded connection (RFC 6455 frames from ``_wsframes``).
+
+    Bytes are read from the socket only when the caller asks for the next message: what it holds
+    unasked is at most one socket read and one partial message.
+    """
 
     def __init__(
         self, stream: Any, subprotocol: str | None, *, what: str, read_timeout: float | None = None
@@ -118,28 +130,25 @@ class AsyncWebSocket:
         self._stream = stream
         self._what = what
         self._read_timeout = read_timeout
-        self._conn = Connection(ConnectionType.CLIENT)
+        self._frames = FrameReader(masked=False, max_message=MAX_MESSAGE)
         self._pending: deque[bytes | str] = deque()
-        self._parts: list[bytes | str] = []
-        self._size = 0
         self._write_lock = AsyncLock()
+        self._sent_close = False
         self.closed = False  # no more messages will come
         self.close_code: int | None = (
             None  # the close frame's code; None: the connection just ended
         )
 
     async def send(self, message: bytes | str) -> None:
-        event = (
-            TextMessage(data=message) if isinstance(message, str) else BytesMessage(data=message)
-        )
-        await self._send_event(event)
+        if self._sent_close:
+            raise StreamClosed(f"{self._what}: the WebSocket is closed")
+        if isinstance(message, str):
+            await self._write(encode_frame(TEXT, message.encode("utf-8"), masked=True))
+        else:
+            await self._write(encode_frame(BINARY, message, masked=True))
 
-    async def _send_event(self, event: Any) -> None:
+    async def _write(self, data: bytes) -> None:
         async with self._write_lock:
-            try:
-                data = self._conn.send(event)
-            except LocalProtocolError as exc:
-                raise StreamClosed(f"{self._what}: the WebSocket is closed") from exc
             try:
                 await self._stream.write(data)
             except _NETWORK_ERRORS as exc:
@@ -156,50 +165,37 @@ class AsyncWebSocket:
                 raise _network_error(exc, f"{self._what}: reading") from exc
             if not data:
                 self.closed = True
-                self._conn.receive_data(None)
                 return None
-            self._conn.receive_data(data)
+            self._frames.feed(data)
             try:
-                await self._handle(self._conn.events())
-            except RemoteProtocolError as exc:
+                for opcode, payload in self._frames.messages():
+                    if opcode == BINARY or opcode == TEXT:
+                        self._pending.append(payload)
+                    elif opcode == PING:
+                        assert isinstance(payload, bytes)
+                        await self._write(encode_frame(PONG, payload, masked=True))
+                    elif opcode == CLOSE:
+                        assert isinstance(payload, bytes)
+                        self.closed = True
+                        self.close_code = parse_close(payload)[0]
+                        await self._close(1000)
+                        break
+            except FrameError as exc:
                 self.closed = True
                 raise StreamProtocolError(f"{self._what}: {exc}") from exc
         return self._pending.popleft()
 
-    async def _handle(self, events: Iterable[Any]) -> None:
-        for event in events:
-            if isinstance(event, Message):
-                self._size += len(event.data)
-                if self._size > MAX_MESSAGE:
-                    raise StreamProtocolError(f"{self._what}: a message over {MAX_MESSAGE} bytes")
-                if event.message_finished and not self._parts:
-                    self._pending.append(event.data)
-                else:
-                    self._parts.append(event.data)
-                    if event.message_finished:
-                        empty: Any = "" if isinstance(event, TextMessage) else b""
-                        self._pending.append(empty.join(self._parts))
-                        self._parts = []
-                if event.message_finished:
-                    self._size = 0
-            elif isinstance(event, Ping):
-                await self._send_event(event.response())
-            elif isinstance(event, CloseConnection):
-                self.closed = True
-                self.close_code = event.code
-                if self._conn.state is ConnectionState.REMOTE_CLOSING:
-                    try:
-                        await self._send_event(event.response())
-                    except (StreamError, TransportError):
-                        pass  # the server may already be gone
+    async def _close(self, code: int) -> None:
+        if not self._sent_close:
+            self._sent_close = True
+            try:
+                await self._write(encode_frame(CLOSE, close_payload(code), masked=True))
+            except TransportError:
+                pass  # the server may already be gone
 
     async def aclose(self) -> None:
         """Say goodbye (a close frame) if the connection is still open; the caller closes it."""
-        if self._conn.state is ConnectionState.OPEN:
-            try:
-                await self._send_event(CloseConnection(code=1000))
-            except (StreamError, TransportError):
-                pass
+        await self._close(1000)
 
     def abort(self) -> None:
         """Shut the socket down now (unblocks a reader in another thread of the sync twin)."""
@@ -379,7 +375,7 @@ class AsyncExecSession:
                 if len(self._error) + len(data) > MAX_ERROR:
                     raise StreamProtocolError(f"{ws._what}: over {MAX_ERROR} bytes of error")
                 self._error += data
-            elif channel == CLOSE:
+            elif channel == CLOSE_CHANNEL:
                 pass  # v5: the server closed one channel; the end of the connection ends them all
             # anything else is ignored, as the kubelet ignores frames for channels it does not know
 
