@@ -146,7 +146,8 @@ class FrameReader:
             end = start + offset + length
             if len(buf) < end:
                 return
-            payload = bytes(buf[start + offset : end])
+            with memoryview(buf) as view:
+                payload = bytes(view[start + offset : end])  # one copy
             self._start = end
             if key:
                 payload = mask(payload, key)

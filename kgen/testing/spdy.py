@@ -198,7 +198,6 @@ class SPDYSession:
                 if length > _MAX_FRAME:
                     raise ConnectionResetError("a frame too large")
                 payload = await self._read_exactly(length)
-                logger.debug("frame %s flags %d length %d", head[:4].hex(), flags, length)
                 if head[0] & 0x80:
                     await self._control(int.from_bytes(head[2:4], "big"), flags, payload)
                 else:
@@ -279,7 +278,7 @@ class SPDYSession:
     async def send_data(self, stream_id: int, data: bytes, *, fin: bool = False) -> None:
         async with self._lock:
             view = memoryview(data)
-            step = 1 << 20
+            step = 32 * 1024  # as spdystream's writers, fed by the kubelet's 32 KiB io.Copy
             starts = range(0, len(view), step) if data else [0]
             for start in starts:
                 chunk = view[start : start + step]

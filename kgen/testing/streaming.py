@@ -84,6 +84,7 @@ logger = logging.getLogger("kgen.testing")
 
 MAX_MESSAGE = 16 * 1024 * 1024
 READ_SIZE = 256 * 1024
+FRAME_DATA = 32 * 1024  # the most data one frame carries (the kubelet copies in 32 KiB buffers)
 QUEUE_CHUNKS = 8  # per input stream: at most this many messages wait for a handler
 #: What the servers speak: v5 and v4 and the older ones, binary and base64 (as kubelet 1.20, plus v5).
 SERVED_EXEC_PROTOCOLS: tuple[str, ...] = (
@@ -378,21 +379,26 @@ class _ServerWebSocket:
             await self._write(encode_frame(BINARY, message, masked=False))
 
     async def send_channel(self, protocol: ChannelProtocol, channel: int, data: bytes) -> None:
-        """One channel frame. Binary ones are framed here and the data written as it is (server
-        frames are not masked: no copy of it, which port-forward's throughput feels)."""
+        """``data`` on ``channel``, in frames of at most :data:`FRAME_DATA` bytes as the kubelet's
+        32 KiB copies make them. Binary frames are built here and the data written as it is
+        (server frames are not masked: no copy of it)."""
         if protocol.base64 or len(data) < 4096:
-            await self.send(protocol.encode(channel, data))
+            for start in range(0, max(len(data), 1), FRAME_DATA):
+                await self.send(protocol.encode(channel, data[start : start + FRAME_DATA]))
             return
-        length = len(data) + 1
-        if length < 0x10000:
-            head = bytes((0x82, 126)) + length.to_bytes(2, "big") + bytes((channel,))
-        else:
-            head = bytes((0x82, 127)) + length.to_bytes(8, "big") + bytes((channel,))
+        view = memoryview(data)
         async with self._lock:
             if self._sent_close:
                 raise ConnectionResetError("the WebSocket is closed")
-            self._writer.write(head)
-            self._writer.write(data)
+            for start in range(0, len(view), FRAME_DATA):
+                chunk = view[start : start + FRAME_DATA]
+                length = len(chunk) + 1
+                if length < 126:
+                    head = bytes((0x82, length, channel))
+                else:
+                    head = bytes((0x82, 126)) + length.to_bytes(2, "big") + bytes((channel,))
+                self._writer.write(head)
+                self._writer.write(chunk)
             await self._writer.drain()  # back-pressure: a client that does not read stops us
 
     async def _write(self, frame: bytes) -> None:
