@@ -222,7 +222,10 @@ async def test_port_forward_listens_on_a_local_socket(
 
 
 def test_the_sync_client_runs_the_same(stream_kubeconfig: Path, namespace: str, pod: str) -> None:
+    import threading
+
     config = load_kubeconfig(stream_kubeconfig)
+    threads = threading.active_count()
     with Transport(config) as transport:
         streams = StreamClient(RESTClient(transport))
         assert streams.exec(namespace, pod, ["cat"], stdin=b"sync").stdout == b"sync"
@@ -230,6 +233,14 @@ def test_the_sync_client_runs_the_same(stream_kubeconfig: Path, namespace: str, 
             with socket.create_connection(("127.0.0.1", listener.port), timeout=10) as sock:
                 sock.sendall(b"through a local socket")
                 assert sock.recv(100) == b"through a local socket"
+            # a connection still open when the listener closes is closed with it
+            idle = socket.create_connection(("127.0.0.1", listener.port), timeout=10)
+            idle.sendall(b"x")
+            assert idle.recv(100) == b"x"
+        assert idle.recv(100) == b""
+        idle.close()
+    # stdin's feeder and the listener's threads are gone: nothing is left running
+    assert threading.active_count() == threads
 
 
 # --- kubectl 1.20 (SPDY/3.1) ------------------------------------------------------------------------
@@ -296,3 +307,15 @@ def test_kubectl_port_forward(stream_kubeconfig: Path, namespace: str, pod: str)
         forward.wait(timeout=10)
         if forward.stdout is not None:
             forward.stdout.close()
+
+
+async def test_proxy_requests_reach_the_node(streams: Any, node: str) -> None:
+    if not TARGET_URL:
+        pytest.skip(
+            "kgen.testing does not serve nodes/proxy yet (the example package has no nodes)"
+        )
+    # kube-apiserver → the fake kubelet's /healthz, over its kubelet client certificate.
+    result = await streams.proxy("nodes", node, "healthz")
+    assert (result.status_code, result.body) == (200, b"ok")
+    with pytest.raises(NotFound):
+        await streams.proxy("nodes", node, "no/such/path")
