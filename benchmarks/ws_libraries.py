@@ -15,7 +15,7 @@ binary frames:
 - ``websockets``: ``websockets.asyncio.client.connect`` (its own connection, not httpx's).
 
 Needs the optional packages httpx-ws, wsproto and websockets (``pip install httpx-ws websockets``);
-prints MB/s, the best of three runs each.
+prints the median MB/s of seven rounds (and the best), the clients taking turns.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -174,24 +175,29 @@ CLIENTS: dict[str, Callable[[int, str, int], Awaitable[None]]] = {
 }
 
 
-async def main(megabytes: int) -> None:
+async def main(megabytes: int, rounds: int = 7) -> None:
     total = megabytes * 1024 * 1024
     server, port = await _serve(total)
+    rates: dict[tuple[str, str], list[float]] = {}
     try:
-        print(f"{'client':<14}{'down MB/s':>12}{'up MB/s':>12}")
-        for name, client in CLIENTS.items():
-            rates = []
-            for direction in ("down", "up"):
-                best = 0.0
-                for _ in range(3):
+        # Every client in turn, round after round: what else the machine does weighs on all alike.
+        for _ in range(rounds):
+            for name, client in CLIENTS.items():
+                for direction in ("down", "up"):
                     start = time.perf_counter()
                     await client(port, direction, total)
-                    best = max(best, megabytes / (time.perf_counter() - start))
-                rates.append(best)
-            print(f"{name:<14}{rates[0]:>12.0f}{rates[1]:>12.0f}")
+                    rate = megabytes / (time.perf_counter() - start)
+                    rates.setdefault((name, direction), []).append(rate)
     finally:
         server.close()
         await server.wait_closed()
+    print(f"{'client':<14}{'down MB/s':>22}{'up MB/s':>22}")
+    for name in CLIENTS:
+        cells = []
+        for direction in ("down", "up"):
+            values = rates[(name, direction)]
+            cells.append(f"{statistics.median(values):.0f} (best {max(values):.0f})")
+        print(f"{name:<14}{cells[0]:>22}{cells[1]:>22}")
 
 
 if __name__ == "__main__":
