@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -193,6 +194,7 @@ def main(argv: list[str]) -> int:
     finally:
         if temporary is not None:
             subprocess.run([str(ROOT / "scripts/realcluster/stop.sh"), temporary], check=False)
+            shutil.rmtree(temporary, ignore_errors=True)
     print(f"{'':<34}{'kgen':>18}{'kubectl':>18}")
     rows = [
         ("port-forward, stream API, MB/s", "pf stream", True),
