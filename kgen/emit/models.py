@@ -200,8 +200,10 @@ class ModelsEmitter:
         self, typedef: TypeDef, field_docs: dict[str, str], imports: set[str]
     ) -> dict[str, Any]:
         extra: dict[str, Any] = {"field_docs": field_docs}
-        if typedef.description:
-            extra["docstring"] = docstring(typedef.description, indent=4)
+        # Every generated class has a docstring, if only to say where it comes from.
+        gv = f"{typedef.group}/{typedef.version}" if typedef.group else typedef.version
+        text = typedef.description or f"{typedef.name} ({gv}; the schema describes it no further)."
+        extra["docstring"] = docstring(text, indent=4)
         if typedef.gvk is None:
             return extra
         base = _base_class(typedef)
@@ -329,7 +331,9 @@ _IMPORT = re.compile(r"^from ([\w.]+) import (.+)$")
 
 
 def _merge_imports(text: str) -> str:
-    """One sorted ``from X import a, b`` line per module: datamodel-code-generator repeats modules."""
+    """One sorted ``from X import a, b`` line per module: datamodel-code-generator repeats modules, and
+    imports its base class even where every class has another (a module of kinds alone): names the
+    module never mentions are dropped."""
     lines = text.split("\n")
     imports: dict[str, set[str]] = {}
     end = 0
@@ -343,9 +347,10 @@ def _merge_imports(text: str) -> str:
         elif line.strip() and not line.startswith("#"):
             break
     future = imports.pop("__future__", set())
+    used = set(re.findall(r"\w+", "\n".join(lines[end:])))
     head = [f"from __future__ import {', '.join(sorted(future))}"] if future else []
-    head += [
-        f"from {module} import {', '.join(sorted(names))}"
-        for module, names in sorted(imports.items())
-    ]
+    for module, names in sorted(imports.items()):
+        kept = sorted(name for name in names if name.split(" as ")[-1] in used)
+        if kept:
+            head.append(f"from {module} import {', '.join(kept)}")
     return "\n".join(head + [""] + lines[end:])

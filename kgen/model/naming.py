@@ -55,11 +55,13 @@ _CLIENT_MODULE_NAMES = frozenset(
             "Create",
             "Delete",
             "DeleteCollection",
+            "FakeClientsetBase",
             "Get",
             "GroupInformers",
             "GroupVersionClient",
             "Iterator",
             "List",
+            "LogSubresource",
             "Patch",
             "ReadVerbs",
             "ResourceClient",
@@ -71,7 +73,7 @@ _CLIENT_MODULE_NAMES = frozenset(
             "Watch",
         )
     }
-    | {"FakeCluster", "FieldValidation", "PatchType", "Scheme", "Scale", "Status"}
+    | {"FakeCluster", "FieldValidation", "PatchType", "Scheme", "Scale", "Status", "WriteOptions"}
 )
 _ATTRIBUTE_RESERVED = (
     frozenset(

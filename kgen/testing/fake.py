@@ -23,13 +23,14 @@ import math
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 import httpx
 import msgspec
 
 import kgen.runtime._codec as codec
+from kgen.runtime import AsyncClientsetBase, AsyncTransport, ClientsetBase, Transport
 from kgen.runtime._config import Config
 from kgen.runtime._errors import APIError as RuntimeAPIError
 from kgen.testing.errors import APIError
@@ -37,7 +38,7 @@ from kgen.testing.http import Reply, Request
 from kgen.testing.routes import Auth, Router
 from kgen.testing.server import APIServer
 
-__all__ = ["Action", "FakeCluster"]
+__all__ = ["Action", "AsyncFakeClientsetBase", "FakeClientsetBase", "FakeCluster"]
 
 _VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
@@ -263,6 +264,42 @@ class FakeCluster:
         self.router.stop_streams()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+
+class FakeClientsetBase(ClientsetBase):
+    """The base of a generated package's ``FakeClientset``: the package's clientset over a
+    :class:`FakeCluster` seeded with ``objects`` (or over ``cluster``), in process."""
+
+    #: The generated package whose API model the fake cluster serves (its ``fake`` module sets it).
+    MODEL_PACKAGE: ClassVar[str] = ""
+
+    def __init__(self, *objects: Any, cluster: FakeCluster | None = None) -> None:
+        self.cluster = cluster or FakeCluster.from_package(self.MODEL_PACKAGE, objects)
+        super().__init__(
+            transport=Transport(self.cluster.config(), transport=self.cluster.transport())
+        )
+
+    def async_transport(self, **options: Any) -> AsyncTransport:
+        """An async transport to the same fake cluster (the threaded SharedInformerFactory's)."""
+        return AsyncTransport(
+            self.cluster.config(), transport=self.cluster.async_transport(), **options
+        )
+
+
+class AsyncFakeClientsetBase(AsyncClientsetBase):
+    """The base of a generated package's ``AsyncFakeClientset`` (see :class:`FakeClientsetBase`)."""
+
+    MODEL_PACKAGE: ClassVar[str] = ""
+
+    def __init__(self, *objects: Any, cluster: FakeCluster | None = None) -> None:
+        self.cluster = cluster or FakeCluster.from_package(self.MODEL_PACKAGE, objects)
+        super().__init__(transport=self.async_transport())
+
+    def async_transport(self, **options: Any) -> AsyncTransport:
+        """A new async transport to the same fake cluster."""
+        return AsyncTransport(
+            self.cluster.config(), transport=self.cluster.async_transport(), **options
+        )
 
 
 class _SyncStream(httpx.SyncByteStream):

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from kgen.runtime import ClusterLister as _ClusterLister
 from kgen.runtime import Lister as _Lister
 from kgen.runtime import ListerInNamespace as _ListerInNamespace
-from ..models.apps_v1 import Deployment, DeploymentList
+from ..models.apps_v1 import Deployment
 
 __all__ = [
     "DeploymentLister",

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from kgen.runtime import ClusterLister as _ClusterLister
 from kgen.runtime import Lister as _Lister
 from kgen.runtime import ListerInNamespace as _ListerInNamespace
-from ..models.coordination_v1 import Lease, LeaseList
+from ..models.coordination_v1 import Lease
 
 __all__ = [
     "LeaseLister",
