@@ -39,7 +39,7 @@ from typing import Any
 import httpcore
 
 from kgen.runtime._async.primitives import AsyncLock
-from kgen.runtime._async.rest import AsyncRESTClient, Result
+from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._async.streamio import AsyncBackground, AsyncLocalConnection, AsyncLocalServer
 from kgen.runtime._channels import CLOSE as CLOSE_CHANNEL
 from kgen.runtime._channels import (
@@ -75,7 +75,7 @@ from kgen.runtime._wsframes import (
     encode_frame,
     parse_close,
 )
-from kgen.runtime._request import NO_READ_TIMEOUT, resource_path
+from kgen.runtime._request import NO_READ_TIMEOUT, Result, resource_path
 
 __all__ = [
     "AsyncExecSession",

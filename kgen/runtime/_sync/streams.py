@@ -40,7 +40,7 @@ from typing import Any
 import httpcore
 
 from kgen.runtime._sync.primitives import Lock
-from kgen.runtime._sync.rest import RESTClient, Result
+from kgen.runtime._sync.rest import RESTClient
 from kgen.runtime._sync.streamio import Background, LocalConnection, LocalServer
 from kgen.runtime._channels import CLOSE as CLOSE_CHANNEL
 from kgen.runtime._channels import (
@@ -76,7 +76,7 @@ from kgen.runtime._wsframes import (
     encode_frame,
     parse_close,
 )
-from kgen.runtime._request import NO_READ_TIMEOUT, resource_path
+from kgen.runtime._request import NO_READ_TIMEOUT, Result, resource_path
 
 __all__ = [
     "ExecSession",
