@@ -16,8 +16,8 @@ import jinja2
 
 from kgen.emit.pysource import docstring, literal
 from kgen.emit.templates import templates_dir
-from kgen.model.ir import APIModel, GroupVersion, Resource, Subresource, TypeDef
-from kgen.model.naming import class_name, snake_case, snake_to_camel
+from kgen.apimodel.ir import APIModel, GroupVersion, Resource, Subresource, TypeDef
+from kgen.apimodel.names import class_name, snake_case, snake_to_camel
 
 __all__ = ["ClientsEmitter"]
 

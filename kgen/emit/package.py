@@ -10,9 +10,9 @@ from kgen import __version__
 from kgen.emit.clients import ClientsEmitter
 from kgen.emit.models import ModelsEmitter
 from kgen.emit.pysource import docstring, literal
-from kgen.model.ir import APIModel
-from kgen.model.serialize import dumps
-from kgen.model.shared import SHARED_TYPES
+from kgen.apimodel.ir import APIModel
+from kgen.apimodel.serialize import dumps
+from kgen.apimodel.shared import SHARED_TYPES
 
 __all__ = ["HEADER", "render_package"]
 

@@ -17,7 +17,7 @@ Every piece also stands alone, one module each: :mod:`.store` (the thread-safe
 :class:`Indexer` and key functions), :mod:`.fifo` (the in-order :class:`RealFIFO` with relist
 tombstones), :mod:`.listwatch` (what to list and watch), :mod:`.reflector` (list, watch, resume,
 relist, streaming lists), :mod:`.backoff`, :mod:`.informer` (:class:`AsyncSharedIndexInformer`),
-:mod:`.handlers` (per-handler buffers), :mod:`.lister` and :mod:`.labels` (client-side selectors),
+:mod:`.handlers` (per-handler buffers), :mod:`.lister` (selectors: :mod:`kgen.runtime._selectors`),
 :mod:`.transform` (drop managedFields, intern strings), :mod:`.errors` (:class:`CacheSyncError`),
 :mod:`.factory` and :mod:`.threaded` (the synchronous face).
 """
@@ -35,7 +35,6 @@ from kgen.runtime._cache.handlers import (
     ResourceEventHandlerFuncs,
 )
 from kgen.runtime._cache.informer import MINIMUM_RESYNC_PERIOD, AsyncSharedIndexInformer
-from kgen.runtime._cache.labels import LabelSelectorLike, Requirement, Selector, parse_selector
 from kgen.runtime._cache.lister import ClusterLister, Lister, ListerInNamespace
 from kgen.runtime._cache.listwatch import (
     DynamicListerWatcher,
@@ -103,7 +102,6 @@ __all__ = [
     "Indexer",
     "KeyFunc",
     "KnownObjects",
-    "LabelSelectorLike",
     "ListResult",
     "Lister",
     "ListerInNamespace",
@@ -115,11 +113,9 @@ __all__ = [
     "ReflectorMetrics",
     "ReflectorOptions",
     "ReflectorStore",
-    "Requirement",
     "ResourceEventHandler",
     "ResourceEventHandlerFuncs",
     "ResourceListWatchClient",
-    "Selector",
     "SharedIndexInformer",
     "SharedInformerFactory",
     "StringInterner",
@@ -141,7 +137,6 @@ __all__ = [
     "name_of",
     "namespace_index_func",
     "namespace_of",
-    "parse_selector",
     "resource_version_of",
     "split_meta_namespace_key",
     "sync_timed_out",
