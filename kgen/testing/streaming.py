@@ -77,6 +77,7 @@ __all__ = [
     "PortTarget",
     "StreamHandlers",
     "serve_exec_websocket",
+    "serve_on",
     "serve_port_forward_websocket",
 ]
 
@@ -760,3 +761,33 @@ class PodConnectRoutes:
             what = f'container not found ("{container}")' if container else "pod not found"
             return _text_reply(500 if container else 404, what)
         return serve_connect(request, self.handlers, kind, namespace, name, container)
+
+
+def serve_on(server: Any, handlers: StreamHandlers) -> Callable[[], None]:
+    """Serve the pods' connect subresources on a started :class:`~kgen.testing.APIServer` with
+    ``handlers``, behind its authentication (a request its router would refuse goes to the router,
+    which answers 401); returns the function that stops serving them.
+
+    The stand-in until the API server serves them itself (a ``streams`` attribute and a route).
+    """
+    http = server._http
+    if http is None:
+        raise RuntimeError("the server is not started")
+    inner = http.app
+    store = server.store
+    routes = PodConnectRoutes(handlers, lambda ns, name: store.get(("", "pods"), ns, name))
+
+    async def app(request: Request) -> Reply:
+        if inner.auth.allows(request) is True:
+            reply = routes(request)
+            if reply is not None:
+                return reply
+        result: Reply = await inner(request)
+        return result
+
+    http.app = app
+
+    def stop() -> None:
+        http.app = inner
+
+    return stop

@@ -28,7 +28,7 @@ from kgen.runtime._errors import BadRequest, NotFound, ServerError
 from kgen.runtime._sync.streams import StreamClient
 from kgen.testing import APIServer
 from kgen.testing.kubelet import ECHO_PORT, SOURCE_PORT, demo_handlers
-from kgen.testing.streaming import PodConnectRoutes
+from kgen.testing.streaming import serve_on
 
 pytestmark = pytest.mark.conformance
 pytest_plugins = ["apiserver_fixtures"]
@@ -53,16 +53,7 @@ def stream_kubeconfig(
             pytest.skip("KGEN_CONFORMANCE_KUBECONFIG is not set")
         return Path(path)
     assert shared_server is not None
-    http = shared_server._http
-    assert http is not None
-    inner = http.app
-    store = shared_server.store
-    routes = PodConnectRoutes(demo_handlers(), lambda ns, name: store.get(("", "pods"), ns, name))
-
-    async def app(request: Any) -> Any:
-        return routes(request) or await inner(request)
-
-    http.app = app
+    serve_on(shared_server, demo_handlers())
     return shared_server.kubeconfig(tmp_path_factory.mktemp("streams") / "kubeconfig")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from kgen.testing import APIServer
-from kgen.testing.streaming import CommandFailed, ExecCall, PodConnectRoutes, StreamHandlers
+from kgen.testing.streaming import CommandFailed, ExecCall, StreamHandlers, serve_on
 
 __all__ = ["PROGRESS", "handlers"]
 
@@ -87,18 +87,8 @@ def handlers(api_server: APIServer) -> Iterator[StreamHandlers]:
         await conn.write(b"hello " + name)
 
     handlers.on_port_forward(9090, greeter)
-    http = api_server._http
-    assert http is not None
-    inner = http.app
-    routes = PodConnectRoutes(
-        handlers, lambda ns, name: api_server.store.get(("", "pods"), ns, name)
-    )
-
-    async def app(request: Any) -> Any:
-        return routes(request) or await inner(request)
-
-    http.app = app
+    stop = serve_on(api_server, handlers)
     yield handlers
-    http.app = inner
+    stop()
     echo.shutdown()
     echo.server_close()
