@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from kgen.cel._errors import EvalError
-from kgen.cel._values import Duration, Timestamp, TypeValue, UInt, cel_str, format_double
+from kgen.cel._values import Duration, Timestamp, TypeValue, cel_str, format_double
 
 __all__ = ["cel_format"]
 

@@ -169,7 +169,7 @@ class _Planner:
                     o = o.value
                 if isinstance(o, dict):
                     return map_lookup(o, field)[0]
-                raise EvalError(f"invalid type for field selection.")
+                raise EvalError("invalid type for field selection.")
 
             return has
 

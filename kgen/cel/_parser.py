@@ -490,14 +490,14 @@ class _Parser:
             v = -t.value if negate_literal else t.value  # type: ignore[operator]
             assert isinstance(v, int)
             if v < INT64_MIN or v > INT64_MAX:
-                raise _SyntaxError(t.offset, f"Syntax error: invalid int literal")
+                raise _SyntaxError(t.offset, "Syntax error: invalid int literal")
             return Const(self.new_id(), t.offset, v)
         if k in ("uint", "hexuint"):
             self.i += 1
             v = t.value
             assert isinstance(v, int)
             if v > UINT64_MAX:
-                raise _SyntaxError(t.offset, f"Syntax error: invalid uint literal")
+                raise _SyntaxError(t.offset, "Syntax error: invalid uint literal")
             return Const(self.new_id(), t.offset, UInt(v))
         if k == "float":
             self.i += 1

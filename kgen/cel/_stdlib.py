@@ -305,7 +305,7 @@ def _int_from_double(f: float) -> int:
 
 def _int_from_string(s: str) -> int:
     if not _INT_RE.match(s):
-        raise EvalError(f"type conversion error from 'string' to 'int'")
+        raise EvalError("type conversion error from 'string' to 'int'")
     return check_int(int(s))
 
 
@@ -346,7 +346,7 @@ def _bool_from_string(s: str) -> bool:
         return True
     if s in ("false", "False", "FALSE", "f", "0"):
         return False
-    raise EvalError(f"type conversion error from 'string' to 'bool'")
+    raise EvalError("type conversion error from 'string' to 'bool'")
 
 
 def _string_from_double(f: float) -> str:

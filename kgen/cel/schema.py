@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import re
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Mapping

@@ -14,7 +14,7 @@ the server's history, and the caller must list again (informers do this for you)
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Awaitable, Callable
+from collections.abc import Iterator, Callable
 from typing import Generic, TypeVar
 
 import httpx

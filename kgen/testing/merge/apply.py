@@ -43,9 +43,7 @@ from kgen.testing.merge.fieldpath import (
 )
 from kgen.testing.merge.json_patch import PatchError
 from kgen.testing.merge.managed import (
-    ANCIENT_CHANGES_MANAGER,
     CURRENT_OPERATION,
-    MAX_UPDATE_MANAGERS,
     ManagerKey,
     Managers,
     Owned,
