@@ -24,12 +24,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kgen.testing.http import HTTPServer, Reply, Request
+from kgen.testing.connect import serve_connect
 from kgen.testing.streaming import (
     CommandFailed,
     ExecCall,
     PortConnection,
     StreamHandlers,
-    serve_connect,
 )
 
 __all__ = ["ECHO_PORT", "SOURCE_PORT", "FakeKubelet", "demo_handlers"]

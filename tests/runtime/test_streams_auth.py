@@ -20,7 +20,7 @@ from kgen.runtime._credentials import TokenFile
 from kgen.runtime._errors import TransportError, Unauthorized
 from kgen.testing import APIServer
 from kgen.testing.kubelet import demo_handlers
-from kgen.testing.streaming import serve_on
+from kgen.testing.connect import serve_on
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from kgen.runtime._errors import BadRequest, NotFound, ServerError
 from kgen.runtime._sync.streams import StreamClient
 from kgen.testing import APIServer
 from kgen.testing.kubelet import ECHO_PORT, SOURCE_PORT, demo_handlers
-from kgen.testing.streaming import serve_on
+from kgen.testing.connect import serve_on
 
 pytestmark = pytest.mark.conformance
 pytest_plugins = ["apiserver_fixtures"]

@@ -3,14 +3,8 @@
 This is the async source; ``kgen/runtime/_sync/streams.py`` is generated from it by
 ``scripts/unasync.py``.
 
-**The WebSocket.** The upgrade is an ordinary request through :class:`AsyncTransport` — the same TLS
-context, credentials (a 401 refreshes an exec-plugin or file token and the upgrade is sent again), proxy,
-impersonation, rate limiter and connect timeout as every other request, and an error answer before the
-upgrade (404 no such pod, 400 no such container or a pod that is not running) is the same typed
-:class:`~kgen.runtime.APIError`. After the ``101 Switching Protocols`` the connection httpx hands back is
-driven frame by frame (``_wsframes``: no handshake of its own, no task, no queue): bytes are read from
-the socket only when the caller reads, so a slow reader slows the server down through TCP's window rather
-than filling memory (what one read holds is at most one socket read and one message, bounded).
+The WebSocket (``websocket.py``) is an upgrade through kgen's own transport: same TLS, credentials,
+proxy and timeouts as every other request.
 
 **exec and attach** (:class:`AsyncExecSession`): ``write_stdin``, ``read`` (the next chunk of stdout
 or stderr, as it comes), ``close_stdin`` (v5's close signal), ``resize`` and ``wait`` (the exit code,
@@ -18,87 +12,44 @@ with any output not read yet). :meth:`AsyncStreamClient.exec` is the one-call fo
 background while the output is read, then stdout, stderr and the exit code as an :class:`ExecResult` (a
 non-zero exit is a result; ``check=True`` raises :class:`NonZeroExitError` for it).
 
-**port-forward** (:class:`AsyncPortForward`): one WebSocket per stream (the protocol serves each port
-once per connection), so every stream has its own back-pressure; :meth:`AsyncPortForward.listen` is a
-local listening socket, as ``kubectl port-forward`` gives, opening one stream per accepted connection.
+**port-forward**: ``portforward.py``.
 
 **proxy**: plain HTTP through the RESTClient to ``.../{name}/proxy/{path}``.
 """
 
 from __future__ import annotations
 
-import base64
-import logging
-import os
-from collections import deque
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
 
-import httpcore
-
-from kgen.runtime._async.primitives import AsyncLock
+from kgen.runtime._async.portforward import AsyncPortForward
 from kgen.runtime._async.rest import AsyncRESTClient
-from kgen.runtime._async.streamio import AsyncBackground, AsyncLocalConnection, AsyncLocalServer
+from kgen.runtime._async.streamio import AsyncBackground
+from kgen.runtime._async.websocket import WRITE_CHUNK, AsyncWebSocket, open_websocket
 from kgen.runtime._channels import CLOSE as CLOSE_CHANNEL
 from kgen.runtime._channels import (
     ERROR,
     EXEC_PROTOCOLS,
-    PORT_FORWARD_PROTOCOLS,
     RESIZE,
     STDERR,
     STDIN,
     STDOUT,
     ChannelProtocol,
     NonZeroExitError,
-    PortForwardError,
     StreamClosed,
-    StreamError,
     StreamProtocolError,
     decode_exit_status,
     encode_resize,
-    parse_port_prefix,
     protocol_named,
-    websocket_accept,
 )
-from kgen.runtime._errors import TransportError, TransportTimeout
-from kgen.runtime._wsframes import (
-    BINARY,
-    CLOSE,
-    PING,
-    PONG,
-    TEXT,
-    FrameError,
-    FrameReader,
-    close_payload,
-    encode_frame,
-    parse_close,
-)
-from kgen.runtime._request import NO_READ_TIMEOUT, Result, resource_path
+from kgen.runtime._errors import TransportError
+from kgen.runtime._request import Result, resource_path
 
-__all__ = [
-    "AsyncExecSession",
-    "AsyncPortForward",
-    "AsyncPortListener",
-    "AsyncPortStream",
-    "AsyncStreamClient",
-    "AsyncWebSocket",
-    "ExecResult",
-]
+__all__ = ["AsyncExecSession", "AsyncStreamClient", "ExecResult"]
 
-logger = logging.getLogger("kgen.runtime")
-
-#: One socket read. Also the most a stream holds that its reader has not asked for (plus one message).
-READ_SIZE = 256 * 1024
-#: The largest message accepted (kube-apiserver's peers send 32 KiB frames; this is generous).
-MAX_MESSAGE = 16 * 1024 * 1024
-#: stdin and port-forward writes are cut into messages of at most this size.
-WRITE_CHUNK = 256 * 1024
 #: The most the error channel may carry (a Status is a few hundred bytes).
 MAX_ERROR = 64 * 1024
-
-_NETWORK_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, OSError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,149 +59,6 @@ class ExecResult:
     stdout: bytes
     stderr: bytes
     exit_code: int
-
-
-def _network_error(exc: BaseException, what: str) -> TransportError:
-    if isinstance(exc, (httpcore.TimeoutException, TimeoutError)):
-        return TransportTimeout(f"{what}: timed out")
-    return TransportError(f"{what}: {exc or type(exc).__name__}")
-
-
-class AsyncWebSocket:
-    """A client WebSocket over an upgraded connection (RFC 6455 frames from ``_wsframes``).
-
-    Bytes are read from the socket only when the caller asks for the next message: what it holds
-    unasked is at most one socket read and one partial message.
-    """
-
-    def __init__(
-        self, stream: Any, subprotocol: str | None, *, what: str, read_timeout: float | None = None
-    ) -> None:
-        self.subprotocol = subprotocol
-        self._stream = stream
-        self._what = what
-        self._read_timeout = read_timeout
-        self._frames = FrameReader(masked=False, max_message=MAX_MESSAGE)
-        self._pending: deque[bytes | str] = deque()
-        self._write_lock = AsyncLock()
-        self._sent_close = False
-        self.closed = False  # no more messages will come
-        self.close_code: int | None = (
-            None  # the close frame's code; None: the connection just ended
-        )
-
-    async def send(self, message: bytes | str) -> None:
-        if self._sent_close:
-            raise StreamClosed(f"{self._what}: the WebSocket is closed")
-        if isinstance(message, str):
-            await self._write(encode_frame(TEXT, message.encode("utf-8"), masked=True))
-        else:
-            await self._write(encode_frame(BINARY, message, masked=True))
-
-    async def _write(self, data: bytes) -> None:
-        async with self._write_lock:
-            try:
-                await self._stream.write(data)
-            except _NETWORK_ERRORS as exc:
-                raise _network_error(exc, f"{self._what}: sending") from exc
-
-    async def receive(self) -> bytes | str | None:
-        """The next message; None once the connection has ended (then :attr:`close_code` says how)."""
-        while not self._pending:
-            if self.closed:
-                return None
-            try:
-                data = await self._stream.read(READ_SIZE, timeout=self._read_timeout)
-            except _NETWORK_ERRORS as exc:
-                raise _network_error(exc, f"{self._what}: reading") from exc
-            if not data:
-                self.closed = True
-                return None
-            self._frames.feed(data)
-            try:
-                for opcode, payload in self._frames.messages():
-                    if opcode == BINARY or opcode == TEXT:
-                        self._pending.append(payload)
-                    elif opcode == PING:
-                        assert isinstance(payload, bytes)
-                        await self._write(encode_frame(PONG, payload, masked=True))
-                    elif opcode == CLOSE:
-                        assert isinstance(payload, bytes)
-                        self.closed = True
-                        self.close_code = parse_close(payload)[0]
-                        await self._close(1000)
-                        break
-            except FrameError as exc:
-                self.closed = True
-                raise StreamProtocolError(f"{self._what}: {exc}") from exc
-        return self._pending.popleft()
-
-    async def _close(self, code: int) -> None:
-        if not self._sent_close:
-            self._sent_close = True
-            try:
-                await self._write(encode_frame(CLOSE, close_payload(code), masked=True))
-            except TransportError:
-                pass  # the server may already be gone
-
-    async def aclose(self) -> None:
-        """Say goodbye (a close frame) if the connection is still open; the caller closes it."""
-        await self._close(1000)
-
-    def abort(self) -> None:
-        """Shut the socket down now (unblocks a reader in another thread of the sync twin)."""
-        sock = self._stream.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.shutdown(2)  # SHUT_RDWR
-            except OSError:
-                pass
-
-
-@asynccontextmanager
-async def _open_websocket(
-    rest: AsyncRESTClient,
-    path: str,
-    params: list[tuple[str, str]],
-    protocols: Sequence[str],
-    *,
-    read_timeout: float | None,
-) -> AsyncIterator[AsyncWebSocket]:
-    key = base64.b64encode(os.urandom(16)).decode("ascii")
-    request = (
-        rest.get()
-        .abs_path(path)
-        .params(params)
-        .header("Connection", "Upgrade")
-        .header("Upgrade", "websocket")
-        .header("Sec-WebSocket-Version", "13")
-        .header("Sec-WebSocket-Key", key)
-        .header("Sec-WebSocket-Protocol", ", ".join(protocols))
-        .timeout(NO_READ_TIMEOUT)
-    )
-    what = f"GET {path}"
-    # Errors before the upgrade (404, 400, 401 after a refresh, 403) are raised by the transport.
-    async with request.stream() as response:
-        if response.status_code != 101:
-            raise StreamProtocolError(
-                f"{what}: the server answered {response.status_code} instead of upgrading to a "
-                "WebSocket (does it serve this subresource over WebSocket?)"
-            )
-        if response.headers.get("Sec-WebSocket-Accept") != websocket_accept(key):
-            raise StreamProtocolError(f"{what}: a bad Sec-WebSocket-Accept")
-        stream = response.extensions.get("network_stream")
-        if stream is None:
-            raise StreamProtocolError(f"{what}: the HTTP client kept the upgraded connection")
-        websocket = AsyncWebSocket(
-            stream,
-            response.headers.get("Sec-WebSocket-Protocol"),
-            what=what,
-            read_timeout=read_timeout,
-        )
-        try:
-            yield websocket
-        finally:
-            await websocket.aclose()
 
 
 # --- exec and attach ------------------------------------------------------------------------------
@@ -291,7 +99,7 @@ class AsyncExecSession:
     async def __aenter__(self) -> AsyncExecSession:
         try:
             self._ws = await self._stack.enter_async_context(
-                _open_websocket(
+                open_websocket(
                     self._rest,
                     self._path,
                     self._params,
@@ -426,181 +234,6 @@ class AsyncExecSession:
         except (StreamClosed, TransportError):
             if not self._finished:
                 raise
-
-
-# --- port-forward ---------------------------------------------------------------------------------
-
-
-class AsyncPortStream:
-    """One forwarded connection to a port of the pod: ``read``/``write`` bytes, ``aclose``."""
-
-    def __init__(self, ws: AsyncWebSocket, protocol: ChannelProtocol, port: int) -> None:
-        self._ws = ws
-        self._protocol = protocol
-        self.port = port
-        self._prefixed = [False, False]  # the server's first frame on data and on error: the port
-        self._error = bytearray()
-        self.eof = False
-
-    async def read(self) -> bytes:
-        """The next bytes from the pod's port; b"" once it closed the connection.
-
-        Raises :class:`PortForwardError` when the server could not forward (nothing listening...).
-        """
-        while not self.eof:
-            message = await self._ws.receive()
-            if message is None:
-                self.eof = True
-                break
-            frame = self._protocol.decode(message)
-            if frame is None:
-                continue
-            channel, data = frame
-            if channel not in (0, 1):
-                continue
-            if not self._prefixed[channel]:
-                data = parse_port_prefix(data, self.port)
-                self._prefixed[channel] = True
-            if channel == 1:
-                if len(self._error) + len(data) <= MAX_ERROR:
-                    self._error += data
-                if self._error:
-                    self.eof = True
-                    break
-            elif data:
-                return data
-        if self._error:
-            raise PortForwardError(
-                self._error.decode("utf-8", "replace") or f"port {self.port}: forwarding failed",
-                port=self.port,
-            )
-        return b""
-
-    def abort(self) -> None:
-        self._ws.abort()
-
-    async def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            await self._ws.send(self._protocol.encode(0, bytes(view[start : start + WRITE_CHUNK])))
-
-
-class AsyncPortForward:
-    """Forwarding to ports of one pod: streams (:meth:`stream`) and local sockets (:meth:`listen`)."""
-
-    def __init__(
-        self,
-        rest: AsyncRESTClient,
-        namespace: str,
-        name: str,
-        ports: Sequence[int] = (),
-        *,
-        read_timeout: float | None = None,
-    ) -> None:
-        self._rest = rest
-        self.namespace = namespace
-        self.name = name
-        self.ports = tuple(ports)
-        self._path = resource_path(
-            "", "v1", "pods", namespace=namespace, name=name, subresource="portforward"
-        )
-        self._read_timeout = read_timeout
-
-    @asynccontextmanager
-    async def stream(self, port: int) -> AsyncIterator[AsyncPortStream]:
-        """A new connection to ``port`` of the pod (its own WebSocket)."""
-        if not 0 < port <= 0xFFFF:
-            raise ValueError(f"{port} is not a TCP port")
-        async with _open_websocket(
-            self._rest,
-            self._path,
-            [("ports", str(port))],
-            PORT_FORWARD_PROTOCOLS,
-            read_timeout=self._read_timeout,
-        ) as ws:
-            protocol = protocol_named(ws.subprotocol or "v4.channel.k8s.io", PORT_FORWARD_PROTOCOLS)
-            yield AsyncPortStream(ws, protocol, port)
-
-    @asynccontextmanager
-    async def listen(
-        self, port: int, local_port: int = 0, address: str = "127.0.0.1"
-    ) -> AsyncIterator[AsyncPortListener]:
-        """A local listening socket forwarding each accepted connection to ``port`` of the pod."""
-        listener = AsyncPortListener(self, port, address, local_port)
-        await listener.start()
-        try:
-            yield listener
-        finally:
-            await listener.aclose()
-
-
-class AsyncPortListener:
-    """``kubectl port-forward``'s local socket: :attr:`port` on :attr:`address`.
-
-    Failures of single connections (nothing listening in the pod...) close that connection and are
-    kept in :attr:`errors` (the last 100) and logged.
-    """
-
-    def __init__(
-        self, forward: AsyncPortForward, remote_port: int, address: str, port: int
-    ) -> None:
-        self._forward = forward
-        self.remote_port = remote_port
-        self._server = AsyncLocalServer(self._connection, address, port)
-        self.address = address
-        self.errors: deque[BaseException] = deque(maxlen=100)
-        self._active: set[AsyncPortStream] = set()
-
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    async def start(self) -> None:
-        await self._server.start()
-
-    async def aclose(self) -> None:
-        for remote in list(self._active):
-            remote.abort()  # in the sync twin, threads blocked reading the pod get unblocked
-        await self._server.aclose()
-
-    async def _connection(self, local: AsyncLocalConnection) -> None:
-        try:
-            async with self._forward.stream(self.remote_port) as remote:
-                self._active.add(remote)
-                upload = AsyncBackground(lambda: self._upload(local, remote))
-                upload.start()
-                try:
-                    while True:
-                        data = await remote.read()
-                        if not data:
-                            break
-                        await local.sendall(data)
-                except (StreamError, TransportError, OSError) as exc:
-                    self._failed(exc)  # before the local side sees its connection end
-                finally:
-                    self._active.discard(remote)
-                    # The pod's side ended: so does the local connection (v4 has no half-close).
-                    await local.aclose()
-                    await upload.cancel()
-        except (StreamError, TransportError, OSError) as exc:
-            self._failed(exc)
-
-    def _failed(self, exc: BaseException) -> None:
-        self.errors.append(exc)
-        forward = self._forward
-        logger.warning(
-            "port-forward to %s/%s:%d: %s", forward.namespace, forward.name, self.remote_port, exc
-        )
-
-    async def _upload(self, local: AsyncLocalConnection, remote: AsyncPortStream) -> None:
-        try:
-            while True:
-                data = await local.recv(READ_SIZE)
-                if not data:
-                    return  # v4 cannot half-close: the pod's answer still comes back
-                await remote.write(data)
-        except (StreamError, TransportError):
-            return
 
 
 # --- the client -----------------------------------------------------------------------------------

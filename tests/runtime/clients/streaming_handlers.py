@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from kgen.testing import APIServer
-from kgen.testing.streaming import CommandFailed, ExecCall, StreamHandlers, serve_on
+from kgen.testing.connect import serve_on
+from kgen.testing.streaming import CommandFailed, ExecCall, StreamHandlers
 
 __all__ = ["PROGRESS", "handlers"]
 
