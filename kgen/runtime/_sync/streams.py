@@ -330,12 +330,15 @@ class StreamClient:
         tty: bool = False,
         check: bool = False,
         read_timeout: float | None = None,
+        protocols: Sequence[str] = EXEC_PROTOCOLS,
     ) -> ExecResult:
         """Run ``command`` in the container: its stdout, stderr and exit code.
 
         ``stdin`` is fed (and closed) while the output is read. A non-zero exit code is a result;
         ``check=True`` raises :class:`NonZeroExitError` instead. :class:`CommandError` when it could
-        not run (no such executable...).
+        not run (no such executable...). With ``stdin``, a server that speaks no v5 (which alone can
+        close stdin) is a :class:`StreamProtocolError` at once, not a command waiting for ever for
+        the end of its input: use :meth:`exec_session` to write stdin without closing it.
         """
         session = self.exec_session(
             namespace,
@@ -345,6 +348,7 @@ class StreamClient:
             stdin=stdin is not None,
             tty=tty,
             read_timeout=read_timeout,
+            protocols=protocols,
         )
         return _run(session, stdin, check)
 
@@ -420,6 +424,12 @@ class StreamClient:
 
 def _run(session: ExecSession, stdin: bytes | None, check: bool) -> ExecResult:
     with session:
+        if stdin is not None and session.protocol is not None and not session.protocol.can_close:
+            raise StreamProtocolError(
+                f"the server speaks {session.protocol.name}, which cannot close stdin (v5 can): "
+                "the command would wait for the end of its input for ever; write stdin through "
+                "exec_session() instead"
+            )
         if stdin is None:
             return session.wait(check=check)
         data = stdin

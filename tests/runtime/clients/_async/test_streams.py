@@ -133,6 +133,11 @@ async def test_a_v4_server_has_no_stdin_close(
         assert await session.read() == (STDOUT, b"abc")
         with pytest.raises(StreamProtocolError):
             await session.close_stdin()
+    # The one-call form says so at once rather than wait for a command that waits for its input.
+    with pytest.raises(StreamProtocolError, match="cannot close stdin"):
+        await streams.exec(
+            namespace, pod, ["cat"], stdin=b"never ends", protocols=["v4.channel.k8s.io"]
+        )
 
 
 async def test_the_base64_protocol_carries_the_same(

@@ -130,6 +130,9 @@ def test_a_v4_server_has_no_stdin_close(streams: StreamClient, namespace: str, p
         assert session.read() == (STDOUT, b"abc")
         with pytest.raises(StreamProtocolError):
             session.close_stdin()
+    # The one-call form says so at once rather than wait for a command that waits for its input.
+    with pytest.raises(StreamProtocolError, match="cannot close stdin"):
+        streams.exec(namespace, pod, ["cat"], stdin=b"never ends", protocols=["v4.channel.k8s.io"])
 
 
 def test_the_base64_protocol_carries_the_same(
