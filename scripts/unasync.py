@@ -4,7 +4,8 @@
     python scripts/unasync.py --check  # exit 1, showing the differences, if they are not up to date
 
 Word-bounded rules, applied line by line in order; ``--check`` also fails if a rule was never used (a rule
-nobody needs is a rule that hides a mistake). ``primitives.py`` is hand-written on both sides: it holds the
+nobody needs is a rule that hides a mistake). ``primitives.py`` (and ``streamio.py``: threads where the
+async side has tasks, sockets where it has asyncio streams) is hand-written on both sides: it holds the
 few things that really differ (sleeping, locks).
 """
 
@@ -24,7 +25,7 @@ TREES = [
         ROOT / "tests" / "runtime" / "clients" / "_sync",
     ),
 ]
-HAND_WRITTEN = {"primitives.py", "__init__.py"}
+HAND_WRITTEN = {"primitives.py", "streamio.py", "__init__.py"}
 
 SUBS = [
     (r"\basync def\b", "def"),

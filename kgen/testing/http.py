@@ -1,7 +1,8 @@
 """A small HTTP/1.1 server on asyncio and h11: keep-alive, chunked streaming replies, optional TLS.
 
 It knows nothing about Kubernetes: an application turns a :class:`Request` into a :class:`Reply` whose
-body is bytes or an async iterator of chunks (a watch). A streaming reply ends when its iterator ends,
+body is bytes or an async iterator of chunks (a watch), or whose ``upgrade`` takes the connection over
+after a ``101 Switching Protocols`` (exec, attach, port-forward: :mod:`kgen.testing.streaming`). A streaming reply ends when its iterator ends,
 or early when the client goes away (its iterator is then closed, which lets the application stop its
 watch).
 """
@@ -16,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import h11
 
-__all__ = ["AbortStream", "HTTPServer", "Reply", "Request"]
+__all__ = ["AbortStream", "HTTPServer", "Reply", "Request", "Upgrade"]
 
 _MAX_BODY = 16 * 1024 * 1024
 
@@ -43,12 +44,18 @@ class Request:
         return {k: v[0] for k, v in self.query.items() if v}
 
 
+#: Takes over an upgraded connection (WebSocket, SPDY): the reader, the writer, and what the client
+#: sent after its request (read along with it). The connection is closed when it returns.
+Upgrade = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes], Awaitable[None]]
+
+
 @dataclass(slots=True)
 class Reply:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None
+    upgrade: Upgrade | None = None  # with status 101, for a request that asked for an Upgrade
 
 
 App = Callable[[Request], Awaitable[Reply]]
@@ -177,6 +184,13 @@ class HTTPServer:
         reply: Reply,
     ) -> bool:
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+        if reply.upgrade is not None:
+            # 101 Switching Protocols: from here on the connection speaks another protocol.
+            writer.write(conn.send(h11.InformationalResponse(status_code=101, headers=headers)))
+            await writer.drain()
+            trailing, _ = conn.trailing_data
+            await reply.upgrade(reader, writer, bytes(trailing))
+            return False
         if reply.stream is None:
             headers.append((b"content-length", str(len(reply.body)).encode()))
             writer.write(conn.send(h11.Response(status_code=reply.status, headers=headers)))

@@ -31,7 +31,9 @@ DEB_UPSTREAM_VERSION=1.20.5+really1.20.2
 CACHE=${KGEN_REALCLUSTER_CACHE:-$HOME/.cache/kgen/kubernetes-1.20.2}
 BIN=$CACHE/bin
 WORK=$CACHE/work
-BINARIES=(kube-apiserver kube-controller-manager)
+# kubectl is the reference client for benchmarks/streams.py (exec and
+# port-forward over SPDY through the apiserver to the fake kubelet).
+BINARIES=(kube-apiserver kube-controller-manager kubectl)
 
 # Packages needed to run the cluster (start.sh) ...
 RUNTIME_PACKAGES=(etcd-server openssl ca-certificates)
@@ -48,12 +50,26 @@ if [[ $EUID -ne 0 ]]; then
   if command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi
 fi
 
+# binary_ok NAME: the cached NAME exists and reports $K8S_VERSION.
+binary_ok() {
+  [[ -x $BIN/$1 ]] || return 1
+  if [[ $1 == kubectl ]]; then
+    "$BIN/$1" version --client --short 2>/dev/null | grep -q "Client Version: $K8S_VERSION\$"
+  else
+    "$BIN/$1" --version 2>/dev/null | grep -q "Kubernetes $K8S_VERSION\$"
+  fi
+}
+
 binaries_ok() {
   local b
-  for b in "${BINARIES[@]}"; do
-    [[ -x $BIN/$b ]] || return 1
-    "$BIN/$b" --version 2>/dev/null | grep -q "Kubernetes $K8S_VERSION\$" || return 1
-  done
+  for b in "${BINARIES[@]}"; do binary_ok "$b" || return 1; done
+}
+
+# The binaries still to build (a cache from before kubectl was added only
+# needs kubectl).
+missing_binaries() {
+  local b
+  for b in "${BINARIES[@]}"; do binary_ok "$b" || echo "$b"; done
 }
 
 APT_UPDATED=0
@@ -224,7 +240,9 @@ export KUBE_GIT_VERSION_FILE=$WORK/version.env
 #    (builds openapi-gen etc. from vendor/) first; a half-written generated
 #    file from an interrupted run is removed so it is regenerated.
 cd "$GOPATH/src/k8s.io/kubernetes"
-if [[ ! -f pkg/generated/openapi/.kgen-generated ]]; then
+mapfile -t TO_BUILD < <(missing_binaries)
+# Only kube-apiserver embeds the generated OpenAPI definitions.
+if [[ " ${TO_BUILD[*]} " == *" kube-apiserver "* && ! -f pkg/generated/openapi/.kgen-generated ]]; then
   rm -f pkg/generated/openapi/zz_generated.openapi.go
   log "generating openapi (make gen_openapi)"
   make gen_openapi >&2 || die "make gen_openapi failed"
@@ -232,12 +250,12 @@ if [[ ! -f pkg/generated/openapi/.kgen-generated ]]; then
   touch pkg/generated/openapi/.kgen-generated
 fi
 
-log "compiling ${BINARIES[*]} (4-8 minutes on 2 cores)"
-make WHAT="$(printf 'cmd/%s ' "${BINARIES[@]}")" >&2 || die "make WHAT=cmd/... failed"
+log "compiling ${TO_BUILD[*]} (4-8 minutes on 2 cores)"
+make WHAT="$(printf 'cmd/%s ' "${TO_BUILD[@]}")" >&2 || die "make WHAT=cmd/... failed"
 
 # 6. Install into the cache (atomic rename, so a half-copied binary is never
 #    taken for a finished one).
-for b in "${BINARIES[@]}"; do
+for b in "${TO_BUILD[@]}"; do
   built=$SRC/_output/local/bin/linux/$(go env GOARCH)/$b
   [[ -x $built ]] || built=$SRC/_output/bin/$b
   [[ -x $built ]] || die "built binary not found: $b"
@@ -255,7 +273,11 @@ fi
 
 log "built in $(( $(date +%s) - START )) s"
 for b in "${BINARIES[@]}"; do
-  log "$("$BIN/$b" --version)  $BIN/$b"
+  if [[ $b == kubectl ]]; then
+    log "kubectl $("$BIN/$b" version --client --short)  $BIN/$b"
+  else
+    log "$("$BIN/$b" --version)  $BIN/$b"
+  fi
   echo "$BIN/$b"
 done
 log "$(/usr/bin/etcd --version | head -n1)  /usr/bin/etcd"

@@ -93,10 +93,10 @@ trap on_exit EXIT
 # ------------------------------------------------------------------ ports
 # Free loopback ports, chosen now by binding port 0 (all at once so they are
 # distinct). There is a small window before the servers bind them.
-read -r ETCD_CLIENT_PORT ETCD_PEER_PORT API_PORT < <(python3 - <<'EOF'
+read -r ETCD_CLIENT_PORT ETCD_PEER_PORT API_PORT KUBELET_PORT < <(python3 - <<'EOF'
 import socket
 socks = []
-for _ in range(3):
+for _ in range(4):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -159,6 +159,20 @@ EOF
     openssl genrsa -out sa.key 2048 2>/dev/null
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
   ) || die "openssl failed"
+fi
+# The client certificate kube-apiserver shows the (fake) kubelet (--kubelet-client-certificate);
+# made separately so that a DIR from before the fake kubelet gets one too.
+if [[ ! -s $PKI/kubelet-client.crt ]]; then
+  (
+    cd "$PKI"
+    umask 077
+    openssl req -new -nodes -newkey rsa:2048 -sha256 -config openssl.cnf \
+      -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+      -keyout kubelet-client.key -out kubelet-client.csr 2>/dev/null
+    openssl x509 -req -sha256 -days 3650 -in kubelet-client.csr -CA ca.crt -CAkey ca.key \
+      -CAcreateserial -extfile openssl.cnf -extensions v3_client -out kubelet-client.crt 2>/dev/null
+    rm -f kubelet-client.csr
+  ) || die "openssl failed (kubelet client certificate)"
 fi
 if [[ ! -s $DIR/token ]]; then
   (umask 077; openssl rand -hex 32 >"$DIR/token")
@@ -311,6 +325,13 @@ APISERVER_ARGS=(
   --service-account-issuer=https://kubernetes.default.svc.cluster.local
   --service-account-key-file="$PKI/sa.pub"
   --service-account-signing-key-file="$PKI/sa.key"
+  # exec, attach, port-forward and node proxying go to the (fake) kubelet of the pod's node: by
+  # the Node's InternalIP (127.0.0.1) and kubelet port, over TLS checked against our CA (the fake
+  # kubelet serves the apiserver's certificate, whose SAN is 127.0.0.1), with this client cert
+  --kubelet-client-certificate="$PKI/kubelet-client.crt"
+  --kubelet-client-key="$PKI/kubelet-client.key"
+  --kubelet-certificate-authority="$PKI/ca.crt"
+  --kubelet-preferred-address-types=InternalIP
 )
 log "starting kube-apiserver on $SERVER"
 launch kube-apiserver "$APISERVER" "${APISERVER_ARGS[@]}"
@@ -351,6 +372,27 @@ CM_PID=$LAST_PID
 # Ready when the serviceaccount controller has made default/default.
 wait_for kube-controller-manager "$CM_PID" \
   http_ok "$SERVER/api/v1/namespaces/default/serviceaccounts/default" '"name":"default"' "$PKI/ca.crt" "$TOKEN"
+
+# ------------------------------------------------------------------ fake kubelet
+# scripts/realcluster/fake_kubelet.py: the kubelet's streaming endpoints (exec, attach,
+# port-forward; WebSocket and SPDY) on kgen.testing's handler engine, a Node "kgen-node" pointing at
+# it and a Running pod default/kgen-pod bound to it. Needs a Python with kgen's dependencies
+# (KGEN_PYTHON; default: the repository's .venv, else python3). KGEN_REALCLUSTER_KUBELET=0 skips it.
+if [[ ${KGEN_REALCLUSTER_KUBELET:-1} != 0 ]]; then
+  ROOT=$(cd "$HERE/../.." && pwd)
+  PYTHON=${KGEN_PYTHON:-}
+  if [[ -z $PYTHON ]]; then
+    if [[ -x $ROOT/.venv/bin/python ]]; then PYTHON=$ROOT/.venv/bin/python; else PYTHON=python3; fi
+  fi
+  rm -f "$DIR/kubelet.port"
+  log "starting the fake kubelet on https://127.0.0.1:$KUBELET_PORT"
+  setsid "$PYTHON" "$HERE/fake_kubelet.py" "$DIR" --port "$KUBELET_PORT" \
+    </dev/null >>"$DIR/logs/fake-kubelet.log" 2>&1 &
+  KUBELET_PID=$!
+  LAUNCHED+=("$KUBELET_PID")
+  echo "$KUBELET_PID fake_kubelet.py" >>"$DIR/pids"
+  wait_for fake-kubelet "$KUBELET_PID" test -s "$DIR/kubelet.port"
+fi
 
 # Check that each recorded PID is the server itself (so stop.sh will find it).
 while read -r pid name; do

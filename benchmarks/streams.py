@@ -1,0 +1,221 @@
+"""exec and port-forward, kgen against kubectl, through a real kube-apiserver 1.20 and the fake kubelet.
+
+    python -m benchmarks.streams [DIR] [--megabytes N] [--rounds N]
+
+DIR is a control plane started by scripts/realcluster/start.sh (with its fake kubelet); without it
+one is started in a temporary directory and stopped at the end (scripts/realcluster/build.sh must have
+built kube-apiserver and kubectl 1.20.2). Both clients go the same way: client → kube-apiserver (TLS,
+token) → its kubelet proxy (TLS, client certificate) → the fake kubelet. kgen speaks WebSocket
+(v5.channel.k8s.io for exec, v4.channel.k8s.io for port-forward), kubectl 1.20 SPDY/3.1.
+
+- port-forward throughput: MB/s of N MiB read from pod port 9000 (which sends what it is asked for):
+  kgen's stream API, kgen's local listening socket, kubectl port-forward's local socket;
+- exec round trip: one whole ``exec echo`` (connect, upgrade, run, exit status): kgen's call against
+  a ``kubectl exec`` process; and one line through an open ``cat`` session (interactive latency):
+  kgen's ExecSession against ``kubectl exec -i``'s pipes (10 x ``--rounds`` lines).
+
+kgen's and kubectl's figures are taken in turn, so that what else the machine runs weighs on both
+alike. Throughput: the best of three (and the median); latency: the median (and the 90th percentile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(
+    os.environ.get("KGEN_REALCLUSTER_CACHE", Path.home() / ".cache/kgen/kubernetes-1.20.2")
+)
+KUBECTL = Path(os.environ.get("KGEN_KUBECTL", CACHE / "bin" / "kubectl"))
+POD, NAMESPACE, SOURCE_PORT = "kgen-pod", "default", 9000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+_READER = """
+import socket, sys, time
+port, total = int(sys.argv[1]), int(sys.argv[2])
+start = time.perf_counter()
+with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+    sock.sendall(b"%d\\n" % total)
+    got = 0
+    while got < total:
+        data = sock.recv(1 << 20)
+        if not data:
+            sys.exit(f"the forwarded connection ended after {got} of {total} bytes")
+        got += len(data)
+print(time.perf_counter() - start)
+"""
+
+
+def read_from_socket(port: int, total: int) -> float:
+    """Seconds to receive ``total`` bytes from port 9000 through a local forwarded socket, read by
+    another process (as a program using ``kubectl port-forward`` would; and not competing with the
+    client under test for its interpreter)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _READER, str(port), str(total)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout)
+
+
+async def measure(kubeconfig: Path, total: int, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Every figure, kgen's and kubectl's taken in turn."""
+    from kgen.runtime import AsyncRESTClient, AsyncTransport, load_kubeconfig
+    from kgen.runtime._async.streams import AsyncStreamClient
+
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    config = load_kubeconfig(kubeconfig)
+    config.qps, config.burst = 1000.0, 1000
+    kgen: dict[str, list[float]] = {k: [] for k in ("pf stream", "pf socket", "call", "line")}
+    kubectl: dict[str, list[float]] = {k: [] for k in ("pf socket", "call", "line")}
+    loop = asyncio.get_running_loop()
+    port = free_port()
+    forward = subprocess.Popen(
+        [
+            str(KUBECTL),
+            "port-forward",
+            f"pod/{POD}",
+            f"{port}:{SOURCE_PORT}",
+            "--address=127.0.0.1",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    cat = subprocess.Popen(
+        [str(KUBECTL), "exec", "-i", POD, "--", "cat"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        bufsize=0,
+    )
+    assert forward.stdout is not None and cat.stdin is not None and cat.stdout is not None
+    try:
+        forward.stdout.readline()  # "Forwarding from 127.0.0.1:PORT -> 9000"
+        async with AsyncTransport(config) as transport:
+            streams = AsyncStreamClient(AsyncRESTClient(transport))
+            pods = streams.port_forward(NAMESPACE, POD)
+            async with pods.listen(SOURCE_PORT) as listener:
+                for _ in range(3):
+                    start = time.perf_counter()
+                    async with pods.stream(SOURCE_PORT) as stream:
+                        await stream.write(f"{total}\n".encode())
+                        got = 0
+                        while got < total:
+                            data = await stream.read()
+                            if not data:
+                                raise RuntimeError("the stream ended early")
+                            got += len(data)
+                    kgen["pf stream"].append(total / (time.perf_counter() - start) / 1e6)
+                    seconds = await loop.run_in_executor(
+                        None, read_from_socket, listener.port, total
+                    )
+                    kgen["pf socket"].append(total / seconds / 1e6)
+                    kubectl["pf socket"].append(total / read_from_socket(port, total) / 1e6)
+            for _ in range(rounds):
+                start = time.perf_counter()
+                result = await streams.exec(NAMESPACE, POD, ["echo", "x"])
+                kgen["call"].append((time.perf_counter() - start) * 1000)
+                assert result.stdout == b"x\n"
+                start = time.perf_counter()
+                done = subprocess.run(
+                    [str(KUBECTL), "exec", POD, "--", "echo", "x"],
+                    env=env,
+                    capture_output=True,
+                    check=True,
+                )
+                kubectl["call"].append((time.perf_counter() - start) * 1000)
+                assert done.stdout == b"x\n"
+            async with streams.exec_session(NAMESPACE, POD, ["cat"], stdin=True) as session:
+                for i in range(rounds * 10):
+                    line = f"line {i}\n".encode()
+                    start = time.perf_counter()
+                    await session.write_stdin(line)
+                    echoed = b""
+                    while len(echoed) < len(line):
+                        chunk = await session.read()
+                        assert chunk is not None
+                        echoed += chunk[1]
+                    kgen["line"].append((time.perf_counter() - start) * 1000)
+                    start = time.perf_counter()
+                    cat.stdin.write(line)
+                    echoed = b""
+                    while len(echoed) < len(line):
+                        echoed += cat.stdout.read(65536)  # unbuffered: what is there
+                    kubectl["line"].append((time.perf_counter() - start) * 1000)
+                await session.close_stdin()
+                await session.wait()
+    finally:
+        forward.terminate()
+        forward.wait()
+        forward.stdout.close()
+        cat.stdin.close()
+        cat.wait(timeout=30)
+        cat.stdout.close()
+    return {"kgen": kgen, "kubectl": kubectl}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dir", nargs="?", type=Path)
+    parser.add_argument("--megabytes", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args(argv)
+    if not KUBECTL.exists():
+        print(f"{KUBECTL} not found: run scripts/realcluster/build.sh first", file=sys.stderr)
+        return 2
+    temporary = None
+    directory = args.dir
+    if directory is None:
+        temporary = tempfile.mkdtemp(prefix="kgen-streams-")
+        directory = Path(temporary)
+        subprocess.run([str(ROOT / "scripts/realcluster/start.sh"), temporary], check=True)
+    try:
+        total = args.megabytes * 1024 * 1024
+        figures = asyncio.run(measure(directory / "kubeconfig", total, args.rounds))
+    finally:
+        if temporary is not None:
+            subprocess.run([str(ROOT / "scripts/realcluster/stop.sh"), temporary], check=False)
+            shutil.rmtree(temporary, ignore_errors=True)
+    print(f"{'':<34}{'kgen':>18}{'kubectl':>18}")
+    rows = [
+        ("port-forward, stream API, MB/s", "pf stream", True),
+        ("port-forward, local socket, MB/s", "pf socket", True),
+        ("exec echo, whole call, ms", "call", False),
+        ("exec cat, one line, ms", "line", False),
+    ]
+    for label, key, throughput in rows:
+        cells = []
+        for client in ("kgen", "kubectl"):
+            values = sorted(figures[client].get(key, []))
+            if not values:
+                cells.append("-")
+            elif throughput:
+                cells.append(f"{values[-1]:.0f} (med {statistics.median(values):.0f})")
+            else:
+                p90 = values[int(len(values) * 0.9)]
+                cells.append(f"{statistics.median(values):.2f} (p90 {p90:.1f})")
+        print(f"{label:<34}{cells[0]:>18}{cells[1]:>18}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,209 @@
+"""port-forward: streams to a pod's ports, and kubectl's local listening socket.
+
+This is the async source; ``kgen/runtime/_sync/portforward.py`` is generated from it by
+``scripts/unasync.py``.
+
+One WebSocket per stream (the protocol serves each port once per connection), so every stream has its
+own back-pressure; :meth:`AsyncPortForward.listen` is a local listening socket, as ``kubectl
+port-forward`` gives, opening one stream per accepted connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from kgen.runtime._async.rest import AsyncRESTClient
+from kgen.runtime._async.streamio import AsyncBackground, AsyncLocalConnection, AsyncLocalServer
+from kgen.runtime._async.websocket import READ_SIZE, WRITE_CHUNK, AsyncWebSocket, open_websocket
+from kgen.runtime._channels import (
+    PORT_FORWARD_PROTOCOLS,
+    ChannelProtocol,
+    PortForwardError,
+    StreamError,
+    parse_port_prefix,
+    protocol_named,
+)
+from kgen.runtime._errors import TransportError
+from kgen.runtime._request import resource_path
+
+__all__ = ["AsyncPortForward", "AsyncPortListener", "AsyncPortStream"]
+
+logger = logging.getLogger("kgen.runtime")
+
+#: The most a port's error channel may carry.
+MAX_ERROR = 64 * 1024
+
+
+class AsyncPortStream:
+    """One forwarded connection to a port of the pod: ``read``/``write`` bytes, ``aclose``."""
+
+    def __init__(self, ws: AsyncWebSocket, protocol: ChannelProtocol, port: int) -> None:
+        self._ws = ws
+        self._protocol = protocol
+        self.port = port
+        self._prefixed = [False, False]  # the server's first frame on data and on error: the port
+        self._error = bytearray()
+        self.eof = False
+
+    async def read(self) -> bytes:
+        """The next bytes from the pod's port; b"" once it closed the connection.
+
+        Raises :class:`PortForwardError` when the server could not forward (nothing listening...).
+        """
+        while not self.eof:
+            message = await self._ws.receive()
+            if message is None:
+                self.eof = True
+                break
+            frame = self._protocol.decode(message)
+            if frame is None:
+                continue
+            channel, data = frame
+            if channel not in (0, 1):
+                continue
+            if not self._prefixed[channel]:
+                data = parse_port_prefix(data, self.port)
+                self._prefixed[channel] = True
+            if channel == 1:
+                if len(self._error) + len(data) <= MAX_ERROR:
+                    self._error += data
+                if self._error:
+                    self.eof = True
+                    break
+            elif data:
+                return data
+        if self._error:
+            raise PortForwardError(
+                self._error.decode("utf-8", "replace") or f"port {self.port}: forwarding failed",
+                port=self.port,
+            )
+        return b""
+
+    def abort(self) -> None:
+        self._ws.abort()
+
+    async def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        for start in range(0, len(view), WRITE_CHUNK):
+            await self._ws.send(self._protocol.encode(0, bytes(view[start : start + WRITE_CHUNK])))
+
+
+class AsyncPortForward:
+    """Forwarding to ports of one pod: streams (:meth:`stream`) and local sockets (:meth:`listen`)."""
+
+    def __init__(
+        self,
+        rest: AsyncRESTClient,
+        namespace: str,
+        name: str,
+        ports: Sequence[int] = (),
+        *,
+        read_timeout: float | None = None,
+    ) -> None:
+        self._rest = rest
+        self.namespace = namespace
+        self.name = name
+        self.ports = tuple(ports)
+        self._path = resource_path(
+            "", "v1", "pods", namespace=namespace, name=name, subresource="portforward"
+        )
+        self._read_timeout = read_timeout
+
+    @asynccontextmanager
+    async def stream(self, port: int) -> AsyncIterator[AsyncPortStream]:
+        """A new connection to ``port`` of the pod (its own WebSocket)."""
+        if not 0 < port <= 0xFFFF:
+            raise ValueError(f"{port} is not a TCP port")
+        async with open_websocket(
+            self._rest,
+            self._path,
+            [("ports", str(port))],
+            PORT_FORWARD_PROTOCOLS,
+            read_timeout=self._read_timeout,
+        ) as ws:
+            protocol = protocol_named(ws.subprotocol or "v4.channel.k8s.io", PORT_FORWARD_PROTOCOLS)
+            yield AsyncPortStream(ws, protocol, port)
+
+    @asynccontextmanager
+    async def listen(
+        self, port: int, local_port: int = 0, address: str = "127.0.0.1"
+    ) -> AsyncIterator[AsyncPortListener]:
+        """A local listening socket forwarding each accepted connection to ``port`` of the pod."""
+        listener = AsyncPortListener(self, port, address, local_port)
+        await listener.start()
+        try:
+            yield listener
+        finally:
+            await listener.aclose()
+
+
+class AsyncPortListener:
+    """``kubectl port-forward``'s local socket: :attr:`port` on :attr:`address`.
+
+    Failures of single connections (nothing listening in the pod...) close that connection and are
+    kept in :attr:`errors` (the last 100) and logged.
+    """
+
+    def __init__(
+        self, forward: AsyncPortForward, remote_port: int, address: str, port: int
+    ) -> None:
+        self._forward = forward
+        self.remote_port = remote_port
+        self._server = AsyncLocalServer(self._connection, address, port)
+        self.address = address
+        self.errors: deque[BaseException] = deque(maxlen=100)
+        self._active: set[AsyncPortStream] = set()
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    async def start(self) -> None:
+        await self._server.start()
+
+    async def aclose(self) -> None:
+        for remote in list(self._active):
+            remote.abort()  # in the sync twin, threads blocked reading the pod get unblocked
+        await self._server.aclose()
+
+    async def _connection(self, local: AsyncLocalConnection) -> None:
+        try:
+            async with self._forward.stream(self.remote_port) as remote:
+                self._active.add(remote)
+                upload = AsyncBackground(lambda: self._upload(local, remote))
+                upload.start()
+                try:
+                    while True:
+                        data = await remote.read()
+                        if not data:
+                            break
+                        await local.sendall(data)
+                except (StreamError, TransportError, OSError) as exc:
+                    self._failed(exc)  # before the local side sees its connection end
+                finally:
+                    self._active.discard(remote)
+                    # The pod's side ended: so does the local connection (v4 has no half-close).
+                    await local.aclose()
+                    await upload.cancel()
+        except (StreamError, TransportError, OSError) as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.errors.append(exc)
+        forward = self._forward
+        logger.warning(
+            "port-forward to %s/%s:%d: %s", forward.namespace, forward.name, self.remote_port, exc
+        )
+
+    async def _upload(self, local: AsyncLocalConnection, remote: AsyncPortStream) -> None:
+        try:
+            while True:
+                data = await local.recv(READ_SIZE)
+                if not data:
+                    return  # v4 cannot half-close: the pod's answer still comes back
+                await remote.write(data)
+        except (StreamError, TransportError):
+            return

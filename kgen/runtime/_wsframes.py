@@ -1,0 +1,183 @@
+"""WebSocket frames (RFC 6455, section 5), both ends, without I/O: what exec and port-forward ride on.
+
+The handshake is an ordinary HTTP request through kgen's transport (``_async/streams.py``); after the
+``101`` only frames remain, and those are this module. No extension is ever negotiated, so the RSV bits
+must be zero. Clients mask every frame they send with a fresh random key (5.3); servers never mask.
+
+Why not a library: measured (``benchmarks/ws_libraries.py``), wsproto's frame layer costs several
+function calls and a buffer copy per event, which is most of a client's CPU when it reads a forwarded
+port; these few lines do a frame in one slice. Masking XORs every fourth byte at once through
+``bytes.translate`` tables (measured as fast as big-integer XOR, and simpler).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+__all__ = [
+    "BINARY",
+    "CLOSE",
+    "CONTINUATION",
+    "PING",
+    "PONG",
+    "TEXT",
+    "FrameError",
+    "FrameReader",
+    "close_payload",
+    "encode_frame",
+    "mask",
+    "parse_close",
+]
+
+CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+_CONTROL = frozenset({CLOSE, PING, PONG})
+_DATA = frozenset({TEXT, BINARY})
+
+
+class FrameError(ValueError):
+    """The peer broke RFC 6455 (the caller closes with code 1002, or 1009 for a message too big)."""
+
+    def __init__(self, message: str, code: int = 1002) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+_XOR = [bytes(b ^ k for b in range(256)) for k in range(256)]
+
+
+def mask(data: bytes, key: bytes) -> bytes:
+    """``data`` XOR the 4-byte ``key`` repeated (masking and unmasking are the same)."""
+    out = bytearray(data)
+    for i in range(4):
+        out[i::4] = out[i::4].translate(_XOR[key[i]])
+    return bytes(out)
+
+
+def encode_frame(opcode: int, payload: bytes, *, masked: bool, fin: bool = True) -> bytes:
+    """One frame; ``masked`` for a client (with a fresh random key), not for a server."""
+    n = len(payload)
+    first = (0x80 if fin else 0) | opcode
+    bit = 0x80 if masked else 0
+    if n < 126:
+        head = bytes((first, bit | n))
+    elif n < 0x10000:
+        head = bytes((first, bit | 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((first, bit | 127)) + n.to_bytes(8, "big")
+    if masked:
+        key = os.urandom(4)
+        return head + key + mask(payload, key)
+    return head + payload
+
+
+def close_payload(code: int = 1000, reason: str = "") -> bytes:
+    return code.to_bytes(2, "big") + reason.encode("utf-8")[:123]
+
+
+def parse_close(payload: bytes) -> tuple[int, str]:
+    """A close frame's (code, reason); 1005 when it has none (7.1.5)."""
+    if len(payload) < 2:
+        return 1005, ""
+    return int.from_bytes(payload[:2], "big"), payload[2:].decode("utf-8", "replace")
+
+
+class FrameReader:
+    """Bytes in, messages out: ``(opcode, payload)`` for whole data messages (fragments joined; text
+    decoded) and for each control frame as it comes.
+
+    ``masked`` says whether the peer must mask (a server reads a client's masked frames) or must
+    not (a client reads a server's). ``max_message`` bounds what one message may hold.
+    """
+
+    def __init__(self, *, masked: bool, max_message: int) -> None:
+        self._masked = masked
+        self._max = max_message
+        self._buffer = bytearray()
+        self._start = 0
+        self._opcode: int | None = None  # of the fragmented message being assembled
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def feed(self, data: bytes) -> None:
+        if self._start and self._start >= len(self._buffer) // 2:
+            del self._buffer[: self._start]
+            self._start = 0
+        self._buffer += data
+
+    def messages(self) -> Iterator[tuple[int, bytes | str]]:
+        """What the bytes fed so far complete (a partial frame waits for more)."""
+        buf = self._buffer
+        while True:
+            start = self._start
+            available = len(buf) - start
+            if available < 2:
+                return
+            first, second = buf[start], buf[start + 1]
+            if first & 0x70:
+                raise FrameError("a frame with RSV bits set (no extension was negotiated)")
+            fin, opcode = first & 0x80, first & 0x0F
+            if bool(second & 0x80) != self._masked:
+                wanted = "masked" if self._masked else "unmasked"
+                raise FrameError(f"a frame that is not {wanted}")
+            length = second & 0x7F
+            offset = 2
+            if length == 126:
+                if available < 4:
+                    return
+                length = int.from_bytes(buf[start + 2 : start + 4], "big")
+                offset = 4
+            elif length == 127:
+                if available < 10:
+                    return
+                length = int.from_bytes(buf[start + 2 : start + 10], "big")
+                offset = 10
+            if opcode in _CONTROL:
+                if length > 125 or not fin:
+                    raise FrameError("a control frame that is long or fragmented")
+            elif self._size + length > self._max:
+                raise FrameError(f"a message over {self._max} bytes", code=1009)
+            key = b""
+            if self._masked:
+                if available < offset + 4:
+                    return
+                key = bytes(buf[start + offset : start + offset + 4])
+                offset += 4
+            end = start + offset + length
+            if len(buf) < end:
+                return
+            with memoryview(buf) as view:
+                payload = bytes(view[start + offset : end])  # one copy
+            self._start = end
+            if key:
+                payload = mask(payload, key)
+            if opcode in _CONTROL:
+                yield opcode, payload
+                continue
+            if opcode in _DATA:
+                if self._opcode is not None:
+                    raise FrameError("a new message inside a fragmented one")
+                if fin:
+                    yield opcode, (_text(payload) if opcode == TEXT else payload)
+                    continue
+                self._opcode = opcode
+            elif opcode == CONTINUATION:
+                if self._opcode is None:
+                    raise FrameError("a continuation frame outside a fragmented message")
+            else:
+                raise FrameError(f"unknown opcode {opcode:#x}")
+            self._parts.append(payload)
+            self._size += length
+            if fin:
+                whole = b"".join(self._parts)
+                kind = self._opcode
+                self._opcode, self._parts, self._size = None, [], 0
+                assert kind is not None
+                yield kind, (_text(whole) if kind == TEXT else whole)
+
+
+def _text(payload: bytes) -> str:
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FrameError("a text message that is not UTF-8", code=1007) from None

@@ -1,0 +1,251 @@
+"""exec, attach and port-forward over WebSocket: kgen's client against kgen.testing's handler engine.
+
+The server is kgen.testing's API server with the pods' connect routes in front of its router
+(``PodConnectRoutes``, as kgen.testing will serve them), so the upgrade goes through kgen's whole
+transport over loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+from example_client.clientset import AsyncClientset
+from example_client.models.core_v1 import Container, Pod, PodSpec, PodStatus
+
+from kgen.runtime._async.primitives import asleep
+from kgen.runtime._async.streams import AsyncStreamClient
+from kgen.runtime._channels import (
+    STDERR,
+    STDOUT,
+    CommandError,
+    NonZeroExitError,
+    PortForwardError,
+    StreamClosed,
+    StreamProtocolError,
+)
+from kgen.runtime._errors import BadRequest, NotFound, ServerError
+from kgen.runtime._meta import ObjectMeta
+from kgen.testing import APIServer
+from streaming_handlers import PROGRESS, handlers  # noqa: F401 - handlers: a fixture
+
+pytestmark = pytest.mark.usefixtures("handlers")
+
+BIG = 4 * 1024 * 1024
+
+
+def running_pod(name: str, containers: tuple[str, ...] = ("main",), phase: str = "Running") -> Pod:
+    return Pod(
+        metadata=ObjectMeta(name=name),
+        spec=PodSpec(
+            containers=[Container(name=c, image="busybox") for c in containers], node_name="node-1"
+        ),
+        status=PodStatus(phase=phase),
+    )
+
+
+@pytest.fixture
+async def pod(cs: AsyncClientset, namespace: str) -> str:
+    name = f"p-{uuid.uuid4().hex[:6]}"
+    await start_pod(cs, namespace, running_pod(name))
+    return name
+
+
+async def start_pod(cs: AsyncClientset, namespace: str, pod: Pod) -> None:
+    """Create ``pod`` and give it its status (create drops status, as kube-apiserver does)."""
+    assert pod.metadata is not None and pod.metadata.name is not None and pod.status is not None
+    pods = cs.core_v1.pods(namespace)
+    await pods.create(pod)
+    await pods.patch_status(pod.metadata.name, {"status": {"phase": pod.status.phase}})
+
+
+@pytest.fixture
+def streams(cs: AsyncClientset) -> AsyncStreamClient:
+    return AsyncStreamClient(cs.core_v1.rest)
+
+
+async def test_exec_returns_stdout_stderr_and_exit_code(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    result = await streams.exec(namespace, pod, ["echo", "hi", "there"])
+    assert (result.stdout, result.stderr, result.exit_code) == (b"hi there\n", b"to stderr\n", 0)
+
+
+async def test_a_non_zero_exit_is_a_result_or_a_typed_error_when_asked(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    result = await streams.exec(namespace, pod, ["exit", "3"])
+    assert (result.stdout, result.stderr, result.exit_code) == (b"", b"failing\n", 3)
+    with pytest.raises(NonZeroExitError) as caught:
+        await streams.exec(namespace, pod, ["exit", "7"], check=True)
+    assert (caught.value.exit_code, caught.value.stderr) == (7, b"failing\n")
+
+
+async def test_stdin_is_fed_while_output_is_read_and_closed_at_its_end(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    # More than every buffer on the way holds: writing it all before reading would dead-lock.
+    data = os.urandom(BIG)
+    result = await streams.exec(namespace, pod, ["cat"], stdin=data)
+    assert result.exit_code == 0
+    assert result.stdout == data
+
+
+async def test_a_streaming_session_reads_output_as_it_comes(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    async with streams.exec_session(namespace, pod, ["cat"], stdin=True) as session:
+        assert session.protocol is not None and session.protocol.name == "v5.channel.k8s.io"
+        await session.write_stdin(b"one")
+        assert await session.read() == (STDOUT, b"one")
+        await session.write_stdin(b"two")
+        assert await session.read() == (STDOUT, b"two")
+        await session.close_stdin()
+        result = await session.wait()
+    assert (result.stdout, result.exit_code) == (b"", 0)
+
+
+async def test_resize_reaches_the_terminal(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    async with streams.exec_session(namespace, pod, ["tty"], tty=True) as session:
+        await session.resize(80, 24)
+        await session.resize(132, 43)
+        result = await session.wait()
+    assert (result.stdout, result.exit_code) == (b"132x43", 0)
+    assert PROGRESS.sizes[-2:] == [(80, 24), (132, 43)]
+    with pytest.raises(ValueError):
+        async with streams.exec_session(namespace, pod, ["cat"]) as session:
+            await session.resize(80, 24)
+
+
+async def test_a_v4_server_has_no_stdin_close(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    session = streams.exec_session(
+        namespace, pod, ["cat"], stdin=True, protocols=["v4.channel.k8s.io"]
+    )
+    async with session:
+        assert session.protocol is not None and session.protocol.version == 4
+        await session.write_stdin(b"abc")
+        assert await session.read() == (STDOUT, b"abc")
+        with pytest.raises(StreamProtocolError):
+            await session.close_stdin()
+    # The one-call form says so at once rather than wait for a command that waits for its input.
+    with pytest.raises(StreamProtocolError, match="cannot close stdin"):
+        await streams.exec(
+            namespace, pod, ["cat"], stdin=b"never ends", protocols=["v4.channel.k8s.io"]
+        )
+
+
+async def test_the_base64_protocol_carries_the_same(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    session = streams.exec_session(
+        namespace, pod, ["echo", "b64"], protocols=["v4.base64.channel.k8s.io"]
+    )
+    async with session:
+        result = await session.wait()
+    assert (result.stdout, result.stderr, result.exit_code) == (b"b64\n", b"to stderr\n", 0)
+
+
+async def test_attach_reads_the_process(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    # kgen.testing's attach handler is the same shell with no command: it cannot run.
+    with pytest.raises(CommandError):
+        await streams.attach(namespace, pod)
+
+
+async def test_bad_input_gets_typed_errors(
+    cs: AsyncClientset, streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    with pytest.raises(NotFound):
+        await streams.exec(namespace, "no-such-pod", ["echo"])
+    with pytest.raises(BadRequest, match="container nope is not valid"):
+        await streams.exec(namespace, pod, ["echo"], container="nope")
+    with pytest.raises(CommandError, match="executable file not found") as caught:
+        await streams.exec(namespace, pod, ["no-such-command"])
+    assert caught.value.reason == "InternalError"
+    await start_pod(cs, namespace, running_pod("done", phase="Succeeded"))
+    with pytest.raises(ServerError, match="container not found"):
+        await streams.exec(namespace, "done", ["echo"])
+    await start_pod(cs, namespace, running_pod("two", ("a", "b")))
+    with pytest.raises(BadRequest, match="choose one of"):
+        await streams.exec(namespace, "two", ["echo"])
+    with pytest.raises(TypeError):
+        await streams.exec(namespace, pod, "echo hi")  # type: ignore[arg-type]
+
+
+async def test_a_stream_the_server_cuts_is_a_typed_error(
+    api_server: APIServer, streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    PROGRESS.started.clear()
+    async with streams.exec_session(namespace, pod, ["sleep"]) as session:
+        while not PROGRESS.started.is_set():
+            await asleep(0.01)
+        http = api_server._http
+        assert http is not None and api_server._loop is not None
+        asyncio.run_coroutine_threadsafe(http.drop_connections(), api_server._loop).result()
+        with pytest.raises(StreamClosed):
+            await session.wait()
+
+
+async def test_a_slow_reader_holds_the_server_back(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    async with streams.exec_session(namespace, pod, ["flood"]) as session:
+        first = await session.read()
+        assert first is not None
+        got = len(first[1])
+        await asleep(0.5)  # time for an unbounded server to run far ahead
+        # Socket buffers and one read's worth: far less than the 256 MiB it would write.
+        assert PROGRESS.written - got < 32 * 1024 * 1024
+        for _ in range(64):
+            chunk = await session.read()
+            assert chunk is not None and chunk[0] == STDOUT
+            got += len(chunk[1])
+        assert PROGRESS.written - got < 32 * 1024 * 1024
+
+
+async def test_port_forward_streams_to_a_local_address_and_to_a_function(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    forward = streams.port_forward(namespace, pod)
+    data = os.urandom(BIG)
+    async with forward.stream(8080) as stream:
+        await stream.write(data)
+        echoed = bytearray()
+        while len(echoed) < len(data):
+            chunk = await stream.read()
+            assert chunk
+            echoed += chunk
+    assert bytes(echoed) == data
+    async with forward.stream(9090) as stream:
+        await stream.write(b"kgen")
+        assert await stream.read() == b"hello kgen"
+        assert await stream.read() == b""
+
+
+async def test_port_forward_to_a_port_with_nothing_listening(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    async with streams.port_forward(namespace, pod).stream(7777) as stream:
+        with pytest.raises(
+            PortForwardError, match="connection refused|Connection refused"
+        ) as caught:
+            await stream.read()
+    assert caught.value.port == 7777
+
+
+async def test_stderr_and_stdout_arrive_on_their_channels(
+    streams: AsyncStreamClient, namespace: str, pod: str
+) -> None:
+    async with streams.exec_session(namespace, pod, ["echo", "x"]) as session:
+        chunks = []
+        while (chunk := await session.read()) is not None:
+            chunks.append(chunk)
+    assert sorted(chunks) == [(STDOUT, b"x\n"), (STDERR, b"to stderr\n")]
+    assert session.exit_code == 0

@@ -1,0 +1,244 @@
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
+"""exec, attach and port-forward over WebSocket: kgen's client against kgen.testing's handler engine.
+
+The server is kgen.testing's API server with the pods' connect routes in front of its router
+(``PodConnectRoutes``, as kgen.testing will serve them), so the upgrade goes through kgen's whole
+transport over loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+from example_client.clientset import Clientset
+from example_client.models.core_v1 import Container, Pod, PodSpec, PodStatus
+
+from kgen.runtime._sync.primitives import sleep
+from kgen.runtime._sync.streams import StreamClient
+from kgen.runtime._channels import (
+    STDERR,
+    STDOUT,
+    CommandError,
+    NonZeroExitError,
+    PortForwardError,
+    StreamClosed,
+    StreamProtocolError,
+)
+from kgen.runtime._errors import BadRequest, NotFound, ServerError
+from kgen.runtime._meta import ObjectMeta
+from kgen.testing import APIServer
+from streaming_handlers import PROGRESS, handlers  # noqa: F401 - handlers: a fixture
+
+pytestmark = pytest.mark.usefixtures("handlers")
+
+BIG = 4 * 1024 * 1024
+
+
+def running_pod(name: str, containers: tuple[str, ...] = ("main",), phase: str = "Running") -> Pod:
+    return Pod(
+        metadata=ObjectMeta(name=name),
+        spec=PodSpec(
+            containers=[Container(name=c, image="busybox") for c in containers], node_name="node-1"
+        ),
+        status=PodStatus(phase=phase),
+    )
+
+
+@pytest.fixture
+def pod(cs: Clientset, namespace: str) -> str:
+    name = f"p-{uuid.uuid4().hex[:6]}"
+    start_pod(cs, namespace, running_pod(name))
+    return name
+
+
+def start_pod(cs: Clientset, namespace: str, pod: Pod) -> None:
+    """Create ``pod`` and give it its status (create drops status, as kube-apiserver does)."""
+    assert pod.metadata is not None and pod.metadata.name is not None and pod.status is not None
+    pods = cs.core_v1.pods(namespace)
+    pods.create(pod)
+    pods.patch_status(pod.metadata.name, {"status": {"phase": pod.status.phase}})
+
+
+@pytest.fixture
+def streams(cs: Clientset) -> StreamClient:
+    return StreamClient(cs.core_v1.rest)
+
+
+def test_exec_returns_stdout_stderr_and_exit_code(
+    streams: StreamClient, namespace: str, pod: str
+) -> None:
+    result = streams.exec(namespace, pod, ["echo", "hi", "there"])
+    assert (result.stdout, result.stderr, result.exit_code) == (b"hi there\n", b"to stderr\n", 0)
+
+
+def test_a_non_zero_exit_is_a_result_or_a_typed_error_when_asked(
+    streams: StreamClient, namespace: str, pod: str
+) -> None:
+    result = streams.exec(namespace, pod, ["exit", "3"])
+    assert (result.stdout, result.stderr, result.exit_code) == (b"", b"failing\n", 3)
+    with pytest.raises(NonZeroExitError) as caught:
+        streams.exec(namespace, pod, ["exit", "7"], check=True)
+    assert (caught.value.exit_code, caught.value.stderr) == (7, b"failing\n")
+
+
+def test_stdin_is_fed_while_output_is_read_and_closed_at_its_end(
+    streams: StreamClient, namespace: str, pod: str
+) -> None:
+    # More than every buffer on the way holds: writing it all before reading would dead-lock.
+    data = os.urandom(BIG)
+    result = streams.exec(namespace, pod, ["cat"], stdin=data)
+    assert result.exit_code == 0
+    assert result.stdout == data
+
+
+def test_a_streaming_session_reads_output_as_it_comes(
+    streams: StreamClient, namespace: str, pod: str
+) -> None:
+    with streams.exec_session(namespace, pod, ["cat"], stdin=True) as session:
+        assert session.protocol is not None and session.protocol.name == "v5.channel.k8s.io"
+        session.write_stdin(b"one")
+        assert session.read() == (STDOUT, b"one")
+        session.write_stdin(b"two")
+        assert session.read() == (STDOUT, b"two")
+        session.close_stdin()
+        result = session.wait()
+    assert (result.stdout, result.exit_code) == (b"", 0)
+
+
+def test_resize_reaches_the_terminal(streams: StreamClient, namespace: str, pod: str) -> None:
+    with streams.exec_session(namespace, pod, ["tty"], tty=True) as session:
+        session.resize(80, 24)
+        session.resize(132, 43)
+        result = session.wait()
+    assert (result.stdout, result.exit_code) == (b"132x43", 0)
+    assert PROGRESS.sizes[-2:] == [(80, 24), (132, 43)]
+    with pytest.raises(ValueError):
+        with streams.exec_session(namespace, pod, ["cat"]) as session:
+            session.resize(80, 24)
+
+
+def test_a_v4_server_has_no_stdin_close(streams: StreamClient, namespace: str, pod: str) -> None:
+    session = streams.exec_session(
+        namespace, pod, ["cat"], stdin=True, protocols=["v4.channel.k8s.io"]
+    )
+    with session:
+        assert session.protocol is not None and session.protocol.version == 4
+        session.write_stdin(b"abc")
+        assert session.read() == (STDOUT, b"abc")
+        with pytest.raises(StreamProtocolError):
+            session.close_stdin()
+    # The one-call form says so at once rather than wait for a command that waits for its input.
+    with pytest.raises(StreamProtocolError, match="cannot close stdin"):
+        streams.exec(namespace, pod, ["cat"], stdin=b"never ends", protocols=["v4.channel.k8s.io"])
+
+
+def test_the_base64_protocol_carries_the_same(
+    streams: StreamClient, namespace: str, pod: str
+) -> None:
+    session = streams.exec_session(
+        namespace, pod, ["echo", "b64"], protocols=["v4.base64.channel.k8s.io"]
+    )
+    with session:
+        result = session.wait()
+    assert (result.stdout, result.stderr, result.exit_code) == (b"b64\n", b"to stderr\n", 0)
+
+
+def test_attach_reads_the_process(streams: StreamClient, namespace: str, pod: str) -> None:
+    # kgen.testing's attach handler is the same shell with no command: it cannot run.
+    with pytest.raises(CommandError):
+        streams.attach(namespace, pod)
+
+
+def test_bad_input_gets_typed_errors(
+    cs: Clientset, streams: StreamClient, namespace: str, pod: str
+) -> None:
+    with pytest.raises(NotFound):
+        streams.exec(namespace, "no-such-pod", ["echo"])
+    with pytest.raises(BadRequest, match="container nope is not valid"):
+        streams.exec(namespace, pod, ["echo"], container="nope")
+    with pytest.raises(CommandError, match="executable file not found") as caught:
+        streams.exec(namespace, pod, ["no-such-command"])
+    assert caught.value.reason == "InternalError"
+    start_pod(cs, namespace, running_pod("done", phase="Succeeded"))
+    with pytest.raises(ServerError, match="container not found"):
+        streams.exec(namespace, "done", ["echo"])
+    start_pod(cs, namespace, running_pod("two", ("a", "b")))
+    with pytest.raises(BadRequest, match="choose one of"):
+        streams.exec(namespace, "two", ["echo"])
+    with pytest.raises(TypeError):
+        streams.exec(namespace, pod, "echo hi")  # type: ignore[arg-type]
+
+
+def test_a_stream_the_server_cuts_is_a_typed_error(
+    api_server: APIServer, streams: StreamClient, namespace: str, pod: str
+) -> None:
+    PROGRESS.started.clear()
+    with streams.exec_session(namespace, pod, ["sleep"]) as session:
+        while not PROGRESS.started.is_set():
+            sleep(0.01)
+        http = api_server._http
+        assert http is not None and api_server._loop is not None
+        asyncio.run_coroutine_threadsafe(http.drop_connections(), api_server._loop).result()
+        with pytest.raises(StreamClosed):
+            session.wait()
+
+
+def test_a_slow_reader_holds_the_server_back(
+    streams: StreamClient, namespace: str, pod: str
+) -> None:
+    with streams.exec_session(namespace, pod, ["flood"]) as session:
+        first = session.read()
+        assert first is not None
+        got = len(first[1])
+        sleep(0.5)  # time for an unbounded server to run far ahead
+        # Socket buffers and one read's worth: far less than the 256 MiB it would write.
+        assert PROGRESS.written - got < 32 * 1024 * 1024
+        for _ in range(64):
+            chunk = session.read()
+            assert chunk is not None and chunk[0] == STDOUT
+            got += len(chunk[1])
+        assert PROGRESS.written - got < 32 * 1024 * 1024
+
+
+def test_port_forward_streams_to_a_local_address_and_to_a_function(
+    streams: StreamClient, namespace: str, pod: str
+) -> None:
+    forward = streams.port_forward(namespace, pod)
+    data = os.urandom(BIG)
+    with forward.stream(8080) as stream:
+        stream.write(data)
+        echoed = bytearray()
+        while len(echoed) < len(data):
+            chunk = stream.read()
+            assert chunk
+            echoed += chunk
+    assert bytes(echoed) == data
+    with forward.stream(9090) as stream:
+        stream.write(b"kgen")
+        assert stream.read() == b"hello kgen"
+        assert stream.read() == b""
+
+
+def test_port_forward_to_a_port_with_nothing_listening(
+    streams: StreamClient, namespace: str, pod: str
+) -> None:
+    with streams.port_forward(namespace, pod).stream(7777) as stream:
+        with pytest.raises(
+            PortForwardError, match="connection refused|Connection refused"
+        ) as caught:
+            stream.read()
+    assert caught.value.port == 7777
+
+
+def test_stderr_and_stdout_arrive_on_their_channels(
+    streams: StreamClient, namespace: str, pod: str
+) -> None:
+    with streams.exec_session(namespace, pod, ["echo", "x"]) as session:
+        chunks = []
+        while (chunk := session.read()) is not None:
+            chunks.append(chunk)
+    assert sorted(chunks) == [(STDOUT, b"x\n"), (STDERR, b"to stderr\n")]
+    assert session.exit_code == 0
