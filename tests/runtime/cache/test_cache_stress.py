@@ -19,6 +19,8 @@ half-way. At the end:
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import os
 import random
@@ -152,6 +154,7 @@ def cache_state(informer: AsyncSharedIndexInformer[Any]) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # about a minute: many informers under fault injection
 async def test_informers_survive_chaos(tmp_path: Path) -> None:
     started = time.monotonic()
     server = start_server(history=400)
