@@ -41,7 +41,7 @@ from typing import Any, Protocol, TypeVar
 
 from kgen.runtime._async.dynamic import AsyncDynamicClient
 from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime._cache.backoff import BackoffManager
+from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._cache.errors import CacheSyncError
 from kgen.runtime._cache.informer import MINIMUM_RESYNC_PERIOD, AsyncSharedIndexInformer
 from kgen.runtime._cache.lister import Lister

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Generic, TypeVar, cast
 
-from kgen.runtime._cache.backoff import BackoffManager
+from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._cache.errors import CacheSyncError, sync_timed_out
 from kgen.runtime._cache.fifo import Delta, DeltaType, FIFOClosed, RealFIFO
 from kgen.runtime._cache.handlers import HandlerRegistration, ResourceEventHandler, check_handler

@@ -26,8 +26,8 @@ from typing import Any, Generic, TypeVar
 
 from kgen.runtime._async.clientset import AsyncClientsetBase
 from kgen.runtime._async.transport import AsyncTransport
+from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._sync.clientset import ClientsetBase
-from kgen.runtime._cache.backoff import BackoffManager
 from kgen.runtime._cache.factory import AsyncSharedInformerFactory, SyncResult
 from kgen.runtime._cache.handlers import HandlerRegistration, ResourceEventHandler
 from kgen.runtime._cache.informer import MINIMUM_RESYNC_PERIOD, AsyncSharedIndexInformer
