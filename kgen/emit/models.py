@@ -36,6 +36,7 @@ from kgen.model.ir import (
 )
 from kgen.emit.pysource import docstring, literal
 from kgen.emit.templates import templates_dir
+from kgen.model.shared import RUNTIME_MODELS
 
 __all__ = ["ModelsEmitter", "module_import_path"]
 
@@ -92,6 +93,11 @@ class ModelsEmitter:
     # --- one module ---------------------------------------------------------------------------------
 
     def render_module(self, module: str, types: list[TypeDef]) -> str:
+        # Kinds the runtime ships (RUNTIME_MODELS) are its classes, re-exported, not generated.
+        shipped = {t.name: RUNTIME_MODELS[t.id] for t in types if t.id in RUNTIME_MODELS}
+        types = [t for t in types if t.id not in RUNTIME_MODELS]
+        if not types:
+            return self._finish(module, "from __future__ import annotations\n", [], shipped)
         from collections import defaultdict
 
         from datamodel_code_generator import generate
@@ -121,9 +127,11 @@ class ModelsEmitter:
             )
         if not isinstance(output, str):
             raise RuntimeError(f"datamodel-code-generator returned several modules for {module}")
-        return self._post_process(module, output, doc.classes)
+        return self._post_process(module, output, doc.classes, shipped)
 
-    def _post_process(self, module: str, source: str, classes: list[str]) -> str:
+    def _post_process(
+        self, module: str, source: str, classes: list[str], shipped: dict[str, str]
+    ) -> str:
         lines = source.splitlines()
         body = [
             line
@@ -132,8 +140,7 @@ class ModelsEmitter:
             and not line.startswith("#   filename:")
             and line != "from builtins import bytes"
         ]
-        text = _merge_imports("\n".join(body).strip() + "\n")
-        text = text.replace(f"from {self.package}.models.", "from .")
+        text = "\n".join(body).strip() + "\n"
         defined = set(re.findall(r"^class (\w+)\(", text, re.M)) | set(
             re.findall(r"^\s*(\w+): TypeAlias = ", text, re.M)
         )
@@ -142,10 +149,21 @@ class ModelsEmitter:
             raise RuntimeError(
                 f"datamodel-code-generator did not emit {', '.join(missing)} in {module}"
             )
+        return self._finish(module, text, classes, shipped)
+
+    def _finish(self, module: str, text: str, classes: list[str], shipped: dict[str, str]) -> str:
+        imports = [
+            f"from kgen.runtime import {runtime}" + (f" as {name}" if name != runtime else "")
+            for name, runtime in sorted(shipped.items())
+        ]
+        head, _, rest = text.partition("\n")
+        text = _merge_imports("\n".join([head, *imports, rest]))
+        text = text.replace(f"from {self.package}.models.", "from .")
         doc = f'"""Models of {self._module_title(module)}."""'
         # What the module defines, so that a star import brings the models and not its imports
         # (``datetime``, ``field``, the runtime's base classes).
-        exports = "__all__ = [" + ", ".join(f'"{name}"' for name in sorted(classes)) + "]\n"
+        names = sorted([*classes, *shipped])
+        exports = "__all__ = [" + ", ".join(f'"{name}"' for name in names) + "]\n"
         return f"{self.header}\n{doc}\n\n{text}\n\n{exports}"
 
     def _module_title(self, module: str) -> str:
@@ -281,6 +299,8 @@ class ModelsEmitter:
             return {"customTypePath": f"kgen.runtime.{ref.name}"}
         if isinstance(ref, Ref):
             target = self.model.types[ref.type_id]
+            if target.id in RUNTIME_MODELS:
+                return {"customTypePath": f"kgen.runtime.{RUNTIME_MODELS[target.id]}"}
             if target.module == module:
                 return {"$ref": f"#/components/schemas/{target.name}"}
             return {
