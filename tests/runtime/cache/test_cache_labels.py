@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kgen.runtime._cache import Requirement, Selector, parse_selector
+from kgen.runtime._cache.labels import Requirement, Selector, parse_selector
 from kgen.runtime._selectors import Labels
 
 LABELS = {"app": "web", "tier": "front", "version": "3", "app.kubernetes.io/name": "shop"}

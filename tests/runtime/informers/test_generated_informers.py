@@ -13,7 +13,7 @@ from example_client.listers.example_kgen_io_v1 import GadgetLister
 from example_client.models.core_v1 import ConfigMap
 from example_client.models.example_kgen_io_v1 import Gadget
 
-from kgen.runtime._cache import ResourceEventHandlerFuncs
+from kgen.runtime import ResourceEventHandlerFuncs
 from kgen.runtime._config import load_kubeconfig
 from kgen.runtime._errors import NotFound
 from kgen.runtime._meta import ObjectMeta
