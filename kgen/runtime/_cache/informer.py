@@ -34,7 +34,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._cache.errors import CacheSyncError, sync_timed_out
@@ -59,6 +59,7 @@ __all__ = ["MINIMUM_RESYNC_PERIOD", "AsyncSharedIndexInformer"]
 logger = logging.getLogger("kgen.runtime.cache")
 
 T = TypeVar("T")
+InformerT = TypeVar("InformerT", bound="AsyncSharedIndexInformer[Any]")
 
 #: client-go's minimumResyncPeriod: shorter handler resync periods are raised to it.
 MINIMUM_RESYNC_PERIOD = 1.0
@@ -272,7 +273,7 @@ class AsyncSharedIndexInformer(Generic[T]):
         finally:
             await self.stop()
 
-    async def __aenter__(self) -> AsyncSharedIndexInformer[T]:
+    async def __aenter__(self: InformerT) -> InformerT:
         self.start()
         return self
 

@@ -47,6 +47,8 @@ __all__ = ["EventLoopThread", "SharedIndexInformer", "SharedInformerFactory"]
 R = TypeVar("R")
 T = TypeVar("T")
 M = TypeVar("M", bound=KubernetesObject)
+# ``with Factory(...) as f`` gives back the subclass (a generated factory, with its groups).
+F = TypeVar("F", bound="SharedInformerFactory")
 
 
 class EventLoopThread:
@@ -290,7 +292,7 @@ class SharedInformerFactory:
         finally:
             self._thread.stop()
 
-    def __enter__(self) -> SharedInformerFactory:
+    def __enter__(self: F) -> F:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
