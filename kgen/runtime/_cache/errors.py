@@ -12,7 +12,6 @@ The informer keeps the last list or watch error instead, and the error raised fr
 
 from __future__ import annotations
 
-from typing import Any
 
 from kgen.runtime._errors import (
     APIError,
