@@ -63,7 +63,8 @@ if TYPE_CHECKING:
     from kgen.runtime._cache.handlers import (
         FilteringResourceEventHandler as FilteringResourceEventHandler,
     )
-    from kgen.runtime._cache.handlers import HandlerRegistration as HandlerRegistration
+    from kgen.runtime._cache.threaded import HandlerRegistration as HandlerRegistration
+    from kgen.runtime._cache.handlers import AsyncHandlerRegistration as AsyncHandlerRegistration
     from kgen.runtime._cache.store import IndexFunc as IndexFunc
     from kgen.runtime._cache.store import Indexer as Indexer
     from kgen.runtime._cache.store import KeyFunc as KeyFunc
@@ -276,6 +277,7 @@ __all__ = [
     "AsyncGet",
     "AsyncGroupInformers",
     "AsyncGroupVersionClient",
+    "AsyncHandlerRegistration",
     "AsyncLeaderElector",
     "AsyncList",
     "AsyncPatch",
@@ -495,6 +497,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncGet": "_async.resource",
     "AsyncGroupInformers": "_cache.generated",
     "AsyncGroupVersionClient": "_async.clientset",
+    "AsyncHandlerRegistration": "_cache.handlers",
     "AsyncLeaderElector": "_leaderelection.elector",
     "AsyncList": "_async.resource",
     "AsyncPatch": "_async.resource",
@@ -563,7 +566,7 @@ _EXPORTS: dict[str, str] = {
     "GroupVersionForDiscovery": "_meta",
     "GroupVersionKind": "_resources",
     "GroupVersionResource": "_resources",
-    "HandlerRegistration": "_cache.handlers",
+    "HandlerRegistration": "_cache.threaded",
     "IndexFunc": "_cache.store",
     "Indexer": "_cache.store",
     "IntOrString": "_types",

@@ -29,7 +29,7 @@ from kgen.runtime._async.transport import AsyncTransport
 from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._sync.clientset import ClientsetBase
 from kgen.runtime._cache.factory import AsyncSharedInformerFactory, SyncResult
-from kgen.runtime._cache.handlers import HandlerRegistration, ResourceEventHandler
+from kgen.runtime._cache.handlers import AsyncHandlerRegistration, ResourceEventHandler
 from kgen.runtime._cache.informer import MINIMUM_RESYNC_PERIOD, AsyncSharedIndexInformer
 from kgen.runtime._cache.lister import Lister
 from kgen.runtime._cache.listwatch import TweakListOptions
@@ -42,7 +42,7 @@ from kgen.runtime._resources import GroupVersionResource
 from kgen.runtime._tasks import cancel_and_wait
 from kgen.runtime._unstructured import Unstructured
 
-__all__ = ["EventLoopThread", "SharedIndexInformer", "SharedInformerFactory"]
+__all__ = ["EventLoopThread", "HandlerRegistration", "SharedIndexInformer", "SharedInformerFactory"]
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -111,6 +111,65 @@ class EventLoopThread:
         self._thread.join(timeout)
 
 
+class HandlerRegistration(Generic[T]):
+    """The synchronous face of an :class:`AsyncHandlerRegistration`: one handler added to a
+    :class:`SharedIndexInformer`, as its ``add_event_handler`` returns it; safe from any thread."""
+
+    def __init__(self, registration: AsyncHandlerRegistration[T], thread: EventLoopThread) -> None:
+        self.async_registration = registration
+        self._thread = thread
+
+    def __repr__(self) -> str:
+        return f"HandlerRegistration({self.name}, pending={self.pending()})"
+
+    @property
+    def handler(self) -> ResourceEventHandler[T]:
+        return self.async_registration.handler
+
+    @property
+    def name(self) -> str:
+        return self.async_registration.name
+
+    @property
+    def resync_period(self) -> float:
+        """Seconds between resyncs of this handler (0: none), after the informer's adjustments."""
+        return self.async_registration.resync_period
+
+    @property
+    def errors(self) -> int:
+        """Exceptions raised by the handler (each logged; delivery went on)."""
+        return self.async_registration.errors
+
+    @property
+    def delivered(self) -> int:
+        return self.async_registration.delivered
+
+    @property
+    def removed(self) -> bool:
+        return self.async_registration.removed
+
+    def pending(self) -> int:
+        """Notifications buffered, not yet delivered."""
+        return self.async_registration.pending()
+
+    def has_synced(self) -> bool:
+        """Whether every object of the informer's initial list (or, for a handler added later, of the
+        cache at that time) has been delivered to this handler."""
+        return self.async_registration.has_synced()
+
+    def wait_synced(self, timeout: float | None = None) -> bool:
+        """Block until :meth:`has_synced` (the informer must be running); False after ``timeout``."""
+
+        async def wait() -> bool:
+            try:
+                await asyncio.wait_for(self.async_registration.wait_synced(), timeout)
+            except asyncio.TimeoutError:
+                return False
+            return True
+
+        return self._thread.run(wait())
+
+
 class SharedIndexInformer(Generic[T]):
     """The synchronous face of an :class:`AsyncSharedIndexInformer` running on an
     :class:`EventLoopThread`; every method may be called from any thread."""
@@ -133,12 +192,13 @@ class SharedIndexInformer(Generic[T]):
         self, handler: ResourceEventHandler[T], resync_period: float | None = None
     ) -> HandlerRegistration[T]:
         """As the async informer's; the handler's plain functions run on a thread of its own."""
-        return self._thread.call(
+        registration = self._thread.call(
             lambda: self.async_informer.add_event_handler(handler, resync_period, threaded=True)
         )
+        return HandlerRegistration(registration, self._thread)
 
     def remove_event_handler(self, registration: HandlerRegistration[T]) -> None:
-        self._thread.run(self.async_informer.remove_event_handler(registration))
+        self._thread.run(self.async_informer.remove_event_handler(registration.async_registration))
 
     def add_indexers(self, indexers: Mapping[str, IndexFunc]) -> None:
         self._thread.call(lambda: self.async_informer.add_indexers(indexers))
