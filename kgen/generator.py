@@ -22,7 +22,7 @@ from kgen.config import GenerateConfig
 from kgen.errors import KgenError
 from kgen.ingest import Inputs, read_inputs
 from kgen.model.build import build_model
-from kgen.model.ir import APIModel
+from kgen.apimodel.ir import APIModel
 
 __all__ = [
     "Progress",

@@ -37,6 +37,8 @@ SUBS = [
     (r"\benter_async_context\b", "enter_context"),
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bAwaitable\[(\w+(?:\[[^\]]*\])?)\]", r"\1"),
+    # ... and the import that only those annotations used.
+    (r"^(from collections\.abc import .*)\bAwaitable, ", r"\1"),
     (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),

@@ -52,3 +52,12 @@ def test_mypy_strict() -> None:
     assert result.returncode == 0, result.stdout[-4000:]
     result = run("-m", "mypy", "--strict", "examples/widget_controller.py", env=generated)
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_ruff() -> None:
+    """Pyflakes over everything, generated code included: generated modules import only what they
+    use, and nothing in the tree imports or defines a name it does not use."""
+    result = run(
+        "-m", "ruff", "check", "kgen", "tests", "scripts", "examples", "benchmarks", "generated"
+    )
+    assert result.returncode == 0, result.stdout[-4000:]

@@ -17,7 +17,8 @@ __all__ = ["AsyncClientset", "Clientset"]
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use, so that importing the package costs nothing.
+    """``Clientset`` and ``AsyncClientset``, imported on first use: importing the package
+    costs nothing."""
     if name in ("Clientset", "AsyncClientset"):
         from . import clientset
 

@@ -33,40 +33,38 @@ class Clientset(ClientsetBase):
 
     @property
     def core_v1(self) -> CoreV1:
-        from .clients.core_v1 import CoreV1
+        """The clients of v1."""
+        from .clients.core_v1 import CoreV1  # on first use
 
-        client: CoreV1 = self._group("core_v1", CoreV1)
-        return client
+        return self._group(CoreV1)
 
     @property
     def apps_v1(self) -> AppsV1:
-        from .clients.apps_v1 import AppsV1
+        """The clients of apps/v1."""
+        from .clients.apps_v1 import AppsV1  # on first use
 
-        client: AppsV1 = self._group("apps_v1", AppsV1)
-        return client
+        return self._group(AppsV1)
 
     @property
     def coordination_v1(self) -> CoordinationV1:
-        from .clients.coordination_v1 import CoordinationV1
+        """The clients of coordination.k8s.io/v1."""
+        from .clients.coordination_v1 import CoordinationV1  # on first use
 
-        client: CoordinationV1 = self._group("coordination_v1", CoordinationV1)
-        return client
+        return self._group(CoordinationV1)
 
     @property
     def example_kgen_io_v1(self) -> ExampleKgenIoV1:
-        from .clients.example_kgen_io_v1 import ExampleKgenIoV1
+        """The clients of example.kgen.io/v1."""
+        from .clients.example_kgen_io_v1 import ExampleKgenIoV1  # on first use
 
-        client: ExampleKgenIoV1 = self._group("example_kgen_io_v1", ExampleKgenIoV1)
-        return client
+        return self._group(ExampleKgenIoV1)
 
     @property
     def example_kgen_io_v1alpha1(self) -> ExampleKgenIoV1alpha1:
-        from .clients.example_kgen_io_v1alpha1 import ExampleKgenIoV1alpha1
+        """The clients of example.kgen.io/v1alpha1."""
+        from .clients.example_kgen_io_v1alpha1 import ExampleKgenIoV1alpha1  # on first use
 
-        client: ExampleKgenIoV1alpha1 = self._group(
-            "example_kgen_io_v1alpha1", ExampleKgenIoV1alpha1
-        )
-        return client
+        return self._group(ExampleKgenIoV1alpha1)
 
 
 class AsyncClientset(AsyncClientsetBase):
@@ -76,37 +74,35 @@ class AsyncClientset(AsyncClientsetBase):
 
     @property
     def core_v1(self) -> AsyncCoreV1:
-        from .clients.core_v1 import AsyncCoreV1
+        """The clients of v1."""
+        from .clients.core_v1 import AsyncCoreV1  # on first use
 
-        client: AsyncCoreV1 = self._group("core_v1", AsyncCoreV1)
-        return client
+        return self._group(AsyncCoreV1)
 
     @property
     def apps_v1(self) -> AsyncAppsV1:
-        from .clients.apps_v1 import AsyncAppsV1
+        """The clients of apps/v1."""
+        from .clients.apps_v1 import AsyncAppsV1  # on first use
 
-        client: AsyncAppsV1 = self._group("apps_v1", AsyncAppsV1)
-        return client
+        return self._group(AsyncAppsV1)
 
     @property
     def coordination_v1(self) -> AsyncCoordinationV1:
-        from .clients.coordination_v1 import AsyncCoordinationV1
+        """The clients of coordination.k8s.io/v1."""
+        from .clients.coordination_v1 import AsyncCoordinationV1  # on first use
 
-        client: AsyncCoordinationV1 = self._group("coordination_v1", AsyncCoordinationV1)
-        return client
+        return self._group(AsyncCoordinationV1)
 
     @property
     def example_kgen_io_v1(self) -> AsyncExampleKgenIoV1:
-        from .clients.example_kgen_io_v1 import AsyncExampleKgenIoV1
+        """The clients of example.kgen.io/v1."""
+        from .clients.example_kgen_io_v1 import AsyncExampleKgenIoV1  # on first use
 
-        client: AsyncExampleKgenIoV1 = self._group("example_kgen_io_v1", AsyncExampleKgenIoV1)
-        return client
+        return self._group(AsyncExampleKgenIoV1)
 
     @property
     def example_kgen_io_v1alpha1(self) -> AsyncExampleKgenIoV1alpha1:
-        from .clients.example_kgen_io_v1alpha1 import AsyncExampleKgenIoV1alpha1
+        """The clients of example.kgen.io/v1alpha1."""
+        from .clients.example_kgen_io_v1alpha1 import AsyncExampleKgenIoV1alpha1  # on first use
 
-        client: AsyncExampleKgenIoV1alpha1 = self._group(
-            "example_kgen_io_v1alpha1", AsyncExampleKgenIoV1alpha1
-        )
-        return client
+        return self._group(AsyncExampleKgenIoV1alpha1)

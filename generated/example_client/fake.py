@@ -12,41 +12,23 @@ behaves as the server does: resourceVersions, watches, selectors, patches, apply
 
 from __future__ import annotations
 
-from typing import Any
-
-from kgen.runtime import AsyncTransport, Transport
-from kgen.testing.fake import FakeCluster
+from kgen.testing.fake import AsyncFakeClientsetBase, FakeClientsetBase, FakeCluster
 
 from .clientset import AsyncClientset, Clientset
 
 __all__ = ["AsyncFakeClientset", "FakeClientset", "FakeCluster"]
 
+#: This package, wherever it was generated or vendored to: the fake cluster serves its API model.
 PACKAGE = __package__ or "example_client"
 
 
-class FakeClientset(Clientset):
+class FakeClientset(FakeClientsetBase, Clientset):
     """A :class:`Clientset` over an in-process fake cluster, seeded with ``objects``."""
 
-    def __init__(self, *objects: Any, cluster: FakeCluster | None = None) -> None:
-        self.cluster = cluster or FakeCluster.from_package(PACKAGE, objects)
-        super().__init__(
-            transport=Transport(self.cluster.config(), transport=self.cluster.transport())
-        )
-
-    def async_transport_factory(self, **options: Any) -> AsyncTransport:
-        """An async transport to the same fake cluster: the threaded SharedInformerFactory's."""
-        return AsyncTransport(
-            self.cluster.config(), transport=self.cluster.async_transport(), **options
-        )
+    MODEL_PACKAGE = PACKAGE
 
 
-class AsyncFakeClientset(AsyncClientset):
+class AsyncFakeClientset(AsyncFakeClientsetBase, AsyncClientset):
     """An :class:`AsyncClientset` over an in-process fake cluster, seeded with ``objects``."""
 
-    def __init__(self, *objects: Any, cluster: FakeCluster | None = None) -> None:
-        self.cluster = cluster or FakeCluster.from_package(PACKAGE, objects)
-        super().__init__(
-            transport=AsyncTransport(
-                self.cluster.config(), transport=self.cluster.async_transport()
-            )
-        )
+    MODEL_PACKAGE = PACKAGE

@@ -2,8 +2,9 @@
 template each (``templates/clients``).
 
 A resource client is declarations only: the verb mixins its resource supports, over the runtime's generic
-client, plus one-line methods for subresources with payloads of their own (eviction, binding, token, log,
-ephemeralcontainers, resize, approval, finalize...). ``status`` and ``scale`` are runtime mixins.
+client, plus typed one-line methods for subresources with payloads of their own (eviction, binding, token,
+ephemeralcontainers, resize, approval, finalize...). ``status``, ``scale`` and ``log`` are runtime mixins.
+Every generated module imports what it uses and nothing else, and every class and method has a docstring.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import jinja2
 
 from kgen.emit.pysource import docstring, literal
 from kgen.emit.templates import templates_dir
-from kgen.model.ir import APIModel, GroupVersion, Resource, Subresource, TypeDef
-from kgen.model.naming import class_name, snake_case, snake_to_camel
+from kgen.apimodel.ir import APIModel, GroupVersion, Resource, Subresource, TypeDef
+from kgen.apimodel.names import class_name, snake_case, snake_to_camel
 
 __all__ = ["ClientsEmitter"]
 
@@ -33,6 +34,8 @@ _VERB_MIXINS = [
     ("deletecollection", "DeleteCollection"),
 ]
 _RUNTIME_SUBRESOURCES = {"status": "StatusSubresource", "scale": "ScaleSubresource"}
+# A streaming ``log`` subresource (pods/log) is a runtime mixin too, with PodLogOptions' parameters.
+_LOG_MIXIN = "LogSubresource"
 # The runtime's bases for the usual verb sets (fewer generic subscriptions to import).
 _ALL_VERBS = frozenset(verb for verb, _ in _VERB_MIXINS)
 _READ_VERBS = frozenset({"get", "list", "watch"})
@@ -49,6 +52,10 @@ def _verb_mixins(verbs: set[str] | frozenset[str]) -> list[str]:
 _SUBRESOURCE_NAMES = {"ephemeralcontainers": "ephemeral_containers"}
 
 
+# (module, class name): what a generated module imports for one class.
+_Import = tuple[str, str]
+
+
 @dataclass(slots=True)
 class _Method:
     op: str
@@ -56,6 +63,10 @@ class _Method:
     sub: str
     result: str
     body: str = ""
+    doc: str = ""
+    stream_doc: str = ""
+    # The payload class's import, when it is not the resource's own kind.
+    imports: set[_Import] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -69,12 +80,15 @@ class _ResourceView:
     mixins: list[str]
     doc: str
     accessor_doc: str
+    kind_import: _Import
+    list_import: _Import | None  # None: the runtime's generic KubernetesList
     methods: list[_Method] = field(default_factory=list)
     # Listers and informers exist for resources that can be listed and watched (informer-gen's rule).
     informable: bool = False
     lister: str = ""
     lister_doc: str = ""
     namespace_doc: str = ""
+    informer_doc: str = ""
 
 
 def _environment() -> jinja2.Environment:
@@ -113,12 +127,22 @@ class ClientsEmitter:
             if rendered is None:
                 continue
             files[f"clients/{gv.module}.py"] = rendered
-            views.append({"module": gv.module, "class_name": _gv_class(gv)})
+            views.append(
+                {
+                    "module": gv.module,
+                    "class_name": _gv_class(gv),
+                    "doc": docstring(f"The clients of {gv.api_version}."),
+                }
+            )
             informers = self._informers(gv)
             if informers is not None:
                 files[f"listers/{gv.module}.py"], files[f"informers/{gv.module}.py"] = informers
                 informer_views.append(
-                    {"module": gv.module, "class_name": _gv_class(gv) + "Informers"}
+                    {
+                        "module": gv.module,
+                        "class_name": _gv_class(gv) + "Informers",
+                        "doc": docstring(f"The informers of {gv.api_version}."),
+                    }
                 )
         example = self._example()
         files["informers/__init__.py"] = self._env.get_template(
@@ -163,10 +187,9 @@ class ClientsEmitter:
         }
 
     def _group(self, gv: GroupVersion) -> str | None:
-        imports: dict[str, set[str]] = {}
         resources = []
         for plural in sorted(gv.resources):
-            view = self._resource(gv.resources[plural], imports)
+            view = self._resource(gv.resources[plural])
             if view is not None:
                 resources.append(view)
                 module = self.model.types[gv.resources[plural].type_id or ""].module
@@ -178,20 +201,31 @@ class ClientsEmitter:
             | {"Async" + r.client for r in resources}
             | {_gv_class(gv), "Async" + _gv_class(gv)}
         )
-        bare = {"ResourceClient"} if any(not r.mixins for r in resources) else set()
-        mixins = sorted({m for r in resources for m in r.mixins} | bare)
-        model_imports = [
-            (module, sorted(names))
-            for module, names in sorted(imports.items())
-            if module != "kgen.runtime"
-        ]
-        runtime_imports = sorted(
-            imports.get("kgen.runtime", set())
-            | {"KubernetesList", "Status", "FieldValidation", "PatchType"}
-            | {"GroupVersionClient", "AsyncGroupVersionClient"}
-            | set(mixins)
-            | {"Async" + m for m in mixins}
-        )
+        # Exactly what the module uses: ruff's F401 holds generated code to that too.
+        ops = {m.op for r in resources for m in r.methods}
+        mixins = {m for r in resources for m in (r.mixins or ["ResourceClient"])}
+        runtime = mixins | {"GroupVersionClient"}
+        if any(r.list_import is None for r in resources):
+            runtime.add("KubernetesList")
+        if ops & {"update_object", "update_body", "patch", "create", "apply"}:
+            runtime.add("WriteOptions")
+        if "update_object" in ops:
+            runtime.add("FieldValidation")
+        if "patch" in ops:
+            runtime.add("PatchType")
+        if "create" in ops:
+            runtime.add("Status")
+        imports: set[_Import] = set()
+        for r in resources:
+            imports.add(r.kind_import)
+            if r.list_import is not None:
+                imports.add(r.list_import)
+            for m in r.methods:
+                imports |= m.imports
+        runtime |= {name for module, name in imports if module == "kgen.runtime"}
+        async_runtime = {
+            "Async" + name for name in runtime if name in mixins | {"GroupVersionClient"}
+        }
         return self._env.get_template("group.py.jinja2").render(
             header=self.header,
             module_doc=docstring(f"Clients of {gv.api_version}."),
@@ -201,21 +235,23 @@ class ClientsEmitter:
             gv_doc=docstring(f"The resources of {gv.api_version}."),
             resources=resources,
             exports=exports,
-            runtime_imports=runtime_imports,
-            model_imports=model_imports,
-            uses_log=any(m.op == "log" for r in resources for m in r.methods),
+            runtime_imports=sorted(runtime | async_runtime),
+            model_imports=_model_imports(imports),
+            abc_imports=["AsyncIterator", "Iterator"] if "read" in ops else [],
+            uses_any="patch" in ops,
         )
 
     def _informers(self, gv: GroupVersion) -> tuple[str, str] | None:
-        imports: dict[str, set[str]] = {}
         resources = []
         for plural in sorted(gv.resources):
-            view = self._resource(gv.resources[plural], imports)
+            view = self._resource(gv.resources[plural])
             if view is not None and view.informable:
                 resources.append(view)
         if not resources:
             return None
-        model_imports = [(m, sorted(n)) for m, n in sorted(imports.items()) if m != "kgen.runtime"]
+        # Listers name the kinds; informers the kinds and their lists (informable: never generic).
+        kinds = {r.kind_import for r in resources}
+        lists = {r.list_import for r in resources if r.list_import is not None}
         model_doc = docstring(
             f"Listers of {gv.api_version}: reads of informer caches, never of the server."
         )
@@ -223,7 +259,9 @@ class ClientsEmitter:
             header=self.header,
             module_doc=model_doc,
             resources=resources,
-            model_imports=model_imports,
+            model_imports=_model_imports(kinds),
+            namespaced=any(r.namespaced for r in resources),
+            cluster_scoped=any(not r.namespaced for r in resources),
         )
         informers = self._env.get_template("informers.py.jinja2").render(
             header=self.header,
@@ -233,32 +271,32 @@ class ClientsEmitter:
             gv_doc=docstring(f"The shared informers of {gv.api_version}."),
             resources=resources,
             listers=sorted(r.lister for r in resources),
-            model_imports=model_imports,
+            model_imports=_model_imports(kinds | lists),
         )
         return listers, informers
 
-    def _class_ref(self, typedef: TypeDef, imports: dict[str, set[str]]) -> str:
-        imports.setdefault(f"..models.{typedef.module}", set()).add(typedef.name)
-        return typedef.name
+    @staticmethod
+    def _import(typedef: TypeDef) -> _Import:
+        return (f"..models.{typedef.module}", typedef.name)
 
-    def _kind_ref(self, gvk: tuple[str, str, str], imports: dict[str, set[str]]) -> str | None:
+    def _kind_ref(self, gvk: tuple[str, str, str]) -> _Import | None:
         typedef = self._by_gvk.get(gvk)
         if typedef is not None:
-            return self._class_ref(typedef, imports)
+            return self._import(typedef)
         if gvk == ("autoscaling", "v1", "Scale"):
-            imports.setdefault("kgen.runtime", set()).add("Scale")
-            return "Scale"
+            return ("kgen.runtime", "Scale")
         return None
 
-    def _resource(self, resource: Resource, imports: dict[str, set[str]]) -> _ResourceView | None:
+    def _resource(self, resource: Resource) -> _ResourceView | None:
         if resource.type_id is None or resource.type_id not in self.model.types:
             return None  # no schema for the kind: the dynamic client serves it
         kind = self.model.types[resource.type_id]
-        kind_class = self._class_ref(kind, imports)
+        kind_import = self._import(kind)
+        kind_class = kind.name
         list_type = self.model.types.get(resource.list_type_id or "")
+        list_import = self._import(list_type) if list_type is not None else None
         if list_type is not None:
-            list_class = self._class_ref(list_type, imports)
-            list_annotation = list_class
+            list_class = list_annotation = list_type.name
         else:
             list_class = "KubernetesList"
             list_annotation = f"KubernetesList[{kind_class}]"
@@ -268,8 +306,10 @@ class ClientsEmitter:
             sub = resource.subresources[name]
             if name in _RUNTIME_SUBRESOURCES:
                 mixins.append(_RUNTIME_SUBRESOURCES[name])
-                continue
-            methods.extend(self._subresource_methods(sub, kind_class, imports))
+            elif name == "log" and sub.streaming:
+                mixins.append(_LOG_MIXIN)
+            else:
+                methods.extend(self._subresource_methods(resource, sub, kind_class))
         scope = "namespaced" if resource.namespaced else "cluster-scoped"
         client = f"{class_name(resource.kind)}Client"
         return _ResourceView(
@@ -290,6 +330,8 @@ class ClientsEmitter:
                 if resource.namespaced
                 else f"The client of {resource.plural}."
             ),
+            kind_import=kind_import,
+            list_import=list_import,
             methods=methods,
             informable={"list", "watch"} <= resource.verbs and list_type is not None,
             lister=f"{class_name(resource.kind)}Lister",
@@ -297,35 +339,67 @@ class ClientsEmitter:
                 f"Reads {resource.plural} ({resource.api_version}) from an informer's cache."
             ),
             namespace_doc=docstring(f"The {resource.plural} of one namespace."),
+            informer_doc=docstring(
+                f"The shared informer of {resource.plural} ({resource.api_version}) and its lister."
+            ),
         )
 
     def _subresource_methods(
-        self, sub: Subresource, kind_class: str, imports: dict[str, set[str]]
+        self, resource: Resource, sub: Subresource, kind_class: str
     ) -> list[_Method]:
         if sub.verbs == {"connect"}:
             return []  # exec, attach, portforward, proxy: streaming protocols, not in this client
         name = _SUBRESOURCE_NAMES.get(sub.name) or snake_case(sub.name) or "subresource"
+        path = f"{resource.plural}/{sub.name}"
         if sub.streaming:
-            return [_Method("log" if sub.name == "log" else "read", name, sub.name, "str")]
+            return [
+                _Method(
+                    "read",
+                    name,
+                    sub.name,
+                    "str",
+                    doc=docstring(
+                        f"{path} of ``name``, read to its end (``params``: its query parameters)."
+                    ),
+                    stream_doc=docstring(f"{path} of ``name``, line by line as it is written."),
+                )
+            ]
+        imports: set[_Import] = set()
+        if sub.kind is None:
+            result = kind_class
+        else:
+            payload = self._kind_ref(sub.kind)
+            if payload is None:
+                return []  # the payload kind is not in the inputs: the dynamic client serves it
+            imports.add(payload)
+            result = payload[1]
         own = sub.kind is None
-        result = kind_class if own else self._kind_ref(sub.kind, imports)  # type: ignore[arg-type]
-        if result is None:
-            return []  # the payload kind is not in the inputs: the dynamic client serves it
+        docs = {
+            "get": f"Read {path} of ``name``.",
+            "update_object": f"Write {path} of ``obj`` (optimistic concurrency, as ``update``).",
+            "update_body": f"Write ``body`` to {path} of ``name``.",
+            "patch": f"Patch {path} of ``name``.",
+            "create": f"Create ``body`` in {path} of ``name``; the answer, or the server's Status.",
+            "apply": f"Server-side apply of {path} of ``obj`` as ``field_manager`` (required).",
+        }
         methods = []
         for verb in ("get", "update", "patch", "create", "apply"):
-            if verb not in sub.verbs:
+            if verb not in sub.verbs or (verb == "apply" and not own):
                 continue
-            if verb == "update":
-                methods.append(
-                    _Method(
-                        "update_object" if own else "update_body", name, sub.name, result, result
-                    )
-                )
-            elif verb == "apply" and not own:
-                continue
-            else:
-                methods.append(_Method(verb, name, sub.name, result, result))
+            op = ("update_object" if own else "update_body") if verb == "update" else verb
+            methods.append(
+                _Method(op, name, sub.name, result, result, docstring(docs[op]), imports=imports)
+            )
         return methods
+
+
+def _model_imports(imports: set[_Import]) -> list[tuple[str, list[str]]]:
+    """``from module import names`` lines of the generated models (the runtime's are separate)."""
+    modules: dict[str, set[str]] = {}
+    for module, name in imports:
+        if module != "kgen.runtime":
+            modules.setdefault(module, set()).add(name)
+    return [(module, sorted(names)) for module, names in sorted(modules.items())]
 
 
 def _gv_class(gv: GroupVersion) -> str:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     APIModel,
     Array,
     EnumType,
@@ -36,7 +37,7 @@ from kgen.model.ir import (
 )
 from kgen.emit.pysource import docstring, literal
 from kgen.emit.templates import templates_dir
-from kgen.model.shared import RUNTIME_MODELS
+from kgen.apimodel.shared import RUNTIME_MODELS
 
 __all__ = ["ModelsEmitter", "module_import_path"]
 
@@ -157,7 +158,7 @@ class ModelsEmitter:
             for name, runtime in sorted(shipped.items())
         ]
         head, _, rest = text.partition("\n")
-        text = _merge_imports("\n".join([head, *imports, rest]))
+        text = _merge_imports("\n".join([head, *imports, rest]), keep=shipped)
         text = text.replace(f"from {self.package}.models.", "from .")
         doc = f'"""Models of {self._module_title(module)}."""'
         # What the module defines, so that a star import brings the models and not its imports
@@ -218,8 +219,10 @@ class ModelsEmitter:
         self, typedef: TypeDef, field_docs: dict[str, str], imports: set[str]
     ) -> dict[str, Any]:
         extra: dict[str, Any] = {"field_docs": field_docs}
-        if typedef.description:
-            extra["docstring"] = docstring(typedef.description, indent=4)
+        # Every generated class has a docstring, if only to say where it comes from.
+        gv = f"{typedef.group}/{typedef.version}" if typedef.group else typedef.version
+        text = typedef.description or f"{typedef.name} ({gv}; the schema describes it no further)."
+        extra["docstring"] = docstring(text, indent=4)
         if typedef.gvk is None:
             return extra
         base = _base_class(typedef)
@@ -348,8 +351,10 @@ def _base_class(typedef: TypeDef) -> str:
 _IMPORT = re.compile(r"^from ([\w.]+) import (.+)$")
 
 
-def _merge_imports(text: str) -> str:
-    """One sorted ``from X import a, b`` line per module: datamodel-code-generator repeats modules."""
+def _merge_imports(text: str, keep: Collection[str] = ()) -> str:
+    """One sorted ``from X import a, b`` line per module: datamodel-code-generator repeats modules, and
+    imports its base class even where every class has another (a module of kinds alone): names the
+    module never mentions are dropped, except ``keep`` (re-exported)."""
     lines = text.split("\n")
     imports: dict[str, set[str]] = {}
     end = 0
@@ -363,9 +368,10 @@ def _merge_imports(text: str) -> str:
         elif line.strip() and not line.startswith("#"):
             break
     future = imports.pop("__future__", set())
+    used = set(re.findall(r"\w+", "\n".join(lines[end:]))) | set(keep)
     head = [f"from __future__ import {', '.join(sorted(future))}"] if future else []
-    head += [
-        f"from {module} import {', '.join(sorted(names))}"
-        for module, names in sorted(imports.items())
-    ]
+    for module, names in sorted(imports.items()):
+        kept = sorted(name for name in names if name.split(" as ")[-1] in used)
+        if kept:
+            head.append(f"from {module} import {', '.join(kept)}")
     return "\n".join(head + [""] + lines[end:])

@@ -10,9 +10,9 @@ from kgen import __version__
 from kgen.emit.clients import ClientsEmitter
 from kgen.emit.models import ModelsEmitter
 from kgen.emit.pysource import docstring, literal
-from kgen.model.ir import APIModel
-from kgen.model.serialize import dumps
-from kgen.model.shared import SHARED_TYPES
+from kgen.apimodel.ir import APIModel
+from kgen.apimodel.serialize import dumps
+from kgen.apimodel.shared import SHARED_TYPES
 
 __all__ = ["HEADER", "render_package"]
 
@@ -90,7 +90,8 @@ def _init(model: APIModel, package: str, sources: list[str]) -> str:
             "",
             "",
             "def __getattr__(name: str) -> Any:",
-            "    # Imported on first use, so that importing the package costs nothing.",
+            '    """``Clientset`` and ``AsyncClientset``, imported on first use: importing the package',
+            '    costs nothing."""',
             '    if name in ("Clientset", "AsyncClientset"):',
             "        from . import clientset",
             "",

@@ -23,9 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kgen.errors import SpecError, pointer_join
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     NO_DEFAULT,
+    QUANTITY_PATTERN_START,
     APIModel,
     Array,
     EnumType,
@@ -42,12 +42,10 @@ from kgen.model.ir import (
     UnionType,
     Validation,
 )
-from kgen.model.shared import SHARED_TYPES, match_shared
+from kgen.apimodel.shared import SHARED_TYPES, match_shared
+from kgen.errors import SpecError, pointer_join
 
 __all__ = ["Context", "SchemaConverter", "special_for_id"]
-
-# The pattern controller-gen writes for resource.Quantity fields in CRDs.
-QUANTITY_PATTERN_START = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
 
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 _APIEXT = (

@@ -8,8 +8,9 @@ alone and can be used without generated code:
 - clients: the typed verbs (:class:`AllVerbs` and the other mixins a generated client is made of), the
   :class:`DynamicClient` over :class:`Unstructured` objects, discovery and the :class:`RESTMapper`, and the
   :class:`RESTClient` that all of them are built on;
-- options and selectors: :class:`ListOptions`, :class:`WriteOptions`, :class:`PatchType`, :class:`Labels`,
-  :class:`Fields`;
+- options and selectors: :class:`ListOptions`, :class:`WriteOptions`, :class:`DeleteOptions`,
+  :class:`LogOptions` (every verb takes its options value, or the same options as keywords),
+  :class:`PatchType`, :class:`Labels`, :class:`Fields`;
 - errors: one tree under :class:`KubernetesError`;
 - controllers: shared informers and listers (:class:`SharedInformerFactory`), work queues
   (:class:`RateLimitingQueue`), :func:`retry_on_conflict`, leader election (:class:`LeaderElector`).
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from kgen.runtime._async.resource import AsyncDeleteCollection as AsyncDeleteCollection
     from kgen.runtime._async.resource import AsyncGet as AsyncGet
     from kgen.runtime._async.resource import AsyncList as AsyncList
+    from kgen.runtime._async.resource import AsyncLogSubresource as AsyncLogSubresource
     from kgen.runtime._async.resource import AsyncPatch as AsyncPatch
     from kgen.runtime._async.resource import AsyncReadVerbs as AsyncReadVerbs
     from kgen.runtime._async.resource import AsyncResourceClient as AsyncResourceClient
@@ -47,7 +49,6 @@ if TYPE_CHECKING:
     from kgen.runtime._async.resource import AsyncWatch as AsyncWatch
     from kgen.runtime._async.rest import AsyncRESTClient as AsyncRESTClient
     from kgen.runtime._async.rest import AsyncRequest as AsyncRequest
-    from kgen.runtime._async.rest import Result as Result
     from kgen.runtime._async.transport import AsyncTransport as AsyncTransport
     from kgen.runtime._async.watch import AsyncWatchStream as AsyncWatchStream
     from kgen.runtime._backoff import Backoff as Backoff
@@ -174,9 +175,11 @@ if TYPE_CHECKING:
     from kgen.runtime._request import DeletePropagation as DeletePropagation
     from kgen.runtime._request import FieldValidation as FieldValidation
     from kgen.runtime._request import ListOptions as ListOptions
+    from kgen.runtime._request import LogOptions as LogOptions
     from kgen.runtime._request import NO_READ_TIMEOUT as NO_READ_TIMEOUT
     from kgen.runtime._request import PatchType as PatchType
     from kgen.runtime._request import ResourceVersionMatch as ResourceVersionMatch
+    from kgen.runtime._request import Result as Result
     from kgen.runtime._request import WriteOptions as WriteOptions
     from kgen.runtime._resources import GroupVersionKind as GroupVersionKind
     from kgen.runtime._resources import GroupVersionResource as GroupVersionResource
@@ -205,6 +208,7 @@ if TYPE_CHECKING:
     from kgen.runtime._sync.resource import DeleteCollection as DeleteCollection
     from kgen.runtime._sync.resource import Get as Get
     from kgen.runtime._sync.resource import List as List
+    from kgen.runtime._sync.resource import LogSubresource as LogSubresource
     from kgen.runtime._sync.resource import Patch as Patch
     from kgen.runtime._sync.resource import ReadVerbs as ReadVerbs
     from kgen.runtime._sync.resource import ResourceClient as ResourceClient
@@ -280,6 +284,7 @@ __all__ = [
     "AsyncHandlerRegistration",
     "AsyncLeaderElector",
     "AsyncList",
+    "AsyncLogSubresource",
     "AsyncPatch",
     "AsyncRESTClient",
     "AsyncRESTMapper",
@@ -374,6 +379,8 @@ __all__ = [
     "Lister",
     "ListerInNamespace",
     "ListerWatcher",
+    "LogOptions",
+    "LogSubresource",
     "ManagedFieldsEntry",
     "MaxOfRateLimiter",
     "MethodNotAllowed",
@@ -500,6 +507,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncHandlerRegistration": "_cache.handlers",
     "AsyncLeaderElector": "_leaderelection.elector",
     "AsyncList": "_async.resource",
+    "AsyncLogSubresource": "_async.resource",
     "AsyncPatch": "_async.resource",
     "AsyncRESTClient": "_async.rest",
     "AsyncRESTMapper": "_async.discovery",
@@ -594,6 +602,8 @@ _EXPORTS: dict[str, str] = {
     "Lister": "_cache.lister",
     "ListerInNamespace": "_cache.lister",
     "ListerWatcher": "_cache.listwatch",
+    "LogOptions": "_request",
+    "LogSubresource": "_sync.resource",
     "ManagedFieldsEntry": "_meta",
     "MaxOfRateLimiter": "_workqueue.rate_limiters",
     "MethodNotAllowed": "_errors",
@@ -627,7 +637,7 @@ _EXPORTS: dict[str, str] = {
     "ResourceNotServed": "_errors",
     "ResourceNotSupported": "_errors",
     "ResourceVersionMatch": "_request",
-    "Result": "_async.rest",
+    "Result": "_request",
     "Scale": "_meta",
     "ScaleSpec": "_meta",
     "ScaleStatus": "_meta",

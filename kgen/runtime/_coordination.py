@@ -2,7 +2,7 @@
 
 The runtime cannot import generated packages, yet leader election reads and writes Leases through the
 typed client; so the runtime owns these classes, as it owns ``ObjectMeta``, and a generated package's
-``models.coordination_v1`` re-exports them instead of generating its own (``kgen.model.shared``
+``models.coordination_v1`` re-exports them instead of generating its own (``kgen.apimodel.shared``
 lists the definitions it does this for): ``example_client.models.coordination_v1.Lease`` *is*
 ``kgen.runtime.Lease``. ``tests/runtime/test_lease_model.py`` checks that these classes are what kgen
 generates from the Kubernetes API (every property under its wire name, and the resource's verbs).

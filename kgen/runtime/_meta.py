@@ -49,7 +49,6 @@ __all__ = [
     "StatusCause",
     "StatusDetails",
     "VersionInfo",
-    "WatchEvent",
 ]
 
 
@@ -167,7 +166,9 @@ class Preconditions(Struct, kw_only=True):
 
 
 class DeleteOptions(Struct, kw_only=True):
-    """Options of a DELETE, sent as its body (also embedded, as in an Eviction).
+    """The options of a delete (meta/v1 DeleteOptions): what ``delete`` and ``delete_collection`` take
+    (their keywords, ``uid=`` and the rest, fill one in), the body of the DELETE they send, and a field
+    of some payloads (an Eviction's ``delete_options``). One class for all three, as in client-go.
 
     Not a :class:`KubernetesObject`: it is mostly embedded, where filling apiVersion and kind would add
     what the sender did not write."""
@@ -212,11 +213,6 @@ class Status(KubernetesObject, kw_only=True):
     message: str | None = None
     reason: str | None = None
     status: str | None = None
-
-
-class WatchEvent(Struct, kw_only=True):
-    type: str
-    object: dict[str, Any]
 
 
 class Condition(Struct, kw_only=True):

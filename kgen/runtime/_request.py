@@ -1,7 +1,14 @@
-"""Everything about a call that is not I/O: paths, query parameters, bodies, content types, decoding.
+"""Everything about a call that is not I/O: paths, options, query parameters, bodies, headers, answers.
 
 The sync and async clients share this module (as httpx's BaseClient does), so a request is built the same
-way whichever twin sends it.
+way whichever twin sends it, and by the typed and the dynamic client alike.
+
+Options are values, as in kube-rs (``ListParams``, ``PostParams``, ``DeleteParams``) and client-go
+(``metav1.ListOptions``...): :class:`ListOptions` (list, watch, deletecollection), :class:`WriteOptions`
+(create, update, patch, apply), :class:`~kgen.runtime._meta.DeleteOptions` (delete, deletecollection: the
+meta/v1 type itself, sent as the body) and :class:`LogOptions` (logs). Every verb takes its options value,
+and the same options as keywords, a thin wrapper: a keyword given sets that field on (a copy of) the
+value; a keyword left at its default leaves the value's field as it is (:func:`with_keywords`).
 
 resourceVersion on reads, as the API defines it:
 
@@ -16,35 +23,56 @@ from "now" and anything that happened between the list and the watch is lost.
 
 from __future__ import annotations
 
+import dataclasses
+import platform
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from urllib.parse import quote
 
 import msgspec
 
 import kgen.runtime._codec as codec
+from kgen import __version__
 from kgen.runtime._errors import DecodeError
 from kgen.runtime._meta import DeleteOptions, Preconditions
 from kgen.runtime._selectors import SelectorLike, selector_string
 
+if TYPE_CHECKING:
+    import httpx
+
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "DeletePropagation",
+    "FieldValidation",
     "JSONSerializer",
     "ListOptions",
+    "LogOptions",
+    "MAX_RETRY_AFTER",
+    "NO_READ_TIMEOUT",
     "PatchType",
     "RequestSpec",
+    "ResourceVersionMatch",
+    "Result",
     "Serializer",
     "WriteOptions",
-    "delete_body",
+    "delete_options",
+    "header_key_escape",
+    "resolve_patch_type",
     "resource_path",
+    "retry_after_seconds",
+    "user_agent",
+    "with_keywords",
 ]
 
 T = TypeVar("T")
 
 #: Objects per page when a list is read page by page (client-go's pager, and its reflector's pages).
 DEFAULT_PAGE_SIZE = 500
+
+#: Seconds a list request outlives the ``timeoutSeconds`` it asks the server for (client-go: the
+#: server ends the list, not the client, so the client's timeout must be longer than the server's).
+LIST_TIMEOUT_MARGIN = 5.0
 
 ResourceVersionMatch = Literal["NotOlderThan", "Exact"]
 DeletePropagation = Literal["Orphan", "Background", "Foreground"]
@@ -138,9 +166,16 @@ def resource_path(
     return "/" + "/".join(quote(part, safe="") for part in parts)
 
 
+# --- options ----------------------------------------------------------------------------------------
+
+
 @dataclass(slots=True)
 class ListOptions:
-    """Options of list, watch and deletecollection (metav1.ListOptions)."""
+    """Options of list, watch and deletecollection (metav1.ListOptions).
+
+    ``allow_watch_bookmarks`` None is "on" for a watch (kgen asks for bookmarks unless told not to:
+    they keep the resume point fresh); ``send_initial_events`` without ``resource_version_match``
+    means ``NotOlderThan``, the only match the server accepts with it."""
 
     label_selector: SelectorLike | None = None
     field_selector: SelectorLike | None = None
@@ -178,10 +213,21 @@ class ListOptions:
             out.append(("sendInitialEvents", _bool(self.send_initial_events)))
         return out
 
+    def for_watch(self) -> ListOptions:
+        """These options as a watch sends them: bookmarks on unless turned off, and the match a
+        streaming list needs."""
+        bookmarks = self.allow_watch_bookmarks is not False
+        match = self.resource_version_match
+        if self.send_initial_events and match is None:
+            match = "NotOlderThan"
+        return dataclasses.replace(
+            self, allow_watch_bookmarks=bookmarks, resource_version_match=match
+        )
+
 
 @dataclass(slots=True)
 class WriteOptions:
-    """Options of create, update and patch (CreateOptions, UpdateOptions, PatchOptions)."""
+    """Options of create, update, patch and apply (CreateOptions, UpdateOptions, PatchOptions)."""
 
     dry_run: bool = False
     field_manager: str | None = None
@@ -201,11 +247,64 @@ class WriteOptions:
         return out
 
 
+@dataclass(slots=True)
+class LogOptions:
+    """Options of a log read (PodLogOptions). ``follow`` None: the verb's default (``log`` reads what
+    is there, ``stream_log`` follows)."""
+
+    container: str | None = None
+    follow: bool | None = None
+    previous: bool = False
+    since_seconds: int | None = None
+    timestamps: bool = False
+    tail_lines: int | None = None
+    limit_bytes: int | None = None
+
+    def params(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        if self.container:
+            out.append(("container", self.container))
+        if self.follow:
+            out.append(("follow", "true"))
+        if self.previous:
+            out.append(("previous", "true"))
+        if self.since_seconds is not None:
+            out.append(("sinceSeconds", str(self.since_seconds)))
+        if self.timestamps:
+            out.append(("timestamps", "true"))
+        if self.tail_lines is not None:
+            out.append(("tailLines", str(self.tail_lines)))
+        if self.limit_bytes is not None:
+            out.append(("limitBytes", str(self.limit_bytes)))
+        return out
+
+
 def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def delete_body(
+O = TypeVar("O", ListOptions, WriteOptions, LogOptions)
+
+_DEFAULTS: dict[type[Any], dict[str, Any]] = {
+    cls: {f.name: f.default for f in dataclasses.fields(cls)}
+    for cls in (ListOptions, WriteOptions, LogOptions)
+}
+
+
+def with_keywords(options: O | None, cls: type[O], **keywords: Any) -> O:
+    """``options`` (or the defaults) with the keywords a caller gave: the keyword form of every verb.
+
+    A keyword at its default (None, False) was not given and leaves the field as ``options`` has it;
+    ``options`` itself is never changed."""
+    defaults = _DEFAULTS[cls]
+    given = {key: value for key, value in keywords.items() if value != defaults[key]}
+    if options is None:
+        return cls(**given)
+    return dataclasses.replace(options, **given) if given else options
+
+
+def delete_options(
+    options: DeleteOptions | None = None,
     *,
     uid: str | None = None,
     resource_version: str | None = None,
@@ -213,22 +312,36 @@ def delete_body(
     grace_period_seconds: int | None = None,
     dry_run: bool = False,
 ) -> DeleteOptions:
-    """The DeleteOptions body of a DELETE. Preconditions make it apply only to the object you read."""
-    preconditions = None
+    """``options`` (or empty DeleteOptions) with the keywords of ``delete`` set, as for
+    :func:`with_keywords`. ``uid`` and ``resource_version`` are preconditions: they make the delete
+    apply only to the object you read. ``dry_run`` is ``dryRun: ["All"]``."""
+    out = msgspec.structs.replace(options) if options is not None else DeleteOptions()
     if uid is not None or resource_version is not None:
-        preconditions = Preconditions(uid=uid, resource_version=resource_version)
-    return DeleteOptions(
-        preconditions=preconditions,
-        propagation_policy=propagation_policy,
-        grace_period_seconds=grace_period_seconds,
-        dry_run=["All"] if dry_run else None,
-    )
+        given = out.preconditions or Preconditions()
+        out.preconditions = Preconditions(
+            uid=uid if uid is not None else given.uid,
+            resource_version=(
+                resource_version if resource_version is not None else given.resource_version
+            ),
+        )
+    if propagation_policy is not None:
+        out.propagation_policy = propagation_policy
+    if grace_period_seconds is not None:
+        out.grace_period_seconds = grace_period_seconds
+    if dry_run:
+        out.dry_run = ["All"]
+    return out
 
+
+# --- requests and answers ---------------------------------------------------------------------------
 
 #: A request timeout meaning "no read timeout" (watches and followed logs: events may be minutes
 #: apart; the server ends the stream, and informers detect a dead connection themselves). Connecting
 #: is still bounded by the config's timeout.
 NO_READ_TIMEOUT = float("inf")
+
+#: Never sleep longer than this on one Retry-After.
+MAX_RETRY_AFTER = 60.0
 
 
 @dataclass(slots=True)
@@ -258,3 +371,50 @@ def patch_body(patch: Any, patch_type: PatchType, serializer: Serializer) -> byt
     if patch_type is PatchType.JSON and not isinstance(patch, (list, tuple)):
         raise TypeError("a JSON patch is a list of operations")
     return serializer.encode(patch)
+
+
+class Result:
+    """A successful answer, read: raw bytes, or decoded into a model with :meth:`into`."""
+
+    __slots__ = ("_serializer", "body", "headers", "status_code")
+
+    def __init__(self, response: httpx.Response, serializer: Serializer) -> None:
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.body = response.content
+        self._serializer = serializer
+
+    def raw(self) -> bytes:
+        return self.body
+
+    def into(self, tp: type[T]) -> T:
+        return self._serializer.decode(self.body, tp)
+
+
+def user_agent(package: str | None) -> str:
+    """kgen's User-Agent, naming the generated package that sends it."""
+    import httpx  # only the transports call this, and they have loaded httpx already
+
+    base = f"kgen/{__version__} (python/{platform.python_version()}; httpx/{httpx.__version__})"
+    return f"{base} {package}" if package else base
+
+
+_HEADER_TOKEN = frozenset(
+    "!#$&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+
+
+def header_key_escape(key: str) -> str:
+    """client-go's headerKeyEscape: what cannot be in a header name, and ``%``, is %-encoded."""
+    return "".join(chr(b) if chr(b) in _HEADER_TOKEN else f"%{b:02X}" for b in key.encode("utf-8"))
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header's wait in seconds, at most :data:`MAX_RETRY_AFTER`; None without one."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None  # an HTTP date: the API server only sends seconds
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import msgspec
 
-from kgen.runtime._errors import UnknownKindError
 import kgen.runtime._codec as codec
+from kgen.runtime._errors import DecodeError, UnknownKindError
 from kgen.runtime._meta import KubernetesObject
 
 __all__ = ["Scheme", "UnknownKindError"]
+
+T = TypeVar("T", bound=KubernetesObject)
+
+#: What :meth:`Scheme.decode` reads: JSON (bytes or text) or JSON already decoded.
+Data = bytes | bytearray | memoryview | str | Mapping[str, Any]
 
 
 class _TypeMeta(msgspec.Struct):
@@ -82,14 +87,36 @@ class Scheme:
             self._entries[(api_version, kind)] = entry
         return entry
 
-    def decode(self, data: bytes | bytearray | memoryview | str | Mapping[str, Any]) -> Any:
-        """Decode JSON bytes, text or a dict to an object of the class its apiVersion and kind name."""
+    @overload
+    def decode(self, data: Data) -> KubernetesObject: ...
+
+    @overload
+    def decode(self, data: Data, kind: type[T]) -> T: ...
+
+    def decode(self, data: Data, kind: type[KubernetesObject] | None = None) -> KubernetesObject:
+        """Decode JSON bytes, text or a dict to an object of the class its apiVersion and kind name.
+
+        Name the class you expect (``scheme.decode(data, Pod)``) to have it typed as that class: an
+        object of another kind is then a :class:`DecodeError`, and one that does not say its kind
+        (a list's item) is read as ``kind``."""
         if isinstance(data, Mapping):
-            cls = self.type_for(data.get("apiVersion"), data.get("kind"))
+            cls = self._class_of(data.get("apiVersion"), data.get("kind"), kind)
             return codec.from_builtins(data, cls)
         meta = _type_meta.decode(data)
-        cls = self.type_for(meta.api_version, meta.kind)
+        cls = self._class_of(meta.api_version, meta.kind, kind)
         return codec.decode(data, cls)
+
+    def _class_of(
+        self, api_version: str | None, kind: str | None, expected: type[KubernetesObject] | None
+    ) -> type[KubernetesObject]:
+        if expected is None:
+            return self.type_for(api_version, kind)
+        if api_version is None and kind is None:
+            return expected
+        cls = self.type_for(api_version, kind)
+        if not issubclass(cls, expected):
+            raise DecodeError(f"the object is a {api_version} {kind}, not a {expected.__name__}")
+        return cls
 
     @staticmethod
     def encode(obj: Any) -> bytes:

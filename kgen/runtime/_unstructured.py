@@ -7,7 +7,7 @@ unstructured read-modify-write keeps fields no model knows about.
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import kgen.runtime._codec as codec
 from kgen.runtime._meta import OwnerReference
@@ -155,6 +155,15 @@ class Unstructured(MutableMapping[str, Any]):
         self._meta_set("ownerReferences", [codec.to_builtins(ref) for ref in value] or None)
 
     # --- conversion ---------------------------------------------------------------------------------
+
+    @overload
+    def to_typed(self, scheme: Any = None, tp: None = None) -> Any: ...
+
+    @overload
+    def to_typed(self, scheme: Any, tp: type[T]) -> T: ...
+
+    @overload
+    def to_typed(self, *, tp: type[T]) -> T: ...
 
     def to_typed(self, scheme: Any = None, tp: type[T] | None = None) -> Any:
         """The typed object: through ``scheme`` (a generated package's ``scheme`` module or a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, cast
 
@@ -30,20 +31,21 @@ class WatchEvent(Generic[T]):
 
     @property
     def resource_version(self) -> str | None:
-        metadata = getattr(self.object, "metadata", None)
-        if metadata is None and isinstance(self.object, dict):
+        # Objects are models or JSON objects (dicts, Unstructured): read metadata as each has it.
+        if isinstance(self.object, Mapping):
             return cast(str | None, (self.object.get("metadata") or {}).get("resourceVersion"))
-        return getattr(metadata, "resource_version", None)
+        return getattr(getattr(self.object, "metadata", None), "resource_version", None)
 
     @property
     def initial_events_end(self) -> bool:
         """True for the BOOKMARK that ends a streaming list (``sendInitialEvents``)."""
         if self.type != "BOOKMARK":
             return False
-        metadata = getattr(self.object, "metadata", None)
-        annotations = getattr(metadata, "annotations", None) or {}
-        if isinstance(self.object, dict):
+        if isinstance(self.object, Mapping):
             annotations = (self.object.get("metadata") or {}).get("annotations") or {}
+        else:
+            metadata = getattr(self.object, "metadata", None)
+            annotations = getattr(metadata, "annotations", None) or {}
         return annotations.get(INITIAL_EVENTS_END) == "true"
 
 
@@ -58,10 +60,16 @@ _TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
 
 
 class WatchEventDecoder(Generic[T]):
-    """Decodes one line of a watch stream. ERROR events raise the typed error their Status describes."""
+    """Decodes one line of a watch stream. ERROR events raise the typed error their Status describes.
 
-    def __init__(self, tp: type[T] | None) -> None:
+    Objects are decoded as ``tp`` (a model), or with no ``tp`` as JSON objects passed to ``wrap`` (the
+    dynamic client's :class:`~kgen.runtime._unstructured.Unstructured`)."""
+
+    def __init__(
+        self, tp: type[T] | None, *, wrap: Callable[[dict[str, Any]], T] | None = None
+    ) -> None:
         self._tp = tp
+        self._wrap = wrap
         self._decoder = codec.decoder_for(tp) if tp is not None else None
         # The usual event decodes in one pass, object included; anything else (an ERROR, a BOOKMARK
         # of a kind with required fields) goes through the envelope.
@@ -92,7 +100,8 @@ class WatchEventDecoder(Generic[T]):
             raise DecodeError(f"unknown watch event type {envelope.type!r}")
         kind = cast(EventType, envelope.type)
         if self._decoder is None:
-            return WatchEvent(kind, cast(T, msgspec.json.decode(envelope.object)))
+            value = msgspec.json.decode(envelope.object)
+            return WatchEvent(kind, self._wrap(value) if self._wrap is not None else value)
         try:
             return WatchEvent(kind, self._decoder.decode(envelope.object))
         except msgspec.ValidationError as exc:

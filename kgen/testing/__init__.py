@@ -16,10 +16,11 @@ The pytest plugin (``kgen.testing.pytest_plugin``) provides ``kube_apiserver`` a
 ``python -m kgen.testing`` serves one until interrupted.
 
 Layers, bottom up: ``store`` (etcd + watch cache), ``registry`` (what is served), ``schema``/``validation``
-(pruning, defaulting, validation), ``api`` (the verbs), ``controllers`` (garbage collector, namespace
-lifecycle), ``crds`` (CustomResourceDefinitions at run time), ``subresources``, ``watch`` (watch streams),
-``discovery``/``openapi``/``tables`` (documents), ``routes`` + ``http`` (HTTP/1.1 on asyncio and h11),
-``faults``, ``server`` (:class:`APIServer`).
+(pruning, defaulting, validation), ``kinds`` (each kind's own rules), ``verbs`` (the verbs; ``api``
+composes them), ``controllers`` (garbage collector, namespace lifecycle), ``crds``
+(CustomResourceDefinitions at run time, built through ``inputs``), ``subresources``, ``watch`` (watch
+sessions), ``discovery``/``definitions``/``openapi``/``tables`` (documents), ``paths`` + ``routes`` +
+``http`` (HTTP/1.1 on asyncio and h11), ``faults``, ``server`` (:class:`APIServer`).
 
 Where it knowingly differs from kube-apiserver:
 
@@ -42,38 +43,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kgen.testing.api import API, Response
-    from kgen.testing.errors import APIError
+    from kgen.testing.api import API
+    from kgen.testing.response import Response
+    from kgen.testing.errors import StatusError
     from kgen.testing.faults import FaultInjector
     from kgen.testing.registry import Registry, ResourceType
     from kgen.testing.server import APIServer
     from kgen.testing.store import Store, Watcher
-    from kgen.testing.watch import WatchStream
+    from kgen.testing.watch import WatchSession
 
 __all__ = [
     "API",
-    "APIError",
     "APIServer",
     "FaultInjector",
     "Registry",
     "ResourceType",
     "Response",
+    "StatusError",
     "Store",
-    "WatchStream",
+    "WatchSession",
     "Watcher",
 ]
 
 _HOMES = {
     "API": "kgen.testing.api",
-    "Response": "kgen.testing.api",
-    "APIError": "kgen.testing.errors",
+    "Response": "kgen.testing.response",
+    "StatusError": "kgen.testing.errors",
     "APIServer": "kgen.testing.server",
     "FaultInjector": "kgen.testing.faults",
     "Registry": "kgen.testing.registry",
     "ResourceType": "kgen.testing.registry",
     "Store": "kgen.testing.store",
     "Watcher": "kgen.testing.store",
-    "WatchStream": "kgen.testing.watch",
+    "WatchSession": "kgen.testing.watch",
 }
 
 

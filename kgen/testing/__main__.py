@@ -32,11 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         help="objects to create at start (JSON or YAML: one object, a List, or a stream)",
     )
     args = parser.parse_args(argv)
-    from kgen.errors import KgenError
+    from kgen.apimodel.serialize import FormatError
+    from kgen.testing.inputs import KgenError
 
     try:
         return _serve(parser, args)
-    except KgenError as exc:
+    except (KgenError, FormatError) as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
 
 
@@ -49,9 +50,9 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.package:
         if args.spec:
             parser.error("--package and --spec cannot be combined")
-        from kgen.ingest import read_inputs
+        from kgen.testing.inputs import read_crd_files
 
-        crds = [doc.crd for doc in read_inputs(crds=[Path(p) for p in args.crd]).crds]
+        crds = read_crd_files(args.crd)
         try:
             server = APIServer.from_package(args.package, crds=crds, **options)
         except ModuleNotFoundError as exc:
@@ -89,9 +90,9 @@ def _seed(server: object, path: Path) -> int:
 
     import yaml
 
-    from kgen.errors import KgenError
     import kgen.runtime._yamlsafe as yamlsafe
-    from kgen.testing.errors import APIError
+    from kgen.testing.inputs import KgenError
+    from kgen.testing.errors import StatusError
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -129,11 +130,11 @@ def _seed(server: object, path: Path) -> int:
                     None,
                     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
                 )
-            except APIError:
+            except StatusError:
                 pass  # exists
         try:
             api.create(rt, namespace, body)
-        except APIError as exc:
+        except StatusError as exc:
             raise KgenError(f"{where}: {exc}") from exc
         count += 1
     return count

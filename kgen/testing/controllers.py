@@ -17,9 +17,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kgen.testing.api import API, FOREGROUND, ORPHAN
-from kgen.testing.errors import APIError
-from kgen.testing.options import DeleteOptions, WriteOptions
+from kgen.testing.api import API
+from kgen.testing.finalizers import FOREGROUND, ORPHAN
+from kgen.testing.errors import StatusError
+from kgen.testing.options import DeleteQuery, WriteQuery
 from kgen.testing.registry import ResourceType
 
 __all__ = ["Controllers"]
@@ -166,8 +167,8 @@ class Controllers:
 
     def _update(self, rt: ResourceType, existing: dict[str, Any], new: dict[str, Any]) -> None:
         try:
-            self.api._write_update(rt, existing, new, WriteOptions(), [], [], subresource=None)
-        except APIError:
+            self.api.write_update(rt, existing, new, WriteQuery(), [], [], subresource=None)
+        except StatusError:
             self._dirty = True  # changed under us: look again
             self._check_dependents.add(_key_of(rt, existing))
 
@@ -178,9 +179,9 @@ class Controllers:
                 rt,
                 metadata.get("namespace"),
                 metadata.get("name") or "",
-                DeleteOptions(propagation_policy=policy, preconditions_uid=metadata.get("uid")),
+                DeleteQuery(propagation_policy=policy, preconditions_uid=metadata.get("uid")),
             )
-        except APIError:
+        except StatusError:
             pass
 
     # --- garbage collector --------------------------------------------------------------------------
@@ -313,13 +314,13 @@ class Controllers:
         except Exception:  # noqa: BLE001 - changed meanwhile: the next pass sees it
             self._dirty = True
             return
-        self.api._after_write(ns_type, "update", namespace, stored)
+        self.api.after_write(ns_type, "update", namespace, stored)
         if not rest and not metadata.get("finalizers"):
             try:
                 self.api.store.delete(ns_type.gr, "", metadata.get("name") or "")
             except Exception:  # noqa: BLE001
                 return
-            self.api._after_write(ns_type, "delete", stored, None)
+            self.api.after_write(ns_type, "delete", stored, None)
 
 
 def _gc_finalizers(metadata: dict[str, Any]) -> bool:

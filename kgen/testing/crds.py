@@ -1,7 +1,7 @@
 """CustomResourceDefinitions at run time: check them, serve their resources, clean up after them.
 
 Creating an ``apiextensions.k8s.io/v1`` CustomResourceDefinition registers its served versions (built
-into the API model by :func:`kgen.model.build.build_model`, as for ``--crd`` inputs), and the
+into the API model through :mod:`kgen.testing.inputs`, as for ``--crd`` inputs), and the
 apiextensions controllers' status follows at once: ``NamesAccepted`` and ``Established`` true,
 ``acceptedNames`` and ``storedVersions``. Deleting one deletes its custom resources, then stops serving
 them. CRDs of the initial model are stored as CRD objects too, rebuilt from the model.
@@ -13,18 +13,17 @@ import copy
 import logging
 from typing import Any
 
-from kgen.errors import SpecError
-from kgen.ingest import Inputs
-from kgen.ingest.crd import read_crds
-from kgen.model.build import build_model
-from kgen.model.ir import APIModel
+from kgen.apimodel.ir import APIModel
 from kgen.testing.api import API
+from kgen.testing.definitions import crd_schema
 from kgen.testing.errors import FieldError
-from kgen.testing.openapi import crd_schema
-from kgen.testing.options import DeleteOptions
+from kgen.testing.inputs import crd_model, crd_problem
+from kgen.testing.kinds import Strategy
+from kgen.testing.options import DeleteQuery
 from kgen.testing.registry import CRD_GROUP, ResourceType, ScalePaths, version_priority
+from kgen.testing.response import Response
 
-__all__ = ["CRDs", "crd_from_model"]
+__all__ = ["CRDStrategy", "CRDs", "crd_from_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,26 +31,23 @@ _CRDS = (CRD_GROUP, "customresourcedefinitions")
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 
 
-class CRDs:
-    """Keeps the registry in step with the stored CustomResourceDefinitions of one :class:`API`."""
+class CRDStrategy(Strategy):
+    """The CustomResourceDefinition registry (apiextensions-apiserver): defaults and status on
+    create, names that must be unique in a group, an immutable group, and a delete that marks the
+    CRD Terminating with the cleanup finalizer while :class:`CRDs` deletes its custom resources."""
 
     def __init__(self, api: API) -> None:
         self.api = api
 
-    def attach(self) -> CRDs:
-        self.api.hooks.append(self._on_write)
-        self.api.validators[_CRDS] = self.validate
-        self.api.prepare_hooks.append(self._prepare)
-        self.api.deleters[_CRDS] = self.delete
-        return self
-
-    def delete(self, rt: ResourceType, existing: dict[str, Any], opts: DeleteOptions) -> Any:
+    def delete(
+        self, api: API, rt: ResourceType, existing: dict[str, Any], opts: DeleteQuery
+    ) -> Response | None:
         """The CRD registry's Delete: mark Terminating with the cleanup finalizer; cleanup follows."""
         metadata = existing["metadata"]
         if metadata.get("deletionTimestamp"):
-            return self.api._store_deleting(rt, existing, existing, opts)
+            return api.store_deleting(rt, existing, existing, opts)
         new = copy.deepcopy(existing)
-        new["metadata"]["deletionTimestamp"] = self.api._timestamp()
+        new["metadata"]["deletionTimestamp"] = api.timestamp()
         finalizers = list(metadata.get("finalizers") or [])
         if CLEANUP_FINALIZER not in finalizers:
             finalizers.append(CLEANUP_FINALIZER)
@@ -65,22 +61,20 @@ class CRDs:
             {
                 "type": "Terminating",
                 "status": "True",
-                "lastTransitionTime": self.api._timestamp(),
+                "lastTransitionTime": api.timestamp(),
                 "reason": "InstanceDeletionInProgress",
                 "message": "CustomResource deletion is in progress",
             }
         )
         new.setdefault("status", {})["conditions"] = conditions
-        return self.api._store_deleting(rt, existing, new, opts)
-
-    # --- validation and defaults --------------------------------------------------------------------
+        return api.store_deleting(rt, existing, new, opts)
 
     def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
-        try:
-            list(read_crds(obj, file="CustomResourceDefinition"))
-        except SpecError as exc:
-            path = ".".join(p for p in exc.pointer.strip("/").split("/") if p) or "spec"
-            return [FieldError.invalid(path, _value_at(obj, exc.pointer), exc.message)]
+        problem = crd_problem(obj)
+        if problem is not None:
+            pointer, message = problem
+            path = ".".join(p for p in pointer.strip("/").split("/") if p) or "spec"
+            return [FieldError.invalid(path, _value_at(obj, pointer), message)]
         spec = obj["spec"]
         problems = []
         for other in self.api.store.list(_CRDS)[0]:
@@ -105,9 +99,15 @@ class CRDs:
                 )
         return problems
 
-    def _prepare(self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
-        if rt.gr != _CRDS:
-            return
+    def prepare_for_create(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        self._prepare(obj, None)
+
+    def prepare_for_update(
+        self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any]
+    ) -> None:
+        self._prepare(obj, old)
+
+    def _prepare(self, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
         spec = obj.setdefault("spec", {})
         names = spec.setdefault("names", {})
         if isinstance(names, dict) and isinstance(names.get("kind"), str):
@@ -129,6 +129,18 @@ class CRDs:
                 "acceptedNames": {"plural": "", "kind": ""},
                 "storedVersions": storage[:1],
             }
+
+
+class CRDs:
+    """Keeps the registry in step with the stored CustomResourceDefinitions of one :class:`API`."""
+
+    def __init__(self, api: API) -> None:
+        self.api = api
+
+    def attach(self) -> CRDs:
+        self.api.hooks.append(self._on_write)
+        self.api.strategies[_CRDS] = CRDStrategy(self.api)
+        return self
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -157,9 +169,7 @@ class CRDs:
         """Register (or re-register) the resources of a CRD."""
         name = crd["metadata"]["name"]
         self.api.registry.remove_crd(name)
-        docs = list(read_crds(crd, file=f"customresourcedefinitions/{name}"))
-        model = build_model(Inputs(crds=docs))
-        added = self.api.registry.add_model(model, crd_name=name)
+        added = self.api.registry.add_model(crd_model(crd, name), crd_name=name)
         self.configure(crd)
         conversion = (crd["spec"].get("conversion") or {}).get("strategy")
         served = [v["name"] for v in crd["spec"]["versions"] if v.get("served")]
@@ -193,7 +203,7 @@ class CRDs:
 
     def _establish(self, rt: ResourceType, crd: dict[str, Any]) -> None:
         """What the apiextensions controllers write to status once the names are accepted."""
-        now = self.api._timestamp()
+        now = self.api.timestamp()
         new = copy.deepcopy(crd)
         names = copy.deepcopy(crd["spec"]["names"])
         storage = [v["name"] for v in crd["spec"]["versions"] if v.get("storage")]
@@ -225,7 +235,7 @@ class CRDs:
             return
         stored_obj, changed = self.api.store.update(rt.gr, new)
         if changed:
-            self.api._after_write(rt, "status", crd, stored_obj)
+            self.api.after_write(rt, "status", crd, stored_obj)
 
     def _cleanup(self, crd: dict[str, Any]) -> None:
         """A deleted CRD: delete its custom resources, then let the CRD go."""
@@ -242,7 +252,7 @@ class CRDs:
                     self.api.store.update(rt.gr, new)
                 try:
                     self.api.delete(
-                        rt, metadata.get("namespace"), metadata.get("name") or "", DeleteOptions()
+                        rt, metadata.get("namespace"), metadata.get("name") or "", DeleteQuery()
                     )
                 except Exception:  # noqa: BLE001 - gone meanwhile
                     pass
@@ -261,10 +271,10 @@ class CRDs:
             new = copy.deepcopy(current)
             new["metadata"]["finalizers"] = rest
             stored, _ = self.api.store.update(_CRDS, new)
-            self.api._after_write(crd_type, "update", current, stored)
+            self.api.after_write(crd_type, "update", current, stored)
             return
         self.api.store.delete(_CRDS, "", name)
-        self.api._after_write(crd_type, "delete", current, None)
+        self.api.after_write(crd_type, "delete", current, None)
 
     # --- CRDs of the initial model ------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Status objects exactly as kube-apiserver sends them, and the exception that carries one.
 
-Every failure of the test API server is an :class:`APIError` holding the ``Status`` body. The constructors
+Every failure of the test API server is an :class:`StatusError` holding the ``Status`` body. The constructors
 mirror ``k8s.io/apimachinery/pkg/api/errors`` one for one (same message formats, same ``details``), so
 that a client sees the same thing from ``kgen.testing`` and from a real server:
 
@@ -32,8 +32,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kgen.runtime._validation import go_quote
+
 __all__ = [
-    "APIError",
+    "StatusError",
     "FieldError",
     "GoLiteral",
     "already_exists",
@@ -86,8 +88,9 @@ _NO_VALUE_TYPES = {
 }
 
 
-class APIError(Exception):
-    """A failed call: ``status`` is the Status object the server answers with, ``code`` its HTTP code."""
+class StatusError(Exception):
+    """A failed call, on the server's side: ``status`` is the Status object the server answers with,
+    ``code`` its HTTP code. (A client receiving it raises :class:`kgen.runtime.APIError`.)"""
 
     def __init__(self, status: dict[str, Any], headers: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(status.get("message", ""))
@@ -103,12 +106,7 @@ class APIError(Exception):
         return str(self.status.get("reason", ""))
 
     def __repr__(self) -> str:
-        return f"APIError({self.code}, {self.reason!r}, {self.status.get('message')!r})"
-
-
-def go_quote(text: str) -> str:
-    """Go's %q for the strings that appear in messages (JSON escaping is the same for printable text)."""
-    return json.dumps(text, ensure_ascii=False)
+        return f"StatusError({self.code}, {self.reason!r}, {self.status.get('message')!r})"
 
 
 class GoLiteral(str):
@@ -238,31 +236,35 @@ def _details(name: str, group: str, kind: str, **extra: Any) -> dict[str, Any]:
     return details
 
 
-def not_found(resource: str, group: str, name: str) -> APIError:
+def not_found(resource: str, group: str, name: str) -> StatusError:
     message = f"{qualified(resource, group)} {go_quote(name)} not found"
-    return APIError(status_object(404, "NotFound", message, _details(name, group, resource)))
+    return StatusError(status_object(404, "NotFound", message, _details(name, group, resource)))
 
 
-def not_found_path() -> APIError:
+def not_found_path() -> StatusError:
     """A path that names no resource: the apiserver's plain 404."""
-    return APIError(
+    return StatusError(
         status_object(404, "NotFound", "the server could not find the requested resource")
     )
 
 
-def already_exists(resource: str, group: str, name: str) -> APIError:
+def already_exists(resource: str, group: str, name: str) -> StatusError:
     message = f"{qualified(resource, group)} {go_quote(name)} already exists"
-    return APIError(status_object(409, "AlreadyExists", message, _details(name, group, resource)))
+    return StatusError(
+        status_object(409, "AlreadyExists", message, _details(name, group, resource))
+    )
 
 
-def conflict(resource: str, group: str, name: str, why: str = OPTIMISTIC_LOCK_MESSAGE) -> APIError:
+def conflict(
+    resource: str, group: str, name: str, why: str = OPTIMISTIC_LOCK_MESSAGE
+) -> StatusError:
     message = (
         f"Operation cannot be fulfilled on {qualified(resource, group)} {go_quote(name)}: {why}"
     )
-    return APIError(status_object(409, "Conflict", message, _details(name, group, resource)))
+    return StatusError(status_object(409, "Conflict", message, _details(name, group, resource)))
 
 
-def invalid(kind: str, group: str, name: str, errors: Sequence[FieldError]) -> APIError:
+def invalid(kind: str, group: str, name: str, errors: Sequence[FieldError]) -> StatusError:
     """errors.NewInvalid: one cause per field error; the message joins them like an aggregate."""
     if len(errors) == 1:
         summary = str(errors[0])
@@ -271,11 +273,11 @@ def invalid(kind: str, group: str, name: str, errors: Sequence[FieldError]) -> A
     message = f"{qualified(kind, group)} {go_quote(name)} is invalid: {summary}"
     details = _details(name, group, kind)
     details["causes"] = [e.cause() for e in errors]
-    return APIError(status_object(422, "Invalid", message, details))
+    return StatusError(status_object(422, "Invalid", message, details))
 
 
-def bad_request(message: str) -> APIError:
-    return APIError(status_object(400, "BadRequest", message))
+def bad_request(message: str) -> StatusError:
+    return StatusError(status_object(400, "BadRequest", message))
 
 
 def forbidden(
@@ -284,7 +286,7 @@ def forbidden(
     name: str,
     why: str,
     causes: Sequence[dict[str, Any]] = (),
-) -> APIError:
+) -> StatusError:
     target = qualified(resource, group)
     if name:
         message = f"{target} {go_quote(name)} is forbidden: {why}"
@@ -293,58 +295,60 @@ def forbidden(
     details = _details(name, group, resource)
     if causes:
         details["causes"] = list(causes)
-    return APIError(status_object(403, "Forbidden", message, details))
+    return StatusError(status_object(403, "Forbidden", message, details))
 
 
-def unauthorized(message: str = "Unauthorized") -> APIError:
-    return APIError(status_object(401, "Unauthorized", message))
+def unauthorized(message: str = "Unauthorized") -> StatusError:
+    return StatusError(status_object(401, "Unauthorized", message))
 
 
-def method_not_supported(resource: str, group: str, action: str) -> APIError:
+def method_not_supported(resource: str, group: str, action: str) -> StatusError:
     message = (
         f"{action} is not supported on resources of kind {go_quote(qualified(resource, group))}"
     )
-    return APIError(status_object(405, "MethodNotAllowed", message, _details("", group, resource)))
+    return StatusError(
+        status_object(405, "MethodNotAllowed", message, _details("", group, resource))
+    )
 
 
-def not_acceptable(accepted: Sequence[str]) -> APIError:
+def not_acceptable(accepted: Sequence[str]) -> StatusError:
     message = (
         "the server was unable to respond with a content type that the client supports "
         f"(accepted: {', '.join(accepted)})"
     )
-    return APIError(status_object(406, "NotAcceptable", message))
+    return StatusError(status_object(406, "NotAcceptable", message))
 
 
-def unsupported_media(accepted: Sequence[str]) -> APIError:
+def unsupported_media(accepted: Sequence[str]) -> StatusError:
     message = (
         "the body of the request was in an unknown format - accepted media types include: "
         + ", ".join(accepted)
     )
-    return APIError(status_object(415, "UnsupportedMediaType", message))
+    return StatusError(status_object(415, "UnsupportedMediaType", message))
 
 
-def gone(message: str, continue_token: str | None = None) -> APIError:
+def gone(message: str, continue_token: str | None = None) -> StatusError:
     """errors.NewResourceExpired (410 Expired), optionally with the inconsistent-continue token."""
     status = status_object(410, "Expired", message)
     if continue_token:
         status["metadata"] = {"continue": continue_token}
-    return APIError(status)
+    return StatusError(status)
 
 
-def too_large_rv(requested: int, current: int, retry_after: int = 1) -> APIError:
+def too_large_rv(requested: int, current: int, retry_after: int = 1) -> StatusError:
     """storage.NewTooLargeResourceVersionError: a Timeout with the ResourceVersionTooLarge cause."""
     message = f"Timeout: Too large resource version: {requested}, current: {current}"
     details = {
         "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
         "retryAfterSeconds": retry_after,
     }
-    return APIError(status_object(504, "Timeout", message, details))
+    return StatusError(status_object(504, "Timeout", message, details))
 
 
-def too_many_requests(retry_after: int) -> APIError:
+def too_many_requests(retry_after: int) -> StatusError:
     """What API priority and fairness answers when it rejects a request."""
     details = {"retryAfterSeconds": retry_after}
-    return APIError(
+    return StatusError(
         status_object(
             429, "TooManyRequests", "Too many requests, please try again later.", details
         ),
@@ -352,17 +356,17 @@ def too_many_requests(retry_after: int) -> APIError:
     )
 
 
-def internal(message: str, retry_after: int | None = None) -> APIError:
+def internal(message: str, retry_after: int | None = None) -> StatusError:
     details: dict[str, Any] = {"causes": [{"message": message}]}
     headers: list[tuple[str, str]] = []
     if retry_after is not None:
         details["retryAfterSeconds"] = retry_after
         headers.append(("Retry-After", str(retry_after)))
-    return APIError(
+    return StatusError(
         status_object(500, "InternalError", f"Internal error occurred: {message}", details),
         headers=headers,
     )
 
 
-def service_unavailable(message: str) -> APIError:
-    return APIError(status_object(503, "ServiceUnavailable", message))
+def service_unavailable(message: str) -> StatusError:
+    return StatusError(status_object(503, "ServiceUnavailable", message))

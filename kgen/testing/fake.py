@@ -21,25 +21,25 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 import httpx
 import msgspec
 
 import kgen.runtime._codec as codec
+from kgen.runtime import AsyncClientsetBase, AsyncTransport, ClientsetBase, Transport
 from kgen.runtime._config import Config
-from kgen.runtime._errors import APIError as RuntimeAPIError
-from kgen.testing.errors import APIError
+from kgen.runtime._errors import APIError
+from kgen.testing.errors import StatusError
 from kgen.testing.http import Reply, Request
+from kgen.testing.paths import kube_namespace_subresources, parse_resource_path, request_verb
 from kgen.testing.routes import Auth, Router
 from kgen.testing.server import APIServer
 
-__all__ = ["Action", "FakeCluster"]
-
-_VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+__all__ = ["Action", "AsyncFakeClientsetBase", "FakeClientsetBase", "FakeCluster"]
 
 
 @dataclass(slots=True)
@@ -60,46 +60,44 @@ class Action:
 Reactor = Callable[[Action], Any]
 
 
-def parse_action(method: str, path: str, params: dict[str, str], body: bytes) -> Action | None:
-    """The Action of a resource request (None for discovery and other non-resource paths)."""
-    parts = [p for p in path.split("/") if p]
-    if parts[:1] == ["api"] and len(parts) >= 2:
-        group, version, rest = "", parts[1], parts[2:]
-    elif parts[:1] == ["apis"] and len(parts) >= 3:
-        group, version, rest = parts[1], parts[2], parts[3:]
-    else:
+def parse_action(
+    method: str,
+    path: str,
+    params: dict[str, str],
+    body: bytes,
+    namespace_subresources: Callable[[str, str], Collection[str]] = kube_namespace_subresources,
+) -> Action | None:
+    """The Action of a resource request (None for discovery and other non-resource paths). The path
+    is read as the router reads it (:mod:`kgen.testing.paths`); ``namespace_subresources`` are those
+    of the served namespaces (kube-apiserver's, status and finalize, by default)."""
+    target = parse_resource_path(path, namespace_subresources)
+    if target is None or target.resource is None:
         return None
-    if rest[:1] == ["watch"]:
-        rest = rest[1:]
-    namespace = None
-    if len(rest) >= 3 and rest[0] == "namespaces":
-        namespace, rest = rest[1], rest[2:]
-    if not rest:
-        return None
-    resource, name, sub = (
-        rest[0],
-        rest[1] if len(rest) > 1 else None,
-        rest[2] if len(rest) > 2 else None,
-    )
-    verb = _VERBS.get(method, method.lower())
-    if method == "GET" and name is None:
-        verb = "watch" if params.get("watch") in ("true", "1") else "list"
-    elif method == "DELETE" and name is None:
-        verb = "deletecollection"
+    verb = request_verb(method, target, params.get("watch")) or method.lower()
     decoded: Any = None
     if body:
         try:
             decoded = msgspec.json.decode(body)
         except msgspec.DecodeError:  # a YAML apply body: reactors get the bytes
             decoded = body
-    return Action(verb, group, version, resource, namespace, name, sub, params, decoded)
+    return Action(
+        verb,
+        target.group,
+        target.version,
+        target.resource,
+        target.namespace,
+        target.name,
+        target.subresource,
+        params,
+        decoded,
+    )
 
 
 # A runtime error class raised by a reactor without a reason in its Status: the reason it stands for.
 _REASONS = {"APIError": "Unknown", "ServerError": "InternalError"}
 
 
-def _status_error(exc: RuntimeAPIError) -> APIError:
+def _status_error(exc: APIError) -> StatusError:
     """The answer for a runtime error raised by a reactor: its Status, completed, with its code (an
     error, whatever it says: 500 if it says less than 400) and Retry-After."""
     status = codec.to_builtins(exc.status)
@@ -115,7 +113,7 @@ def _status_error(exc: RuntimeAPIError) -> APIError:
         headers.append(("Retry-After", str(seconds)))
         details = status.setdefault("details", {})
         details.setdefault("retryAfterSeconds", seconds)
-    return APIError(status, headers)
+    return StatusError(status, headers)
 
 
 class FakeCluster:
@@ -187,7 +185,7 @@ class FakeCluster:
                 None,
                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
             )
-        except APIError:
+        except StatusError:
             pass  # it exists
 
     def prepend_reactor(self, verb: str, resource: str, reactor: Reactor) -> None:
@@ -206,7 +204,13 @@ class FakeCluster:
     # --- dispatch -----------------------------------------------------------------------------------
 
     async def _handle(self, request: Request) -> Reply:
-        action = parse_action(request.method, request.path, request.params(), request.body)
+        action = parse_action(
+            request.method,
+            request.path,
+            request.params(),
+            request.body,
+            self.router.namespace_subresources,
+        )
         if action is not None:
             with self._lock:
                 self.actions.append(action)
@@ -215,9 +219,9 @@ class FakeCluster:
                 if verb in ("*", action.verb) and resource in ("*", action.resource):
                     try:
                         answer = reactor(action)
-                    except APIError as exc:
+                    except StatusError as exc:
                         return self.router._status_reply(request, exc)  # noqa: SLF001
-                    except RuntimeAPIError as exc:
+                    except APIError as exc:
                         # The client's own error classes (errors.Conflict(...), NotFound...) work
                         # too: the client sees the same class with the same Status.
                         return self.router._status_reply(  # noqa: SLF001
@@ -263,6 +267,42 @@ class FakeCluster:
         self.router.stop_streams()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+
+class FakeClientsetBase(ClientsetBase):
+    """The base of a generated package's ``FakeClientset``: the package's clientset over a
+    :class:`FakeCluster` seeded with ``objects`` (or over ``cluster``), in process."""
+
+    #: The generated package whose API model the fake cluster serves (its ``fake`` module sets it).
+    MODEL_PACKAGE: ClassVar[str] = ""
+
+    def __init__(self, *objects: Any, cluster: FakeCluster | None = None) -> None:
+        self.cluster = cluster or FakeCluster.from_package(self.MODEL_PACKAGE, objects)
+        super().__init__(
+            transport=Transport(self.cluster.config(), transport=self.cluster.transport())
+        )
+
+    def new_async_transport(self, **options: Any) -> AsyncTransport:
+        """An async transport to the same fake cluster (the threaded SharedInformerFactory's)."""
+        return AsyncTransport(
+            self.cluster.config(), transport=self.cluster.async_transport(), **options
+        )
+
+
+class AsyncFakeClientsetBase(AsyncClientsetBase):
+    """The base of a generated package's ``AsyncFakeClientset`` (see :class:`FakeClientsetBase`)."""
+
+    MODEL_PACKAGE: ClassVar[str] = ""
+
+    def __init__(self, *objects: Any, cluster: FakeCluster | None = None) -> None:
+        self.cluster = cluster or FakeCluster.from_package(self.MODEL_PACKAGE, objects)
+        super().__init__(transport=self.new_async_transport())
+
+    def new_async_transport(self, **options: Any) -> AsyncTransport:
+        """A new async transport to the same fake cluster."""
+        return AsyncTransport(
+            self.cluster.config(), transport=self.cluster.async_transport(), **options
+        )
 
 
 class _SyncStream(httpx.SyncByteStream):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kgen.testing import errors
-from kgen.testing.errors import APIError
+from kgen.testing.errors import StatusError
 from kgen.testing.store import Store
 
 __all__ = ["FaultInjector", "RecordedRequest"]
@@ -32,7 +32,7 @@ class _Rule:
     remaining: int | None  # None: forever
     verb: str | None
     path: re.Pattern[str] | None
-    make_error: Callable[[], APIError] | None = None
+    make_error: Callable[[], StatusError] | None = None
     seconds: float = 0.0
 
     def matches(self, verb: str, method: str, path: str) -> bool:
@@ -134,7 +134,7 @@ class FaultInjector:
         """Answer the next ``count`` matching requests with an error Status: 500 by default, 503/504, or a
         client error (403, 404, 410...) with the reason the API server gives it."""
 
-        def make() -> APIError:
+        def make() -> StatusError:
             if code == 503:
                 error = errors.service_unavailable(message)
                 if retry_after is not None:
@@ -142,13 +142,13 @@ class FaultInjector:
                     error.status["details"] = {"retryAfterSeconds": retry_after}
                 return error
             if code == 504:
-                return APIError(errors.status_object(504, "Timeout", message))
+                return StatusError(errors.status_object(504, "Timeout", message))
             if code < 500:
                 # A client error with the reason the API server gives that code (403 Forbidden, 404
                 # NotFound, 410 Expired...), so clients see the typed error they would see for real.
                 reason = _REASONS.get(code, "BadRequest")
                 headers = [("Retry-After", str(retry_after))] if retry_after is not None else []
-                return APIError(errors.status_object(code, reason, message), headers=headers)
+                return StatusError(errors.status_object(code, reason, message), headers=headers)
             error = errors.internal(message, retry_after)
             error.status["code"] = code
             return error
@@ -194,7 +194,7 @@ class FaultInjector:
 
     # --- used by the server -------------------------------------------------------------------------
 
-    def before(self, verb: str, method: str, path: str) -> tuple[float, APIError | None]:
+    def before(self, verb: str, method: str, path: str) -> tuple[float, StatusError | None]:
         """(delay, error) for a request about to be handled; counts the rules it consumes."""
         delay = 0.0
         error = None

@@ -2,23 +2,19 @@
 
 JSON patch, strategic merge patch, server-side apply and managedFields tracking live in
 ``kgen.testing.merge``; this module decodes patch bodies, calls those algorithms with the schema facts of
-the resource, and turns their errors into the Status objects kube-apiserver answers with. Parts of the
-merge package that are not installed yet fall back to simpler behaviour (strategic merge as a JSON merge
-patch, apply as a merge without ownership, no managedFields), so the rest of the server keeps working.
+the resource, and turns their errors into the Status objects kube-apiserver answers with. The merge
+package is imported like any other: a strategic merge patch is never quietly applied as a merge patch.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
-from kgen.model.ir import APIModel
-from kgen.runtime._patch import apply_merge_patch
-from kgen.testing import errors, yamlbody
-from kgen.testing.errors import APIError
+from kgen.apimodel.ir import APIModel
+from kgen.testing import errors, merge, yamlbody
+from kgen.testing.errors import StatusError
 from kgen.testing.registry import ResourceType
 
 __all__ = [
@@ -31,18 +27,11 @@ __all__ = [
 ]
 
 
-def _merge_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"kgen.testing.merge.{name}")
-    except ImportError:
-        return None
-
-
-def _patch_error(exc: Exception) -> APIError:
+def _patch_error(exc: merge.PatchError) -> StatusError:
     """A kgen.testing.merge PatchError as the apiserver's Status."""
-    code = int(getattr(exc, "code", 422))
-    message = str(getattr(exc, "status_message", str(exc)))
-    reason = str(getattr(exc, "reason", ""))
+    code = exc.code
+    message = exc.status_message
+    reason = exc.reason
     status: dict[str, Any] = {
         "kind": "Status",
         "apiVersion": "v1",
@@ -55,7 +44,7 @@ def _patch_error(exc: Exception) -> APIError:
     if code == 422:
         status["details"] = {}  # NewGenericServerResponse sets an empty StatusDetails
     status["code"] = code
-    return APIError(status)
+    return StatusError(status)
 
 
 def parse_json_body(body: bytes | str | Any) -> Any:
@@ -86,20 +75,14 @@ def parse_apply_body(body: bytes | str | Any) -> dict[str, Any]:
 
 def json_patch(current: dict[str, Any], body: bytes | str | Any) -> Any:
     operations = parse_json_body(body)
-    module = _merge_module("json_patch")
-    if module is None:
-        raise errors.internal("JSON patch is not available (kgen.testing.merge is not installed)")
     try:
-        return module.apply_json_patch(current, operations)
-    except module.PatchError as exc:
+        return merge.apply_json_patch(current, operations)
+    except merge.PatchError as exc:
         raise _patch_error(exc) from None
 
 
-def _type_info(model: APIModel, rt: ResourceType) -> Any:
-    module = _merge_module("schema")
-    if module is None:
-        return None
-    return module.type_info(model, rt.type_id)
+def _type_info(model: APIModel, rt: ResourceType) -> merge.FieldInfo:
+    return merge.type_info(model, rt.type_id)
 
 
 def _reset_fields(rt: ResourceType, subresource: str | None) -> tuple[str, ...]:
@@ -112,16 +95,10 @@ def strategic_merge(model: APIModel, rt: ResourceType, current: dict[str, Any], 
         raise errors.bad_request(
             "json: cannot unmarshal array into Go value of type map[string]interface {}"
         )
-    module = _merge_module("strategic")
-    info = _type_info(model, rt)
-    if module is None or info is None:
-        return apply_merge_patch(current, patch)
     try:
-        return module.apply_strategic_merge_patch(current, patch, info)
-    except Exception as exc:  # the merge package's PatchError
-        if hasattr(exc, "code"):
-            raise _patch_error(exc) from None
-        raise
+        return merge.apply_strategic_merge_patch(current, patch, _type_info(model, rt))
+    except merge.PatchError as exc:
+        raise _patch_error(exc) from None
 
 
 def server_side_apply(
@@ -135,30 +112,23 @@ def server_side_apply(
     subresource: str | None,
     now: datetime,
 ) -> dict[str, Any]:
-    module = _merge_module("apply")
-    info = _type_info(model, rt)
-    if module is None or info is None:
-        merged = apply_merge_patch(live or {}, config)
-        return merged if isinstance(merged, dict) else {}
     try:
-        result: dict[str, Any] = module.server_side_apply(
+        result: dict[str, Any] = merge.server_side_apply(
             live or {},
             config,
             manager=manager,
             force=force,
-            info=info,
+            info=_type_info(model, rt),
             api_version=rt.api_version,
             subresource=subresource,
             now=now,
             reset_fields=_reset_fields(rt, subresource),
         )
-    except module.ApplyConflict as exc:
+    except merge.ApplyConflict as exc:
         status = errors.status_object(409, "Conflict", exc.message, {"causes": exc.causes()})
-        raise APIError(status) from None
-    except Exception as exc:
-        if hasattr(exc, "code"):
-            raise _patch_error(exc) from None
-        raise
+        raise StatusError(status) from None
+    except merge.PatchError as exc:
+        raise _patch_error(exc) from None
     return result
 
 
@@ -172,16 +142,14 @@ def track_update(
     subresource: str | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """``new`` with managedFields recording an Update by ``manager`` (unchanged without the module)."""
-    module = _merge_module("apply")
-    info = _type_info(model, rt)
-    if module is None or info is None or not manager:
+    """``new`` with managedFields recording an Update by ``manager`` (unchanged without a manager)."""
+    if not manager:
         return new
-    result: dict[str, Any] = module.track_update(
+    result: dict[str, Any] = merge.track_update(
         old,
         new,
         manager=manager,
-        info=info,
+        info=_type_info(model, rt),
         api_version=rt.api_version,
         subresource=subresource,
         now=now,

@@ -1,5 +1,9 @@
-"""Request options (ListOptions, CreateOptions/UpdateOptions/PatchOptions, DeleteOptions), parsed from
-query parameters or bodies and validated with the apiserver's messages."""
+"""What a request asks for, as the server reads it: the API's ListOptions (:class:`ListQuery`),
+CreateOptions/UpdateOptions/PatchOptions (:class:`WriteQuery`) and DeleteOptions (:class:`DeleteQuery`),
+parsed from query parameters or bodies and validated with the apiserver's messages.
+
+(The client's side of the same options is :class:`kgen.runtime.ListOptions` and
+:class:`kgen.runtime.WriteOptions`: what a client sends. These are what the server received.)"""
 
 from __future__ import annotations
 
@@ -7,23 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kgen.runtime._labels import ParsedLabelSelector, SelectorError
+from kgen.runtime._selectors import ParsedFieldSelector, parse_field_selector, parse_label_selector
 from kgen.testing import errors
 from kgen.testing.errors import FieldError
-from kgen.testing.selectors import (
-    FieldSelector,
-    LabelSelector,
-    SelectorError,
-    parse_field_selector,
-    parse_label_selector,
-)
 
 __all__ = [
-    "DeleteOptions",
-    "ListOptions",
-    "WriteOptions",
-    "parse_delete_options",
-    "parse_list_options",
-    "parse_write_options",
+    "DeleteQuery",
+    "ListQuery",
+    "WriteQuery",
+    "parse_delete_query",
+    "parse_list_query",
+    "parse_write_query",
 ]
 
 Query = Mapping[str, str]
@@ -49,9 +48,11 @@ def _int(query: Query, key: str) -> int | None:
 
 
 @dataclass(slots=True)
-class ListOptions:
-    label_selector: LabelSelector = field(default_factory=LabelSelector)
-    field_selector: FieldSelector = field(default_factory=FieldSelector)
+class ListQuery:
+    """A list's or a watch's ListOptions: selectors parsed, numbers read."""
+
+    label_selector: ParsedLabelSelector = field(default_factory=ParsedLabelSelector)
+    field_selector: ParsedFieldSelector = field(default_factory=ParsedFieldSelector)
     resource_version: str = ""
     resource_version_match: str = ""
     limit: int = 0
@@ -66,14 +67,14 @@ class ListOptions:
         return not (self.label_selector.empty and self.field_selector.empty)
 
 
-def parse_list_options(query: Query, *, watch: bool | None = None) -> ListOptions:
-    """ListOptions from a query; 400 for selectors that do not parse, 422 for invalid combinations."""
+def parse_list_query(query: Query, *, watch: bool | None = None) -> ListQuery:
+    """The ListOptions of a query; 400 for selectors that do not parse, 422 for invalid combinations."""
     try:
         labels = parse_label_selector(query.get("labelSelector", ""))
         fields = parse_field_selector(query.get("fieldSelector", ""))
     except SelectorError as exc:
-        raise errors.bad_request(str(exc)) from None
-    opts = ListOptions(
+        raise errors.bad_request(exc.message) from None
+    opts = ListQuery(
         label_selector=labels,
         field_selector=fields,
         resource_version=query.get("resourceVersion", ""),
@@ -91,7 +92,7 @@ def parse_list_options(query: Query, *, watch: bool | None = None) -> ListOption
     return opts
 
 
-def _validate_list(opts: ListOptions) -> list[FieldError]:
+def _validate_list(opts: ListQuery) -> list[FieldError]:
     problems = []
     match = opts.resource_version_match
     if match:
@@ -129,7 +130,7 @@ def _validate_list(opts: ListOptions) -> list[FieldError]:
     return problems
 
 
-def _validate_watch(opts: ListOptions) -> list[FieldError]:
+def _validate_watch(opts: ListQuery) -> list[FieldError]:
     problems = []
     match = opts.resource_version_match
     if opts.send_initial_events is not None:
@@ -164,8 +165,8 @@ def _validate_watch(opts: ListOptions) -> list[FieldError]:
 
 
 @dataclass(slots=True)
-class WriteOptions:
-    """CreateOptions, UpdateOptions and PatchOptions."""
+class WriteQuery:
+    """A write's CreateOptions, UpdateOptions or PatchOptions."""
 
     dry_run: bool = False
     field_manager: str = ""  # as given by the client (apply requires one)
@@ -189,16 +190,16 @@ def _dry_run(values: list[str], kind: str) -> bool:
     return bool(values)
 
 
-def parse_write_options(
+def parse_write_query(
     query: Query, dry_run_values: list[str], *, kind: str, default_manager: str = ""
-) -> WriteOptions:
+) -> WriteQuery:
     """``kind`` is CreateOptions, UpdateOptions or PatchOptions (it names the Invalid error)."""
     validation = query.get("fieldValidation", "") or "Warn"
     if validation not in ("Ignore", "Warn", "Strict"):
         raise errors.bad_request(
             f"fieldValidation must be one of Ignore, Warn, or Strict, got {validation}"
         )
-    opts = WriteOptions(
+    opts = WriteQuery(
         dry_run=_dry_run(dry_run_values, kind),
         field_manager=query.get("fieldManager", ""),
         field_validation=validation,
@@ -221,7 +222,9 @@ def parse_write_options(
 
 
 @dataclass(slots=True)
-class DeleteOptions:
+class DeleteQuery:
+    """A delete's DeleteOptions (from its body or its query)."""
+
     grace_period_seconds: int | None = None
     propagation_policy: str | None = None
     orphan_dependents: bool | None = None
@@ -230,8 +233,8 @@ class DeleteOptions:
     dry_run: bool = False
 
 
-def parse_delete_options(body: Any, query: Query, dry_run_values: list[str]) -> DeleteOptions:
-    """DeleteOptions from the body when there is one, else from the query (as the apiserver does)."""
+def parse_delete_query(body: Any, query: Query, dry_run_values: list[str]) -> DeleteQuery:
+    """The DeleteOptions of the body when there is one, else of the query (as the apiserver does)."""
     if body:
         if not isinstance(body, dict):
             raise errors.bad_request("decoded object cannot be converted to DeleteOptions")
@@ -244,7 +247,7 @@ def parse_delete_options(body: Any, query: Query, dry_run_values: list[str]) -> 
         pre = body.get("preconditions") or {}
         dry = body.get("dryRun") or []
         grace = body.get("gracePeriodSeconds")
-        opts = DeleteOptions(
+        opts = DeleteQuery(
             grace_period_seconds=int(grace) if grace is not None else None,
             propagation_policy=body.get("propagationPolicy"),
             orphan_dependents=body.get("orphanDependents"),
@@ -253,7 +256,7 @@ def parse_delete_options(body: Any, query: Query, dry_run_values: list[str]) -> 
             dry_run=_dry_run(list(dry), "DeleteOptions"),
         )
     else:
-        opts = DeleteOptions(
+        opts = DeleteQuery(
             grace_period_seconds=_int(query, "gracePeriodSeconds"),
             propagation_policy=query.get("propagationPolicy") or None,
             orphan_dependents=_bool(query, "orphanDependents"),

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     APIModel,
     Array,
     Field,
@@ -30,6 +30,7 @@ from kgen.model.ir import (
     Subresource,
     TypeDef,
 )
+from kgen.runtime._validation import go_quote
 
 __all__ = ["BUILTIN_GROUPS", "Registry", "ResourceType", "ScalePaths", "version_priority"]
 
@@ -119,7 +120,7 @@ _FIELD_LABEL_FUNCS: dict[tuple[str, str], str] = {
     ("certificates.k8s.io", "certificatesigningrequests"): _NOT_SUPPORTED,
 }
 _DEFAULT_FIELD_LABEL_ERROR = (
-    '"{label}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+    '{label} is not a known field selector: only "metadata.name", "metadata.namespace"'
 )
 
 # Registries with ReturnDeletedObject: a delete answers with the object, not a Success Status.
@@ -196,7 +197,7 @@ class ResourceType:
         if own is None:
             if label in ("metadata.name", "metadata.namespace"):
                 return None
-            return _DEFAULT_FIELD_LABEL_ERROR.format(label=label)
+            return _DEFAULT_FIELD_LABEL_ERROR.format(label=go_quote(label))  # %q
         allowed = {"metadata.name", *self.field_labels}
         if self.namespaced:
             allowed.add("metadata.namespace")
@@ -232,11 +233,6 @@ class ResourceType:
     @property
     def strategic_merge_patch(self) -> bool:
         return not self.custom
-
-    @property
-    def graceful_delete(self) -> bool:
-        """Only pods delete gracefully (and only once bound to a node)."""
-        return self.gr == ("", "pods")
 
 
 def version_priority(version: str) -> tuple[int, int, int, str]:

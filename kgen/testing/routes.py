@@ -19,17 +19,16 @@ from typing import Any
 import yaml
 
 from kgen.testing import discovery, errors, openapi, subresources, tables, yamlbody
-from kgen.testing.api import API, APPLY_PATCH, Response
-from kgen.testing.errors import APIError
+from kgen.testing.api import API
+from kgen.testing.errors import StatusError
 from kgen.testing.faults import FaultInjector
 from kgen.testing.http import AbortStream, Reply, Request
-from kgen.testing.options import (
-    parse_delete_options,
-    parse_list_options,
-    parse_write_options,
-)
+from kgen.testing.options import parse_delete_query, parse_list_query, parse_write_query
+from kgen.testing.paths import ResourcePath, parse_resource_path, request_verb
 from kgen.testing.registry import ResourceType
-from kgen.testing.watch import WatchStream
+from kgen.testing.response import Response
+from kgen.testing.verbs.base import APPLY_PATCH
+from kgen.testing.watch import WatchSession
 
 __all__ = ["Auth", "Router"]
 
@@ -70,15 +69,24 @@ class Auth:
         return None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Target:
-    """A parsed resource path."""
+    """A resource path and the resource type it names."""
 
     rt: ResourceType
-    namespace: str | None
-    name: str | None
-    sub: str | None
-    watch_prefix: bool
+    path: ResourcePath
+
+    @property
+    def namespace(self) -> str | None:
+        return self.path.namespace
+
+    @property
+    def name(self) -> str | None:
+        return self.path.name
+
+    @property
+    def sub(self) -> str | None:
+        return self.path.subresource
 
 
 def _encode(value: Any, content_type: str) -> bytes:
@@ -100,7 +108,7 @@ class Router:
         self.faults = faults
         self.auth = auth
         self.server_address = server_address
-        self.streams: set[WatchStream] = set()
+        self.streams: set[WatchSession] = set()
         self._openapi_cache: tuple[int, dict[str, bytes], bytes] | None = None
 
     # --- entry --------------------------------------------------------------------------------------
@@ -119,7 +127,7 @@ class Router:
             if fault is not None:
                 raise fault
             reply = await handler()
-        except APIError as exc:
+        except StatusError as exc:
             reply = self._status_reply(request, exc)
         except Exception as exc:  # noqa: BLE001 - a bug must not kill the connection
             reply = self._status_reply(request, errors.internal(f"{type(exc).__name__}: {exc}"))
@@ -140,7 +148,7 @@ class Router:
             raise errors.not_acceptable([_JSON, _YAML, "application/vnd.kubernetes.protobuf"])
         return _JSON
 
-    def _status_reply(self, request: Request, exc: APIError) -> Reply:
+    def _status_reply(self, request: Request, exc: StatusError) -> Reply:
         headers = [("Content-Type", _JSON), ("Cache-Control", "no-cache, private"), *exc.headers]
         return Reply(exc.code, headers, _encode(exc.status, _JSON))
 
@@ -215,82 +223,58 @@ class Router:
             if group_doc is None:
                 raise errors.not_found_path()
             return "get", lambda: self._constant(group_doc)
-        if len(parts) >= 2 and parts[0] == "api":
-            group, version, rest = "", parts[1], parts[2:]
-        elif len(parts) >= 3 and parts[0] == "apis":
-            group, version, rest = parts[1], parts[2], parts[3:]
-        else:
+        resource_path = parse_resource_path(request.path, self.namespace_subresources)
+        if resource_path is None:
             raise errors.not_found_path()
-        if not rest:
+        if resource_path.resource is None:
+            group, version = resource_path.group, resource_path.version
             listing = discovery.resource_list(self.api.registry, group, version)
             if listing is None:
                 raise errors.not_found_path()
             return "get", lambda: self._constant(listing)
-        target = self._target(group, version, rest)
+        target = self._target(resource_path)
         return self._verb(request, method, target)
 
-    def _target(self, group: str, version: str, rest: list[str]) -> _Target:
-        registry = self.api.registry
-        watch_prefix = rest[0] == "watch"
-        if watch_prefix:
-            rest = rest[1:]
-        namespace = None
-        if len(rest) >= 3 and rest[0] == "namespaces":
-            ns_type = registry.get(group, version, "namespaces")
-            is_ns_sub = ns_type is not None and len(rest) == 3 and rest[2] in ns_type.subresources
-            if not is_ns_sub:
-                namespace, rest = rest[1], rest[2:]
-        if not rest or len(rest) > 3:
-            raise errors.not_found_path()
-        rt = registry.get(group, version, rest[0])
+    def namespace_subresources(self, group: str, version: str) -> frozenset[str]:
+        """The subresources of the namespaces served at ``group/version`` (``namespaces/x/finalize``
+        is one, not a resource in namespace x)."""
+        ns_type = self.api.registry.get(group, version, "namespaces")
+        return frozenset(ns_type.subresources) if ns_type is not None else frozenset()
+
+    def _target(self, path: ResourcePath) -> _Target:
+        assert path.resource is not None
+        rt = self.api.registry.get(path.group, path.version, path.resource)
         if rt is None:
             raise errors.not_found_path()
-        if namespace is not None and not rt.namespaced:
+        if path.namespace is not None and not rt.namespaced:
             raise errors.not_found_path()
-        name = rest[1] if len(rest) >= 2 else None
-        sub = rest[2] if len(rest) == 3 else None
-        if rt.namespaced and namespace is None and name is not None:
+        if rt.namespaced and path.namespace is None and path.name is not None:
             raise errors.not_found_path()
-        if sub is not None and sub not in rt.subresources:
+        if path.subresource is not None and path.subresource not in rt.subresources:
             raise errors.not_found_path()
-        return _Target(rt, namespace, name, sub, watch_prefix)
+        return _Target(rt, path)
 
     def _verb(self, request: Request, method: str, target: _Target) -> tuple[str, Handler]:
         rt = target.rt
-        watch = target.watch_prefix or request.param("watch") in ("true", "1", "True")
-        if target.sub is not None:
-            verbs = {"GET": "get", "PUT": "update", "PATCH": "patch", "POST": "create"}
-            if method not in verbs:
-                raise _method_not_allowed()
-            return verbs[method], lambda: self._subresource(request, target, verbs[method])
-        if target.name is None:
-            if method == "GET":
-                if watch:
-                    return "watch", lambda: self._watch(request, target)
-                return "list", lambda: self._list(request, target)
-            if method == "POST":
-                if rt.namespaced and target.namespace is None:
-                    raise errors.not_found_path()
-                return "create", lambda: self._create(request, target)
-            if method == "DELETE":
-                if rt.namespaced and target.namespace is None:
-                    raise errors.not_found_path()
-                return "deletecollection", lambda: self._delete_collection(request, target)
+        verb = request_verb(method, target.path, request.param("watch"))
+        if verb is None:
             raise _method_not_allowed()
-        if method == "GET":
-            # ?watch=true only turns a list into a watch: a GET of one object stays a GET (the
-            # RequestInfo verb changes only when there is no name). Watching one object takes the
-            # legacy watch/ prefix or a metadata.name field selector.
-            if target.watch_prefix:
-                return "watch", lambda: self._watch(request, target)
-            return "get", lambda: self._get(request, target)
-        if method == "PUT":
-            return "update", lambda: self._update(request, target)
-        if method == "PATCH":
-            return "patch", lambda: self._patch(request, target)
-        if method == "DELETE":
-            return "delete", lambda: self._delete(request, target)
-        raise _method_not_allowed()
+        if target.sub is not None:
+            return verb, lambda: self._subresource(request, target, verb)
+        if verb in ("create", "deletecollection") and rt.namespaced and target.namespace is None:
+            raise errors.not_found_path()
+        handlers: dict[str, Callable[[Request, _Target], Awaitable[Reply]]] = {
+            "get": self._get,
+            "list": self._list,
+            "watch": self._watch,
+            "create": self._create,
+            "update": self._update,
+            "patch": self._patch,
+            "delete": self._delete,
+            "deletecollection": self._delete_collection,
+        }
+        handler = handlers[verb]
+        return verb, lambda: handler(request, target)
 
     def _root_paths(self) -> list[str]:
         paths = {"/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/version"}
@@ -353,7 +337,7 @@ class Router:
             ) from None
 
     def _write_opts(self, request: Request, kind: str) -> Any:
-        return parse_write_options(
+        return parse_write_query(
             request.params(),
             request.query.get("dryRun", []),
             kind=kind,
@@ -378,7 +362,7 @@ class Router:
             await self.api.store.wait_for_async(wanted, self.api.rv_wait)
 
     async def _list(self, request: Request, target: _Target) -> Reply:
-        opts = parse_list_options(request.params(), watch=False)
+        opts = parse_list_query(request.params(), watch=False)
         if not opts.continue_:
             await self._pre_wait(opts.resource_version)
         response = self.api.list(target.rt, target.namespace, opts, wait=False)
@@ -416,7 +400,7 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _delete(self, request: Request, target: _Target) -> Reply:
-        opts = parse_delete_options(
+        opts = parse_delete_query(
             self._body(request), request.params(), request.query.get("dryRun", [])
         )
         assert target.name is not None
@@ -424,8 +408,8 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _delete_collection(self, request: Request, target: _Target) -> Reply:
-        list_opts = parse_list_options(request.params(), watch=False)
-        delete_opts = parse_delete_options(
+        list_opts = parse_list_query(request.params(), watch=False)
+        delete_opts = parse_delete_query(
             self._body(request), request.params(), request.query.get("dryRun", [])
         )
         response = self.api.delete_collection(target.rt, target.namespace, list_opts, delete_opts)
@@ -455,7 +439,7 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _watch(self, request: Request, target: _Target) -> Reply:
-        opts = parse_list_options(request.params(), watch=True)
+        opts = parse_list_query(request.params(), watch=True)
         name = target.name
         stream = self.api.watch(target.rt, target.namespace, opts, name=name)
         content_type = self._accept(request)
@@ -474,7 +458,7 @@ class Router:
 
     async def _events(
         self,
-        stream: WatchStream,
+        stream: WatchSession,
         content_type: str,
         limit: tuple[int, bool] | None,
         rt: ResourceType,
@@ -513,8 +497,8 @@ class Router:
             stream.stop()
 
 
-def _method_not_allowed() -> APIError:
-    return APIError(
+def _method_not_allowed() -> StatusError:
+    return StatusError(
         errors.status_object(
             405,
             "MethodNotAllowed",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     APIModel,
     Array,
     EnumType,
@@ -28,8 +28,9 @@ from kgen.model.ir import (
     TypeRef,
     UnionType,
 )
-from kgen.model.shared import SHARED_TYPES
-from kgen.testing.errors import FieldError, go_quote
+from kgen.apimodel.shared import SHARED_TYPES
+from kgen.runtime._validation import go_quote
+from kgen.testing.errors import FieldError
 
 __all__ = ["Mistyped", "Outcome", "process"]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from kgen.model.ir import APIModel
+from kgen.apimodel.ir import APIModel
 from kgen.testing.api import API
 from kgen.testing.controllers import Controllers
 from kgen.testing.crds import CRDs, crd_from_model
@@ -30,7 +30,7 @@ INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease"
 class APIServer:
     """A Kubernetes API server in pure Python, for tests.
 
-    ``model`` is what it serves (an :class:`~kgen.model.ir.APIModel`; None serves only namespaces and
+    ``model`` is what it serves (an :class:`~kgen.apimodel.ir.APIModel`; None serves only namespaces and
     CustomResourceDefinitions). ``history`` events are kept for watches and paged lists (older
     resourceVersions give 410 Gone); ``history_seconds`` bounds them by age instead or too.
 
@@ -88,7 +88,7 @@ class APIServer:
     @classmethod
     def from_package(cls, package: str, **options: Any) -> APIServer:
         """Serve exactly what a generated package serves (its embedded ``apimodel.json``)."""
-        from kgen.model.serialize import load_package_model
+        from kgen.apimodel.serialize import load_package_model
 
         return cls(load_package_model(package), **options)
 
@@ -97,12 +97,9 @@ class APIServer:
         cls, specs: Iterable[Path | str] = (), crds: Iterable[Path | str] = (), **options: Any
     ) -> APIServer:
         """Serve OpenAPI documents (``--spec``) and CRD files (``--crd``) as ``kgen generate`` reads them."""
-        from kgen.ingest import read_inputs
-        from kgen.model.build import build_model
+        from kgen.testing.inputs import read_spec_files
 
-        inputs = read_inputs(specs=[Path(p) for p in specs], crds=[Path(p) for p in crds])
-        model = build_model(type(inputs)(openapi=inputs.openapi)) if inputs.openapi else None
-        documents = [doc.crd for doc in inputs.crds]
+        model, documents = read_spec_files(specs, crds)
         return cls(model, crds=[*documents, *options.pop("crds", ())], **options)
 
     def _make_certificates(self) -> None:

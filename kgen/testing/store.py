@@ -34,9 +34,9 @@ __all__ = [
     "KeyNotFound",
     "Store",
     "StoreError",
+    "StoreEvent",
     "TooOld",
     "VersionConflict",
-    "WatchEvent",
     "Watcher",
 ]
 
@@ -90,7 +90,7 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
-class WatchEvent:
+class StoreEvent:
     """What a watcher receives: ADDED, MODIFIED or DELETED and the object."""
 
     type: str
@@ -129,7 +129,7 @@ class Watcher:
         self.gr = gr
         self.namespace = namespace
         self.predicate = predicate
-        self._items: deque[WatchEvent] = deque()
+        self._items: deque[StoreEvent] = deque()
         self._cond = threading.Condition(threading.Lock())
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._closed = False
@@ -144,7 +144,7 @@ class Watcher:
             self._push(converted)
         self._synced_rv = event.rv
 
-    def _convert(self, event: Event) -> WatchEvent | None:
+    def _convert(self, event: Event) -> StoreEvent | None:
         """The watch cache's rule: a change that makes an object (stop) match is ADDED (DELETED)."""
         if event.gr != self.gr:
             return None
@@ -154,17 +154,17 @@ class Watcher:
         current = event.type != "DELETED" and passes(event.object)
         previous = event.prev is not None and passes(event.prev)
         if current and not previous:
-            return WatchEvent("ADDED", event.object, event.rv)
+            return StoreEvent("ADDED", event.object, event.rv)
         if current and previous:
-            return WatchEvent("MODIFIED", event.object, event.rv)
+            return StoreEvent("MODIFIED", event.object, event.rv)
         if previous and event.prev is not None:
             if event.type == "DELETED":
-                return WatchEvent("DELETED", event.object, event.rv)
+                return StoreEvent("DELETED", event.object, event.rv)
             last = _set_rv(copy.deepcopy(event.prev), event.rv)
-            return WatchEvent("DELETED", last, event.rv)
+            return StoreEvent("DELETED", last, event.rv)
         return None
 
-    def _push(self, item: WatchEvent) -> None:
+    def _push(self, item: StoreEvent) -> None:
         with self._cond:
             if self._closed:
                 return
@@ -190,7 +190,7 @@ class Watcher:
         with self._cond:
             return len(self._items)
 
-    def next(self, timeout: float | None = None) -> WatchEvent | None:
+    def next(self, timeout: float | None = None) -> StoreEvent | None:
         """The next event, or None on timeout or once stopped."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
@@ -203,7 +203,7 @@ class Watcher:
                 self._cond.wait(remaining)
             return self._items.popleft()
 
-    async def next_async(self, timeout: float | None = None) -> WatchEvent | None:
+    async def next_async(self, timeout: float | None = None) -> StoreEvent | None:
         """The next event, or None on timeout or once stopped, without blocking the event loop."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
@@ -249,7 +249,7 @@ class Watcher:
         for loop, future in waiters:
             loop.call_soon_threadsafe(_wake, future)
 
-    def __iter__(self) -> Iterator[WatchEvent]:
+    def __iter__(self) -> Iterator[StoreEvent]:
         while True:
             item = self.next()
             if item is None:

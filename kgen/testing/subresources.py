@@ -9,13 +9,16 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from kgen.runtime._labels import LabelRequirement, Operator, ParsedLabelSelector
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, merging
-from kgen.testing.api import API, APPLY_PATCH, JSON_PATCH, Response
+from kgen.testing.api import API
 from kgen.testing.errors import FieldError
 from kgen.testing.objects import get_path, meta, now_rfc3339, set_path
-from kgen.testing.options import DeleteOptions, WriteOptions
+from kgen.testing.options import DeleteQuery, WriteQuery
 from kgen.testing.registry import ResourceType
+from kgen.testing.response import Response
+from kgen.testing.verbs.base import APPLY_PATCH, JSON_PATCH
 
 __all__ = ["create_subresource", "get_subresource", "patch_subresource", "update_subresource"]
 
@@ -33,22 +36,29 @@ def _check(rt: ResourceType, sub: str, verb: str) -> None:
 # --- scale -----------------------------------------------------------------------------------------
 
 
+_EXPRESSION_OPERATORS: dict[str, Operator] = {
+    "In": "in",
+    "NotIn": "notin",
+    "Exists": "exists",
+    "DoesNotExist": "!",
+}
+
+
 def _selector_string(selector: Any) -> str:
-    """metav1.LabelSelectorAsSelector(...).String()."""
+    """metav1.LabelSelectorAsSelector(...).String() of a stored selector, taken as it is (a built-in
+    object's selector is not validated here: an unknown operator is left out)."""
     if not isinstance(selector, dict):
         return ""
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), sorted(expr.get("values") or [])
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(str(key))
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(sorted(parts))
+    requirements = [
+        LabelRequirement(str(k), "=", (str(v),))
+        for k, v in (selector.get("matchLabels") or {}).items()
+    ]
+    for expression in selector.get("matchExpressions") or []:
+        operator = _EXPRESSION_OPERATORS.get(expression.get("operator"))
+        if operator is not None:
+            values = tuple(sorted({str(v) for v in expression.get("values") or []}))
+            requirements.append(LabelRequirement(str(expression.get("key")), operator, values))
+    return str(ParsedLabelSelector(tuple(sorted(requirements, key=lambda r: r.key))))
 
 
 def to_scale(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
@@ -88,15 +98,15 @@ def _write_scale(
     namespace: str | None,
     name: str,
     scale: Any,
-    opts: WriteOptions,
+    opts: WriteQuery,
 ) -> Response:
-    scale = api._decode(rt, scale, expected_kind="Scale")
+    scale = api.decode(rt, scale, expected_kind="Scale")
     if scale.get("apiVersion") not in (None, _SCALE):
         raise errors.bad_request(
             f"the API version in the data ({scale['apiVersion']}) does not match the expected API "
             f"version ({_SCALE})"
         )
-    existing = api._get_stored(rt, namespace, name)
+    existing = api.get_stored(rt, namespace, name)
     scale_rv = meta(scale).get("resourceVersion")
     if scale_rv and scale_rv != meta(existing).get("resourceVersion"):
         raise errors.conflict(rt.plural, rt.group, name)
@@ -111,7 +121,7 @@ def _write_scale(
     new = copy.deepcopy(existing)
     path = rt.scale.spec_replicas if rt.custom and rt.scale else ".spec.replicas"
     set_path(new, path, replicas)
-    response = api._write_update(rt, existing, new, opts, [], [], subresource="scale")
+    response = api.write_update(rt, existing, new, opts, [], [], subresource="scale")
     return Response(response.code, to_scale(rt, response.body), response.warnings)
 
 
@@ -122,7 +132,7 @@ def get_subresource(
     api: API, rt: ResourceType, namespace: str | None, name: str, sub: str
 ) -> Response:
     _check(rt, sub, "get")
-    obj = api._get_stored(rt, namespace, name)
+    obj = api.get_stored(rt, namespace, name)
     if sub == "scale":
         return Response(200, to_scale(rt, obj))
     if sub == "log":
@@ -137,15 +147,15 @@ def update_subresource(
     name: str,
     sub: str,
     body: Any,
-    opts: WriteOptions,
+    opts: WriteQuery,
 ) -> Response:
     _check(rt, sub, "update")
     if sub == "scale":
         return _write_scale(api, rt, namespace, name, body, opts)
     if sub == "status":
         return api.update(rt, namespace, name, body, opts, subresource="status")
-    existing = api._get_stored(rt, namespace, name)
-    obj = api._decode(rt, body)
+    existing = api.get_stored(rt, namespace, name)
+    obj = api.decode(rt, body)
     new = copy.deepcopy(existing)
     if sub == "finalize":
         finalizers = list((obj.get("spec") or {}).get("finalizers") or [])
@@ -162,14 +172,14 @@ def update_subresource(
             return Response(200, api.present(rt, new))
         stored, changed = api.store.update(rt.gr, new)
         if changed:
-            api._after_write(rt, "update", existing, stored)
+            api.after_write(rt, "update", existing, stored)
         if (
             meta(stored).get("deletionTimestamp")
             and not stored["spec"].get("finalizers")
             and not meta(stored).get("finalizers")
         ):
             api.store.delete(rt.gr, "", name)
-            api._after_write(rt, "delete", stored, None)
+            api.after_write(rt, "delete", stored, None)
         return Response(200, api.present(rt, stored))
     if sub == "ephemeralcontainers":
         meta(new)["resourceVersion"] = meta(obj).get("resourceVersion") or meta(existing).get(
@@ -181,7 +191,7 @@ def update_subresource(
             spec.pop("ephemeralContainers", None)
         else:
             spec["ephemeralContainers"] = containers
-        return api._write_update(rt, existing, new, opts, [], [], subresource=sub)
+        return api.write_update(rt, existing, new, opts, [], [], subresource=sub)
     raise errors.method_not_supported(f"{rt.plural}/{sub}", rt.group, "update")
 
 
@@ -193,11 +203,11 @@ def patch_subresource(
     sub: str,
     patch_type: str,
     patch: Any,
-    opts: WriteOptions,
+    opts: WriteQuery,
 ) -> Response:
     _check(rt, sub, "patch")
     if sub == "scale":
-        existing = api._get_stored(rt, namespace, name)
+        existing = api.get_stored(rt, namespace, name)
         current = to_scale(rt, existing)
         if patch_type == JSON_PATCH:
             patched = merging.json_patch(current, patch)
@@ -217,10 +227,10 @@ def create_subresource(
     name: str,
     sub: str,
     body: Any,
-    opts: WriteOptions,
+    opts: WriteQuery,
 ) -> Response:
     _check(rt, sub, "create")
-    existing = api._get_stored(rt, namespace, name)
+    existing = api.get_stored(rt, namespace, name)
     created = {
         "kind": "Status",
         "apiVersion": "v1",
@@ -247,14 +257,14 @@ def create_subresource(
                 "type": "PodScheduled",
                 "status": "True",
                 "lastProbeTime": None,
-                "lastTransitionTime": api._timestamp(),
+                "lastTransitionTime": api.timestamp(),
             }
         )
         new.setdefault("status", {})["conditions"] = conditions
         if not opts.dry_run:
             stored, changed = api.store.update(rt.gr, new)
             if changed:
-                api._after_write(rt, "update", existing, stored)
+                api.after_write(rt, "update", existing, stored)
         return Response(201, created)
     if rt.gr == ("", "pods") and sub == "eviction":
         options = (body or {}).get("deleteOptions") or {}
@@ -263,7 +273,7 @@ def create_subresource(
             rt,
             namespace,
             name,
-            DeleteOptions(
+            DeleteQuery(
                 grace_period_seconds=options.get("gracePeriodSeconds"),
                 preconditions_uid=pre.get("uid"),
                 preconditions_rv=pre.get("resourceVersion"),

@@ -1,6 +1,6 @@
 """A watch as the apiserver streams it: initial events, live events, bookmarks, the end.
 
-:class:`WatchStream` turns a store :class:`~kgen.testing.store.Watcher` into the events a client receives
+:class:`WatchSession` turns a store :class:`~kgen.testing.store.Watcher` into the events a client receives
 (``{"type": ..., "object": ...}`` dicts), adding the synthetic ADDED events of a watch from ``""``/``"0"``
 or with ``sendInitialEvents``, the ``k8s.io/initial-events-end`` bookmark, periodic BOOKMARK events when
 asked for, and an ERROR event (a Status) when the watch cannot start, such as 410 Expired for a
@@ -16,12 +16,12 @@ from typing import Any
 
 from kgen.testing.store import Watcher
 
-__all__ = ["WatchStream"]
+__all__ = ["WatchSession"]
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 
-class WatchStream:
+class WatchSession:
     """The events of one watch request, in order, ending at ``timeout`` or when stopped."""
 
     def __init__(

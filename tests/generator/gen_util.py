@@ -14,7 +14,7 @@ import yaml
 
 from kgen.config import GenerateConfig
 from kgen.generator import generate, write_package
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     APIModel,
     Array,
     EnumType,
@@ -288,8 +288,8 @@ def _shared(name: str, n: int) -> tuple[Any, Any]:
 
 
 def _from_shape(name: str, n: int) -> dict[str, Any]:
-    """A sample of any other shared type, from its shape (kgen.model.shared)."""
-    from kgen.model.shared import SHARED_TYPES
+    """A sample of any other shared type, from its shape (kgen.apimodel.shared)."""
+    from kgen.apimodel.shared import SHARED_TYPES
 
     out: dict[str, Any] = {}
     for key, shape in SHARED_TYPES[name].properties.items():

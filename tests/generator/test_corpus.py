@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from gen_util import SampleBuilder, generate_package, import_all, run_mypy
 
-from kgen.model.serialize import load_package_model
+from kgen.apimodel.serialize import load_package_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest import shared_path  # noqa: E402

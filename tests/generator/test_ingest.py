@@ -11,8 +11,8 @@ from gen_util import crd, write_yaml
 from kgen.errors import SpecError
 from kgen.ingest import read_inputs
 from kgen.model.build import build_model
-from kgen.model.ir import Array, EnumType, Ref, Shared, Special
-from kgen.model.naming import snake_case
+from kgen.apimodel.ir import Array, EnumType, Ref, Shared, Special
+from kgen.apimodel.names import snake_case
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -171,7 +171,7 @@ def test_kinds_named_like_runtime_names_keep_working(tmp_path: Path) -> None:
     assert created.metadata.uid and client.get("u").spec.replicas == 2
     assert client.get_scale("u").spec.replicas == 2
     # Whatever the templates import, a kind of that name is renamed (keeps naming.py in step).
-    from kgen.model.naming import class_name
+    from kgen.apimodel.names import class_name
 
     imported = set()
     for source in target.rglob("*.py"):

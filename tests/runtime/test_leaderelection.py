@@ -270,6 +270,37 @@ class Gate(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class ReadBarrier:
+    """Holds the first ``parties`` GETs of ``path`` until all of them have been sent."""
+
+    def __init__(self, parties: int, *, path: str) -> None:
+        self.parties = parties
+        self.path = path
+        self.arrived = 0
+        self.all_sent = asyncio.Event()
+
+    def gate(self) -> httpx.AsyncBaseTransport:
+        barrier = self
+
+        class _Held(httpx.AsyncBaseTransport):
+            def __init__(self) -> None:
+                self.inner = httpx.AsyncHTTPTransport()
+
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                held = request.method == "GET" and request.url.path.endswith(barrier.path)
+                if held and barrier.arrived < barrier.parties:
+                    barrier.arrived += 1
+                    if barrier.arrived == barrier.parties:
+                        barrier.all_sent.set()
+                    await asyncio.wait_for(barrier.all_sent.wait(), timeout=30)
+                return await self.inner.handle_async_request(request)
+
+            async def aclose(self) -> None:
+                await self.inner.aclose()
+
+        return _Held()
+
+
 # --- configuration ------------------------------------------------------------------------------------
 
 
@@ -480,10 +511,10 @@ async def test_times_go_on_the_wire_with_six_fractional_digits(
 async def test_a_race_to_create_the_lease_has_one_winner(
     server: APIServer, transports: MakeTransport, admin: AsyncRESTClient
 ) -> None:
-    a = stepped(transports(), "a", "race", FakeClock())
-    b = stepped(transports(), "b", "race", FakeClock())
     # Both reads are held until both have been made: both find no lease, both create it.
-    server.faults.delay(0.3, count=2, verb="get", path="/leases/race")
+    both_read = ReadBarrier(2, path="/leases/race")
+    a = stepped(transports(both_read.gate()), "a", "race", FakeClock())
+    b = stepped(transports(both_read.gate()), "b", "race", FakeClock())
     results = await asyncio.gather(a.try_acquire_or_renew(), b.try_acquire_or_renew())
     assert sorted(results) == [False, True]
     creates = [r for r in server.faults.requests if r.method == "POST" and "leases" in r.path]
@@ -498,10 +529,12 @@ async def test_a_race_to_take_a_free_lease_has_one_winner(
     server: APIServer, transports: MakeTransport, admin: AsyncRESTClient
 ) -> None:
     await write_lease(admin, "race", {"holderIdentity": "", "leaseTransitions": 4})
-    a = stepped(transports(), "a", "race", FakeClock())
-    b = stepped(transports(), "b", "race", FakeClock())
-    # Both read the same resourceVersion; both update with it; the second gets 409 Conflict.
-    server.faults.delay(0.3, count=2, verb="get", path="/leases/race")
+    # Both reads are answered only once both were sent, so both candidates read the same
+    # resourceVersion and update with it: the second update gets 409 Conflict. (A fixed delay on the
+    # reads was not enough on a loaded machine: a late reader saw the winner's lease and sent nothing.)
+    both_read = ReadBarrier(2, path="/leases/race")
+    a = stepped(transports(both_read.gate()), "a", "race", FakeClock())
+    b = stepped(transports(both_read.gate()), "b", "race", FakeClock())
     results = await asyncio.gather(a.try_acquire_or_renew(), b.try_acquire_or_renew())
     assert sorted(results) == [False, True]
     updates = [r for r in server.faults.requests if r.method == "PUT" and "leases" in r.path]

@@ -22,7 +22,7 @@ import kgen.runtime
 from kgen.emit.models import ModelsEmitter
 from kgen.ingest import read_inputs
 from kgen.model.build import build_model
-from kgen.model.shared import RUNTIME_MODELS
+from kgen.apimodel.shared import RUNTIME_MODELS
 
 CLASSES = ("Lease", "LeaseList", "LeaseSpec")
 ROOT = Path(__file__).resolve().parents[2]

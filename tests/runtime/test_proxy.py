@@ -280,7 +280,7 @@ def test_https_proxy_from_the_environment_unless_no_proxy(
         cs.core_v1.namespaces().get("default")
     assert len(proxy.requests) == 1 and proxy.requests[0].startswith(f"CONNECT {HIDDEN_HOST}:")
 
-    monkeypatch.setenv("NO_PROXY", f"localhost,.test")  # HIDDEN_HOST is under .test: direct
+    monkeypatch.setenv("NO_PROXY", "localhost,.test")  # HIDDEN_HOST is under .test: direct
     with Clientset(hidden_config(tmp_path, https_server)) as cs, pytest.raises(TransportError):
         cs.core_v1.namespaces().get("default")  # ...and nothing resolves it without the proxy
     assert len(proxy.requests) == 1

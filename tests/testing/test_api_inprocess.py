@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from kubehelp import configmap
 
-from kgen.testing import APIError, APIServer
-from kgen.testing.options import DeleteOptions, ListOptions
-from kgen.testing.selectors import parse_label_selector
+from kgen.testing import StatusError, APIServer
+from kgen.testing.options import DeleteQuery, ListQuery
+from kgen.runtime._selectors import parse_label_selector
 
 
 @pytest.fixture
@@ -22,13 +22,13 @@ def test_crud_without_http(offline: APIServer) -> None:
     assert cms is not None
     created = api.create(cms, "default", configmap("a", labels={"x": "1"})).body
     assert created["metadata"]["resourceVersion"]
-    listed = api.list(cms, "default", ListOptions(label_selector=parse_label_selector("x=1"))).body
+    listed = api.list(cms, "default", ListQuery(label_selector=parse_label_selector("x=1"))).body
     assert [i["metadata"]["name"] for i in listed["items"]] == ["a"]
-    with pytest.raises(APIError) as info:
+    with pytest.raises(StatusError) as info:
         api.create(cms, "default", configmap("a"))
     assert info.value.code == 409 and info.value.reason == "AlreadyExists"
-    api.delete(cms, "default", "a", DeleteOptions())
-    with pytest.raises(APIError) as missing:
+    api.delete(cms, "default", "a", DeleteQuery())
+    with pytest.raises(StatusError) as missing:
         api.get(cms, "default", "a")
     assert missing.value.status["message"] == 'configmaps "a" not found'
 
@@ -38,7 +38,7 @@ def test_watch_stream_without_http(offline: APIServer) -> None:
     cms = offline.registry.get("", "v1", "configmaps")
     assert cms is not None
     api.create(cms, "default", configmap("a"))
-    stream = api.watch(cms, "default", ListOptions(watch=True, timeout_seconds=1))
+    stream = api.watch(cms, "default", ListQuery(watch=True, timeout_seconds=1))
     api.create(cms, "default", configmap("b"))
     events = list(stream)
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
@@ -50,8 +50,8 @@ def test_watch_stream_without_http(offline: APIServer) -> None:
 def test_unsupported_verbs(offline: APIServer) -> None:
     namespaces = offline.registry.get("", "v1", "namespaces")
     assert namespaces is not None
-    with pytest.raises(APIError) as info:
-        offline.api.delete_collection(namespaces, None, ListOptions())
+    with pytest.raises(StatusError) as info:
+        offline.api.delete_collection(namespaces, None, ListQuery())
     assert info.value.code == 405
 
 
@@ -65,12 +65,12 @@ def test_graceful_pod_deletion(offline: APIServer) -> None:
         "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "i"}]},
     }
     offline.api.create(pods, "default", body)
-    held = offline.api.delete(pods, "default", "p", DeleteOptions()).body
+    held = offline.api.delete(pods, "default", "p", DeleteQuery()).body
     assert held["metadata"]["deletionGracePeriodSeconds"] == 30
     assert held["metadata"]["deletionTimestamp"]
-    gone = offline.api.delete(pods, "default", "p", DeleteOptions(grace_period_seconds=0))
+    gone = offline.api.delete(pods, "default", "p", DeleteQuery(grace_period_seconds=0))
     assert gone.code == 200
-    with pytest.raises(APIError):
+    with pytest.raises(StatusError):
         offline.api.get(pods, "default", "p")
 
 

@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from kubehelp import CM, WatchReader, assert_status, configmap, wait_for
+from kubehelp import CM, WatchReader, assert_status, configmap
 
 from kgen.testing import APIServer
 

@@ -10,8 +10,8 @@ import pytest
 
 from kgen.ingest import read_inputs
 from kgen.model.build import build_model
-from kgen.model.ir import APIModel, Array, Map, Ref, TypeRef
-from kgen.model.serialize import load_package_model
+from kgen.apimodel.ir import APIModel, Array, Map, Ref, TypeRef
+from kgen.apimodel.serialize import load_package_model
 from apiserver_fixtures import since
 
 pytest_plugins = ["apiserver_fixtures"]

@@ -113,6 +113,66 @@ def test_bad_label_selector(client: httpx.Client, labelled: str) -> None:
     assert_status(response, 400, "BadRequest")
 
 
+# Messages every kube-apiserver version words the same (labels.Parse and fields.ParseSelector); the
+# rest (a bad key or value, Gt and Lt values) are pinned against the current wording in test_selectors.
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ("a in b", "unable to parse requirement: found 'b' expected: '('"),
+        ("a in", "unable to parse requirement: found '' expected: '('"),
+        ("a=(b)", "unable to parse requirement: found '(', expected: identifier"),
+        ("a>=1", "unable to parse requirement: found '=', expected: identifier"),
+        ("!!a", "unable to parse requirement: found '!', expected: identifier"),
+        ("=b", "found '=', expected: !, identifier, or 'end of string'"),
+        ("a in (b c)", "unable to parse requirement: found 'c', expected: ',' or ')'"),
+        ("a in (b,,)", "unable to parse requirement: found ')', expected: ',', or identifier"),
+        ("a in ((b)", "unable to parse requirement: found '(', expected: ',', ')' or identifier"),
+        ("!a=b", "found '=', expected: ',' or 'end of string'"),
+        ("a in (b))", "found ')', expected: ',' or 'end of string'"),
+        ("app=web,", "found '', expected: identifier after ','"),
+        ("a=b,(c)", "found '(', expected: identifier after ','"),
+    ],
+)
+def test_label_selector_messages(
+    client: httpx.Client, namespace: str, selector: str, message: str
+) -> None:
+    response = client.get(CM.format(ns=namespace), params={"labelSelector": selector})
+    assert_status(response, 400, "BadRequest", message)
+
+
+@pytest.mark.parametrize(
+    "selector",
+    ["in=notin", "a in (in)", "a notin (x,,y)", "a in ()", "a in (,)", "a\r=b", "a>01", "a = "],
+)
+def test_label_selectors_that_look_wrong_but_parse(
+    client: httpx.Client, namespace: str, selector: str
+) -> None:
+    response = client.get(CM.format(ns=namespace), params={"labelSelector": selector})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ("metadata.name=a,b", "invalid selector: 'metadata.name=a,b'; can't understand 'b'"),
+        ("metadata.name=a\\qb", "invalid field selector: invalid escape sequence: \\q"),
+        ("metadata.name=a\\", "invalid field selector: invalid escape sequence: \\"),
+        ("metadata.name=x=y", "invalid field selector: unescaped character in value: 61"),
+        ("metadata.name==a==b", "invalid field selector: unescaped character in value: 61"),
+        # The field name is taken as written, and quoted (%q) in the message.
+        (
+            "a\\=b",
+            '"a\\\\" is not a known field selector: only "metadata.name", "metadata.namespace"',
+        ),
+    ],
+)
+def test_field_selector_messages(
+    client: httpx.Client, namespace: str, selector: str, message: str
+) -> None:
+    response = client.get(CM.format(ns=namespace), params={"fieldSelector": selector})
+    assert_status(response, 400, "BadRequest", message)
+
+
 @pytest.mark.parametrize(
     ("selector", "expected"),
     [

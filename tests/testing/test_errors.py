@@ -164,7 +164,7 @@ TABLE = [
 
 
 @pytest.mark.parametrize(("error", "expected"), TABLE)
-def test_status_table(error: errors.APIError, expected: dict) -> None:
+def test_status_table(error: errors.StatusError, expected: dict) -> None:
     assert error.status == {**BASE, **expected}
     assert list(error.status) == list({**BASE, **expected})  # the apiserver's key order
     assert error.code == expected["code"]

@@ -37,7 +37,7 @@ from example_client.clientset import AsyncClientset, Clientset
 from example_client.models.core_v1 import ConfigMap, Namespace
 
 from kgen.runtime._config import Config, load_kubeconfig
-from kgen.runtime._errors import NotFound, TransportError
+from kgen.runtime._errors import NotFound
 from kgen.runtime._meta import ObjectMeta
 
 pytestmark = pytest.mark.conformance

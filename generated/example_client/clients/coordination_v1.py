@@ -3,18 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 from kgen.runtime import (
     AllVerbs,
     AsyncAllVerbs,
     AsyncGroupVersionClient,
-    FieldValidation,
     GroupVersionClient,
-    KubernetesList,
-    PatchType,
-    Status,
 )
 from ..models.coordination_v1 import Lease, LeaseList
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from kgen.runtime import (
@@ -14,6 +13,7 @@ from kgen.runtime import (
     AsyncCreate,
     AsyncDelete,
     AsyncGroupVersionClient,
+    AsyncLogSubresource,
     AsyncPatch,
     AsyncReadVerbs,
     AsyncStatusSubresource,
@@ -22,13 +22,14 @@ from kgen.runtime import (
     Delete,
     FieldValidation,
     GroupVersionClient,
-    KubernetesList,
+    LogSubresource,
     Patch,
     PatchType,
     ReadVerbs,
     Status,
     StatusSubresource,
     Update,
+    WriteOptions,
 )
 from ..models.authentication_v1 import TokenRequest
 from ..models.core_v1 import (
@@ -92,48 +93,64 @@ class NamespaceClient(
     def update_finalize(
         self,
         obj: Namespace,
+        options: WriteOptions | None = None,
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
     ) -> Namespace:
+        """Write namespaces/finalize of ``obj`` (optimistic concurrency, as ``update``)."""
         return self._update_subresource(
-            self._name_of(obj),
+            None,
             "finalize",
             obj,
             Namespace,
+            options,
             dry_run=dry_run,
             field_manager=field_manager,
             field_validation=field_validation,
         )
 
 
-class PodClient(AllVerbs[Pod, PodList], StatusSubresource[Pod, PodList]):
+class PodClient(
+    AllVerbs[Pod, PodList], LogSubresource[Pod, PodList], StatusSubresource[Pod, PodList]
+):
     """pods (v1, kind Pod, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
     def create_binding(
-        self, name: str, body: Binding, *, dry_run: bool = False, field_manager: str | None = None
+        self,
+        name: str,
+        body: Binding,
+        options: WriteOptions | None = None,
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
     ) -> Binding | Status:
+        """Create ``body`` in pods/binding of ``name``; the answer, or the server's Status."""
         return self._create_subresource(
-            name, "binding", body, Binding, dry_run=dry_run, field_manager=field_manager
+            name, "binding", body, Binding, options, dry_run=dry_run, field_manager=field_manager
         )
 
     def get_ephemeral_containers(self, name: str) -> Pod:
+        """Read pods/ephemeralcontainers of ``name``."""
         return self._get_subresource(name, "ephemeralcontainers", Pod)
 
     def update_ephemeral_containers(
         self,
         obj: Pod,
+        options: WriteOptions | None = None,
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
     ) -> Pod:
+        """Write pods/ephemeralcontainers of ``obj`` (optimistic concurrency, as ``update``)."""
         return self._update_subresource(
-            self._name_of(obj),
+            None,
             "ephemeralcontainers",
             obj,
             Pod,
+            options,
             dry_run=dry_run,
             field_manager=field_manager,
             field_validation=field_validation,
@@ -143,71 +160,58 @@ class PodClient(AllVerbs[Pod, PodList], StatusSubresource[Pod, PodList]):
         self,
         name: str,
         patch: Any,
+        options: WriteOptions | None = None,
         *,
         patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> Pod:
+        """Patch pods/ephemeralcontainers of ``name``."""
         return self._patch_subresource(
             name,
             "ephemeralcontainers",
             patch,
             Pod,
             patch_type,
+            options,
             dry_run=dry_run,
             field_manager=field_manager,
         )
 
     def apply_ephemeral_containers(
-        self, obj: Pod, *, field_manager: str, force: bool = False, dry_run: bool = False
+        self,
+        obj: Pod,
+        options: WriteOptions | None = None,
+        *,
+        field_manager: str | None = None,
+        force: bool | None = None,
+        dry_run: bool = False,
     ) -> Pod:
-        self._require("apply", "ephemeralcontainers")
-        result: Pod = self._apply(
-            obj, "ephemeralcontainers", field_manager, force, dry_run, None, Pod
+        """Server-side apply of pods/ephemeralcontainers of ``obj`` as ``field_manager`` (required)."""
+        return self._apply_subresource(
+            None,
+            "ephemeralcontainers",
+            obj,
+            Pod,
+            options,
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
         )
-        return result
 
     def create_eviction(
-        self, name: str, body: Eviction, *, dry_run: bool = False, field_manager: str | None = None
+        self,
+        name: str,
+        body: Eviction,
+        options: WriteOptions | None = None,
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
     ) -> Eviction | Status:
+        """Create ``body`` in pods/eviction of ``name``; the answer, or the server's Status."""
         return self._create_subresource(
-            name, "eviction", body, Eviction, dry_run=dry_run, field_manager=field_manager
+            name, "eviction", body, Eviction, options, dry_run=dry_run, field_manager=field_manager
         )
-
-    def log(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        previous: bool = False,
-        since_seconds: int | None = None,
-        timestamps: bool = False,
-        tail_lines: int | None = None,
-        limit_bytes: int | None = None,
-    ) -> str:
-        """The whole log (see ``stream_log`` to follow it)."""
-        params = _log_params(
-            container, False, previous, since_seconds, timestamps, tail_lines, limit_bytes
-        )
-        return self._read_stream(name, "log", params)
-
-    def stream_log(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        follow: bool = True,
-        previous: bool = False,
-        since_seconds: int | None = None,
-        timestamps: bool = False,
-        tail_lines: int | None = None,
-        limit_bytes: int | None = None,
-    ) -> Iterator[str]:
-        """The log line by line, as it is written when ``follow`` (the default)."""
-        params = _log_params(
-            container, follow, previous, since_seconds, timestamps, tail_lines, limit_bytes
-        )
-        return self._stream_lines(name, "log", params)
 
 
 class SecretClient(AllVerbs[Secret, SecretList]):
@@ -221,12 +225,14 @@ class ServiceAccountClient(AllVerbs[ServiceAccount, ServiceAccountList]):
         self,
         name: str,
         body: TokenRequest,
+        options: WriteOptions | None = None,
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> TokenRequest | Status:
+        """Create ``body`` in serviceaccounts/token of ``name``; the answer, or the server's Status."""
         return self._create_subresource(
-            name, "token", body, TokenRequest, dry_run=dry_run, field_manager=field_manager
+            name, "token", body, TokenRequest, options, dry_run=dry_run, field_manager=field_manager
         )
 
 
@@ -299,48 +305,66 @@ class AsyncNamespaceClient(
     async def update_finalize(
         self,
         obj: Namespace,
+        options: WriteOptions | None = None,
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
     ) -> Namespace:
+        """Write namespaces/finalize of ``obj`` (optimistic concurrency, as ``update``)."""
         return await self._update_subresource(
-            self._name_of(obj),
+            None,
             "finalize",
             obj,
             Namespace,
+            options,
             dry_run=dry_run,
             field_manager=field_manager,
             field_validation=field_validation,
         )
 
 
-class AsyncPodClient(AsyncAllVerbs[Pod, PodList], AsyncStatusSubresource[Pod, PodList]):
+class AsyncPodClient(
+    AsyncAllVerbs[Pod, PodList],
+    AsyncLogSubresource[Pod, PodList],
+    AsyncStatusSubresource[Pod, PodList],
+):
     """pods (v1, kind Pod, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
     async def create_binding(
-        self, name: str, body: Binding, *, dry_run: bool = False, field_manager: str | None = None
+        self,
+        name: str,
+        body: Binding,
+        options: WriteOptions | None = None,
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
     ) -> Binding | Status:
+        """Create ``body`` in pods/binding of ``name``; the answer, or the server's Status."""
         return await self._create_subresource(
-            name, "binding", body, Binding, dry_run=dry_run, field_manager=field_manager
+            name, "binding", body, Binding, options, dry_run=dry_run, field_manager=field_manager
         )
 
     async def get_ephemeral_containers(self, name: str) -> Pod:
+        """Read pods/ephemeralcontainers of ``name``."""
         return await self._get_subresource(name, "ephemeralcontainers", Pod)
 
     async def update_ephemeral_containers(
         self,
         obj: Pod,
+        options: WriteOptions | None = None,
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
     ) -> Pod:
+        """Write pods/ephemeralcontainers of ``obj`` (optimistic concurrency, as ``update``)."""
         return await self._update_subresource(
-            self._name_of(obj),
+            None,
             "ephemeralcontainers",
             obj,
             Pod,
+            options,
             dry_run=dry_run,
             field_manager=field_manager,
             field_validation=field_validation,
@@ -350,71 +374,58 @@ class AsyncPodClient(AsyncAllVerbs[Pod, PodList], AsyncStatusSubresource[Pod, Po
         self,
         name: str,
         patch: Any,
+        options: WriteOptions | None = None,
         *,
         patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> Pod:
+        """Patch pods/ephemeralcontainers of ``name``."""
         return await self._patch_subresource(
             name,
             "ephemeralcontainers",
             patch,
             Pod,
             patch_type,
+            options,
             dry_run=dry_run,
             field_manager=field_manager,
         )
 
     async def apply_ephemeral_containers(
-        self, obj: Pod, *, field_manager: str, force: bool = False, dry_run: bool = False
+        self,
+        obj: Pod,
+        options: WriteOptions | None = None,
+        *,
+        field_manager: str | None = None,
+        force: bool | None = None,
+        dry_run: bool = False,
     ) -> Pod:
-        self._require("apply", "ephemeralcontainers")
-        result: Pod = await self._apply(
-            obj, "ephemeralcontainers", field_manager, force, dry_run, None, Pod
+        """Server-side apply of pods/ephemeralcontainers of ``obj`` as ``field_manager`` (required)."""
+        return await self._apply_subresource(
+            None,
+            "ephemeralcontainers",
+            obj,
+            Pod,
+            options,
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
         )
-        return result
 
     async def create_eviction(
-        self, name: str, body: Eviction, *, dry_run: bool = False, field_manager: str | None = None
+        self,
+        name: str,
+        body: Eviction,
+        options: WriteOptions | None = None,
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
     ) -> Eviction | Status:
+        """Create ``body`` in pods/eviction of ``name``; the answer, or the server's Status."""
         return await self._create_subresource(
-            name, "eviction", body, Eviction, dry_run=dry_run, field_manager=field_manager
+            name, "eviction", body, Eviction, options, dry_run=dry_run, field_manager=field_manager
         )
-
-    async def log(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        previous: bool = False,
-        since_seconds: int | None = None,
-        timestamps: bool = False,
-        tail_lines: int | None = None,
-        limit_bytes: int | None = None,
-    ) -> str:
-        """The whole log (see ``stream_log`` to follow it)."""
-        params = _log_params(
-            container, False, previous, since_seconds, timestamps, tail_lines, limit_bytes
-        )
-        return await self._read_stream(name, "log", params)
-
-    def stream_log(
-        self,
-        name: str,
-        *,
-        container: str | None = None,
-        follow: bool = True,
-        previous: bool = False,
-        since_seconds: int | None = None,
-        timestamps: bool = False,
-        tail_lines: int | None = None,
-        limit_bytes: int | None = None,
-    ) -> AsyncIterator[str]:
-        """The log line by line, as it is written when ``follow`` (the default)."""
-        params = _log_params(
-            container, follow, previous, since_seconds, timestamps, tail_lines, limit_bytes
-        )
-        return self._stream_lines(name, "log", params)
 
 
 class AsyncSecretClient(AsyncAllVerbs[Secret, SecretList]):
@@ -428,12 +439,14 @@ class AsyncServiceAccountClient(AsyncAllVerbs[ServiceAccount, ServiceAccountList
         self,
         name: str,
         body: TokenRequest,
+        options: WriteOptions | None = None,
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
     ) -> TokenRequest | Status:
+        """Create ``body`` in serviceaccounts/token of ``name``; the answer, or the server's Status."""
         return await self._create_subresource(
-            name, "token", body, TokenRequest, dry_run=dry_run, field_manager=field_manager
+            name, "token", body, TokenRequest, options, dry_run=dry_run, field_manager=field_manager
         )
 
 
@@ -482,30 +495,3 @@ class AsyncCoreV1(AsyncGroupVersionClient):
     def services(self, namespace: str | None) -> AsyncServiceClient:
         """The client of services in ``namespace`` (None: every namespace, for list and watch)."""
         return AsyncServiceClient(self.rest, Service, ServiceList, namespace)
-
-
-def _log_params(
-    container: str | None,
-    follow: bool,
-    previous: bool,
-    since_seconds: int | None,
-    timestamps: bool,
-    tail_lines: int | None,
-    limit_bytes: int | None,
-) -> list[tuple[str, str]]:
-    params = []
-    if container:
-        params.append(("container", container))
-    if follow:
-        params.append(("follow", "true"))
-    if previous:
-        params.append(("previous", "true"))
-    if since_seconds is not None:
-        params.append(("sinceSeconds", str(since_seconds)))
-    if timestamps:
-        params.append(("timestamps", "true"))
-    if tail_lines is not None:
-        params.append(("tailLines", str(tail_lines)))
-    if limit_bytes is not None:
-        params.append(("limitBytes", str(limit_bytes)))
-    return params

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 from kgen.runtime import (
     AllVerbs,
@@ -12,12 +10,8 @@ from kgen.runtime import (
     AsyncGroupVersionClient,
     AsyncScaleSubresource,
     AsyncStatusSubresource,
-    FieldValidation,
     GroupVersionClient,
-    KubernetesList,
-    PatchType,
     ScaleSubresource,
-    Status,
     StatusSubresource,
 )
 from ..models.example_kgen_io_v1 import Gadget, GadgetList, Widget, WidgetList

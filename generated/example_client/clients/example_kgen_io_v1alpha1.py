@@ -3,19 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 from kgen.runtime import (
     AllVerbs,
     AsyncAllVerbs,
     AsyncGroupVersionClient,
     AsyncStatusSubresource,
-    FieldValidation,
     GroupVersionClient,
-    KubernetesList,
-    PatchType,
-    Status,
     StatusSubresource,
 )
 from ..models.example_kgen_io_v1alpha1 import Widget, WidgetList

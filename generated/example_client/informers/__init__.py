@@ -38,31 +38,36 @@ class SharedInformerFactory(_Factory):
 
     @property
     def core_v1(self) -> CoreV1Informers:
-        from .core_v1 import CoreV1Informers
+        """The informers of v1."""
+        from .core_v1 import CoreV1Informers  # on first use
 
         return CoreV1Informers(self)
 
     @property
     def apps_v1(self) -> AppsV1Informers:
-        from .apps_v1 import AppsV1Informers
+        """The informers of apps/v1."""
+        from .apps_v1 import AppsV1Informers  # on first use
 
         return AppsV1Informers(self)
 
     @property
     def coordination_v1(self) -> CoordinationV1Informers:
-        from .coordination_v1 import CoordinationV1Informers
+        """The informers of coordination.k8s.io/v1."""
+        from .coordination_v1 import CoordinationV1Informers  # on first use
 
         return CoordinationV1Informers(self)
 
     @property
     def example_kgen_io_v1(self) -> ExampleKgenIoV1Informers:
-        from .example_kgen_io_v1 import ExampleKgenIoV1Informers
+        """The informers of example.kgen.io/v1."""
+        from .example_kgen_io_v1 import ExampleKgenIoV1Informers  # on first use
 
         return ExampleKgenIoV1Informers(self)
 
     @property
     def example_kgen_io_v1alpha1(self) -> ExampleKgenIoV1alpha1Informers:
-        from .example_kgen_io_v1alpha1 import ExampleKgenIoV1alpha1Informers
+        """The informers of example.kgen.io/v1alpha1."""
+        from .example_kgen_io_v1alpha1 import ExampleKgenIoV1alpha1Informers  # on first use
 
         return ExampleKgenIoV1alpha1Informers(self)
 
@@ -72,30 +77,35 @@ class AsyncSharedInformerFactory(_AsyncFactory):
 
     @property
     def core_v1(self) -> AsyncCoreV1Informers:
-        from .core_v1 import AsyncCoreV1Informers
+        """The informers of v1."""
+        from .core_v1 import AsyncCoreV1Informers  # on first use
 
         return AsyncCoreV1Informers(self)
 
     @property
     def apps_v1(self) -> AsyncAppsV1Informers:
-        from .apps_v1 import AsyncAppsV1Informers
+        """The informers of apps/v1."""
+        from .apps_v1 import AsyncAppsV1Informers  # on first use
 
         return AsyncAppsV1Informers(self)
 
     @property
     def coordination_v1(self) -> AsyncCoordinationV1Informers:
-        from .coordination_v1 import AsyncCoordinationV1Informers
+        """The informers of coordination.k8s.io/v1."""
+        from .coordination_v1 import AsyncCoordinationV1Informers  # on first use
 
         return AsyncCoordinationV1Informers(self)
 
     @property
     def example_kgen_io_v1(self) -> AsyncExampleKgenIoV1Informers:
-        from .example_kgen_io_v1 import AsyncExampleKgenIoV1Informers
+        """The informers of example.kgen.io/v1."""
+        from .example_kgen_io_v1 import AsyncExampleKgenIoV1Informers  # on first use
 
         return AsyncExampleKgenIoV1Informers(self)
 
     @property
     def example_kgen_io_v1alpha1(self) -> AsyncExampleKgenIoV1alpha1Informers:
-        from .example_kgen_io_v1alpha1 import AsyncExampleKgenIoV1alpha1Informers
+        """The informers of example.kgen.io/v1alpha1."""
+        from .example_kgen_io_v1alpha1 import AsyncExampleKgenIoV1alpha1Informers  # on first use
 
         return AsyncExampleKgenIoV1alpha1Informers(self)

@@ -20,6 +20,7 @@ class AppsV1Informers(GroupInformers):
 
     @property
     def deployments(self) -> ResourceInformer[Deployment, DeploymentLister]:
+        """The shared informer of deployments (apps/v1) and its lister."""
         return ResourceInformer(self.factory, Deployment, DeploymentList, DeploymentLister)
 
 
@@ -28,4 +29,5 @@ class AsyncAppsV1Informers(AsyncGroupInformers):
 
     @property
     def deployments(self) -> AsyncResourceInformer[Deployment, DeploymentLister]:
+        """The shared informer of deployments (apps/v1) and its lister."""
         return AsyncResourceInformer(self.factory, Deployment, DeploymentList, DeploymentLister)

@@ -20,6 +20,7 @@ class CoordinationV1Informers(GroupInformers):
 
     @property
     def leases(self) -> ResourceInformer[Lease, LeaseLister]:
+        """The shared informer of leases (coordination.k8s.io/v1) and its lister."""
         return ResourceInformer(self.factory, Lease, LeaseList, LeaseLister)
 
 
@@ -28,4 +29,5 @@ class AsyncCoordinationV1Informers(AsyncGroupInformers):
 
     @property
     def leases(self) -> AsyncResourceInformer[Lease, LeaseLister]:
+        """The shared informer of leases (coordination.k8s.io/v1) and its lister."""
         return AsyncResourceInformer(self.factory, Lease, LeaseList, LeaseLister)

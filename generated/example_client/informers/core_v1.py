@@ -9,9 +9,7 @@ from kgen.runtime import (
     GroupInformers,
     ResourceInformer,
 )
-from ..models.authentication_v1 import TokenRequest
 from ..models.core_v1 import (
-    Binding,
     ConfigMap,
     ConfigMapList,
     Event,
@@ -27,7 +25,6 @@ from ..models.core_v1 import (
     ServiceAccountList,
     ServiceList,
 )
-from ..models.policy_v1 import Eviction
 from ..listers.core_v1 import (
     ConfigMapLister,
     EventLister,
@@ -46,32 +43,39 @@ class CoreV1Informers(GroupInformers):
 
     @property
     def configmaps(self) -> ResourceInformer[ConfigMap, ConfigMapLister]:
+        """The shared informer of configmaps (v1) and its lister."""
         return ResourceInformer(self.factory, ConfigMap, ConfigMapList, ConfigMapLister)
 
     @property
     def events(self) -> ResourceInformer[Event, EventLister]:
+        """The shared informer of events (v1) and its lister."""
         return ResourceInformer(self.factory, Event, EventList, EventLister)
 
     @property
     def namespaces(self) -> ResourceInformer[Namespace, NamespaceLister]:
+        """The shared informer of namespaces (v1) and its lister."""
         return ResourceInformer(self.factory, Namespace, NamespaceList, NamespaceLister)
 
     @property
     def pods(self) -> ResourceInformer[Pod, PodLister]:
+        """The shared informer of pods (v1) and its lister."""
         return ResourceInformer(self.factory, Pod, PodList, PodLister)
 
     @property
     def secrets(self) -> ResourceInformer[Secret, SecretLister]:
+        """The shared informer of secrets (v1) and its lister."""
         return ResourceInformer(self.factory, Secret, SecretList, SecretLister)
 
     @property
     def serviceaccounts(self) -> ResourceInformer[ServiceAccount, ServiceAccountLister]:
+        """The shared informer of serviceaccounts (v1) and its lister."""
         return ResourceInformer(
             self.factory, ServiceAccount, ServiceAccountList, ServiceAccountLister
         )
 
     @property
     def services(self) -> ResourceInformer[Service, ServiceLister]:
+        """The shared informer of services (v1) and its lister."""
         return ResourceInformer(self.factory, Service, ServiceList, ServiceLister)
 
 
@@ -80,30 +84,37 @@ class AsyncCoreV1Informers(AsyncGroupInformers):
 
     @property
     def configmaps(self) -> AsyncResourceInformer[ConfigMap, ConfigMapLister]:
+        """The shared informer of configmaps (v1) and its lister."""
         return AsyncResourceInformer(self.factory, ConfigMap, ConfigMapList, ConfigMapLister)
 
     @property
     def events(self) -> AsyncResourceInformer[Event, EventLister]:
+        """The shared informer of events (v1) and its lister."""
         return AsyncResourceInformer(self.factory, Event, EventList, EventLister)
 
     @property
     def namespaces(self) -> AsyncResourceInformer[Namespace, NamespaceLister]:
+        """The shared informer of namespaces (v1) and its lister."""
         return AsyncResourceInformer(self.factory, Namespace, NamespaceList, NamespaceLister)
 
     @property
     def pods(self) -> AsyncResourceInformer[Pod, PodLister]:
+        """The shared informer of pods (v1) and its lister."""
         return AsyncResourceInformer(self.factory, Pod, PodList, PodLister)
 
     @property
     def secrets(self) -> AsyncResourceInformer[Secret, SecretLister]:
+        """The shared informer of secrets (v1) and its lister."""
         return AsyncResourceInformer(self.factory, Secret, SecretList, SecretLister)
 
     @property
     def serviceaccounts(self) -> AsyncResourceInformer[ServiceAccount, ServiceAccountLister]:
+        """The shared informer of serviceaccounts (v1) and its lister."""
         return AsyncResourceInformer(
             self.factory, ServiceAccount, ServiceAccountList, ServiceAccountLister
         )
 
     @property
     def services(self) -> AsyncResourceInformer[Service, ServiceLister]:
+        """The shared informer of services (v1) and its lister."""
         return AsyncResourceInformer(self.factory, Service, ServiceList, ServiceLister)

@@ -20,10 +20,12 @@ class ExampleKgenIoV1Informers(GroupInformers):
 
     @property
     def gadgets(self) -> ResourceInformer[Gadget, GadgetLister]:
+        """The shared informer of gadgets (example.kgen.io/v1) and its lister."""
         return ResourceInformer(self.factory, Gadget, GadgetList, GadgetLister)
 
     @property
     def widgets(self) -> ResourceInformer[Widget, WidgetLister]:
+        """The shared informer of widgets (example.kgen.io/v1) and its lister."""
         return ResourceInformer(self.factory, Widget, WidgetList, WidgetLister)
 
 
@@ -32,8 +34,10 @@ class AsyncExampleKgenIoV1Informers(AsyncGroupInformers):
 
     @property
     def gadgets(self) -> AsyncResourceInformer[Gadget, GadgetLister]:
+        """The shared informer of gadgets (example.kgen.io/v1) and its lister."""
         return AsyncResourceInformer(self.factory, Gadget, GadgetList, GadgetLister)
 
     @property
     def widgets(self) -> AsyncResourceInformer[Widget, WidgetLister]:
+        """The shared informer of widgets (example.kgen.io/v1) and its lister."""
         return AsyncResourceInformer(self.factory, Widget, WidgetList, WidgetLister)

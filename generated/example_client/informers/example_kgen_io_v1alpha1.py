@@ -20,6 +20,7 @@ class ExampleKgenIoV1alpha1Informers(GroupInformers):
 
     @property
     def widgets(self) -> ResourceInformer[Widget, WidgetLister]:
+        """The shared informer of widgets (example.kgen.io/v1alpha1) and its lister."""
         return ResourceInformer(self.factory, Widget, WidgetList, WidgetLister)
 
 
@@ -28,4 +29,5 @@ class AsyncExampleKgenIoV1alpha1Informers(AsyncGroupInformers):
 
     @property
     def widgets(self) -> AsyncResourceInformer[Widget, WidgetLister]:
+        """The shared informer of widgets (example.kgen.io/v1alpha1) and its lister."""
         return AsyncResourceInformer(self.factory, Widget, WidgetList, WidgetLister)

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from kgen.runtime import ClusterLister as _ClusterLister
 from kgen.runtime import Lister as _Lister
-from ..models.apps_v1 import Deployment, DeploymentList
+from ..models.apps_v1 import Deployment
 
 __all__ = [
     "DeploymentLister",

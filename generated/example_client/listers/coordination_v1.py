@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from kgen.runtime import ClusterLister as _ClusterLister
 from kgen.runtime import Lister as _Lister
-from ..models.coordination_v1 import Lease, LeaseList
+from ..models.coordination_v1 import Lease
 
 __all__ = [
     "LeaseLister",

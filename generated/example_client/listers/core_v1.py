@@ -5,25 +5,7 @@ from __future__ import annotations
 
 from kgen.runtime import ClusterLister as _ClusterLister
 from kgen.runtime import Lister as _Lister
-from ..models.authentication_v1 import TokenRequest
-from ..models.core_v1 import (
-    Binding,
-    ConfigMap,
-    ConfigMapList,
-    Event,
-    EventList,
-    Namespace,
-    NamespaceList,
-    Pod,
-    PodList,
-    Secret,
-    SecretList,
-    Service,
-    ServiceAccount,
-    ServiceAccountList,
-    ServiceList,
-)
-from ..models.policy_v1 import Eviction
+from ..models.core_v1 import ConfigMap, Event, Namespace, Pod, Secret, Service, ServiceAccount
 
 __all__ = [
     "ConfigMapLister",

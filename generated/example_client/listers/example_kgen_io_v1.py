@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kgen.runtime import ClusterLister as _ClusterLister
 from kgen.runtime import Lister as _Lister
-from ..models.example_kgen_io_v1 import Gadget, GadgetList, Widget, WidgetList
+from ..models.example_kgen_io_v1 import Gadget, Widget
 
 __all__ = [
     "GadgetLister",

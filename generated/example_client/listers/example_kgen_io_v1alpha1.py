@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from kgen.runtime import ClusterLister as _ClusterLister
 from kgen.runtime import Lister as _Lister
-from ..models.example_kgen_io_v1alpha1 import Widget, WidgetList
+from ..models.example_kgen_io_v1alpha1 import Widget
 
 __all__ = [
     "WidgetLister",

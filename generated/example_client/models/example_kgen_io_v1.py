@@ -22,11 +22,15 @@ from typing import Any, Literal, TYPE_CHECKING, TypeAlias
 
 
 class GadgetSpec(Struct, kw_only=True):
+    """GadgetSpec (example.kgen.io/v1; the schema describes it no further)."""
+
     widget_color: str | None = field(name="widgetColor", default=None)
     widget_count: int | None = field(name="widgetCount", default=None)
 
 
 class GadgetStatus(Struct, kw_only=True):
+    """GadgetStatus (example.kgen.io/v1; the schema describes it no further)."""
+
     widgets: list[str] | None = None
     conditions: list[Condition] | None = None
 
@@ -39,6 +43,8 @@ class WidgetSpecPrimaryEndpoint(Struct, kw_only=True):
 
 
 class WidgetSpecRules(Struct, kw_only=True):
+    """WidgetSpecRules (example.kgen.io/v1; the schema describes it no further)."""
+
     name: str
     weight: int | None = None
 
@@ -164,6 +170,8 @@ class WidgetSpec(Struct, kw_only=True):
 
 
 class WidgetStatus(Struct, kw_only=True):
+    """WidgetStatus (example.kgen.io/v1; the schema describes it no further)."""
+
     replicas: int | None = None
     selector: str | None = None
     observed_generation: int | None = field(name="observedGeneration", default=None)

@@ -16,15 +16,21 @@ from msgspec import field
 
 
 class WidgetSpec(Struct, kw_only=True):
+    """WidgetSpec (example.kgen.io/v1alpha1; the schema describes it no further)."""
+
     size: int | None = None
     colour: str | None = None
 
 
 class WidgetStatus(Struct, kw_only=True):
+    """WidgetStatus (example.kgen.io/v1alpha1; the schema describes it no further)."""
+
     ready: bool | None = None
 
 
 class Widget(KubernetesObject, kw_only=True):
+    """Widget (example.kgen.io/v1alpha1; the schema describes it no further)."""
+
     GVK = GroupVersionKind("example.kgen.io", "v1alpha1", "Widget")
     RESOURCE = ResourceInfo(
         group="example.kgen.io",

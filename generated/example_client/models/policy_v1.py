@@ -2,7 +2,7 @@
 """Models of policy/v1."""
 
 from __future__ import annotations
-from kgen.runtime import DeleteOptions, GroupVersionKind, KubernetesObject, ObjectMeta, Struct
+from kgen.runtime import DeleteOptions, GroupVersionKind, KubernetesObject, ObjectMeta
 from msgspec import field
 
 

@@ -10,18 +10,20 @@ connection pool, one credential, one rate limiter, as client-go's NewForConfig b
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from kgen.runtime._async.discovery import AsyncDiscoveryClient, AsyncRESTMapper
 from kgen.runtime._async.dynamic import AsyncDynamicClient
 from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
+from kgen.runtime._clientset import ClientsetCore
 from kgen.runtime._config import Config, load_config
 from kgen.runtime._ratelimit import TokenBucket
 
 __all__ = ["AsyncClientsetBase", "AsyncGroupVersionClient"]
 
 C = TypeVar("C", bound="AsyncClientsetBase")
+G = TypeVar("G", bound="AsyncGroupVersionClient")
 
 
 class AsyncGroupVersionClient:
@@ -39,8 +41,9 @@ class AsyncGroupVersionClient:
         return f"{type(self).__name__}({api_version})"
 
 
-class AsyncClientsetBase:
-    PACKAGE: ClassVar[str] = ""
+class AsyncClientsetBase(ClientsetCore):
+    """A clientset: its group-versions' clients, the dynamic client, discovery and a RESTMapper, over
+    one transport."""
 
     def __init__(
         self,
@@ -62,31 +65,35 @@ class AsyncClientsetBase:
             )
         self.transport = transport
         self.config = transport.config
-        self._groups: dict[str, AsyncGroupVersionClient] = {}
+        self._groups: dict[type[AsyncGroupVersionClient], AsyncGroupVersionClient] = {}
         self._dynamic: AsyncDynamicClient | None = None
         self._discovery: AsyncDiscoveryClient | None = None
         self._mapper: AsyncRESTMapper | None = None
 
-    def _group(self, name: str, cls: type[Any]) -> Any:
-        client = self._groups.get(name)
+    def _group(self, cls: type[G]) -> G:
+        """The clients of one group-version, made on first use and then kept (one per clientset)."""
+        client = self._groups.get(cls)
         if client is None:
-            client = self._groups[name] = cls(self.transport)
-        return client
+            client = self._groups[cls] = cls(self.transport)
+        return cast(G, client)
 
     @property
     def dynamic(self) -> AsyncDynamicClient:
+        """The dynamic client: any resource, as Unstructured objects."""
         if self._dynamic is None:
             self._dynamic = AsyncDynamicClient(self.transport)
         return self._dynamic
 
     @property
     def discovery(self) -> AsyncDiscoveryClient:
+        """What the server serves: groups, versions, resources."""
         if self._discovery is None:
             self._discovery = AsyncDiscoveryClient(self.transport)
         return self._discovery
 
     @property
     def rest_mapper(self) -> AsyncRESTMapper:
+        """Kinds to resources and back, from discovery."""
         if self._mapper is None:
             self._mapper = AsyncRESTMapper(self.discovery)
         return self._mapper

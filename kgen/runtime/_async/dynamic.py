@@ -8,57 +8,43 @@
 
 It needs no generated code and keeps every field the server sends (client-go's dynamic client is the only
 client-go path that does). ``Unstructured.to_typed(scheme)`` turns a result into a generated model.
+
+It is the typed clients' engine (:mod:`kgen.runtime._async.resource`) with the unstructured codec: list,
+pages, iter, watch and watch_from are the very same methods, and every other verb sends what the typed
+verb of the same name sends. Subresources are named after the object: ``get("web", "scale")``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import msgspec
-
-from kgen.runtime._async.rest import AsyncRequest, AsyncRESTClient
+from kgen.runtime._async.resource import AsyncListVerbs, AsyncWatchVerbs
+from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime._async.watch import AsyncWatchStream
-from kgen.runtime._errors import DecodeError
-from kgen.runtime._resources import GroupVersionResource
+from kgen.runtime._meta import DeleteOptions
 from kgen.runtime._request import (
-    DEFAULT_PAGE_SIZE,
     DeletePropagation,
     FieldValidation,
-    NO_READ_TIMEOUT,
     ListOptions,
     PatchType,
-    ResourceVersionMatch,
-    resolve_patch_type,
     WriteOptions,
-    delete_body,
+    delete_options,
+    with_keywords,
 )
+from kgen.runtime._resources import GroupVersionResource
 from kgen.runtime._selectors import SelectorLike
 from kgen.runtime._unstructured import Unstructured, UnstructuredList
+from kgen.runtime._verbs import UNSTRUCTURED
 
 __all__ = ["AsyncDynamicClient", "AsyncDynamicResource"]
 
-
-def _decode(data: bytes) -> dict[str, Any]:
-    try:
-        value = msgspec.json.decode(data)
-    except msgspec.DecodeError as exc:
-        raise DecodeError(f"the server's answer is not JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise DecodeError("the server did not answer with a JSON object")
-    return value
-
-
-def _unstructured(data: bytes) -> Unstructured:
-    return Unstructured(_decode(data))
-
-
-def _body(obj: Unstructured | dict[str, Any]) -> dict[str, Any]:
-    return obj.object if isinstance(obj, Unstructured) else obj
+#: What the write verbs take: an Unstructured, or the JSON object itself.
+UnstructuredLike = Unstructured | dict[str, Any]
 
 
 class AsyncDynamicClient:
+    """Clients of any resource, by GroupVersionResource, over one transport."""
+
     def __init__(self, transport: AsyncTransport) -> None:
         self.transport = transport
 
@@ -72,122 +58,37 @@ class AsyncDynamicClient:
         await self.transport.aclose()
 
 
-class AsyncDynamicResource:
+def _path(subresources: tuple[str, ...]) -> str | None:
+    return "/".join(subresources) or None
+
+
+class AsyncDynamicResource(
+    AsyncListVerbs[Unstructured, UnstructuredList], AsyncWatchVerbs[Unstructured, UnstructuredList]
+):
+    """One resource, cluster-wide (or every namespace) until :meth:`namespace` picks one."""
+
     def __init__(
         self, rest: AsyncRESTClient, gvr: GroupVersionResource, namespace: str | None = None
     ) -> None:
-        self.rest = rest
+        super().__init__(rest, gvr.resource, namespace, UNSTRUCTURED)
         self.gvr = gvr
-        self._namespace = namespace
 
     def namespace(self, namespace: str) -> AsyncDynamicResource:
-        return AsyncDynamicResource(self.rest, self.gvr, namespace)
-
-    def _request(
-        self, method: str, name: str | None = None, subresources: tuple[str, ...] = ()
-    ) -> AsyncRequest:
-        request = self.rest.verb(method).resource(self.gvr.resource).namespace(self._namespace)
-        if name is not None:
-            request.name(name)
-        if subresources:
-            request.subresource("/".join(subresources))
-        return request
-
-    @staticmethod
-    def _name(obj: Unstructured | dict[str, Any]) -> str:
-        name = (_body(obj).get("metadata") or {}).get("name")
-        if not name:
-            raise ValueError("the object has no metadata.name")
-        return str(name)
+        """This resource in ``namespace``."""
+        return self._with_namespace(namespace)
 
     async def get(
         self, name: str, *subresources: str, resource_version: str | None = None
     ) -> Unstructured:
-        request = self._request("GET", name, subresources)
-        if resource_version is not None:
-            request.param("resourceVersion", resource_version)
-        return _unstructured(await request.do_raw())
-
-    async def list(
-        self,
-        *,
-        label_selector: SelectorLike | None = None,
-        field_selector: SelectorLike | None = None,
-        resource_version: str | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-        timeout_seconds: int | None = None,
-    ) -> UnstructuredList:
-        options = ListOptions(
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            limit=limit,
-            continue_=continue_,
-            timeout_seconds=timeout_seconds,
-        )
-        return UnstructuredList(
-            _decode(await self._request("GET").params(options.params()).do_raw())
-        )
-
-    async def pages(
-        self,
-        *,
-        label_selector: SelectorLike | None = None,
-        field_selector: SelectorLike | None = None,
-        resource_version: str | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> AsyncIterator[UnstructuredList]:
-        """Every page of a list, following ``continue`` over one consistent snapshot."""
-        token: str | None = None
-        first = True
-        while True:
-            page = await self.list(
-                label_selector=label_selector,
-                field_selector=field_selector,
-                # Continuation pages must not repeat resourceVersion (the token carries it).
-                resource_version=resource_version if first else None,
-                resource_version_match=resource_version_match if first else None,
-                limit=page_size,
-                continue_=token,
-            )
-            first = False
-            yield page
-            token = page.continue_
-            if not token:
-                return
-
-    async def watch(
-        self,
-        *,
-        resource_version: str | None = None,
-        label_selector: SelectorLike | None = None,
-        field_selector: SelectorLike | None = None,
-        timeout_seconds: int | None = None,
-        allow_watch_bookmarks: bool = True,
-        send_initial_events: bool | None = None,
-    ) -> AsyncWatchStream[Unstructured]:
-        """Events carry :class:`Unstructured` objects, as get and list return them."""
-        options = ListOptions(
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match="NotOlderThan" if send_initial_events else None,
-            timeout_seconds=timeout_seconds,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-        )
-        request = self._request("GET").params(options.params(watch=True))
-        request.timeout(NO_READ_TIMEOUT)
-        return AsyncWatchStream(request, None, resource_version=resource_version, wrap=Unstructured)
+        """Read one object (or its subresource). ``resource_version`` as for the typed ``get``."""
+        result = await self._get(name, _path(subresources), resource_version)
+        return self.codec.read_object(result)
 
     async def create(
         self,
-        obj: Unstructured | dict[str, Any],
+        obj: UnstructuredLike,
         *subresources: str,
+        options: WriteOptions | None = None,
         name: str | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
@@ -195,101 +96,162 @@ class AsyncDynamicResource:
     ) -> Unstructured:
         """Create ``obj``; with subresources (``create(eviction, "eviction", name="pod")``) a POST to
         ``<name>/<subresource>``."""
-        options = WriteOptions(dry_run, field_manager, field_validation)
-        request = self._request("POST", name if subresources else None, subresources)
-        return _unstructured(await request.params(options.params()).body(_body(obj)).do_raw())
+        options = with_keywords(
+            options,
+            WriteOptions,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+        )
+        subresource = _path(subresources)
+        result = await self._create(obj, options, name if subresource else None, subresource)
+        return self.codec.read_object(result)
 
     async def update(
         self,
-        obj: Unstructured | dict[str, Any],
+        obj: UnstructuredLike,
         *subresources: str,
+        options: WriteOptions | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
     ) -> Unstructured:
-        options = WriteOptions(dry_run, field_manager, field_validation)
-        request = self._request("PUT", self._name(obj), subresources).params(options.params())
-        return _unstructured(await request.body(_body(obj)).do_raw())
+        """Replace ``obj`` (optimistic concurrency on its resourceVersion, as the typed ``update``)."""
+        options = with_keywords(
+            options,
+            WriteOptions,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+        )
+        return self.codec.read_object(await self._update(obj, options, None, _path(subresources)))
 
     async def update_status(
-        self, obj: Unstructured | dict[str, Any], *, dry_run: bool = False
+        self,
+        obj: UnstructuredLike,
+        options: WriteOptions | None = None,
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: FieldValidation | None = None,
     ) -> Unstructured:
-        return await self.update(obj, "status", dry_run=dry_run)
+        """Write ``.status`` of ``obj``."""
+        return await self.update(
+            obj,
+            "status",
+            options=options,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+        )
 
     async def patch(
         self,
         name: str,
         patch: Any,
         *subresources: str,
+        options: WriteOptions | None = None,
         patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: FieldValidation | None = None,
         force: bool | None = None,
     ) -> Unstructured:
-        options = WriteOptions(dry_run, field_manager, force=force)
-        request = (
-            self.rest.patch(resolve_patch_type(patch, patch_type))
-            .resource(self.gvr.resource)
-            .namespace(self._namespace)
+        """Patch ``name`` (patch types as for the typed ``patch``)."""
+        options = with_keywords(
+            options,
+            WriteOptions,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+            force=force,
         )
-        request.name(name)
-        if subresources:
-            request.subresource("/".join(subresources))
-        return _unstructured(await request.params(options.params()).body(patch).do_raw())
+        result = await self._patch(name, patch, options, patch_type, _path(subresources))
+        return self.codec.read_object(result)
 
     async def apply(
         self,
-        obj: Unstructured | dict[str, Any],
+        obj: UnstructuredLike,
         *subresources: str,
-        field_manager: str,
-        force: bool = False,
+        options: WriteOptions | None = None,
+        field_manager: str | None = None,
+        force: bool | None = None,
         dry_run: bool = False,
+        field_validation: FieldValidation | None = None,
     ) -> Unstructured:
-        return await self.patch(
-            self._name(obj),
-            _body(obj),
-            *subresources,
-            patch_type=PatchType.APPLY,
-            dry_run=dry_run,
+        """Server-side apply of ``obj`` as ``field_manager`` (required)."""
+        options = with_keywords(
+            options,
+            WriteOptions,
             field_manager=field_manager,
             force=force,
+            dry_run=dry_run,
+            field_validation=field_validation,
         )
+        result = await self._apply(obj, options, None, None, _path(subresources))
+        return self.codec.read_object(result)
 
     async def apply_status(
-        self, obj: Unstructured | dict[str, Any], *, field_manager: str, force: bool = False
+        self,
+        obj: UnstructuredLike,
+        options: WriteOptions | None = None,
+        *,
+        field_manager: str | None = None,
+        force: bool | None = None,
+        dry_run: bool = False,
     ) -> Unstructured:
-        return await self.apply(obj, "status", field_manager=field_manager, force=force)
+        """Server-side apply of ``.status`` of ``obj``."""
+        return await self.apply(
+            obj,
+            "status",
+            options=options,
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
+        )
 
     async def delete(
         self,
         name: str,
         *subresources: str,
+        options: DeleteOptions | None = None,
         uid: str | None = None,
         resource_version: str | None = None,
         propagation_policy: DeletePropagation | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
     ) -> Unstructured:
-        """The deleted (or finalizing) object, or the server's Status as an Unstructured."""
-        body = delete_body(
+        """The deleted (or finalizing) object, or the server's Status as an Unstructured (options as
+        for the typed ``delete``)."""
+        options = delete_options(
+            options,
             uid=uid,
             resource_version=resource_version,
             propagation_policy=propagation_policy,
             grace_period_seconds=grace_period_seconds,
             dry_run=dry_run,
         )
-        request = self._request("DELETE", name, subresources).body(body)
-        return _unstructured(await request.do_raw())
+        return self.codec.read_object(await self._delete(name, options, _path(subresources)))
 
     async def delete_collection(
         self,
+        options: DeleteOptions | None = None,
+        list_options: ListOptions | None = None,
         *,
         label_selector: SelectorLike | None = None,
         field_selector: SelectorLike | None = None,
         propagation_policy: DeletePropagation | None = None,
+        grace_period_seconds: int | None = None,
         dry_run: bool = False,
     ) -> Unstructured:
-        options = ListOptions(label_selector=label_selector, field_selector=field_selector)
-        body = delete_body(propagation_policy=propagation_policy, dry_run=dry_run)
-        request = self._request("DELETE").params(options.params()).body(body)
-        return _unstructured(await request.do_raw())
+        """Delete every object that matches the selectors; the answer as an Unstructured."""
+        options = delete_options(
+            options,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            dry_run=dry_run,
+        )
+        list_options = with_keywords(
+            list_options, ListOptions, label_selector=label_selector, field_selector=field_selector
+        )
+        return self.codec.read_object(await self._delete_collection(options, list_options))

@@ -1,41 +1,69 @@
-"""The typed resource client: every verb once, for every resource (client-go's ``gentype``).
+"""The verb engine and the typed resource clients (client-go's ``gentype``, kube-rs's ``Api``).
+
+Every verb is written once, in :class:`AsyncResourceEngine`: it checks what the resource supports, builds
+the request from an options value (:mod:`kgen.runtime._request`) and sends it. Answers are read with a
+codec (:mod:`kgen.runtime._verbs`): typed clients are the engine with generated models, and the dynamic
+client (:mod:`kgen.runtime._async.dynamic`) is the same engine with Unstructured objects; both take list,
+pages, iter, watch and watch_from from the same classes here.
 
 A generated client is a class that names the verbs its resource supports, as mixins over
-:class:`AsyncResourceClient`, plus one-line methods for subresources with their own payload types::
+:class:`AsyncResourceClient`, plus one-line methods for subresources with payload types of their own::
 
-    class AsyncPods(AsyncGet[Pod, PodList], AsyncList[Pod, PodList], ..., AsyncResourceClient[Pod, PodList]):
-        async def create_eviction(self, name: str, body: Eviction, **options) -> Eviction | Status:
-            return await self._create_subresource(name, "eviction", body, Eviction, **options)
+    class AsyncPodClient(AsyncAllVerbs[Pod, PodList], AsyncLogSubresource[Pod, PodList], ...):
+        async def create_eviction(self, name, body: Eviction, options=None, *, dry_run=False, ...):
+            return await self._create_subresource(name, "eviction", body, Eviction, options, ...)
 
 So a type checker knows that a read-only resource has no ``delete``, and the behaviour lives here once.
+Every verb takes its options value (``pods.list(ListOptions(label_selector=...))``) or the same options
+as keywords (``pods.list(label_selector=...)``), a thin wrapper over it.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
-import kgen.runtime._codec as codec
-import kgen.runtime._preserve as preserve
-from kgen.runtime._async.rest import AsyncRequest, AsyncRESTClient, Result
+from kgen.runtime._async.rest import AsyncRequest, AsyncRESTClient
 from kgen.runtime._async.watch import AsyncWatchStream, retry_watch
 from kgen.runtime._errors import ResourceNotSupported
-from kgen.runtime._meta import KubernetesList, KubernetesObject, ObjectMeta, Scale, Status
-from kgen.runtime._resources import ResourceInfo
+from kgen.runtime._meta import (
+    DeleteOptions,
+    KubernetesList,
+    KubernetesObject,
+    ObjectMeta,
+    Scale,
+    Status,
+)
+from kgen.runtime._resources import GroupVersionKind, GroupVersionResource, ResourceInfo
 from kgen.runtime._request import (
     DEFAULT_PAGE_SIZE,
+    LIST_TIMEOUT_MARGIN,
+    NO_READ_TIMEOUT,
     DeletePropagation,
     FieldValidation,
-    NO_READ_TIMEOUT,
     ListOptions,
+    LogOptions,
     PatchType,
     ResourceVersionMatch,
-    resolve_patch_type,
+    Result,
     WriteOptions,
-    delete_body,
+    delete_options,
+    resolve_patch_type,
+    with_keywords,
 )
 from kgen.runtime._selectors import SelectorLike
 from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
+from kgen.runtime._verbs import (
+    Codec,
+    TypedCodec,
+    apply_body,
+    check_namespace,
+    check_verb,
+    read_model,
+    read_model_or_status,
+)
 from kgen.runtime._watchevent import WatchEvent
 
 __all__ = [
@@ -46,28 +74,369 @@ __all__ = [
     "AsyncDeleteCollection",
     "AsyncGet",
     "AsyncList",
+    "AsyncListVerbs",
+    "AsyncLogSubresource",
     "AsyncPatch",
     "AsyncReadVerbs",
     "AsyncResourceClient",
+    "AsyncResourceEngine",
     "AsyncScaleSubresource",
     "AsyncStatusSubresource",
     "AsyncUpdate",
     "AsyncWatch",
+    "AsyncWatchVerbs",
 ]
 
-T = TypeVar("T", bound=KubernetesObject)
-L = TypeVar("L", bound=KubernetesList[Any])
+T = TypeVar("T")
+L = TypeVar("L")
 B = TypeVar("B")
+E = TypeVar("E", bound="AsyncResourceEngine[Any, Any]")
+C = TypeVar("C", bound="AsyncResourceClient[Any, Any]")
+M = TypeVar("M", bound=KubernetesObject)
+LM = TypeVar("LM", bound=KubernetesList[Any])
 
 
-class AsyncResourceClient(Generic[T, L]):
-    """The state every verb needs: the REST client, the resource and its classes, the namespace."""
+class AsyncResourceEngine(Generic[T, L]):
+    """Every request of one resource, each built in one place.
+
+    The engine holds what requests need (the REST client of the group-version, the resource's path
+    segment, the namespace, and what the API model says the resource supports) and the codec its
+    clients read answers with. Its verbs take options values and return the answer unread
+    (:class:`~kgen.runtime._request.Result`), except list and watch, which only ever carry the
+    client's own objects."""
 
     def __init__(
         self,
         rest: AsyncRESTClient,
-        kind: type[T],
-        list_kind: type[L],
+        plural: str,
+        namespace: str | None,
+        codec: Codec[T, L],
+        info: ResourceInfo | None = None,
+    ) -> None:
+        self.rest = rest
+        self.codec = codec
+        self._plural = plural
+        self._namespace = namespace
+        # None: nothing is known (the dynamic client), so nothing is refused before the server does.
+        self._info = info
+
+    def __repr__(self) -> str:
+        gvr = GroupVersionResource(self.rest.group, self.rest.version, self._plural)
+        where = f", namespace={self._namespace!r}" if self._namespace else ""
+        return f"{type(self).__name__}({gvr}{where})"
+
+    def _with_namespace(self: E, namespace: str | None) -> E:
+        """This client for another namespace (None: every namespace, or cluster-scoped)."""
+        clone = copy.copy(self)
+        clone._namespace = namespace
+        return clone
+
+    def _request(
+        self, method: str, name: str | None = None, subresource: str | None = None
+    ) -> AsyncRequest:
+        request = self.rest.verb(method).resource(self._plural).namespace(self._namespace)
+        if name is not None:
+            request.name(name)
+        return request.subresource(subresource)
+
+    async def _get(
+        self, name: str, subresource: str | None = None, resource_version: str | None = None
+    ) -> Result:
+        check_verb(self._info, self._namespace, "get", subresource)
+        request = self._request("GET", name, subresource)
+        if resource_version is not None:
+            request.param("resourceVersion", resource_version)
+        return await request.do()
+
+    async def _list(self, options: ListOptions) -> L:
+        check_verb(self._info, self._namespace, "list")
+        request = self._request("GET").params(options.params())
+        if options.timeout_seconds is not None:
+            # The server ends a list that takes too long: the request must outlive its wait.
+            request.timeout(options.timeout_seconds + LIST_TIMEOUT_MARGIN)
+        return self.codec.read_list(await request.do())
+
+    async def _watch(self, options: ListOptions) -> AsyncWatchStream[T]:
+        check_verb(self._info, self._namespace, "watch")
+        request = self._request("GET").params(options.for_watch().params(watch=True))
+        request.timeout(NO_READ_TIMEOUT)
+        return AsyncWatchStream(
+            request, self.codec.watch_decoder(), resource_version=options.resource_version
+        )
+
+    async def _create(
+        self,
+        obj: Any,
+        options: WriteOptions,
+        name: str | None = None,
+        subresource: str | None = None,
+    ) -> Result:
+        """POST ``obj`` to the collection, or to ``name``'s ``subresource`` (an eviction...)."""
+        check_verb(self._info, self._namespace, "create", subresource)
+        check_namespace(self.codec.metadata(obj)[1], self._namespace)
+        request = self._request("POST", name, subresource).params(options.params())
+        return await request.body(self.codec.encode(obj)).do()
+
+    async def _update(
+        self,
+        obj: Any,
+        options: WriteOptions,
+        name: str | None = None,
+        subresource: str | None = None,
+    ) -> Result:
+        """PUT ``obj`` to ``name`` (by default its own), keeping the fields it was read with."""
+        check_verb(self._info, self._namespace, "update", subresource)
+        check_namespace(self.codec.metadata(obj)[1], self._namespace)
+        request = self._request("PUT", name or self.codec.name_of(obj), subresource)
+        request.params(options.params()).body(self.codec.encode(obj, preserving=True))
+        return await request.do()
+
+    async def _patch(
+        self,
+        name: str,
+        patch: Any,
+        options: WriteOptions,
+        patch_type: PatchType | None = None,
+        subresource: str | None = None,
+    ) -> Result:
+        check_verb(self._info, self._namespace, "patch", subresource)
+        patch_type = resolve_patch_type(patch, patch_type)
+        if patch_type is PatchType.STRATEGIC and self._info is not None:
+            if not self._info.strategic_merge_patch:
+                raise ResourceNotSupported(
+                    f"{self._plural} do not take strategic merge patch (custom resources: use "
+                    "a merge patch or apply)"
+                )
+        request = self.rest.patch(patch_type).resource(self._plural).namespace(self._namespace)
+        request.name(name).subresource(subresource).params(options.params())
+        return await request.body(self.codec.encode(patch)).do()
+
+    async def _apply(
+        self,
+        obj: Any,
+        options: WriteOptions,
+        gvk: GroupVersionKind | None,
+        name: str | None = None,
+        subresource: str | None = None,
+    ) -> Result:
+        """Server-side apply of ``obj`` (a model or an apply configuration as JSON, completed with
+        ``gvk``) to ``name`` (by default its own)."""
+        check_verb(self._info, self._namespace, "apply", subresource)
+        if not options.field_manager:
+            raise ValueError("server-side apply needs a field_manager")
+        name = name or self.codec.name_of(obj)
+        request = self.rest.patch(PatchType.APPLY).resource(self._plural)
+        request.namespace(self._namespace).name(name).subresource(subresource)
+        request.params(options.params()).body(self.codec.encode(apply_body(obj, gvk)))
+        return await request.do()
+
+    async def _delete(
+        self, name: str, options: DeleteOptions, subresource: str | None = None
+    ) -> Result:
+        check_verb(self._info, self._namespace, "delete", subresource)
+        request = self._request("DELETE", name, subresource).body(options)
+        for value in options.dry_run or ():  # as a parameter too, for servers that read only that
+            request.param("dryRun", value)
+        return await request.do()
+
+    async def _delete_collection(self, options: DeleteOptions, list_options: ListOptions) -> Result:
+        check_verb(self._info, self._namespace, "deletecollection")
+        request = self._request("DELETE").params(list_options.params()).body(options)
+        for value in options.dry_run or ():
+            request.param("dryRun", value)
+        return await request.do()
+
+    async def _read(self, name: str, subresource: str, params: list[tuple[str, str]]) -> str:
+        """A streaming subresource (a log) as text, read to its end."""
+        check_verb(self._info, self._namespace, "get", subresource)
+        request = self._request("GET", name, subresource).params(params).accept("*/*")
+        return (await request.do_raw()).decode("utf-8", "replace")
+
+    async def _read_lines(
+        self, name: str, subresource: str, params: list[tuple[str, str]]
+    ) -> AsyncIterator[str]:
+        """A streaming subresource line by line, as the server writes it."""
+        check_verb(self._info, self._namespace, "get", subresource)
+        request = self._request("GET", name, subresource).params(params).accept("*/*")
+        request.timeout(NO_READ_TIMEOUT)  # a followed log may be quiet for a long time
+        async with request.stream() as response:
+            try:
+                async for line in response.aiter_lines():
+                    yield line
+            except HTTPX_ERRORS as exc:
+                raise transport_error(exc, f"{name}/{subresource}: the stream broke") from exc
+
+
+# --- list and watch: the same methods on typed clients and on the dynamic client ----------------------
+
+
+class AsyncListVerbs(AsyncResourceEngine[T, L]):
+    """list, pages and iter (the typed :class:`AsyncList` and the dynamic client)."""
+
+    async def list(
+        self,
+        options: ListOptions | None = None,
+        *,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> L:
+        """One page (or all, without ``limit``). See :mod:`kgen.runtime._request` for resourceVersion.
+        With ``timeout_seconds`` (how long the server may take) the request waits 5 s longer."""
+        options = with_keywords(
+            options,
+            ListOptions,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            limit=limit,
+            continue_=continue_,
+            timeout_seconds=timeout_seconds,
+        )
+        return await self._list(options)
+
+    async def pages(
+        self,
+        options: ListOptions | None = None,
+        *,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[L]:
+        """Every page of a list, following ``continue``. All pages are one consistent snapshot (the
+        server keeps the first page's resourceVersion); a 410 ``Expired`` means it expired. Pages
+        hold ``page_size`` objects, else the options' ``limit``, else 500."""
+        options = with_keywords(
+            options,
+            ListOptions,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+        )
+        options = dataclasses.replace(
+            options, limit=page_size or options.limit or DEFAULT_PAGE_SIZE
+        )
+        while True:
+            page = await self._list(options)
+            yield page
+            _, token = self.codec.list_meta(page)
+            if not token:
+                return
+            # Continuation pages must not repeat resourceVersion (the token carries it).
+            options = dataclasses.replace(
+                options, continue_=token, resource_version=None, resource_version_match=None
+            )
+
+    async def iter(
+        self,
+        options: ListOptions | None = None,
+        *,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[T]:
+        """Every object, page by page (the options as for :meth:`pages`)."""
+        async for page in self.pages(
+            options,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            page_size=page_size,
+        ):
+            for item in self.codec.items(page):
+                yield item
+
+
+class AsyncWatchVerbs(AsyncResourceEngine[T, L]):
+    """watch and watch_from (the typed :class:`AsyncWatch` and the dynamic client)."""
+
+    async def watch(
+        self,
+        options: ListOptions | None = None,
+        *,
+        resource_version: str | None = None,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        timeout_seconds: int | None = None,
+        allow_watch_bookmarks: bool | None = None,
+        send_initial_events: bool | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+    ) -> AsyncWatchStream[T]:
+        """Open a watch. Always give the resourceVersion of a list (or of the last event): without one
+        the watch starts "now" and changes in between are lost. Bookmarks are on unless
+        ``allow_watch_bookmarks=False``. ``send_initial_events`` asks for a streaming list (the
+        current state as ADDED events, then a BOOKMARK marking its end)."""
+        options = with_keywords(
+            options,
+            ListOptions,
+            resource_version=resource_version,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            timeout_seconds=timeout_seconds,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
+            resource_version_match=resource_version_match,
+        )
+        return await self._watch(options)
+
+    def watch_from(
+        self,
+        resource_version: str,
+        options: ListOptions | None = None,
+        *,
+        label_selector: SelectorLike | None = None,
+        field_selector: SelectorLike | None = None,
+        min_restart_delay: float = 1.0,
+    ) -> AsyncIterator[WatchEvent[T]]:
+        """Events from ``resource_version`` on, reopening the watch whenever the server ends it (and
+        after server errors). Raises ``Expired`` when the resourceVersion is too old (list again then)
+        and any other API error. See :func:`retry_watch`."""
+        base = with_keywords(
+            options, ListOptions, label_selector=label_selector, field_selector=field_selector
+        )
+
+        async def open_watch(rv: str) -> AsyncWatchStream[T]:
+            # Bookmarks keep the resume point fresh on quiet resources.
+            return await self._watch(
+                dataclasses.replace(base, resource_version=rv, allow_watch_bookmarks=True)
+            )
+
+        return retry_watch(open_watch, resource_version, min_restart_delay=min_restart_delay)
+
+
+# --- typed clients ------------------------------------------------------------------------------------
+
+
+class AsyncResourceClient(AsyncResourceEngine[M, LM]):
+    """The engine with generated models: ``kind`` and ``list_kind`` of one resource, in one namespace
+    (or, for list and watch, every namespace).
+
+    To add methods to a generated client without editing generated files (client-go's expansion
+    interfaces), subclass it and make your class from the client a clientset gives::
+
+        class PodHelpers(PodClient):
+            def names(self) -> list[str]:
+                return [pod.metadata.name for pod in self.list().items]
+
+        pods = PodHelpers.from_client(cs.core_v1.pods("default"))
+    """
+
+    def __init__(
+        self,
+        rest: AsyncRESTClient,
+        kind: type[M],
+        list_kind: type[LM],
         namespace: str | None = None,
         *,
         resource: ResourceInfo | None = None,
@@ -81,87 +450,61 @@ class AsyncResourceClient(Generic[T, L]):
             )
         if not info.namespaced and namespace is not None:
             raise ValueError(f"{info.plural} are cluster-scoped: no namespace")
-        self.rest = rest
+        super().__init__(rest, info.plural, namespace, TypedCodec(kind, list_kind), info)
         self.kind = kind
         self.list_kind = list_kind
-        self.namespace = namespace
         self.resource = info
-        # A namespaced resource with no namespace: every namespace, for list and watch only.
-        self.all_namespaces = info.namespaced and namespace is None
 
-    def __repr__(self) -> str:
-        where = f", namespace={self.namespace!r}" if self.namespace else ""
-        return f"{type(self).__name__}({self.resource.gvr}{where})"
+    @property
+    def namespace(self) -> str | None:
+        """The namespace of this client; None for a cluster-scoped resource or every namespace."""
+        return self._namespace
 
-    # --- building -----------------------------------------------------------------------------------
+    @property
+    def all_namespaces(self) -> bool:
+        """A namespaced resource with no namespace: every namespace, for list and watch only."""
+        return self.resource.namespaced and self._namespace is None
 
-    def _require(self, verb: str, subresource: str | None = None) -> None:
-        if self.all_namespaces and (verb not in ("list", "watch") or subresource is not None):
-            raise ResourceNotSupported(
-                f"{self.resource.plural} across every namespace: only list and watch (give a namespace)"
-            )
-        if subresource is None:
-            if verb not in self.resource.verbs:
-                raise ResourceNotSupported(f"{self.resource.plural} do not support {verb}")
-            return
-        sub = self.resource.subresource(subresource)
-        if sub is None or (verb not in sub.verbs):
-            raise ResourceNotSupported(
-                f"{self.resource.plural}/{subresource} does not support {verb}"
-            )
+    @classmethod
+    def from_client(cls: type[C], client: AsyncResourceClient[Any, Any]) -> C:
+        """This class, for the same resource and namespace as ``client``: a subclass of a generated
+        client that adds methods, made from the client a clientset gives (see the class docstring).
+        """
+        if not (issubclass(cls, type(client)) or isinstance(client, cls)):
+            raise TypeError(f"{cls.__name__} does not extend {type(client).__name__}")
+        return cls(
+            client.rest, client.kind, client.list_kind, client.namespace, resource=client.resource
+        )
 
-    def _request(
-        self, method: str, name: str | None = None, subresource: str | None = None
-    ) -> AsyncRequest:
-        request = self.rest.verb(method).resource(self.resource.plural).namespace(self.namespace)
-        if name is not None:
-            request.name(name)
-        if subresource is not None:
-            request.subresource(subresource)
-        return request
-
-    @staticmethod
-    def _name_of(obj: KubernetesObject) -> str:
-        name = obj.metadata.name if obj.metadata is not None else None
-        if not name:
-            raise ValueError(f"this {type(obj).__name__} has no metadata.name")
-        return name
-
-    def _check_namespace(self, obj: KubernetesObject) -> None:
-        given = obj.metadata.namespace if obj.metadata is not None else None
-        if given and self.namespace and given != self.namespace:
-            raise ValueError(
-                f"the object is in namespace {given!r} but this client is for {self.namespace!r}"
-            )
-
-    @staticmethod
-    def _object(result: Result, tp: type[B]) -> B:
-        """Decode one object, remembering its JSON so that an update keeps fields the model lacks."""
-        obj = result.into(tp)
-        preserve.remember(obj, result.body)
-        return obj
-
-    @staticmethod
-    def _object_or_status(result: Result, tp: type[B]) -> B | Status:
-        # Some writes (deletes, evictions) answer with a Status instead of the object.
-        if codec.kind_of(result.body) == "Status":
-            return result.into(Status)
-        return result.into(tp)
-
-    # --- subresources, for generated one-liners -----------------------------------------------------
+    # --- subresources with payloads of their own: what generated one-liners call ---------------------
 
     async def _get_subresource(self, name: str, subresource: str, tp: type[B]) -> B:
-        self._require("get", subresource)
-        return self._object(await self._request("GET", name, subresource).do(), tp)
+        return read_model(await self._get(name, subresource), tp)
+
+    async def _create_subresource(
+        self,
+        name: str,
+        subresource: str,
+        body: Any,
+        tp: type[B],
+        options: WriteOptions | None,
+        **keywords: Any,
+    ) -> B | Status:
+        options = with_keywords(options, WriteOptions, **keywords)
+        return read_model_or_status(await self._create(body, options, name, subresource), tp)
 
     async def _update_subresource(
-        self, name: str, subresource: str, body: Any, tp: type[B], **options: Any
+        self,
+        name: str | None,
+        subresource: str,
+        body: Any,
+        tp: type[B],
+        options: WriteOptions | None,
+        **keywords: Any,
     ) -> B:
-        self._require("update", subresource)
-        request = self._request("PUT", name, subresource).params(WriteOptions(**options).params())
-        if isinstance(body, KubernetesObject):
-            body = preserve.encode_preserving(body)
-        return self._object(await request.body(body).do(), tp)
+        """PUT ``body`` to ``name``'s subresource (None: the body is the object itself)."""
+        options = with_keywords(options, WriteOptions, **keywords)
+        return read_model(await self._update(body, options, name, subresource), tp)
 
     async def _patch_subresource(
         self,
@@ -169,448 +512,390 @@ class AsyncResourceClient(Generic[T, L]):
         subresource: str,
         patch: Any,
         tp: type[B],
-        patch_type: PatchType | None = None,
-        **options: Any,
+        patch_type: PatchType | None,
+        options: WriteOptions | None,
+        **keywords: Any,
     ) -> B:
-        self._require("patch", subresource)
-        request = self.rest.patch(resolve_patch_type(patch, patch_type)).resource(
-            self.resource.plural
-        )
-        request.namespace(self.namespace).name(name).subresource(subresource)
-        request.params(WriteOptions(**options).params()).body(patch)
-        return self._object(await request.do(), tp)
+        options = with_keywords(options, WriteOptions, **keywords)
+        result = await self._patch(name, patch, options, patch_type, subresource)
+        return read_model(result, tp)
 
-    async def _create_subresource(
-        self, name: str, subresource: str, body: Any, tp: type[B], **options: Any
-    ) -> B | Status:
-        self._require("create", subresource)
-        request = self._request("POST", name, subresource).params(WriteOptions(**options).params())
-        return self._object_or_status(await request.body(body).do(), tp)
-
-    async def _read_stream(self, name: str, subresource: str, params: list[tuple[str, str]]) -> str:
-        self._require("get", subresource)
-        request = self._request("GET", name, subresource).params(params).accept("*/*")
-        return (await request.do_raw()).decode("utf-8", "replace")
-
-    async def _stream_lines(
-        self, name: str, subresource: str, params: list[tuple[str, str]]
-    ) -> AsyncIterator[str]:
-        self._require("get", subresource)
-        request = self._request("GET", name, subresource).params(params).accept("*/*")
-        request.timeout(NO_READ_TIMEOUT)  # a followed log may be quiet for a long time
-        async with request.stream() as response:
-            try:
-                async for line in response.aiter_lines():
-                    yield line
-            except HTTPX_ERRORS as exc:
-                raise transport_error(exc, f"{name}/{subresource}: the stream broke") from exc
-
-    async def _apply(
+    async def _apply_subresource(
         self,
-        obj: Any,
-        subresource: str | None,
-        field_manager: str,
-        force: bool,
-        dry_run: bool,
-        field_validation: FieldValidation | None,
-        tp: type[Any] | None = None,
-    ) -> Any:
-        if not field_manager:
-            raise ValueError("server-side apply needs a field_manager")
-        options = WriteOptions(dry_run, field_manager, field_validation, force=force)
-        if isinstance(obj, Mapping):
-            # An apply configuration as JSON: only what it names is managed, where a model would
-            # need its required fields (and would then own them).
-            body = dict(obj)
-            name = (body.get("metadata") or {}).get("name")
-            if not name:
-                raise ValueError("the apply configuration has no metadata.name")
-            gvk = getattr(tp or self.kind, "GVK", None)
-            if gvk is not None:
-                body.setdefault("apiVersion", gvk.api_version)
-                body.setdefault("kind", gvk.kind)
-        else:
-            body, name = obj, self._name_of(obj)
-        request = self.rest.patch(PatchType.APPLY).resource(self.resource.plural)
-        request.namespace(self.namespace).name(name).subresource(subresource)
-        request.params(options.params()).body(codec.encode(body))
-        return self._object(await request.do(), tp or self.kind)
+        name: str | None,
+        subresource: str,
+        body: Any,
+        tp: type[B],
+        options: WriteOptions | None,
+        **keywords: Any,
+    ) -> B:
+        """Server-side apply of ``name``'s subresource (None: the body is the object itself)."""
+        options = with_keywords(options, WriteOptions, **keywords)
+        gvk = getattr(tp, "GVK", None)
+        return read_model(await self._apply(body, options, gvk, name, subresource), tp)
+
+    async def _read_subresource(self, name: str, subresource: str, params: dict[str, str]) -> str:
+        return await self._read(name, subresource, sorted(params.items()))
+
+    def _stream_subresource(
+        self, name: str, subresource: str, params: dict[str, str]
+    ) -> AsyncIterator[str]:
+        return self._read_lines(name, subresource, sorted(params.items()))
 
 
-class AsyncGet(AsyncResourceClient[T, L]):
-    async def get(self, name: str, *, resource_version: str | None = None) -> T:
+class AsyncGet(AsyncResourceClient[M, LM]):
+    """get."""
+
+    async def get(self, name: str, *, resource_version: str | None = None) -> M:
         """Read one object. ``resource_version``: None or "" reads the latest (quorum), "0" any cached
         copy, "N" data at least as fresh as N."""
-        self._require("get")
-        request = self._request("GET", name)
-        if resource_version is not None:
-            request.param("resourceVersion", resource_version)
-        return self._object(await request.do(), self.kind)
+        return self.codec.read_object(await self._get(name, resource_version=resource_version))
 
 
-class AsyncList(AsyncResourceClient[T, L]):
-    async def list(
-        self,
-        *,
-        label_selector: SelectorLike | None = None,
-        field_selector: SelectorLike | None = None,
-        resource_version: str | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-        timeout_seconds: int | None = None,
-    ) -> L:
-        """One page (or all, without ``limit``). See :mod:`kgen.runtime._request` for resourceVersion."""
-        self._require("list")
-        options = ListOptions(
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            limit=limit,
-            continue_=continue_,
-            timeout_seconds=timeout_seconds,
-        )
-        request = self._request("GET").params(options.params())
-        if timeout_seconds is not None:
-            request.timeout(
-                timeout_seconds + 5.0
-            )  # client-go: the request outlives the server's wait
-        return (await request.do()).into(self.list_kind)
-
-    async def pages(
-        self,
-        *,
-        label_selector: SelectorLike | None = None,
-        field_selector: SelectorLike | None = None,
-        resource_version: str | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> AsyncIterator[L]:
-        """Every page of a list, following ``continue``. All pages are one consistent snapshot (the
-        server keeps the first page's resourceVersion); a 410 ``Expired`` means it expired."""
-        token: str | None = None
-        first = True
-        while True:
-            page = await self.list(
-                label_selector=label_selector,
-                field_selector=field_selector,
-                # Continuation pages must not repeat resourceVersion (the token carries it).
-                resource_version=resource_version if first else None,
-                resource_version_match=resource_version_match if first else None,
-                limit=page_size,
-                continue_=token,
-            )
-            first = False
-            yield page
-            token = page.metadata.continue_ if page.metadata is not None else None
-            if not token:
-                return
-
-    async def iter(
-        self,
-        *,
-        label_selector: SelectorLike | None = None,
-        field_selector: SelectorLike | None = None,
-        resource_version: str | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> AsyncIterator[T]:
-        """Every object, page by page (the options as for :meth:`pages`)."""
-        async for page in self.pages(
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            page_size=page_size,
-        ):
-            for item in page.items:
-                yield item
+class AsyncList(AsyncListVerbs[M, LM], AsyncResourceClient[M, LM]):
+    """list, pages and iter."""
 
 
-class AsyncWatch(AsyncResourceClient[T, L]):
-    async def watch(
-        self,
-        *,
-        resource_version: str | None = None,
-        label_selector: SelectorLike | None = None,
-        field_selector: SelectorLike | None = None,
-        timeout_seconds: int | None = None,
-        allow_watch_bookmarks: bool = True,
-        send_initial_events: bool | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-    ) -> AsyncWatchStream[T]:
-        """Open a watch. Always give the resourceVersion of a list (or of the last event): without one
-        the watch starts "now" and changes in between are lost. ``send_initial_events`` asks for a
-        streaming list (the current state as ADDED events, then a BOOKMARK marking its end)."""
-        self._require("watch")
-        if send_initial_events and resource_version_match is None:
-            resource_version_match = "NotOlderThan"
-        options = ListOptions(
-            label_selector=label_selector,
-            field_selector=field_selector,
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            timeout_seconds=timeout_seconds,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-        )
-        request = self._request("GET").params(options.params(watch=True)).timeout(NO_READ_TIMEOUT)
-        return AsyncWatchStream(request, self.kind, resource_version=resource_version)
-
-    def watch_from(
-        self,
-        resource_version: str,
-        *,
-        label_selector: SelectorLike | None = None,
-        field_selector: SelectorLike | None = None,
-        min_restart_delay: float = 1.0,
-    ) -> AsyncIterator[WatchEvent[T]]:
-        """Events from ``resource_version`` on, reopening the watch whenever the server ends it (and
-        after server errors). Raises ``Expired`` when the resourceVersion is too old (list again then)
-        and any other API error. See :func:`retry_watch`."""
-
-        async def open_watch(rv: str) -> AsyncWatchStream[T]:
-            return await self.watch(
-                resource_version=rv,
-                label_selector=label_selector,
-                field_selector=field_selector,
-                allow_watch_bookmarks=True,  # keeps the resume point fresh on quiet resources
-            )
-
-        return retry_watch(open_watch, resource_version, min_restart_delay=min_restart_delay)
+class AsyncWatch(AsyncWatchVerbs[M, LM], AsyncResourceClient[M, LM]):
+    """watch and watch_from."""
 
 
-class AsyncCreate(AsyncResourceClient[T, L]):
+class AsyncCreate(AsyncResourceClient[M, LM]):
+    """create."""
+
     async def create(
         self,
-        obj: T,
+        obj: M,
+        options: WriteOptions | None = None,
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
-    ) -> T:
-        self._require("create")
-        self._check_namespace(obj)
-        options = WriteOptions(dry_run, field_manager, field_validation)
-        request = self._request("POST").params(options.params()).body(obj)
-        return self._object(await request.do(), self.kind)
+    ) -> M:
+        """Create ``obj`` (``metadata.generate_name`` instead of a name lets the server pick one)."""
+        options = with_keywords(
+            options,
+            WriteOptions,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+        )
+        return self.codec.read_object(await self._create(obj, options))
 
 
-class AsyncUpdate(AsyncResourceClient[T, L]):
+class AsyncUpdate(AsyncResourceClient[M, LM]):
+    """update."""
+
     async def update(
         self,
-        obj: T,
+        obj: M,
+        options: WriteOptions | None = None,
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
-    ) -> T:
+    ) -> M:
         """Replace the object. Its ``metadata.resourceVersion`` makes this an optimistic-concurrency
         write: if the object changed since it was read, the server answers 409 (``Conflict``).
         See ``retry_on_conflict``. Fields the models do not know are sent back as they were read when
         ``obj`` came from this client (see :mod:`kgen.runtime._preserve`); for objects from lists and
         informer caches, prefer ``patch`` or ``apply``."""
-        self._require("update")
-        self._check_namespace(obj)
-        options = WriteOptions(dry_run, field_manager, field_validation)
-        request = self._request("PUT", self._name_of(obj)).params(options.params())
-        request.body(preserve.encode_preserving(obj))
-        return self._object(await request.do(), self.kind)
+        options = with_keywords(
+            options,
+            WriteOptions,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+        )
+        return self.codec.read_object(await self._update(obj, options))
 
 
-class AsyncPatch(AsyncResourceClient[T, L]):
+class AsyncPatch(AsyncResourceClient[M, LM]):
+    """patch."""
+
     async def patch(
         self,
         name: str,
         patch: Any,
+        options: WriteOptions | None = None,
         *,
         patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
-    ) -> T:
+        force: bool | None = None,
+    ) -> M:
         """Patch with a JSON patch (a list of operations), a merge patch (a dict or model: the default,
         safe for fields this client does not know) or a strategic merge patch (built-in kinds only).
         """
-        self._require("patch")
-        if patch_type is PatchType.STRATEGIC and not self.resource.strategic_merge_patch:
-            raise ResourceNotSupported(
-                f"{self.resource.plural} do not take strategic merge patch (custom resources: use "
-                "a merge patch or apply)"
-            )
-        options = WriteOptions(dry_run, field_manager, field_validation)
-        request = self.rest.patch(resolve_patch_type(patch, patch_type)).resource(
-            self.resource.plural
+        options = with_keywords(
+            options,
+            WriteOptions,
+            dry_run=dry_run,
+            field_manager=field_manager,
+            field_validation=field_validation,
+            force=force,
         )
-        request.namespace(self.namespace).name(name).params(options.params()).body(patch)
-        return self._object(await request.do(), self.kind)
+        return self.codec.read_object(await self._patch(name, patch, options, patch_type))
 
 
-class AsyncApply(AsyncResourceClient[T, L]):
+class AsyncApply(AsyncResourceClient[M, LM]):
+    """apply (server-side apply)."""
+
     async def apply(
         self,
-        obj: T | Mapping[str, Any],
+        obj: M | Mapping[str, Any],
+        options: WriteOptions | None = None,
         *,
-        field_manager: str,
-        force: bool = False,
+        field_manager: str | None = None,
+        force: bool | None = None,
         dry_run: bool = False,
         field_validation: FieldValidation | None = None,
-    ) -> T:
-        """Server-side apply: send only the fields you manage. Fields never set are not encoded, so a
-        model built with just those fields is an apply configuration, except that a model needs its
-        required fields: to manage fewer (``spec.replicas`` alone), pass the configuration as a dict
-        (``apiVersion`` and ``kind`` are filled in)."""
-        self._require("apply")
-        result: T = await self._apply(obj, None, field_manager, force, dry_run, field_validation)
-        return result
+    ) -> M:
+        """Server-side apply as ``field_manager`` (required): send only the fields you manage. Fields
+        never set are not encoded, so a model built with just those fields is an apply configuration,
+        except that a model needs its required fields: to manage fewer (``spec.replicas`` alone), pass
+        the configuration as a dict (``apiVersion`` and ``kind`` are filled in)."""
+        options = with_keywords(
+            options,
+            WriteOptions,
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
+            field_validation=field_validation,
+        )
+        return self.codec.read_object(await self._apply(obj, options, self.kind.GVK))
 
 
-class AsyncStatusSubresource(AsyncResourceClient[T, L]):
+class AsyncStatusSubresource(AsyncResourceClient[M, LM]):
     """The ``status`` subresource: reads and writes of ``.status`` alone."""
 
-    async def get_status(self, name: str) -> T:
-        return await self._get_subresource(name, "status", self.kind)
+    async def get_status(self, name: str) -> M:
+        """The object, read through its status subresource."""
+        return self.codec.read_object(await self._get(name, "status"))
 
     async def update_status(
         self,
-        obj: T,
+        obj: M,
+        options: WriteOptions | None = None,
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
         field_validation: FieldValidation | None = None,
-    ) -> T:
+    ) -> M:
         """Write ``.status`` (everything else in ``obj`` is ignored by the server); optimistic
         concurrency as for :meth:`update`."""
-        self._check_namespace(obj)
-        return await self._update_subresource(
-            self._name_of(obj),
-            "status",
-            obj,
-            self.kind,
+        options = with_keywords(
+            options,
+            WriteOptions,
             dry_run=dry_run,
             field_manager=field_manager,
             field_validation=field_validation,
         )
+        return self.codec.read_object(await self._update(obj, options, subresource="status"))
 
     async def patch_status(
         self,
         name: str,
         patch: Any,
+        options: WriteOptions | None = None,
         *,
         patch_type: PatchType | None = None,
         dry_run: bool = False,
         field_manager: str | None = None,
-    ) -> T:
-        return await self._patch_subresource(
-            name,
-            "status",
-            patch,
-            self.kind,
-            patch_type,
+        field_validation: FieldValidation | None = None,
+    ) -> M:
+        """Patch ``.status`` (patches as for :meth:`patch`)."""
+        options = with_keywords(
+            options,
+            WriteOptions,
             dry_run=dry_run,
             field_manager=field_manager,
+            field_validation=field_validation,
         )
+        return self.codec.read_object(await self._patch(name, patch, options, patch_type, "status"))
 
     async def apply_status(
         self,
-        obj: T | Mapping[str, Any],
+        obj: M | Mapping[str, Any],
+        options: WriteOptions | None = None,
         *,
-        field_manager: str,
-        force: bool = False,
+        field_manager: str | None = None,
+        force: bool | None = None,
         dry_run: bool = False,
-    ) -> T:
+    ) -> M:
         """Server-side apply of ``.status`` (a model, or a dict naming only the fields managed)."""
-        self._require("apply", "status")
-        result: T = await self._apply(obj, "status", field_manager, force, dry_run, None)
-        return result
+        options = with_keywords(
+            options, WriteOptions, field_manager=field_manager, force=force, dry_run=dry_run
+        )
+        result = await self._apply(obj, options, self.kind.GVK, subresource="status")
+        return self.codec.read_object(result)
 
 
-class AsyncScaleSubresource(AsyncResourceClient[T, L]):
+class AsyncScaleSubresource(AsyncResourceClient[M, LM]):
     """The ``scale`` subresource (autoscaling/v1 Scale)."""
 
     async def get_scale(self, name: str) -> Scale:
+        """The object's Scale: its desired and current replicas."""
         return await self._get_subresource(name, "scale", Scale)
 
-    async def update_scale(self, name: str, scale: Scale, *, dry_run: bool = False) -> Scale:
-        return await self._update_subresource(name, "scale", scale, Scale, dry_run=dry_run)
+    async def update_scale(
+        self,
+        name: str,
+        scale: Scale,
+        options: WriteOptions | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> Scale:
+        """Write the Scale (its ``spec.replicas``) of ``name``."""
+        return await self._update_subresource(name, "scale", scale, Scale, options, dry_run=dry_run)
 
     async def patch_scale(
         self,
         name: str,
         patch: Any,
+        options: WriteOptions | None = None,
         *,
         patch_type: PatchType | None = None,
         dry_run: bool = False,
     ) -> Scale:
+        """Patch the Scale of ``name``."""
         return await self._patch_subresource(
-            name, "scale", patch, Scale, patch_type, dry_run=dry_run
+            name, "scale", patch, Scale, patch_type, options, dry_run=dry_run
         )
 
     async def apply_scale(
-        self, name: str, scale: Scale, *, field_manager: str, force: bool = False
+        self,
+        name: str,
+        scale: Scale,
+        options: WriteOptions | None = None,
+        *,
+        field_manager: str | None = None,
+        force: bool | None = None,
     ) -> Scale:
-        self._require("apply", "scale")
+        """Server-side apply of the Scale of ``name`` (its metadata.name is set to ``name``)."""
         if scale.metadata is None:
             scale.metadata = ObjectMeta(name=name)
         elif not scale.metadata.name:
             scale.metadata.name = name
-        return cast(
-            Scale, await self._apply(scale, "scale", field_manager, force, False, None, Scale)
+        return await self._apply_subresource(
+            name, "scale", scale, Scale, options, field_manager=field_manager, force=force
         )
 
 
-class AsyncDelete(AsyncResourceClient[T, L]):
+class AsyncLogSubresource(AsyncResourceClient[M, LM]):
+    """The ``log`` subresource (pods/log): a container's log, whole or line by line."""
+
+    async def log(
+        self,
+        name: str,
+        options: LogOptions | None = None,
+        *,
+        container: str | None = None,
+        previous: bool = False,
+        since_seconds: int | None = None,
+        timestamps: bool = False,
+        tail_lines: int | None = None,
+        limit_bytes: int | None = None,
+    ) -> str:
+        """The whole log as it is now (never followed: see :meth:`stream_log`)."""
+        options = with_keywords(
+            options,
+            LogOptions,
+            container=container,
+            previous=previous,
+            since_seconds=since_seconds,
+            timestamps=timestamps,
+            tail_lines=tail_lines,
+            limit_bytes=limit_bytes,
+        )
+        return await self._read(name, "log", dataclasses.replace(options, follow=False).params())
+
+    def stream_log(
+        self,
+        name: str,
+        options: LogOptions | None = None,
+        *,
+        container: str | None = None,
+        follow: bool | None = None,
+        previous: bool = False,
+        since_seconds: int | None = None,
+        timestamps: bool = False,
+        tail_lines: int | None = None,
+        limit_bytes: int | None = None,
+    ) -> AsyncIterator[str]:
+        """The log line by line, as it is written unless ``follow=False``."""
+        options = with_keywords(
+            options,
+            LogOptions,
+            container=container,
+            follow=follow,
+            previous=previous,
+            since_seconds=since_seconds,
+            timestamps=timestamps,
+            tail_lines=tail_lines,
+            limit_bytes=limit_bytes,
+        )
+        if options.follow is None:
+            options = dataclasses.replace(options, follow=True)
+        return self._read_lines(name, "log", options.params())
+
+
+class AsyncDelete(AsyncResourceClient[M, LM]):
+    """delete."""
+
     async def delete(
         self,
         name: str,
+        options: DeleteOptions | None = None,
         *,
         uid: str | None = None,
         resource_version: str | None = None,
         propagation_policy: DeletePropagation | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
-    ) -> T | Status:
+    ) -> M | Status:
         """Delete one object. ``uid`` (and ``resource_version``) are preconditions: pin the uid you
         read, because a namespace and name are not unique across time. ``propagation_policy``: Orphan,
         Background or Foreground. Returns the object (still there with a deletionTimestamp while
         finalizers run, or as it was) or the server's Status."""
-        self._require("delete")
-        body = delete_body(
+        options = delete_options(
+            options,
             uid=uid,
             resource_version=resource_version,
             propagation_policy=propagation_policy,
             grace_period_seconds=grace_period_seconds,
             dry_run=dry_run,
         )
-        request = self._request("DELETE", name).body(body)
-        if dry_run:
-            request.param("dryRun", "All")
-        return self._object_or_status(await request.do(), self.kind)
+        return self.codec.read_object_or_status(await self._delete(name, options))
 
 
-class AsyncDeleteCollection(AsyncResourceClient[T, L]):
+class AsyncDeleteCollection(AsyncResourceClient[M, LM]):
+    """deletecollection."""
+
     async def delete_collection(
         self,
+        options: DeleteOptions | None = None,
+        list_options: ListOptions | None = None,
         *,
         label_selector: SelectorLike | None = None,
         field_selector: SelectorLike | None = None,
         propagation_policy: DeletePropagation | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
-    ) -> L | Status:
+    ) -> LM | Status:
         """Delete every object that matches the selectors (all of them without selectors)."""
-        self._require("deletecollection")
-        options = ListOptions(label_selector=label_selector, field_selector=field_selector)
-        body = delete_body(
+        options = delete_options(
+            options,
             propagation_policy=propagation_policy,
             grace_period_seconds=grace_period_seconds,
             dry_run=dry_run,
         )
-        request = self._request("DELETE").params(options.params()).body(body)
-        if dry_run:
-            request.param("dryRun", "All")
-        return self._object_or_status(await request.do(), self.list_kind)
+        list_options = with_keywords(
+            list_options, ListOptions, label_selector=label_selector, field_selector=field_selector
+        )
+        result = await self._delete_collection(options, list_options)
+        return read_model_or_status(result, self.list_kind)
 
 
 # Verb sets most resources have, as one base each: a generated client subscripts one generic base
@@ -618,18 +903,18 @@ class AsyncDeleteCollection(AsyncResourceClient[T, L]):
 # the whole API has some 300 client classes).
 
 
-class AsyncReadVerbs(AsyncGet[T, L], AsyncList[T, L], AsyncWatch[T, L]):
+class AsyncReadVerbs(AsyncGet[M, LM], AsyncList[M, LM], AsyncWatch[M, LM]):
     """get, list and watch."""
 
 
 class AsyncAllVerbs(
-    AsyncReadVerbs[T, L],
-    AsyncCreate[T, L],
-    AsyncUpdate[T, L],
-    AsyncPatch[T, L],
-    AsyncApply[T, L],
-    AsyncDelete[T, L],
-    AsyncDeleteCollection[T, L],
+    AsyncReadVerbs[M, LM],
+    AsyncCreate[M, LM],
+    AsyncUpdate[M, LM],
+    AsyncPatch[M, LM],
+    AsyncApply[M, LM],
+    AsyncDelete[M, LM],
+    AsyncDeleteCollection[M, LM],
 ):
     """Every verb of a collection resource: get, list, watch, create, update, patch, apply, delete and
     deletecollection."""

@@ -15,7 +15,6 @@ import base64
 import dataclasses
 import importlib.util
 import logging
-import platform
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,7 +22,6 @@ from typing import Any, cast
 
 import httpx
 
-from kgen import __version__
 from kgen.runtime._async.primitives import asleep
 from kgen.runtime._config import Config, ConfigError
 from kgen.runtime._credentials import Credentials
@@ -31,44 +29,23 @@ from kgen.runtime._errors import TransportError, error_from_response
 from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
 from kgen.runtime._proxy import mask_url, proxy_from_environment
 from kgen.runtime._ratelimit import TokenBucket
-from kgen.runtime._request import NO_READ_TIMEOUT, RequestSpec
+from kgen.runtime._request import (
+    NO_READ_TIMEOUT,
+    RequestSpec,
+    header_key_escape,
+    retry_after_seconds,
+    user_agent,
+)
 
 __all__ = ["AsyncTransport"]
 
 logger = logging.getLogger("kgen.runtime")
 
 DEFAULT_MAX_RETRIES = 10  # client-go's rest.Request maxRetries
-MAX_RETRY_AFTER = 60.0  # never sleep longer than this on one Retry-After
 THROTTLE_LOG_THRESHOLD = 0.05  # client-go logs client-side throttling waits over 50 ms
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CONNECTION_RETRIES = 3
 _CONNECTION_BACKOFF = (0.0, 0.2, 1.0)
-
-
-def user_agent(package: str | None) -> str:
-    base = f"kgen/{__version__} (python/{platform.python_version()}; httpx/{httpx.__version__})"
-    return f"{base} {package}" if package else base
-
-
-_HEADER_TOKEN = frozenset(
-    "!#$&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-)
-
-
-def _header_key_escape(key: str) -> str:
-    """client-go's headerKeyEscape: what cannot be in a header name, and ``%``, is %-encoded."""
-    return "".join(chr(b) if chr(b) in _HEADER_TOKEN else f"%{b:02X}" for b in key.encode("utf-8"))
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None  # an HTTP date: the API server only sends seconds
-    return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
 
 class AsyncTransport:
@@ -125,7 +102,7 @@ class AsyncTransport:
         # Groups and extras are repeated headers, which a dict cannot hold.
         out = [("Impersonate-Group", group) for group in self.config.impersonate_groups]
         for key, values in sorted(self.config.impersonate_extra.items()):
-            name = f"Impersonate-Extra-{_header_key_escape(key)}"
+            name = f"Impersonate-Extra-{header_key_escape(key)}"
             out += [(name, value) for value in values]
         return out
 
@@ -279,7 +256,7 @@ class AsyncTransport:
             if code < 400:
                 self._warnings(response)
                 return response
-            retry_after = _retry_after(response)
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             retriable = code == 429 or (code >= 500 and retry_after is not None)
             if retriable and retry_after is not None and attempt < self.max_retries:
                 attempt += 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -41,15 +41,12 @@ class AsyncWatchStream(Generic[T]):
     def __init__(
         self,
         request: AsyncRequest,
-        tp: type[T] | None,
+        decoder: WatchEventDecoder[T],
         *,
         resource_version: str | None,
-        wrap: Callable[[Any], T] | None = None,
     ) -> None:
         self._request = request
-        self._decoder: WatchEventDecoder[T] = WatchEventDecoder(tp)
-        # Applied to each decoded object: the dynamic client's events carry Unstructured objects.
-        self._wrap = wrap
+        self._decoder = decoder
         self.resource_version = resource_version
         self._stack = contextlib.AsyncExitStack()
         self._lines: AsyncIterator[bytes] | None = None
@@ -94,8 +91,6 @@ class AsyncWatchStream(Generic[T]):
             except BaseException:
                 await self.aclose()
                 raise
-            if self._wrap is not None:
-                event = WatchEvent(event.type, self._wrap(event.object))
             version = event.resource_version
             if version:
                 self.resource_version = version

@@ -18,8 +18,8 @@ nothing. Every piece stands alone, one module each: :mod:`.store` (the thread-sa
 and key functions), :mod:`.fifo` (the in-order :class:`RealFIFO` with relist tombstones),
 :mod:`.listwatch` (what to list and watch), :mod:`.reflector` (list, watch, resume, relist, streaming
 lists, backing off with :class:`kgen.runtime._backoff.BackoffManager`), :mod:`.informer`
-(:class:`AsyncSharedIndexInformer`), :mod:`.handlers` (per-handler buffers), :mod:`.lister` and
-:mod:`.labels` (client-side selectors), :mod:`.transform` (drop managedFields, intern strings),
+(:class:`AsyncSharedIndexInformer`), :mod:`.handlers` (per-handler buffers), :mod:`.lister`
+(selectors: :mod:`kgen.runtime._selectors`), :mod:`.transform` (drop managedFields, intern strings),
 :mod:`.errors` (:class:`CacheSyncError`), :mod:`.factory` and :mod:`.threaded` (the synchronous face),
 :mod:`.generated` (the bases of generated informers).
 """

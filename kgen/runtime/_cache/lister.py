@@ -6,8 +6,9 @@
     pods.namespace("prod").list({"app": "web"})
 
 Selectors are label selectors (a string, a mapping, :class:`~kgen.runtime._selectors.Labels`), parsed
-and evaluated here (:mod:`kgen.runtime._cache.labels`). Listers are safe from any thread. They return
-the cache's own objects, shared with every other reader: pass ``copy=True`` for objects to mutate.
+and evaluated by :mod:`kgen.runtime._selectors` as the API server does. Listers are safe from any
+thread. They return the cache's own objects, shared with every other reader: pass ``copy=True`` for
+objects to mutate.
 A cache lags the server: after your own write, a lister may still show the old object.
 """
 
@@ -15,12 +16,12 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from kgen.runtime._cache.labels import LabelSelectorLike, parse_selector
 from kgen.runtime._cache.objects import copy_object, labels_of
 from kgen.runtime._cache.store import NAMESPACE_INDEX, Indexer
 from kgen.runtime._errors import NotFound
 from kgen.runtime._meta import Status, StatusDetails
 from kgen.runtime._resources import GroupVersionResource
+from kgen.runtime._selectors import LabelSelectorLike, parse_label_selector
 
 __all__ = ["ClusterLister", "Lister", "ListerInNamespace"]
 
@@ -48,7 +49,7 @@ def _select(
     if selector is not None and label_selector is not None:
         raise TypeError("give the selector once: positionally or as label_selector=")
     # label_selector= is accepted too: it is the client's list() keyword, and code moves between them.
-    parsed = parse_selector(selector if selector is not None else label_selector)
+    parsed = parse_label_selector(selector if selector is not None else label_selector)
     if not parsed.empty:
         items = [obj for obj in items if parsed.matches(labels_of(obj))]
     return [copy_object(obj) for obj in items] if copy else items

@@ -8,17 +8,17 @@ description of the resource for error messages. Two adapters ship:
 - :class:`DynamicListerWatcher` over the dynamic client, yielding
   :class:`~kgen.runtime._unstructured.Unstructured` objects.
 
-Both apply the label and field selectors and ``tweak_list_options`` (client-go's
-``WithTweakListOptions``: a function that edits the :class:`~kgen.runtime._request.ListOptions` of every
-list *and* watch) before each request. Any object with the same two methods works too, such as a
-test double.
+Both build one :class:`~kgen.runtime._request.ListOptions` per request, from the reflector's values, the
+label and field selectors and ``tweak_list_options`` (client-go's ``WithTweakListOptions``: a function
+that edits the options of every list *and* watch), and pass it as it is to the client's ``list`` or
+``watch``: typed or dynamic, the same engine sends it. Any object with the same two methods works too,
+such as a test double.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from kgen.runtime._async.dynamic import AsyncDynamicClient
@@ -31,6 +31,7 @@ from kgen.runtime._resources import GroupVersionResource
 from kgen.runtime._request import ListOptions, ResourceVersionMatch
 from kgen.runtime._selectors import SelectorLike
 from kgen.runtime._unstructured import Unstructured
+from kgen.runtime._verbs import Codec
 from kgen.runtime._watchevent import WatchEvent
 
 __all__ = [
@@ -116,22 +117,80 @@ class ResourceListWatchClient(AsyncList[M, L], AsyncWatch[M, L], AsyncResourceCl
         super().__init__(rest, kind, list_kind, namespace if namespaced else None)
 
 
-@dataclass
-class _Selectors:
-    label_selector: SelectorLike | None = None
-    field_selector: SelectorLike | None = None
-    tweak: TweakListOptions | None = None
+class _ListWatchClient(Protocol[T]):
+    """What a lister-watcher needs of a client: the engine's list and watch, and its codec."""
 
-    def options(self, **values: Any) -> ListOptions:
+    @property
+    def codec(self) -> Codec[T, Any]: ...
+
+    async def list(self, options: ListOptions | None = None) -> Any: ...
+
+    async def watch(self, options: ListOptions | None = None) -> AsyncWatchStream[T]: ...
+
+
+class _ClientListerWatcher(Generic[T]):
+    """list and watch through a client, with the selectors and the tweak applied to every request."""
+
+    def __init__(
+        self,
+        label_selector: SelectorLike | None,
+        field_selector: SelectorLike | None,
+        tweak_list_options: TweakListOptions | None,
+    ) -> None:
+        self._label_selector = label_selector
+        self._field_selector = field_selector
+        self._tweak = tweak_list_options
+
+    def _client(self) -> _ListWatchClient[T]:
+        raise NotImplementedError
+
+    def _options(self, **values: Any) -> ListOptions:
         options = ListOptions(
-            label_selector=self.label_selector, field_selector=self.field_selector, **values
+            label_selector=self._label_selector, field_selector=self._field_selector, **values
         )
-        if self.tweak is not None:
-            self.tweak(options)
+        if self._tweak is not None:
+            self._tweak(options)
         return options
 
+    async def list(
+        self,
+        *,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+    ) -> ListResult[T]:
+        client = self._client()
+        options = self._options(
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            limit=limit,
+            continue_=continue_,
+        )
+        page = await client.list(options)
+        listed_at, token = client.codec.list_meta(page)
+        return ListResult(list(client.codec.items(page)), listed_at or "", token)
 
-class TypedListerWatcher(Generic[M]):
+    async def watch(
+        self,
+        *,
+        resource_version: str | None = None,
+        timeout_seconds: int | None = None,
+        allow_watch_bookmarks: bool = True,
+        send_initial_events: bool | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+    ) -> AsyncWatchStream[T]:
+        options = self._options(
+            resource_version=resource_version,
+            timeout_seconds=timeout_seconds,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            send_initial_events=send_initial_events,
+            resource_version_match=resource_version_match,
+        )
+        return await self._client().watch(options)
+
+
+class TypedListerWatcher(_ClientListerWatcher[M]):
     """A :class:`ListerWatcher` over a typed client (anything with ``AsyncList.list`` and
     ``AsyncWatch.watch``, such as ``cs.core_v1.pods("ns")``)."""
 
@@ -145,8 +204,8 @@ class TypedListerWatcher(Generic[M]):
     ) -> None:
         if not isinstance(client, AsyncList) or not isinstance(client, AsyncWatch):
             raise TypeError(f"{type(client).__name__} cannot list and watch")
+        super().__init__(label_selector, field_selector, tweak_list_options)
         self.client = client
-        self._selectors = _Selectors(label_selector, field_selector, tweak_list_options)
 
     @classmethod
     def for_kind(
@@ -180,9 +239,7 @@ class TypedListerWatcher(Generic[M]):
     @staticmethod
     def all_namespaces(client: AsyncResourceClient[M, L]) -> AsyncResourceClient[M, L]:
         """The same client, across every namespace (a generated client is bound to one)."""
-        clone = copy.copy(client)
-        clone.namespace = None
-        return clone
+        return client._with_namespace(None)
 
     @property
     def resource(self) -> GroupVersionResource:
@@ -192,64 +249,13 @@ class TypedListerWatcher(Generic[M]):
     def namespace(self) -> str | None:
         return self.client.namespace
 
-    async def list(
-        self,
-        *,
-        resource_version: str | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-    ) -> ListResult[M]:
-        options = self._selectors.options(
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            limit=limit,
-            continue_=continue_,
-        )
-        page = await cast(AsyncList[M, Any], self.client).list(
-            label_selector=options.label_selector,
-            field_selector=options.field_selector,
-            resource_version=options.resource_version,
-            resource_version_match=options.resource_version_match,
-            limit=options.limit,
-            continue_=options.continue_,
-        )
-        meta = page.metadata
-        return ListResult(
-            list(page.items),
-            (meta.resource_version if meta is not None else None) or "",
-            meta.continue_ if meta is not None else None,
-        )
-
-    async def watch(
-        self,
-        *,
-        resource_version: str | None = None,
-        timeout_seconds: int | None = None,
-        allow_watch_bookmarks: bool = True,
-        send_initial_events: bool | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-    ) -> AsyncWatchStream[M]:
-        options = self._selectors.options(
-            resource_version=resource_version,
-            timeout_seconds=timeout_seconds,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-            resource_version_match=resource_version_match,
-        )
-        return await cast(AsyncWatch[M, Any], self.client).watch(
-            resource_version=options.resource_version,
-            label_selector=options.label_selector,
-            field_selector=options.field_selector,
-            timeout_seconds=options.timeout_seconds,
-            allow_watch_bookmarks=bool(options.allow_watch_bookmarks),
-            send_initial_events=options.send_initial_events,
-            resource_version_match=options.resource_version_match,
-        )
+    def _client(self) -> _ListWatchClient[M]:
+        # Checked in __init__: the client has both the list and the watch verbs.
+        return cast(_ListWatchClient[M], self.client)
 
 
 @dataclass
-class DynamicListerWatcher:
+class DynamicListerWatcher(_ClientListerWatcher[Unstructured]):
     """A :class:`ListerWatcher` over the dynamic client: any resource, as Unstructured objects."""
 
     dynamic: AsyncDynamicClient
@@ -258,68 +264,14 @@ class DynamicListerWatcher:
     label_selector: SelectorLike | None = None
     field_selector: SelectorLike | None = None
     tweak_list_options: TweakListOptions | None = None
-    _selectors: _Selectors = field(init=False)
 
     def __post_init__(self) -> None:
-        self._selectors = _Selectors(
-            self.label_selector, self.field_selector, self.tweak_list_options
-        )
+        super().__init__(self.label_selector, self.field_selector, self.tweak_list_options)
 
     @property
     def resource(self) -> GroupVersionResource:
         return self.gvr
 
-    def _client(self) -> Any:
+    def _client(self) -> _ListWatchClient[Unstructured]:
         client = self.dynamic.resource(self.gvr)
         return client.namespace(self.namespace) if self.namespace else client
-
-    async def list(
-        self,
-        *,
-        resource_version: str | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-        limit: int | None = None,
-        continue_: str | None = None,
-    ) -> ListResult[Unstructured]:
-        options = self._selectors.options(
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            limit=limit,
-            continue_=continue_,
-        )
-        page = await self._client().list(
-            label_selector=options.label_selector,
-            field_selector=options.field_selector,
-            resource_version=options.resource_version,
-            resource_version_match=options.resource_version_match,
-            limit=options.limit,
-            continue_=options.continue_,
-        )
-        return ListResult(page.items, page.resource_version or "", page.continue_)
-
-    async def watch(
-        self,
-        *,
-        resource_version: str | None = None,
-        timeout_seconds: int | None = None,
-        allow_watch_bookmarks: bool = True,
-        send_initial_events: bool | None = None,
-        resource_version_match: ResourceVersionMatch | None = None,
-    ) -> AsyncWatchStream[Unstructured]:
-        options = self._selectors.options(
-            resource_version=resource_version,
-            timeout_seconds=timeout_seconds,
-            allow_watch_bookmarks=allow_watch_bookmarks,
-            send_initial_events=send_initial_events,
-            resource_version_match=resource_version_match,
-        )
-        # The dynamic client sets resourceVersionMatch=NotOlderThan itself with sendInitialEvents.
-        stream: AsyncWatchStream[Unstructured] = await self._client().watch(
-            resource_version=options.resource_version,
-            label_selector=options.label_selector,
-            field_selector=options.field_selector,
-            timeout_seconds=options.timeout_seconds,
-            allow_watch_bookmarks=bool(options.allow_watch_bookmarks),
-            send_initial_events=options.send_initial_events,
-        )
-        return stream

@@ -8,12 +8,12 @@
         pods.lister().namespace("prod").list("app=web")   # from any thread
 
 :class:`SharedInformerFactory` takes a sync clientset (or a :class:`~kgen.runtime._config.Config`, or
-nothing for :func:`~kgen.runtime._config.load_config`), opens its own async transport with the same
-config (or the one the clientset's ``async_transport_factory(**options)`` makes, as the generated fakes
-do), and runs an :class:`~kgen.runtime._cache.factory.AsyncSharedInformerFactory` on a daemon thread
-with its own loop (:class:`EventLoopThread`). Reflectors and processing run there; each event handler
-runs on a thread of its own (so a slow or blocking handler holds up nobody); listers and indexers are
-thread-safe and read directly from the caller's thread.
+nothing for :func:`~kgen.runtime._config.load_config`), opens its own async transport to the same
+cluster (the clientset's ``new_async_transport(**options)``; the generated fakes reach their in-process
+cluster that way), and runs an :class:`~kgen.runtime._cache.factory.AsyncSharedInformerFactory` on a
+daemon thread with its own loop (:class:`EventLoopThread`). Reflectors and processing run there; each
+event handler runs on a thread of its own (so a slow or blocking handler holds up nobody); listers and
+indexers are thread-safe and read directly from the caller's thread.
 """
 
 from __future__ import annotations
@@ -261,7 +261,6 @@ class SharedInformerFactory:
             config = clientset.config
         else:
             config = load_config()
-        package = getattr(clientset, "PACKAGE", "") or None
         self._thread = EventLoopThread()
         self._informers: dict[int, SharedIndexInformer[Any]] = {}
         self._lock = threading.Lock()
@@ -274,15 +273,12 @@ class SharedInformerFactory:
         if shared_limiter is not None:
             options.setdefault("rate_limiter", shared_limiter)
 
-        # A clientset that does not talk to a server over the network (the generated fakes) says how to
-        # reach the same place asynchronously; any other gets a transport built from its config.
-        make_transport = getattr(clientset, "async_transport_factory", None)
-
         def build() -> tuple[AsyncClientsetBase, AsyncSharedInformerFactory]:
-            if callable(make_transport):
-                transport = make_transport(package=package, **options)
+            # A clientset says how to reach its cluster from asyncio (kgen.testing's fakes: in process).
+            if isinstance(clientset, ClientsetBase):
+                transport = clientset.new_async_transport(**options)
             else:
-                transport = AsyncTransport(config, package=package, **options)
+                transport = AsyncTransport(config, **options)
             async_clientset = AsyncClientsetBase(transport=transport)
             factory = AsyncSharedInformerFactory(
                 async_clientset,

@@ -11,18 +11,20 @@ connection pool, one credential, one rate limiter, as client-go's NewForConfig b
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from kgen.runtime._sync.discovery import DiscoveryClient, RESTMapper
 from kgen.runtime._sync.dynamic import DynamicClient
 from kgen.runtime._sync.rest import RESTClient
 from kgen.runtime._sync.transport import Transport
+from kgen.runtime._clientset import ClientsetCore
 from kgen.runtime._config import Config, load_config
 from kgen.runtime._ratelimit import TokenBucket
 
 __all__ = ["ClientsetBase", "GroupVersionClient"]
 
 C = TypeVar("C", bound="ClientsetBase")
+G = TypeVar("G", bound="GroupVersionClient")
 
 
 class GroupVersionClient:
@@ -40,8 +42,9 @@ class GroupVersionClient:
         return f"{type(self).__name__}({api_version})"
 
 
-class ClientsetBase:
-    PACKAGE: ClassVar[str] = ""
+class ClientsetBase(ClientsetCore):
+    """A clientset: its group-versions' clients, the dynamic client, discovery and a RESTMapper, over
+    one transport."""
 
     def __init__(
         self,
@@ -63,31 +66,35 @@ class ClientsetBase:
             )
         self.transport = transport
         self.config = transport.config
-        self._groups: dict[str, GroupVersionClient] = {}
+        self._groups: dict[type[GroupVersionClient], GroupVersionClient] = {}
         self._dynamic: DynamicClient | None = None
         self._discovery: DiscoveryClient | None = None
         self._mapper: RESTMapper | None = None
 
-    def _group(self, name: str, cls: type[Any]) -> Any:
-        client = self._groups.get(name)
+    def _group(self, cls: type[G]) -> G:
+        """The clients of one group-version, made on first use and then kept (one per clientset)."""
+        client = self._groups.get(cls)
         if client is None:
-            client = self._groups[name] = cls(self.transport)
-        return client
+            client = self._groups[cls] = cls(self.transport)
+        return cast(G, client)
 
     @property
     def dynamic(self) -> DynamicClient:
+        """The dynamic client: any resource, as Unstructured objects."""
         if self._dynamic is None:
             self._dynamic = DynamicClient(self.transport)
         return self._dynamic
 
     @property
     def discovery(self) -> DiscoveryClient:
+        """What the server serves: groups, versions, resources."""
         if self._discovery is None:
             self._discovery = DiscoveryClient(self.transport)
         return self._discovery
 
     @property
     def rest_mapper(self) -> RESTMapper:
+        """Kinds to resources and back, from discovery."""
         if self._mapper is None:
             self._mapper = RESTMapper(self.discovery)
         return self._mapper

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -22,30 +22,13 @@ from kgen.runtime._request import (
     JSONSerializer,
     PatchType,
     RequestSpec,
+    Result,
     Serializer,
     patch_body,
     resource_path,
 )
 
-__all__ = ["RESTClient", "Request", "Result"]
-
-T = TypeVar("T")
-
-
-class Result:
-    """A successful answer: raw bytes, or decoded into a model with :meth:`into`."""
-
-    def __init__(self, response: httpx.Response, serializer: Serializer) -> None:
-        self.status_code = response.status_code
-        self.headers = response.headers
-        self.body = response.content
-        self._serializer = serializer
-
-    def raw(self) -> bytes:
-        return self.body
-
-    def into(self, tp: type[T]) -> T:
-        return self._serializer.decode(self.body, tp)
+__all__ = ["RESTClient", "Request"]
 
 
 class RESTClient:

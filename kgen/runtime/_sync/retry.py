@@ -13,7 +13,7 @@ The function must read the object again each time: retrying the same stale write
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
 from kgen.runtime._sync.primitives import sleep

@@ -14,8 +14,8 @@ the server's history, and the caller must list again (informers do this for you)
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterator, Callable
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -42,15 +42,12 @@ class WatchStream(Generic[T]):
     def __init__(
         self,
         request: Request,
-        tp: type[T] | None,
+        decoder: WatchEventDecoder[T],
         *,
         resource_version: str | None,
-        wrap: Callable[[Any], T] | None = None,
     ) -> None:
         self._request = request
-        self._decoder: WatchEventDecoder[T] = WatchEventDecoder(tp)
-        # Applied to each decoded object: the dynamic client's events carry Unstructured objects.
-        self._wrap = wrap
+        self._decoder = decoder
         self.resource_version = resource_version
         self._stack = contextlib.ExitStack()
         self._lines: Iterator[bytes] | None = None
@@ -95,8 +92,6 @@ class WatchStream(Generic[T]):
             except BaseException:
                 self.close()
                 raise
-            if self._wrap is not None:
-                event = WatchEvent(event.type, self._wrap(event.object))
             version = event.resource_version
             if version:
                 self.resource_version = version

@@ -14,13 +14,10 @@ apiserver answers with: :class:`PatchError` (and its :class:`StrategicPatchError
 from __future__ import annotations
 
 from kgen.testing.merge.apply import (
-    ANCIENT_CHANGES_MANAGER,
     BEFORE_FIRST_APPLY_MANAGER,
-    MAX_UPDATE_MANAGERS,
     ApplyConflict,
     ApplyError,
-    Conflict,
-    decode_managed_fields,
+    FieldConflict,
     server_side_apply,
     track_update,
 )
@@ -33,24 +30,29 @@ from kgen.testing.merge.fieldpath import (
     paths_of,
 )
 from kgen.testing.merge.json_patch import MAX_OPERATIONS, PatchError, apply_json_patch, json_equal
+from kgen.testing.merge.managed import (
+    ANCIENT_CHANGES_MANAGER,
+    MAX_UPDATE_MANAGERS,
+    decode_managed_fields,
+)
 from kgen.testing.merge.schema import ANY, FieldInfo, type_info
 from kgen.testing.merge.strategic import StrategicPatchError, apply_strategic_merge_patch
 
 __all__ = [
     "ANCIENT_CHANGES_MANAGER",
     "ANY",
-    "BEFORE_FIRST_APPLY_MANAGER",
-    "MAX_OPERATIONS",
-    "MAX_UPDATE_MANAGERS",
     "ApplyConflict",
     "ApplyError",
-    "Conflict",
+    "BEFORE_FIRST_APPLY_MANAGER",
+    "FieldConflict",
     "FieldInfo",
     "FieldPathError",
     "FieldSet",
+    "MAX_OPERATIONS",
+    "MAX_UPDATE_MANAGERS",
+    "PatchError",
     "Path",
     "PathElement",
-    "PatchError",
     "StrategicPatchError",
     "apply_json_patch",
     "apply_strategic_merge_patch",

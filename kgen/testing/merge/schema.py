@@ -1,6 +1,6 @@
 """What the patch algorithms need to know about a position in an object: a :class:`FieldInfo` tree.
 
-It is read from the API model (:mod:`kgen.model.ir`) lazily, since types can be recursive. Two
+It is read from the API model (:mod:`kgen.apimodel.ir`) lazily, since types can be recursive. Two
 readers use it: strategic merge patch looks at ``patch_strategy`` and ``patch_merge_key`` (from the
 Go struct tags, published as ``x-kubernetes-patch-*``), server-side apply at ``list_type``,
 ``list_map_keys`` and ``map_type``. The SSA facts follow what kube-apiserver feeds
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     NO_DEFAULT,
     APIModel,
     Array,
@@ -41,7 +41,7 @@ from kgen.model.ir import (
     TypeDef,
     TypeRef,
 )
-from kgen.model.shared import SHARED_TYPES
+from kgen.apimodel.shared import SHARED_TYPES
 
 __all__ = ["ANY", "ANY_ATOMIC", "SCALAR", "FieldInfo", "Kind", "ListType", "MapType", "type_info"]
 
@@ -334,7 +334,7 @@ def _shared(name: str, ext: Extensions, *, metav1: bool) -> FieldInfo:
 
 
 def _shape(kind: str, ext: Extensions, *, metav1: bool) -> FieldInfo:
-    """A FieldInfo from the shape notation of kgen.model.shared ("map:string", "array:X", "X")."""
+    """A FieldInfo from the shape notation of kgen.apimodel.shared ("map:string", "array:X", "X")."""
     if kind.startswith("array:"):
         items = kind[len("array:") :]
         return _list(ext, lambda: _shape(items, Extensions(), metav1=metav1))

@@ -29,7 +29,6 @@ from kgen.runtime._workqueue.queue import AsyncWorkQueue, ShutDown, WorkQueue
 from kgen.runtime._workqueue.rate_limiters import (
     BucketRateLimiter,
     ItemExponentialFailureRateLimiter,
-    ItemFastSlowRateLimiter,
     MaxOfRateLimiter,
     RateLimiter,
 )

@@ -16,18 +16,17 @@ from typing import Any
 
 import pytest
 
-from kgen.model.ir import APIModel
-from kgen.model.serialize import load_package_model
+from kgen.apimodel.ir import APIModel
+from kgen.apimodel.serialize import load_package_model
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing.merge.apply import (
-    MAX_UPDATE_MANAGERS,
     ApplyConflict,
     ApplyError,
-    Conflict,
-    decode_managed_fields,
+    FieldConflict,
     server_side_apply,
     track_update,
 )
+from kgen.testing.merge.managed import MAX_UPDATE_MANAGERS, decode_managed_fields
 from kgen.testing.merge.schema import ANY, FieldInfo, type_info
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -216,7 +215,7 @@ def test_second_manager_conflicts(shared_cm: dict[str, Any], configmap: FieldInf
         apply_cm(shared_cm, cm({"k1": "other"}), "mgr-b", configmap)
     conflict = caught.value
     assert conflict.code == 409 and conflict.reason == "Conflict"
-    assert conflict.conflicts == [Conflict("mgr-a", ".data.k1")]
+    assert conflict.conflicts == [FieldConflict("mgr-a", ".data.k1")]
     # observed
     assert conflict.message == 'Apply failed with 1 conflict: conflict with "mgr-a": .data.k1'
     assert conflict.causes() == [
@@ -278,7 +277,7 @@ def test_conflict_with_an_update_manager(configmap: FieldInfo) -> None:
     assert caught.value.message == (
         'Apply failed with 1 conflict: conflict with "editor" using v1: .data.k3'
     )
-    assert caught.value.conflicts == [Conflict("editor", ".data.k3", "Update", "v1")]
+    assert caught.value.conflicts == [FieldConflict("editor", ".data.k3", "Update", "v1")]
 
 
 def test_conflict_with_a_subresource_manager(widget: FieldInfo) -> None:

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from kgen.ingest import read_inputs
 from kgen.model.build import build_model
-from kgen.model.ir import APIModel
-from kgen.model.serialize import load_package_model
+from kgen.apimodel.ir import APIModel
+from kgen.apimodel.serialize import load_package_model
 from kgen.testing.merge.fieldpath import (
     FieldPathError,
     FieldSet,

@@ -10,8 +10,8 @@ import pytest
 
 from kgen.ingest import read_inputs
 from kgen.model.build import build_model
-from kgen.model.ir import APIModel
-from kgen.model.serialize import load_package_model
+from kgen.apimodel.ir import APIModel
+from kgen.apimodel.serialize import load_package_model
 from kgen.testing.merge.schema import ANY, FieldInfo, type_info
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from kgen.model.ir import APIModel
-from kgen.model.serialize import load_package_model
+from kgen.apimodel.ir import APIModel
+from kgen.apimodel.serialize import load_package_model
 from kgen.testing.merge.schema import ANY, FieldInfo, type_info
 from kgen.testing.merge.strategic import StrategicPatchError, apply_strategic_merge_patch
 

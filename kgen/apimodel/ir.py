@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeAlias
 
 __all__ = [
     "NO_DEFAULT",
+    "QUANTITY_PATTERN_START",
     "APIModel",
     "Array",
     "EnumType",
@@ -79,6 +80,11 @@ SpecialName: TypeAlias = Literal[
     "json",  # any JSON value
     "object",  # a JSON object of anything (FieldsV1, RawExtension, preserve-unknown-fields)
 ]
+
+
+# How a "quantity" is told from a plain int-or-string in a CRD schema: the pattern controller-gen writes
+# for resource.Quantity fields starts with this.
+QUANTITY_PATTERN_START = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
 
 
 @dataclass(frozen=True, slots=True)

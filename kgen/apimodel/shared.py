@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kgen.model.ir import Shared
+from kgen.apimodel.ir import Shared
 
 __all__ = ["RUNTIME_MODELS", "SHARED_TYPES", "SharedShape", "match_shared"]
 

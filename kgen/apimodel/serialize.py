@@ -13,7 +13,7 @@ import json
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
-from kgen.model.ir import (
+from kgen.apimodel.ir import (
     NO_DEFAULT,
     APIModel,
     Array,
@@ -36,9 +36,13 @@ from kgen.model.ir import (
     Validation,
 )
 
-__all__ = ["FORMAT", "dumps", "loads", "load_package_model"]
+__all__ = ["FORMAT", "FormatError", "dumps", "load_package_model", "loads"]
 
 FORMAT = "kgen.apimodel/v1"
+
+
+class FormatError(ValueError):
+    """Not an API model document of this format, or a package without one."""
 
 
 def _ref(ref: TypeRef) -> Any:
@@ -203,7 +207,7 @@ def _resource(resource: Resource) -> dict[str, Any]:
 def loads(text: str | bytes) -> APIModel:
     data = json.loads(text)
     if data.get("format") != FORMAT:
-        raise ValueError(f"not a {FORMAT} document (format {data.get('format')!r})")
+        raise FormatError(f"not a {FORMAT} document (format {data.get('format')!r})")
     model = APIModel()
     origin = Origin("apimodel.json")
     for type_id, entry in data["types"].items():
@@ -275,9 +279,7 @@ def load_package_model(package: str) -> APIModel:
     """The API model embedded in a generated package (``<package>/apimodel.json``)."""
     from importlib.resources import files
 
-    from kgen.errors import KgenError
-
     resource = files(package).joinpath("apimodel.json")
     if not resource.is_file():
-        raise KgenError(f"{package} is not a package kgen generated: it has no apimodel.json")
+        raise FormatError(f"{package} is not a package kgen generated: it has no apimodel.json")
     return loads(resource.read_bytes())

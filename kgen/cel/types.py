@@ -1,0 +1,43 @@
+"""CEL types, to declare variables: ``Env({"x": types.INT, "items": types.list_of(types.STRING)})``."""
+
+from kgen.cel._types import (
+    BOOL,
+    BYTES,
+    DOUBLE,
+    DURATION,
+    DYN,
+    INT,
+    NULL,
+    STRING,
+    TIMESTAMP,
+    UINT,
+    Type,
+    list_of,
+    map_of,
+    object_type,
+    opaque,
+    optional_of,
+    param,
+    type_of,
+)
+
+__all__ = [
+    "BOOL",
+    "BYTES",
+    "DOUBLE",
+    "DURATION",
+    "DYN",
+    "INT",
+    "NULL",
+    "STRING",
+    "TIMESTAMP",
+    "Type",
+    "UINT",
+    "list_of",
+    "map_of",
+    "object_type",
+    "opaque",
+    "optional_of",
+    "param",
+    "type_of",
+]

@@ -1,0 +1,18 @@
+"""The answer to a call that succeeded (a failure is a :class:`~kgen.testing.errors.StatusError`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Response"]
+
+
+@dataclass(slots=True)
+class Response:
+    """The answer to a call: HTTP status code, body (an object, a Status, or text) and warnings."""
+
+    code: int
+    body: Any
+    warnings: list[str] = field(default_factory=list)
+    content_type: str = "application/json"
