@@ -9,22 +9,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
-SHARED_SPECS = (ROOT / ".." / "shared" / "specs").resolve()
 
 # The default package (generated/example_client) is imported by many tests and examples.
 if str(GENERATED) not in sys.path:
     sys.path.insert(0, str(GENERATED))
-
-
-def shared_path(*parts: str) -> Path:
-    """A path in ../shared/specs, or a skip saying clearly what is missing."""
-    path = SHARED_SPECS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(
-            f"reference corpus not available: {path} is absent "
-            "(../shared/specs next to the repository holds the Kubernetes specs and real CRDs)"
-        )
-    return path
+# Helpers shared by tests in several folders (shared_specs) import by name.
+if str(ROOT / "tests") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests"))
 
 
 @pytest.fixture(scope="session")

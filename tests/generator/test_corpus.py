@@ -14,7 +14,7 @@ from gen_util import SampleBuilder, generate_package, import_all, run_mypy
 from kgen.apimodel.serialize import load_package_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import shared_path  # noqa: E402
+from shared_specs import shared_path  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

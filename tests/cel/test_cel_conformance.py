@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conformance import KUBERNETES_FILES, NOT_REACHABLE_FILES, load_file, run_cases
-from conftest import specs_path
+from shared_specs import shared_path as specs_path
 from kgen_runner import run_kgen
 
 # file → (passed, failed, skipped) on kgen.cel. Skips carry their reason in conformance.py.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import specs_path
+from shared_specs import shared_path as specs_path
 
 from kgen.cel.schema import (
     STATIC_ESTIMATED_COST_LIMIT,
