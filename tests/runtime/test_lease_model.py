@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from shared_specs import shared_path
 
 import kgen.emit.models
 import kgen.runtime
@@ -26,15 +27,10 @@ from kgen.apimodel.shared import RUNTIME_MODELS
 
 CLASSES = ("Lease", "LeaseList", "LeaseSpec")
 ROOT = Path(__file__).resolve().parents[2]
-KUBERNETES_1_36 = (
-    ROOT / ".." / "shared" / "specs" / "kubernetes" / "v1.36" / "swagger.json"
-).resolve()
 
 
 def kubernetes_1_36() -> Path:
-    if not KUBERNETES_1_36.exists():
-        pytest.skip(f"reference corpus not available: {KUBERNETES_1_36} is absent")
-    return KUBERNETES_1_36
+    return shared_path("kubernetes", "v1.36", "swagger.json")
 
 
 def _describe(tp: Any) -> str:
