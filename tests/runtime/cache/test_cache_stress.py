@@ -42,12 +42,8 @@ from test_cache_fixtures import (
     start_server,
 )
 
-from kgen.runtime._cache import (
-    AsyncSharedIndexInformer,
-    AsyncSharedInformerFactory,
-    meta_namespace_key,
-    resource_version_of,
-)
+from kgen.runtime import AsyncSharedIndexInformer, AsyncSharedInformerFactory, meta_namespace_key
+from kgen.runtime._cache.objects import resource_version_of
 from kgen.runtime._meta import ObjectMeta
 from kgen.testing import APIServer
 
