@@ -560,7 +560,8 @@ def _plan_cond(c: Fn, t: Fn, f: Fn) -> Fn:
 
 
 def _plan_index(container: Fn, key: Fn) -> Fn:
-    from kgen.cel._stdlib import index_list, index_map, index_optional
+    from kgen.cel._optionals import index_optional
+    from kgen.cel._stdlib import index_list, index_map
 
     def index(act: dict[str, Any], st: State) -> Any:
         c = container(act, st)
