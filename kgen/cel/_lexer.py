@@ -80,6 +80,13 @@ def _unescape(body: str, raw: bool, is_bytes: bool, offset: int) -> str | bytes:
         else:
             out.append(ch)
 
+    def emit_code(code: int) -> None:
+        # \x and octal escapes: a byte in bytes, a code point in a string
+        if is_bytes:
+            out_bytes.append(code)
+        else:
+            out.append(chr(code))
+
     while i < n:
         c = body[i]
         if c != "\\":
@@ -96,10 +103,7 @@ def _unescape(body: str, raw: bool, is_bytes: bool, offset: int) -> str | bytes:
             h = body[i + 2 : i + 4]
             if len(h) != 2 or not all(x in "0123456789abcdefABCDEF" for x in h):
                 raise ParseError(offset, "Syntax error: invalid hex escape")
-            if is_bytes:
-                out_bytes.append(int(h, 16))
-            else:
-                out.append(chr(int(h, 16)))
+            emit_code(int(h, 16))
             i += 4
         elif e in "uU":
             width = 4 if e == "u" else 8
@@ -115,10 +119,7 @@ def _unescape(body: str, raw: bool, is_bytes: bool, offset: int) -> str | bytes:
             o = body[i + 1 : i + 4]
             if len(o) != 3 or not all(x in "01234567" for x in o):
                 raise ParseError(offset, "Syntax error: invalid octal escape")
-            if is_bytes:
-                out_bytes.append(int(o, 8))
-            else:
-                out.append(chr(int(o, 8)))
+            emit_code(int(o, 8))
             i += 4
         else:
             raise ParseError(offset, f"Syntax error: invalid escape sequence '\\{e}'")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterable
 
+from kgen.cel._errors import EvalError
 from kgen.cel._types import Type
 from kgen.cel._values import Optional, Timestamp, TypeValue, Duration, UInt
 
 __all__ = [
     "Library",
     "Overload",
+    "accepts",
     "actual_size",
     "constant_cost",
     "first_argument_cost",
@@ -85,6 +87,19 @@ class Library:
     def extend(self, other: Library) -> None:
         for name, ovs in other.functions.items():
             self.functions.setdefault(name, []).extend(ovs)
+
+
+def accepts(parse: Callable[..., Any]) -> Callable[..., bool]:
+    """The ``isX(s)`` of a conversion ``x(s)``: does ``parse`` take its arguments without an error?"""
+
+    def predicate(*args: Any) -> bool:
+        try:
+            parse(*args)
+        except EvalError:
+            return False
+        return True
+
+    return predicate
 
 
 def actual_size(v: Any) -> int:

@@ -68,6 +68,10 @@ class Builder:
         )
 
 
+# A macro expands a call (its offset, target and arguments) into the nodes it stands for.
+Macro = Callable[[Builder, int, Expr | None, list[Expr]], Expr]
+
+
 def _has(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr:
     arg = args[0]
     if not isinstance(arg, Select) or arg.test_only:
@@ -75,7 +79,7 @@ def _has(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr:
     return Select(p.new_id(), off, arg.operand, arg.field, True)
 
 
-def _quantifier(kind: str, two: bool) -> Callable[[Builder, int, Expr | None, list[Expr]], Expr]:
+def _quantifier(kind: str, two: bool) -> Macro:
     def expand(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr:
         assert target is not None
         v1 = p.var_name(args[0])
@@ -107,27 +111,26 @@ def _quantifier(kind: str, two: bool) -> Callable[[Builder, int, Expr | None, li
     return expand
 
 
-def _map(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr:
-    assert target is not None
-    v = p.var_name(args[0])
-    fn = args[-1]
-    appended: Expr = p.call(
-        off, "_+_", p.ident(off, ACCU), CreateList(p.new_id(), off, [fn], frozenset())
-    )
-    if len(args) == 3:
-        appended = p.call(off, "_?_:_", args[1], appended, p.ident(off, ACCU))
-    init = CreateList(p.new_id(), off, [], frozenset())
-    return p.comprehension(
-        off,
-        "map",
-        target,
-        v,
-        None,
-        init,
-        Const(p.new_id(), off, True),
-        appended,
-        p.ident(off, ACCU),
-    )
+def _map_list(two: bool) -> Macro:
+    """map (one variable) and transformList (two): fn of each element, of those the filter keeps."""
+    name = "transformList" if two else "map"
+
+    def expand(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr:
+        assert target is not None
+        v1 = p.var_name(args[0])
+        v2 = p.var_name(args[1]) if two else None
+        fn = args[-1]
+        step: Expr = p.call(
+            off, "_+_", p.ident(off, ACCU), CreateList(p.new_id(), off, [fn], frozenset())
+        )
+        if len(args) == (4 if two else 3):
+            step = p.call(off, "_?_:_", args[-2], step, p.ident(off, ACCU))
+        init = CreateList(p.new_id(), off, [], frozenset())
+        return p.comprehension(
+            off, name, target, v1, v2, init, Const(p.new_id(), off, True), step, p.ident(off, ACCU)
+        )
+
+    return expand
 
 
 def _filter(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr:
@@ -146,31 +149,7 @@ def _filter(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr
     )
 
 
-def _transform_list(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr:
-    assert target is not None
-    v1 = p.var_name(args[0])
-    v2 = p.var_name(args[1])
-    fn = args[-1]
-    step: Expr = p.call(
-        off, "_+_", p.ident(off, ACCU), CreateList(p.new_id(), off, [fn], frozenset())
-    )
-    if len(args) == 4:
-        step = p.call(off, "_?_:_", args[2], step, p.ident(off, ACCU))
-    init = CreateList(p.new_id(), off, [], frozenset())
-    return p.comprehension(
-        off,
-        "transformList",
-        target,
-        v1,
-        v2,
-        init,
-        Const(p.new_id(), off, True),
-        step,
-        p.ident(off, ACCU),
-    )
-
-
-def _transform_map(entry: bool) -> Callable[[Builder, int, Expr | None, list[Expr]], Expr]:
+def _transform_map(entry: bool) -> Macro:
     def expand(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr:
         assert target is not None
         v1 = p.var_name(args[0])
@@ -207,7 +186,7 @@ def _bind(p: Builder, off: int, var: str, init: Expr, body: Expr) -> Expr:
     )
 
 
-def _opt_map(flat: bool) -> Callable[[Builder, int, Expr | None, list[Expr]], Expr]:
+def _opt_map(flat: bool) -> Macro:
     def expand(p: Builder, off: int, target: Expr | None, args: list[Expr]) -> Expr:
         assert target is not None
         v = p.var_name(args[0])
@@ -221,7 +200,7 @@ def _opt_map(flat: bool) -> Callable[[Builder, int, Expr | None, list[Expr]], Ex
     return expand
 
 
-MACROS: dict[tuple[str, bool, int], Callable[[Builder, int, Expr | None, list[Expr]], Expr]] = {
+MACROS: dict[tuple[str, bool, int], Macro] = {
     ("has", False, 1): _has,
     ("all", True, 2): _quantifier("all", False),
     ("exists", True, 2): _quantifier("exists", False),
@@ -229,11 +208,11 @@ MACROS: dict[tuple[str, bool, int], Callable[[Builder, int, Expr | None, list[Ex
     ("all", True, 3): _quantifier("all", True),
     ("exists", True, 3): _quantifier("exists", True),
     ("existsOne", True, 3): _quantifier("exists_one", True),
-    ("map", True, 2): _map,
-    ("map", True, 3): _map,
+    ("map", True, 2): _map_list(False),
+    ("map", True, 3): _map_list(False),
     ("filter", True, 2): _filter,
-    ("transformList", True, 3): _transform_list,
-    ("transformList", True, 4): _transform_list,
+    ("transformList", True, 3): _map_list(True),
+    ("transformList", True, 4): _map_list(True),
     ("transformMap", True, 3): _transform_map(False),
     ("transformMap", True, 4): _transform_map(False),
     ("transformMapEntry", True, 3): _transform_map(True),

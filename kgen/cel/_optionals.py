@@ -54,15 +54,8 @@ def _of_non_zero(v: Any) -> Optional:
 
 
 def select_optional(obj: Any, field: str) -> Optional:
-    """``obj.?field``."""
-    if isinstance(obj, Optional):
-        if not obj.has:
-            return OPTIONAL_NONE
-        obj = obj.value
-    if isinstance(obj, dict):
-        found, v = map_lookup(obj, field)
-        return Optional(v) if found else OPTIONAL_NONE
-    raise EvalError("no such overload")
+    """``obj.?field``: a map's (or an object's) field, as ``obj[?field]`` (a list has no field)."""
+    return index_optional(obj, field)
 
 
 def index_optional(obj: Any, key: Any) -> Optional:

@@ -50,6 +50,7 @@ _MIN_BOOL_SIZE = 4
 _MIN_NUMBER_SIZE = 1
 
 _RESERVED = RESERVED | {"true", "false", "null", "in"}
+_ESCAPED = {".": "__dot__", "-": "__dash__", "/": "__slash__"}
 _ESCAPABLE = re.compile(r"[a-zA-Z_.\-/][a-zA-Z0-9_.\-/]*")
 
 
@@ -68,14 +69,7 @@ def escape(name: str) -> str | None:
             out.append("__underscores__")
             i += 2
             continue
-        if c == ".":
-            out.append("__dot__")
-        elif c == "-":
-            out.append("__dash__")
-        elif c == "/":
-            out.append("__slash__")
-        else:
-            out.append(c)
+        out.append(_ESCAPED.get(c, c))
         i += 1
     return "".join(out)
 

@@ -101,29 +101,25 @@ def _join(lst: list[Any], sep: str = "") -> str:
     return sep.join(lst)
 
 
+_QUOTED = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
+
+
 def _quote(s: str) -> str:
     out = ['"']
     for c in s:
-        o = ord(c)
-        if c == "\\":
-            out.append("\\\\")
-        elif c == '"':
-            out.append('\\"')
-        elif c == "\a":
-            out.append("\\a")
-        elif c == "\b":
-            out.append("\\b")
-        elif c == "\f":
-            out.append("\\f")
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "\v":
-            out.append("\\v")
-        elif 0xD800 <= o <= 0xDFFF:
+        if c in _QUOTED:
+            out.append(_QUOTED[c])
+        elif 0xD800 <= ord(c) <= 0xDFFF:
             out.append("\ufffd")
         else:
             out.append(c)

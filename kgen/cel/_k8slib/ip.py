@@ -11,6 +11,7 @@ from kgen.cel._errors import EvalError
 from kgen.cel._library import (
     STRING_TRAVERSAL_COST_FACTOR,
     Library,
+    accepts,
     actual_size,
     constant_cost,
     first_argument_cost,
@@ -57,30 +58,24 @@ class CIDRValue:
         return f"{self.iface.ip}/{self.iface.network.prefixlen}"
 
 
+def _ip_error(s: str, reason: str) -> EvalError:
+    return EvalError(f'IP Address "{s}" parse error during conversion from string: {reason}')
+
+
+def _cidr_error(s: str, reason: str) -> EvalError:
+    return EvalError(f'network address "{s}" parse error during conversion from string: {reason}')
+
+
 def _parse_ip(s: str) -> IPValue:
     if "%" in s:
-        raise EvalError(
-            f'IP Address "{s}" parse error during conversion from string: IP address with zone value is not allowed'
-        )
+        raise _ip_error(s, "IP address with zone value is not allowed")
     try:
         addr = ipaddress.ip_address(s)
     except ValueError as err:
-        raise EvalError(
-            f'IP Address "{s}" parse error during conversion from string: {err}'
-        ) from None
+        raise _ip_error(s, str(err)) from None
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        raise EvalError(
-            f'IP Address "{s}" parse error during conversion from string: IPv4-mapped IPv6 address is not allowed'
-        )
+        raise _ip_error(s, "IPv4-mapped IPv6 address is not allowed")
     return IPValue(addr)
-
-
-def _is_ip(s: str) -> bool:
-    try:
-        _parse_ip(s)
-    except EvalError:
-        return False
-    return True
 
 
 def _ip_is_canonical(s: str) -> bool:
@@ -90,32 +85,16 @@ def _ip_is_canonical(s: str) -> bool:
 def _parse_cidr(s: str) -> CIDRValue:
     addr_part, _, prefix = s.partition("/")
     if "%" in addr_part:
-        raise EvalError(
-            f'network address "{s}" parse error during conversion from string: CIDR with zone value is not allowed'
-        )
+        raise _cidr_error(s, "CIDR with zone value is not allowed")
     if not prefix or not prefix.isdigit() or (len(prefix) > 1 and prefix[0] == "0"):
-        raise EvalError(
-            f'network address "{s}" parse error during conversion from string: netip.ParsePrefix("{s}"): bad bits after slash: "{prefix}"'
-        )
+        raise _cidr_error(s, f'netip.ParsePrefix("{s}"): bad bits after slash: "{prefix}"')
     try:
         iface = ipaddress.ip_interface(s)
     except ValueError as err:
-        raise EvalError(
-            f'network address "{s}" parse error during conversion from string: {err}'
-        ) from None
+        raise _cidr_error(s, str(err)) from None
     if isinstance(iface, ipaddress.IPv6Interface) and iface.ip.ipv4_mapped is not None:
-        raise EvalError(
-            f'network address "{s}" parse error during conversion from string: IPv4-mapped IPv6 address is not allowed'
-        )
+        raise _cidr_error(s, "IPv4-mapped IPv6 address is not allowed")
     return CIDRValue(iface)
-
-
-def _is_cidr(s: str) -> bool:
-    try:
-        _parse_cidr(s)
-    except EvalError:
-        return False
-    return True
 
 
 def _link_local_multicast(a: Any) -> bool:
@@ -146,7 +125,7 @@ def _contains_cidr(c: CIDRValue, other: Any) -> bool:
 
 def register(lib: Library) -> None:
     lib.add("ip", "string_to_ip", (STRING,), IP, _parse_ip, cost=first_argument_cost)
-    lib.add("isIP", "is_ip", (STRING,), BOOL, _is_ip, cost=first_argument_cost)
+    lib.add("isIP", "is_ip", (STRING,), BOOL, accepts(_parse_ip), cost=first_argument_cost)
     lib.add(
         "ip.isCanonical",
         "ip_is_canonical",
@@ -198,7 +177,7 @@ def register(lib: Library) -> None:
     )
     lib.add("string", "ip_to_string", (IP,), STRING, lambda i: str(i.addr))
     lib.add("cidr", "string_to_cidr", (STRING,), CIDR, _parse_cidr, cost=first_argument_cost)
-    lib.add("isCIDR", "is_cidr", (STRING,), BOOL, _is_cidr, cost=first_argument_cost)
+    lib.add("isCIDR", "is_cidr", (STRING,), BOOL, accepts(_parse_cidr), cost=first_argument_cost)
     lib.member(
         "containsIP",
         "cidr_contains_ip_string",

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from kgen.cel._errors import EvalError
-from kgen.cel._library import Library, first_argument_cost
+from kgen.cel._library import Library, accepts, first_argument_cost
 from kgen.cel._types import BOOL, DOUBLE, INT, STRING, opaque
 from kgen.runtime._types import EXACT, quantity_value
 
@@ -41,14 +41,6 @@ def _parse_quantity(s: str) -> Quantity:
         return Quantity(quantity_value(s), s)
     except ValueError as err:
         raise EvalError(str(err)) from None
-
-
-def _is_quantity(s: str) -> bool:
-    try:
-        quantity_value(s)
-    except ValueError:
-        return False
-    return True
 
 
 def _sign(q: Quantity) -> int:
@@ -87,7 +79,12 @@ def register(lib: Library) -> None:
         cost=first_argument_cost,
     )
     lib.add(
-        "isQuantity", "is_quantity_string", (STRING,), BOOL, _is_quantity, cost=first_argument_cost
+        "isQuantity",
+        "is_quantity_string",
+        (STRING,),
+        BOOL,
+        accepts(_parse_quantity),
+        cost=first_argument_cost,
     )
     lib.member("sign", "quantity_sign", (QUANTITY,), INT, _sign)
     lib.member("isInteger", "quantity_is_integer", (QUANTITY,), BOOL, _is_integer)

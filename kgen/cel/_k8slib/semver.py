@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from kgen.cel._errors import EvalError
-from kgen.cel._library import Library, first_argument_cost
+from kgen.cel._library import Library, accepts, first_argument_cost
 from kgen.cel._types import BOOL, INT, STRING, opaque
 
 __all__ = ["SEMVER", "Semver", "register"]
@@ -72,14 +72,6 @@ def _parse_semver(s: str, normalize: bool = False) -> Semver:
     return Semver(int(m.group(1)), int(m.group(2)), int(m.group(3)), pre, text)
 
 
-def _is_semver(s: str, normalize: bool = False) -> bool:
-    try:
-        _parse_semver(s, normalize)
-    except EvalError:
-        return False
-    return True
-
-
 def register(lib: Library) -> None:
     lib.add(
         "semver", "string_to_semver", (STRING,), SEMVER, _parse_semver, cost=first_argument_cost
@@ -92,13 +84,20 @@ def register(lib: Library) -> None:
         _parse_semver,
         cost=first_argument_cost,
     )
-    lib.add("isSemver", "is_semver_string", (STRING,), BOOL, _is_semver, cost=first_argument_cost)
+    lib.add(
+        "isSemver",
+        "is_semver_string",
+        (STRING,),
+        BOOL,
+        accepts(_parse_semver),
+        cost=first_argument_cost,
+    )
     lib.add(
         "isSemver",
         "is_semver_string_bool",
         (STRING, BOOL),
         BOOL,
-        _is_semver,
+        accepts(_parse_semver),
         cost=first_argument_cost,
     )
     lib.member("major", "semver_major", (SEMVER,), INT, lambda v: v.major)

@@ -6,7 +6,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from kgen.cel._errors import EvalError
-from kgen.cel._library import Library, first_argument_cost
+from kgen.cel._library import Library, accepts, first_argument_cost
 from kgen.cel._types import BOOL, STRING, list_of, map_of, opaque
 
 __all__ = ["URL", "URLValue", "is_url", "register"]
@@ -55,12 +55,7 @@ def _parse_url(s: str) -> URLValue:
     return value
 
 
-def is_url(s: str) -> bool:
-    try:
-        _parse_url(s)
-    except EvalError:
-        return False
-    return True
+is_url = accepts(_parse_url)
 
 
 def _host(u: URLValue) -> str:
