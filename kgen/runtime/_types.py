@@ -121,9 +121,9 @@ def _parse_rfc3339(text: str) -> datetime:
 
 # resource.Quantity, as apimachinery's ParseQuantity reads it (k8s.io/apimachinery/pkg/api/resource).
 _QUANTITY_FORMAT = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
-QUANTITY_FORMAT_ERROR = f"quantities must match the regular expression '{_QUANTITY_FORMAT}'"
-QUANTITY_NUMERIC_ERROR = "unable to parse numeric part of quantity"
-QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix"
+_FORMAT_ERROR = f"quantities must match the regular expression '{_QUANTITY_FORMAT}'"
+_NUMERIC_ERROR = "unable to parse numeric part of quantity"
+_SUFFIX_ERROR = "unable to parse quantity's suffix"
 _QUANTITY_SCAN = re.compile(
     r"([+-]?)(0*)([0-9]*)(?:\.([0-9]*))?([eEinumkKMGTP]*[-+]?[0-9]*)", re.ASCII
 )
@@ -138,12 +138,13 @@ EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOpera
 def quantity_value(text: str) -> Decimal:
     """The value of ``text`` as ParseQuantity reads it, or ValueError with apimachinery's message.
 
-    What Go accepts is accepted (``"1.G"``, ``"."``, ``"+Ki"`` are 0, a ``-+0-9`` suffix is a decimal
-    exponent), the value is rounded away from zero to a whole nano, and a binary-suffixed value is capped
-    at 2^63-1, as in Go. No space is trimmed: JSON decoding does that (:func:`parse_quantity`)."""
+    What Go accepts is accepted (``"1.G"`` is 1G; ``"."`` and ``"+Ki"`` are 0; ``e`` or ``E`` and an
+    integer is a decimal exponent, kept as an int32), the value is rounded away from zero to a whole nano,
+    and a binary-suffixed value is capped at 2^63-1, as in Go. No space is trimmed: JSON decoding does
+    that (:func:`parse_quantity`)."""
     match = _QUANTITY_SCAN.fullmatch(text)
     if not text or match is None:
-        raise ValueError(QUANTITY_FORMAT_ERROR)
+        raise ValueError(_FORMAT_ERROR)
     sign, zeros, whole, fraction, suffix = match.groups()
     if suffix in _DECIMAL:
         base, exponent = 10, _DECIMAL[suffix]
@@ -152,15 +153,15 @@ def quantity_value(text: str) -> Decimal:
     elif len(suffix) > 1 and suffix[0] in "eE" and re.fullmatch(r"[+-]?[0-9]+", suffix[1:]):
         exponent = int(suffix[1:])
         if not -(2**63) <= exponent < 2**63:  # strconv.ParseInt(..., 64)
-            raise ValueError(QUANTITY_SUFFIX_ERROR)
+            raise ValueError(_SUFFIX_ERROR)
         base, exponent = 10, (exponent + 2**31) % 2**32 - 2**31  # Go keeps it as an int32
     else:
-        raise ValueError(QUANTITY_SUFFIX_ERROR)
+        raise ValueError(_SUFFIX_ERROR)
     digits = (whole or "0") + (fraction or "")
     if not (zeros or whole or fraction) and not _fast_path(digits, fraction or "", base, exponent):
         # Go reads a number with no digit ("", "+", ".") from its digits only on its fast path; on
         # the other, the decimal parser refuses it.
-        raise ValueError(QUANTITY_NUMERIC_ERROR)
+        raise ValueError(_NUMERIC_ERROR)
     amount = Decimal(sign + (whole or "0") + ("." + fraction if fraction else ""))
     if base == 10:
         amount = amount.scaleb(exponent, context=EXACT)
