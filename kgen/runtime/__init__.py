@@ -18,6 +18,10 @@ alone and can be used without generated code:
 Every class that does I/O has an async twin named ``Async<Name>`` (coroutine functions: ``async_<name>``);
 see ARCHITECTURE.md. Names are imported on first use, so ``from kgen.runtime import ObjectMeta`` does not
 load the HTTP stack.
+
+This module is one piece by nature: it is the front door's three lists of the same names (the type
+checker's imports, ``__all__`` and the lazy ``_EXPORTS`` table, which a test keeps in agreement) and the
+``__getattr__`` that reads the table, with no behaviour of its own to split along.
 """
 
 from __future__ import annotations
