@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kgen.apimodel.ir import Shared
+from kgen.apimodel.ir import Array, Map, Primitive, Shared, Special, TypeRef
 
-__all__ = ["RUNTIME_MODELS", "SHARED_TYPES", "SharedShape", "match_shared"]
+__all__ = ["RUNTIME_MODELS", "SHARED_TYPES", "SharedShape", "match_shared", "shape_type"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +266,21 @@ def match_shared(field_name: str, schema: Mapping[str, Any]) -> Shared | None:
         if dict(shape.properties) == shapes and shape.required <= required:
             return Shared(name)
     return None
+
+
+def shape_type(shape: str) -> TypeRef:
+    """The API model's type for a shape string of ``SHARED_TYPES`` (``map:string``, ``array:Condition``)."""
+    if shape.startswith("map:"):
+        return Map(shape_type(shape[4:]))
+    if shape.startswith("array:"):
+        return Array(shape_type(shape[6:]))
+    if shape in ("string", "integer", "boolean"):
+        return Primitive(shape)  # type: ignore[arg-type]
+    if shape == "time":
+        return Special("time")
+    if shape == "object":
+        return Special("object")
+    return Shared(shape)
 
 
 def _shape_of(schema: Mapping[str, Any]) -> str:

@@ -24,7 +24,7 @@ from kgen.apimodel.ir import (
     TypeRef,
     UnionType,
 )
-from kgen.apimodel.shared import SHARED_TYPES
+from kgen.apimodel.shared import SHARED_TYPES, shape_type
 
 __all__ = ["Renderer", "crd_schema", "custom_id"]
 
@@ -138,7 +138,7 @@ class Renderer:
 
         def build() -> dict[str, Any]:
             properties = {
-                prop: self.type_schema(_shape_type(sub), inline=inline)
+                prop: self.type_schema(shape_type(sub), inline=inline)
                 for prop, sub in sorted(shape.properties.items())
             }
             out: dict[str, Any] = {"type": "object", "properties": properties}
@@ -238,20 +238,6 @@ def _extensions(ext: Any) -> dict[str, Any]:
             for rule in ext.validations
         ]
     return out
-
-
-def _shape_type(shape: str) -> TypeRef:
-    if shape.startswith("map:"):
-        return Map(_shape_type(shape[4:]))
-    if shape.startswith("array:"):
-        return Array(_shape_type(shape[6:]))
-    if shape in ("string", "integer", "boolean"):
-        return Primitive(shape)  # type: ignore[arg-type]
-    if shape == "time":
-        return Special("time")
-    if shape == "object":
-        return Special("object")
-    return Shared(shape)
 
 
 def crd_schema(model: APIModel, type_id: str | None) -> dict[str, Any]:

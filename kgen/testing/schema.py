@@ -28,7 +28,7 @@ from kgen.apimodel.ir import (
     TypeRef,
     UnionType,
 )
-from kgen.apimodel.shared import SHARED_TYPES
+from kgen.apimodel.shared import SHARED_TYPES, shape_type
 from kgen.runtime._validation import go_quote
 from kgen.testing.errors import FieldError
 
@@ -63,20 +63,6 @@ def process(model: APIModel, type_id: str, obj: dict[str, Any], *, custom: bool)
         return walker.outcome
     walker.object_fields(typedef.fields, obj, "", preserve=False)
     return walker.outcome
-
-
-def _shared_type(shape: str) -> TypeRef:
-    if shape.startswith("map:"):
-        return Map(_shared_type(shape[4:]))
-    if shape.startswith("array:"):
-        return Array(_shared_type(shape[6:]))
-    if shape in ("string", "integer", "boolean"):
-        return Primitive(shape)  # type: ignore[arg-type]
-    if shape == "time":
-        return Special("time")
-    if shape == "object":
-        return Special("object")
-    return Shared(shape)
 
 
 _JSON_TYPES = {
@@ -158,7 +144,7 @@ class _Walker:
             if not isinstance(value, dict):
                 self.type_error(path, value, "object")
                 return value
-            fields = [Field(name, _shared_type(sub)) for name, sub in shape.properties.items()]
+            fields = [Field(name, shape_type(sub)) for name, sub in shape.properties.items()]
             self.object_fields(fields, value, path, preserve=preserve)
             return value
         if isinstance(ref, Array):

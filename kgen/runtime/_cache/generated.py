@@ -24,6 +24,7 @@ __all__ = ["AsyncGroupInformers", "AsyncResourceInformer", "GroupInformers", "Re
 
 T = TypeVar("T", bound=KubernetesObject)
 LT = TypeVar("LT")
+F = TypeVar("F")
 ListerType = Callable[[Indexer[Any], GroupVersionResource | None], Any]
 
 
@@ -31,12 +32,12 @@ def _gvr(kind: type[KubernetesObject]) -> GroupVersionResource | None:
     return kind.RESOURCE.gvr if kind.RESOURCE is not None else None
 
 
-class ResourceInformer(Generic[T, LT]):
-    """The shared informer of one resource and its typed lister (synchronous programs)."""
+class _ResourceInformerBase(Generic[F, T, LT]):
+    """What the sync and async resource informers share: which resource, and how its lister is built."""
 
     def __init__(
         self,
-        factory: SharedInformerFactory,
+        factory: F,
         kind: type[T],
         list_kind: type[KubernetesList[T]],
         lister_type: Callable[[Indexer[T], GroupVersionResource | None], LT],
@@ -45,6 +46,13 @@ class ResourceInformer(Generic[T, LT]):
         self._kind = kind
         self._list_kind = list_kind
         self._lister_type = lister_type
+
+    def _lister_of(self, indexer: Indexer[T]) -> LT:
+        return self._lister_type(indexer, _gvr(self._kind))
+
+
+class ResourceInformer(_ResourceInformerBase[SharedInformerFactory, T, LT]):
+    """The shared informer of one resource and its typed lister (synchronous programs)."""
 
     def informer(self) -> SharedIndexInformer[T]:
         """The factory's one informer of this resource (created on first use)."""
@@ -52,29 +60,19 @@ class ResourceInformer(Generic[T, LT]):
 
     def lister(self) -> LT:
         """Reads of the informer's cache (empty until it has synced)."""
-        return self._lister_type(self.informer().indexer, _gvr(self._kind))
+        return self._lister_of(self.informer().indexer)
 
 
-class AsyncResourceInformer(Generic[T, LT]):
+class AsyncResourceInformer(_ResourceInformerBase[AsyncSharedInformerFactory, T, LT]):
     """The shared informer of one resource and its typed lister (asyncio)."""
 
-    def __init__(
-        self,
-        factory: AsyncSharedInformerFactory,
-        kind: type[T],
-        list_kind: type[KubernetesList[T]],
-        lister_type: Callable[[Indexer[T], GroupVersionResource | None], LT],
-    ) -> None:
-        self._factory = factory
-        self._kind = kind
-        self._list_kind = list_kind
-        self._lister_type = lister_type
-
     def informer(self) -> AsyncSharedIndexInformer[T]:
+        """The factory's one informer of this resource (created on first use)."""
         return self._factory.informer_for(self._kind, self._list_kind)
 
     def lister(self) -> LT:
-        return self._lister_type(self.informer().indexer, _gvr(self._kind))
+        """Reads of the informer's cache (empty until it has synced)."""
+        return self._lister_of(self.informer().indexer)
 
 
 class GroupInformers:
@@ -85,5 +83,7 @@ class GroupInformers:
 
 
 class AsyncGroupInformers:
+    """The informers of one group-version (asyncio; generated subclasses add a property per resource)."""
+
     def __init__(self, factory: AsyncSharedInformerFactory) -> None:
         self.factory = factory
