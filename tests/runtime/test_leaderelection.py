@@ -666,6 +666,65 @@ async def test_a_leader_cut_off_from_the_server_stops_before_a_follower_takes_ov
     gate.open.set()
 
 
+class SlowAnswers(httpx.AsyncBaseTransport):
+    """Writes of the Lease land at once but are answered ``delays[i]`` seconds (of the fake clock) later.
+
+    Records the fake time each successful write was sent, so a test can check how long a leader led
+    on the strength of it.
+    """
+
+    def __init__(self, clock: FakeClock, delays: list[float]) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.clock = clock
+        self.delays = delays
+        self.writes_sent: list[float] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        sent = self.clock.monotonic()
+        response = await self.inner.handle_async_request(request)
+        if request.method in ("POST", "PUT") and "/leases" in request.url.path:
+            if response.status_code < 300:
+                self.writes_sent.append(sent)
+            self.clock.advance(self.delays.pop(0) if self.delays else 0.0)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.parametrize(
+    "delays",
+    [
+        pytest.param([2.3], id="acquiring-answer-slow"),
+        pytest.param([0.0, 2.3, 2.3, 2.3], id="renewal-answers-slow"),
+        pytest.param([2.49], id="acquiring-answer-just-inside"),
+    ],
+)
+async def test_a_slowly_answered_leader_stops_at_the_renew_deadline(
+    transports: MakeTransport, delays: list[float]
+) -> None:
+    # The issue's configuration: lease 3 s, deadline 2.5 s, retry 2 s (validation accepts it).
+    clock = FakeClock()
+    slow = SlowAnswers(clock, list(delays))
+    stops: list[float] = []
+    config = LeaderElectionConfig(
+        lock=LeaseLock(NS, "slow", "a"),
+        on_started_leading=lambda ctx: None,
+        on_stopped_leading=lambda: stops.append(clock.monotonic()),
+        lease_duration=3.0,
+        renew_deadline=2.5,
+        retry_period=2.0,
+    )
+    elector = AsyncLeaderElector(transports(slow), config, clock=clock)
+    await asyncio.wait_for(elector.run(), timeout=PATIENCE)
+
+    assert stops, "the leader never stopped"
+    last_write = max(sent for sent in slow.writes_sent if sent <= stops[0])
+    # Other candidates saw the last write no earlier than it was sent, and may take the lease
+    # lease_duration after that; the leader must have stopped by renew_deadline after it.
+    assert stops[0] - last_write <= config.renew_deadline + 1e-9, (stops, slow.writes_sent)
+
+
 async def test_a_leader_that_finds_another_holder_stops_at_once(
     transports: MakeTransport, admin: AsyncRESTClient, spawn: Spawn
 ) -> None:

@@ -265,29 +265,31 @@ class AsyncLeaderElector:
             await self._clock.sleep(self._jittered(self.config.retry_period))
 
     async def _renew(self, last_renewed: float) -> str:
-        """Renew until that fails for renew_deadline or another holder appears; return which."""
+        """Renew until that fails for renew_deadline or another holder appears; return which.
+
+        The deadline runs from when the last successful write was *sent* (every other candidate saw
+        it later than that), and no wait outlasts it: a leader whose acquiring or renewing request was
+        answered slowly stops at the deadline, not a retry period later, so it always stops before any
+        other candidate may take the lease (renew_deadline < lease_duration).
+        """
         config = self.config
         while True:
-            await self._clock.sleep(config.retry_period)
-            while True:
-                # The deadline runs from when the last successful renewal was *sent*: every other
-                # candidate saw it later than that, so this leader stops before any of them may start.
-                remaining = last_renewed + config.renew_deadline - self._clock.monotonic()
-                if remaining <= 0:
-                    return f"could not renew the lease within {config.renew_deadline}s"
-                started = self._clock.monotonic()
-                # A request still hanging at the deadline is abandoned with it.
-                renewed = await _bounded(self.try_acquire_or_renew(), remaining, False)
-                self._report_transition()
-                if renewed:
-                    last_renewed = started
-                    break
-                holder = self._holder()
-                if holder and holder != self.identity:
-                    return f"the lease is held by {holder}"
-                remaining = last_renewed + config.renew_deadline - self._clock.monotonic()
-                if remaining > 0:
-                    await self._clock.sleep(min(config.retry_period, remaining))
+            remaining = last_renewed + config.renew_deadline - self._clock.monotonic()
+            if remaining > 0:
+                await self._clock.sleep(min(config.retry_period, remaining))
+            now = self._clock.monotonic()
+            remaining = last_renewed + config.renew_deadline - now
+            if remaining <= 0:
+                return f"could not renew the lease within {config.renew_deadline}s"
+            # A request still hanging at the deadline is abandoned with it.
+            renewed = await _bounded(self.try_acquire_or_renew(), remaining, False)
+            self._report_transition()
+            if renewed:
+                last_renewed = now
+                continue
+            holder = self._holder()
+            if holder and holder != self.identity:
+                return f"the lease is held by {holder}"
 
     async def _lead(self, acquired_at: float) -> None:
         ctx = LeaderContext(self.identity)
