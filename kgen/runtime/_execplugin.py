@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import asyncio
 
 __all__ = [
+    "DEFAULT_EXEC_TIMEOUT",
     "DEFAULT_EXPIRY_SKEW",
     "EXEC_API_VERSIONS",
     "EXEC_CLUSTER_EXTENSION",
@@ -53,6 +54,12 @@ EXEC_CLUSTER_EXTENSION = "client.authentication.k8s.io/exec"
 #: A credential is treated as expired this long before its ``expirationTimestamp``, so that a
 #: request is not sent with a token that expires on the way.
 DEFAULT_EXPIRY_SKEW = timedelta(seconds=10)
+#: How long one run of a plugin may take before it is stopped. client-go waits forever; a plugin
+#: that hangs (a stuck network call, a prompt nobody sees) would then block every request of every
+#: clientset using that user. Long enough for a browser login (kubelogin gives one 180 s).
+DEFAULT_EXEC_TIMEOUT = 300.0
+# How long a stopped plugin's pipes are drained before they are abandoned.
+_KILL_GRACE = 5.0
 # How much of a failing plugin's stderr goes into the error (its tail: that is where the reason is).
 _STDERR_LIMIT = 2000
 
@@ -94,7 +101,8 @@ class ExecConfig:
 
     ``cluster`` is sent to the plugin only when ``provide_cluster_info`` is set.
     ``interactive_mode`` is one of ``Never``, ``IfAvailable`` (interactive when stdin is a terminal)
-    and ``Always`` (fail unless it is).
+    and ``Always`` (fail unless it is). ``timeout`` bounds one run of the plugin (seconds; kubeconfig
+    has no field for it).
     """
 
     command: str
@@ -105,10 +113,13 @@ class ExecConfig:
     provide_cluster_info: bool = False
     install_hint: str | None = None
     cluster: ExecCluster | None = None
+    timeout: float = DEFAULT_EXEC_TIMEOUT
 
     def __post_init__(self) -> None:
         if not self.command:
             raise ValueError("an exec plugin needs a command")
+        if not (isinstance(self.timeout, (int, float)) and 0 < self.timeout < float("inf")):
+            raise ValueError("exec plugin timeout must be a positive number of seconds")
         if self.api_version not in EXEC_API_VERSIONS:
             raise ValueError(
                 f"exec plugin apiVersion {self.api_version!r} is not one of "
@@ -142,6 +153,7 @@ class ExecConfig:
                 self.provide_cluster_info,
                 self.install_hint,
                 cluster,
+                self.timeout,
             ],
             sort_keys=True,
             default=repr,
@@ -169,7 +181,9 @@ class ExecCredentialSource:
       ``async_get()`` callers wait on an :class:`asyncio.Lock` and run the plugin in a worker thread.
       Sync and async callers share the cache. A forced refresh that waited while another caller ran
       the plugin reuses that fresh result rather than running it again (ten requests failing with
-      401 at once cause one run).
+      401 at once cause one run), and one that waited while that run failed gets its error instead
+      of running the plugin again: a hung plugin is stopped after ``config.timeout`` and every caller
+      waiting on it fails then, with an error naming the plugin.
     - :meth:`shared` returns one instance per distinct plugin configuration, like client-go's global
       authenticator cache, so that loading the same kubeconfig twice does not run the plugin twice.
 
@@ -195,7 +209,9 @@ class ExecCredentialSource:
         self._stdin_is_terminal = stdin_is_terminal
         self._lock = threading.Lock()  # held while the plugin runs
         self._cached: Credentials | None = None
-        self._generation = 0  # bumped by every run, to tell a waiter that someone else refreshed
+        self._generation = 0  # bumped by every successful run, to tell a waiter someone refreshed
+        self._finished = 0  # bumped when a run ends, successfully or not
+        self._last_error: ExecPluginError | None = None  # of the last run, if it failed
         self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
@@ -213,14 +229,14 @@ class ExecCredentialSource:
             return source
 
     def get(self, *, force_refresh: bool = False) -> Credentials:
-        seen = self._generation
+        seen = (self._generation, self._finished)
         cached = None if force_refresh else self._valid_cached()
         if cached is not None:
             return cached
         return self._refresh(force_refresh, seen)
 
     async def async_get(self, *, force_refresh: bool = False) -> Credentials:
-        seen = self._generation
+        seen = (self._generation, self._finished)
         cached = None if force_refresh else self._valid_cached()
         if cached is not None:
             return cached
@@ -242,12 +258,31 @@ class ExecCredentialSource:
             return None
         return cached
 
-    def _refresh(self, force_refresh: bool, seen: int) -> Credentials:
+    def _refresh(self, force_refresh: bool, seen: tuple[int, int]) -> Credentials:
+        generation, finished = seen
         with self._lock:
             cached = self._valid_cached()
-            if cached is not None and (not force_refresh or self._generation != seen):
+            if cached is not None and (not force_refresh or self._generation != generation):
                 return cached
-            credentials = self._run()
+            error = self._last_error
+            if error is not None and self._finished != finished:
+                # The plugin ran (and failed) while this caller waited: fail with that run's error
+                # rather than queue up another run, so that a hung plugin costs one timeout, not one
+                # per waiting request.
+                raise ExecPluginError(
+                    str(error),
+                    command=error.command,
+                    exit_code=error.exit_code,
+                    stderr=error.stderr,
+                )
+            self._last_error = None
+            try:
+                credentials = self._run()
+            except ExecPluginError as exc:
+                self._last_error = exc
+                raise
+            finally:
+                self._finished += 1
             self._cached = credentials
             self._generation += 1
             return credentials
@@ -291,14 +326,15 @@ class ExecCredentialSource:
         env[EXEC_INFO_ENV] = self._exec_info(interactive)
         try:
             # Interactive plugins prompt on the terminal: give them our stdin and stderr. Otherwise
-            # stdin is closed (as in client-go) and stderr is captured for the error message.
-            completed = subprocess.run(
+            # stdin is closed (as in client-go), stderr is captured for the error message, and the
+            # plugin gets its own process group so that a timeout stops whatever it started too.
+            process = subprocess.Popen(
                 [config.command, *config.args],
                 env=env,
                 stdin=None if interactive else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=None if interactive else subprocess.PIPE,
-                check=False,
+                start_new_session=not interactive,
             )
         except FileNotFoundError:
             message = f"exec plugin: executable {config.command} not found"
@@ -310,6 +346,13 @@ class ExecCredentialSource:
                 f"exec plugin: cannot run {config.command}: {exc.strerror or exc}",
                 command=config.command,
             ) from None
+        completed = _finish(process, config.timeout, own_group=not interactive)
+        if completed is None:
+            raise ExecPluginError(
+                f"exec plugin: executable {config.command} did not finish within "
+                f"{config.timeout:g}s and was stopped",
+                command=config.command,
+            )
         if completed.returncode != 0:
             stderr = _tail(completed.stderr or b"")
             message = (
@@ -322,6 +365,33 @@ class ExecCredentialSource:
                 message, command=config.command, exit_code=completed.returncode, stderr=stderr
             )
         return parse_exec_credential(completed.stdout, config.api_version, command=config.command)
+
+
+def _finish(
+    process: subprocess.Popen[bytes], timeout: float, *, own_group: bool
+) -> subprocess.CompletedProcess[bytes] | None:
+    """Wait for the plugin and collect its output; None if it had to be stopped at ``timeout``."""
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process, own_group)
+        try:
+            process.communicate(timeout=_KILL_GRACE)
+        except subprocess.TimeoutExpired:
+            # Something it started still holds the pipes open: leave them to the garbage collector.
+            pass
+        return None
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _stop(process: subprocess.Popen[bytes], own_group: bool) -> None:
+    if own_group and hasattr(os, "killpg"):
+        try:
+            os.killpg(process.pid, 9)  # SIGKILL; the group's id is the plugin's pid
+            return
+        except OSError:
+            pass
+    process.kill()
 
 
 def parse_exec_credential(stdout: bytes, api_version: str, *, command: str) -> Credentials:
@@ -345,11 +415,11 @@ def parse_exec_credential(stdout: bytes, api_version: str, *, command: str) -> C
     kind = document.get("kind")
     returned_version = document.get("apiVersion")
     if kind != "ExecCredential":
-        raise fail(f"it returned kind {_short(kind)}, not ExecCredential")
+        raise fail(f"it returned {_describe(kind)} as its kind, not ExecCredential")
     if returned_version != api_version:
         raise fail(
             f"it is configured to use API version {api_version}, "
-            f"but returned version {_short(returned_version)}"
+            f"but returned {_describe(returned_version, known=EXEC_API_VERSIONS)} as its version"
         )
     status = document.get("status")
     if not isinstance(status, dict):
@@ -372,7 +442,9 @@ def parse_exec_credential(stdout: bytes, api_version: str, *, command: str) -> C
     raw_expiry = status.get("expirationTimestamp")
     if raw_expiry is not None:
         if not isinstance(raw_expiry, str) or (expires_at := parse_rfc3339(raw_expiry)) is None:
-            raise fail(f"status.expirationTimestamp {_short(raw_expiry)} is not an RFC 3339 time")
+            raise fail(
+                f"status.expirationTimestamp ({_describe(raw_expiry)}) is not an RFC 3339 time"
+            )
     return Credentials(
         token=token or None, client_cert_pem=cert_pem, client_key_pem=key_pem, expires_at=expires_at
     )
@@ -415,9 +487,16 @@ def parse_rfc3339(text: str) -> datetime | None:
         return None
 
 
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+def _describe(value: object, known: tuple[str, ...] = ()) -> str:
+    """What a value from the plugin's output is, without quoting it (output may hold a token),
+    unless it is one of the ``known`` constants."""
+    if value in known:
+        return repr(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    return f"a JSON {type(value).__name__}"
 
 
 def _tail(stderr: bytes) -> str:

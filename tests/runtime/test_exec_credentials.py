@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -65,6 +67,7 @@ def source_for(
     api_version: str = V1,
     interactive_mode: str = "Never",
     stdin_is_terminal: bool = False,
+    timeout: float = 60.0,
     **env: str,
 ) -> ExecCredentialSource:
     config = ExecConfig(
@@ -72,6 +75,7 @@ def source_for(
         env=plugin_env(plugin, **env),
         api_version=api_version,
         interactive_mode=interactive_mode,
+        timeout=timeout,
     )
     return ExecCredentialSource(
         config,
@@ -382,20 +386,101 @@ def test_garbage_output_is_reported_without_quoting_it(plugin: Plugin) -> None:
     assert TOKEN not in str(error)
 
 
+def test_values_from_the_output_are_described_not_quoted(plugin: Plugin) -> None:
+    error = plugin_error(source_for(plugin, mode="secret-kind", token=TOKEN))
+    assert "as its kind, not ExecCredential" in str(error)
+    assert TOKEN not in str(error) and TOKEN not in repr(error)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A zombie still answers kill(0) until its parent (the plugin, now dead) is reaped by init.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_hung_plugin_is_stopped_and_named(plugin: Plugin, tmp_path: Path) -> None:
+    child_pid = tmp_path / "child.pid"
+    source = source_for(plugin, mode="hang", timeout=1.0, child_pid=str(child_pid))
+    error = plugin_error(source)
+    assert str(error) == (
+        f"exec plugin: executable {plugin.path} did not finish within 1s and was stopped"
+    )
+    assert error.command == str(plugin.path)
+    # What the plugin started was stopped with it (its own process group).
+    pid = int(child_pid.read_text())
+    deadline = time.monotonic() + 10
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _gone(pid)
+
+
+def test_callers_waiting_on_a_hung_plugin_fail_with_it_instead_of_running_it_again(
+    plugin: Plugin, tmp_path: Path
+) -> None:
+    source = source_for(plugin, mode="hang", timeout=1.0, child_pid=str(tmp_path / "child.pid"))
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            source.get()
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted on below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert len(errors) == 4 and all(isinstance(e, ExecPluginError) for e in errors)
+    assert all("did not finish within 1s" in str(e) for e in errors)
+    assert plugin.run_count == 1
+    # A later call (nobody waiting) runs it again: a failure is not cached.
+    with pytest.raises(ExecPluginError):
+        source.get()
+    assert plugin.run_count == 2
+
+
+async def test_async_callers_waiting_on_a_hung_plugin_fail_too(
+    plugin: Plugin, tmp_path: Path
+) -> None:
+    source = source_for(plugin, mode="hang", timeout=1.0, child_pid=str(tmp_path / "child.pid"))
+    results = await asyncio.wait_for(
+        asyncio.gather(*(source.async_get() for _ in range(3)), return_exceptions=True), 60
+    )
+    assert all(isinstance(r, ExecPluginError) for r in results)
+    assert plugin.run_count == 1
+
+
+def test_an_exec_timeout_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        ExecConfig(command="x", timeout=0)
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
         (
             {"answer_version": V1BETA1},
-            f"it is configured to use API version {V1}, but returned version '{V1BETA1}'",
+            f"it is configured to use API version {V1}, but returned '{V1BETA1}' as its version",
         ),
-        ({"mode": "wrong-kind"}, "it returned kind 'Secret', not ExecCredential"),
+        (
+            {"mode": "wrong-kind"},
+            "it returned a string of 6 characters as its kind, not ExecCredential",
+        ),
         ({"mode": "no-status"}, "it didn't return a status field"),
         ({"mode": "empty-status"}, "it didn't return a token or cert/key pair"),
         ({"mode": "half-pair"}, "it returned only certificate or key, not both"),
         (
             {"mode": "bad-expiry"},
-            "status.expirationTimestamp 'tomorrow at noon' is not an RFC 3339 time",
+            "status.expirationTimestamp (a string of 16 characters) is not an RFC 3339 time",
         ),
     ],
 )

@@ -7,7 +7,9 @@ bool}``.
 
 PLUGIN_MODE      token (default) | cert | both | exit | garbage | no-status | empty-status |
 half-pair |
-                 wrong-kind | bad-expiry
+                 wrong-kind | bad-expiry | secret-kind (the token as kind and expiry) |
+                 hang (never answers; a child it started holds stdout open too, its pid
+                 written to $PLUGIN_CHILD_PID)
 PLUGIN_TOKEN     the token (default "token-<run number>")
 PLUGIN_EXPIRY    status.expirationTimestamp (RFC 3339), omitted if unset
 PLUGIN_CERT_FILE / PLUGIN_KEY_FILE   PEM files returned as clientCertificateData / clientKeyData
@@ -58,6 +60,14 @@ def main() -> int:
     if mode == "exit":
         print(json.dumps({"status": {"token": token}}))  # must not end up in the error
         return int(os.environ.get("PLUGIN_EXIT", "3"))
+    if mode == "hang":
+        import subprocess
+
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+        with open(os.environ["PLUGIN_CHILD_PID"], "w", encoding="ascii") as f:
+            f.write(str(child.pid))
+        time.sleep(3600)
+        return 0
     if mode == "garbage":
         print(f"Welcome! your token is {token} <- not JSON")
         return 0
@@ -82,6 +92,9 @@ def main() -> int:
         document["status"] = {}
     if mode == "wrong-kind":
         document["kind"] = "Secret"
+    if mode == "secret-kind":
+        document["kind"] = token
+        status["expirationTimestamp"] = token
     print(json.dumps(document))
     return 0
 
