@@ -101,6 +101,7 @@ if TYPE_CHECKING:
     from kgen.runtime._errors import ConfigError as ConfigError
     from kgen.runtime._config import DEFAULT_BURST as DEFAULT_BURST
     from kgen.runtime._config import DEFAULT_QPS as DEFAULT_QPS
+    from kgen.runtime._config import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
     from kgen.runtime._config import config_from_kubeconfig as config_from_kubeconfig
     from kgen.runtime._config import load_config as load_config
     from kgen.runtime._config import load_incluster_config as load_incluster_config
@@ -327,6 +328,7 @@ __all__ = [
     "DEFAULT_RENEW_DEADLINE",
     "DEFAULT_RETRY",
     "DEFAULT_RETRY_PERIOD",
+    "DEFAULT_TIMEOUT",
     "DecodeError",
     "DelayingQueue",
     "Delete",
@@ -547,6 +549,7 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_BURST": "_config",
     "DEFAULT_LEASE_DURATION": "_leaderelection.config",
     "DEFAULT_QPS": "_config",
+    "DEFAULT_TIMEOUT": "_config",
     "DEFAULT_RENEW_DEADLINE": "_leaderelection.config",
     "DEFAULT_RETRY": "_backoff",
     "DEFAULT_RETRY_PERIOD": "_leaderelection.config",

@@ -21,6 +21,7 @@ import logging
 import os
 import ssl
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -42,6 +43,7 @@ from kgen.runtime._proxy import mask_url
 __all__ = [
     "DEFAULT_BURST",
     "DEFAULT_QPS",
+    "DEFAULT_TIMEOUT",
     "SERVICE_ACCOUNT_DIR",
     "Config",
     "ConfigError",
@@ -56,6 +58,14 @@ logger = logging.getLogger(__name__)
 #: client-go's defaults (``rest/config.go``).
 DEFAULT_QPS = 5.0
 DEFAULT_BURST = 10
+#: Seconds a request may wait for the server to accept, send or answer (each, not in total), unless
+#: ``Config.timeout`` says otherwise. client-go and kube-rs wait forever, so a server that accepts the
+#: connection and never answers hangs a plain ``get()``. kube-apiserver ends a request that is not
+#: long-running after 60 s (``--request-timeout``) with a 504; a silence longer than that means the
+#: server or the network is gone. Watches, followed logs and streams wait for data without limit
+#: (the reflector notices a dead watch by itself, and a watch with ``timeout_seconds`` waits that long
+#: plus a margin); lists with ``timeout_seconds`` wait that long plus a margin.
+DEFAULT_TIMEOUT = 65.0
 #: Where Kubernetes mounts a pod's service account: ``token``, ``ca.crt`` and ``namespace``.
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -88,13 +98,22 @@ class Config:
     namespace: str = "default"  # the context's namespace (or the in-cluster namespace file)
     qps: float = DEFAULT_QPS  # qps <= 0 disables rate limiting
     burst: int = DEFAULT_BURST
-    timeout: float | None = None  # overall per-request timeout in seconds (None = none)
+    #: Seconds each connect, send and read of a request may take (DEFAULT_TIMEOUT; None: no limit).
+    timeout: float | None = DEFAULT_TIMEOUT
     user_agent: str | None = None
     http2: bool = False
     source: str = ""  # for errors, e.g. "kubeconfig /home/u/.kube/config, context kind-dev"
 
     def __post_init__(self) -> None:
         self.server = self.server.rstrip("/")
+        server, username, password = _split_userinfo(self.server)
+        if server != self.server:
+            # https://user:password@host: Go's HTTP client sends the pair as basic auth unless the
+            # request carries another Authorization. Keep it out of the URL, so that it is not in
+            # this repr, in request URLs, in error messages or in logs.
+            self.server = server
+            if self.username is None and self.password is None:
+                self.username, self.password = username, password
 
     def ssl_context(self, credentials: Credentials | None = None) -> ssl.SSLContext:
         """The TLS context for this server, cached per set of inputs (see :mod:`kgen.runtime._tls`).
@@ -134,6 +153,23 @@ class Config:
                 shown = repr(value)  # credential sources redact themselves
             parts.append(f"{f.name}={shown}")
         return f"Config({', '.join(parts)})"
+
+
+def _split_userinfo(server: str) -> tuple[str, str | None, str | None]:
+    """``server`` without ``user:password@``, and the (percent-decoded) pair it held."""
+    scheme, sep, rest = server.partition("://")
+    if not sep:
+        return server, None, None
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if not at:
+        return server, None, None
+    username, colon, password = userinfo.partition(":")
+    return (
+        f"{scheme}://{host}{slash}{path}",
+        urllib.parse.unquote(username),
+        urllib.parse.unquote(password) if colon else None,
+    )
 
 
 # --- kubeconfig -----------------------------------------------------------------------------------

@@ -73,6 +73,9 @@ DEFAULT_PAGE_SIZE = 500
 #: Seconds a list request outlives the ``timeoutSeconds`` it asks the server for (client-go: the
 #: server ends the list, not the client, so the client's timeout must be longer than the server's).
 LIST_TIMEOUT_MARGIN = 5.0
+#: Seconds of silence beyond its ``timeoutSeconds`` after which a watch's connection counts as dead.
+#: Longer than the reflector's ``idle_margin`` (5 s), which notices first and re-watches at once.
+WATCH_TIMEOUT_MARGIN = 10.0
 
 ResourceVersionMatch = Literal["NotOlderThan", "Exact"]
 DeletePropagation = Literal["Orphan", "Background", "Foreground"]

@@ -12,7 +12,7 @@ import trustme
 import yaml
 
 from kgen.runtime._kubeconfig import loading as kc
-from kgen.runtime._config import Config, ConfigError, load_kubeconfig
+from kgen.runtime._config import DEFAULT_TIMEOUT, Config, ConfigError, load_kubeconfig
 from kgen.runtime._credentials import StaticToken, TokenFile
 from kgen.runtime._execplugin import ExecCredentialSource
 
@@ -89,7 +89,7 @@ def test_minimal_context(tmp_path: Path) -> None:
     assert config.source == f"kubeconfig {path}, context dev"
     assert isinstance(config.credentials, StaticToken)
     assert config.credentials.get().token == TOKEN
-    assert (config.qps, config.burst, config.timeout, config.http2) == (5.0, 10, None, False)
+    assert (config.qps, config.burst, config.timeout, config.http2) == (5.0, 10, DEFAULT_TIMEOUT, False)
 
 
 def test_cluster_fields(tmp_path: Path, ca: trustme.CA) -> None:

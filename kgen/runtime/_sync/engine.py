@@ -25,6 +25,7 @@ from kgen.runtime._request import (
     DEFAULT_PAGE_SIZE,
     LIST_TIMEOUT_MARGIN,
     NO_READ_TIMEOUT,
+    WATCH_TIMEOUT_MARGIN,
     ListOptions,
     PatchType,
     ResourceVersionMatch,
@@ -108,7 +109,13 @@ class ResourceEngine(Generic[T, L]):
     def _watch(self, options: ListOptions) -> WatchStream[T]:
         check_verb(self._info, self._namespace, "watch")
         request = self._request("GET").params(options.for_watch().params(watch=True))
-        request.timeout(NO_READ_TIMEOUT)
+        if options.timeout_seconds:
+            # The server ends the watch after timeoutSeconds: a longer silence is a dead connection.
+            request.timeout(options.timeout_seconds + WATCH_TIMEOUT_MARGIN)
+        else:
+            request.timeout(
+                NO_READ_TIMEOUT
+            )  # events may be minutes apart; the reflector watches it
         return WatchStream(
             request, self.codec.watch_decoder(), resource_version=options.resource_version
         )
