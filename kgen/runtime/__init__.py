@@ -121,6 +121,7 @@ if TYPE_CHECKING:
     from kgen.runtime._errors import KubernetesError as KubernetesError
     from kgen.runtime._errors import MethodNotAllowed as MethodNotAllowed
     from kgen.runtime._errors import NotFound as NotFound
+    from kgen.runtime._errors import Redirected as Redirected
     from kgen.runtime._errors import RequestEntityTooLarge as RequestEntityTooLarge
     from kgen.runtime._errors import ResourceNotServed as ResourceNotServed
     from kgen.runtime._errors import ResourceNotSupported as ResourceNotSupported
@@ -408,6 +409,7 @@ __all__ = [
     "RateLimitingQueue",
     "RawExtension",
     "ReadVerbs",
+    "Redirected",
     "ReflectorMetrics",
     "ReflectorOptions",
     "Request",
@@ -635,6 +637,7 @@ _EXPORTS: dict[str, str] = {
     "ReflectorMetrics": "_cache.reflector",
     "ReflectorOptions": "_cache.reflector",
     "Request": "_sync.rest",
+    "Redirected": "_errors",
     "RequestEntityTooLarge": "_errors",
     "ResourceClient": "_sync.resource",
     "ResourceEventHandler": "_cache.handlers",

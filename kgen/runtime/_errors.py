@@ -13,6 +13,7 @@
     ├── CacheSyncError           an informer's cache did not sync (the last list or watch error is attached)
     ├── ShutDown                 a work queue was shut down (workers stop on it)
     └── APIError                 the server answered with a Status (code, reason, message, details)
+        ├── Redirected           3xx: kgen does not follow redirects (``location`` says where to)
         ├── BadRequest           400
         ├── Unauthorized         401
         ├── Forbidden            403
@@ -67,6 +68,7 @@ __all__ = [
     "KubernetesError",
     "MethodNotAllowed",
     "NotFound",
+    "Redirected",
     "RequestEntityTooLarge",
     "ResourceNotServed",
     "ResourceNotSupported",
@@ -330,6 +332,43 @@ class ServiceUnavailable(ServerError):
 
 class Timeout(APIError):
     code = 504
+
+
+class Redirected(APIError):
+    """A 3xx answer. An API server does not redirect; a proxy or load balancer in front of it may.
+
+    kgen does not follow redirects, as following one would send the request's credentials to
+    wherever it points; ``location`` (its password masked) says where that is.
+    """
+
+    def __init__(
+        self,
+        code: int,
+        location: str | None,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.location = location
+        where = f"to {location}" if location else "without a Location"
+        status = Status(
+            status="Failure",
+            code=code,
+            message=f"the server answered {code}, a redirect {where}; kgen does not follow "
+            "redirects (they would carry this request's credentials elsewhere)",
+        )
+        super().__init__(status, code=code, method=method, url=url)
+
+    def at(self, method: str, url: str | None) -> APIError:
+        if url is None or self.url is not None:
+            return self
+        return Redirected(self.code, self.location, method=method, url=url)
+
+    def _describe(self) -> str:
+        text = self.message
+        if self.method and self.url:
+            text += f" ({self.method} {self.url})"
+        return text
 
 
 _BY_REASON: dict[str, type[APIError]] = {

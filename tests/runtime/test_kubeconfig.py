@@ -89,7 +89,12 @@ def test_minimal_context(tmp_path: Path) -> None:
     assert config.source == f"kubeconfig {path}, context dev"
     assert isinstance(config.credentials, StaticToken)
     assert config.credentials.get().token == TOKEN
-    assert (config.qps, config.burst, config.timeout, config.http2) == (5.0, 10, DEFAULT_TIMEOUT, False)
+    assert (config.qps, config.burst, config.timeout, config.http2) == (
+        5.0,
+        10,
+        DEFAULT_TIMEOUT,
+        False,
+    )
 
 
 def test_cluster_fields(tmp_path: Path, ca: trustme.CA) -> None:

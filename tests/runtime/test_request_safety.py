@@ -18,6 +18,8 @@ from example_client.clientset import Clientset
 
 from kgen.runtime import (
     DEFAULT_TIMEOUT,
+    KubernetesError,
+    Redirected,
     Config,
     TransportError,
     TransportTimeout,
@@ -148,3 +150,24 @@ def test_basic_auth_set_explicitly_wins_over_the_url() -> None:
     config = Config(server="https://u:p@host:6443", username="kube", password="config")
     assert config.server == "https://host:6443"
     assert (config.username, config.password) == ("kube", "config")
+
+
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+def test_a_redirect_is_an_error_naming_the_status_and_where_it_points(code: int) -> None:
+    answer = (
+        f"HTTP/1.1 {code} Moved\r\nLocation: https://u:hunter2@elsewhere.example/api\r\n"
+        "Content-Length: 0\r\n\r\n"
+    ).encode()
+    server = RawServer(answer=answer)
+    try:
+        config = Config(server=f"http://127.0.0.1:{server.port}", timeout=5)
+        with Clientset(config) as cs, pytest.raises(Redirected) as info:
+            cs.core_v1.configmaps("default").get("x")
+    finally:
+        server.close()
+    error = info.value
+    assert error.code == code and isinstance(error, KubernetesError)
+    assert error.location == "https://u:***@elsewhere.example/api"
+    assert f"answered {code}, a redirect to https://u:***@elsewhere.example/api" in str(error)
+    assert "hunter2" not in str(error)
+    assert len(server.requests) == 1  # not followed

@@ -25,7 +25,7 @@ import httpx
 from kgen.runtime._async.primitives import asleep
 from kgen.runtime._config import Config, ConfigError
 from kgen.runtime._credentials import Credentials
-from kgen.runtime._errors import TransportError, error_from_response
+from kgen.runtime._errors import Redirected, TransportError, error_from_response
 from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
 from kgen.runtime._proxy import mask_url, proxy_from_environment
 from kgen.runtime._ratelimit import TokenBucket
@@ -253,9 +253,18 @@ class AsyncTransport:
                     continue
                 raise
             code = response.status_code
-            if code < 400:
+            if code < 300:
                 self._warnings(response)
                 return response
+            if code < 400:
+                location = response.headers.get("Location")
+                await response.aclose()
+                raise Redirected(
+                    code,
+                    mask_url(location) if location is not None else None,
+                    method=spec.method,
+                    url=str(response.url),
+                )
             retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             retriable = code == 429 or (code >= 500 and retry_after is not None)
             if retriable and retry_after is not None and attempt < self.max_retries:
