@@ -12,7 +12,7 @@ import kgen.runtime._codec as codec
 from kgen.runtime._errors import APIError, DecodeError, error_from_status
 from kgen.runtime._meta import PartialObjectMetadata, Status
 
-__all__ = ["EventType", "WatchEvent", "WatchEventDecoder"]
+__all__ = ["EventType", "MalformedEvent", "WatchEvent", "WatchEventDecoder"]
 
 T = TypeVar("T")
 EventType = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]
@@ -59,6 +59,15 @@ _status = msgspec.json.Decoder(Status)
 _TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
 
 
+class MalformedEvent(DecodeError):
+    """A line of a watch stream that is not a JSON event at all (garbage, or cut short).
+
+    Unlike an event that does not fit the model, it says nothing about the object: the stream is
+    broken, and the watch streams turn it into a :class:`~kgen.runtime._errors.TransportError` so
+    that callers watch again from the last resourceVersion, as client-go does, instead of listing.
+    """
+
+
 class WatchEventDecoder(Generic[T]):
     """Decodes one line of a watch stream. ERROR events raise the typed error their Status describes.
 
@@ -93,7 +102,7 @@ class WatchEventDecoder(Generic[T]):
         try:
             envelope = _envelope.decode(line)
         except msgspec.DecodeError as exc:
-            raise DecodeError(f"a watch event is not valid JSON: {exc}") from exc
+            raise MalformedEvent(f"a watch event is not valid JSON: {exc}") from exc
         if envelope.type == "ERROR":
             raise self.error(envelope.object)
         if envelope.type not in _TYPES:
