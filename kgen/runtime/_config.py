@@ -39,6 +39,7 @@ from kgen.runtime._kubeconfig.loading import Kubeconfig
 from kgen.runtime._kubeconfig.loading import load as _load_kubeconfig_files
 from kgen.runtime._kubeconfig.resolution import ResolvedContext
 from kgen.runtime._proxy import mask_url
+from kgen.runtime._ratelimit import DEFAULT_BURST, DEFAULT_QPS
 
 __all__ = [
     "DEFAULT_BURST",
@@ -55,9 +56,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: client-go's defaults (``rest/config.go``).
-DEFAULT_QPS = 5.0
-DEFAULT_BURST = 10
 #: Seconds a request may wait for the server to accept, send or answer (each, not in total), unless
 #: ``Config.timeout`` says otherwise. client-go and kube-rs wait forever, so a server that accepts the
 #: connection and never answers hangs a plain ``get()``. kube-apiserver ends a request that is not

@@ -7,6 +7,7 @@ tasks, and tests check it by counting with a fake clock instead of timing it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -40,7 +41,7 @@ class TokenBucket:
 
     @property
     def unlimited(self) -> bool:
-        return self.qps <= 0
+        return self.qps <= 0 or math.isinf(self.qps)
 
     def reserve(self) -> float:
         """Take one token; return the seconds to wait before it may be used (0 when available now)."""

@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Generic, Protocol, TypeVar
 
+from kgen.runtime._ratelimit import TokenBucket
+
 __all__ = [
     "DEFAULT_BASE_DELAY",
     "DEFAULT_BURST",
@@ -113,22 +115,11 @@ class BucketRateLimiter:
         if burst < 1:
             # x/time/rate would refuse every reservation and make each wait infinite.
             raise ValueError(f"burst must be >= 1, got {burst}")
-        self._qps = qps
-        self._burst = burst
-        self._clock = clock
-        self._tokens = float(burst)
-        self._last: float | None = None
+        # The REST client's token bucket: one implementation of the concept.
+        self._bucket = TokenBucket(qps, burst, clock=clock)
 
     def when(self, item: Hashable) -> float:
-        if math.isinf(self._qps):
-            return 0.0
-        now = self._clock()
-        if self._last is not None:
-            elapsed = max(now - self._last, 0.0)
-            self._tokens = min(float(self._burst), self._tokens + elapsed * self._qps)
-        self._last = now
-        self._tokens -= 1.0
-        return 0.0 if self._tokens >= 0 else -self._tokens / self._qps
+        return self._bucket.reserve()
 
     def forget(self, item: Hashable) -> None:
         pass
