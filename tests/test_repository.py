@@ -61,3 +61,17 @@ def test_ruff() -> None:
         "-m", "ruff", "check", "kgen", "tests", "scripts", "examples", "benchmarks", "generated"
     )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_generated_code_examples_and_readme_import_only_the_front_door() -> None:
+    """`kgen.runtime` is the one public module: nothing a user reads or copies names a private one."""
+    import re
+
+    private = re.compile(r"\bkgen\.runtime\.(_\w+|\w+\.)")
+    offenders = []
+    places = [*(ROOT / "generated").rglob("*.py"), *(ROOT / "examples").rglob("*.py")]
+    for path in [*places, ROOT / "README.md"]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if private.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
