@@ -31,7 +31,9 @@ _TYPES = {
     "FieldValueTypeInvalid": "Invalid value",
 }
 # Types whose message does not show the bad value (field.Error.ErrorBody).
-_NO_VALUE = frozenset({"FieldValueRequired", "FieldValueForbidden", "FieldValueTooLong", "InternalError"})
+_NO_VALUE = frozenset(
+    {"FieldValueRequired", "FieldValueForbidden", "FieldValueTooLong", "InternalError"}
+)
 _NAMED_ESCAPES = {
     "\a": "\\a",
     "\b": "\\b",
@@ -135,7 +137,8 @@ def _value_text(value: Any) -> str:
 class Violation:
     """One field error: ``type`` is the StatusCause reason (``FieldValueInvalid``...), ``field`` the
     path (``spec.replicas``, ``spec.ports[0].name``; ``<nil>`` for a composite schema error),
-    ``bad_value`` the value shown (absent for Required, Forbidden, TooLong) and ``detail`` the rest."""
+    ``bad_value`` the value shown (absent for Required, Forbidden, TooLong) and ``detail`` the rest.
+    """
 
     type: str
     field: str

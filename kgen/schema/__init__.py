@@ -28,14 +28,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kgen.runtime._violation import Violation
-from kgen.schema._mutate import Mistyped, default, has_defaults, prune, prune_nulls
+from kgen.schema._mutate import Mistyped, default, mark_defaults, needs_default, prune, prune_nulls
 from kgen.schema._node import Node, compile_node
 from kgen.schema._regex import PatternError, compile_pattern, has_re2
-from kgen.schema._validate import validate_embedded, validate_list_types, validate_value
+from kgen.schema._structure import validate_embedded, validate_list_types
+from kgen.schema._validate import validate_value
 
 if TYPE_CHECKING:
-    from kgen.apimodel.ir import APIModel
+    from kgen.apimodel.ir import APIModel, TypeDef
     from kgen.cel.schema import CompiledSchema
+    from kgen.schema._model import ModelNodes
 
 __all__ = [
     "Mistyped",
@@ -82,7 +84,7 @@ class Schema:
         self.node = node if node is not None else compile_node(schema, root=root)
         self._has_rules = _has_rules(schema)
         self._rules: CompiledSchema | None = None
-        self._defaults = has_defaults(self.node)
+        self._defaults = mark_defaults(self.node)
         self._lock = threading.Lock()
 
     @property
@@ -118,6 +120,10 @@ class Schema:
         if self._defaults:
             default(self.node, obj)
 
+    def needs_defaults(self, obj: Any) -> bool:
+        """Whether :meth:`default` would add anything to ``obj`` (which is left alone)."""
+        return self._defaults and needs_default(self.node, obj)
+
     def with_defaults(self, obj: Any) -> Any:
         """A copy of ``obj`` as the server would store it: pruned, nulls dropped, defaults applied."""
         out = copy.deepcopy(obj)
@@ -141,32 +147,34 @@ class Schema:
 
 
 class ModelSchemas:
-    """The compiled schema of each kind of an API model, built on first use and kept."""
+    """The compiled schema of each kind of an API model, built on first use and kept. A kind whose
+    type the model replaces (a CRD updated at run time) is compiled again."""
 
     def __init__(self, model: APIModel) -> None:
-        from kgen.schema._model import ModelNodes
-
         self.model = model
-        self._nodes = ModelNodes(model)
-        self._by_type: dict[str, Schema] = {}
+        self._nodes: ModelNodes | None = None
+        self._by_type: dict[str, tuple[TypeDef, Schema]] = {}
         self._lock = threading.Lock()
 
     def for_type(self, type_id: str) -> Schema | None:
         """The schema of the kind whose type is ``type_id`` (None if the model has no such type)."""
-        found = self._by_type.get(type_id)
-        if found is not None:
-            return found
-        if type_id not in self.model.types:
+        typedef = self.model.types.get(type_id)
+        if typedef is None:
             return None
-        from kgen.schema._model import render
+        found = self._by_type.get(type_id)
+        if found is not None and found[0] is typedef:
+            return found[1]
+        from kgen.schema._model import ModelNodes, render
 
         with self._lock:
             found = self._by_type.get(type_id)
-            if found is None:
-                schema = render(self.model, type_id)
-                found = Schema(schema, node=self._nodes.kind(type_id))
-                self._by_type[type_id] = found
-        return found
+            if found is not None and found[0] is typedef:
+                return found[1]
+            if found is not None or self._nodes is None:
+                self._nodes = ModelNodes(self.model)  # types changed: nothing built is reused
+            schema = Schema(render(self.model, type_id), node=self._nodes.kind(type_id))
+            self._by_type[type_id] = (typedef, schema)
+        return schema
 
     def for_kind(self, api_version: str, kind: str) -> Schema | None:
         """The schema of ``kind`` at ``api_version`` (None if the model does not have it)."""

@@ -21,7 +21,7 @@ from typing import Any
 from kgen.schema._node import INT_OR_STRING, MISSING, QUANTITY, Node
 from kgen.schema._validate import json_type, type_accepts
 
-__all__ = ["Mistyped", "default", "has_defaults", "prune", "prune_nulls"]
+__all__ = ["Mistyped", "default", "mark_defaults", "needs_default", "prune", "prune_nulls"]
 
 _META_FIELDS = frozenset({"apiVersion", "kind", "metadata"})
 
@@ -149,7 +149,7 @@ def _non_nullable_null(value: Any, node: Node | None) -> bool:
 
 def default(node: Node | None, obj: Any) -> None:
     """Apply the schema's defaults to ``obj`` in place."""
-    if node is None:
+    if node is None or not node.defaults_below:
         return
     if isinstance(obj, dict):
         properties = node.properties or {}
@@ -159,9 +159,9 @@ def default(node: Node | None, obj: Any) -> None:
             if key not in obj or _non_nullable_null(obj[key], child):
                 obj[key] = copy.deepcopy(child.default)
         for key in obj:
-            child = properties.get(key)
-            if child is not None:
-                default(child, obj[key])
+            found = properties.get(key)
+            if found is not None:
+                default(found, obj[key])
             elif node.additional is not None:
                 if _non_nullable_null(obj[key], node.additional):
                     value = node.additional.default
@@ -176,14 +176,60 @@ def default(node: Node | None, obj: Any) -> None:
             default(items, obj[i])
 
 
-def has_defaults(node: Node, _seen: set[int] | None = None) -> bool:
-    """Whether any node of the tree has a ``default`` (defaulting can then be skipped)."""
-    seen = _seen if _seen is not None else set()
-    if id(node) in seen:
+def mark_defaults(node: Node) -> bool:
+    """Set ``defaults_below`` on every node of the tree; whether the tree has any default."""
+    state: dict[int, bool] = {}
+
+    def visit(current: Node) -> bool:
+        known = state.get(id(current))
+        if known is not None:
+            return known
+        state[id(current)] = False  # a cycle back here adds nothing new
+        children = list((current.properties or {}).values())
+        children += [n for n in (current.additional, current.items) if n is not None]
+        found = current.default is not MISSING
+        for child in children:
+            found = visit(child) or found
+        state[id(current)] = found
+        current.defaults_below = found
+        return found
+
+    return visit(node)
+
+
+def needs_default(node: Node | None, obj: Any) -> bool:
+    """Whether :func:`default` would change ``obj`` (without changing it)."""
+    if node is None or not node.defaults_below:
         return False
-    seen.add(id(node))
-    if node.default is not MISSING:
-        return True
-    children = list((node.properties or {}).values())
-    children += [n for n in (node.additional, node.items) if n is not None]
-    return any(has_defaults(child, seen) for child in children)
+    if isinstance(obj, dict):
+        properties = node.properties or {}
+        for key, child in properties.items():
+            if child.default is not MISSING and (
+                key not in obj or _non_nullable_null(obj[key], child)
+            ):
+                return True
+        for key, value in obj.items():
+            found = properties.get(key)
+            if found is not None:
+                if needs_default(found, value):
+                    return True
+            elif node.additional is not None:
+                if (
+                    _non_nullable_null(value, node.additional)
+                    and node.additional.default is not MISSING
+                ):
+                    return True
+                if needs_default(node.additional, value):
+                    return True
+    elif isinstance(obj, list):
+        items = node.items
+        for value in obj:
+            if (
+                _non_nullable_null(value, items)
+                and items is not None
+                and items.default is not MISSING
+            ):
+                return True
+            if needs_default(items, value):
+                return True
+    return False

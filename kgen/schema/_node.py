@@ -68,6 +68,7 @@ class Node:
         "map_type",
         "meta",
         "lenient_nulls",
+        "defaults_below",
     )
 
     def __init__(self) -> None:
@@ -109,6 +110,8 @@ class Node:
         self.meta: Node | None = None
         # A Go struct's schema (built-in kinds): null stands for an absent value everywhere.
         self.lenient_nulls = False
+        # Whether this node or one below it has a default (set by mark_defaults).
+        self.defaults_below = True
 
     def copy(self) -> Node:
         out = Node()
@@ -161,9 +164,7 @@ def _compile(s: Mapping[str, Any]) -> Node:
         node.default = s["default"]
     props = s.get("properties")
     if isinstance(props, Mapping):
-        node.properties = {
-            str(k): _compile(v) for k, v in props.items() if isinstance(v, Mapping)
-        }
+        node.properties = {str(k): _compile(v) for k, v in props.items() if isinstance(v, Mapping)}
     additional = s.get("additionalProperties")
     if isinstance(additional, Mapping):
         node.additional = _compile(additional)

@@ -230,7 +230,10 @@ class _Translator:
         if c in "dsw":
             return _PERL[c], 2
         if c in "DSW":
-            return f"^{_PERL[c.lower()]}", 2  # marked negated: only valid alone or handled by caller
+            return (
+                f"^{_PERL[c.lower()]}",
+                2,
+            )  # marked negated: only valid alone or handled by caller
         if c in "pP":
             return self.unicode_class(i)
         if c in _SIMPLE_ESCAPES:
@@ -418,7 +421,9 @@ class _Translator:
                     raise _error("invalid or unsupported Perl syntax", p[i : j + 1])
                 j += 1
             if j >= len(p) or (not sign and not seen):
-                raise _error("invalid or unsupported Perl syntax", p[i : j + 1 if j < len(p) else j])
+                raise _error(
+                    "invalid or unsupported Perl syntax", p[i : j + 1 if j < len(p) else j]
+                )
             if j == i + 2:  # "(?)" or "(?:" handled below
                 if p[j] == ")":
                     raise _error("missing argument to repetition operator", "?")

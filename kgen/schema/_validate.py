@@ -1,8 +1,6 @@
 """Every value validation of a structural schema, as kube-apiserver reports it.
 
-Three passes, in the apiserver's order (``customResourceStrategy.Validate``):
-
-1. the OpenAPI schema validator (k8s.io/kube-openapi's ``validate.SchemaValidator``, converted to field
+The OpenAPI schema validator (k8s.io/kube-openapi's ``validate.SchemaValidator``, converted to field
    errors by apiextensions' ``ValidateCustomResource``): types, ``allOf``/``anyOf``/``oneOf``/``not``,
    string lengths counted in runes, ``pattern`` (Go's RE2 semantics), ``format``, ``multipleOf`` and
    ranges (an integer value compares with the limit truncated to an integer, as Go's
@@ -22,11 +20,10 @@ import json
 import math
 from typing import Any
 
-from kgen.runtime._validation import dns1035_label, label_value, qualified_name
 from kgen.runtime._violation import GoLiteral, Violation, go_float, go_q, go_sharp_v
 from kgen.schema._node import INT_OR_STRING, QUANTITY, Node
 
-__all__ = ["validate_embedded", "validate_list_types", "validate_value"]
+__all__ = ["bad_value", "go_json", "hashable", "json_type", "type_accepts", "validate_value"]
 
 _MIN_INT64 = -(2**63)
 _MAX_INT64 = 2**63 - 1
@@ -83,7 +80,7 @@ def _child(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _go_json(value: Any) -> str:
+def go_json(value: Any) -> str:
     """encoding/json.Marshal of a value decoded from a schema (numbers are float64)."""
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
@@ -101,9 +98,11 @@ def _go_json(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
-        return "[" + ",".join(_go_json(v) for v in value) + "]"
+        return "[" + ",".join(go_json(v) for v in value) + "]"
     if isinstance(value, dict):
-        items = (f"{json.dumps(str(k), ensure_ascii=False)}:{_go_json(value[k])}" for k in sorted(value))
+        items = (
+            f"{json.dumps(str(k), ensure_ascii=False)}:{go_json(value[k])}" for k in sorted(value)
+        )
         return "{" + ",".join(items) + "}"
     return json.dumps(value)
 
@@ -145,10 +144,10 @@ def _enum_has(data: Any, values: list[Any]) -> bool:
 
 
 def _enum_text(value: Any) -> str:
-    return value if isinstance(value, str) else _go_json(value)
+    return value if isinstance(value, str) else go_json(value)
 
 
-def _bad(value: Any) -> Any:
+def bad_value(value: Any) -> Any:
     """A bad value as field.Error prints it: simple types as they are, others with %#v."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
@@ -209,13 +208,13 @@ class _Validator:
             Violation(
                 "FieldValueNotSupported",
                 path,
-                "null" if value is None else _bad(value),
+                "null" if value is None else bad_value(value),
                 f"supported values: {supported}",
             )
         )
 
     def invalid(self, path: str, value: Any, detail: str, errs: list[Violation]) -> None:
-        errs.append(Violation("FieldValueInvalid", path, _bad(value), detail))
+        errs.append(Violation("FieldValueInvalid", path, bad_value(value), detail))
 
     # --- validators ---------------------------------------------------------------------------------
 
@@ -343,7 +342,10 @@ class _Validator:
                 mult = (1 / factor * value) if factor < 1 else (value / factor)
                 if not is_integral(mult):
                     self.invalid(
-                        path, value, f"{path} in body should be a multiple of {go_float(factor)}", errs
+                        path,
+                        value,
+                        f"{path} in body should be a multiple of {go_float(factor)}",
+                        errs,
                     )
         if node.minimum is not None:
             limit = node.minimum
@@ -416,18 +418,18 @@ class _Validator:
         return count
 
 
-def _hashable(value: Any) -> Any:
+def hashable(value: Any) -> Any:
     if isinstance(value, dict):
-        return ("o", tuple(sorted((k, _hashable(v)) for k, v in value.items())))
+        return ("o", tuple(sorted((k, hashable(v)) for k, v in value.items())))
     if isinstance(value, list):
-        return ("a", tuple(_hashable(v) for v in value))
+        return ("a", tuple(hashable(v) for v in value))
     return (type(value).__name__, value)
 
 
 def _unique(values: list[Any]) -> bool:
     seen = set()
     for value in values:
-        key = _hashable(value)
+        key = hashable(value)
         if key in seen:
             return False
         seen.add(key)
@@ -442,170 +444,3 @@ def validate_value(node: Node, value: Any, path: str = "") -> list[Violation]:
     errs: list[Violation] = []
     _VALIDATOR.validate(node, value, path, errs)
     return errs
-
-
-# --- embedded resources (objectmeta.Validate) -----------------------------------------------------
-
-
-def _field(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-def _key(path: str, key: str) -> str:
-    return f"{path}[{key}]"
-
-
-def _parse_group_version(text: str) -> str | None:
-    if text.count("/") > 1:
-        return f"unexpected GroupVersion string: {text}"
-    return None
-
-
-def _path_segment(name: str, prefix: bool) -> list[str]:
-    if not prefix and name in (".", ".."):
-        return [f"may not be '{name}'"]
-    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
-
-
-def _embedded_meta(meta: Any, path: str, errs: list[Violation]) -> None:
-    where = _field(path, "metadata")
-    if not isinstance(meta, dict):
-        errs.append(Violation("FieldValueInvalid", where, _bad(meta), "must be an object"))
-        return
-    generate = meta.get("generateName") or ""
-    if isinstance(generate, str) and generate:
-        for message in _path_segment(generate, True):
-            errs.append(Violation("FieldValueInvalid", f"{where}.generateName", generate, message))
-    name = meta.get("name") or "fakename"
-    if isinstance(name, str):
-        for message in _path_segment(name, False):
-            errs.append(Violation("FieldValueInvalid", f"{where}.name", name, message))
-    labels = meta.get("labels")
-    if isinstance(labels, dict):
-        for key, val in labels.items():
-            for message in qualified_name(str(key)):
-                errs.append(Violation("FieldValueInvalid", f"{where}.labels", key, message))
-            for message in label_value(str(val)):
-                errs.append(Violation("FieldValueInvalid", f"{where}.labels", val, message))
-    annotations = meta.get("annotations")
-    if isinstance(annotations, dict):
-        for key in annotations:
-            for message in qualified_name(str(key).lower()):
-                errs.append(Violation("FieldValueInvalid", f"{where}.annotations", key, message))
-
-
-def _embedded(value: dict[str, Any], path: str, errs: list[Violation]) -> None:
-    if "apiVersion" not in value:
-        errs.append(Violation("FieldValueRequired", _field(path, "apiVersion"), None, "must not be empty"))
-    if "kind" not in value:
-        errs.append(Violation("FieldValueRequired", _field(path, "kind"), None, "must not be empty"))
-    for key, item in value.items():
-        if key == "apiVersion":
-            where = _field(path, key)
-            if not isinstance(item, str):
-                errs.append(Violation("FieldValueInvalid", where, _bad(item), "must be a string"))
-            elif not item:
-                errs.append(Violation("FieldValueInvalid", where, item, "must not be empty"))
-            else:
-                problem = _parse_group_version(item)
-                if problem:
-                    errs.append(Violation("FieldValueInvalid", where, item, problem))
-        elif key == "kind":
-            where = _field(path, key)
-            if not isinstance(item, str):
-                errs.append(Violation("FieldValueInvalid", where, _bad(item), "must be a string"))
-            elif not item:
-                errs.append(Violation("FieldValueInvalid", where, item, "must not be empty"))
-            else:
-                problems = dns1035_label(item.lower())
-                if problems:
-                    errs.append(
-                        Violation(
-                            "FieldValueInvalid",
-                            where,
-                            item,
-                            "may have mixed case, but should otherwise match: " + ",".join(problems),
-                        )
-                    )
-        elif key == "metadata":
-            _embedded_meta(item, path, errs)
-
-
-def validate_embedded(node: Node, value: Any, path: str, errs: list[Violation]) -> None:
-    """Pass 2: apiVersion, kind and metadata of every x-kubernetes-embedded-resource."""
-    if isinstance(value, dict):
-        if node.embedded and path:
-            _embedded(value, path, errs)
-        properties = node.properties or {}
-        for key, item in value.items():
-            child = properties.get(key)
-            if child is not None:
-                validate_embedded(child, item, _field(path, key), errs)
-            elif node.additional is not None:
-                validate_embedded(node.additional, item, _key(path, key), errs)
-    elif isinstance(value, list) and node.items is not None:
-        for i, item in enumerate(value):
-            validate_embedded(node.items, item, f"{path}[{i}]", errs)
-
-
-# --- list types (listtype.ValidateListSetsAndMaps) ------------------------------------------------
-
-
-def validate_list_types(node: Node, value: Any, path: str, errs: list[Violation]) -> None:
-    """Pass 3: duplicates in x-kubernetes-list-type set and map lists."""
-    if isinstance(value, dict):
-        properties = node.properties or {}
-        for key, item in value.items():
-            child = properties.get(key)
-            if child is not None:
-                validate_list_types(child, item, _field(path, key), errs)
-            elif node.additional is not None:
-                validate_list_types(node.additional, item, _key(path, key), errs)
-        return
-    if not isinstance(value, list):
-        return
-    if node.list_type == "set":
-        seen: dict[Any, int] = {}
-        for i, item in enumerate(value):
-            key = (
-                ("json", _go_json(item))
-                if isinstance(item, (dict, list))
-                else (type(item).__name__, item)
-            )
-            times = seen.get(key, 0)
-            seen[key] = times + 1
-            if times == 1:
-                errs.append(Violation("FieldValueDuplicate", f"{path}[{i}]", _bad(item)))
-    elif node.list_type == "map":
-        _list_map(node, value, path, errs)
-    if node.items is not None:
-        for i, item in enumerate(value):
-            validate_list_types(node.items, item, f"{path}[{i}]", errs)
-
-
-def _list_map(node: Node, value: list[Any], path: str, errs: list[Violation]) -> None:
-    for i, item in enumerate(value):
-        if item is not None and not isinstance(item, dict):
-            errs.append(
-                Violation(
-                    "FieldValueInvalid",
-                    f"{path}[{i}]",
-                    _bad(item),
-                    "must be an object for an array of list-type map",
-                )
-            )
-            return
-    if len(value) <= 1:
-        return
-    seen: set[Any] = set()
-    for i, item in enumerate(value):
-        entry = item if isinstance(item, dict) else {}
-        keys = {k: entry[k] for k in node.map_keys if k in entry}
-        marker = tuple(_hashable(entry.get(k, _UNSET_KEY)) for k in node.map_keys)
-        if marker in seen:
-            errs.append(Violation("FieldValueDuplicate", f"{path}[{i}]", _bad(keys)))
-        else:
-            seen.add(marker)
-
-
-_UNSET_KEY = ("unspecified",)

@@ -29,7 +29,9 @@ _UUID5 = re.compile(
 )
 _ISBN10 = re.compile(r"^(?:[0-9]{9}X|[0-9]{10})\Z")
 _ISBN13 = re.compile(r"^(?:[0-9]{13})\Z")
-_SPACE_MINUS = re.compile(r"[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000-]+")
+_SPACE_MINUS = re.compile(
+    r"[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000-]+"
+)
 _NOT_DIGITS = re.compile(r"[^0-9]+")
 _CREDIT_CARD = re.compile(
     r"^(?:4[0-9]{12}(?:[0-9]{3})?|5[1-5][0-9]{14}|6(?:011|5[0-9][0-9])[0-9]{12}|3[47][0-9]{13}|"
@@ -381,7 +383,7 @@ class _MailParser:
 
     def quoted(self) -> str | None:
         i = 1
-        out = []
+        out: list[str] = []
         while i < len(self.s):
             c = self.s[i]
             if c == '"':
