@@ -132,17 +132,22 @@ class Schema:
         return out
 
     def validate(
-        self, obj: Any, old: Any = None, *, cel: bool = True, path: str = ""
+        self, obj: Any, old: Any = None, *, partial: bool = False, path: str = ""
     ) -> list[Violation]:
-        """Every violation of the schema by ``obj`` (its transition rules against ``old``)."""
+        """Every violation of the schema by ``obj`` (its transition rules against ``old``).
+
+        ``partial``: ``obj`` is a patch or an apply configuration; only what its values say about
+        themselves is checked (types, formats, patterns, lengths, ranges, enums), not what needs the
+        whole object (``required``, counts, composition, list types, CEL rules)."""
+        if partial:
+            return validate_value(self.node, obj, path, partial=True)
         errs = validate_value(self.node, obj, path)
         validate_embedded(self.node, obj, path, errs)
         validate_list_types(self.node, obj, path, errs)
-        if cel:
-            rules = self.rules
-            if rules is not None:
-                for v in rules.validate(obj, old, path=path):
-                    errs.append(Violation(v.type, v.field, v.bad_value, v.detail))
+        rules = self.rules
+        if rules is not None:
+            for v in rules.validate(obj, old, path=path):
+                errs.append(Violation(v.type, v.field, v.bad_value, v.detail))
         return errs
 
 

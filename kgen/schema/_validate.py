@@ -155,9 +155,18 @@ def bad_value(value: Any) -> Any:
 
 
 class _Validator:
+    """kube-openapi's SchemaValidator. ``partial``: the object is a patch or an apply configuration,
+    whose values are checked for what they say about themselves only (no ``required``, no counts of
+    properties or items, no composition, nulls skipped)."""
+
+    def __init__(self, partial: bool = False) -> None:
+        self.partial = partial
+
     def validate(self, node: Node, value: Any, path: str, errs: list[Violation]) -> int:
         """Append the violations of ``value`` to ``errs``; return kube-openapi's match count."""
         if value is None:
+            if self.partial:
+                return 1
             if node.type and not node.nullable and not node.lenient_nulls:
                 self.type_error(node, value, path, errs)
             if node.enum is not None and not node.lenient_nulls:
@@ -169,7 +178,9 @@ class _Validator:
             count += 1
             if not type_accepts(node_type, value):
                 self.type_error(node, value, path, errs)
-        if node.all_of or node.any_of or node.one_of or node.not_ is not None:
+        if not self.partial and (
+            node.all_of or node.any_of or node.one_of or node.not_ is not None
+        ):
             count += self.schema_props(node, value, path, errs)
         if isinstance(value, str):
             count += 2
@@ -366,7 +377,9 @@ class _Validator:
 
     def array(self, node: Node, value: list[Any], path: str, errs: list[Violation]) -> int:
         size = len(value)
-        if node.min_items is not None and size < node.min_items:
+        if self.partial:
+            size = -1  # an apply merges lists: the counts are the merged list's
+        if node.min_items is not None and 0 <= size < node.min_items:
             self.invalid(
                 path, size, f"{path} in body should have at least {node.min_items} items", errs
             )
@@ -374,7 +387,7 @@ class _Validator:
             self.invalid(
                 path, size, f"{path} in body should have at most {node.max_items} items", errs
             )
-        if node.unique_items and not _unique(value):
+        if node.unique_items and size >= 0 and not _unique(value):
             self.invalid(path, "", f"{path} in body shouldn't contain duplicates", errs)
         count = 0
         if node.items is not None:
@@ -383,8 +396,8 @@ class _Validator:
         return count
 
     def object(self, node: Node, value: dict[str, Any], path: str, errs: list[Violation]) -> int:
-        size = len(value)
-        if node.min_properties is not None and size < node.min_properties:
+        size = -1 if self.partial else len(value)
+        if node.min_properties is not None and 0 <= size < node.min_properties:
             self.invalid(
                 path,
                 node.min_properties,
@@ -412,7 +425,7 @@ class _Validator:
                 if item is None and child.lenient_nulls:
                     continue
                 count += self.validate(child, item, _child(path, name), errs)
-        for name in node.required:
+        for name in () if self.partial else node.required:
             if name not in value or (value[name] is None and node.lenient_nulls):
                 errs.append(Violation("FieldValueRequired", _child(path, name)))
         return count
@@ -436,11 +449,14 @@ def _unique(values: list[Any]) -> bool:
     return True
 
 
-_VALIDATOR = _Validator()
+_FULL = _Validator()
+_PARTIAL = _Validator(partial=True)
 
 
-def validate_value(node: Node, value: Any, path: str = "") -> list[Violation]:
-    """The OpenAPI validator's violations of ``value`` (pass 1)."""
+def validate_value(
+    node: Node, value: Any, path: str = "", *, partial: bool = False
+) -> list[Violation]:
+    """The OpenAPI validator's violations of ``value`` (``partial``: of a patch's values)."""
     errs: list[Violation] = []
-    _VALIDATOR.validate(node, value, path, errs)
+    (_PARTIAL if partial else _FULL).validate(node, value, path, errs)
     return errs
