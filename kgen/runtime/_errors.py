@@ -324,9 +324,7 @@ class SchemaInvalid(Invalid):
     server's 422 handles this one too; ``violations`` are the :class:`Violation` values, and the
     Status (message and causes) is the one kube-apiserver would have answered with."""
 
-    def __init__(
-        self, status: Status, violations: list[Any] | None = None, **options: Any
-    ) -> None:
+    def __init__(self, status: Status, violations: list[Any] | None = None, **options: Any) -> None:
         options.setdefault("code", 422)
         super().__init__(status, **options)
         self.violations: list[Any] = list(violations or [])

@@ -20,6 +20,8 @@ import copy
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
+
 import kgen.runtime._codec as codec
 from kgen.runtime._errors import SchemaInvalid
 from kgen.runtime._unstructured import Unstructured
@@ -89,7 +91,7 @@ def validate(obj: Any, old: Any = None, *, package: str | None = None) -> list[V
         raise _unknown_kind(body, package)
     schema.prune(body)
     schema.default(body)
-    before = _as_json(old) if old is not None else None
+    before = schema.with_defaults(_as_json(old)) if old is not None else None
     return schema.validate(body, before)
 
 
@@ -117,6 +119,22 @@ def _name_of(body: dict[str, Any]) -> str:
     return ""
 
 
+def _body_of(value: Any) -> dict[str, Any] | None:
+    """The JSON object a request body holds (None for anything else: a JSON patch, YAML...)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            decoded = msgspec.json.decode(bytes(value))
+        except msgspec.DecodeError:
+            return None
+        return decoded if isinstance(decoded, dict) else None
+    if isinstance(value, (str, list, tuple)):
+        return None
+    try:
+        return _as_json(value)
+    except TypeError:
+        return None
+
+
 def check_write(
     method: str,
     content_type: str | None,
@@ -129,19 +147,19 @@ def check_write(
     an update (the whole object), a patch with a model or an apply (what the values present say
     about themselves: a partial object cannot be held to ``required``, counts of properties and
     items, or rules about the whole). Raises :class:`SchemaInvalid` listing every violation; bodies
-    that are not objects of a kind of the package (a JSON patch, bytes, a DeleteOptions) pass."""
+    that are not objects of a kind of the package (a JSON patch, a merge patch given as a dict, a
+    DeleteOptions, a subresource's body) pass."""
     if method not in ("POST", "PUT", "PATCH") or value is None:
-        return
-    if isinstance(value, (bytes, bytearray, memoryview, str, list, tuple)):
         return
     partial = method == "PATCH"
     if partial and content_type not in (_APPLY, _MERGE):
         return
-    if partial and content_type == _MERGE and isinstance(value, Mapping):
-        return  # a merge patch as a dict says what changes, not what the object is
-    try:
-        body = _as_json(value)
-    except TypeError:
+    if partial and content_type == _MERGE and isinstance(value, (Mapping, bytes)):
+        return  # a merge patch as JSON says what changes, not what the object is
+    if subresource not in (None, "status"):
+        return  # a scale, an eviction, a binding: not the resource's kind
+    body = _body_of(value)
+    if body is None:
         return
     package = _package_of(value) or package
     api_version, kind = body.get("apiVersion"), body.get("kind")
@@ -151,7 +169,7 @@ def check_write(
 
     try:
         schema = package_schemas(package).for_kind(api_version, kind)
-    except Exception:  # noqa: BLE001 - a package without a model: nothing to check against
+    except (ImportError, ValueError):  # a package without a model: nothing to check against
         return
     if schema is None:
         return
