@@ -212,6 +212,10 @@ class TypeDef:
     # Otherwise the type is a Go struct's, whose nil slices and maps and zero times are sent as null
     # even where the schema says "required" (Event.eventTime, EndpointSlice.endpoints, Role.rules).
     structural: bool = False
+    # A custom resource kind: its CRD version's openAPIV3Schema as the apiserver holds it (descriptions
+    # left out). Validation, defaulting and pruning (kgen.schema) read this; the fields above are the
+    # generated classes' view of it, which drops what a class cannot say (an item's maxLength...).
+    schema: dict[str, Any] | None = None
     # Final names, set by the naming pass.
     name: str = ""
     module: str = ""

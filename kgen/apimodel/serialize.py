@@ -132,6 +132,8 @@ def dumps(model: APIModel) -> str:
             entry["list_item"] = typedef.list_item
         if typedef.structural:
             entry["structural"] = True
+        if typedef.schema is not None:
+            entry["schema"] = typedef.schema
         ext = _extensions(typedef.extensions)
         if ext:
             entry["ext"] = ext
@@ -234,6 +236,7 @@ def loads(text: str | bytes) -> APIModel:
             gvk=tuple(entry["gvk"]) if "gvk" in entry else None,
             list_item=entry.get("list_item"),
             structural=bool(entry.get("structural")),
+            schema=entry.get("schema"),
             name=entry["name"],
             module=entry["module"],
         )

@@ -151,6 +151,12 @@ class _Node:
     map_keys: tuple[str, ...] = ()
     map_atomic: bool = False
 
+    def has_rules(self) -> bool:
+        """Whether this node or one below it has rules (children without any are dropped)."""
+        return bool(
+            self.rules or self.properties or self.additional is not None or self.items is not None
+        )
+
 
 _ENV_CACHE: list[Env] = []
 
@@ -270,6 +276,12 @@ class CompiledSchema:
                 f"{path}.items",
                 child_card,
             )
+        # Validation walks only where rules are: subtrees without any are dropped.
+        node.properties = {k: c for k, c in node.properties.items() if c.has_rules()}
+        if node.additional is not None and not node.additional.has_rules():
+            node.additional = None
+        if node.items is not None and not node.items.has_rules():
+            node.items = None
         return node
 
     def _compile_rules(

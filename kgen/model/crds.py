@@ -77,6 +77,7 @@ def add_crd(
         )
         typedef = converter.definition(type_id, schema, ctx)
         typedef.gvk = gvk
+        typedef.schema = _for_validation(schema)
         _ensure_top_level_fields(typedef, origin)
         gv.kinds[kind] = type_id
         list_id = f"{group}/{version}.{list_kind}"
@@ -140,6 +141,33 @@ def add_crd(
             type_id=type_id,
             list_type_id=list_id,
         )
+
+
+_DOCUMENTATION = frozenset({"description", "example", "externalDocs", "title"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions"})
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
+_SCHEMAS = frozenset({"additionalProperties", "additionalItems", "not", "items"})
+
+
+def _for_validation(schema: Any) -> Any:
+    """A CRD schema without its documentation (what kgen.schema validates with; values such as
+    ``default`` and ``enum`` are data and kept whole)."""
+    if not isinstance(schema, Mapping):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _DOCUMENTATION:
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, Mapping):
+            out[key] = {name: _for_validation(sub) for name, sub in value.items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_for_validation(sub) for sub in value]
+        elif key in _SCHEMAS:
+            is_list = isinstance(value, list)
+            out[key] = [_for_validation(v) for v in value] if is_list else _for_validation(value)
+        else:
+            out[key] = value
+    return out
 
 
 def _parts(pointer: str) -> tuple[str, ...]:

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from kgen.runtime._cache.informer import AsyncSharedIndexInformer as AsyncSharedIndexInformer
     from kgen.runtime._cache.factory import AsyncSharedInformerFactory as AsyncSharedInformerFactory
     from kgen.runtime._errors import CacheSyncError as CacheSyncError
+    from kgen.runtime._errors import SchemaInvalid as SchemaInvalid
     from kgen.runtime._cache.lister import ClusterLister as ClusterLister
     from kgen.runtime._cache.tombstone import DeletedFinalStateUnknown as DeletedFinalStateUnknown
     from kgen.runtime._cache.listwatch import DynamicListerWatcher as DynamicListerWatcher
@@ -263,6 +264,9 @@ if TYPE_CHECKING:
     from kgen.runtime._workqueue.rate_limiters import (
         default_controller_rate_limiter as default_controller_rate_limiter,
     )
+    from kgen.runtime._schemacheck import validate as validate
+    from kgen.runtime._schemacheck import with_defaults as with_defaults
+    from kgen.runtime._violation import Violation as Violation
 
 __all__ = [
     "APIError",
@@ -427,6 +431,7 @@ __all__ = [
     "ScaleSpec",
     "ScaleStatus",
     "ScaleSubresource",
+    "SchemaInvalid",
     "Scheme",
     "SelectorLike",
     "ServerAddressByClientCIDR",
@@ -461,6 +466,7 @@ __all__ = [
     "UnsupportedMediaType",
     "Update",
     "VersionInfo",
+    "Violation",
     "Watch",
     "WatchEvent",
     "WatchStream",
@@ -486,6 +492,8 @@ __all__ = [
     "parse_quantity",
     "retry_on_conflict",
     "split_meta_namespace_key",
+    "validate",
+    "with_defaults",
 ]
 
 # Where each name lives (a test checks that this agrees with the imports above and with __all__).
@@ -652,6 +660,7 @@ _EXPORTS: dict[str, str] = {
     "ScaleSpec": "_meta",
     "ScaleStatus": "_meta",
     "ScaleSubresource": "_sync.resource",
+    "SchemaInvalid": "_errors",
     "Scheme": "_scheme",
     "SelectorLike": "_selectors",
     "ServerAddressByClientCIDR": "_meta",
@@ -686,6 +695,7 @@ _EXPORTS: dict[str, str] = {
     "UnsupportedMediaType": "_errors",
     "Update": "_sync.resource",
     "VersionInfo": "_meta",
+    "Violation": "_violation",
     "Watch": "_sync.resource",
     "WatchEvent": "_watchevent",
     "WatchStream": "_sync.watch",
@@ -711,6 +721,8 @@ _EXPORTS: dict[str, str] = {
     "parse_quantity": "_types",
     "retry_on_conflict": "_retry",
     "split_meta_namespace_key": "_cache.store",
+    "validate": "_schemacheck",
+    "with_defaults": "_schemacheck",
 }
 
 if not TYPE_CHECKING:  # mypy sees the imports above; a typo in an import stays an error

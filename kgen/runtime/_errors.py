@@ -28,6 +28,7 @@
         ├── RequestEntityTooLarge 413
         ├── UnsupportedMediaType 415
         ├── Invalid              422 (with the field causes)
+        │   └── SchemaInvalid    the client's own schema check refused a write: no request was sent
         ├── TooManyRequests      429
         ├── ServerError          500 and other 5xx
         │   └── ServiceUnavailable 503
@@ -49,7 +50,7 @@ from typing import Any
 
 import msgspec
 
-from kgen.runtime._meta import Status, StatusCause
+from kgen.runtime._meta import Status, StatusCause, StatusDetails
 
 __all__ = [
     "APIError",
@@ -72,6 +73,7 @@ __all__ = [
     "RequestEntityTooLarge",
     "ResourceNotServed",
     "ResourceNotSupported",
+    "SchemaInvalid",
     "ServerError",
     "ServiceUnavailable",
     "ShutDown",
@@ -316,6 +318,44 @@ class Invalid(APIError):
         text = super()._describe()
         fields = [f"{c.field}: {c.message}" for c in self.causes if c.field]
         return f"{text} [{'; '.join(fields)}]" if fields and not self.message else text
+
+
+class SchemaInvalid(Invalid):
+    """A write the client refused before sending it: the object violates its kind's schema (a
+    clientset made with ``validate_writes=True``). It is an :class:`Invalid`, so code that handles the
+    server's 422 handles this one too; ``violations`` are the :class:`Violation` values, and the
+    Status (message and causes) is the one kube-apiserver would have answered with."""
+
+    def __init__(self, status: Status, violations: list[Any] | None = None, **options: Any) -> None:
+        options.setdefault("code", 422)
+        super().__init__(status, **options)
+        self.violations: list[Any] = list(violations or [])
+
+    @classmethod
+    def of(cls, kind: str, api_version: str, name: str, violations: list[Any]) -> SchemaInvalid:
+        group = api_version.rpartition("/")[0]
+        qualified = f"{kind}.{group}" if group else kind
+        lines = [str(v) for v in violations]
+        listed = lines[0] if len(lines) == 1 else "[" + ", ".join(lines) + "]"
+        status = Status(
+            status="Failure",
+            message=f'{qualified} "{name}" is invalid: {listed}',
+            reason="Invalid",
+            code=422,
+            details=StatusDetails(
+                name=name,
+                group=group,
+                kind=kind,
+                causes=[
+                    StatusCause(field=c["field"], message=c["message"], reason=c["reason"])
+                    for c in (v.cause() for v in violations)
+                ],
+            ),
+        )
+        return cls(status, violations)
+
+    def _describe(self) -> str:
+        return super()._describe() + " (refused by the client: nothing was sent)"
 
 
 class TooManyRequests(APIError):

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from kgen.apimodel.ir import APIModel
+from kgen.testing import schema
 from kgen.testing.api import API
 from kgen.testing.definitions import crd_schema
 from kgen.testing.errors import FieldError
@@ -76,7 +77,7 @@ class CRDStrategy(Strategy):
             path = ".".join(p for p in pointer.strip("/").split("/") if p) or "spec"
             return [FieldError.invalid(path, _value_at(obj, pointer), message)]
         spec = obj["spec"]
-        problems = []
+        problems = schema.crd_problems(obj)
         for other in self.api.store.list(_CRDS)[0]:
             if (other.get("metadata") or {}).get("name") == obj["metadata"]["name"]:
                 continue
@@ -304,6 +305,30 @@ def _value_at(obj: Any, pointer: str) -> Any:
     return current if isinstance(current, (str, int, float, bool)) else ""
 
 
+def _version_schema(model: APIModel, type_id: str | None) -> dict[str, Any]:
+    """A served version's openAPIV3Schema: the CRD's own where the model kept it (with the
+    descriptions of the model's types put back), else rendered from the model's types."""
+    rendered = crd_schema(model, type_id)
+    typedef = model.types.get(type_id or "")
+    if typedef is None or typedef.schema is None:
+        return rendered
+    described: dict[str, Any] = _described(copy.deepcopy(typedef.schema), rendered)
+    return described
+
+
+def _described(raw: Any, rendered: Any) -> Any:
+    if not isinstance(raw, dict) or not isinstance(rendered, dict):
+        return raw
+    if "description" in rendered and "description" not in raw:
+        raw = {"description": rendered["description"], **raw}
+    for name, sub in (raw.get("properties") or {}).items():
+        raw["properties"][name] = _described(sub, (rendered.get("properties") or {}).get(name))
+    for key in ("items", "additionalProperties"):
+        if key in raw:
+            raw[key] = _described(raw[key], rendered.get(key))
+    return raw
+
+
 def crd_from_model(model: APIModel, group: str, plural: str) -> dict[str, Any] | None:
     """A CustomResourceDefinition equivalent to the custom resource ``group/plural`` of a model."""
     served = [
@@ -331,7 +356,7 @@ def crd_from_model(model: APIModel, group: str, plural: str) -> dict[str, Any] |
             "name": resource.version,
             "served": True,
             "storage": position == 0,
-            "schema": {"openAPIV3Schema": crd_schema(model, resource.type_id)},
+            "schema": {"openAPIV3Schema": _version_schema(model, resource.type_id)},
         }
         subresources: dict[str, Any] = {}
         if "status" in resource.subresources:

@@ -276,14 +276,24 @@ class FakeClientsetBase(ClientsetBase):
     #: The generated package whose API model the fake cluster serves (its ``fake`` module sets it).
     MODEL_PACKAGE: ClassVar[str] = ""
 
-    def __init__(self, *objects: Any, cluster: FakeCluster | None = None) -> None:
+    def __init__(
+        self, *objects: Any, cluster: FakeCluster | None = None, validate_writes: bool = False
+    ) -> None:
+        """``validate_writes``: the client checks every write against its kind's schema before
+        sending it, as a clientset made with it does (the fake cluster checks them anyway)."""
         self.cluster = cluster or FakeCluster.from_package(self.MODEL_PACKAGE, objects)
         super().__init__(
-            transport=Transport(self.cluster.config(), transport=self.cluster.transport())
+            transport=Transport(
+                self.cluster.config(),
+                transport=self.cluster.transport(),
+                package=self.MODEL_PACKAGE or None,
+                validate_writes=validate_writes,
+            )
         )
 
     def new_async_transport(self, **options: Any) -> AsyncTransport:
         """An async transport to the same fake cluster (the threaded SharedInformerFactory's)."""
+        options.setdefault("package", self.MODEL_PACKAGE or None)
         return AsyncTransport(
             self.cluster.config(), transport=self.cluster.async_transport(), **options
         )
@@ -294,12 +304,15 @@ class AsyncFakeClientsetBase(AsyncClientsetBase):
 
     MODEL_PACKAGE: ClassVar[str] = ""
 
-    def __init__(self, *objects: Any, cluster: FakeCluster | None = None) -> None:
+    def __init__(
+        self, *objects: Any, cluster: FakeCluster | None = None, validate_writes: bool = False
+    ) -> None:
         self.cluster = cluster or FakeCluster.from_package(self.MODEL_PACKAGE, objects)
-        super().__init__(transport=self.new_async_transport())
+        super().__init__(transport=self.new_async_transport(validate_writes=validate_writes))
 
     def new_async_transport(self, **options: Any) -> AsyncTransport:
         """A new async transport to the same fake cluster."""
+        options.setdefault("package", self.MODEL_PACKAGE or None)
         return AsyncTransport(
             self.cluster.config(), transport=self.cluster.async_transport(), **options
         )

@@ -1,315 +1,247 @@
-"""Structural-schema handling of written objects: pruning, defaulting and validation, from the API model.
+"""The server's side of :mod:`kgen.schema`: pruning, defaulting and validation of written objects.
 
 kube-apiserver drops unknown fields of every kind (typed decoding for built-ins, pruning for custom
-resources), reports them for ``fieldValidation``, and for custom resources also drops ``null`` where the
-schema is not nullable, applies schema ``default`` values and validates types, enums, ``required`` and the
-numeric and string constraints and ``oneOf``/``anyOf`` lists of required fields, with kube-openapi's
-messages. CEL rules (``x-kubernetes-validations``) are
-not evaluated.
+resources) and reports them for ``fieldValidation``. For custom resources it also drops ``null`` where
+the schema is neither nullable nor defaulted, applies the schema's ``default`` values (when a request
+is decoded, and when an object is read from storage), and validates the object after the registry's
+PrepareForCreate/PrepareForUpdate: every value keyword with kube-openapi's messages, embedded resources,
+``x-kubernetes-list-type`` uniqueness, and the ``x-kubernetes-validations`` CEL rules (transition rules
+against the stored object on updates). One engine, :mod:`kgen.schema`, does all of it; this module
+holds the compiled schemas of a server's model and speaks the server's :class:`FieldError`.
+
+Entry points: :func:`process` (when a body is decoded), :func:`validate` (with the kind's own
+validation), :func:`stored` (an object read from storage), :func:`crd_problems` (CRD admission).
 """
 
 from __future__ import annotations
 
-import copy
-import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kgen.apimodel.ir import (
-    APIModel,
-    Array,
-    EnumType,
-    Field,
-    Map,
-    Primitive,
-    Ref,
-    Shared,
-    Special,
-    TypeRef,
-    UnionType,
-)
-from kgen.apimodel.shared import SHARED_TYPES, shape_type
-from kgen.runtime._validation import go_quote
-from kgen.testing.errors import FieldError
+from kgen.apimodel.ir import APIModel
+from kgen.runtime._violation import GoLiteral as _GoLiteral
+from kgen.runtime._violation import Violation
+from kgen.schema import Mistyped, ModelSchemas, Schema
+from kgen.testing.errors import FieldError, GoLiteral
 
-__all__ = ["Mistyped", "Outcome", "process"]
+if TYPE_CHECKING:
+    from kgen.testing.registry import ResourceType
 
-
-@dataclass(frozen=True, slots=True)
-class Mistyped:
-    """A value whose JSON type is not the schema's: ``expected`` and ``actual`` are JSON type names."""
-
-    path: str
-    expected: str
-    actual: str
-    value: Any
+__all__ = [
+    "Mistyped",
+    "Outcome",
+    "crd_problems",
+    "field_error",
+    "process",
+    "schemas",
+    "stored",
+    "validate",
+]
 
 
 @dataclass(slots=True)
 class Outcome:
-    """What processing one object found: unknown field paths (already dropped), validation errors, and
-    values of the wrong JSON type (which typed decoding of a built-in kind rejects outright)."""
+    """What processing one object found: unknown field paths (already dropped), validation errors
+    (reported later, by :func:`validate`: always empty here), and values of the wrong JSON type
+    (which typed decoding of a built-in kind rejects outright)."""
 
     unknown: list[str] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
     mistyped: list[Mistyped] = field(default_factory=list)
 
 
+class _Cache:
+    """The ModelSchemas of the models servers serve (a model is served by one server, usually)."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._by_model: OrderedDict[int, tuple[APIModel, ModelSchemas]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, model: APIModel) -> ModelSchemas:
+        with self._lock:
+            found = self._by_model.get(id(model))
+            if found is not None and found[0] is model:
+                self._by_model.move_to_end(id(model))
+                return found[1]
+            made = ModelSchemas(model)
+            self._by_model[id(model)] = (model, made)
+            while len(self._by_model) > self._size:
+                self._by_model.popitem(last=False)
+            return made
+
+
+_CACHE = _Cache()
+
+
+def schemas(model: APIModel) -> ModelSchemas:
+    """The compiled schemas of ``model``'s kinds (compiled on first use, then kept)."""
+    return _CACHE.get(model)
+
+
+def _schema(model: APIModel, type_id: str | None) -> Schema | None:
+    if type_id is None:
+        return None
+    return schemas(model).for_type(type_id)
+
+
 def process(model: APIModel, type_id: str, obj: dict[str, Any], *, custom: bool) -> Outcome:
-    """Prune ``obj`` in place (and for custom resources default and validate it)."""
-    walker = _Walker(model, custom)
-    typedef = model.types.get(type_id)
-    if typedef is None:
-        return walker.outcome
-    walker.object_fields(typedef.fields, obj, "", preserve=False)
-    return walker.outcome
+    """A decoded body: prune ``obj`` in place (for custom resources, drop the nulls the schema does
+    not allow and apply its defaults too)."""
+    schema = _schema(model, type_id)
+    if schema is None:
+        return Outcome()
+    unknown, mistyped = schema.prune(obj)
+    if custom:
+        schema.default(obj)
+    return Outcome(unknown, [], mistyped)
 
 
-_JSON_TYPES = {
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    dict: "object",
-    list: "array",
-    type(None): "null",
-}
+def field_error(violation: Violation) -> FieldError:
+    """A :class:`~kgen.schema.Violation` as the server's FieldError."""
+    value: Any = violation.bad_value
+    if isinstance(value, _GoLiteral):
+        value = GoLiteral(str(value))
+    if violation.type in ("FieldValueRequired", "FieldValueForbidden", "InternalError"):
+        return FieldError(violation.type, violation.field or "<nil>", detail=violation.detail)
+    return FieldError(violation.type, violation.field or "<nil>", value, violation.detail)
 
 
-def _json_type(value: Any) -> str:
-    return _JSON_TYPES.get(type(value), "object")
+def validate(
+    model: APIModel, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None
+) -> list[FieldError]:
+    """A custom resource about to be stored: every violation of its schema (CEL transition rules
+    against ``old``, the stored object, on an update). Built-in kinds: nothing (their Go validation
+    is the kind's strategy)."""
+    if not rt.custom:
+        return []
+    schema = _schema(model, rt.type_id)
+    if schema is None:
+        return []
+    return [field_error(v) for v in schema.validate(obj, old)]
 
 
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
+def stored(model: APIModel, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    """A custom resource read from storage, with the defaults of its stored version's schema (a copy
+    when any applies; the stored object itself is never changed)."""
+    if not rt.custom:
+        return obj
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    schema = None
+    if isinstance(api_version, str) and isinstance(kind, str):
+        schema = schemas(model).for_kind(api_version, kind)
+    if schema is None or not schema.needs_defaults(obj):
+        return obj
+    import copy
+
+    out = copy.deepcopy(obj)
+    schema.default(out)
+    return out
 
 
-class _Walker:
-    def __init__(self, model: APIModel, custom: bool) -> None:
-        self.model = model
-        self.custom = custom
-        self.outcome = Outcome()
-
-    def error(self, item: FieldError) -> None:
-        self.outcome.errors.append(item)
-
-    def object_fields(
-        self, fields: list[Field], obj: dict[str, Any], path: str, *, preserve: bool
-    ) -> None:
-        known = {f.json_name: f for f in fields}
-        for key in list(obj):
-            if key not in known:
-                if preserve:
-                    continue
-                self.outcome.unknown.append(_join(path, key))
-                del obj[key]
-        for item in fields:
-            where = _join(path, item.json_name)
-            if item.json_name in obj and obj[item.json_name] is None and self.custom:
-                if not item.nullable:
-                    del obj[item.json_name]  # nulls are pruned where the schema is not nullable
-            if self.custom and item.json_name not in obj and item.has_default:
-                obj[item.json_name] = copy.deepcopy(item.default)
-            if item.json_name not in obj:
-                if self.custom and item.required:
-                    self.error(FieldError.required(where))
-                continue
-            value = obj[item.json_name]
-            if value is None:
-                continue
-            self.check_constraints(item, value, where)
-            obj[item.json_name] = self.value(
-                item.type, value, where, preserve=item.extensions.preserve_unknown_fields
-            )
-
-    def value(self, ref: TypeRef, value: Any, path: str, *, preserve: bool = False) -> Any:
-        if isinstance(ref, Ref):
-            typedef = self.model.types.get(ref.type_id)
-            if typedef is None:
-                return value
-            if not isinstance(value, dict):
-                self.type_error(path, value, "object")
-                return value
-            self.object_fields(
-                typedef.fields,
-                value,
-                path,
-                preserve=preserve or typedef.extensions.preserve_unknown_fields,
-            )
-            return value
-        if isinstance(ref, Shared):
-            shape = SHARED_TYPES.get(ref.name)
-            if shape is None:
-                return value
-            if not isinstance(value, dict):
-                self.type_error(path, value, "object")
-                return value
-            fields = [Field(name, shape_type(sub)) for name, sub in shape.properties.items()]
-            self.object_fields(fields, value, path, preserve=preserve)
-            return value
-        if isinstance(ref, Array):
-            if not isinstance(value, list):
-                self.type_error(path, value, "array")
-                return value
-            return [
-                self.value(ref.items, item, f"{path}[{i}]", preserve=preserve)
-                for i, item in enumerate(value)
-            ]
-        if isinstance(ref, Map):
-            if not isinstance(value, dict):
-                self.type_error(path, value, "object")
-                return value
-            return {
-                key: self.value(ref.values, item, _join(path, key), preserve=preserve)
-                for key, item in value.items()
-            }
-        if isinstance(ref, EnumType):
-            self.primitive(ref.base, value, path)
-            if self.custom and value not in ref.values and _json_type(value) != "null":
-                self.error(FieldError.not_supported(path, value, ref.values))
-            return value
-        if isinstance(ref, Primitive):
-            self.primitive(ref, value, path)
-            return value
-        if isinstance(ref, Special):
-            self.special(ref, value, path)
-            return value
-        if isinstance(ref, UnionType):
-            return value
-        return value
-
-    def type_error(self, path: str, value: Any, expected: str) -> None:
-        actual = _json_type(value)
-        self.outcome.mistyped.append(Mistyped(path, expected, actual, value))
-        if not self.custom:
-            return
-        detail = f'{path} in body must be of type {expected}: "{actual}"'
-        # kube-openapi's InvalidType error carries the actual type name as its value.
-        self.error(FieldError.type_invalid(path, actual, detail))
-
-    def primitive(self, ref: Primitive, value: Any, path: str) -> None:
-        actual = _json_type(value)
-        expected = ref.name
-        if expected == "number" and actual == "integer":
-            return
-        if expected == "integer" and isinstance(value, float) and value.is_integer():
-            return
-        if actual != expected:
-            self.type_error(path, value, expected)
-
-    def special(self, ref: Special, value: Any, path: str) -> None:
-        actual = _json_type(value)
-        allowed = {
-            "int-or-string": ("integer", "string"),
-            "quantity": ("integer", "number", "string"),
-            "time": ("string",),
-            "micro-time": ("string",),
-            "bytes": ("string",),
-        }.get(ref.name)
-        if allowed is not None and actual not in allowed:
-            self.type_error(path, value, allowed[-1] if len(allowed) == 1 else allowed[0])
-
-    def check_constraints(self, item: Field, value: Any, path: str) -> None:
-        if not self.custom or not item.constraints:
-            return
-        rules = item.constraints
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if "maximum" in rules and value > rules["maximum"]:
-                self.error(
-                    FieldError.invalid(
-                        path,
-                        value,
-                        f"{path} in body should be less than or equal to {rules['maximum']}",
-                    )
-                )
-            if "minimum" in rules and value < rules["minimum"]:
-                self.error(
-                    FieldError.invalid(
-                        path,
-                        value,
-                        f"{path} in body should be greater than or equal to {rules['minimum']}",
-                    )
-                )
-        if isinstance(value, str):
-            if "maxLength" in rules and len(value) > rules["maxLength"]:
-                self.error(
-                    FieldError(
-                        "FieldValueTooLong",
-                        path,
-                        value,
-                        f"may not be more than {rules['maxLength']} bytes",
-                    )
-                )
-            if "minLength" in rules and len(value) < rules["minLength"]:
-                self.error(
-                    FieldError.invalid(
-                        path,
-                        value,
-                        f"{path} in body should be at least {rules['minLength']} chars long",
-                    )
-                )
-            pattern = rules.get("pattern")
-            if isinstance(pattern, str) and _pattern(pattern) is not None:
-                compiled = _pattern(pattern)
-                if compiled is not None and compiled.search(value) is None:
-                    self.error(
-                        FieldError.invalid(path, value, f"{path} in body should match '{pattern}'")
-                    )
-        if isinstance(value, dict):
-            self.check_required_branches(rules, value, path)
-        if isinstance(value, list):
-            if "maxItems" in rules and len(value) > rules["maxItems"]:
-                self.error(
-                    FieldError(
-                        "FieldValueTooMany",
-                        path,
-                        len(value),
-                        f"must have at most {rules['maxItems']} items",
-                    )
-                )
-            if "minItems" in rules and len(value) < rules["minItems"]:
-                self.error(
-                    FieldError.invalid(
-                        path,
-                        len(value),
-                        f"{path} in body should have at least {rules['minItems']} items",
-                    )
-                )
-
-    def check_required_branches(
-        self, rules: dict[str, Any], value: dict[str, Any], path: str
-    ) -> None:
-        """oneOf/anyOf branches that only list required fields, as kube-apiserver reports them: the
-        composite error has no field path (``<nil>``) and quotes the schema's path; when no branch
-        holds, the errors of the closest branch (fewest missing fields, the first on a tie) follow.
-        """
-        for key, wanted in (("oneOf", "one and only one"), ("anyOf", "at least one")):
-            branches = rules.get(key)
-            if not branches:
-                continue
-            missing = [[n for n in b["required"] if n not in value] for b in branches]
-            valid = sum(1 for names in missing if not names)
-            if valid == 1 or (key == "anyOf" and valid > 1):
-                continue
-            detail = f"{go_quote(path)} must validate {wanted} schema ({key})"
-            if key == "oneOf":
-                detail += (
-                    ". Found none valid" if valid == 0 else f". Found {valid} valid alternatives"
-                )
-            self.error(FieldError.invalid("<nil>", "", detail))
-            if valid == 0:
-                closest = min(missing, key=len)
-                for name in closest:
-                    self.error(FieldError.required(_join(path, name)))
+# --- CustomResourceDefinition admission -----------------------------------------------------------
 
 
-_PATTERNS: dict[str, re.Pattern[str] | None] = {}
+def _walk(schema: Any, path: str, out: list[tuple[str, dict[str, Any]]]) -> None:
+    if not isinstance(schema, dict):
+        return
+    out.append((path, schema))
+    for name, sub in (schema.get("properties") or {}).items():
+        _walk(sub, f"{path}.properties[{name}]", out)
+    for key in ("additionalProperties", "items", "not"):
+        _walk(schema.get(key), f"{path}.{key}", out)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(schema.get(key) or []):
+            _walk(sub, f"{path}.{key}[{i}]", out)
 
 
-def _pattern(text: str) -> re.Pattern[str] | None:
-    if text not in _PATTERNS:
+def _parse_cel_error(text: str) -> FieldError:
+    """kgen.cel's ``<path>: Invalid value: "<rule>": <detail>`` / ``<path>: Forbidden: <detail>``."""
+    import json
+
+    where, _, body = text.partition(": ")
+    if body.startswith("Forbidden: "):
+        return FieldError.forbidden(where, body[len("Forbidden: ") :])
+    if body.startswith("Invalid value: "):
+        rest = body[len("Invalid value: ") :]
         try:
-            _PATTERNS[text] = re.compile(text)
-        except re.error:
-            _PATTERNS[text] = None  # an RE2 construct Python lacks: not checked
-    return _PATTERNS[text]
+            value, end = json.JSONDecoder().raw_decode(rest)
+        except ValueError:
+            return FieldError.invalid(where, "", rest)
+        return FieldError.invalid(where, value, rest[end:].removeprefix(": "))
+    return FieldError.invalid(where, "", body)
+
+
+def crd_problems(crd: dict[str, Any]) -> list[FieldError]:
+    """What apiextensions' validation refuses in a CRD's schemas beyond their shape: patterns Go
+    cannot compile, ``uniqueItems``, set items that are not atomic, and ``x-kubernetes-validations``
+    rules that do not compile or exceed the cost limits (kube-apiserver 1.25 and later)."""
+    versions = [v for v in (crd.get("spec") or {}).get("versions") or [] if isinstance(v, dict)]
+    schemas_ = [((v.get("schema") or {}).get("openAPIV3Schema")) for v in versions]
+    present = [(i, s) for i, s in enumerate(schemas_) if isinstance(s, dict)]
+    if not present:
+        return []
+    # All versions alike: the internal CRD holds one top-level schema (spec.validation).
+    same = len(present) == len(schemas_) and all(s == present[0][1] for _, s in present)
+    targets = (
+        [("spec.validation.openAPIV3Schema", present[0][1])]
+        if same
+        else [(f"spec.versions[{i}].schema.openAPIV3Schema", s) for i, s in present]
+    )
+    problems: list[FieldError] = []
+    for prefix, raw in targets:
+        nodes: list[tuple[str, dict[str, Any]]] = []
+        _walk(raw, prefix, nodes)
+        for path, node in nodes:
+            pattern = node.get("pattern")
+            if isinstance(pattern, str):
+                from kgen.schema import PatternError, compile_pattern
+
+                try:
+                    compile_pattern(pattern)
+                except PatternError as exc:
+                    problems.append(
+                        FieldError.invalid(
+                            f"{path}.pattern",
+                            pattern,
+                            f"must be a valid regular expression, but isn't: {exc}",
+                        )
+                    )
+            if node.get("uniqueItems") is True:
+                problems.append(
+                    FieldError.forbidden(
+                        f"{path}.uniqueItems",
+                        "uniqueItems cannot be set to true since the runtime complexity becomes "
+                        "quadratic",
+                    )
+                )
+            items = node.get("items")
+            if node.get("x-kubernetes-list-type") == "set" and isinstance(items, dict):
+                if items.get("type") == "object" and items.get("x-kubernetes-map-type") != "atomic":
+                    problems.append(
+                        FieldError.invalid(
+                            f"{path}.items.x-kubernetes-map-type",
+                            items.get("x-kubernetes-map-type") or "null",
+                            "must be atomic as item of a list with x-kubernetes-list-type=set",
+                        )
+                    )
+                if items.get("type") == "array" and items.get("x-kubernetes-list-type") != "atomic":
+                    problems.append(
+                        FieldError.invalid(
+                            f"{path}.items.x-kubernetes-list-type",
+                            items.get("x-kubernetes-list-type") or "null",
+                            "must be atomic as item of a list with x-kubernetes-list-type=set",
+                        )
+                    )
+        try:
+            compiled = Schema(raw)
+            errors = compiled.rule_errors
+        except Exception:  # noqa: BLE001 - a shape crd_problem reports on its own
+            continue
+        for text in errors:
+            if text.startswith("openAPIV3Schema"):
+                text = prefix + text[len("openAPIV3Schema") :]
+            problems.append(_parse_cel_error(text))
+    return problems

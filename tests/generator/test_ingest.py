@@ -107,7 +107,7 @@ def test_crd_every_served_version_names_and_extensions() -> None:
         "rules"
     ].extensions.list_map_keys == ("name",)
     assert by_name["color"].default == "red" and by_name["color"].required
-    assert spec.extensions.validations[0].rule == "self.replicas >= 0"
+    assert spec.extensions.validations[0].rule == "!has(self.replicas) || self.replicas >= 0"
     assert by_name["selector"].type == Shared("LabelSelector")
     assert by_name["template"].extensions.embedded_resource
     status = model.types["example.kgen.io/v1.Widget.status"]

@@ -3,6 +3,7 @@ knows of itself (Go's net/netip, with the libraries' refusal of zones and IPv4-m
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 from typing import Any
@@ -66,6 +67,8 @@ def _cidr_error(s: str, reason: str) -> EvalError:
     return EvalError(f'network address "{s}" parse error during conversion from string: {reason}')
 
 
+# Parsed values are immutable and the same strings come back with every object: parse each once.
+@functools.lru_cache(maxsize=1024)
 def _parse_ip(s: str) -> IPValue:
     if "%" in s:
         raise _ip_error(s, "IP address with zone value is not allowed")
@@ -82,6 +85,7 @@ def _ip_is_canonical(s: str) -> bool:
     return str(_parse_ip(s).addr) == s
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse_cidr(s: str) -> CIDRValue:
     addr_part, _, prefix = s.partition("/")
     if "%" in addr_part:

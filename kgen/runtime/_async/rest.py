@@ -76,6 +76,7 @@ class AsyncRequest:
         self._abs_path: str | None = None
         self._params: list[tuple[str, str]] = []
         self._body: bytes | None = None
+        self._value: Any = None  # the body as given, for the transport's opt-in schema check
         self._content_type: str | None = None
         self._timeout: float | None = None
         self._headers: dict[str, str] = {}
@@ -112,6 +113,7 @@ class AsyncRequest:
     def body(self, value: Any) -> AsyncRequest:
         """A model, a dict or bytes; JSON unless :meth:`content_type` says otherwise."""
         serializer = self._client.serializer
+        self._value = value
         if self._content_type is not None and self._content_type != serializer.content_type:
             self._body = patch_body(value, PatchType(self._content_type), serializer)
         else:
@@ -160,8 +162,24 @@ class AsyncRequest:
             headers=dict(self._headers),
         )
 
+    def _check(self) -> None:
+        """A transport made with ``validate_writes``: the body is checked against its kind's schema
+        first (a SchemaInvalid before anything is sent)."""
+        transport = self._client.transport
+        if transport.validate_writes and self._value is not None:
+            from kgen.runtime._schemacheck import check_write
+
+            check_write(
+                self._method,
+                self._content_type,
+                self._value,
+                package=transport.package,
+                subresource=self._subresource,
+            )
+
     async def do(self) -> Result:
         """Send and read the answer; an error answer raises the typed APIError."""
+        self._check()
         response = await self._client.transport.request(self.spec())
         return Result(response, self._client.serializer)
 

@@ -60,8 +60,14 @@ class Transport:
         rate_limiter: TokenBucket | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: Any = None,
+        validate_writes: bool = False,
     ) -> None:
         self.config = config
+        # The generated package this transport's clients come from (its schemas, its User-Agent).
+        self.package = package
+        # Check every create, update, patch with a model and apply against the kind's schema before
+        # sending it (kgen.runtime._schemacheck): a SchemaInvalid instead of a request.
+        self.validate_writes = validate_writes
         self.rate_limiter = rate_limiter or TokenBucket(config.qps, config.burst)
         self.max_retries = max_retries
         self._user_agent = config.user_agent or user_agent(package)

@@ -105,7 +105,9 @@ class VerbBase:
         return rt
 
     def present(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-        """An object as served at ``rt``'s version (custom resources convert with strategy None)."""
+        """An object as served at ``rt``'s version (custom resources convert with strategy None),
+        with the defaults its schema has now (read from storage)."""
+        obj = schema.stored(self.registry.model, rt, obj)
         if obj.get("apiVersion") == rt.api_version and obj.get("kind") == rt.kind:
             return obj
         out = {"apiVersion": rt.api_version, "kind": rt.kind}
@@ -122,7 +124,7 @@ class VerbBase:
         obj = self.store.get(rt.gr, self._key_ns(rt, namespace), name)
         if obj is None:
             raise errors.not_found(rt.plural, rt.group, name)
-        return obj
+        return schema.stored(self.registry.model, rt, obj)
 
     def field_set(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, str]:
         """The fields a field selector can use on ``obj``."""

@@ -6,7 +6,7 @@ import builtins
 import copy
 from typing import Any
 
-from kgen.testing import errors
+from kgen.testing import errors, schema
 from kgen.testing.errors import FieldError, StatusError
 from kgen.testing.objects import meta, new_uid, random_suffix
 from kgen.testing.options import WriteQuery
@@ -94,6 +94,7 @@ class CreateVerb(VerbBase):
         )
         all_problems += problems
         all_problems += self.strategy(rt).validate(obj, None)
+        all_problems += schema.validate(self.registry.model, rt, obj, None)
         if all_problems:
             raise self._invalid(rt, name, all_problems)
         if not opts.keep_managed:

@@ -7,7 +7,7 @@ import builtins
 import copy
 from typing import Any
 
-from kgen.testing import errors
+from kgen.testing import errors, schema
 from kgen.testing.errors import FieldError
 from kgen.testing.objects import meta
 from kgen.testing.options import WriteQuery
@@ -113,6 +113,7 @@ class UpdateVerb(VerbBase):
             meta(obj), namespaced=rt.namespaced, check=name_check(rt.name_rule)
         )
         all_problems += self.strategy(rt).validate(obj, existing)
+        all_problems += schema.validate(self.registry.model, rt, obj, existing)
         if all_problems:
             raise self._invalid(rt, name, all_problems)
         if manager_op == "update":
