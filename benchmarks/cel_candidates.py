@@ -89,17 +89,49 @@ CANDIDATES = {
 }
 
 
+def _as_kgen(value: Any) -> Any:
+    """A candidate's result as kgen.cel's value types, so that one strict comparison serves all.
+
+    The bindings return their own classes (celpy's ``IntType(int)``, ``UintType``, ``StringType``,
+    ``TimestampType(datetime)``...), or plain Python values where a uint is indistinguishable from an
+    int. Comparing those with ``type(a) is type(b)`` failed every case for some candidates; the
+    conversion keeps the distinctions that CEL makes (int/uint/double, bool/int) and drops the
+    class names.
+    """
+    import datetime
+
+    from kgen.cel._values import Duration, Timestamp, UInt
+
+    name = type(value).__name__.lower()
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return UInt(int(value)) if "uint" in name else int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        delta = value - epoch
+        return Timestamp(delta.days * 86400 + delta.seconds, delta.microseconds * 1000)
+    if isinstance(value, datetime.timedelta):
+        nanos = (value.days * 86400 + value.seconds) * 1_000_000_000 + value.microseconds * 1000
+        return Duration(nanos)
+    if isinstance(value, dict):
+        return {_as_kgen(k): _as_kgen(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_kgen(v) for v in value]
+    return value
+
+
 def _same(got: Any, want: Any) -> bool:
     try:
-        from kgen.cel._values import UInt
-
-        if type(want) is UInt and isinstance(got, int) and not isinstance(got, bool):
-            return int(got) == int(want)
-        if isinstance(want, float) and isinstance(got, float):
-            return strict_equal(got, want)
-        if isinstance(want, (list, dict)):
-            return bool(got == want)
-        return strict_equal(got, want) or (type(got) is type(want) and got == want)
+        return bool(strict_equal(_as_kgen(got), want))
     except Exception:
         return False
 
