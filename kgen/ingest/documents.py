@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,11 +97,40 @@ def parse_json(raw: bytes, name: str) -> Any:
         raise SpecError(f"malformed JSON: {exc}", file=name) from exc
     except ValueError as exc:  # NaN, Infinity
         raise SpecError(f"malformed JSON: {exc}", file=name) from exc
-    except RecursionError as exc:
-        raise SpecError(
-            f"malformed JSON: nested more than {MAX_DEPTH} levels deep", file=name
-        ) from exc
+    except RecursionError as exc:  # deeper than Python's recursion limit: find where, without it
+        raise SpecError(_TOO_DEEP, file=name, pointer=_too_deep(raw)) from exc
     return check_document(content, name)
+
+
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep (kgen's limit; real documents stay under 40)"
+# The tokens of a JSON text that matter for its nesting: strings (skipped whole), brackets, separators.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},:]')
+
+
+def _too_deep(raw: bytes) -> str:
+    """The JSON pointer of the first object or array of a JSON text nested :data:`MAX_DEPTH` levels
+    deep, found by a scan of its tokens (the text was too deep for the parser; it is well formed up
+    to there, or the parser would have said so first)."""
+    kinds: list[bytes] = []  # the open containers
+    path: list[str | int] = []  # in each, the current key or position
+    key = b'""'
+    for match in _JSON_TOKEN.finditer(raw):
+        token = match.group()
+        if token[:1] == b'"':
+            key = token
+        elif token == b":" and path:
+            path[-1] = json.loads(key)
+        elif token in (b"{", b"["):
+            if len(kinds) >= MAX_DEPTH:
+                break
+            kinds.append(token)
+            path.append(0 if token == b"[" else "")
+        elif token in (b"}", b"]") and kinds:
+            kinds.pop()
+            path.pop()
+        elif token == b"," and kinds and kinds[-1] == b"[":
+            path[-1] = int(path[-1]) + 1
+    return pointer_join("", *path)
 
 
 def _no_constant(name: str) -> Any:
@@ -116,8 +146,7 @@ def check_document(content: Any, name: str, index: int | None = None) -> Any:
         value, where, depth = stack.pop()
         if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
             raise SpecError(
-                f"nested more than {MAX_DEPTH} levels deep (kgen's limit; real documents stay "
-                "under 40)",
+                _TOO_DEEP,
                 file=name,
                 pointer=where,
                 document=index,

@@ -27,8 +27,10 @@ GOOD_SCHEMA = {
 
 
 def kgen(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``kgen <command> --quiet <args>``: stderr then holds nothing but an error."""
+    command, *rest = args
     return subprocess.run(
-        [sys.executable, "-m", "kgen.cli", *args],
+        [sys.executable, "-m", "kgen.cli", command, "--quiet", *rest],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -182,9 +184,14 @@ def _nested(levels: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize("levels", [250, 1000, 5000])
 def test_a_crd_nested_too_deep_is_one_error(tmp_path: Path, levels: int) -> None:
-    document = crd("Thing", {"type": "object", "properties": {"spec": _nested(levels)}})
-    path = tmp_path / "crd.json"  # JSON: YAML this deep is refused by the YAML loader itself
-    path.write_text(json.dumps(document))
+    # Written as text: json.dumps itself cannot nest this deep. JSON, as YAML this deep is refused by
+    # the YAML loader itself.
+    document = crd("Thing", {"type": "object", "properties": {"spec": "SPEC"}})
+    nested = (
+        '{"type": "object", "properties": {"a": ' * levels + '{"type": "string"}' + "}}" * levels
+    )
+    path = tmp_path / "crd.json"
+    path.write_text(json.dumps(document).replace('"SPEC"', nested))
     result = kgen("generate", "--crd", str(path), "--output", str(tmp_path / "out"), cwd=tmp_path)
     line = assert_rejected(
         result,
@@ -552,7 +559,8 @@ def test_a_default_of_the_wrong_type_in_an_openapi_document_is_refused(tmp_path:
         ({"kind": "Cert_ificate"}, "kind", "may have mixed case, but should otherwise match"),
         ({"kind": "1Certificate"}, "kind", "may have mixed case, but should otherwise match"),
         ({"kind": "Certificate-"}, "kind", "may have mixed case, but should otherwise match"),
-        ({"kind": "C" * 60}, "listKind", "must be no more than 63 characters"),
+        ({"kind": "C" * 64}, "kind", "must be no more than 63 characters"),
+        ({"listKind": "L" * 64}, "listKind", "must be no more than 63 characters"),
         ({"listKind": "Certificate"}, "listKind", "kind and listKind may not be the same"),
         ({"listKind": "Certificate List"}, "listKind", "may have mixed case"),
         ({"singular": "Certificate"}, "singular", "lowercase DNS-1035 label"),
@@ -621,7 +629,14 @@ def test_a_path_naming_a_resource_the_apiserver_could_not_serve_is_refused(tmp_p
     }
     spec = openapi(
         {"io.example.v1.Thing": thing({})},
-        {"/apis/example.io/v1/Th_ings/{name}": {"get": operation}},
+        {
+            "/apis/example.io/v1/Th_ings/{name}": {
+                "get": operation,
+                "parameters": [
+                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+            }
+        },
     )
     path = tmp_path / "api.json"
     path.write_text(json.dumps(spec))
