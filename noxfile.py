@@ -1,8 +1,9 @@
-"""Sessions: tests, lint, unasync, generate, verify, bench, conformance.
+"""Sessions: tests, lint, unasync, generate, verify, bench, conformance, fuzz.
 
 nox -s tests          # the whole test suite (the corpus tests skip where ../shared/specs is absent)
 nox -s conformance    # the API-semantics suite against kgen.testing and a real kube-apiserver
 nox -s bench          # benchmarks, side by side with orjson, lightkube and the official client
+nox -s fuzz           # the fuzzers of tests/fuzz, longer than CI runs them (-- 2000 for more examples)
 """
 
 from __future__ import annotations
@@ -69,3 +70,13 @@ def conformance(session: nox.Session) -> None:
     (built once by scripts/realcluster/build.sh, cached outside the repository)."""
     session.install("-e", ".[test]")
     session.run("python", "scripts/conformance.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """The fuzzers in tests/fuzz (each a pytest file: the generator's in test_fuzz_generator.py) with
+    many more examples than CI's brief run and a new seed each time. ``nox -s fuzz -- 2000`` sets the
+    number of examples per fuzzer (KGEN_FUZZ_EXAMPLES; 300 by default)."""
+    session.install("-e", ".[test]")
+    examples = session.posargs[0] if session.posargs else "300"
+    session.run("python", "-m", "pytest", "-q", "tests/fuzz", env={"KGEN_FUZZ_EXAMPLES": examples})

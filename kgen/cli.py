@@ -66,11 +66,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except KgenError as exc:
-        print(f"kgen: error: {exc}", file=sys.stderr)
+        # One line, whatever it quotes: a file name that is not UTF-8, a value with a line break.
+        message = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
+        print(f"kgen: error: {_one_line(message)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("kgen: interrupted; nothing was written", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _run(args: argparse.Namespace) -> int:

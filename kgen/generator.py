@@ -34,6 +34,7 @@ __all__ = [
     "read",
     "render",
     "write_package",
+    "written_by_kgen",
 ]
 
 
@@ -85,7 +86,7 @@ def read(config: GenerateConfig, progress: Callable[[str], None]) -> Inputs:
 
 
 def build(inputs: Inputs, config: GenerateConfig, progress: Callable[[str], None]) -> APIModel:
-    model = build_model(inputs, include=config.include, exclude=config.exclude)
+    model = build_model(inputs, include=config.include, exclude=config.exclude, notice=progress)
     resources = sum(1 for _ in model.resources())
     selected = sum(1 for gv in model.group_versions.values() if gv.included)
     progress(
@@ -163,18 +164,38 @@ def format_files(files: Mapping[str, str]) -> dict[str, str]:
 
 def write_package(output: Path, package: str, files: Mapping[str, str]) -> Path:
     """Write ``output/<package path>`` atomically: a complete new tree replaces the old one, or nothing
-    changes. A path that cannot be written is a :class:`KgenError` naming it."""
+    changes. Only a package kgen wrote is replaced (:func:`written_by_kgen`); any other existing
+    directory, and a path that cannot be written, is a :class:`KgenError` naming it."""
     target = output.joinpath(*package.split("."))
     try:
+        if target.is_symlink() or (target.exists() and not target.is_dir()):
+            raise KgenError(f"cannot write {target}: it exists and is not a directory")
+        if target.is_dir() and not written_by_kgen(target):
+            raise KgenError(
+                f"cannot write {target}: it exists and kgen did not write it (its __init__.py does "
+                "not begin with kgen's header); move it away or choose another --output or --package"
+            )
         return _write_tree(target, files)
     except OSError as exc:
         where = exc.filename or target
         raise KgenError(f"cannot write {where}: {exc.strerror or exc}") from exc
 
 
+def written_by_kgen(directory: Path) -> bool:
+    """Whether an existing directory may be replaced by a generated package: it is empty, or it is a
+    package kgen wrote (its ``__init__.py`` begins with the header every generated file has)."""
+    from kgen.emit.package import MARK
+
+    if not any(directory.iterdir()):
+        return True
+    init = directory / "__init__.py"
+    if init.is_symlink() or not init.is_file():
+        return False
+    with init.open("rb") as handle:
+        return handle.read(len(MARK)) == MARK.encode()
+
+
 def _write_tree(target: Path, files: Mapping[str, str]) -> Path:
-    if target.exists() and not target.is_dir():
-        raise KgenError(f"cannot write {target}: it exists and is not a directory")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kgen-new-", dir=target.parent))
     try:

@@ -289,6 +289,9 @@ class ModelsEmitter:
         self, ref: TypeRef, module: str, enums: dict[str, EnumType], imports: set[str]
     ) -> dict[str, Any]:
         if isinstance(ref, Primitive):
+            # int | float: Go writes a float64 that holds a whole number without ".0" (minimum: 0).
+            if ref.name == "number":
+                return {"anyOf": [{"type": "integer"}, {"type": "number"}]}
             return {"type": ref.name}
         if isinstance(ref, Special):
             if ref.name == "time":

@@ -7,13 +7,13 @@ gives (its hash makes it cacheable); the documents then go through the same chec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kgen.errors import KgenError, SpecError
 from kgen.ingest import Inputs
+from kgen.ingest.documents import parse_json
 from kgen.ingest.openapi import read_openapi
 
 __all__ = ["read_cluster"]
@@ -86,7 +86,4 @@ def read_cluster(
 
 
 def _json(raw: bytes, label: str) -> Any:
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError(f"not JSON: {exc}", file=label) from exc
+    return parse_json(raw, label)

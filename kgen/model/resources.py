@@ -11,6 +11,7 @@ from typing import Any
 from kgen.apimodel.ir import APIModel, Origin, Resource, Subresource
 from kgen.errors import pointer_join
 from kgen.ingest import OpenAPIDocument
+from kgen.ingest.names import group_problem, label_problem
 from kgen.model.gvk import gvk_of
 
 __all__ = ["add_path_resources"]
@@ -130,6 +131,7 @@ def _resource(
     gv = model.group_version(group, version)
     resource = gv.resources.get(plural)
     if resource is None:
+        _check_names(doc, pointer, group, version, plural)
         resource = gv.resources[plural] = Resource(
             group=group,
             version=version,
@@ -139,6 +141,23 @@ def _resource(
             origin=Origin(doc.file, pointer, doc.index),
         )
     return resource
+
+
+def _check_names(doc: OpenAPIDocument, pointer: str, group: str, version: str, plural: str) -> None:
+    """A path's group, version and resource must be names the apiserver could serve."""
+    for what, value, problem in (
+        ("group", group, group_problem(group, crd=False)),
+        ("version", version, label_problem(version)),
+        ("resource", plural, _resource_problem(plural)),
+    ):
+        if problem is not None:
+            raise doc.error(f"the path's {what} {value!r} {problem}", pointer)
+
+
+def _resource_problem(plural: str) -> str | None:
+    # Resource names are paths segments (IsValidPathSegmentName) in lower case; kgen also makes
+    # attributes of them, so they are held to DNS-1035 labels, as every real resource and CRD is.
+    return label_problem(plural)
 
 
 _PATH = re.compile(
@@ -164,7 +183,7 @@ def _parse_path(
     if len(segments) >= 3 and segments[0] == "namespaces" and segments[1] == "{namespace}":
         namespaced = True
         segments = segments[2:]
-    if not segments or segments[0].startswith("{"):
+    if not segments or not segments[0] or segments[0].startswith("{"):
         return None
     plural = segments[0]
     if len(segments) == 1:

@@ -198,6 +198,8 @@ class SchemaConverter:
         self._by_shape: dict[tuple[str, str, str, str], str] = {}
         # Type id -> the class name suggested where an inline object was first met.
         self._hints: dict[str, str] = {}
+        # Type id of an inline object -> the top-level definition it was made for.
+        self._owners: dict[str, str] = {}
 
     # --- definitions --------------------------------------------------------------------------------
 
@@ -217,6 +219,12 @@ class SchemaConverter:
             raise ctx.error("a property schema must be an object")
         schema = self._unwrap(schema, ctx)
         type_ref = self.type_of(schema, ctx)
+        if "default" in schema and not _fits(type_ref, schema["default"], schema, self.model):
+            shown = json.dumps(schema["default"], ensure_ascii=False, default=repr)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise ctx.at("default").error(
+                f"default {shown} is not a value of the field's type ({_type_name(type_ref)})"
+            )
         return Field(
             json_name=json_name,
             type=type_ref,
@@ -311,7 +319,12 @@ class SchemaConverter:
         self._by_shape[key] = type_id
         self.model.types[type_id] = typedef
         self._hints[type_id] = ctx.name_hint
+        self._owners[type_id] = ctx.owner
         return Ref(type_id)
+
+    def owned_by(self, owner: str) -> list[str]:
+        """The inline objects made for one top-level definition."""
+        return [type_id for type_id, made_for in self._owners.items() if made_for == owner]
 
     def name_hint(self, type_id: str) -> str | None:
         """The class name suggested where an inline object was first met."""
@@ -460,6 +473,64 @@ def _required_only(branch: Any) -> bool:
         and isinstance(branch.get("required"), list)
         and all(isinstance(name, str) for name in branch["required"])
     )
+
+
+def _fits(type_ref: TypeRef, value: Any, schema: Mapping[str, Any], model: APIModel) -> bool:
+    """Whether a default is at least of the JSON type its field has (CRDs' defaults are checked in
+    full by kgen.ingest.crd, as the apiserver checks them; this holds every input to the types)."""
+    if value is None:
+        return True  # "no default" as JSON says it; the field is optional or nullable anyway
+    return _of_type(type_ref, value, model)
+
+
+def _of_type(type_ref: TypeRef, value: Any, model: APIModel) -> bool:
+    if isinstance(type_ref, EnumType):
+        return value in type_ref.values and type(value) is not bool
+    if isinstance(type_ref, Primitive):
+        if type_ref.name == "string":
+            return isinstance(value, str)
+        if type_ref.name == "boolean":
+            return isinstance(value, bool)
+        if type_ref.name == "integer":
+            return (isinstance(value, int) and not isinstance(value, bool)) or (
+                isinstance(value, float) and value.is_integer()
+            )
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(type_ref, Array):
+        return isinstance(value, list) and all(
+            item is None or _of_type(type_ref.items, item, model) for item in value
+        )
+    if isinstance(type_ref, Map):
+        return isinstance(value, dict) and all(
+            item is None or _of_type(type_ref.values, item, model) for item in value.values()
+        )
+    if isinstance(type_ref, (Ref, Shared)):
+        return isinstance(value, dict)
+    if isinstance(type_ref, UnionType):
+        return any(_of_type(option, value, model) for option in type_ref.options)
+    if isinstance(type_ref, Special):
+        name = type_ref.name
+        if name in ("int-or-string", "quantity"):
+            return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+        if name in ("time", "micro-time", "bytes"):
+            return isinstance(value, str)
+        if name == "object":
+            return isinstance(value, dict)
+    return True  # free-form JSON
+
+
+def _type_name(type_ref: TypeRef) -> str:
+    if isinstance(type_ref, Primitive):
+        return type_ref.name
+    if isinstance(type_ref, EnumType):
+        return f"one of {', '.join(json.dumps(v) for v in type_ref.values[:5])}"
+    if isinstance(type_ref, Array):
+        return f"array of {_type_name(type_ref.items)}"
+    if isinstance(type_ref, Map):
+        return f"map of {_type_name(type_ref.values)}"
+    if isinstance(type_ref, Special):
+        return type_ref.name
+    return "object"
 
 
 def _text(value: Any) -> str | None:

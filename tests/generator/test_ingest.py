@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
         ("HTTPGet", "http_get"),
         ("fsGroup", "fs_group"),
         ("$ref", "ref"),
+        ("openAPIV3Schema", "open_api_v3_schema"),
+        ("openAPIV3", "open_api_v3"),
+        ("APIV3Schema", "api_v3_schema"),
     ],
 )
 def test_snake_case(name: str, snake: str) -> None:

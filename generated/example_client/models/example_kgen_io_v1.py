@@ -52,9 +52,12 @@ class WidgetSpecRules(Struct, kw_only=True):
 class WidgetSpecTemplate(Struct, kw_only=True):
     """An embedded object (apiVersion, kind, metadata)."""
 
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
+    api_version: str = field(name="apiVersion")
+    """apiVersion defines the versioned schema of this representation of an object. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
+    kind: str
+    """kind is a string value representing the type of this object. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
     metadata: ObjectMeta | None = None
+    """Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"""
     data: dict[str, str] | None = None
 
 
@@ -106,20 +109,27 @@ class Gadget(KubernetesObject, kw_only=True):
         ),
     )
     api_version: str | None = field(name="apiVersion", default=None)
+    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
     kind: str | None = None
+    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
     metadata: ObjectMeta | None = None
+    """Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"""
     spec: GadgetSpec | None = None
     status: GadgetStatus | None = None
 
 
 class GadgetList(KubernetesList[Gadget], kw_only=True):
-    """GadgetList is a list of Gadget."""
+    """GadgetList is a list of Gadget"""
 
     GVK = GroupVersionKind("example.kgen.io", "v1", "GadgetList")
     items: list[Gadget]
+    """List of gadgets. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"""
     api_version: str | None = field(name="apiVersion", default=None)
+    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
     kind: str | None = None
+    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
     metadata: ListMeta | None = None
+    """Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
 
 
 class WidgetSpec(Struct, kw_only=True):
@@ -220,21 +230,28 @@ class Widget(KubernetesObject, kw_only=True):
         selectable_fields=("spec.color",),
     )
     api_version: str | None = field(name="apiVersion", default=None)
+    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
     kind: str | None = None
+    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
     metadata: ObjectMeta | None = None
+    """Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"""
     spec: WidgetSpec | None = None
     """WidgetSpec is the desired state of a Widget."""
     status: WidgetStatus | None = None
 
 
 class WidgetList(KubernetesList[Widget], kw_only=True):
-    """WidgetList is a list of Widget."""
+    """WidgetList is a list of Widget"""
 
     GVK = GroupVersionKind("example.kgen.io", "v1", "WidgetList")
     items: list[Widget]
+    """List of widgets. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"""
     api_version: str | None = field(name="apiVersion", default=None)
+    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
     kind: str | None = None
+    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
     metadata: ListMeta | None = None
+    """Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
 
 
 __all__ = [

@@ -60,20 +60,27 @@ class Widget(KubernetesObject, kw_only=True):
         categories=("all", "kgen"),
     )
     api_version: str | None = field(name="apiVersion", default=None)
+    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
     kind: str | None = None
+    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
     metadata: ObjectMeta | None = None
+    """Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"""
     spec: WidgetSpec | None = None
     status: WidgetStatus | None = None
 
 
 class WidgetList(KubernetesList[Widget], kw_only=True):
-    """WidgetList is a list of Widget."""
+    """WidgetList is a list of Widget"""
 
     GVK = GroupVersionKind("example.kgen.io", "v1alpha1", "WidgetList")
     items: list[Widget]
+    """List of widgets. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"""
     api_version: str | None = field(name="apiVersion", default=None)
+    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
     kind: str | None = None
+    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
     metadata: ListMeta | None = None
+    """Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
 
 
 __all__ = ["Widget", "WidgetList", "WidgetSpec", "WidgetStatus"]
