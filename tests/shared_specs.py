@@ -1,5 +1,6 @@
-"""Where the reference corpus is (../shared/specs next to the repository, or $KGEN_SHARED_SPECS), for
-the tests that read it; they skip with a message saying what is missing when it is absent."""
+"""Where the reference corpus is (``shared/specs`` next to the repository or next to one of its parent
+directories, as for a git worktree, or $KGEN_SHARED_SPECS), for the tests that read it; they skip with
+a message saying what is missing when it is absent."""
 
 from __future__ import annotations
 
@@ -9,9 +10,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_SPECS = Path(
-    os.environ.get("KGEN_SHARED_SPECS") or (ROOT / ".." / "shared" / "specs")
-).resolve()
+
+
+def _find() -> Path:
+    explicit = os.environ.get("KGEN_SHARED_SPECS")
+    if explicit:
+        return Path(explicit).resolve()
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "specs"
+        if candidate.is_dir():
+            return candidate.resolve()
+    return (ROOT / ".." / "shared" / "specs").resolve()
+
+
+SHARED_SPECS = _find()
 
 
 def shared_path(*parts: str) -> Path:

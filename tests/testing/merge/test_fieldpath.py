@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_specs import SHARED_SPECS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +46,7 @@ def pod(model: APIModel) -> FieldInfo:
     return type_info(model, "io.k8s.api.core.v1.Pod")
 
 
-SWAGGER = Path(__file__).resolve().parents[3] / ".." / "shared" / "specs" / "kubernetes" / "v1.36"
+SWAGGER = SHARED_SPECS / "kubernetes" / "v1.36"
 
 
 @pytest.fixture(scope="module")

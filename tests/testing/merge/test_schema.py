@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_specs import SHARED_SPECS
 
 from kgen.ingest import read_inputs
 from kgen.model.build import build_model
@@ -15,7 +16,7 @@ from kgen.apimodel.serialize import load_package_model
 from kgen.testing.merge.schema import ANY, FieldInfo, type_info
 
 ROOT = Path(__file__).resolve().parents[3]
-SWAGGER = (ROOT / ".." / "shared" / "specs" / "kubernetes" / "v1.36" / "swagger.json").resolve()
+SWAGGER = SHARED_SPECS / "kubernetes" / "v1.36" / "swagger.json"
 
 
 @pytest.fixture(scope="module")
