@@ -7,7 +7,6 @@ JSON key order is part of what is checked.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
