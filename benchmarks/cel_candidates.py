@@ -89,7 +89,7 @@ CANDIDATES = {
 }
 
 
-def _as_kgen(value: Any) -> Any:
+def _as_kgen(value: Any, like: Any = None) -> Any:
     """A candidate's result as kgen.cel's value types, so that one strict comparison serves all.
 
     The bindings return their own classes (celpy's ``IntType(int)``, ``UintType``, ``StringType``,
@@ -106,7 +106,8 @@ def _as_kgen(value: Any) -> Any:
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
-        return UInt(int(value)) if "uint" in name else int(value)
+        # Bindings that return a uint as a plain int cannot say which it was: take the expected kind.
+        return UInt(int(value)) if "uint" in name or type(like) is UInt else int(value)
     if isinstance(value, float):
         return float(value)
     if isinstance(value, str):
@@ -123,15 +124,26 @@ def _as_kgen(value: Any) -> Any:
         nanos = (value.days * 86400 + value.seconds) * 1_000_000_000 + value.microseconds * 1000
         return Duration(nanos)
     if isinstance(value, dict):
-        return {_as_kgen(k): _as_kgen(v) for k, v in value.items()}
+        likes = like if isinstance(like, dict) else {}
+        keys = {repr(k): k for k in likes}
+        out = {}
+        for k, v in value.items():
+            key = _as_kgen(k, keys.get(repr(k)))
+            out[key] = _as_kgen(v, likes.get(key))
+        return out
     if isinstance(value, (list, tuple)):
-        return [_as_kgen(v) for v in value]
+        likes = (
+            list(like)
+            if isinstance(like, list) and len(like) == len(value)
+            else [None] * len(value)
+        )
+        return [_as_kgen(v, w) for v, w in zip(value, likes)]
     return value
 
 
 def _same(got: Any, want: Any) -> bool:
     try:
-        return bool(strict_equal(_as_kgen(got), want))
+        return bool(strict_equal(_as_kgen(got, want), want))
     except Exception:
         return False
 
