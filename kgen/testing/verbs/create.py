@@ -14,7 +14,7 @@ from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response
 from kgen.testing.store import KeyExists
 from kgen.testing.validation import name_check, validate_object_meta
-from kgen.testing.verbs.base import VerbBase, serialized
+from kgen.testing.verbs.base import VerbBase, serialized, storage_errors
 
 __all__ = ["CreateVerb"]
 
@@ -104,7 +104,8 @@ class CreateVerb(VerbBase):
                 raise errors.already_exists(rt.plural, rt.group, name)
             return Response(201, self.present(rt, obj), warnings)
         try:
-            stored = self.store.create(rt.gr, obj)
+            with storage_errors():
+                stored = self.store.create(rt.gr, obj)
         except KeyExists:
             existing = self.store.get(rt.gr, metadata.get("namespace") or "", name) or {}
             error = errors.already_exists(rt.plural, rt.group, name)

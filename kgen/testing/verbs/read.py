@@ -153,13 +153,19 @@ class ReadVerbs(VerbBase):
                 if since is not None and since > self.store.resource_version:
                     raise errors.too_large_rv(since, self.store.resource_version)
                 items, read_at, watcher = self.store.list_and_watch(
-                    rt.gr, scope, predicate=predicate
+                    rt.gr, scope, predicate=predicate, max_pending_bytes=self.watch_buffer_bytes
                 )
                 initial = [i for i in items if predicate is None or predicate(i)]
                 if opts.send_initial_events and opts.allow_watch_bookmarks:
                     end_rv = read_at
             else:
-                watcher = self.store.watch(rt.gr, scope, since=since, predicate=predicate)
+                watcher = self.store.watch(
+                    rt.gr,
+                    scope,
+                    since=since,
+                    predicate=predicate,
+                    max_pending_bytes=self.watch_buffer_bytes,
+                )
         except TooOld as exc:
             error = errors.gone(f"too old resource version: {exc.requested} ({exc.oldest})").status
         except StatusError as exc:
@@ -173,7 +179,8 @@ class ReadVerbs(VerbBase):
             error=error,
             bookmarks=opts.allow_watch_bookmarks,
             bookmark_interval=self.bookmark_interval,
-            timeout=opts.timeout_seconds,
+            # timeoutSeconds=0 is no timeout (the server's default), as in kube-apiserver.
+            timeout=opts.timeout_seconds or None,
             present=lambda obj: self.present(rt, obj),
         )
 
