@@ -15,10 +15,11 @@
 from __future__ import annotations
 
 import codecs
+import copy
 import json
 import math
 import re
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from kgen.testing.limits import MAX_DEPTH
 
@@ -27,6 +28,7 @@ __all__ = [
     "Unservable",
     "canonical",
     "check_tree",
+    "copy_json",
     "go_quote_char",
     "loads",
     "replace_surrogates",
@@ -34,6 +36,7 @@ __all__ = [
     "utf8",
 ]
 
+_T = TypeVar("_T")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A \u escape of a surrogate in the raw text: only then can a decoded string hold one.
@@ -237,6 +240,27 @@ def _innermost(text: str, pos: int) -> str:
         elif char in "]}" and opened:
             opened.pop()
     return opened[-1] if opened else ""
+
+
+def copy_json(value: _T) -> _T:
+    """A deep copy of a JSON value (dicts, lists and immutable scalars), several times faster than
+    :func:`copy.deepcopy`, which a large object would otherwise pay for at each of its copies.
+    Anything else is shared, not copied; shared sub-values become separate copies."""
+    return cast(_T, _copy(value))
+
+
+def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy(item) for item in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 # --- values as the apiserver stores and serves them --------------------------------------------

@@ -27,7 +27,6 @@ from __future__ import annotations
 import builtins
 
 import asyncio
-import copy
 import json
 import threading
 import time
@@ -209,7 +208,7 @@ class Watcher:
         if previous and event.prev is not None:
             if event.type == "DELETED":
                 return StoreEvent("DELETED", event.object, event.rv, event.size)
-            last = _set_rv(copy.deepcopy(event.prev), event.rv)
+            last = _set_rv(jsonbody.copy_json(event.prev), event.rv)
             return StoreEvent("DELETED", last, event.rv, event.size)
         return None
 
@@ -388,7 +387,7 @@ class Store:
     def get(self, gr: GR, namespace: str, name: str) -> dict[str, Any] | None:
         with self._lock:
             obj = self._objects.get(gr, {}).get((namespace, name))
-            return copy.deepcopy(obj) if obj is not None else None
+            return jsonbody.copy_json(obj) if obj is not None else None
 
     def list(
         self, gr: GR, namespace: str | None = None, *, at: int | None = None
@@ -398,7 +397,7 @@ class Store:
             if at is None or at >= self._rv:
                 objects = self._objects.get(gr, {})
                 items = [
-                    copy.deepcopy(obj)
+                    jsonbody.copy_json(obj)
                     for key, obj in objects.items()
                     if namespace is None or key[0] == namespace
                 ]
@@ -418,7 +417,7 @@ class Store:
                     else:
                         snapshot[key] = event.prev
                 items = [
-                    copy.deepcopy(obj)
+                    jsonbody.copy_json(obj)
                     for key, obj in snapshot.items()
                     if namespace is None or key[0] == namespace
                 ]
@@ -434,7 +433,7 @@ class Store:
         """Every stored object (copies), for scans such as garbage collection."""
         with self._lock:
             return [
-                (gr, copy.deepcopy(obj))
+                (gr, jsonbody.copy_json(obj))
                 for gr, objects in self._objects.items()
                 for obj in objects.values()
             ]
@@ -478,7 +477,7 @@ class Store:
             _set_rv(stored, self._rv + 1)
             objects[key] = stored
             self._record("ADDED", gr, key, stored, None, size)
-            return copy.deepcopy(stored)
+            return jsonbody.copy_json(stored)
 
     def update(
         self,
@@ -501,11 +500,11 @@ class Store:
             self._check(current, expected_rv, expected_uid)
             stored, size = self._encode(gr, key, obj)
             if _without_rv(current) == _without_rv(stored):
-                return copy.deepcopy(current), False
+                return jsonbody.copy_json(current), False
             _set_rv(stored, self._rv + 1)
             objects[key] = stored
             self._record("MODIFIED", gr, key, stored, current, size)
-            return copy.deepcopy(stored), True
+            return jsonbody.copy_json(stored), True
 
     def delete(
         self,
@@ -525,9 +524,9 @@ class Store:
                 raise KeyNotFound(f"{gr} {key}")
             self._check(current, expected_rv, expected_uid)
             del objects[key]
-            last = _set_rv(copy.deepcopy(current), self._rv + 1)
+            last = _set_rv(jsonbody.copy_json(current), self._rv + 1)
             self._record("DELETED", gr, key, last, current, _size(last))
-            return copy.deepcopy(last)
+            return jsonbody.copy_json(last)
 
     def _check(
         self, current: dict[str, Any], expected_rv: str | None, expected_uid: str | None

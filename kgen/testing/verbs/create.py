@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import builtins
-import copy
 from typing import Any
 
-from kgen.testing import errors
+from kgen.testing import errors, jsonbody
 from kgen.testing.errors import FieldError, StatusError
 from kgen.testing.objects import meta, new_uid, random_suffix
 from kgen.testing.options import WriteQuery
@@ -58,7 +57,7 @@ class CreateVerb(VerbBase):
             )
         generate = not metadata.get("name") and bool(metadata.get("generateName"))
         for attempt in range(8 if generate else 1):
-            candidate = copy.deepcopy(obj)
+            candidate = jsonbody.copy_json(obj)
             try:
                 return self._create_once(rt, candidate, opts, warnings, problems, generate)
             except StatusError as exc:

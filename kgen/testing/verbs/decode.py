@@ -5,14 +5,13 @@ names the custom resource (unstructured), and values of the right JSON types for
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from typing import Any
 
 from kgen.apimodel.ir import Array, EnumType, Map, Primitive, Ref, Shared, Special, TypeRef
 from kgen.apimodel.shared import SHARED_TYPES
-from kgen.testing import errors, schema
+from kgen.testing import errors, jsonbody, schema
 from kgen.testing.errors import FieldError, StatusError
 from kgen.testing.limits import MAX_DEPTH
 from kgen.testing.registry import Registry, ResourceType
@@ -67,7 +66,7 @@ def decode(
             f"the object provided is unrecognized (must be of type {kind_wanted}): "
             "couldn't get version/kind; json parse error"
         )
-    obj = copy.deepcopy(body)
+    obj = jsonbody.copy_json(body)
     api_version = obj.get("apiVersion")
     kind = obj.get("kind")
     if expected_kind is not None:
