@@ -107,6 +107,13 @@ def _encode(value: Any, content_type: str) -> bytes:
         return jsonbody.replace_surrogates(text).encode()
 
 
+async def _off_loop(function: Callable[..., Reply], *args: Any) -> Reply:
+    """Run the synchronous part of a request (decoding, the verb under the API lock, encoding) in a
+    worker thread: the event loop goes on serving other connections, watches and discovery however
+    long one request takes (a 3 MiB body of small fields costs seconds of Python)."""
+    return await asyncio.to_thread(function, *args)
+
+
 def _user_agent_manager(request: Request) -> str:
     agent = request.headers.get("user-agent", "")
     return agent.split("/")[0] if agent else ""
@@ -408,10 +415,15 @@ class Router:
         rv = request.param("resourceVersion")
         await self._pre_wait(rv)
         assert target.name is not None
-        response = self.api.get(
-            target.rt, target.namespace, target.name, resource_version=rv, wait=False
-        )
-        return self._reply(request, response, target.rt)
+        name = target.name
+
+        def get() -> Reply:
+            response = self.api.get(
+                target.rt, target.namespace, name, resource_version=rv, wait=False
+            )
+            return self._reply(request, response, target.rt)
+
+        return await _off_loop(get)
 
     async def _pre_wait(self, rv: str) -> None:
         """Wait (without blocking the loop) for a resourceVersion the store has not reached yet."""
@@ -425,16 +437,26 @@ class Router:
         opts = parse_list_query(request.params(), watch=False)
         if not opts.continue_:
             await self._pre_wait(opts.resource_version)
-        response = self.api.list(target.rt, target.namespace, opts, wait=False)
-        return self._reply(request, response, target.rt)
+
+        def list_() -> Reply:
+            response = self.api.list(target.rt, target.namespace, opts, wait=False)
+            return self._reply(request, response, target.rt)
+
+        return await _off_loop(list_)
 
     async def _create(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._create_now, request, target)
+
+    def _create_now(self, request: Request, target: _Target) -> Reply:
         opts = self._write_opts(request, "CreateOptions")
         body = self._object(request, target.rt.kind)
         response = self.api.create(target.rt, target.namespace, body, opts)
         return self._reply(request, response, target.rt)
 
     async def _update(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._update_now, request, target)
+
+    def _update_now(self, request: Request, target: _Target) -> Reply:
         opts = self._write_opts(request, "UpdateOptions")
         assert target.name is not None
         body = self._object(request, target.rt.kind)
@@ -451,6 +473,9 @@ class Router:
         return content_type
 
     async def _patch(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._patch_now, request, target)
+
+    def _patch_now(self, request: Request, target: _Target) -> Reply:
         patch_type = self._patch_type(request, target)
         opts = self._write_opts(request, "PatchOptions")
         assert target.name is not None
@@ -460,6 +485,9 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _delete(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._delete_now, request, target)
+
+    def _delete_now(self, request: Request, target: _Target) -> Reply:
         opts = parse_delete_query(
             self._delete_body(request), request.params(), request.query.get("dryRun", [])
         )
@@ -468,6 +496,9 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _delete_collection(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._delete_collection_now, request, target)
+
+    def _delete_collection_now(self, request: Request, target: _Target) -> Reply:
         list_opts = parse_list_query(request.params(), watch=False)
         delete_opts = parse_delete_query(
             self._delete_body(request), request.params(), request.query.get("dryRun", [])
@@ -476,6 +507,9 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _subresource(self, request: Request, target: _Target, verb: str) -> Reply:
+        return await _off_loop(self._subresource_now, request, target, verb)
+
+    def _subresource_now(self, request: Request, target: _Target, verb: str) -> Reply:
         rt, ns, name, sub = target.rt, target.namespace, target.name, target.sub
         assert name is not None and sub is not None
         served = rt.subresources[sub].kind

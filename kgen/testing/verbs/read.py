@@ -32,8 +32,9 @@ class ReadVerbs(VerbBase):
             raise errors.method_not_supported(rt.plural, rt.group, "get")
         if resource_version not in ("", "0"):
             self._wait_rv(self._parse_rv(resource_version), wait)
-        with self._lock:
-            return Response(200, self.present(rt, self.get_stored(rt, namespace, name)))
+        # Reads take no API lock: the store answers from a consistent snapshot, and a long write
+        # (a large object, validated and merged under the lock) must not hold up every reader.
+        return Response(200, self.present(rt, self.get_stored(rt, namespace, name)))
 
     def list(
         self,
@@ -51,8 +52,7 @@ class ReadVerbs(VerbBase):
             requested = self._parse_rv(opts.resource_version)
             if requested > self.store.resource_version:
                 self.store.wait_for(requested, self.rv_wait)
-        with self._lock:
-            return self._list(rt, namespace, opts)
+        return self._list(rt, namespace, opts)  # no API lock, as get
 
     def _list(self, rt: ResourceType, namespace: str | None, opts: ListQuery) -> Response:
         wait = False
