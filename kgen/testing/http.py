@@ -37,6 +37,8 @@ from kgen.testing.limits import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES
 __all__ = ["AbortStream", "HTTPServer", "Reply", "Request", "Upgrade"]
 
 # A "%" not followed by two hex digits: Go's url.ParseRequestURI refuses the request.
+# How long a connection closed on an unread request keeps reading (net/http's rstAvoidanceDelay).
+_LINGER_SECONDS = 0.5
 _BAD_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")
 
 
@@ -152,6 +154,7 @@ class HTTPServer:
                 request = await self._read_request(conn, reader, writer)
             except h11.RemoteProtocolError as exc:
                 await self._refuse(writer, exc.error_status_hint)
+                await _linger(reader, writer)
                 return
             if request is None:
                 return
@@ -161,7 +164,10 @@ class HTTPServer:
                 # The rest of the body was not read: the connection cannot carry another request.
                 reply.headers.append(("Connection", "close"))
             keep = await self._write_reply(conn, reader, writer, reply)
-            if not keep or conn.our_state is h11.MUST_CLOSE or request.oversized:
+            if request.oversized:
+                await _linger(reader, writer)
+                return
+            if not keep or conn.our_state is h11.MUST_CLOSE:
                 return
             try:
                 conn.start_next_cycle()
@@ -352,6 +358,24 @@ def _reason(code: int) -> str:
         return http.HTTPStatus(code).phrase
     except ValueError:
         return ""
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Go's closeWriteAndWait, before closing a connection whose request was not read to its end:
+    close the sending side and read what the client still sends, for a moment. Closed at once, the
+    socket would answer the unread bytes with a reset, which can destroy the answer before the
+    client reads it."""
+    try:
+        if writer.can_write_eof():
+            writer.write_eof()
+        await asyncio.wait_for(_discard(reader), _LINGER_SECONDS)
+    except (asyncio.TimeoutError, ConnectionError, OSError):
+        pass
+
+
+async def _discard(reader: asyncio.StreamReader) -> None:
+    while await reader.read(65536):
+        pass
 
 
 def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
