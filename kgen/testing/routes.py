@@ -536,6 +536,16 @@ class Router:
 
     async def _watch(self, request: Request, target: _Target) -> Reply:
         opts = parse_list_query(request.params(), watch=True)
+        if self._accept(request) == _YAML:
+            # YAML has no stream framing: kube-apiserver refuses to watch in it.
+            raise StatusError(
+                errors.status_object(
+                    406,
+                    "NotAcceptable",
+                    "only the following media types are accepted: application/json;stream=watch, "
+                    "application/vnd.kubernetes.protobuf;stream=watch",
+                )
+            )
         name = target.name
         stream = self.api.watch(target.rt, target.namespace, opts, name=name)
         content_type = self._accept(request)

@@ -11,6 +11,7 @@ import threading
 
 import httpx
 import pytest
+import yaml
 from apiserver_fixtures import since
 from kubehelp import CM, WIDGETS, assert_status, configmap, iter_events, widget
 
@@ -382,3 +383,44 @@ def test_no_new_finalizer_on_an_object_being_deleted(client: httpx.Client, names
     )
     assert response.status_code == 200, response.text
     assert client.get(path).status_code == 404
+
+
+def test_a_watch_in_yaml_is_not_acceptable(client: httpx.Client, namespace: str) -> None:
+    """Found by the server fuzzer: kgen.testing streamed YAML, which has no framing for a stream."""
+    for accept in ("application/yaml", "application/yaml, application/json"):
+        response = client.get(
+            CM.format(ns=namespace),
+            params={"watch": "1", "timeoutSeconds": "1"},
+            headers={"Accept": accept},
+        )
+        assert response.status_code == 406, response.text
+        body = yaml.safe_load(
+            response.text
+        )  # kube-apiserver answers in YAML, as asked; JSON is YAML
+        assert body["reason"] == "NotAcceptable"
+        assert body["message"] == (
+            "only the following media types are accepted: application/json;stream=watch, "
+            "application/vnd.kubernetes.protobuf;stream=watch"
+        )
+
+
+def test_service_ports_are_numbers_in_range(client: httpx.Client, namespace: str) -> None:
+    """Found by the server fuzzer: a port without its number was stored, and typed lists of
+    services no longer decoded."""
+    path = f"/api/v1/namespaces/{namespace}/services"
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}
+    response = client.post(path, json={**service, "spec": {"ports": [{"protocol": "TCP"}]}})
+    message = (
+        'Service "s" is invalid: [spec.ports[0].port: Invalid value: 0: must be between 1 and '
+        "65535, inclusive, spec.ports[0].targetPort: Invalid value: 0: must be between 1 and "
+        "65535, inclusive]"
+    )
+    assert_status(response, 422, "Invalid", message)
+    response = client.post(path, json={**service, "spec": {"ports": [{"port": 80}]}})
+    assert response.status_code == 201, response.text
+    response = client.patch(
+        path + "/s",
+        content=json.dumps({"spec": {"ports": [{"protocol": "TCP"}]}}),
+        headers=MERGE,
+    )
+    assert_status(response, 422, "Invalid", message)
