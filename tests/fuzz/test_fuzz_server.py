@@ -5,7 +5,8 @@ and their subresources, the query parameters of every verb, bodies of every cont
 documents, and plain junk) and checks, after each one, that:
 
 - it was answered, in time, with a 2xx or a 4xx (a 504 "Too large resource version" is the API's own
-  answer), and a JSON answer decodes; a failure is a ``Status``;
+  answer, and so are the few 500s kube-apiserver gives itself: :data:`REAL_500S`), and a JSON answer
+  decodes; a failure is a ``Status``;
 - it changed nothing it had no right to: an object in a namespace no request names is byte for byte
   what it was, and every list of the resources it touched still decodes into the generated client's
   typed lists (what informers read), object by object readable again.
@@ -439,6 +440,16 @@ def server() -> Iterator[APIServer]:
     instance.stop()
 
 
+# What kube-apiserver 1.20 itself answers with a 500 (checked on it), which kgen.testing copies:
+# structured-merge-diff refusing an applied configuration (a null in an associative list), and
+# etcd's size limits.
+REAL_500S = (
+    "failed to create typed patch object: ",
+    "etcdserver: request is too large",
+    "rpc error: code = ResourceExhausted",
+)
+
+
 def _check_answer(response: httpx.Response, method: str, path: str) -> None:
     code = response.status_code
     where = f"{method} {path}: {code} {response.text[:300]!r}"
@@ -450,6 +461,8 @@ def _check_answer(response: httpx.Response, method: str, path: str) -> None:
         return
     if code == 504 and body is not None and body.get("reason") == "Timeout":
         return  # a resourceVersion the store has not reached: the API's own answer
+    if code == 500 and body is not None and body.get("message", "").startswith(REAL_500S):
+        return
     assert code < 500, where
     if body is not None:
         assert body.get("kind") == "Status" and body.get("code") == code, where
