@@ -6,6 +6,9 @@ Paths served (as kube-apiserver lays them out):
   ``/openapi/v2``, ``/openapi/v3`` and ``/openapi/v3/{api/v1 | apis/{group}/{version}}``;
 - ``/api/v1/...`` and ``/apis/{group}/{version}/...`` resources: ``[namespaces/{ns}/]{plural}[/{name}[/{sub}]]``,
   also under the legacy ``watch/`` prefix.
+
+The router is one piece: every handler shares the same request decoding (media types, body limits,
+the decoders' errors), negotiation and Status encoding, which a split would have to pass around.
 """
 
 from __future__ import annotations

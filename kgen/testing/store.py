@@ -20,6 +20,9 @@ engine serves the HTTP API server and, in process, a fake clientset:
 
 Objects are plain JSON dicts. The store hands out deep copies; events given to watchers are shared and
 must be treated as read-only. All methods are thread-safe.
+
+The store is one piece: objects, history and watchers share one lock and one revision counter, and
+what a write records is what its watchers and later reads at its revision see.
 """
 
 from __future__ import annotations
