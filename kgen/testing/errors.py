@@ -21,7 +21,9 @@ constructor             code  reason                  message
 ``too_large_rv``        504   Timeout                 ``Timeout: Too large resource version: 9, current: 5``
 ``too_many_requests``   429   TooManyRequests         ``Too many requests, please try again later.``
 ``internal``            500   InternalError           ``Internal error occurred: ...``
+``storage``             500                           etcd's error, as given (``etcdserver: request is too large``)
 ``service_unavailable`` 503   ServiceUnavailable      as given
+``entity_too_large``    413   RequestEntityTooLarge   ``Request entity too large: ...``
 ======================  ====  ======================  ==================================================
 """
 
@@ -41,6 +43,7 @@ __all__ = [
     "already_exists",
     "bad_request",
     "conflict",
+    "entity_too_large",
     "forbidden",
     "go_string_slice",
     "gone",
@@ -53,6 +56,7 @@ __all__ = [
     "qualified",
     "service_unavailable",
     "status_object",
+    "storage",
     "success_status",
     "too_large_rv",
     "too_many_requests",
@@ -370,3 +374,25 @@ def internal(message: str, retry_after: int | None = None) -> StatusError:
 
 def service_unavailable(message: str) -> StatusError:
     return StatusError(status_object(503, "ServiceUnavailable", message))
+
+
+def storage(message: str) -> StatusError:
+    """An error of the storage that kube-apiserver passes on unconverted (etcd's "request is too
+    large"): a 500 without a reason, its message as given."""
+    return StatusError(
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "code": 500,
+        }
+    )
+
+
+def entity_too_large(message: str) -> StatusError:
+    """errors.NewRequestEntityTooLargeError."""
+    return StatusError(
+        status_object(413, "RequestEntityTooLarge", f"Request entity too large: {message}")
+    )

@@ -8,19 +8,20 @@ package is imported like any other: a strategic merge patch is never quietly app
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from kgen.apimodel.ir import APIModel
-from kgen.testing import errors, merge, yamlbody
+from kgen.testing import errors, jsonbody, merge, yamlbody
 from kgen.testing.errors import StatusError
+from kgen.testing.jsonbody import DocumentError
 from kgen.testing.registry import ResourceType
 
 __all__ = [
     "json_patch",
     "parse_apply_body",
     "parse_json_body",
+    "parse_merge_patch",
     "server_side_apply",
     "strategic_merge",
     "track_update",
@@ -48,12 +49,24 @@ def _patch_error(exc: merge.PatchError) -> StatusError:
 
 
 def parse_json_body(body: bytes | str | Any) -> Any:
+    """A JSON patch or strategic merge patch document (400 with Go's message if it does not
+    decode)."""
     if not isinstance(body, (bytes, str)):
         return body
     try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise errors.bad_request(f"error decoding patch: {exc}") from None
+        return jsonbody.loads(body)
+    except DocumentError as exc:
+        raise errors.bad_request(exc.message) from None
+
+
+def parse_merge_patch(body: bytes | str | Any) -> Any:
+    """A JSON merge patch document: json-patch's MergePatch says only "Invalid JSON Patch"."""
+    if not isinstance(body, (bytes, str)):
+        return body
+    try:
+        return jsonbody.loads(body)
+    except DocumentError:
+        raise errors.bad_request("Invalid JSON Patch") from None
 
 
 def parse_apply_body(body: bytes | str | Any) -> dict[str, Any]:
@@ -61,8 +74,10 @@ def parse_apply_body(body: bytes | str | Any) -> dict[str, Any]:
     if isinstance(body, (bytes, str)):
         try:
             document = yamlbody.load(body)
-        except Exception as exc:  # noqa: BLE001 - any YAML error is the client's
-            raise errors.bad_request(f"error decoding YAML: {exc}") from None
+        except DocumentError as exc:
+            raise errors.bad_request(
+                f"error decoding YAML: error converting YAML to JSON: {exc.message}"
+            ) from None
     else:
         document = body
     if not isinstance(document, dict):

@@ -7,19 +7,22 @@ parsed from query parameters or bodies and validated with the apiserver's messag
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kgen.runtime._labels import ParsedLabelSelector, SelectorError
+from kgen.runtime._validation import go_quote
 from kgen.runtime._selectors import ParsedFieldSelector, parse_field_selector, parse_label_selector
 from kgen.testing import errors
-from kgen.testing.errors import FieldError
+from kgen.testing.errors import FieldError, StatusError
 
 __all__ = [
     "DeleteQuery",
     "ListQuery",
     "WriteQuery",
+    "check_delete_options",
     "parse_delete_query",
     "parse_list_query",
     "parse_write_query",
@@ -36,15 +39,20 @@ def _bool(query: Query, key: str) -> bool | None:
     return query[key] in _TRUE
 
 
+_GO_INT = re.compile(r"[+-]?[0-9]+\Z", re.ASCII)
+
+
 def _int(query: Query, key: str) -> int | None:
+    """strconv.ParseInt(text, 10, 64), with its errors."""
     if key not in query or query[key] == "":
         return None
-    try:
-        return int(query[key])
-    except ValueError:
-        raise errors.bad_request(
-            f'strconv.ParseInt: parsing "{query[key]}": invalid syntax'
-        ) from None
+    text = query[key]
+    if not _GO_INT.match(text):
+        raise errors.bad_request(f"strconv.ParseInt: parsing {go_quote(text)}: invalid syntax")
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise errors.bad_request(f"strconv.ParseInt: parsing {go_quote(text)}: value out of range")
+    return value
 
 
 @dataclass(slots=True)
@@ -233,11 +241,83 @@ class DeleteQuery:
     dry_run: bool = False
 
 
+# DeleteOptions' fields as Go's JSON decoder sees them: (JSON check, Go type in its errors).
+_DELETE_FIELDS: dict[str, str] = {
+    "kind": "string",
+    "apiVersion": "string",
+    "gracePeriodSeconds": "int64",
+    "preconditions": "v1.Preconditions",
+    "orphanDependents": "bool",
+    "propagationPolicy": "v1.DeletionPropagation",
+    "dryRun": "[]string",
+}
+_PRECONDITION_FIELDS = {"uid": "types.UID", "resourceVersion": "string"}
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "array"
+
+
+def _type_error(value: Any, field: str, go_type: str) -> StatusError:
+    found = _json_kind(value)
+    if found == "number" and go_type == "int64":
+        found = f"number {value}"  # a fraction or an overflow: Go quotes the number
+    return errors.bad_request(
+        f"json: cannot unmarshal {found} into Go struct field {field} of type {go_type}"
+    )
+
+
+def _fits(value: Any, go_type: str) -> bool:
+    if value is None:
+        return True
+    if go_type == "int64":
+        return type(value) is int and _INT64[0] <= value <= _INT64[1]
+    if go_type == "bool":
+        return isinstance(value, bool)
+    if go_type in ("string", "types.UID", "v1.DeletionPropagation"):
+        return isinstance(value, str)
+    if go_type == "v1.Preconditions":
+        return isinstance(value, dict)
+    if go_type == "[]string":
+        return isinstance(value, list)
+    return True
+
+
+def check_delete_options(body: dict[str, Any], struct: str = "DeleteOptions") -> None:
+    """Decode a DeleteOptions body into its Go type: a value of the wrong JSON type is a 400 (as
+    since Kubernetes 1.35; older servers answered these with a 500)."""
+    for key, go_type in _DELETE_FIELDS.items():
+        value = body.get(key)
+        if not _fits(value, go_type):
+            raise _type_error(value, f"{struct}.{key}", go_type)
+    for item in body.get("dryRun") or []:
+        if not isinstance(item, str):
+            raise _type_error(item, f"{struct}.dryRun", "string")
+    for key, go_type in _PRECONDITION_FIELDS.items():
+        value = (body.get("preconditions") or {}).get(key)
+        if not _fits(value, go_type):
+            raise _type_error(value, f"{struct}.preconditions.{key}", go_type)
+
+
 def parse_delete_query(body: Any, query: Query, dry_run_values: list[str]) -> DeleteQuery:
     """The DeleteOptions of the body when there is one, else of the query (as the apiserver does)."""
     if body:
         if not isinstance(body, dict):
-            raise errors.bad_request("decoded object cannot be converted to DeleteOptions")
+            raise errors.bad_request(
+                "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{_json_kind(body)} into Go value of type struct {{ APIVersion string "
+                '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+            )
+        check_delete_options(body)
         kind = body.get("kind")
         if kind not in (None, "", "DeleteOptions"):
             raise errors.bad_request(

@@ -6,6 +6,9 @@ Paths served (as kube-apiserver lays them out):
   ``/openapi/v2``, ``/openapi/v3`` and ``/openapi/v3/{api/v1 | apis/{group}/{version}}``;
 - ``/api/v1/...`` and ``/apis/{group}/{version}/...`` resources: ``[namespaces/{ns}/]{plural}[/{name}[/{sub}]]``,
   also under the legacy ``watch/`` prefix.
+
+The router is one piece: every handler shares the same request decoding (media types, body limits,
+the decoders' errors), negotiation and Status encoding, which a split would have to pass around.
 """
 
 from __future__ import annotations
@@ -18,16 +21,20 @@ from typing import Any
 
 import yaml
 
-from kgen.testing import discovery, errors, openapi, subresources, tables, yamlbody
+from kgen.testing import discovery, errors, jsonbody, openapi, subresources, tables, yamlbody
 from kgen.testing.api import API
 from kgen.testing.errors import StatusError
 from kgen.testing.faults import FaultInjector
 from kgen.testing.http import AbortStream, Reply, Request
+from kgen.testing.jsonbody import DocumentError
+from kgen.testing.limits import MAX_REQUEST_BODY_BYTES, request_entity_too_large
 from kgen.testing.options import parse_delete_query, parse_list_query, parse_write_query
 from kgen.testing.paths import ResourcePath, parse_resource_path, request_verb
 from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response
-from kgen.testing.verbs.base import APPLY_PATCH
+from kgen.testing.store import StoreError
+from kgen.testing.verbs.base import APPLY_PATCH, storage_error
+from kgen.testing.verbs.decode import TYPE_META, json_kind
 from kgen.testing.watch import WatchSession
 
 __all__ = ["Auth", "Router"]
@@ -36,6 +43,9 @@ Handler = Callable[[], Awaitable[Reply]]
 
 _JSON = "application/json"
 _YAML = "application/yaml"
+_PROTOBUF = "application/vnd.kubernetes.protobuf"
+# What request bodies may be (kube-apiserver also reads protobuf, which kgen.testing does not).
+_BODY_TYPES = [_JSON, _YAML, _PROTOBUF]
 _AGGREGATED = "application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList"
 _PUBLIC = ("/version", "/healthz", "/livez", "/readyz")
 _HEALTH = ("healthz", "livez", "readyz")
@@ -91,8 +101,20 @@ class _Target:
 
 def _encode(value: Any, content_type: str) -> bytes:
     if content_type == _YAML:
-        return yaml.safe_dump(value, sort_keys=False).encode()
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        text = yaml.safe_dump(value, sort_keys=False)
+    else:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # never stored (the store refuses it), but never fail to answer
+        return jsonbody.replace_surrogates(text).encode()
+
+
+async def _off_loop(function: Callable[..., Reply], *args: Any) -> Reply:
+    """Run the synchronous part of a request (decoding, the verb under the API lock, encoding) in a
+    worker thread: the event loop goes on serving other connections, watches and discovery however
+    long one request takes (a 3 MiB body of small fields costs seconds of Python)."""
+    return await asyncio.to_thread(function, *args)
 
 
 def _user_agent_manager(request: Request) -> str:
@@ -126,9 +148,23 @@ class Router:
                 await asyncio.sleep(delay)
             if fault is not None:
                 raise fault
+            if request.oversized:
+                # limitedReadBody: the handler reads at most MaxRequestBodyBytes.
+                raise StatusError(
+                    errors.status_object(
+                        413,
+                        "RequestEntityTooLarge",
+                        request_entity_too_large(MAX_REQUEST_BODY_BYTES),
+                    )
+                )
             reply = await handler()
         except StatusError as exc:
             reply = self._status_reply(request, exc)
+        except StoreError as exc:
+            refused = storage_error(exc)
+            if refused is None:
+                refused = errors.internal(f"{type(exc).__name__}: {exc}")
+            reply = self._status_reply(request, refused)
         except Exception as exc:  # noqa: BLE001 - a bug must not kill the connection
             reply = self._status_reply(request, errors.internal(f"{type(exc).__name__}: {exc}"))
         self.faults.note(request.method, request.path, request.raw_query, verb, reply.status)
@@ -322,18 +358,52 @@ class Router:
                 return Reply(200, [("Content-Type", _JSON)], document)
         raise errors.not_found_path()
 
-    def _body(self, request: Request) -> Any:
+    def _media(self, request: Request) -> str:
+        """The media type of the body (JSON when none is given); 415 unless JSON or YAML."""
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower() or _JSON
+        if media not in (_JSON, _YAML):
+            raise errors.unsupported_media(_BODY_TYPES)
+        return media
+
+    def _document(self, request: Request) -> Any:
+        """The body as JSON or YAML, as the apiserver's serializers decode it."""
+        if self._media(request) == _YAML:
+            return yamlbody.load(request.body)
+        return jsonbody.loads(request.body)
+
+    def _object(self, request: Request, kind: str) -> dict[str, Any]:
+        """The object a create or an update sends (of ``kind``), decoded as its handler decodes it:
+        what does not decode is a 400 with the serializer's error and the start of the body."""
+        yaml_body = self._media(request) == _YAML
+        summary = jsonbody.summarize(request.body)
+        prefix = f"the object provided is unrecognized (must be of type {kind}): "
+        try:
+            value = self._document(request)
+        except DocumentError as exc:
+            detail = (
+                exc.message
+                if yaml_body
+                else f"couldn't get version/kind; json parse error: {exc.message}"
+            )
+            raise errors.bad_request(f"{prefix}{detail} ({summary})") from None
+        if value is None:
+            return {}  # null (or an empty YAML document) decodes as an empty object
+        if not isinstance(value, dict):
+            raise errors.bad_request(
+                f"{prefix}couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{json_kind(value)} into Go value of type {TYPE_META} ({summary})"
+            )
+        return value
+
+    def _delete_body(self, request: Request) -> Any:
+        """A DELETE's body (DeleteOptions), None without one."""
         if not request.body:
             return None
-        content_type = request.headers.get("content-type", _JSON).split(";")[0].strip().lower()
         try:
-            if content_type in (_YAML, "application/yml"):
-                return yamlbody.load(request.body)
-            return json.loads(request.body)
-        except (ValueError, yaml.YAMLError) as exc:
+            return self._document(request)
+        except DocumentError as exc:
             raise errors.bad_request(
-                f"the object provided is unrecognized (must be of type object): "
-                f"couldn't get version/kind; json parse error: {exc}"
+                f"couldn't get version/kind; json parse error: {exc.message}"
             ) from None
 
     def _write_opts(self, request: Request, kind: str) -> Any:
@@ -348,14 +418,19 @@ class Router:
         rv = request.param("resourceVersion")
         await self._pre_wait(rv)
         assert target.name is not None
-        response = self.api.get(
-            target.rt, target.namespace, target.name, resource_version=rv, wait=False
-        )
-        return self._reply(request, response, target.rt)
+        name = target.name
+
+        def get() -> Reply:
+            response = self.api.get(
+                target.rt, target.namespace, name, resource_version=rv, wait=False
+            )
+            return self._reply(request, response, target.rt)
+
+        return await _off_loop(get)
 
     async def _pre_wait(self, rv: str) -> None:
         """Wait (without blocking the loop) for a resourceVersion the store has not reached yet."""
-        if rv in ("", "0") or not rv.isdigit():
+        if rv in ("", "0") or not (rv.isascii() and rv.isdigit()) or len(rv) > 20:
             return
         wanted = int(rv)
         if wanted > self.api.store.resource_version:
@@ -365,20 +440,30 @@ class Router:
         opts = parse_list_query(request.params(), watch=False)
         if not opts.continue_:
             await self._pre_wait(opts.resource_version)
-        response = self.api.list(target.rt, target.namespace, opts, wait=False)
-        return self._reply(request, response, target.rt)
+
+        def list_() -> Reply:
+            response = self.api.list(target.rt, target.namespace, opts, wait=False)
+            return self._reply(request, response, target.rt)
+
+        return await _off_loop(list_)
 
     async def _create(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._create_now, request, target)
+
+    def _create_now(self, request: Request, target: _Target) -> Reply:
         opts = self._write_opts(request, "CreateOptions")
-        response = self.api.create(target.rt, target.namespace, self._body(request), opts)
+        body = self._object(request, target.rt.kind)
+        response = self.api.create(target.rt, target.namespace, body, opts)
         return self._reply(request, response, target.rt)
 
     async def _update(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._update_now, request, target)
+
+    def _update_now(self, request: Request, target: _Target) -> Reply:
         opts = self._write_opts(request, "UpdateOptions")
         assert target.name is not None
-        response = self.api.update(
-            target.rt, target.namespace, target.name, self._body(request), opts
-        )
+        body = self._object(request, target.rt.kind)
+        response = self.api.update(target.rt, target.namespace, target.name, body, opts)
         return self._reply(request, response, target.rt)
 
     def _patch_type(self, request: Request, target: _Target) -> str:
@@ -391,6 +476,9 @@ class Router:
         return content_type
 
     async def _patch(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._patch_now, request, target)
+
+    def _patch_now(self, request: Request, target: _Target) -> Reply:
         patch_type = self._patch_type(request, target)
         opts = self._write_opts(request, "PatchOptions")
         assert target.name is not None
@@ -400,30 +488,41 @@ class Router:
         return self._reply(request, response, target.rt)
 
     async def _delete(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._delete_now, request, target)
+
+    def _delete_now(self, request: Request, target: _Target) -> Reply:
         opts = parse_delete_query(
-            self._body(request), request.params(), request.query.get("dryRun", [])
+            self._delete_body(request), request.params(), request.query.get("dryRun", [])
         )
         assert target.name is not None
         response = self.api.delete(target.rt, target.namespace, target.name, opts)
         return self._reply(request, response, target.rt)
 
     async def _delete_collection(self, request: Request, target: _Target) -> Reply:
+        return await _off_loop(self._delete_collection_now, request, target)
+
+    def _delete_collection_now(self, request: Request, target: _Target) -> Reply:
         list_opts = parse_list_query(request.params(), watch=False)
         delete_opts = parse_delete_query(
-            self._body(request), request.params(), request.query.get("dryRun", [])
+            self._delete_body(request), request.params(), request.query.get("dryRun", [])
         )
         response = self.api.delete_collection(target.rt, target.namespace, list_opts, delete_opts)
         return self._reply(request, response, target.rt)
 
     async def _subresource(self, request: Request, target: _Target, verb: str) -> Reply:
+        return await _off_loop(self._subresource_now, request, target, verb)
+
+    def _subresource_now(self, request: Request, target: _Target, verb: str) -> Reply:
         rt, ns, name, sub = target.rt, target.namespace, target.name, target.sub
         assert name is not None and sub is not None
+        served = rt.subresources[sub].kind
+        kind = served[2] if served is not None else rt.kind
         if verb == "get":
             response = subresources.get_subresource(self.api, rt, ns, name, sub)
         elif verb == "update":
             opts = self._write_opts(request, "UpdateOptions")
             response = subresources.update_subresource(
-                self.api, rt, ns, name, sub, self._body(request), opts
+                self.api, rt, ns, name, sub, self._object(request, kind), opts
             )
         elif verb == "patch":
             patch_type = self._patch_type(request, target)
@@ -434,12 +533,22 @@ class Router:
         else:
             opts = self._write_opts(request, "CreateOptions")
             response = subresources.create_subresource(
-                self.api, rt, ns, name, sub, self._body(request), opts
+                self.api, rt, ns, name, sub, self._object(request, kind), opts
             )
         return self._reply(request, response, target.rt)
 
     async def _watch(self, request: Request, target: _Target) -> Reply:
         opts = parse_list_query(request.params(), watch=True)
+        if self._accept(request) == _YAML:
+            # YAML has no stream framing: kube-apiserver refuses to watch in it.
+            raise StatusError(
+                errors.status_object(
+                    406,
+                    "NotAcceptable",
+                    "only the following media types are accepted: application/json;stream=watch, "
+                    "application/vnd.kubernetes.protobuf;stream=watch",
+                )
+            )
         name = target.name
         stream = self.api.watch(target.rt, target.namespace, opts, name=name)
         content_type = self._accept(request)

@@ -8,11 +8,21 @@ engine serves the HTTP API server and, in process, a fake clientset:
 - the last ``history`` events (or those younger than ``history_seconds``) are kept, so watches resume
   from any revision inside that window and lists can be read at an older revision (paging over a
   consistent snapshot); older revisions raise :class:`TooOld`, which the API turns into 410 Gone;
-- watchers have unbounded queues: a slow consumer costs memory, never a dropped or blocked event. They
-  are read synchronously (:meth:`Watcher.next`) or from asyncio (:meth:`Watcher.next_async`).
+- watchers queue events without blocking writers: a slow consumer costs memory, never a blocked
+  write. A watch started with ``max_pending_bytes`` ends (its queue dropped, :attr:`Watcher.overflowed`
+  set) once more than that is queued unread, as kube-apiserver ends the watches of clients that do
+  not keep up; its client resumes from the last revision it read. Watchers are read synchronously
+  (:meth:`Watcher.next`) or from asyncio (:meth:`Watcher.next_async`);
+- what is stored is what kube-apiserver would store and serve (:func:`kgen.testing.jsonbody.canonical`:
+  Go's numbers, no lone surrogates), and only that: a value that is not JSON raises
+  :class:`Unservable` and an object larger than etcd's request limit :class:`TooLarge`, so one write can
+  never make a resource unreadable.
 
 Objects are plain JSON dicts. The store hands out deep copies; events given to watchers are shared and
 must be treated as read-only. All methods are thread-safe.
+
+The store is one piece: objects, history and watchers share one lock and one revision counter, and
+what a write records is what its watchers and later reads at its revision see.
 """
 
 from __future__ import annotations
@@ -20,13 +30,16 @@ from __future__ import annotations
 import builtins
 
 import asyncio
-import copy
+import json
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from kgen.testing import jsonbody
+from kgen.testing.limits import ETCD_MAX_REQUEST_BYTES, GRPC_MAX_SEND_BYTES, MAX_STORED_DEPTH
 
 __all__ = [
     "Event",
@@ -35,7 +48,9 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreEvent",
+    "TooLarge",
     "TooOld",
+    "Unservable",
     "VersionConflict",
     "Watcher",
 ]
@@ -66,6 +81,27 @@ class VersionConflict(StoreError):
         self.actual = actual
 
 
+class TooLarge(StoreError):
+    """A write larger than etcd accepts; ``message`` is what etcd (or the gRPC client) says."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        if size > GRPC_MAX_SEND_BYTES:
+            message = (
+                "rpc error: code = ResourceExhausted desc = trying to send message larger than max "
+                f"({size} vs. {GRPC_MAX_SEND_BYTES})"
+            )
+        else:
+            message = "etcdserver: request is too large"
+        super().__init__(message)
+        self.message = message
+        self.size = size
+        self.limit = limit
+
+
+class Unservable(StoreError):
+    """A write of a value that is not JSON: stored, it would make every read of it fail."""
+
+
 class TooOld(StoreError):
     """A revision older than the retained history."""
 
@@ -87,6 +123,7 @@ class Event:
     object: dict[str, Any]  # the new state; for DELETED the last state, with the deletion revision
     prev: dict[str, Any] | None
     time: float
+    size: int = 0  # the encoded size of ``object``
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +133,7 @@ class StoreEvent:
     type: str
     object: dict[str, Any]
     rv: int
+    size: int = 0
 
 
 def _key(obj: dict[str, Any]) -> tuple[str, str]:
@@ -114,21 +152,34 @@ def _without_rv(obj: dict[str, Any]) -> dict[str, Any]:
     return {**obj, "metadata": meta}
 
 
+def _size(obj: dict[str, Any]) -> int:
+    return len(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode())
+
+
 def sort_key(namespace: str, name: str) -> str:
     """etcd's key order (``/registry/<resource>/<namespace>/<name>``)."""
     return f"{namespace}/{name}" if namespace else name
 
 
 class Watcher:
-    """One watch: an unbounded queue of events, readable from threads or from asyncio."""
+    """One watch: a queue of events, readable from threads or from asyncio; with
+    ``max_pending_bytes``, it ends once more than that is queued unread (:attr:`overflowed`)."""
 
     def __init__(
-        self, store: Store, gr: GR, namespace: str | None, predicate: Predicate | None
+        self,
+        store: Store,
+        gr: GR,
+        namespace: str | None,
+        predicate: Predicate | None,
+        max_pending_bytes: int | None = None,
     ) -> None:
         self._store = store
         self.gr = gr
         self.namespace = namespace
         self.predicate = predicate
+        self.max_pending_bytes = max_pending_bytes
+        self.overflowed = False
+        self._pending_bytes = 0
         self._items: deque[StoreEvent] = deque()
         self._cond = threading.Condition(threading.Lock())
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
@@ -154,25 +205,41 @@ class Watcher:
         current = event.type != "DELETED" and passes(event.object)
         previous = event.prev is not None and passes(event.prev)
         if current and not previous:
-            return StoreEvent("ADDED", event.object, event.rv)
+            return StoreEvent("ADDED", event.object, event.rv, event.size)
         if current and previous:
-            return StoreEvent("MODIFIED", event.object, event.rv)
+            return StoreEvent("MODIFIED", event.object, event.rv, event.size)
         if previous and event.prev is not None:
             if event.type == "DELETED":
-                return StoreEvent("DELETED", event.object, event.rv)
-            last = _set_rv(copy.deepcopy(event.prev), event.rv)
-            return StoreEvent("DELETED", last, event.rv)
+                return StoreEvent("DELETED", event.object, event.rv, event.size)
+            last = _set_rv(jsonbody.copy_json(event.prev), event.rv)
+            return StoreEvent("DELETED", last, event.rv, event.size)
         return None
 
     def _push(self, item: StoreEvent) -> None:
         with self._cond:
             if self._closed:
                 return
-            self._items.append(item)
+            limit = self.max_pending_bytes
+            if limit is not None and self._items and self._pending_bytes + item.size > limit:
+                # The client does not keep up: end the watch (it resumes from what it read).
+                self.overflowed = True
+                self._closed = True
+                self._items.clear()
+                self._pending_bytes = 0
+            else:
+                self._items.append(item)
+                self._pending_bytes += item.size
             self._cond.notify_all()
             waiters, self._waiters = self._waiters, []
+        if self.overflowed:
+            self._store._unregister(self)
         for loop, future in waiters:
             loop.call_soon_threadsafe(_wake, future)
+
+    def _pop(self) -> StoreEvent:
+        item = self._items.popleft()
+        self._pending_bytes -= item.size
+        return item
 
     # --- consumer side ------------------------------------------------------------------------------
 
@@ -201,7 +268,7 @@ class Watcher:
                 if remaining is not None and remaining <= 0:
                     return None
                 self._cond.wait(remaining)
-            return self._items.popleft()
+            return self._pop()
 
     async def next_async(self, timeout: float | None = None) -> StoreEvent | None:
         """The next event, or None on timeout or once stopped, without blocking the event loop."""
@@ -210,7 +277,7 @@ class Watcher:
         while True:
             with self._cond:
                 if self._items:
-                    return self._items.popleft()
+                    return self._pop()
                 if self._closed:
                     return None
                 future: asyncio.Future[None] = loop.create_future()
@@ -271,9 +338,12 @@ class Store:
         history: int | None = 1000,
         history_seconds: float | None = None,
         clock: Callable[[], float] = time.time,
+        max_object_bytes: int | None = ETCD_MAX_REQUEST_BYTES,
     ) -> None:
         self.history_limit = history
         self.history_seconds = history_seconds
+        # etcd's --max-request-bytes (None: unlimited).
+        self.max_object_bytes = max_object_bytes
         self._clock = clock
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -320,7 +390,7 @@ class Store:
     def get(self, gr: GR, namespace: str, name: str) -> dict[str, Any] | None:
         with self._lock:
             obj = self._objects.get(gr, {}).get((namespace, name))
-            return copy.deepcopy(obj) if obj is not None else None
+            return jsonbody.copy_json(obj) if obj is not None else None
 
     def list(
         self, gr: GR, namespace: str | None = None, *, at: int | None = None
@@ -330,7 +400,7 @@ class Store:
             if at is None or at >= self._rv:
                 objects = self._objects.get(gr, {})
                 items = [
-                    copy.deepcopy(obj)
+                    jsonbody.copy_json(obj)
                     for key, obj in objects.items()
                     if namespace is None or key[0] == namespace
                 ]
@@ -350,7 +420,7 @@ class Store:
                     else:
                         snapshot[key] = event.prev
                 items = [
-                    copy.deepcopy(obj)
+                    jsonbody.copy_json(obj)
                     for key, obj in snapshot.items()
                     if namespace is None or key[0] == namespace
                 ]
@@ -366,7 +436,7 @@ class Store:
         """Every stored object (copies), for scans such as garbage collection."""
         with self._lock:
             return [
-                (gr, copy.deepcopy(obj))
+                (gr, jsonbody.copy_json(obj))
                 for gr, objects in self._objects.items()
                 for obj in objects.values()
             ]
@@ -377,6 +447,28 @@ class Store:
 
     # --- writes -------------------------------------------------------------------------------------
 
+    def _encode(
+        self, gr: GR, key: tuple[str, str], obj: dict[str, Any]
+    ) -> tuple[dict[str, Any], int]:
+        """The object as it is stored (a canonical copy) and its size; refused if etcd would refuse
+        it or if it could not be served."""
+        try:
+            stored = jsonbody.canonical(obj, max_depth=MAX_STORED_DEPTH)
+            size = len(
+                json.dumps(
+                    stored, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+                ).encode()
+            )
+        except (jsonbody.Unservable, ValueError, RecursionError) as exc:
+            raise Unservable(str(exc)) from None
+        if not isinstance(stored, dict):
+            raise Unservable("an object must be a JSON object")
+        # etcd's request: the key (/registry/<resource>/<namespace>/<name>) and the value.
+        request = size + len("/registry/") + len("/".join(p for p in (gr[1], *key) if p)) + 1
+        if self.max_object_bytes is not None and request > self.max_object_bytes:
+            raise TooLarge(request, self.max_object_bytes)
+        return stored, size
+
     def create(self, gr: GR, obj: dict[str, Any]) -> dict[str, Any]:
         """Store a new object; it gets the next revision."""
         key = _key(obj)
@@ -384,10 +476,11 @@ class Store:
             objects = self._objects.setdefault(gr, {})
             if key in objects:
                 raise KeyExists(f"{gr} {key}")
-            stored = _set_rv(copy.deepcopy(obj), self._rv + 1)
+            stored, size = self._encode(gr, key, obj)
+            _set_rv(stored, self._rv + 1)
             objects[key] = stored
-            self._record("ADDED", gr, key, stored, None)
-            return copy.deepcopy(stored)
+            self._record("ADDED", gr, key, stored, None, size)
+            return jsonbody.copy_json(stored)
 
     def update(
         self,
@@ -408,12 +501,13 @@ class Store:
             if current is None:
                 raise KeyNotFound(f"{gr} {key}")
             self._check(current, expected_rv, expected_uid)
-            if _without_rv(current) == _without_rv(obj):
-                return copy.deepcopy(current), False
-            stored = _set_rv(copy.deepcopy(obj), self._rv + 1)
+            stored, size = self._encode(gr, key, obj)
+            if _without_rv(current) == _without_rv(stored):
+                return jsonbody.copy_json(current), False
+            _set_rv(stored, self._rv + 1)
             objects[key] = stored
-            self._record("MODIFIED", gr, key, stored, current)
-            return copy.deepcopy(stored), True
+            self._record("MODIFIED", gr, key, stored, current, size)
+            return jsonbody.copy_json(stored), True
 
     def delete(
         self,
@@ -433,9 +527,9 @@ class Store:
                 raise KeyNotFound(f"{gr} {key}")
             self._check(current, expected_rv, expected_uid)
             del objects[key]
-            last = _set_rv(copy.deepcopy(current), self._rv + 1)
-            self._record("DELETED", gr, key, last, current)
-            return copy.deepcopy(last)
+            last = _set_rv(jsonbody.copy_json(current), self._rv + 1)
+            self._record("DELETED", gr, key, last, current, _size(last))
+            return jsonbody.copy_json(last)
 
     def _check(
         self, current: dict[str, Any], expected_rv: str | None, expected_uid: str | None
@@ -453,9 +547,10 @@ class Store:
         key: tuple[str, str],
         obj: dict[str, Any],
         prev: dict[str, Any] | None,
+        size: int = 0,
     ) -> None:
         self._rv += 1
-        event = Event(self._rv, kind, gr, key[0], key[1], obj, prev, self._clock())
+        event = Event(self._rv, kind, gr, key[0], key[1], obj, prev, self._clock(), size)
         self._history.append(event)
         self._trim()
         for watcher in list(self._watchers):
@@ -480,9 +575,11 @@ class Store:
         *,
         since: int | None = None,
         predicate: Predicate | None = None,
+        max_pending_bytes: int | None = None,
     ) -> Watcher:
-        """Watch changes after revision ``since`` (default: from now on)."""
-        watcher = Watcher(self, gr, namespace, predicate)
+        """Watch changes after revision ``since`` (default: from now on); ``max_pending_bytes``
+        bounds what it may queue unread (see :class:`Watcher`)."""
+        watcher = Watcher(self, gr, namespace, predicate, max_pending_bytes)
         with self._lock:
             self._trim()
             start = self._rv if since is None else since
@@ -496,13 +593,21 @@ class Store:
         return watcher
 
     def list_and_watch(
-        self, gr: GR, namespace: str | None = None, *, predicate: Predicate | None = None
+        self,
+        gr: GR,
+        namespace: str | None = None,
+        *,
+        predicate: Predicate | None = None,
+        max_pending_bytes: int | None = None,
     ) -> tuple[builtins.list[dict[str, Any]], int, Watcher]:
         """The current objects, their revision, and a watch from exactly there: nothing written
         between the list and the watch can be missed."""
         with self._lock:
             items, rv = self.list(gr, namespace)
-            return items, rv, self.watch(gr, namespace, since=rv, predicate=predicate)
+            watcher = self.watch(
+                gr, namespace, since=rv, predicate=predicate, max_pending_bytes=max_pending_bytes
+            )
+            return items, rv, watcher
 
     def _unregister(self, watcher: Watcher) -> None:
         with self._lock:

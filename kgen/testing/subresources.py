@@ -15,10 +15,12 @@ from kgen.testing import errors, merging
 from kgen.testing.api import API
 from kgen.testing.errors import FieldError
 from kgen.testing.objects import get_path, meta, now_rfc3339, set_path
-from kgen.testing.options import DeleteQuery, WriteQuery
+from kgen.testing.errors import StatusError
+from kgen.testing.options import DeleteQuery, WriteQuery, check_delete_options
 from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response
-from kgen.testing.verbs.base import APPLY_PATCH, JSON_PATCH
+from kgen.testing.verbs import decode as decoding
+from kgen.testing.verbs.base import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, storage_errors
 
 __all__ = ["create_subresource", "get_subresource", "patch_subresource", "update_subresource"]
 
@@ -92,6 +94,29 @@ def to_scale(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _typed_body(
+    api: API,
+    rt: ResourceType,
+    sub: str,
+    body: Any,
+    *,
+    patched: bool = False,
+) -> dict[str, Any]:
+    """A subresource's body decoded into its kind's Go type (Scale, Binding, Eviction,
+    TokenRequest): a value of the wrong JSON type is a 400, or for a patched Scale the 422 of a
+    patch whose result does not decode."""
+    group, version, kind = rt.subresources[sub].kind or ("", "v1", rt.kind)
+    obj = api.decode(rt, body, expected_kind=kind)
+    ref = decoding.body_type(api.registry, group, version, kind)
+    mistyped = decoding.first_mistyped(api.registry, ref, obj) if ref is not None else None
+    if mistyped is not None:
+        if patched:
+            message = decoding.unmarshal_error_of(kind, mistyped)
+            raise decoding.patch_invalid(json.dumps(body, separators=(",", ":")), message)
+        raise decoding.cannot_handle(kind, version, mistyped)
+    return obj
+
+
 def _write_scale(
     api: API,
     rt: ResourceType,
@@ -99,8 +124,10 @@ def _write_scale(
     name: str,
     scale: Any,
     opts: WriteQuery,
+    *,
+    patched: bool = False,
 ) -> Response:
-    scale = api.decode(rt, scale, expected_kind="Scale")
+    scale = _typed_body(api, rt, "scale", scale, patched=patched)
     if scale.get("apiVersion") not in (None, _SCALE):
         raise errors.bad_request(
             f"the API version in the data ({scale['apiVersion']}) does not match the expected API "
@@ -110,7 +137,7 @@ def _write_scale(
     scale_rv = meta(scale).get("resourceVersion")
     if scale_rv and scale_rv != meta(existing).get("resourceVersion"):
         raise errors.conflict(rt.plural, rt.group, name)
-    replicas = (scale.get("spec") or {}).get("replicas", 0)
+    replicas = (scale.get("spec") or {}).get("replicas") or 0
     if not isinstance(replicas, int) or replicas < 0:
         raise errors.invalid(
             "Scale",
@@ -123,6 +150,15 @@ def _write_scale(
     set_path(new, path, replicas)
     response = api.write_update(rt, existing, new, opts, [], [], subresource="scale")
     return Response(response.code, to_scale(rt, response.body), response.warnings)
+
+
+def _storage(api: API, rt: ResourceType, existing: dict[str, Any], new: dict[str, Any]) -> Any:
+    """Store a subresource's write of ``new`` (refused as the storage refuses it)."""
+    with storage_errors():
+        stored, changed = api.store.update(rt.gr, new)
+    if changed:
+        api.after_write(rt, "update", existing, stored)
+    return stored
 
 
 # --- dispatch --------------------------------------------------------------------------------------
@@ -156,6 +192,7 @@ def update_subresource(
         return api.update(rt, namespace, name, body, opts, subresource="status")
     existing = api.get_stored(rt, namespace, name)
     obj = api.decode(rt, body)
+    api._schema(rt, copy.deepcopy(obj), opts, typed_decode=True)
     new = copy.deepcopy(existing)
     if sub == "finalize":
         finalizers = list((obj.get("spec") or {}).get("finalizers") or [])
@@ -170,9 +207,7 @@ def update_subresource(
             raise errors.conflict(rt.plural, rt.group, name)
         if opts.dry_run:
             return Response(200, api.present(rt, new))
-        stored, changed = api.store.update(rt.gr, new)
-        if changed:
-            api.after_write(rt, "update", existing, stored)
+        stored = _storage(api, rt, existing, new)
         if (
             meta(stored).get("deletionTimestamp")
             and not stored["spec"].get("finalizers")
@@ -213,10 +248,27 @@ def patch_subresource(
             patched = merging.json_patch(current, patch)
         elif patch_type == APPLY_PATCH:
             patched = apply_merge_patch(current, merging.parse_apply_body(patch))
+        elif patch_type == MERGE_PATCH:
+            document = merging.parse_merge_patch(patch)
+            patched = (
+                apply_merge_patch(current, document) if isinstance(document, dict) else document
+            )
         else:
             # Scale has no lists: a strategic merge patch of it is a merge patch.
-            patched = apply_merge_patch(current, merging.parse_json_body(patch))
-        return _write_scale(api, rt, namespace, name, patched, opts)
+            document = merging.parse_json_body(patch)
+            if not isinstance(document, dict):
+                raise errors.bad_request(
+                    f"json: cannot unmarshal {decoding.json_kind(document)} into Go value of type "
+                    "map[string]interface {}"
+                )
+            patched = apply_merge_patch(current, document)
+        if not isinstance(patched, dict):
+            raise decoding.patch_invalid(
+                json.dumps(patched, separators=(",", ":")),
+                "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{decoding.json_kind(patched)} into Go value of type {decoding.TYPE_META}",
+            )
+        return _write_scale(api, rt, namespace, name, patched, opts, patched=True)
     return api.patch(rt, namespace, name, patch_type, patch, opts, subresource=sub)
 
 
@@ -230,6 +282,7 @@ def create_subresource(
     opts: WriteQuery,
 ) -> Response:
     _check(rt, sub, "create")
+    body = _typed_body(api, rt, sub, body if body is not None else {})
     existing = api.get_stored(rt, namespace, name)
     created = {
         "kind": "Status",
@@ -239,7 +292,7 @@ def create_subresource(
         "code": 201,
     }
     if rt.gr == ("", "pods") and sub == "binding":
-        target = (body or {}).get("target") or {}
+        target = body.get("target") or {}
         node = (existing.get("spec") or {}).get("nodeName")
         if node:
             raise errors.conflict(
@@ -262,12 +315,16 @@ def create_subresource(
         )
         new.setdefault("status", {})["conditions"] = conditions
         if not opts.dry_run:
-            stored, changed = api.store.update(rt.gr, new)
-            if changed:
-                api.after_write(rt, "update", existing, stored)
+            _storage(api, rt, existing, new)
         return Response(201, created)
     if rt.gr == ("", "pods") and sub == "eviction":
-        options = (body or {}).get("deleteOptions") or {}
+        options = body.get("deleteOptions") or {}
+        try:
+            check_delete_options(options, "Eviction.deleteOptions")
+        except StatusError as exc:
+            raise errors.bad_request(
+                f'Eviction in version "v1" cannot be handled as a Eviction: {exc.status["message"]}'
+            ) from None
         pre = options.get("preconditions") or {}
         api.delete(
             rt,
@@ -282,9 +339,21 @@ def create_subresource(
         )
         return Response(201, created)
     if rt.gr == ("", "serviceaccounts") and sub == "token":
-        request = copy.deepcopy(body) if isinstance(body, dict) else {}
+        request = copy.deepcopy(body)
         spec = request.setdefault("spec", {})
         seconds = int(spec.get("expirationSeconds") or 3600)
+        if not 600 <= seconds <= 2**32:
+            detail = (
+                "may not specify a duration less than 10 minutes"
+                if seconds < 600
+                else "may not specify a duration larger than 2^32 seconds"
+            )
+            raise errors.invalid(
+                "TokenRequest",
+                "authentication.k8s.io",
+                name,
+                [FieldError.invalid("spec.expirationSeconds", seconds, detail)],
+            )
         spec["expirationSeconds"] = seconds
         spec.setdefault("audiences", ["https://kubernetes.default.svc.cluster.local"])
         expires = api.now() + timedelta(seconds=seconds)

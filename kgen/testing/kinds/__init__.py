@@ -5,6 +5,7 @@
   deletion that marks Terminating first;
 - :mod:`.pods`: the initial status with the QoS class, graceful deletion of bound pods;
 - :mod:`.services`, :mod:`.deployments`: the status a create starts from;
+- :mod:`.configmaps`: ConfigMaps and Secrets hold at most 1 MiB of data;
 - :mod:`.customresources`: a custom resource with a status subresource is created without status.
 
 CustomResourceDefinitions have theirs in :mod:`kgen.testing.crds`. Every other kind follows the generic
@@ -14,6 +15,7 @@ store (:class:`Strategy`'s defaults), which the verbs (:mod:`kgen.testing.verbs`
 from __future__ import annotations
 
 from kgen.testing.kinds.base import Strategy
+from kgen.testing.kinds.configmaps import ConfigMapStrategy, SecretStrategy
 from kgen.testing.kinds.customresources import CustomResourceStrategy
 from kgen.testing.kinds.deployments import DeploymentStrategy
 from kgen.testing.kinds.namespaces import NamespaceStrategy
@@ -29,7 +31,9 @@ __all__ = [
 
 #: The strategies of the built-in kinds that have rules of their own, by group/resource.
 BUILTIN_STRATEGIES: dict[tuple[str, str], Strategy] = {
+    ("", "configmaps"): ConfigMapStrategy(),
     ("", "namespaces"): NamespaceStrategy(),
+    ("", "secrets"): SecretStrategy(),
     ("", "pods"): PodStrategy(),
     ("", "services"): ServiceStrategy(),
     ("apps", "deployments"): DeploymentStrategy(),

@@ -13,20 +13,28 @@ so they are kept here rather than the letter of the RFC:
   (the whole document) cannot be patched.
 
 Where the real server panics (a negative index in ``replace``, ``test``, ``move`` or ``copy``) the
-operation fails instead. kube-apiserver hides the reason of a failed operation behind a generic 422
+operation fails instead. As kube-apiserver arms json-patch's ``AccumulatedCopySizeLimit``, the values a
+patch copies may add up to :data:`MAX_COPY_BYTES` (their JSON encoding), so twenty ``copy``
+operations that each double the object fail instead of growing it past any memory; and a result
+nested deeper than the server handles (:data:`kgen.testing.limits.MAX_DEPTH`) fails too. kube-apiserver hides the reason of a failed operation behind a generic 422
 message; :attr:`PatchError.status_message` gives that message, ``str(error)`` the real reason.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
-__all__ = ["MAX_OPERATIONS", "PatchError", "apply_json_patch", "json_equal"]
+from kgen.testing.limits import JSON_PATCH_MAX_COPY_BYTES, MAX_DEPTH
+
+__all__ = ["MAX_COPY_BYTES", "MAX_OPERATIONS", "PatchError", "apply_json_patch", "json_equal"]
 
 # kube-apiserver refuses longer patches with 413 (maxJSONPatchOperations).
 MAX_OPERATIONS = 10000
+# What the copy operations of one patch may add (JSONPatchMaxCopyBytes, the request body limit).
+MAX_COPY_BYTES = JSON_PATCH_MAX_COPY_BYTES
 
 _REASONS = {400: "BadRequest", 409: "Conflict", 413: "RequestEntityTooLarge", 422: "Invalid"}
 # What kube-apiserver answers for a patch that decodes but does not apply
@@ -97,19 +105,40 @@ def apply_json_patch(doc: Any, operations: Any) -> Any:
             code=413,
         )
     result = copy.deepcopy(doc)
+    copied = [0]  # the accumulated size of the copies
     for index, operation in enumerate(operations):
         try:
-            _apply_one(result, operation)
+            _apply_one(result, operation, copied)
         except _OperationFailed as failed:
             raise PatchError(str(failed), index=index) from None
+        except RecursionError:
+            raise PatchError("the patched document nests too deeply", index=index) from None
+    if _too_deep(result):
+        raise PatchError("the patched document nests too deeply")
     return result
+
+
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > MAX_DEPTH:
+                return True
+            items = node.values() if isinstance(node, dict) else node
+            stack.extend((item, depth + 1) for item in items if isinstance(item, (dict, list)))
+    return False
 
 
 class _OperationFailed(Exception):
     pass
 
 
-def _apply_one(doc: Any, operation: dict[str, Any]) -> None:
+def _copy_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _apply_one(doc: Any, operation: dict[str, Any], copied: list[int]) -> None:
     kind = operation.get("op")
     if not isinstance(kind, str):
         kind = "unknown"
@@ -135,6 +164,12 @@ def _apply_one(doc: Any, operation: dict[str, Any]) -> None:
         source = _path(operation, "from", kind)
         container, key = _find(doc, source, kind, "from ")
         value = _get(container, key, f"error in copy for from: '{source}'")
+        copied[0] += _copy_size(value)
+        if copied[0] > MAX_COPY_BYTES:
+            raise _OperationFailed(
+                "Unable to complete the copy, the accumulated size increase of copy is "
+                f"{copied[0]}, exceeding the limit {MAX_COPY_BYTES}"
+            )
         container, key = _find(doc, _path(operation, "path", kind), kind, "destination ")
         _add(container, key, copy.deepcopy(value))
     elif kind == "test":

@@ -4,9 +4,10 @@ types of patches, and :class:`VerbBase`, the state and helpers every verb shares
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -18,10 +19,11 @@ from kgen.testing.kinds import (
     GENERIC_STRATEGY,
     Strategy,
 )
+from kgen.testing.limits import WATCH_BUFFER_BYTES
 from kgen.testing.objects import get_path, now_rfc3339, value_string
 from kgen.testing.options import ListQuery, WriteQuery
 from kgen.testing.registry import Registry, ResourceType
-from kgen.testing.store import Store
+from kgen.testing.store import Store, StoreError, TooLarge, Unservable
 from kgen.testing.verbs import decode as decoding
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ __all__ = [
     "Hook",
     "VerbBase",
     "serialized",
+    "storage_errors",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,6 +54,28 @@ def serialized(method: F) -> F:
             return method(self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def storage_errors() -> Iterator[None]:
+    """Writes the storage refuses, as kube-apiserver answers them: etcd's "request is too large" as
+    is (a 500 without a reason), and a value that could not be served (a bug) as an internal error,
+    never stored."""
+    try:
+        yield
+    except TooLarge as exc:
+        raise errors.storage(exc.message) from None
+    except Unservable as exc:
+        raise errors.internal(f"the object cannot be stored: {exc}") from None
+
+
+def storage_error(exc: StoreError) -> StatusError | None:
+    """The Status of a storage refusal that reached the HTTP layer (None for other store errors)."""
+    if isinstance(exc, TooLarge):
+        return errors.storage(exc.message)
+    if isinstance(exc, Unservable):
+        return errors.internal(f"the object cannot be stored: {exc}")
+    return None
 
 
 JSON_PATCH = "application/json-patch+json"
@@ -87,6 +112,8 @@ class VerbBase:
         self.store = store
         self.rv_wait = rv_wait
         self.bookmark_interval = bookmark_interval
+        # What a watch may queue unread before it is ended (None: unbounded).
+        self.watch_buffer_bytes: int | None = WATCH_BUFFER_BYTES
         self.now = now
         self._lock = threading.RLock()
         self._collecting = False
@@ -163,13 +190,10 @@ class VerbBase:
         return matches
 
     def _parse_rv(self, text: str) -> int:
-        try:
-            value = int(text)
-            if value < 0:
-                raise ValueError
-            return value
-        except ValueError:
-            raise errors.bad_request(f"invalid resource version: {text}") from None
+        """A resourceVersion as etcd's versioner reads it (strconv.ParseUint)."""
+        if not (text.isascii() and text.isdigit()) or int(text) >= 2**64:
+            raise errors.bad_request(f"invalid resource version: {text}")
+        return int(text)
 
     def _wait_rv(self, rv: int, wait: bool) -> None:
         """A revision newer than the store: wait for it briefly, then 504 as the watch cache does."""
@@ -201,19 +225,32 @@ class VerbBase:
         opts: WriteQuery,
         *,
         typed_decode: bool = False,
+        typed_patch: Callable[[schema.Mistyped], StatusError] | None = None,
     ) -> tuple[builtins.list[str], list[FieldError]]:
         """Prune (and for custom resources default and validate); unknown fields per fieldValidation.
 
-        With ``typed_decode`` (a request body decoded into a built-in Go type), a value of the wrong
-        JSON type fails decoding with 400, as the JSON decoder does, before anything else."""
+        A built-in kind's object is decoded into its Go type first: nulls become zero values, and a
+        value of the wrong JSON type fails, with ``typed_decode`` (a request body) as the JSON
+        decoder fails (400), with ``typed_patch`` (a patched object) with the error it makes."""
         if rt.type_id is None or rt.type_id not in self.registry.model.types:
             return [], []
+        if not rt.custom:
+            decoding.zero_nulls(self.registry, rt, obj)
         outcome = schema.process(self.registry.model, rt.type_id, obj, custom=rt.custom)
-        if typed_decode and not rt.custom and outcome.mistyped:
-            raise errors.bad_request(
-                f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
-                + decoding.unmarshal_error(rt, outcome.mistyped[0])
-            )
+        # Go decodes null into any type (the zero value): only other values are of the wrong type.
+        mistyped = [m for m in outcome.mistyped if m.actual != "null"]
+        if not rt.custom and not mistyped:
+            bad_bytes = decoding.first_bad_bytes(self.registry, rt, obj)
+            if bad_bytes is not None:
+                mistyped = [bad_bytes]
+        if not rt.custom and mistyped:
+            if typed_decode:
+                raise errors.bad_request(
+                    f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+                    + decoding.unmarshal_error(rt, mistyped[0])
+                )
+            if typed_patch is not None:
+                raise typed_patch(mistyped[0])
         warnings = []
         if outcome.unknown:
             if opts.field_validation == "Strict":

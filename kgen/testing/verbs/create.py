@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import builtins
-import copy
 from typing import Any
 
-from kgen.testing import errors, schema
+from kgen.testing import errors, jsonbody, schema
 from kgen.testing.errors import FieldError, StatusError
 from kgen.testing.objects import meta, new_uid, random_suffix
 from kgen.testing.options import WriteQuery
@@ -14,7 +13,7 @@ from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response
 from kgen.testing.store import KeyExists
 from kgen.testing.validation import name_check, validate_object_meta
-from kgen.testing.verbs.base import VerbBase, serialized
+from kgen.testing.verbs.base import VerbBase, serialized, storage_errors
 
 __all__ = ["CreateVerb"]
 
@@ -58,7 +57,7 @@ class CreateVerb(VerbBase):
             )
         generate = not metadata.get("name") and bool(metadata.get("generateName"))
         for attempt in range(8 if generate else 1):
-            candidate = copy.deepcopy(obj)
+            candidate = jsonbody.copy_json(obj)
             try:
                 return self._create_once(rt, candidate, opts, warnings, problems, generate)
             except StatusError as exc:
@@ -105,7 +104,8 @@ class CreateVerb(VerbBase):
                 raise errors.already_exists(rt.plural, rt.group, name)
             return Response(201, self.present(rt, obj), warnings)
         try:
-            stored = self.store.create(rt.gr, obj)
+            with storage_errors():
+                stored = self.store.create(rt.gr, obj)
         except KeyExists:
             existing = self.store.get(rt.gr, metadata.get("namespace") or "", name) or {}
             error = errors.already_exists(rt.plural, rt.group, name)

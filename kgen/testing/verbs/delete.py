@@ -15,7 +15,7 @@ from kgen.testing.options import DeleteQuery, ListQuery
 from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response
 from kgen.testing.store import KeyNotFound
-from kgen.testing.verbs.base import serialized
+from kgen.testing.verbs.base import serialized, storage_errors
 from kgen.testing.verbs.read import ReadVerbs
 
 __all__ = ["DeleteVerbs"]
@@ -91,7 +91,8 @@ class DeleteVerbs(ReadVerbs):
     ) -> Response:
         if opts.dry_run:
             return Response(200, self.present(rt, new))
-        stored, changed = self.store.update(rt.gr, new)
+        with storage_errors():
+            stored, changed = self.store.update(rt.gr, new)
         if changed:
             self.after_write(rt, "update", existing, stored)
         code = 202 if opts.orphan_dependents is False else 200

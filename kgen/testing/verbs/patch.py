@@ -21,6 +21,7 @@ from kgen.testing.verbs.base import (
     STRATEGIC_PATCH,
     serialized,
 )
+from kgen.testing.verbs import decode as decoding
 from kgen.testing.verbs.create import CreateVerb
 from kgen.testing.verbs.update import UpdateVerb
 
@@ -76,23 +77,40 @@ class PatchVerb(UpdateVerb, CreateVerb):
         if existing is None:
             raise errors.not_found(rt.plural, rt.group, name)
         current = self.present(rt, existing)
+        document: Any = None
         if patch_type == JSON_PATCH:
             patched = merging.json_patch(current, patch)
         elif patch_type == MERGE_PATCH:
-            document = merging.parse_json_body(patch)
-            if not isinstance(document, dict):
-                raise errors.bad_request(
-                    "json: cannot unmarshal "
-                    f"{type(document).__name__} into Go value of type map[string]interface {{}}"
-                )
-            patched = apply_merge_patch(current, document)
+            document = merging.parse_merge_patch(patch)
+            # A patch that is not an object replaces the whole document (RFC 7386).
+            patched = (
+                apply_merge_patch(current, document) if isinstance(document, dict) else document
+            )
         else:
             document = merging.parse_json_body(patch)
             patched = merging.strategic_merge(self.registry.model, rt, current, document)
         if not isinstance(patched, dict):
-            raise errors.bad_request("the patched object is not a JSON object")
+            raise decoding.patch_invalid(
+                _json_text(patched),
+                "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{decoding.json_kind(patched)} into Go value of type {decoding.TYPE_META}",
+            )
         obj = self.decode(rt, patched)
-        warnings, problems = self._schema(rt, obj, opts)
+        # The patched object is decoded into the kind's Go type: a value of the wrong type fails.
+        if patch_type == STRATEGIC_PATCH:
+
+            def typed(mistyped: schema.Mistyped) -> StatusError:
+                message = decoding.converter_error(self.registry, rt, mistyped)
+                return decoding.patch_invalid(decoding.go_format(document), message)
+
+        else:
+
+            def typed(mistyped: schema.Mistyped) -> StatusError:
+                message = decoding.unmarshal_error(rt, mistyped)
+                return decoding.patch_invalid(_json_text(patched), message)
+
+        warnings, problems = self._schema(rt, obj, opts, typed_patch=typed)
+        _check_name(meta(obj), name, key_ns if rt.namespaced else "")
         meta(obj)["name"] = name
         if rt.namespaced:
             meta(obj)["namespace"] = key_ns
@@ -120,7 +138,13 @@ class PatchVerb(UpdateVerb, CreateVerb):
             now=self.now(),
         )
         obj = self.decode(rt, merged)
-        warnings, problems = self._schema(rt, obj, opts)
+
+        def typed(mistyped: schema.Mistyped) -> StatusError:
+            return decoding.patch_invalid(
+                _json_text(merged), decoding.unmarshal_error(rt, mistyped)
+            )
+
+        warnings, problems = self._schema(rt, obj, opts, typed_patch=typed)
         return self.write_update(
             rt, existing, obj, opts, warnings, problems, subresource=subresource, manager_op="apply"
         )
@@ -179,7 +203,9 @@ class PatchVerb(UpdateVerb, CreateVerb):
         if rt.type_id is None or rt.type_id not in self.registry.model.types:
             return
         probe = copy.deepcopy(config)
-        mistyped = schema.process(self.registry.model, rt.type_id, probe, custom=rt.custom).mistyped
+        outcome = schema.process(self.registry.model, rt.type_id, probe, custom=rt.custom)
+        # A null is an unset field for the field manager's typed value.
+        mistyped = [m for m in outcome.mistyped if m.actual != "null"]
         if not mistyped:
             return
         lines = [
@@ -204,6 +230,26 @@ class PatchVerb(UpdateVerb, CreateVerb):
                 "message": f"failed to create typed patch object ({where}; {gvk}): {detail}",
                 "code": 500,
             }
+        )
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _check_name(metadata: dict[str, Any], name: str, namespace: str) -> None:
+    """checkName: a patch may not rename the object or move it to another namespace."""
+    found = metadata.get("name")
+    found = found if isinstance(found, str) else ""
+    if found != name:
+        raise errors.bad_request(
+            f"the name of the object ({found}) does not match the name on the URL ({name})"
+        )
+    found_ns = metadata.get("namespace")
+    if namespace and isinstance(found_ns, str) and found_ns and found_ns != namespace:
+        raise errors.bad_request(
+            f"the namespace of the object ({found_ns}) does not match the namespace on the "
+            f"request ({namespace})"
         )
 
 

@@ -32,8 +32,9 @@ class ReadVerbs(VerbBase):
             raise errors.method_not_supported(rt.plural, rt.group, "get")
         if resource_version not in ("", "0"):
             self._wait_rv(self._parse_rv(resource_version), wait)
-        with self._lock:
-            return Response(200, self.present(rt, self.get_stored(rt, namespace, name)))
+        # Reads take no API lock: the store answers from a consistent snapshot, and a long write
+        # (a large object, validated and merged under the lock) must not hold up every reader.
+        return Response(200, self.present(rt, self.get_stored(rt, namespace, name)))
 
     def list(
         self,
@@ -51,8 +52,7 @@ class ReadVerbs(VerbBase):
             requested = self._parse_rv(opts.resource_version)
             if requested > self.store.resource_version:
                 self.store.wait_for(requested, self.rv_wait)
-        with self._lock:
-            return self._list(rt, namespace, opts)
+        return self._list(rt, namespace, opts)  # no API lock, as get
 
     def _list(self, rt: ResourceType, namespace: str | None, opts: ListQuery) -> Response:
         wait = False
@@ -153,13 +153,19 @@ class ReadVerbs(VerbBase):
                 if since is not None and since > self.store.resource_version:
                     raise errors.too_large_rv(since, self.store.resource_version)
                 items, read_at, watcher = self.store.list_and_watch(
-                    rt.gr, scope, predicate=predicate
+                    rt.gr, scope, predicate=predicate, max_pending_bytes=self.watch_buffer_bytes
                 )
                 initial = [i for i in items if predicate is None or predicate(i)]
                 if opts.send_initial_events and opts.allow_watch_bookmarks:
                     end_rv = read_at
             else:
-                watcher = self.store.watch(rt.gr, scope, since=since, predicate=predicate)
+                watcher = self.store.watch(
+                    rt.gr,
+                    scope,
+                    since=since,
+                    predicate=predicate,
+                    max_pending_bytes=self.watch_buffer_bytes,
+                )
         except TooOld as exc:
             error = errors.gone(f"too old resource version: {exc.requested} ({exc.oldest})").status
         except StatusError as exc:
@@ -173,7 +179,8 @@ class ReadVerbs(VerbBase):
             error=error,
             bookmarks=opts.allow_watch_bookmarks,
             bookmark_interval=self.bookmark_interval,
-            timeout=opts.timeout_seconds,
+            # timeoutSeconds=0 is no timeout (the server's default), as in kube-apiserver.
+            timeout=opts.timeout_seconds or None,
             present=lambda obj: self.present(rt, obj),
         )
 

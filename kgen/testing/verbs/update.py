@@ -15,7 +15,7 @@ from kgen.testing.registry import ResourceType
 from kgen.testing.response import Response
 from kgen.testing.store import KeyNotFound, VersionConflict
 from kgen.testing.validation import name_check, validate_object_meta
-from kgen.testing.verbs.base import VerbBase, serialized
+from kgen.testing.verbs.base import VerbBase, serialized, storage_errors
 
 __all__ = ["UpdateVerb"]
 
@@ -131,9 +131,10 @@ class UpdateVerb(VerbBase):
             meta(obj)["resourceVersion"] = old_meta.get("resourceVersion")
             return Response(200, self.present(rt, obj), warnings)
         try:
-            stored, changed = self.store.update(
-                rt.gr, obj, expected_rv=old_meta.get("resourceVersion")
-            )
+            with storage_errors():
+                stored, changed = self.store.update(
+                    rt.gr, obj, expected_rv=old_meta.get("resourceVersion")
+                )
         except (KeyNotFound, VersionConflict):
             raise errors.conflict(rt.plural, rt.group, name) from None
         if changed:
@@ -201,10 +202,27 @@ def _spec_of(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _immutable_meta(new: dict[str, Any], old: dict[str, Any]) -> builtins.list[FieldError]:
+    """ValidateObjectMetaUpdate: what an update may not change."""
     problems = []
     for key in ("name", "namespace", "uid"):
         if (new.get(key) or "") != (old.get(key) or ""):
             problems.append(
                 FieldError.invalid(f"metadata.{key}", new.get(key) or "", "field is immutable")
             )
+    if old.get("deletionTimestamp"):
+        # ValidateNoNewFinalizers: an object being deleted only loses finalizers.
+        before = {str(f) for f in _list(old.get("finalizers"))}
+        added = sorted({str(f) for f in _list(new.get("finalizers"))} - before)
+        if added:
+            problems.append(
+                FieldError.forbidden(
+                    "metadata.finalizers",
+                    "no new finalizers can be added if the object is being deleted, found new "
+                    f"finalizers {errors.go_string_slice(added)}",
+                )
+            )
     return problems
+
+
+def _list(value: Any) -> builtins.list[Any]:
+    return value if isinstance(value, list) else []
