@@ -32,7 +32,7 @@ def test_plugin_fixtures(pytester: pytest.Pytester) -> None:
             assert config["clusters"][0]["cluster"]["server"] == kube_apiserver.url
             assert kube_apiserver.registry.get("example.kgen.io", "v1", "widgets") is None
         """)
-    result = pytester.runpytest("-q")  # the pytest11 entry point loads the plugin
+    result = pytester.runpytest_subprocess("-q")  # the pytest11 entry point loads the plugin
     result.assert_outcomes(passed=1)
 
 
@@ -54,7 +54,7 @@ def test_plugin_options_override(pytester: pytest.Pytester) -> None:
             assert httpx.get(url).status_code == 200
             assert kube_apiserver.store.history_limit == 10
         """)
-    result = pytester.runpytest("-q")  # the pytest11 entry point loads the plugin
+    result = pytester.runpytest_subprocess("-q")  # the pytest11 entry point loads the plugin
     result.assert_outcomes(passed=1)
 
 
@@ -95,7 +95,7 @@ def test_plugin_package_with_crd_files(pytester: pytest.Pytester, tmp_path: Path
             assert httpx.get(base + "more.kgen.io/v1/namespaces/default/extras").status_code == 200
             assert kube_clientset.example_kgen_io_v1.widgets("default").list().items == []
         """)
-    result = pytester.runpytest("-q")
+    result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(passed=1)
 
 
