@@ -301,6 +301,7 @@ if TYPE_CHECKING:
     from kgen.runtime._controller.owners import controller_of as controller_of
     from kgen.runtime._errors import AlreadyOwnedError as AlreadyOwnedError
     from kgen.runtime._controller.events import EventRecorder as EventRecorder
+    from kgen.runtime._cache.undecodable import Undecodable as Undecodable
     from kgen.runtime._controller.metrics import ControllerMetrics as ControllerMetrics
 
 
@@ -511,6 +512,7 @@ __all__ = [
     "TransportTimeout",
     "TypedListerWatcher",
     "Unauthorized",
+    "Undecodable",
     "UnknownKindError",
     "Unstructured",
     "UnstructuredList",
@@ -769,6 +771,7 @@ _EXPORTS: dict[str, str] = {
     "TransportTimeout": "_errors",
     "TypedListerWatcher": "_cache.listwatch",
     "Unauthorized": "_errors",
+    "Undecodable": "_cache.undecodable",
     "UnknownKindError": "_errors",
     "Unstructured": "_unstructured",
     "UnstructuredList": "_unstructured",

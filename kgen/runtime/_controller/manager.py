@@ -183,8 +183,20 @@ class AsyncManager:
                 await self._health.start()
             for recorder in self._recorders:
                 recorder._start()
+            for key, informer in self.factory.informers.items():
+                informer.set_undecodable_handler(self._count_undecodable(key))
             self.factory.start()
-            await self.factory.wait_for_cache_sync(timeout=self.cache_sync_timeout)
+            syncing = asyncio.create_task(
+                self.factory.wait_for_cache_sync(timeout=self.cache_sync_timeout)
+            )
+            stopping = asyncio.create_task(self._stop.wait())
+            await asyncio.wait({syncing, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not syncing.done():  # stopped before the caches synced
+                syncing.cancel()
+                await asyncio.gather(syncing, return_exceptions=True)
+                return
+            syncing.result()
             self.started.set()
             if self.leader_election is None:
                 self._start_workers()
@@ -202,6 +214,10 @@ class AsyncManager:
             await self._shutdown(elector_task)
             for sig in signals:
                 self._loop.remove_signal_handler(sig)
+
+    def _count_undecodable(self, resource: str) -> Callable[[Any], None]:
+        counter = self.metrics.undecodable.labels(resource)
+        return lambda obj: counter.inc()
 
     def _install_signals(self) -> list[signal.Signals]:
         if not self.handle_signals or threading.current_thread() is not threading.main_thread():

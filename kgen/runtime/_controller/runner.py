@@ -43,6 +43,7 @@ from kgen.runtime._cache.handlers import ResourceEventHandlerFuncs
 from kgen.runtime._cache.informer import AsyncSharedIndexInformer
 from kgen.runtime._cache.objects import name_of, namespace_of
 from kgen.runtime._cache.tombstone import final_state
+from kgen.runtime._cache.undecodable import Undecodable
 from kgen.runtime._controller.metrics import ControllerMetrics
 from kgen.runtime._controller.owners import controller_of
 from kgen.runtime._controller.predicates import Predicate
@@ -81,6 +82,9 @@ class Controller(Generic[M]):
     #: The controller's name in metrics, logs and its queue (default: the kind, lower case).
     name: str = ""
     rate_limiter: RateLimiter[ReconcileRequest] | None = None
+    #: Called with every object of the watched kinds that does not fit its model (it is logged with
+    #: its key and JSON path, counted, and left out of the cache until a version that fits comes).
+    on_undecodable: Callable[[Undecodable], None] | None = None
     #: Seconds reconciles in flight get to finish when the controller stops.
     shutdown_timeout: float = 30.0
     _kind: str = field(default="", init=False, repr=False)
@@ -159,6 +163,9 @@ class ControllerRunner(Generic[M]):
             informer = factory.informer_for(kind)
             informer.add_event_handler(self._mapping_handler(map_fn))
             self._informers.append(informer)
+        if controller.on_undecodable is not None:
+            for informer in self._informers:
+                informer.set_undecodable_handler(controller.on_undecodable)
         self.metrics.max_concurrent.labels(self.name).set(controller.max_concurrent_reconciles)
 
     # --- events -------------------------------------------------------------------------------------
