@@ -27,7 +27,6 @@ from kgen.runtime import (
     set_controller_reference,
     set_status_condition,
 )
-from kgen.testing import APIServer
 
 from .conftest import FAST, eventually
 
