@@ -10,6 +10,8 @@ from example_client.clientset import AsyncClientset
 from example_client.models.core_v1 import ConfigMap
 from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec, WidgetStatus
 
+from kgen.testing import APIServer
+
 from kgen.runtime import (
     DONE,
     GENERATION_CHANGED,
@@ -322,3 +324,37 @@ def test_controller_needs_a_resource_model() -> None:
         Controller(for_=WidgetSpec, reconcile=lambda r, o: None)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         Controller(for_=Widget, reconcile=lambda r, o: None, max_concurrent_reconciles=0)
+
+
+async def test_converges_through_conflicts_server_errors_and_cut_watches(
+    server: APIServer, config: Config
+) -> None:
+    # 409s on status writes, 500s on patches (the finalizer) and applies, and watches cut after
+    # every two events: every Widget still ends Ready with its ConfigMap, cleanup runs once each.
+    server.faults.fail(count=4, code=409, verb="update", path="/status")
+    server.faults.fail(count=3, code=500, verb="patch")
+    server.faults.close_watches_after(2, abrupt=True)
+    manager = AsyncManager(config, namespace="default", **FAST)
+    operator = WidgetOperator(manager)
+    manager.add(Controller(for_=Widget, owns=[ConfigMap], reconcile=operator.reconcile))
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        widgets = cs.example_kgen_io_v1.widgets("default")
+        try:
+            names = [f"w{index}" for index in range(5)]
+            for name in names:
+                await widgets.create(widget(name))
+            for name in names:
+                await eventually(lambda: ready(cs, name), timeout=60)
+                await cs.core_v1.configmaps("default").get(f"{name}-config")
+            for name in names:
+                await widgets.delete(name)
+
+            async def all_gone() -> bool:
+                return not (await widgets.list()).items
+
+            await eventually(all_gone, timeout=60)
+            assert sorted(operator.cleanups) == names
+        finally:
+            server.faults.clear()
+            await stop(manager, task)
