@@ -22,7 +22,7 @@ from kgen.runtime._meta import KubernetesObject, ListMeta, ObjectMeta
 from kgen.runtime._meta import PartialObjectMetadata
 from kgen.runtime._request import Result
 from kgen.runtime._verbs import TypedCodec
-from kgen.runtime._watchevent import EventType, WatchEvent, WatchEventDecoder
+from kgen.runtime._watchevent import EventType, MalformedEvent, WatchEvent, WatchEventDecoder
 
 __all__ = ["TolerantCodec", "Undecodable"]
 
@@ -77,9 +77,14 @@ class _TolerantDecoder(WatchEventDecoder[Any]):
     def _decode_envelope(self, line: bytes | str) -> WatchEvent[Any]:
         try:
             return super()._decode_envelope(line)
+        except MalformedEvent:
+            raise  # a broken stream, not an object that does not fit
         except DecodeError as exc:
-            envelope = msgspec.json.decode(line)
-            kind = envelope.get("type")
+            try:
+                envelope = msgspec.json.decode(line)
+            except msgspec.MsgspecError:
+                raise exc from None
+            kind = envelope.get("type") if isinstance(envelope, dict) else None
             if kind not in ("ADDED", "MODIFIED", "DELETED"):
                 raise
             raw = msgspec.json.encode(envelope.get("object"))
