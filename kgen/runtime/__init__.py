@@ -267,8 +267,50 @@ if TYPE_CHECKING:
     from kgen.runtime._schemacheck import validate as validate
     from kgen.runtime._schemacheck import with_defaults as with_defaults
     from kgen.runtime._violation import Violation as Violation
+    from kgen.runtime._controller.finalizers import AsyncFinalizer as AsyncFinalizer
+    from kgen.runtime._controller.finalizers import Finalizer as Finalizer
+    from kgen.runtime._controller.finalizers import add_finalizer as add_finalizer
+    from kgen.runtime._controller.finalizers import async_add_finalizer as async_add_finalizer
+    from kgen.runtime._controller.finalizers import remove_finalizer as remove_finalizer
+    from kgen.runtime._controller.finalizers import async_remove_finalizer as async_remove_finalizer
+    from kgen.runtime._controller.manager import AsyncManager as AsyncManager
+    from kgen.runtime._controller.manager import Manager as Manager
+    from kgen.runtime._controller.manager import LeaderElectionOptions as LeaderElectionOptions
+    from kgen.runtime._controller.runner import Controller as Controller
+    from kgen.runtime._controller.request import ReconcileRequest as ReconcileRequest
+    from kgen.runtime._controller.request import ReconcileResult as ReconcileResult
+    from kgen.runtime._controller.request import DONE as DONE
+    from kgen.runtime._controller.request import requeue as requeue
+    from kgen.runtime._controller.request import requeue_after as requeue_after
+    from kgen.runtime._controller.predicates import Predicate as Predicate
+    from kgen.runtime._controller.predicates import GENERATION_CHANGED as GENERATION_CHANGED
+    from kgen.runtime._controller.predicates import LABELS_CHANGED as LABELS_CHANGED
+    from kgen.runtime._controller.predicates import ANNOTATIONS_CHANGED as ANNOTATIONS_CHANGED
+    from kgen.runtime._controller.predicates import any_of as any_of
+    from kgen.runtime._controller.conditions import new_condition as new_condition
+    from kgen.runtime._controller.conditions import set_status_condition as set_status_condition
+    from kgen.runtime._controller.conditions import find_status_condition as find_status_condition
+    from kgen.runtime._controller.conditions import (
+        remove_status_condition as remove_status_condition,
+    )
+    from kgen.runtime._controller.conditions import (
+        is_status_condition_true as is_status_condition_true,
+    )
+    from kgen.runtime._controller.conditions import (
+        is_status_condition_false as is_status_condition_false,
+    )
+    from kgen.runtime._controller.owners import set_controller_reference as set_controller_reference
+    from kgen.runtime._controller.owners import set_owner_reference as set_owner_reference
+    from kgen.runtime._controller.owners import owner_reference as owner_reference
+    from kgen.runtime._controller.owners import controller_of as controller_of
+    from kgen.runtime._errors import AlreadyOwnedError as AlreadyOwnedError
+    from kgen.runtime._controller.events import EventRecorder as EventRecorder
+    from kgen.runtime._cache.undecodable import Undecodable as Undecodable
+    from kgen.runtime._controller.metrics import ControllerMetrics as ControllerMetrics
+
 
 __all__ = [
+    "ANNOTATIONS_CHANGED",
     "APIError",
     "APIGroup",
     "APIGroupList",
@@ -277,6 +319,7 @@ __all__ = [
     "APIVersions",
     "AllVerbs",
     "AlreadyExists",
+    "AlreadyOwnedError",
     "Apply",
     "AsyncAllVerbs",
     "AsyncApply",
@@ -288,6 +331,7 @@ __all__ = [
     "AsyncDiscoveryClient",
     "AsyncDynamicClient",
     "AsyncDynamicResource",
+    "AsyncFinalizer",
     "AsyncGet",
     "AsyncGroupInformers",
     "AsyncGroupVersionClient",
@@ -295,6 +339,7 @@ __all__ = [
     "AsyncLeaderElector",
     "AsyncList",
     "AsyncLogSubresource",
+    "AsyncManager",
     "AsyncPatch",
     "AsyncRESTClient",
     "AsyncRESTMapper",
@@ -323,6 +368,8 @@ __all__ = [
     "Config",
     "ConfigError",
     "Conflict",
+    "Controller",
+    "ControllerMetrics",
     "Create",
     "CredentialError",
     "CredentialSource",
@@ -334,6 +381,7 @@ __all__ = [
     "DEFAULT_RETRY",
     "DEFAULT_RETRY_PERIOD",
     "DEFAULT_TIMEOUT",
+    "DONE",
     "DecodeError",
     "DelayingQueue",
     "Delete",
@@ -345,6 +393,7 @@ __all__ = [
     "DynamicClient",
     "DynamicListerWatcher",
     "DynamicResource",
+    "EventRecorder",
     "EventType",
     "ExecPluginError",
     "Expired",
@@ -353,7 +402,9 @@ __all__ = [
     "Fields",
     "FieldsV1",
     "FilteringResourceEventHandler",
+    "Finalizer",
     "Forbidden",
+    "GENERATION_CHANGED",
     "Get",
     "Gone",
     "GroupInformers",
@@ -374,11 +425,13 @@ __all__ = [
     "KubernetesError",
     "KubernetesList",
     "KubernetesObject",
+    "LABELS_CHANGED",
     "LabelSelector",
     "LabelSelectorRequirement",
     "Labels",
     "LeaderContext",
     "LeaderElectionConfig",
+    "LeaderElectionOptions",
     "LeaderElector",
     "Lease",
     "LeaseList",
@@ -393,6 +446,7 @@ __all__ = [
     "LogOptions",
     "LogSubresource",
     "ManagedFieldsEntry",
+    "Manager",
     "MaxOfRateLimiter",
     "MethodNotAllowed",
     "MetricsProvider",
@@ -406,6 +460,7 @@ __all__ = [
     "Patch",
     "PatchType",
     "Preconditions",
+    "Predicate",
     "Quantity",
     "RESTClient",
     "RESTMapper",
@@ -413,6 +468,8 @@ __all__ = [
     "RateLimitingQueue",
     "RawExtension",
     "ReadVerbs",
+    "ReconcileRequest",
+    "ReconcileResult",
     "Redirected",
     "ReflectorMetrics",
     "ReflectorOptions",
@@ -460,6 +517,7 @@ __all__ = [
     "TransportTimeout",
     "TypedListerWatcher",
     "Unauthorized",
+    "Undecodable",
     "UnknownKindError",
     "Unstructured",
     "UnstructuredList",
@@ -473,14 +531,22 @@ __all__ = [
     "WithMaxWaitRateLimiter",
     "WorkQueue",
     "WriteOptions",
+    "add_finalizer",
+    "any_of",
     "apply_merge_patch",
+    "async_add_finalizer",
     "async_on_error",
+    "async_remove_finalizer",
     "async_retry_on_conflict",
     "config_from_kubeconfig",
+    "controller_of",
     "copy_object",
     "create_merge_patch",
     "default_controller_rate_limiter",
     "default_transform",
+    "find_status_condition",
+    "is_status_condition_false",
+    "is_status_condition_true",
     "load_config",
     "load_incluster_config",
     "load_kubeconfig",
@@ -488,9 +554,18 @@ __all__ = [
     "merge_patch_between",
     "meta_namespace_key",
     "namespace_index_func",
+    "new_condition",
     "on_error",
+    "owner_reference",
     "parse_quantity",
+    "remove_finalizer",
+    "remove_status_condition",
+    "requeue",
+    "requeue_after",
     "retry_on_conflict",
+    "set_controller_reference",
+    "set_owner_reference",
+    "set_status_condition",
     "split_meta_namespace_key",
     "validate",
     "with_defaults",
@@ -498,6 +573,7 @@ __all__ = [
 
 # Where each name lives (a test checks that this agrees with the imports above and with __all__).
 _EXPORTS: dict[str, str] = {
+    "ANNOTATIONS_CHANGED": "_controller.predicates",
     "APIError": "_errors",
     "APIGroup": "_meta",
     "APIGroupList": "_meta",
@@ -506,6 +582,7 @@ _EXPORTS: dict[str, str] = {
     "APIVersions": "_meta",
     "AllVerbs": "_sync.resource",
     "AlreadyExists": "_errors",
+    "AlreadyOwnedError": "_errors",
     "Apply": "_sync.resource",
     "AsyncAllVerbs": "_async.resource",
     "AsyncApply": "_async.resource",
@@ -517,6 +594,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncDiscoveryClient": "_async.discovery",
     "AsyncDynamicClient": "_async.dynamic",
     "AsyncDynamicResource": "_async.dynamic",
+    "AsyncFinalizer": "_controller.finalizers",
     "AsyncGet": "_async.resource",
     "AsyncGroupInformers": "_cache.generated",
     "AsyncGroupVersionClient": "_async.clientset",
@@ -524,6 +602,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncLeaderElector": "_leaderelection.elector",
     "AsyncList": "_async.resource",
     "AsyncLogSubresource": "_async.resource",
+    "AsyncManager": "_controller.manager",
     "AsyncPatch": "_async.resource",
     "AsyncRESTClient": "_async.rest",
     "AsyncRESTMapper": "_async.discovery",
@@ -552,6 +631,8 @@ _EXPORTS: dict[str, str] = {
     "Config": "_config",
     "ConfigError": "_errors",
     "Conflict": "_errors",
+    "Controller": "_controller.runner",
+    "ControllerMetrics": "_controller.metrics",
     "Create": "_sync.resource",
     "CredentialError": "_errors",
     "CredentialSource": "_credentials",
@@ -559,10 +640,11 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_BURST": "_config",
     "DEFAULT_LEASE_DURATION": "_leaderelection.config",
     "DEFAULT_QPS": "_config",
-    "DEFAULT_TIMEOUT": "_config",
     "DEFAULT_RENEW_DEADLINE": "_leaderelection.config",
     "DEFAULT_RETRY": "_backoff",
     "DEFAULT_RETRY_PERIOD": "_leaderelection.config",
+    "DEFAULT_TIMEOUT": "_config",
+    "DONE": "_controller.request",
     "DecodeError": "_errors",
     "DelayingQueue": "_workqueue.delaying",
     "Delete": "_sync.resource",
@@ -574,6 +656,7 @@ _EXPORTS: dict[str, str] = {
     "DynamicClient": "_sync.dynamic",
     "DynamicListerWatcher": "_cache.listwatch",
     "DynamicResource": "_sync.dynamic",
+    "EventRecorder": "_controller.events",
     "EventType": "_watchevent",
     "ExecPluginError": "_errors",
     "Expired": "_errors",
@@ -582,7 +665,9 @@ _EXPORTS: dict[str, str] = {
     "Fields": "_selectors",
     "FieldsV1": "_types",
     "FilteringResourceEventHandler": "_cache.handlers",
+    "Finalizer": "_controller.finalizers",
     "Forbidden": "_errors",
+    "GENERATION_CHANGED": "_controller.predicates",
     "Get": "_sync.resource",
     "Gone": "_errors",
     "GroupInformers": "_cache.generated",
@@ -603,11 +688,13 @@ _EXPORTS: dict[str, str] = {
     "KubernetesError": "_errors",
     "KubernetesList": "_meta",
     "KubernetesObject": "_meta",
+    "LABELS_CHANGED": "_controller.predicates",
     "LabelSelector": "_meta",
     "LabelSelectorRequirement": "_meta",
     "Labels": "_selectors",
     "LeaderContext": "_leaderelection.config",
     "LeaderElectionConfig": "_leaderelection.config",
+    "LeaderElectionOptions": "_controller.manager",
     "LeaderElector": "_leaderelection.threaded",
     "Lease": "_coordination",
     "LeaseList": "_coordination",
@@ -622,6 +709,7 @@ _EXPORTS: dict[str, str] = {
     "LogOptions": "_request",
     "LogSubresource": "_sync.resource",
     "ManagedFieldsEntry": "_meta",
+    "Manager": "_controller.manager",
     "MaxOfRateLimiter": "_workqueue.rate_limiters",
     "MethodNotAllowed": "_errors",
     "MetricsProvider": "_workqueue.metrics",
@@ -635,6 +723,7 @@ _EXPORTS: dict[str, str] = {
     "Patch": "_sync.resource",
     "PatchType": "_request",
     "Preconditions": "_meta",
+    "Predicate": "_controller.predicates",
     "Quantity": "_types",
     "RESTClient": "_sync.rest",
     "RESTMapper": "_sync.discovery",
@@ -642,10 +731,13 @@ _EXPORTS: dict[str, str] = {
     "RateLimitingQueue": "_workqueue.rate_limiting",
     "RawExtension": "_types",
     "ReadVerbs": "_sync.resource",
+    "ReconcileRequest": "_controller.request",
+    "ReconcileResult": "_controller.request",
+    "Redirected": "_errors",
+    "Request": "_sync.rest",
+    "Result": "_request",
     "ReflectorMetrics": "_cache.reflector",
     "ReflectorOptions": "_cache.reflector",
-    "Request": "_sync.rest",
-    "Redirected": "_errors",
     "RequestEntityTooLarge": "_errors",
     "ResourceClient": "_sync.resource",
     "ResourceEventHandler": "_cache.handlers",
@@ -655,7 +747,6 @@ _EXPORTS: dict[str, str] = {
     "ResourceNotServed": "_errors",
     "ResourceNotSupported": "_errors",
     "ResourceVersionMatch": "_request",
-    "Result": "_request",
     "Scale": "_meta",
     "ScaleSpec": "_meta",
     "ScaleStatus": "_meta",
@@ -689,6 +780,7 @@ _EXPORTS: dict[str, str] = {
     "TransportTimeout": "_errors",
     "TypedListerWatcher": "_cache.listwatch",
     "Unauthorized": "_errors",
+    "Undecodable": "_cache.undecodable",
     "UnknownKindError": "_errors",
     "Unstructured": "_unstructured",
     "UnstructuredList": "_unstructured",
@@ -702,14 +794,22 @@ _EXPORTS: dict[str, str] = {
     "WithMaxWaitRateLimiter": "_workqueue.rate_limiters",
     "WorkQueue": "_workqueue.queue",
     "WriteOptions": "_request",
+    "add_finalizer": "_controller.finalizers",
+    "any_of": "_controller.predicates",
     "apply_merge_patch": "_patch",
+    "async_add_finalizer": "_controller.finalizers",
     "async_on_error": "_retry",
+    "async_remove_finalizer": "_controller.finalizers",
     "async_retry_on_conflict": "_retry",
     "config_from_kubeconfig": "_config",
+    "controller_of": "_controller.owners",
     "copy_object": "_cache.objects",
     "create_merge_patch": "_patch",
     "default_controller_rate_limiter": "_workqueue.rate_limiters",
     "default_transform": "_cache.transform",
+    "find_status_condition": "_controller.conditions",
+    "is_status_condition_false": "_controller.conditions",
+    "is_status_condition_true": "_controller.conditions",
     "load_config": "_config",
     "load_incluster_config": "_config",
     "load_kubeconfig": "_config",
@@ -717,9 +817,18 @@ _EXPORTS: dict[str, str] = {
     "merge_patch_between": "_patch",
     "meta_namespace_key": "_cache.store",
     "namespace_index_func": "_cache.store",
+    "new_condition": "_controller.conditions",
     "on_error": "_retry",
+    "owner_reference": "_controller.owners",
     "parse_quantity": "_types",
+    "remove_finalizer": "_controller.finalizers",
+    "remove_status_condition": "_controller.conditions",
+    "requeue": "_controller.request",
+    "requeue_after": "_controller.request",
     "retry_on_conflict": "_retry",
+    "set_controller_reference": "_controller.owners",
+    "set_owner_reference": "_controller.owners",
+    "set_status_condition": "_controller.conditions",
     "split_meta_namespace_key": "_cache.store",
     "validate": "_schemacheck",
     "with_defaults": "_schemacheck",

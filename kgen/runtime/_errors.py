@@ -12,6 +12,7 @@
     ├── UnknownKindError         a scheme has no class for an apiVersion and kind (also a LookupError)
     ├── CacheSyncError           an informer's cache did not sync (the last list or watch error is attached)
     ├── ShutDown                 a work queue was shut down (workers stop on it)
+    ├── AlreadyOwnedError        an object already has another controller (set_controller_reference)
     └── APIError                 the server answered with a Status (code, reason, message, details)
         ├── Redirected           3xx: kgen does not follow redirects (``location`` says where to)
         ├── BadRequest           400
@@ -55,6 +56,7 @@ from kgen.runtime._meta import Status, StatusCause, StatusDetails
 __all__ = [
     "APIError",
     "AlreadyExists",
+    "AlreadyOwnedError",
     "BadRequest",
     "CacheSyncError",
     "ConfigError",
@@ -193,6 +195,10 @@ class CacheSyncError(KubernetesError):
 
 class ShutDown(KubernetesError):
     """The work queue was shut down: ``get`` after it is drained, or an ``add`` after shutdown."""
+
+
+class AlreadyOwnedError(KubernetesError, ValueError):
+    """``set_controller_reference``: the object already has a controller, and it is another object."""
 
 
 class APIError(KubernetesError):

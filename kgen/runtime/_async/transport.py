@@ -16,7 +16,8 @@ import dataclasses
 import importlib.util
 import logging
 import threading
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
@@ -37,7 +38,7 @@ from kgen.runtime._request import (
     user_agent,
 )
 
-__all__ = ["AsyncTransport"]
+__all__ = ["AsyncTransport", "RequestObserver"]
 
 logger = logging.getLogger("kgen.runtime")
 
@@ -46,6 +47,10 @@ THROTTLE_LOG_THRESHOLD = 0.05  # client-go logs client-side throttling waits ove
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CONNECTION_RETRIES = 3
 _CONNECTION_BACKOFF = (0.0, 0.2, 1.0)
+
+#: Called after every request with its method, host, status code ("<error>": no answer) and seconds
+#: to the answer's headers (client-go's rest_client metrics; a manager's ControllerMetrics is one).
+RequestObserver = Callable[[str, str, str, float], None]
 
 
 class AsyncTransport:
@@ -79,6 +84,7 @@ class AsyncTransport:
         self._lock = threading.Lock()  # the sync twin is shared by threads; never held across I/O
         self._custom_transport = transport  # an httpx transport for in-process use (fake servers)
         self.retries = 0  # answers retried after Retry-After (for metrics and tests)
+        self.request_observers: list[RequestObserver] = []
         # Streams (watches, followed logs) go over HTTP/1.1 even with http2: httpcore does not reset an
         # HTTP/2 stream whose response is closed before its end (encode/httpcore#943), so a watch the
         # caller closes would stay open on the server, keep one of the connection's streams (250 at
@@ -92,6 +98,7 @@ class AsyncTransport:
                 rate_limiter=self.rate_limiter,
                 max_retries=max_retries,
             )
+            self._streams.request_observers = self.request_observers  # one list: one set of metrics
 
     # --- connection ---------------------------------------------------------------------------------
 
@@ -237,10 +244,28 @@ class AsyncTransport:
     async def _send(
         self, client: httpx.AsyncClient, request: httpx.Request, *, stream: bool
     ) -> httpx.Response:
+        if not self.request_observers:
+            try:
+                return await client.send(request, stream=stream)
+            except HTTPX_ERRORS as exc:
+                raise transport_error(exc, f"{request.method} {request.url}") from exc
+        started, code = time.monotonic(), "<error>"
         try:
-            return await client.send(request, stream=stream)
+            response = await client.send(request, stream=stream)
+            code = str(response.status_code)
+            return response
         except HTTPX_ERRORS as exc:
             raise transport_error(exc, f"{request.method} {request.url}") from exc
+        finally:
+            self._observe(request, code, time.monotonic() - started)
+
+    def _observe(self, request: httpx.Request, code: str, seconds: float) -> None:
+        host = request.url.netloc.decode("ascii", "replace")
+        for observer in self.request_observers:
+            try:
+                observer(request.method, host, code, seconds)
+            except Exception:  # noqa: BLE001 - metrics never fail a request
+                logger.exception("a request observer failed")
 
     async def _send_with_retries(self, spec: RequestSpec, *, stream: bool) -> httpx.Response:
         attempt = 0

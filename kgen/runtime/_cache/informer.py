@@ -56,6 +56,7 @@ from kgen.runtime._cache.store import (
     namespace_index_func,
 )
 from kgen.runtime._cache.transform import Transform, default_transform
+from kgen.runtime._cache.undecodable import Undecodable
 from kgen.runtime._tasks import cancel_and_wait
 
 __all__ = ["MINIMUM_RESYNC_PERIOD", "AsyncSharedIndexInformer"]
@@ -103,6 +104,7 @@ class AsyncSharedIndexInformer(Generic[T]):
             backoff=backoff,
             clock=clock,
             on_error=self._on_watch_error,
+            on_undecodable=self._on_undecodable,
         )
         self.name = self.reflector.name
         self._default_resync = resync_period
@@ -111,6 +113,7 @@ class AsyncSharedIndexInformer(Generic[T]):
         self._clock = clock
         self._listeners: list[AsyncHandlerRegistration[T]] = []
         self._watch_error_handler: Callable[[str, BaseException], None] | None = None
+        self._undecodable_handlers: list[Callable[[Undecodable], None]] = []
         self._started = False
         self._stopped = False
         self._synced = False
@@ -138,6 +141,15 @@ class AsyncSharedIndexInformer(Generic[T]):
     def set_watch_error_handler(self, handler: Callable[[str, BaseException], None]) -> None:
         """Called with the verb ("list" or "watch") and the error of every failed request."""
         self._watch_error_handler = handler
+
+    def set_undecodable_handler(self, handler: Callable[[Undecodable], None]) -> None:
+        """Also call ``handler`` with every object that does not fit the model (it is left out of
+        the cache until a version that fits comes; see :mod:`kgen.runtime._cache.undecodable`)."""
+        self._undecodable_handlers.append(handler)
+
+    def _on_undecodable(self, obj: Undecodable) -> None:
+        for handler in self._undecodable_handlers:
+            handler(obj)
 
     def add_indexers(self, indexers: Mapping[str, IndexFunc]) -> None:
         """Add indexes (cached objects are indexed at once)."""
@@ -348,8 +360,9 @@ class AsyncSharedIndexInformer(Generic[T]):
             if old is None:
                 return  # never cached: a handler must not see a delete without an add
             indexer.delete_key(key)
+            gone = old if isinstance(delta.object, Undecodable) else delta.object
             for registration in self._listeners:
-                registration.delete(delta.object)
+                registration.delete(gone)
             return
         obj = cast(T, delta.object)
         if old is None:

@@ -17,6 +17,7 @@ such as a test double.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -31,7 +32,8 @@ from kgen.runtime._resources import GroupVersionResource
 from kgen.runtime._request import ListOptions, ResourceVersionMatch
 from kgen.runtime._selectors import SelectorLike
 from kgen.runtime._unstructured import Unstructured
-from kgen.runtime._verbs import Codec
+from kgen.runtime._cache.undecodable import TolerantCodec
+from kgen.runtime._verbs import Codec, TypedCodec
 from kgen.runtime._watchevent import WatchEvent
 
 __all__ = [
@@ -205,6 +207,12 @@ class TypedListerWatcher(_ClientListerWatcher[M]):
         if not isinstance(client, AsyncList) or not isinstance(client, AsyncWatch):
             raise TypeError(f"{type(client).__name__} cannot list and watch")
         super().__init__(label_selector, field_selector, tweak_list_options)
+        typed = client.codec
+        if isinstance(typed, TypedCodec) and type(typed) is TypedCodec:
+            # One object that does not fit its model must not fail the whole list or watch: it
+            # comes back as an Undecodable, which the reflector reports and leaves out.
+            client = copy.copy(client)
+            client.codec = TolerantCodec(typed.kind, typed.list_kind)
         self.client = client
 
     @classmethod

@@ -57,6 +57,7 @@ from kgen.runtime._cache.listwatch import ListerWatcher, WatchStreamLike
 from kgen.runtime._cache.objects import annotations_of, resource_version_of
 from kgen.runtime._cache.store import KeyFunc, meta_namespace_key
 from kgen.runtime._cache.transform import Transform
+from kgen.runtime._cache.undecodable import Undecodable
 from kgen.runtime._errors import (
     APIError,
     BadRequest,
@@ -126,6 +127,7 @@ class ReflectorMetrics:
     future_resource_versions: int = 0  # "Too large resource version" answers (restored storage too)
     very_short_watches: int = 0
     errors: int = 0  # reported errors (the watch error handler's calls)
+    undecodable: int = 0  # objects that did not fit their model (left out of the store)
 
     @property
     def syncs(self) -> int:
@@ -202,6 +204,7 @@ class Reflector(Generic[T]):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_error: Callable[[str, BaseException], None] | None = None,
+        on_undecodable: Callable[[Undecodable], None] | None = None,
     ) -> None:
         self.lister_watcher = lister_watcher
         self.store = store
@@ -214,6 +217,7 @@ class Reflector(Generic[T]):
         self.backoff = backoff or BackoffManager()
         self.metrics = ReflectorMetrics()
         self.on_error = on_error
+        self.on_undecodable = on_undecodable
         self._rng = rng or random.Random()
         self._clock = clock
         self._sleep = sleep
@@ -285,6 +289,27 @@ class Reflector(Generic[T]):
     def _apply_transform(self, obj: T) -> T:
         return self.transform(obj) if self.transform is not None else obj
 
+    def _fits(self, obj: Any) -> bool:
+        """False (and reported) for an object that does not fit its model."""
+        if not isinstance(obj, Undecodable):
+            return True
+        self.metrics.undecodable += 1
+        logger.warning(
+            "%s: %s does not fit its model and is left out of the cache until it changes: %s",
+            self.name,
+            obj.key,
+            obj.error,
+        )
+        if self.on_undecodable is not None:
+            try:
+                self.on_undecodable(obj)
+            except Exception:
+                logger.exception("%s: the undecodable-object handler failed", self.name)
+        return False
+
+    def _decoded(self, items: list[T]) -> list[T]:
+        return [self._apply_transform(obj) for obj in items if self._fits(obj)]
+
     # --- list ---------------------------------------------------------------------------------------
 
     async def _list(self) -> None:
@@ -322,7 +347,7 @@ class Reflector(Generic[T]):
         lw = self.lister_watcher
         page = await lw.list(resource_version=resource_version, limit=page_size or None)
         self.metrics.list_pages += 1
-        items = [self._apply_transform(obj) for obj in page.items]
+        items = self._decoded(page.items)
         listed_at, token, paginated = page.resource_version, page.continue_, bool(page.continue_)
         while token:
             try:
@@ -332,10 +357,10 @@ class Reflector(Generic[T]):
                 # The snapshot expired between pages: one unpaged list instead (FullListIfExpired).
                 self.metrics.full_lists_after_expired += 1
                 page = await lw.list(resource_version=resource_version)
-                items = [self._apply_transform(obj) for obj in page.items]
+                items = self._decoded(page.items)
                 return items, page.resource_version, paginated
             self.metrics.list_pages += 1
-            items.extend(self._apply_transform(obj) for obj in page.items)
+            items.extend(self._decoded(page.items))
             token = page.continue_
         return items, listed_at, paginated
 
@@ -376,6 +401,8 @@ class Reflector(Generic[T]):
                     raise _WatchListUnsupported(
                         f"a {event.type} event came before the end of the initial events"
                     )
+                if not self._fits(event.object):
+                    continue
                 obj = self._apply_transform(event.object)
                 collected[self.key_func(obj)] = obj
         except asyncio.CancelledError:
@@ -506,8 +533,12 @@ class Reflector(Generic[T]):
                 )
             if event.type == "BOOKMARK":
                 metrics.bookmarks += 1
+            elif event.type != "DELETED" and not self._fits(event.object):
+                pass  # left out (reported); a later version that fits is taken in
             else:
-                obj = self._apply_transform(event.object)
+                obj = event.object
+                if not isinstance(obj, Undecodable):
+                    obj = self._apply_transform(obj)
                 try:
                     if event.type == "ADDED":
                         metrics.added += 1

@@ -1,0 +1,125 @@
+# Generated from the _async twin by scripts/unasync.py: edit the async source, not this file.
+"""Finalizers, as kube-rs's ``finalizer`` helper: an apply event while the object lives, one cleanup
+event before it goes.
+
+    widgets_finalizer = Finalizer("example.kgen.io/cleanup")
+
+    def reconcile(request: ReconcileRequest, widget: Widget | None) -> Outcome:
+        if widget is None:
+            return None
+        client = cs.example_kgen_io_v1.widgets(request.namespace)
+        return widgets_finalizer.finalize(client, widget, apply=apply, cleanup=cleanup)
+
+``finalize`` does one of four things:
+
+====================================  =================================================================
+the object                            what happens
+====================================  =================================================================
+lives, without the finalizer          the finalizer is added (a JSON patch that tests the
+                                      resourceVersion: it applies only to the object read); the update
+                                      it makes brings the object back, so ``apply`` runs next time
+lives, with the finalizer             ``apply(obj)``, whose result is returned
+is being deleted, with the finalizer  ``cleanup(obj)``, then the finalizer is removed (a JSON patch
+                                      pinned to the resourceVersion too)
+is being deleted, without it          nothing: the finalizer is gone, cleanup is done
+====================================  =================================================================
+
+``cleanup`` runs exactly once per object in this process: once it has returned, a removal that fails
+(the object changed since it was read: the resourceVersion test fails; a 500) is retried later without
+running ``cleanup`` again. An exception from ``cleanup`` keeps the finalizer, so cleanup runs again on
+the next reconcile. Across processes (a new leader), cleanup must still be idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from kgen.runtime._controller.request import Outcome
+from kgen.runtime._errors import NotFound
+from kgen.runtime._request import PatchType
+
+__all__ = ["Finalizer", "add_finalizer", "remove_finalizer"]
+
+M = TypeVar("M")
+
+
+def _meta(obj: Any) -> Any:
+    meta = getattr(obj, "metadata", None)
+    if meta is None or not meta.name:
+        raise ValueError(f"this {type(obj).__name__} has no metadata.name")
+    return meta
+
+
+def add_finalizer(client: Any, obj: M, finalizer: str) -> M:
+    """Add ``finalizer`` to ``obj`` with a JSON patch pinned to its resourceVersion (the server answers
+    422 if the object changed since it was read); returns the object as patched."""
+    meta = _meta(obj)
+    if finalizer in (meta.finalizers or []):
+        return obj
+    ops: list[dict[str, Any]] = [
+        {"op": "test", "path": "/metadata/resourceVersion", "value": meta.resource_version},
+    ]
+    if meta.finalizers:
+        ops.append({"op": "add", "path": "/metadata/finalizers/-", "value": finalizer})
+    else:
+        ops.append({"op": "add", "path": "/metadata/finalizers", "value": [finalizer]})
+    patched: M = client.patch(meta.name, ops, patch_type=PatchType.JSON)
+    return patched
+
+
+def remove_finalizer(client: Any, obj: M, finalizer: str) -> M | None:
+    """Remove ``finalizer`` from ``obj`` with a JSON patch pinned to its resourceVersion; returns the
+    object as patched, or None if it is gone (the last finalizer removed let it be deleted)."""
+    meta = _meta(obj)
+    finalizers = list(meta.finalizers or [])
+    if finalizer not in finalizers:
+        return obj
+    ops = [
+        {"op": "test", "path": "/metadata/resourceVersion", "value": meta.resource_version},
+        {"op": "remove", "path": f"/metadata/finalizers/{finalizers.index(finalizer)}"},
+    ]
+    try:
+        patched: M = client.patch(meta.name, ops, patch_type=PatchType.JSON)
+    except NotFound:
+        return None
+    return patched
+
+
+class Finalizer(Generic[M]):
+    """One finalizer name and the apply/cleanup split; see the module docstring."""
+
+    def __init__(self, name: str) -> None:
+        if "/" not in name:
+            raise ValueError(f"a finalizer is a qualified name (domain/name), not {name!r}")
+        self.name = name
+        # uids whose cleanup returned, and whose finalizer is still to be removed.
+        self._cleaned: set[str] = set()
+
+    def finalize(
+        self,
+        client: Any,
+        obj: M,
+        *,
+        apply: Callable[[M], Outcome],
+        cleanup: Callable[[M], None],
+    ) -> Outcome:
+        """Add the finalizer, run ``apply``, or run ``cleanup`` and remove the finalizer; ``client``
+        is the typed client of ``obj``'s resource in its namespace (it needs ``patch``)."""
+        meta = _meta(obj)
+        present = self.name in (meta.finalizers or [])
+        if meta.deletion_timestamp is None:
+            if not present:
+                add_finalizer(client, obj, self.name)
+                return None  # the patch's update event brings the object back
+            return apply(obj)
+        if not present:
+            self._cleaned.discard(meta.uid or "")
+            return None
+        uid = meta.uid or ""
+        if uid not in self._cleaned:
+            cleanup(obj)
+            self._cleaned.add(uid)
+        remove_finalizer(client, obj, self.name)
+        self._cleaned.discard(uid)
+        return None

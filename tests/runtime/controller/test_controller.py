@@ -1,0 +1,360 @@
+"""The controller runner's guarantees against kgen.testing's API server."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from example_client.clientset import AsyncClientset
+from example_client.models.core_v1 import ConfigMap
+from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec, WidgetStatus
+
+from kgen.testing import APIServer
+
+from kgen.runtime import (
+    DONE,
+    GENERATION_CHANGED,
+    AsyncFinalizer,
+    AsyncManager,
+    Config,
+    Controller,
+    NotFound,
+    ObjectMeta,
+    ReconcileRequest,
+    ReconcileResult,
+    async_retry_on_conflict,
+    new_condition,
+    requeue_after,
+    set_controller_reference,
+    set_status_condition,
+)
+
+from .conftest import FAST, eventually
+
+FINALIZER = "example.kgen.io/cleanup"
+
+
+def widget(name: str, color: str = "red") -> Widget:
+    return Widget(metadata=ObjectMeta(name=name), spec=WidgetSpec(color=color, size=1, replicas=1))
+
+
+class WidgetOperator:
+    """A small operator: a ConfigMap per Widget, a Ready condition, a finalizer."""
+
+    def __init__(self, manager: AsyncManager) -> None:
+        self.cs = manager.clientset(AsyncClientset)
+        self.finalizer: AsyncFinalizer[Widget] = AsyncFinalizer(FINALIZER)
+        self.calls: list[ReconcileRequest] = []
+        self.cleanups: list[str] = []
+
+    async def reconcile(
+        self, request: ReconcileRequest, obj: Widget | None
+    ) -> ReconcileResult | None:
+        self.calls.append(request)
+        if obj is None:
+            return DONE
+        widgets = self.cs.example_kgen_io_v1.widgets(request.namespace)
+        return await self.finalizer.finalize(widgets, obj, apply=self.apply, cleanup=self.cleanup)
+
+    async def apply(self, obj: Widget) -> ReconcileResult | None:
+        assert obj.metadata is not None and obj.spec is not None
+        configmap = ConfigMap(
+            metadata=ObjectMeta(
+                name=f"{obj.metadata.name}-config", namespace=obj.metadata.namespace
+            ),
+            data={"color": obj.spec.color},
+        )
+        set_controller_reference(obj, configmap)
+        await self.cs.core_v1.configmaps(obj.metadata.namespace or "").apply(
+            configmap, field_manager="test", force=True
+        )
+        widgets = self.cs.example_kgen_io_v1.widgets(obj.metadata.namespace or "")
+
+        async def write() -> None:
+            current = await widgets.get(obj.metadata.name or "")  # type: ignore[union-attr]
+            status = current.status or WidgetStatus()
+            status.conditions = status.conditions or []
+            generation = current.metadata.generation if current.metadata else None
+            ready = new_condition("Ready", "True", "Configured", observed_generation=generation)
+            if set_status_condition(status.conditions, ready):
+                current.status = status
+                await widgets.update_status(current)
+
+        await async_retry_on_conflict(write)
+        return None
+
+    async def cleanup(self, obj: Widget) -> None:
+        assert obj.metadata is not None
+        self.cleanups.append(obj.metadata.name or "")
+
+
+async def ready(cs: AsyncClientset, name: str) -> Widget:
+    got = await cs.example_kgen_io_v1.widgets("default").get(name)
+    assert got.status is not None and got.status.conditions
+    assert got.status.conditions[0].status == "True"
+    return got
+
+
+async def run(manager: AsyncManager) -> asyncio.Task[None]:
+    task = asyncio.create_task(manager.run())
+    await eventually(lambda: _started(manager, task))
+    return task
+
+
+async def _started(manager: AsyncManager, task: asyncio.Task[None]) -> bool:
+    if task.done():
+        task.result()
+    return manager.started.is_set()
+
+
+async def stop(manager: AsyncManager, task: asyncio.Task[None]) -> None:
+    manager.stop()
+    await asyncio.wait_for(task, 30)
+
+
+async def test_reconcile_owns_finalizer_and_conditions(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **FAST)
+    operator = WidgetOperator(manager)
+    runner = manager.add(
+        Controller(
+            for_=Widget, owns=[ConfigMap], reconcile=operator.reconcile, max_concurrent_reconciles=2
+        )
+    )
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        widgets = cs.example_kgen_io_v1.widgets("default")
+        configmaps = cs.core_v1.configmaps("default")
+        try:
+            created = await widgets.create(widget("w1"))
+            first = await eventually(lambda: ready(cs, "w1"))
+            assert FINALIZER in (first.metadata.finalizers or [])  # type: ignore[union-attr]
+            configmap = await configmaps.get("w1-config")
+            owner = configmap.metadata.owner_references[0]  # type: ignore[union-attr, index]
+            assert (owner.kind, owner.uid, owner.controller) == ("Widget", created.metadata.uid, True)  # type: ignore[union-attr]
+            transition = first.status.conditions[0].last_transition_time  # type: ignore[union-attr, index]
+
+            # Someone deletes the owned ConfigMap: its owner is reconciled and it comes back.
+            before = len(operator.calls)
+            await configmaps.delete("w1-config")
+            await eventually(lambda: configmaps.get("w1-config"))
+            assert len(operator.calls) > before
+            again = await widgets.get("w1")
+            # The condition's status did not change: neither did its lastTransitionTime.
+            assert again.status.conditions[0].last_transition_time == transition  # type: ignore[union-attr, index]
+
+            # Deletion: cleanup exactly once, then the finalizer goes and so does the Widget.
+            await widgets.delete("w1")
+
+            async def gone() -> bool:
+                try:
+                    await widgets.get("w1")
+                except NotFound:
+                    return True
+                return False
+
+            await eventually(gone)
+            assert operator.cleanups == ["w1"]
+            assert runner.reconciles >= 3
+        finally:
+            await stop(manager, task)
+
+
+async def test_one_key_is_never_reconciled_twice_at_once(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **FAST)
+    running: set[str] = set()
+    overlaps: list[str] = []
+    concurrent = 0
+    peak = 0
+    counts: dict[str, int] = {}
+
+    async def reconcile(request: ReconcileRequest, obj: Widget | None) -> ReconcileResult | None:
+        nonlocal concurrent, peak
+        if request.name in running:
+            overlaps.append(request.name)
+        running.add(request.name)
+        concurrent += 1
+        peak = max(peak, concurrent)
+        try:
+            await asyncio.sleep(0.05)
+            counts[request.name] = counts.get(request.name, 0) + 1
+        finally:
+            concurrent -= 1
+            running.discard(request.name)
+        return None
+
+    manager.add(Controller(for_=Widget, reconcile=reconcile, max_concurrent_reconciles=3))
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        widgets = cs.example_kgen_io_v1.widgets("default")
+        try:
+            for index in range(6):
+                await widgets.create(widget(f"w{index}"))
+            # Many updates of one key while it is being reconciled.
+            for color in ("blue", "green", "red", "blue", "green"):
+                current = await widgets.get("w0")
+                current.spec.color = color  # type: ignore[union-attr]
+                await widgets.update(current)
+
+            async def all_seen() -> bool:
+                return len(counts) == 6
+
+            await eventually(all_seen)
+            await asyncio.sleep(0.3)
+        finally:
+            await stop(manager, task)
+    assert overlaps == []
+    assert peak <= 3
+    assert peak >= 2  # several keys did run side by side
+
+
+async def test_errors_back_off_per_item_and_requeue_after(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **FAST)
+    attempts: dict[str, int] = {}
+
+    async def reconcile(request: ReconcileRequest, obj: Widget | None) -> ReconcileResult | None:
+        attempts[request.name] = attempts.get(request.name, 0) + 1
+        if request.name == "flaky" and attempts[request.name] < 4:
+            raise RuntimeError("not yet")
+        if request.name == "poll" and attempts[request.name] < 3:
+            return requeue_after(0.05)
+        return None
+
+    runner = manager.add(Controller(for_=Widget, reconcile=reconcile))
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        widgets = cs.example_kgen_io_v1.widgets("default")
+        try:
+            await widgets.create(widget("flaky"))
+            await widgets.create(widget("poll"))
+
+            async def settled() -> bool:
+                return attempts.get("flaky") == 4 and attempts.get("poll") == 3
+
+            await eventually(settled)
+            # Success forgets the key's backoff.
+            assert runner.queue.num_requeues(ReconcileRequest("default", "flaky")) == 0
+        finally:
+            await stop(manager, task)
+    if manager.metrics.enabled:
+        text = manager.metrics.exposition().decode()
+        assert 'controller_runtime_reconcile_errors_total{controller="widget"} 3.0' in text
+        assert 'controller_runtime_reconcile_total{controller="widget",result="error"} 3.0' in text
+        assert (
+            'controller_runtime_reconcile_total{controller="widget",result="requeue_after"} 2.0'
+            in text
+        )
+        assert 'workqueue_retries_total{controller="widget",name="widget"}' in text
+
+
+async def test_generation_predicate_ignores_status_writes(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **FAST)
+    seen: list[int | None] = []
+
+    async def reconcile(request: ReconcileRequest, obj: Widget | None) -> ReconcileResult | None:
+        seen.append(obj.metadata.generation if obj and obj.metadata else None)
+        return None
+
+    manager.add(Controller(for_=Widget, reconcile=reconcile, predicates=[GENERATION_CHANGED]))
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        widgets = cs.example_kgen_io_v1.widgets("default")
+        try:
+            created = await widgets.create(widget("w"))
+            await eventually(lambda: _true(seen == [1]))
+            created.status = WidgetStatus(phase="Ready")
+            await widgets.update_status(created)
+            current = await widgets.get("w")
+            current.spec.color = "blue"  # type: ignore[union-attr]
+            await widgets.update(current)
+            await eventually(lambda: _true(seen == [1, 2]))
+        finally:
+            await stop(manager, task)
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_shutdown_lets_reconciles_in_flight_finish(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **FAST)
+    started = asyncio.Event()
+    finished: list[str] = []
+
+    async def reconcile(request: ReconcileRequest, obj: Any) -> ReconcileResult | None:
+        started.set()
+        await asyncio.sleep(0.5)
+        finished.append(request.name)
+        return None
+
+    manager.add(Controller(for_=Widget, reconcile=reconcile))
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        await cs.example_kgen_io_v1.widgets("default").create(widget("slow"))
+    await asyncio.wait_for(started.wait(), 10)
+    await stop(manager, task)
+    assert finished == ["slow"]
+
+
+async def test_shutdown_deadline_cancels_what_is_left(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **{**FAST, "shutdown_timeout": 0.2})
+    started = asyncio.Event()
+    cancelled: list[str] = []
+
+    async def reconcile(request: ReconcileRequest, obj: Any) -> ReconcileResult | None:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.append(request.name)
+            raise
+        return None
+
+    manager.add(Controller(for_=Widget, reconcile=reconcile))
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        await cs.example_kgen_io_v1.widgets("default").create(widget("stuck"))
+    await asyncio.wait_for(started.wait(), 10)
+    await stop(manager, task)
+    assert cancelled == ["stuck"]
+
+
+def test_controller_needs_a_resource_model() -> None:
+    with pytest.raises(TypeError):
+        Controller(for_=WidgetSpec, reconcile=lambda r, o: None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Controller(for_=Widget, reconcile=lambda r, o: None, max_concurrent_reconciles=0)
+
+
+async def test_converges_through_conflicts_server_errors_and_cut_watches(
+    server: APIServer, config: Config
+) -> None:
+    # 409s on status writes, 500s on patches (the finalizer) and applies, and watches cut after
+    # every two events: every Widget still ends Ready with its ConfigMap, cleanup runs once each.
+    server.faults.fail(count=4, code=409, verb="update", path="/status")
+    server.faults.fail(count=3, code=500, verb="patch")
+    server.faults.close_watches_after(2, abrupt=True)
+    manager = AsyncManager(config, namespace="default", **FAST)
+    operator = WidgetOperator(manager)
+    manager.add(Controller(for_=Widget, owns=[ConfigMap], reconcile=operator.reconcile))
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        widgets = cs.example_kgen_io_v1.widgets("default")
+        try:
+            names = [f"w{index}" for index in range(5)]
+            for name in names:
+                await widgets.create(widget(name))
+            for name in names:
+                await eventually(lambda: ready(cs, name), timeout=60)
+                await cs.core_v1.configmaps("default").get(f"{name}-config")
+            for name in names:
+                await widgets.delete(name)
+
+            async def all_gone() -> bool:
+                return not (await widgets.list()).items
+
+            await eventually(all_gone, timeout=60)
+            assert sorted(operator.cleanups) == names
+        finally:
+            server.faults.clear()
+            await stop(manager, task)
