@@ -259,4 +259,4 @@ class ControllerMetrics:
             return b""
         import prometheus_client as prom
 
-        return prom.generate_latest(self.registry)
+        return bytes(prom.generate_latest(self.registry))
