@@ -103,6 +103,7 @@ ATTRIBUTE_RESERVED = (
 
 _ACRONYM_PLURAL = re.compile(r"([A-Z]{2,})s(?=[A-Z_\-.\d]|$)")
 _ACRONYM_VERSION = re.compile(r"([A-Z]{2,})v(?=\d)")
+_UPPER_VERSION = re.compile(r"([A-Z]{2,})(V\d+)")
 _UPPER_RUN = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _LOWER_UPPER = re.compile(r"([a-z\d])([A-Z])")
 _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
@@ -110,12 +111,14 @@ _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
 
 def snake_case(name: str) -> str:
     """``podIPs`` -> ``pod_ips``, ``serverAddressByClientCIDRs`` -> ``server_address_by_client_cidrs``,
-    ``openAPIV3Schema`` -> ``open_apiv3_schema``, ``x-kubernetes-list-type`` -> ``x_kubernetes_list_type``.
+    ``openAPIV3Schema`` -> ``open_api_v3_schema``, ``x-kubernetes-list-type`` -> ``x_kubernetes_list_type``.
 
     An upper-case run followed by a lower-case ``s`` is an acronym plural (IPs, CIDRs, URLs): the ``s``
-    belongs to it, so it does not start a new word.
+    belongs to it, so it does not start a new word. A version after an acronym is a word of its own
+    (``APIV3`` is ``api_v3``), as it is after a lower-case letter (``openapiV3`` is ``openapi_v3``).
     """
     text = _ACRONYM_VERSION.sub(lambda m: m.group(1).capitalize() + "v", name)
+    text = _UPPER_VERSION.sub(r"\1_\2", text)
     text = _ACRONYM_PLURAL.sub(lambda m: m.group(1).capitalize() + "s", text)
     text = _UPPER_RUN.sub(r"\1_\2", text)
     text = _LOWER_UPPER.sub(r"\1_\2", text)

@@ -165,7 +165,12 @@ class ModelsEmitter:
             properties: dict[str, Any] = {}
             required: list[str] = []
             field_docs: dict[str, str] = {}
+            # A kind's apiVersion, kind and metadata are its base class's: ``metadata`` is always there
+            # (an ObjectMeta, or a list's ListMeta), typed so, and not sent when left empty.
+            inherited = _INHERITED if _base_class(typedef) != "Struct" else frozenset()
             for item in typedef.fields:
+                if item.json_name in inherited:
+                    continue
                 schema = self._schema(item.type, module, enums, imports)
                 if not item.required or item.nullable or _go_sends_null(typedef, item):
                     schema = {**schema, "nullable": True}
@@ -317,7 +322,12 @@ def _go_sends_null(typedef: TypeDef, item: Field) -> bool:
     )
 
 
+_INHERITED = frozenset({"apiVersion", "kind", "metadata"})
+
+
 def _base_class(typedef: TypeDef) -> str:
+    if typedef.gvk is None:
+        return "Struct"
     metadata = typedef.field_named("metadata")
     meta_type = metadata.type if metadata is not None else None
     if typedef.list_item is not None and meta_type in (None, Shared("ListMeta")):

@@ -242,6 +242,14 @@ if TYPE_CHECKING:
     from kgen.runtime._workqueue import (
         default_controller_rate_limiter as default_controller_rate_limiter,
     )
+    from kgen.runtime._apply import ApplyConfiguration as ApplyConfiguration
+    from kgen.runtime._apply import ConditionApply as ConditionApply
+    from kgen.runtime._apply import FieldSelectorRequirementApply as FieldSelectorRequirementApply
+    from kgen.runtime._apply import GroupResourceApply as GroupResourceApply
+    from kgen.runtime._apply import LabelSelectorApply as LabelSelectorApply
+    from kgen.runtime._apply import LabelSelectorRequirementApply as LabelSelectorRequirementApply
+    from kgen.runtime._apply import ObjectMetaApply as ObjectMetaApply
+    from kgen.runtime._apply import OwnerReferenceApply as OwnerReferenceApply
 
 __all__ = [
     "APIError",
@@ -253,6 +261,7 @@ __all__ = [
     "AllVerbs",
     "AlreadyExists",
     "Apply",
+    "ApplyConfiguration",
     "AsyncAllVerbs",
     "AsyncApply",
     "AsyncClientsetBase",
@@ -292,6 +301,7 @@ __all__ = [
     "ClientsetBase",
     "ClusterLister",
     "Condition",
+    "ConditionApply",
     "Config",
     "ConfigError",
     "Conflict",
@@ -320,6 +330,7 @@ __all__ = [
     "ExecPluginError",
     "Expired",
     "FieldSelectorRequirement",
+    "FieldSelectorRequirementApply",
     "FieldValidation",
     "Fields",
     "FieldsV1",
@@ -329,6 +340,7 @@ __all__ = [
     "Gone",
     "GroupInformers",
     "GroupResource",
+    "GroupResourceApply",
     "GroupVersionClient",
     "GroupVersionForDiscovery",
     "GroupVersionKind",
@@ -346,7 +358,9 @@ __all__ = [
     "KubernetesList",
     "KubernetesObject",
     "LabelSelector",
+    "LabelSelectorApply",
     "LabelSelectorRequirement",
+    "LabelSelectorRequirementApply",
     "Labels",
     "LeaderContext",
     "LeaderElectionConfig",
@@ -370,7 +384,9 @@ __all__ = [
     "NO_READ_TIMEOUT",
     "NotFound",
     "ObjectMeta",
+    "ObjectMetaApply",
     "OwnerReference",
+    "OwnerReferenceApply",
     "PartialObjectMetadata",
     "Patch",
     "PatchType",
@@ -469,6 +485,7 @@ _EXPORTS: dict[str, str] = {
     "AllVerbs": "_sync.resource",
     "AlreadyExists": "_errors",
     "Apply": "_sync.resource",
+    "ApplyConfiguration": "_apply",
     "AsyncAllVerbs": "_async.resource",
     "AsyncApply": "_async.resource",
     "AsyncClientsetBase": "_async.clientset",
@@ -508,6 +525,7 @@ _EXPORTS: dict[str, str] = {
     "ClientsetBase": "_sync.clientset",
     "ClusterLister": "_cache",
     "Condition": "_meta",
+    "ConditionApply": "_apply",
     "Config": "_config",
     "ConfigError": "_errors",
     "Conflict": "_errors",
@@ -536,6 +554,7 @@ _EXPORTS: dict[str, str] = {
     "ExecPluginError": "_errors",
     "Expired": "_errors",
     "FieldSelectorRequirement": "_meta",
+    "FieldSelectorRequirementApply": "_apply",
     "FieldValidation": "_request",
     "Fields": "_selectors",
     "FieldsV1": "_types",
@@ -545,6 +564,7 @@ _EXPORTS: dict[str, str] = {
     "Gone": "_errors",
     "GroupInformers": "_cache.generated",
     "GroupResource": "_meta",
+    "GroupResourceApply": "_apply",
     "GroupVersionClient": "_sync.clientset",
     "GroupVersionForDiscovery": "_meta",
     "GroupVersionKind": "_resources",
@@ -562,7 +582,9 @@ _EXPORTS: dict[str, str] = {
     "KubernetesList": "_meta",
     "KubernetesObject": "_meta",
     "LabelSelector": "_meta",
+    "LabelSelectorApply": "_apply",
     "LabelSelectorRequirement": "_meta",
+    "LabelSelectorRequirementApply": "_apply",
     "Labels": "_selectors",
     "LeaderContext": "_leaderelection",
     "LeaderElectionConfig": "_leaderelection",
@@ -586,7 +608,9 @@ _EXPORTS: dict[str, str] = {
     "NO_READ_TIMEOUT": "_request",
     "NotFound": "_errors",
     "ObjectMeta": "_meta",
+    "ObjectMetaApply": "_apply",
     "OwnerReference": "_meta",
+    "OwnerReferenceApply": "_apply",
     "PartialObjectMetadata": "_meta",
     "Patch": "_sync.resource",
     "PatchType": "_request",

@@ -7,7 +7,12 @@ Models are ``msgspec.Struct`` classes configured once here:
   configurations and as merge patches;
 - ``gc=False``: Kubernetes objects are trees, and keeping millions of decoded structs out of the cyclic
   garbage collector is most of the decode time on CPython 3.11 (see the benchmarks);
-- ``repr_omit_defaults``: a repr shows what is set, not a hundred ``None``.
+- ``repr_omit_defaults``: a repr shows what is set, not a hundred ``None``;
+- ``forbid_unknown_fields``: msgspec's decoder says (at no cost) whether an object has fields its model
+  does not know; kgen's codec then decodes that object again keeping them, so that an update writes them
+  back (:mod:`kgen.runtime._preserve`). Types that are only ever read (lists, Status, discovery) set it
+  off. Decode models through kgen (a client, ``scheme.decode``, ``kgen.runtime`` codecs), not with a
+  bare ``msgspec.json.decode``, which would refuse such objects.
 
 Top-level kinds derive from :class:`kgen.runtime._meta.KubernetesObject`, lists from
 :class:`kgen.runtime._meta.KubernetesList`.
@@ -27,7 +32,14 @@ __all__ = [
 ]
 
 
-class Struct(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, repr_omit_defaults=True):
+class Struct(
+    msgspec.Struct,
+    kw_only=True,
+    omit_defaults=True,
+    gc=False,
+    repr_omit_defaults=True,
+    forbid_unknown_fields=True,
+):
     """Base of every generated model."""
 
 

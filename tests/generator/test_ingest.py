@@ -299,8 +299,8 @@ def test_class_names_do_not_depend_on_the_other_inputs(tmp_path: Path) -> None:
         return {t.name for t in model.types.values()}
 
     alone, together = names(issuer), names(issuer, cluster)
-    assert "IssuerSpecSelfSigned" in alone
-    assert alone <= together and "ClusterIssuerSpecSelfSigned" in together
+    assert "IssuerSelfSigned" in alone
+    assert alone <= together and "ClusterIssuerSelfSigned" in together
 
 
 def test_enum_names_join_the_class_and_the_field(tmp_path: Path) -> None:

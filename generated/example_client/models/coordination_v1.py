@@ -6,9 +6,7 @@ from kgen.runtime import (
     GroupVersionKind,
     KubernetesList,
     KubernetesObject,
-    ListMeta,
     MicroTime,
-    ObjectMeta,
     ResourceInfo,
     Struct,
 )
@@ -59,12 +57,6 @@ class Lease(KubernetesObject, kw_only=True):
         ),
         strategic_merge_patch=True,
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
     spec: LeaseSpec | None = None
 
 
@@ -74,9 +66,6 @@ class LeaseList(KubernetesList[Lease], kw_only=True):
     GVK = GroupVersionKind("coordination.k8s.io", "v1", "LeaseList")
     items: list[Lease]
     """The items of the list."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 __all__ = ["Lease", "LeaseList", "LeaseSpec"]

@@ -6,13 +6,10 @@ from kgen.runtime import (
     GroupVersionKind,
     KubernetesList,
     KubernetesObject,
-    ListMeta,
-    ObjectMeta,
     ResourceInfo,
     Struct,
     SubresourceInfo,
 )
-from msgspec import field
 
 
 class WidgetSpec(Struct, kw_only=True):
@@ -59,9 +56,6 @@ class Widget(KubernetesObject, kw_only=True):
         short_names=("wd",),
         categories=("all", "kgen"),
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ObjectMeta | None = None
     spec: WidgetSpec | None = None
     status: WidgetStatus | None = None
 
@@ -71,9 +65,6 @@ class WidgetList(KubernetesList[Widget], kw_only=True):
 
     GVK = GroupVersionKind("example.kgen.io", "v1alpha1", "WidgetList")
     items: list[Widget]
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 __all__ = ["Widget", "WidgetList", "WidgetSpec", "WidgetStatus"]
