@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, typecheck, unasync, generate, verify, bench, conformance.
+"""Sessions: tests, lint, unasync, generate, verify, bench, conformance.
 
 nox -s tests          # the whole test suite (the corpus tests skip where ../shared/specs is absent)
 nox -s conformance    # the API-semantics suite against kgen.testing and a real kube-apiserver
@@ -13,34 +13,26 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).resolve().parent
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 PYTHON = os.environ.get("KGEN_NOX_PYTHON") or None
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """pytest over tests/ (real HTTP on loopback; no external servers needed)."""
+    """The README's test command: the whole suite, which includes the repository checks (black, ruff,
+    mypy --strict, the unasync twins, the import contracts) as tests, exactly as .ci/run runs it."""
     session.install("-e", ".[test]")
-    session.run("python", "scripts/unasync.py", "--check")
     session.run("python", "-m", "pytest", "-q", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    session.install("black>=24.1")
-    session.run(
-        "black", "--check", "--diff", "-q", "kgen", "tests", "scripts", "examples", "noxfile.py"
-    )
-
-
-@nox.session(python=PYTHON)
-def typecheck(session: nox.Session) -> None:
-    """mypy --strict over kgen and the generated default package."""
+    """Only the repository checks (the same tests CI runs: tests/test_repository.py and
+    tests/test_architecture.py), for a quick look before a commit."""
     session.install("-e", ".[test]")
-    session.run("mypy", "--strict", "kgen")
     session.run(
-        "mypy", "--strict", "-p", "example_client", env={"MYPYPATH": str(ROOT / "generated")}
+        "python", "-m", "pytest", "-q", "tests/test_repository.py", "tests/test_architecture.py"
     )
 
 

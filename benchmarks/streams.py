@@ -187,7 +187,11 @@ def main(argv: list[str]) -> int:
     if directory is None:
         temporary = tempfile.mkdtemp(prefix="kgen-streams-")
         directory = Path(temporary)
-        subprocess.run([str(ROOT / "scripts/realcluster/start.sh"), temporary], check=True)
+        subprocess.run(
+            [str(ROOT / "scripts/realcluster/start.sh"), temporary],
+            check=True,
+            env={**os.environ, "KGEN_PYTHON": sys.executable},
+        )
     try:
         total = args.megabytes * 1024 * 1024
         figures = asyncio.run(measure(directory / "kubeconfig", total, args.rounds))

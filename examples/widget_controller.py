@@ -33,12 +33,13 @@ from example_client.models.core_v1 import ConfigMap
 from example_client.models.example_kgen_io_v1 import Widget, WidgetStatus
 
 from kgen.runtime import (
+    AsyncLeaderElector,
     AsyncRateLimitingQueue,
     Condition,
     Config,
     DeletedFinalStateUnknown,
+    LeaderContext,
     LeaderElectionConfig,
-    LeaderElector,
     LeaseLock,
     NotFound,
     ObjectMeta,
@@ -90,7 +91,7 @@ class WidgetController:
     async def reconcile(self, key: str) -> None:
         namespace, name = key.split("/", 1)
         try:
-            widget = self.widgets.lister().widgets(namespace).get(name)
+            widget = self.widgets.lister().namespace(namespace).get(name)
         except NotFound:
             return  # gone: its ConfigMap is garbage-collected through the owner reference
         widgets = self.cs.example_kgen_io_v1.widgets(namespace)
@@ -257,10 +258,10 @@ async def run_with_leader_election(
     """Compete for the Lease ``widget-controller``; reconcile while leading."""
     async with AsyncClientset(config) as cs:
 
-        async def lead(ctx: object) -> None:
+        async def lead(ctx: LeaderContext) -> None:
             await WidgetController(cs, namespace).run()
 
-        elector = LeaderElector(
+        elector = AsyncLeaderElector(
             cs,
             LeaderElectionConfig(
                 lock=LeaseLock(namespace=namespace, name="widget-controller", identity=identity),

@@ -42,6 +42,7 @@ def main(args: list[str]) -> int:
             check=True,
             capture_output=True,
             text=True,
+            env={**os.environ, "KGEN_PYTHON": sys.executable},  # the fake kubelet's Python
         )
         url = started.stdout.strip().splitlines()[-1]
         real = {

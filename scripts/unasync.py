@@ -49,7 +49,7 @@ SUBS = [
     (r"\baread\b", "read"),
     (r"\baiter_lines\b", "iter_lines"),
     (r"\baiter_bytes\b", "iter_bytes"),
-    (r"\baget\b", "get"),
+    (r"\basync_get\b", "get"),
     (r"\basleep\b", "sleep"),
     (r"\bAsyncLock\b", "Lock"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),

@@ -14,7 +14,7 @@ from typing import Any
 
 from kgen.apimodel.ir import Shared
 
-__all__ = ["SHARED_TYPES", "SharedShape", "match_shared"]
+__all__ = ["RUNTIME_MODELS", "SHARED_TYPES", "SharedShape", "match_shared"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +227,15 @@ SHARED_TYPES: dict[str, SharedShape] = {
         },
         frozenset({"major", "minor", "gitVersion"}),
     ),
+}
+
+#: Definitions whose classes kgen.runtime ships because the runtime itself reads and writes them (leader
+#: election's Lease, kgen/runtime/_coordination.py): they stay in the model like any kind, but a
+#: generated package re-exports the runtime's classes instead of generating its own.
+RUNTIME_MODELS: dict[str, str] = {
+    "io.k8s.api.coordination.v1.Lease": "Lease",
+    "io.k8s.api.coordination.v1.LeaseList": "LeaseList",
+    "io.k8s.api.coordination.v1.LeaseSpec": "LeaseSpec",
 }
 
 # Inline objects recognised by shape. Others (ObjectMeta aside) are only reached through $ref.

@@ -2,7 +2,9 @@
 ``x-kubernetes-validations`` rules (a parser, a type checker, an interpreter with runtime cost
 limits, the static cost estimator, and Kubernetes' function libraries).
 
-kgen.cel imports nothing else of kgen. Compile once, evaluate many times::
+Of the rest of kgen, kgen.cel imports only the runtime's pure value modules: a quantity and
+apimachinery's name checks have one implementation, the runtime's (no I/O, no HTTP stack is loaded).
+Compile once, evaluate many times::
 
     env = Env({"self": types.INT})
     program = env.compile("self > 0")

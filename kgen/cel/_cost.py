@@ -5,6 +5,11 @@ Sizes of variable-length values come from the expression (literals, concatenatio
 size estimator that maps a field path (``["self", "spec", "items", "@items"]``) to the
 (min, max) size the schema allows (maxLength, maxItems, maxProperties, or what fits in a
 request).
+
+The module is one piece because the estimate is one walk over the checked AST: the cost of a call,
+cel-go's and Kubernetes' library estimator's alike, reads the sizes, field paths and container
+entries the walk has computed for its arguments and records the result's for its parent, so the
+call costs are methods of the walk's state rather than functions that could live apart from it.
 """
 
 from __future__ import annotations

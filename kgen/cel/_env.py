@@ -11,7 +11,10 @@ from kgen.cel._errors import CompileError, Issue
 from kgen.cel._interpreter import Fn, State, plan
 from kgen.cel._library import Library
 from kgen.cel._parser import parse
-from kgen.cel._stdlib import TYPE_NAMES, sets_library, standard_library, strings_library
+from kgen.cel._optionals import optional_library
+from kgen.cel._sets import sets_library
+from kgen.cel._stdlib import TYPE_NAMES, standard_library
+from kgen.cel._strings import strings_library
 from kgen.cel._types import DYN, Type
 
 __all__ = ["Env", "Program", "SizeEstimator"]
@@ -96,6 +99,7 @@ class Env:
     ) -> None:
         self.variables = dict(variables or {})
         lib = standard_library()
+        lib.extend(optional_library())
         lib.extend(strings_library())
         lib.extend(sets_library())
         if kubernetes:

@@ -25,6 +25,7 @@ from kgen.cel._ast import (
 from kgen.cel._checker import Checked
 from kgen.cel._errors import CostLimitExceeded, EvalError
 from kgen.cel._library import Overload, runtime_matches
+from kgen.cel._optionals import index_optional, select_optional
 from kgen.cel._types import Type
 from kgen.cel._values import Optional, TypeValue, UInt, map_lookup, type_name
 
@@ -186,14 +187,9 @@ class _Planner:
                 if found:
                     return v
                 raise EvalError(f"no such key: {field}")
-            if isinstance(o, Optional):
+            if isinstance(o, Optional) and (not o.has or isinstance(o.value, dict)):
                 # optional field selection propagates through optionals (x.?a.b)
-                if not o.has:
-                    return o
-                inner = o.value
-                if isinstance(inner, dict):
-                    found, v = map_lookup(inner, field)
-                    return Optional(v) if found else Optional(None, False)
+                return select_optional(o, field)
             raise EvalError(f"type '{type_name(o)}' does not support field selection")
 
         return select
@@ -560,7 +556,7 @@ def _plan_cond(c: Fn, t: Fn, f: Fn) -> Fn:
 
 
 def _plan_index(container: Fn, key: Fn) -> Fn:
-    from kgen.cel._stdlib import index_list, index_map, index_optional
+    from kgen.cel._stdlib import index_list, index_map
 
     def index(act: dict[str, Any], st: State) -> Any:
         c = container(act, st)

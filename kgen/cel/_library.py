@@ -5,10 +5,21 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterable
 
+from kgen.cel._errors import EvalError
 from kgen.cel._types import Type
 from kgen.cel._values import Optional, Timestamp, TypeValue, Duration, UInt
 
-__all__ = ["Library", "Overload", "actual_size", "runtime_matches"]
+__all__ = [
+    "Library",
+    "Overload",
+    "accepts",
+    "actual_size",
+    "constant_cost",
+    "first_argument_cost",
+    "regex_cost",
+    "runtime_matches",
+    "traversal",
+]
 
 STRING_TRAVERSAL_COST_FACTOR = 0.1
 REGEX_STRING_LENGTH_COST_FACTOR = 0.25
@@ -78,6 +89,19 @@ class Library:
             self.functions.setdefault(name, []).extend(ovs)
 
 
+def accepts(parse: Callable[..., Any]) -> Callable[..., bool]:
+    """The ``isX(s)`` of a conversion ``x(s)``: does ``parse`` take its arguments without an error?"""
+
+    def predicate(*args: Any) -> bool:
+        try:
+            parse(*args)
+        except EvalError:
+            return False
+        return True
+
+    return predicate
+
+
 def actual_size(v: Any) -> int:
     """cel-go's actualSize: the size of a sizer value (string, bytes, list, map), else 1."""
     if isinstance(v, str):
@@ -89,6 +113,23 @@ def actual_size(v: Any) -> int:
 
 def traversal(v: Any, factor: float = STRING_TRAVERSAL_COST_FACTOR) -> int:
     return int(math.ceil(actual_size(v) * factor))
+
+
+def first_argument_cost(args: list[Any], result: Any) -> int:
+    """A traversal of the first argument (or receiver): a string read once."""
+    return traversal(args[0])
+
+
+def constant_cost(args: list[Any], result: Any) -> int:
+    return 1
+
+
+def regex_cost(args: list[Any], result: Any) -> int:
+    """Matching a string against a pattern (matches, find, findAll): the string's traversal times
+    the pattern's size."""
+    str_cost = int(math.ceil((1.0 + actual_size(args[0])) * STRING_TRAVERSAL_COST_FACTOR))
+    regex_cost = int(math.ceil(actual_size(args[1]) * REGEX_STRING_LENGTH_COST_FACTOR))
+    return str_cost * regex_cost
 
 
 def runtime_matches(t: Type, v: Any) -> bool:

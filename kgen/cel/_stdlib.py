@@ -1,5 +1,6 @@
-"""The CEL standard library, the strings extension (version 2), sets, optionals and the
-two-variable comprehension helper, with cel-go's overload ids and runtime costs."""
+"""The CEL standard library (operators, containers, conversions, timestamps and durations, the
+string functions of the core) and the two-variable comprehension helper, with cel-go's overload
+ids and runtime costs. Optionals, the strings extension and sets are in modules of their own."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kgen.cel._errors import EvalError
 from kgen.cel._library import (
-    REGEX_STRING_LENGTH_COST_FACTOR,
     STRING_TRAVERSAL_COST_FACTOR,
     Library,
     actual_size,
+    first_argument_cost,
+    regex_cost,
     traversal,
 )
 from kgen.cel._regex import compile_re2
@@ -39,11 +41,9 @@ from kgen.cel._types import (
 from kgen.cel._values import (
     INT64_MAX,
     INT64_MIN,
-    OPTIONAL_NONE,
     UINT64_MAX,
     Duration,
     MapList,
-    Optional,
     SetList,
     Timestamp,
     TypeValue,
@@ -60,13 +60,12 @@ from kgen.cel._values import (
     _NoOrder,
 )
 
-__all__ = ["standard_library", "strings_library", "sets_library", "TYPE_NAMES"]
+__all__ = ["TYPE_NAMES", "in_list", "index_list", "index_map", "standard_library"]
 
 A = param("A")
 B = param("B")
 LIST_A = list_of(A)
 MAP_AB = map_of(A, B)
-OPT_A = optional_of(A)
 
 _NANOS = 1_000_000_000
 
@@ -211,7 +210,7 @@ def _cmp(op: str) -> Any:
     return {"<": less, "<=": less_eq, ">": greater, ">=": greater_eq}[op]
 
 
-def _in_list(x: Any, lst: list[Any]) -> bool:
+def in_list(x: Any, lst: list[Any]) -> bool:
     for y in lst:
         if cel_eq(x, y):
             return True
@@ -259,18 +258,8 @@ def _matches(s: str, pattern: str) -> bool:
     return compile_re2(pattern).search(s) is not None
 
 
-def _matches_cost(args: list[Any], result: Any) -> int:
-    str_cost = int(math.ceil((1.0 + actual_size(args[0])) * STRING_TRAVERSAL_COST_FACTOR))
-    regex_cost = int(math.ceil(actual_size(args[1]) * REGEX_STRING_LENGTH_COST_FACTOR))
-    return str_cost * regex_cost
-
-
 def _contains_cost(args: list[Any], result: Any) -> int:
     return traversal(args[0]) * traversal(args[1])
-
-
-def _first_cost(args: list[Any], result: Any) -> int:
-    return traversal(args[0])
 
 
 def _eq_cost(args: list[Any], result: Any) -> int:
@@ -414,75 +403,6 @@ _DUR_ACCESSORS = {
 }
 
 
-# -- optionals ----------------------------------------------------------------------------------
-
-
-def _opt_value(o: Optional) -> Any:
-    if not o.has:
-        raise EvalError("optional.none() dereference")
-    return o.value
-
-
-def _opt_or(a: Optional, b: Optional) -> Optional:
-    return a if a.has else b
-
-
-def _opt_or_value(a: Optional, v: Any) -> Any:
-    return a.value if a.has else v
-
-
-def _is_zero(v: Any) -> bool:
-    if v is None or v is False:
-        return True
-    t = type(v)
-    if t in (int, UInt, float) and v == 0:
-        return True
-    if t in (str, bytes, list, dict) or isinstance(v, (list, dict)):
-        return len(v) == 0
-    if t is Duration:
-        return v.nanos == 0  # type: ignore[no-any-return]
-    if t is Timestamp:
-        return v.seconds == 0 and v.nanos == 0  # type: ignore[no-any-return]
-    return False
-
-
-def _of_non_zero(v: Any) -> Optional:
-    return OPTIONAL_NONE if _is_zero(v) else Optional(v)
-
-
-def select_optional(obj: Any, field: str) -> Optional:
-    """``obj.?field``."""
-    if isinstance(obj, Optional):
-        if not obj.has:
-            return OPTIONAL_NONE
-        obj = obj.value
-    if isinstance(obj, dict):
-        found, v = map_lookup(obj, field)
-        return Optional(v) if found else OPTIONAL_NONE
-    raise EvalError("no such overload")
-
-
-def index_optional(obj: Any, key: Any) -> Optional:
-    """``obj[?key]``."""
-    if isinstance(obj, Optional):
-        if not obj.has:
-            return OPTIONAL_NONE
-        obj = obj.value
-    if isinstance(obj, dict):
-        found, v = map_lookup(obj, key)
-        return Optional(v) if found else OPTIONAL_NONE
-    if isinstance(obj, list):
-        tk = type(key)
-        if tk is float and key.is_integer():
-            key = int(key)
-        elif tk is not int and tk is not UInt:
-            raise EvalError("no such overload")
-        if 0 <= key < len(obj):
-            return Optional(obj[int(key)])
-        return OPTIONAL_NONE
-    raise EvalError("no such overload")
-
-
 def _map_insert(m: dict[Any, Any], k: Any, v: Any = None, *rest: Any) -> dict[Any, Any]:
     out = dict(m)
     if isinstance(k, dict):  # transformMapEntry: insert every entry of a map
@@ -573,7 +493,7 @@ def standard_library() -> Library:
     add("_!=_", "not_equals", (A, A), BOOL, lambda a, b: not cel_eq(a, b), cost=_eq_cost)
 
     # containers
-    add("@in", "in_list", (A, LIST_A), BOOL, _in_list, cost=_in_list_cost)
+    add("@in", "in_list", (A, LIST_A), BOOL, in_list, cost=_in_list_cost)
     add("@in", "in_map", (A, MAP_AB), BOOL, _in_map)
     add("_[_]", "index_list", (LIST_A, INT), A, index_list)
     add("_[_]", "index_map", (MAP_AB, A), B, index_map)
@@ -596,7 +516,7 @@ def standard_library() -> Library:
         (STRING, STRING),
         BOOL,
         lambda s, x: s.startswith(x),
-        cost=_first_cost,
+        cost=first_argument_cost,
     )
     mem(
         "endsWith",
@@ -604,10 +524,10 @@ def standard_library() -> Library:
         (STRING, STRING),
         BOOL,
         lambda s, x: s.endswith(x),
-        cost=_first_cost,
+        cost=first_argument_cost,
     )
-    mem("matches", "matches_string", (STRING, STRING), BOOL, _matches, cost=_matches_cost)
-    add("matches", "matches", (STRING, STRING), BOOL, _matches, cost=_matches_cost)
+    mem("matches", "matches_string", (STRING, STRING), BOOL, _matches, cost=regex_cost)
+    add("matches", "matches", (STRING, STRING), BOOL, _matches, cost=regex_cost)
 
     # conversions
     add("int", "int64_to_int64", (INT,), INT, lambda a: a)
@@ -628,11 +548,18 @@ def standard_library() -> Library:
     add("string", "uint64_to_string", (UINT,), STRING, cel_str)
     add("string", "double_to_string", (DOUBLE,), STRING, cel_str)
     add("string", "bool_to_string", (BOOL,), STRING, cel_str)
-    add("string", "bytes_to_string", (BYTES,), STRING, cel_str, cost=_first_cost)
+    add("string", "bytes_to_string", (BYTES,), STRING, cel_str, cost=first_argument_cost)
     add("string", "timestamp_to_string", (TIMESTAMP,), STRING, cel_str)
     add("string", "duration_to_string", (DURATION,), STRING, cel_str)
     add("bytes", "bytes_to_bytes", (BYTES,), BYTES, lambda a: a)
-    add("bytes", "string_to_bytes", (STRING,), BYTES, lambda s: s.encode("utf-8"), cost=_first_cost)
+    add(
+        "bytes",
+        "string_to_bytes",
+        (STRING,),
+        BYTES,
+        lambda s: s.encode("utf-8"),
+        cost=first_argument_cost,
+    )
     add("bool", "bool_to_bool", (BOOL,), BOOL, lambda a: a)
     add("bool", "string_to_bool", (STRING,), BOOL, _bool_from_string)
     add("duration", "duration_to_duration", (DURATION,), DURATION, lambda a: a)
@@ -651,243 +578,7 @@ def standard_library() -> Library:
     for name, dfn in _DUR_ACCESSORS.items():
         mem(name, f"duration_to_{name}", (DURATION,), INT, dfn)
 
-    # optionals (cel.OptionalTypes, enabled for Kubernetes since 1.28)
-    add("optional.of", "optional_of", (A,), OPT_A, Optional)
-    add("optional.ofNonZeroValue", "optional_ofNonZeroValue", (A,), OPT_A, _of_non_zero)
-    add("optional.none", "optional_none", (), OPT_A, lambda: OPTIONAL_NONE)
-    mem("value", "optional_value", (OPT_A,), A, _opt_value)
-    mem("hasValue", "optional_hasValue", (OPT_A,), BOOL, lambda o: o.has)
-    mem("or", "optional_or_optional", (OPT_A, OPT_A), OPT_A, _opt_or)
-    mem("orValue", "optional_orValue_value", (OPT_A, A), A, _opt_or_value)
-    add("_?._", "select_optional_field", (DYN, STRING), optional_of(DYN), select_optional)
-    add("_[?_]", "list_optindex_optional_int", (LIST_A, INT), OPT_A, index_optional)
-    add(
-        "_[?_]",
-        "optional_list_optindex_optional_int",
-        (optional_of(LIST_A), INT),
-        OPT_A,
-        index_optional,
-    )
-    add("_[?_]", "map_optindex_optional_value", (MAP_AB, A), optional_of(B), index_optional)
-    add(
-        "_[?_]",
-        "optional_map_optindex_optional_value",
-        (optional_of(MAP_AB), A),
-        optional_of(B),
-        index_optional,
-    )
-    add("_[_]", "optional_list_index_int", (optional_of(LIST_A), INT), OPT_A, index_optional)
-    add(
-        "_[_]", "optional_map_index_value", (optional_of(MAP_AB), A), optional_of(B), index_optional
-    )
-
     # two-variable comprehensions (transformMap)
     add("cel.@mapInsert", "cel_@mapInsert_map_key_value", (MAP_AB, A, B), MAP_AB, _map_insert)
     add("cel.@mapInsert", "cel_@mapInsert_map_map", (MAP_AB, MAP_AB), MAP_AB, _map_insert)
-    return lib
-
-
-# -- the strings extension (cel-go ext.Strings, version 2) ----------------------------------------
-
-
-def _char_at(s: str, i: int) -> str:
-    if i < 0 or i > len(s):
-        raise EvalError(f"index out of range: {i}")
-    return s[i : i + 1]
-
-
-def _index_of(s: str, sub: str, start: int = 0) -> int:
-    if start < 0 or start > len(s):
-        raise EvalError(f"index out of range: {start}")
-    return s.find(sub, start)
-
-
-def _last_index_of(s: str, sub: str, end: int | None = None) -> int:
-    if end is None:
-        return s.rfind(sub)
-    if end < 0 or end > len(s):
-        raise EvalError(f"index out of range: {end}")
-    return s.rfind(sub, 0, end + len(sub))
-
-
-def _lower_ascii(s: str) -> str:
-    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in s)
-
-
-def _upper_ascii(s: str) -> str:
-    return "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in s)
-
-
-def _replace(s: str, old: str, new: str, n: int = -1) -> str:
-    if n < 0:
-        if old == "":
-            return new + new.join(s) + new if s else new
-        return s.replace(old, new)
-    if old == "":
-        parts = list(s)
-        out = []
-        count = 0
-        for ch in parts:
-            if count < n:
-                out.append(new)
-                count += 1
-            out.append(ch)
-        if count < n:
-            out.append(new)
-        return "".join(out)
-    return s.replace(old, new, n)
-
-
-def _split(s: str, sep: str, n: int = -1) -> list[str]:
-    if n == 0:
-        return []
-    if sep == "":
-        chars = list(s)
-        if n < 0 or n >= len(chars):
-            return chars
-        return chars[: n - 1] + ["".join(chars[n - 1 :])]
-    if n < 0:
-        return s.split(sep)
-    return s.split(sep, n - 1)
-
-
-def _substring(s: str, start: int, end: int | None = None) -> str:
-    if end is None:
-        end = len(s)
-    if start < 0 or start > len(s):
-        raise EvalError(f"index out of range: {start}")
-    if end < 0 or end > len(s):
-        raise EvalError(f"index out of range: {end}")
-    if start > end:
-        raise EvalError(f"invalid substring range. start: {start}, end: {end}")
-    return s[start:end]
-
-
-_UNICODE_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-
-
-def _trim(s: str) -> str:
-    return s.strip(_UNICODE_SPACE)
-
-
-def _join(lst: list[Any], sep: str = "") -> str:
-    for x in lst:
-        if not isinstance(x, str):
-            raise EvalError("join: list must contain strings")
-    return sep.join(lst)
-
-
-def _quote(s: str) -> str:
-    out = ['"']
-    for c in s:
-        o = ord(c)
-        if c == "\\":
-            out.append("\\\\")
-        elif c == '"':
-            out.append('\\"')
-        elif c == "\a":
-            out.append("\\a")
-        elif c == "\b":
-            out.append("\\b")
-        elif c == "\f":
-            out.append("\\f")
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "\v":
-            out.append("\\v")
-        elif 0xD800 <= o <= 0xDFFF:
-            out.append("\ufffd")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
-
-
-def _format(fmt: str, args: list[Any]) -> str:
-    from kgen.cel._format import cel_format
-
-    return cel_format(fmt, args)
-
-
-def strings_library() -> Library:
-    lib = Library()
-    mem = lib.member
-    mem("charAt", "string_char_at_int", (STRING, INT), STRING, _char_at)
-    mem("indexOf", "string_index_of_string", (STRING, STRING), INT, _index_of)
-    mem("indexOf", "string_index_of_string_int", (STRING, STRING, INT), INT, _index_of)
-    mem("lastIndexOf", "string_last_index_of_string", (STRING, STRING), INT, _last_index_of)
-    mem(
-        "lastIndexOf", "string_last_index_of_string_int", (STRING, STRING, INT), INT, _last_index_of
-    )
-    mem("lowerAscii", "string_lower_ascii", (STRING,), STRING, _lower_ascii)
-    mem("upperAscii", "string_upper_ascii", (STRING,), STRING, _upper_ascii)
-    mem("replace", "string_replace_string_string", (STRING, STRING, STRING), STRING, _replace)
-    mem(
-        "replace",
-        "string_replace_string_string_int",
-        (STRING, STRING, STRING, INT),
-        STRING,
-        _replace,
-    )
-    mem("split", "string_split_string", (STRING, STRING), list_of(STRING), _split)
-    mem("split", "string_split_string_int", (STRING, STRING, INT), list_of(STRING), _split)
-    mem("substring", "string_substring_int", (STRING, INT), STRING, _substring)
-    mem("substring", "string_substring_int_int", (STRING, INT, INT), STRING, _substring)
-    mem("trim", "string_trim", (STRING,), STRING, _trim)
-    mem("join", "list_join", (list_of(STRING),), STRING, _join)
-    mem("join", "list_join_string", (list_of(STRING), STRING), STRING, _join)
-    mem("format", "string_format", (STRING, list_of(DYN)), STRING, _format, cost=_first_cost)
-    lib.add("strings.quote", "strings_quote", (STRING,), STRING, _quote, cost=_first_cost)
-    return lib
-
-
-# -- sets (cel-go ext.Sets) ------------------------------------------------------------------------
-
-
-def _sets_contains(a: list[Any], b: list[Any]) -> bool:
-    return all(_in_list(x, a) for x in b)
-
-
-def _sets_equivalent(a: list[Any], b: list[Any]) -> bool:
-    return _sets_contains(a, b) and _sets_contains(b, a)
-
-
-def _sets_intersects(a: list[Any], b: list[Any]) -> bool:
-    return any(_in_list(x, a) for x in b)
-
-
-def _sets_cost(args: list[Any], result: Any) -> int:
-    return max(1, actual_size(args[0]) * actual_size(args[1]))
-
-
-def sets_library() -> Library:
-    lib = Library()
-    lib.add(
-        "sets.contains",
-        "list_sets_contains_list",
-        (LIST_A, LIST_A),
-        BOOL,
-        _sets_contains,
-        cost=_sets_cost,
-    )
-    lib.add(
-        "sets.equivalent",
-        "list_sets_equivalent_list",
-        (LIST_A, LIST_A),
-        BOOL,
-        _sets_equivalent,
-        cost=_sets_cost,
-    )
-    lib.add(
-        "sets.intersects",
-        "list_sets_intersects_list",
-        (LIST_A, LIST_A),
-        BOOL,
-        _sets_intersects,
-        cost=_sets_cost,
-    )
     return lib

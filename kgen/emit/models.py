@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from kgen.apimodel.ir import (
 )
 from kgen.emit.pysource import docstring, literal
 from kgen.emit.templates import templates_dir
+from kgen.apimodel.shared import RUNTIME_MODELS
 
 __all__ = ["ModelsEmitter", "module_import_path"]
 
@@ -92,6 +94,11 @@ class ModelsEmitter:
     # --- one module ---------------------------------------------------------------------------------
 
     def render_module(self, module: str, types: list[TypeDef]) -> str:
+        # Kinds the runtime ships (RUNTIME_MODELS) are its classes, re-exported, not generated.
+        shipped = {t.name: RUNTIME_MODELS[t.id] for t in types if t.id in RUNTIME_MODELS}
+        types = [t for t in types if t.id not in RUNTIME_MODELS]
+        if not types:
+            return self._finish(module, "from __future__ import annotations\n", [], shipped)
         from collections import defaultdict
 
         from datamodel_code_generator import generate
@@ -121,9 +128,11 @@ class ModelsEmitter:
             )
         if not isinstance(output, str):
             raise RuntimeError(f"datamodel-code-generator returned several modules for {module}")
-        return self._post_process(module, output, doc.classes)
+        return self._post_process(module, output, doc.classes, shipped)
 
-    def _post_process(self, module: str, source: str, classes: list[str]) -> str:
+    def _post_process(
+        self, module: str, source: str, classes: list[str], shipped: dict[str, str]
+    ) -> str:
         lines = source.splitlines()
         body = [
             line
@@ -132,8 +141,7 @@ class ModelsEmitter:
             and not line.startswith("#   filename:")
             and line != "from builtins import bytes"
         ]
-        text = _merge_imports("\n".join(body).strip() + "\n")
-        text = text.replace(f"from {self.package}.models.", "from .")
+        text = "\n".join(body).strip() + "\n"
         defined = set(re.findall(r"^class (\w+)\(", text, re.M)) | set(
             re.findall(r"^\s*(\w+): TypeAlias = ", text, re.M)
         )
@@ -142,10 +150,21 @@ class ModelsEmitter:
             raise RuntimeError(
                 f"datamodel-code-generator did not emit {', '.join(missing)} in {module}"
             )
+        return self._finish(module, text, classes, shipped)
+
+    def _finish(self, module: str, text: str, classes: list[str], shipped: dict[str, str]) -> str:
+        imports = [
+            f"from kgen.runtime import {runtime}" + (f" as {name}" if name != runtime else "")
+            for name, runtime in sorted(shipped.items())
+        ]
+        head, _, rest = text.partition("\n")
+        text = _merge_imports("\n".join([head, *imports, rest]), keep=shipped)
+        text = text.replace(f"from {self.package}.models.", "from .")
         doc = f'"""Models of {self._module_title(module)}."""'
         # What the module defines, so that a star import brings the models and not its imports
         # (``datetime``, ``field``, the runtime's base classes).
-        exports = "__all__ = [" + ", ".join(f'"{name}"' for name in sorted(classes)) + "]\n"
+        names = sorted([*classes, *shipped])
+        exports = "__all__ = [" + ", ".join(f'"{name}"' for name in names) + "]\n"
         return f"{self.header}\n{doc}\n\n{text}\n\n{exports}"
 
     def _module_title(self, module: str) -> str:
@@ -288,6 +307,8 @@ class ModelsEmitter:
             return {"customTypePath": f"kgen.runtime.{ref.name}"}
         if isinstance(ref, Ref):
             target = self.model.types[ref.type_id]
+            if target.id in RUNTIME_MODELS:
+                return {"customTypePath": f"kgen.runtime.{RUNTIME_MODELS[target.id]}"}
             if target.module == module:
                 return {"$ref": f"#/components/schemas/{target.name}"}
             return {
@@ -340,10 +361,10 @@ def _base_class(typedef: TypeDef) -> str:
 _IMPORT = re.compile(r"^from ([\w.]+) import (.+)$")
 
 
-def _merge_imports(text: str) -> str:
+def _merge_imports(text: str, keep: Collection[str] = ()) -> str:
     """One sorted ``from X import a, b`` line per module: datamodel-code-generator repeats modules, and
     imports its base class even where every class has another (a module of kinds alone): names the
-    module never mentions are dropped."""
+    module never mentions are dropped, except ``keep`` (re-exported)."""
     lines = text.split("\n")
     imports: dict[str, set[str]] = {}
     end = 0
@@ -357,7 +378,7 @@ def _merge_imports(text: str) -> str:
         elif line.strip() and not line.startswith("#"):
             break
     future = imports.pop("__future__", set())
-    used = set(re.findall(r"\w+", "\n".join(lines[end:])))
+    used = set(re.findall(r"\w+", "\n".join(lines[end:]))) | set(keep)
     head = [f"from __future__ import {', '.join(sorted(future))}"] if future else []
     for module, names in sorted(imports.items()):
         kept = sorted(name for name in names if name.split(" as ")[-1] in used)

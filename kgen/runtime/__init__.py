@@ -18,6 +18,10 @@ alone and can be used without generated code:
 Every class that does I/O has an async twin named ``Async<Name>`` (coroutine functions: ``async_<name>``);
 see ARCHITECTURE.md. Names are imported on first use, so ``from kgen.runtime import ObjectMeta`` does not
 load the HTTP stack.
+
+This module is one piece by nature: it is the front door's three lists of the same names (the type
+checker's imports, ``__all__`` and the lazy ``_EXPORTS`` table, which a test keeps in agreement) and the
+``__getattr__`` that reads the table, with no behaviour of its own to split along.
 """
 
 from __future__ import annotations
@@ -52,37 +56,43 @@ if TYPE_CHECKING:
     from kgen.runtime._async.transport import AsyncTransport as AsyncTransport
     from kgen.runtime._async.watch import AsyncWatchStream as AsyncWatchStream
     from kgen.runtime._backoff import Backoff as Backoff
+    from kgen.runtime._backoff import BackoffManager as BackoffManager
     from kgen.runtime._backoff import DEFAULT_BACKOFF as DEFAULT_BACKOFF
     from kgen.runtime._backoff import DEFAULT_RETRY as DEFAULT_RETRY
-    from kgen.runtime._cache import AsyncSharedIndexInformer as AsyncSharedIndexInformer
-    from kgen.runtime._cache import AsyncSharedInformerFactory as AsyncSharedInformerFactory
+    from kgen.runtime._cache.informer import AsyncSharedIndexInformer as AsyncSharedIndexInformer
+    from kgen.runtime._cache.factory import AsyncSharedInformerFactory as AsyncSharedInformerFactory
     from kgen.runtime._errors import CacheSyncError as CacheSyncError
-    from kgen.runtime._cache import ClusterLister as ClusterLister
-    from kgen.runtime._cache import DeletedFinalStateUnknown as DeletedFinalStateUnknown
-    from kgen.runtime._cache import DynamicListerWatcher as DynamicListerWatcher
-    from kgen.runtime._cache import FilteringResourceEventHandler as FilteringResourceEventHandler
-    from kgen.runtime._cache import HandlerRegistration as HandlerRegistration
-    from kgen.runtime._cache import IndexFunc as IndexFunc
-    from kgen.runtime._cache import Indexer as Indexer
-    from kgen.runtime._cache import KeyFunc as KeyFunc
-    from kgen.runtime._cache import Lister as Lister
-    from kgen.runtime._cache import ListerWatcher as ListerWatcher
-    from kgen.runtime._cache import NAMESPACE_INDEX as NAMESPACE_INDEX
-    from kgen.runtime._cache import ListerInNamespace as ListerInNamespace
-    from kgen.runtime._cache import ResourceEventHandler as ResourceEventHandler
-    from kgen.runtime._cache import ResourceEventHandlerFuncs as ResourceEventHandlerFuncs
-    from kgen.runtime._cache import SharedIndexInformer as SharedIndexInformer
-    from kgen.runtime._cache import SharedInformerFactory as SharedInformerFactory
-    from kgen.runtime._cache import StringInterner as StringInterner
-    from kgen.runtime._cache import SyncResult as SyncResult
-    from kgen.runtime._cache import Transform as Transform
-    from kgen.runtime._cache import TypedListerWatcher as TypedListerWatcher
-    from kgen.runtime._cache import copy_object as copy_object
-    from kgen.runtime._cache import default_transform as default_transform
-    from kgen.runtime._cache import make_transform as make_transform
-    from kgen.runtime._cache import meta_namespace_key as meta_namespace_key
-    from kgen.runtime._cache import namespace_index_func as namespace_index_func
-    from kgen.runtime._cache import split_meta_namespace_key as split_meta_namespace_key
+    from kgen.runtime._cache.lister import ClusterLister as ClusterLister
+    from kgen.runtime._cache.tombstone import DeletedFinalStateUnknown as DeletedFinalStateUnknown
+    from kgen.runtime._cache.listwatch import DynamicListerWatcher as DynamicListerWatcher
+    from kgen.runtime._cache.handlers import (
+        FilteringResourceEventHandler as FilteringResourceEventHandler,
+    )
+    from kgen.runtime._cache.threaded import HandlerRegistration as HandlerRegistration
+    from kgen.runtime._cache.handlers import AsyncHandlerRegistration as AsyncHandlerRegistration
+    from kgen.runtime._cache.store import IndexFunc as IndexFunc
+    from kgen.runtime._cache.store import Indexer as Indexer
+    from kgen.runtime._cache.store import KeyFunc as KeyFunc
+    from kgen.runtime._cache.lister import Lister as Lister
+    from kgen.runtime._cache.listwatch import ListerWatcher as ListerWatcher
+    from kgen.runtime._cache.store import NAMESPACE_INDEX as NAMESPACE_INDEX
+    from kgen.runtime._cache.lister import ListerInNamespace as ListerInNamespace
+    from kgen.runtime._cache.handlers import ResourceEventHandler as ResourceEventHandler
+    from kgen.runtime._cache.handlers import ResourceEventHandlerFuncs as ResourceEventHandlerFuncs
+    from kgen.runtime._cache.threaded import SharedIndexInformer as SharedIndexInformer
+    from kgen.runtime._cache.threaded import SharedInformerFactory as SharedInformerFactory
+    from kgen.runtime._cache.transform import StringInterner as StringInterner
+    from kgen.runtime._cache.factory import SyncResult as SyncResult
+    from kgen.runtime._cache.reflector import ReflectorMetrics as ReflectorMetrics
+    from kgen.runtime._cache.reflector import ReflectorOptions as ReflectorOptions
+    from kgen.runtime._cache.transform import Transform as Transform
+    from kgen.runtime._cache.listwatch import TypedListerWatcher as TypedListerWatcher
+    from kgen.runtime._cache.objects import copy_object as copy_object
+    from kgen.runtime._cache.transform import default_transform as default_transform
+    from kgen.runtime._cache.transform import make_transform as make_transform
+    from kgen.runtime._cache.store import meta_namespace_key as meta_namespace_key
+    from kgen.runtime._cache.store import namespace_index_func as namespace_index_func
+    from kgen.runtime._cache.store import split_meta_namespace_key as split_meta_namespace_key
     from kgen.runtime._cache.generated import AsyncGroupInformers as AsyncGroupInformers
     from kgen.runtime._cache.generated import AsyncResourceInformer as AsyncResourceInformer
     from kgen.runtime._cache.generated import GroupInformers as GroupInformers
@@ -121,14 +131,17 @@ if TYPE_CHECKING:
     from kgen.runtime._errors import TransportTimeout as TransportTimeout
     from kgen.runtime._errors import Unauthorized as Unauthorized
     from kgen.runtime._errors import UnsupportedMediaType as UnsupportedMediaType
-    from kgen.runtime._leaderelection import DEFAULT_LEASE_DURATION as DEFAULT_LEASE_DURATION
-    from kgen.runtime._leaderelection import DEFAULT_RENEW_DEADLINE as DEFAULT_RENEW_DEADLINE
-    from kgen.runtime._leaderelection import DEFAULT_RETRY_PERIOD as DEFAULT_RETRY_PERIOD
-    from kgen.runtime._leaderelection import LeaderContext as LeaderContext
-    from kgen.runtime._leaderelection import LeaderElectionConfig as LeaderElectionConfig
-    from kgen.runtime._leaderelection import LeaderElector as LeaderElector
-    from kgen.runtime._leaderelection import LeaderElectorThread as LeaderElectorThread
-    from kgen.runtime._leaderelection import LeaseLock as LeaseLock
+    from kgen.runtime._leaderelection.config import DEFAULT_LEASE_DURATION as DEFAULT_LEASE_DURATION
+    from kgen.runtime._leaderelection.config import DEFAULT_RENEW_DEADLINE as DEFAULT_RENEW_DEADLINE
+    from kgen.runtime._leaderelection.config import DEFAULT_RETRY_PERIOD as DEFAULT_RETRY_PERIOD
+    from kgen.runtime._leaderelection.config import LeaderContext as LeaderContext
+    from kgen.runtime._leaderelection.config import LeaderElectionConfig as LeaderElectionConfig
+    from kgen.runtime._leaderelection.threaded import LeaderElector as LeaderElector
+    from kgen.runtime._leaderelection.elector import AsyncLeaderElector as AsyncLeaderElector
+    from kgen.runtime._leaderelection.config import LeaseLock as LeaseLock
+    from kgen.runtime._coordination import Lease as Lease
+    from kgen.runtime._coordination import LeaseList as LeaseList
+    from kgen.runtime._coordination import LeaseSpec as LeaseSpec
     from kgen.runtime._meta import APIGroup as APIGroup
     from kgen.runtime._meta import APIGroupList as APIGroupList
     from kgen.runtime._meta import APIResource as APIResource
@@ -223,23 +236,29 @@ if TYPE_CHECKING:
     from kgen.runtime._unstructured import UnstructuredList as UnstructuredList
     from kgen.runtime._watchevent import EventType as EventType
     from kgen.runtime._watchevent import WatchEvent as WatchEvent
-    from kgen.runtime._workqueue import AsyncDelayingQueue as AsyncDelayingQueue
-    from kgen.runtime._workqueue import AsyncRateLimitingQueue as AsyncRateLimitingQueue
-    from kgen.runtime._workqueue import AsyncWorkQueue as AsyncWorkQueue
-    from kgen.runtime._workqueue import BucketRateLimiter as BucketRateLimiter
-    from kgen.runtime._workqueue import DelayingQueue as DelayingQueue
-    from kgen.runtime._workqueue import (
+    from kgen.runtime._workqueue.delaying import AsyncDelayingQueue as AsyncDelayingQueue
+    from kgen.runtime._workqueue.rate_limiting import (
+        AsyncRateLimitingQueue as AsyncRateLimitingQueue,
+    )
+    from kgen.runtime._workqueue.queue import AsyncWorkQueue as AsyncWorkQueue
+    from kgen.runtime._workqueue.rate_limiters import BucketRateLimiter as BucketRateLimiter
+    from kgen.runtime._workqueue.delaying import DelayingQueue as DelayingQueue
+    from kgen.runtime._workqueue.rate_limiters import (
         ItemExponentialFailureRateLimiter as ItemExponentialFailureRateLimiter,
     )
-    from kgen.runtime._workqueue import ItemFastSlowRateLimiter as ItemFastSlowRateLimiter
-    from kgen.runtime._workqueue import MaxOfRateLimiter as MaxOfRateLimiter
-    from kgen.runtime._workqueue import MetricsProvider as MetricsProvider
-    from kgen.runtime._workqueue import RateLimiter as RateLimiter
-    from kgen.runtime._workqueue import RateLimitingQueue as RateLimitingQueue
+    from kgen.runtime._workqueue.rate_limiters import (
+        ItemFastSlowRateLimiter as ItemFastSlowRateLimiter,
+    )
+    from kgen.runtime._workqueue.rate_limiters import MaxOfRateLimiter as MaxOfRateLimiter
+    from kgen.runtime._workqueue.metrics import MetricsProvider as MetricsProvider
+    from kgen.runtime._workqueue.rate_limiters import RateLimiter as RateLimiter
+    from kgen.runtime._workqueue.rate_limiting import RateLimitingQueue as RateLimitingQueue
     from kgen.runtime._errors import ShutDown as ShutDown
-    from kgen.runtime._workqueue import WithMaxWaitRateLimiter as WithMaxWaitRateLimiter
-    from kgen.runtime._workqueue import WorkQueue as WorkQueue
-    from kgen.runtime._workqueue import (
+    from kgen.runtime._workqueue.rate_limiters import (
+        WithMaxWaitRateLimiter as WithMaxWaitRateLimiter,
+    )
+    from kgen.runtime._workqueue.queue import WorkQueue as WorkQueue
+    from kgen.runtime._workqueue.rate_limiters import (
         default_controller_rate_limiter as default_controller_rate_limiter,
     )
     from kgen.runtime._apply import ApplyConfiguration as ApplyConfiguration
@@ -275,6 +294,8 @@ __all__ = [
     "AsyncGet",
     "AsyncGroupInformers",
     "AsyncGroupVersionClient",
+    "AsyncHandlerRegistration",
+    "AsyncLeaderElector",
     "AsyncList",
     "AsyncLogSubresource",
     "AsyncPatch",
@@ -295,6 +316,7 @@ __all__ = [
     "AsyncWatchStream",
     "AsyncWorkQueue",
     "Backoff",
+    "BackoffManager",
     "BadRequest",
     "BucketRateLimiter",
     "CacheSyncError",
@@ -365,8 +387,10 @@ __all__ = [
     "LeaderContext",
     "LeaderElectionConfig",
     "LeaderElector",
-    "LeaderElectorThread",
+    "Lease",
+    "LeaseList",
     "LeaseLock",
+    "LeaseSpec",
     "List",
     "ListMeta",
     "ListOptions",
@@ -398,6 +422,8 @@ __all__ = [
     "RateLimitingQueue",
     "RawExtension",
     "ReadVerbs",
+    "ReflectorMetrics",
+    "ReflectorOptions",
     "Request",
     "RequestEntityTooLarge",
     "ResourceClient",
@@ -490,7 +516,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncApply": "_async.resource",
     "AsyncClientsetBase": "_async.clientset",
     "AsyncCreate": "_async.resource",
-    "AsyncDelayingQueue": "_workqueue",
+    "AsyncDelayingQueue": "_workqueue.delaying",
     "AsyncDelete": "_async.resource",
     "AsyncDeleteCollection": "_async.resource",
     "AsyncDiscoveryClient": "_async.discovery",
@@ -499,31 +525,34 @@ _EXPORTS: dict[str, str] = {
     "AsyncGet": "_async.resource",
     "AsyncGroupInformers": "_cache.generated",
     "AsyncGroupVersionClient": "_async.clientset",
+    "AsyncHandlerRegistration": "_cache.handlers",
+    "AsyncLeaderElector": "_leaderelection.elector",
     "AsyncList": "_async.resource",
     "AsyncLogSubresource": "_async.resource",
     "AsyncPatch": "_async.resource",
     "AsyncRESTClient": "_async.rest",
     "AsyncRESTMapper": "_async.discovery",
-    "AsyncRateLimitingQueue": "_workqueue",
+    "AsyncRateLimitingQueue": "_workqueue.rate_limiting",
     "AsyncReadVerbs": "_async.resource",
     "AsyncRequest": "_async.rest",
     "AsyncResourceClient": "_async.resource",
     "AsyncResourceInformer": "_cache.generated",
     "AsyncScaleSubresource": "_async.resource",
-    "AsyncSharedIndexInformer": "_cache",
-    "AsyncSharedInformerFactory": "_cache",
+    "AsyncSharedIndexInformer": "_cache.informer",
+    "AsyncSharedInformerFactory": "_cache.factory",
     "AsyncStatusSubresource": "_async.resource",
     "AsyncTransport": "_async.transport",
     "AsyncUpdate": "_async.resource",
     "AsyncWatch": "_async.resource",
     "AsyncWatchStream": "_async.watch",
-    "AsyncWorkQueue": "_workqueue",
+    "AsyncWorkQueue": "_workqueue.queue",
     "Backoff": "_backoff",
+    "BackoffManager": "_backoff",
     "BadRequest": "_errors",
-    "BucketRateLimiter": "_workqueue",
+    "BucketRateLimiter": "_workqueue.rate_limiters",
     "CacheSyncError": "_errors",
     "ClientsetBase": "_sync.clientset",
-    "ClusterLister": "_cache",
+    "ClusterLister": "_cache.lister",
     "Condition": "_meta",
     "ConditionApply": "_apply",
     "Config": "_config",
@@ -534,21 +563,21 @@ _EXPORTS: dict[str, str] = {
     "CredentialSource": "_credentials",
     "DEFAULT_BACKOFF": "_backoff",
     "DEFAULT_BURST": "_config",
-    "DEFAULT_LEASE_DURATION": "_leaderelection",
+    "DEFAULT_LEASE_DURATION": "_leaderelection.config",
     "DEFAULT_QPS": "_config",
-    "DEFAULT_RENEW_DEADLINE": "_leaderelection",
+    "DEFAULT_RENEW_DEADLINE": "_leaderelection.config",
     "DEFAULT_RETRY": "_backoff",
-    "DEFAULT_RETRY_PERIOD": "_leaderelection",
+    "DEFAULT_RETRY_PERIOD": "_leaderelection.config",
     "DecodeError": "_errors",
-    "DelayingQueue": "_workqueue",
+    "DelayingQueue": "_workqueue.delaying",
     "Delete": "_sync.resource",
     "DeleteCollection": "_sync.resource",
     "DeleteOptions": "_meta",
     "DeletePropagation": "_request",
-    "DeletedFinalStateUnknown": "_cache",
+    "DeletedFinalStateUnknown": "_cache.tombstone",
     "DiscoveryClient": "_sync.discovery",
     "DynamicClient": "_sync.dynamic",
-    "DynamicListerWatcher": "_cache",
+    "DynamicListerWatcher": "_cache.listwatch",
     "DynamicResource": "_sync.dynamic",
     "EventType": "_watchevent",
     "ExecPluginError": "_errors",
@@ -558,7 +587,7 @@ _EXPORTS: dict[str, str] = {
     "FieldValidation": "_request",
     "Fields": "_selectors",
     "FieldsV1": "_types",
-    "FilteringResourceEventHandler": "_cache",
+    "FilteringResourceEventHandler": "_cache.handlers",
     "Forbidden": "_errors",
     "Get": "_sync.resource",
     "Gone": "_errors",
@@ -569,15 +598,15 @@ _EXPORTS: dict[str, str] = {
     "GroupVersionForDiscovery": "_meta",
     "GroupVersionKind": "_resources",
     "GroupVersionResource": "_resources",
-    "HandlerRegistration": "_cache",
-    "IndexFunc": "_cache",
-    "Indexer": "_cache",
+    "HandlerRegistration": "_cache.threaded",
+    "IndexFunc": "_cache.store",
+    "Indexer": "_cache.store",
     "IntOrString": "_types",
     "Invalid": "_errors",
-    "ItemExponentialFailureRateLimiter": "_workqueue",
-    "ItemFastSlowRateLimiter": "_workqueue",
+    "ItemExponentialFailureRateLimiter": "_workqueue.rate_limiters",
+    "ItemFastSlowRateLimiter": "_workqueue.rate_limiters",
     "JSON": "_types",
-    "KeyFunc": "_cache",
+    "KeyFunc": "_cache.store",
     "KubernetesError": "_errors",
     "KubernetesList": "_meta",
     "KubernetesObject": "_meta",
@@ -586,25 +615,27 @@ _EXPORTS: dict[str, str] = {
     "LabelSelectorRequirement": "_meta",
     "LabelSelectorRequirementApply": "_apply",
     "Labels": "_selectors",
-    "LeaderContext": "_leaderelection",
-    "LeaderElectionConfig": "_leaderelection",
-    "LeaderElector": "_leaderelection",
-    "LeaderElectorThread": "_leaderelection",
-    "LeaseLock": "_leaderelection",
+    "LeaderContext": "_leaderelection.config",
+    "LeaderElectionConfig": "_leaderelection.config",
+    "LeaderElector": "_leaderelection.threaded",
+    "Lease": "_coordination",
+    "LeaseList": "_coordination",
+    "LeaseLock": "_leaderelection.config",
+    "LeaseSpec": "_coordination",
     "List": "_sync.resource",
     "ListMeta": "_meta",
     "ListOptions": "_request",
-    "Lister": "_cache",
-    "ListerInNamespace": "_cache",
-    "ListerWatcher": "_cache",
+    "Lister": "_cache.lister",
+    "ListerInNamespace": "_cache.lister",
+    "ListerWatcher": "_cache.listwatch",
     "LogOptions": "_request",
     "LogSubresource": "_sync.resource",
     "ManagedFieldsEntry": "_meta",
-    "MaxOfRateLimiter": "_workqueue",
+    "MaxOfRateLimiter": "_workqueue.rate_limiters",
     "MethodNotAllowed": "_errors",
-    "MetricsProvider": "_workqueue",
+    "MetricsProvider": "_workqueue.metrics",
     "MicroTime": "_meta",
-    "NAMESPACE_INDEX": "_cache",
+    "NAMESPACE_INDEX": "_cache.store",
     "NO_READ_TIMEOUT": "_request",
     "NotFound": "_errors",
     "ObjectMeta": "_meta",
@@ -618,15 +649,17 @@ _EXPORTS: dict[str, str] = {
     "Quantity": "_types",
     "RESTClient": "_sync.rest",
     "RESTMapper": "_sync.discovery",
-    "RateLimiter": "_workqueue",
-    "RateLimitingQueue": "_workqueue",
+    "RateLimiter": "_workqueue.rate_limiters",
+    "RateLimitingQueue": "_workqueue.rate_limiting",
     "RawExtension": "_types",
     "ReadVerbs": "_sync.resource",
+    "ReflectorMetrics": "_cache.reflector",
+    "ReflectorOptions": "_cache.reflector",
     "Request": "_sync.rest",
     "RequestEntityTooLarge": "_errors",
     "ResourceClient": "_sync.resource",
-    "ResourceEventHandler": "_cache",
-    "ResourceEventHandlerFuncs": "_cache",
+    "ResourceEventHandler": "_cache.handlers",
+    "ResourceEventHandlerFuncs": "_cache.handlers",
     "ResourceInfo": "_resources",
     "ResourceInformer": "_cache.generated",
     "ResourceNotServed": "_errors",
@@ -643,27 +676,27 @@ _EXPORTS: dict[str, str] = {
     "ServerError": "_errors",
     "ServiceUnavailable": "_errors",
     "ShardInfo": "_meta",
-    "SharedIndexInformer": "_cache",
-    "SharedInformerFactory": "_cache",
+    "SharedIndexInformer": "_cache.threaded",
+    "SharedInformerFactory": "_cache.threaded",
     "ShutDown": "_errors",
     "Status": "_meta",
     "StatusCause": "_meta",
     "StatusDetails": "_meta",
     "StatusSubresource": "_sync.resource",
-    "StringInterner": "_cache",
+    "StringInterner": "_cache.transform",
     "Struct": "_resources",
     "SubresourceInfo": "_resources",
-    "SyncResult": "_cache",
+    "SyncResult": "_cache.factory",
     "TLSConfigError": "_errors",
     "Time": "_types",
     "Timeout": "_errors",
     "TokenBucket": "_ratelimit",
     "TooManyRequests": "_errors",
-    "Transform": "_cache",
+    "Transform": "_cache.transform",
     "Transport": "_sync.transport",
     "TransportError": "_errors",
     "TransportTimeout": "_errors",
-    "TypedListerWatcher": "_cache",
+    "TypedListerWatcher": "_cache.listwatch",
     "Unauthorized": "_errors",
     "UnknownKindError": "_errors",
     "Unstructured": "_unstructured",
@@ -674,28 +707,28 @@ _EXPORTS: dict[str, str] = {
     "Watch": "_sync.resource",
     "WatchEvent": "_watchevent",
     "WatchStream": "_sync.watch",
-    "WithMaxWaitRateLimiter": "_workqueue",
-    "WorkQueue": "_workqueue",
+    "WithMaxWaitRateLimiter": "_workqueue.rate_limiters",
+    "WorkQueue": "_workqueue.queue",
     "WriteOptions": "_request",
     "apply_merge_patch": "_patch",
     "async_on_error": "_retry",
     "async_retry_on_conflict": "_retry",
     "config_from_kubeconfig": "_config",
-    "copy_object": "_cache",
+    "copy_object": "_cache.objects",
     "create_merge_patch": "_patch",
-    "default_controller_rate_limiter": "_workqueue",
-    "default_transform": "_cache",
+    "default_controller_rate_limiter": "_workqueue.rate_limiters",
+    "default_transform": "_cache.transform",
     "load_config": "_config",
     "load_incluster_config": "_config",
     "load_kubeconfig": "_config",
-    "make_transform": "_cache",
+    "make_transform": "_cache.transform",
     "merge_patch_between": "_patch",
-    "meta_namespace_key": "_cache",
-    "namespace_index_func": "_cache",
+    "meta_namespace_key": "_cache.store",
+    "namespace_index_func": "_cache.store",
     "on_error": "_retry",
     "parse_quantity": "_types",
     "retry_on_conflict": "_retry",
-    "split_meta_namespace_key": "_cache",
+    "split_meta_namespace_key": "_cache.store",
 }
 
 if not TYPE_CHECKING:  # mypy sees the imports above; a typo in an import stays an error

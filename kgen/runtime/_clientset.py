@@ -1,6 +1,6 @@
 """What the sync and async clientset bases share, outside the twins: nothing here does I/O.
 
-``async_transport`` is the one place a clientset says how to reach its cluster from asyncio: the
+``new_async_transport`` is the one place a clientset says how to reach its cluster from asyncio: the
 threaded :class:`~kgen.runtime._cache.threaded.SharedInformerFactory` runs its informers over it, on a
 loop of its own, and kgen.testing's fake clientsets override it to reach their in-process cluster.
 """
@@ -25,7 +25,7 @@ class ClientsetCore:
 
     config: Config
 
-    def async_transport(self, **options: Any) -> AsyncTransport:
+    def new_async_transport(self, **options: Any) -> AsyncTransport:
         """A new async transport to the cluster this clientset talks to, with ``options``
         (``rate_limiter``, ``max_retries``...): what asyncio code on another loop uses, such as the
         informers of the threaded ``SharedInformerFactory``. Override it for a cluster reached some

@@ -9,7 +9,7 @@
 Which credential a kubeconfig user gets follows client-go: ``token``/``tokenFile`` →
 :class:`~kgen.runtime._credentials.StaticToken` / :class:`~kgen.runtime._credentials.TokenFile`;
 ``username``/``password`` → basic auth; a static client certificate → TLS only; otherwise ``exec`` →
-:class:`~kgen.runtime._credentials.ExecCredentialSource`. As in client-go, an exec plugin is not run
+:class:`~kgen.runtime._execplugin.ExecCredentialSource`. As in client-go, an exec plugin is not run
 when the user also has a token, basic auth or a client certificate (those are what kubectl's
 ``--token`` & co. set).
 """
@@ -29,12 +29,14 @@ from kgen.runtime._credentials import (
     CredentialError,
     Credentials,
     CredentialSource,
-    ExecCredentialSource,
     StaticToken,
     TokenFile,
 )
-from kgen.runtime._kubeconfig import ConfigError, Kubeconfig, ResolvedContext
-from kgen.runtime._kubeconfig import load as _load_kubeconfig_files
+from kgen.runtime._errors import ConfigError
+from kgen.runtime._execplugin import ExecCredentialSource
+from kgen.runtime._kubeconfig.loading import Kubeconfig
+from kgen.runtime._kubeconfig.loading import load as _load_kubeconfig_files
+from kgen.runtime._kubeconfig.resolution import ResolvedContext
 from kgen.runtime._proxy import mask_url
 
 __all__ = [

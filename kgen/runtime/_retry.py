@@ -1,6 +1,6 @@
 """Retrying a read-modify-write on 409 Conflict, sync and async (client-go's ``util/retry``).
 
-    from kgen.runtime._retry import retry_on_conflict          # or async_retry_on_conflict
+    from kgen.runtime import retry_on_conflict          # or async_retry_on_conflict
 
     def bump() -> Widget:
         widget = widgets.get("w")
@@ -10,7 +10,8 @@
     retry_on_conflict(bump)
 
 The implementations live in ``kgen.runtime._sync.retry`` and ``kgen.runtime._async.retry`` (one source,
-see scripts/unasync.py); this is the public place to import them from.
+see scripts/unasync.py); this module names them as the front door does (``async_`` for the coroutine
+functions). The delays between attempts are a :class:`~kgen.runtime._backoff.Backoff`'s.
 """
 
 from __future__ import annotations
@@ -18,11 +19,8 @@ from __future__ import annotations
 from kgen.runtime._async.retry import on_error as async_on_error
 from kgen.runtime._async.retry import retry_on_conflict as async_retry_on_conflict
 from kgen.runtime._sync.retry import on_error, retry_on_conflict
-from kgen.runtime._backoff import DEFAULT_RETRY, Backoff
 
 __all__ = [
-    "DEFAULT_RETRY",
-    "Backoff",
     "async_on_error",
     "async_retry_on_conflict",
     "on_error",

@@ -4,7 +4,8 @@ msgspec decodes most of them natively, which is what keeps decoding fast:
 
 - ``IntOrString`` is ``int | str`` (a probe ``port: 8080`` or ``port: "http"``), the JSON type kept as sent.
 - ``Quantity`` is ``str | int | float``: the server always sends a string, but people write ``cpu: 1``.
-  ``parse_quantity`` gives its exact value.
+  ``parse_quantity`` gives its exact value, read as apimachinery's ``ParseQuantity`` reads it (the one
+  reading of a quantity in kgen: kgen.cel's ``quantity()`` is this too).
 - ``Time`` is a timezone-aware ``datetime``. It encodes with seconds, or with six fractional digits when
   the value has microseconds; Go's ``time.RFC3339`` parser accepts both.
 - ``MicroTime`` is a ``datetime`` subclass because the server's parser *requires* six fractional digits
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_UP, Context, Decimal, InvalidOperation
 from typing import Any, TypeAlias
 
 __all__ = [
@@ -118,29 +119,76 @@ def _parse_rfc3339(text: str) -> datetime:
     )
 
 
-_QUANTITY = re.compile(
-    r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?\Z"
+# resource.Quantity, as apimachinery's ParseQuantity reads it (k8s.io/apimachinery/pkg/api/resource).
+_QUANTITY_FORMAT = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
+_FORMAT_ERROR = f"quantities must match the regular expression '{_QUANTITY_FORMAT}'"
+_NUMERIC_ERROR = "unable to parse numeric part of quantity"
+_SUFFIX_ERROR = "unable to parse quantity's suffix"
+_QUANTITY_SCAN = re.compile(
+    r"([+-]?)(0*)([0-9]*)(?:\.([0-9]*))?([eEinumkKMGTP]*[-+]?[0-9]*)", re.ASCII
 )
-_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_NANO = Decimal("1e-9")
+_MAX_BINARY = Decimal(2**63 - 1)
+# The context in which quantities are read and added: exact (Go's inf.Dec), whatever their size.
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation])
+
+
+def quantity_value(text: str) -> Decimal:
+    """The value of ``text`` as ParseQuantity reads it, or ValueError with apimachinery's message.
+
+    What Go accepts is accepted (``"1.G"`` is 1G; ``"."`` and ``"+Ki"`` are 0; ``e`` or ``E`` and an
+    integer is a decimal exponent, kept as an int32), the value is rounded away from zero to a whole nano,
+    and a binary-suffixed value is capped at 2^63-1, as in Go. No space is trimmed: JSON decoding does
+    that (:func:`parse_quantity`)."""
+    match = _QUANTITY_SCAN.fullmatch(text)
+    if not text or match is None:
+        raise ValueError(_FORMAT_ERROR)
+    sign, zeros, whole, fraction, suffix = match.groups()
+    if suffix in _DECIMAL:
+        base, exponent = 10, _DECIMAL[suffix]
+    elif suffix in _BINARY:
+        base, exponent = 2, _BINARY[suffix]
+    elif len(suffix) > 1 and suffix[0] in "eE" and re.fullmatch(r"[+-]?[0-9]+", suffix[1:]):
+        exponent = int(suffix[1:])
+        if not -(2**63) <= exponent < 2**63:  # strconv.ParseInt(..., 64)
+            raise ValueError(_SUFFIX_ERROR)
+        base, exponent = 10, (exponent + 2**31) % 2**32 - 2**31  # Go keeps it as an int32
+    else:
+        raise ValueError(_SUFFIX_ERROR)
+    digits = (whole or "0") + (fraction or "")
+    if not (zeros or whole or fraction) and not _fast_path(digits, fraction or "", base, exponent):
+        # Go reads a number with no digit ("", "+", ".") from its digits only on its fast path; on
+        # the other, the decimal parser refuses it.
+        raise ValueError(_NUMERIC_ERROR)
+    amount = Decimal(sign + (whole or "0") + ("." + fraction if fraction else ""))
+    if base == 10:
+        amount = amount.scaleb(exponent, context=EXACT)
+    else:
+        amount = EXACT.multiply(amount, 2**exponent)
+    places = amount.as_tuple().exponent
+    if isinstance(places, int) and places < -9:
+        amount = amount.quantize(_NANO, rounding=ROUND_UP, context=EXACT)
+    if base == 2 and abs(amount) > _MAX_BINARY:
+        amount = _MAX_BINARY.copy_sign(amount)
+    return amount if amount else Decimal(0)  # Go has no negative zero
+
+
+def _fast_path(digits: str, fraction: str, base: int, exponent: int) -> bool:
+    # ParseQuantity's int64 fast path: taken when the digits and the suffix fit an int64 exactly.
+    if base == 2:
+        return exponent >= 0 and not fraction and 15 - len(digits) - int(exponent * 3 / 10) - 1 >= 0
+    return 18 - len(digits) >= 0 and exponent - len(fraction) >= -9
 
 
 def parse_quantity(value: str | int | float) -> Decimal:
-    """The exact value of a resource.Quantity (``"500m"`` is 0.5, ``"1Gi"`` is 1073741824)."""
-    if isinstance(value, bool):
+    """The exact value of a resource.Quantity (``"500m"`` is 0.5, ``"1Gi"`` is 1073741824), read as the
+    API server reads it from JSON (surrounding white space is trimmed; a number is read as written).
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"not a quantity: {value!r}")
-    if isinstance(value, (int, float)):
-        return Decimal(str(value))
-    match = _QUANTITY.match(value.strip())
-    if match is None:
-        raise ValueError(f"not a quantity: {value!r}")
-    number, suffix = match.group(1), match.group(2) or ""
     try:
-        amount = Decimal(number)
-    except InvalidOperation as exc:  # pragma: no cover - the regex admits only decimals
-        raise ValueError(f"not a quantity: {value!r}") from exc
-    if suffix in _BINARY:
-        return amount * _BINARY[suffix]
-    if suffix in _DECIMAL:
-        return amount.scaleb(_DECIMAL[suffix])
-    return amount.scaleb(int(suffix[1:]))
+        return quantity_value(value.strip() if isinstance(value, str) else str(value))
+    except ValueError as exc:
+        raise ValueError(f"not a quantity: {value!r} ({exc})") from None

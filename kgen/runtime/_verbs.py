@@ -1,5 +1,5 @@
 """The half of the verb engine that does no I/O: how answers become objects, and the checks made before
-a request is sent. The sync and async engines (``_sync/resource.py``, ``_async/resource.py``) share it.
+a request is sent. The sync and async engines (``_sync/engine.py``, ``_async/engine.py``) share it.
 
 The engine reads answers through a codec, the one seam between the typed and the dynamic client:
 

@@ -282,7 +282,7 @@ class FakeClientsetBase(ClientsetBase):
             transport=Transport(self.cluster.config(), transport=self.cluster.transport())
         )
 
-    def async_transport(self, **options: Any) -> AsyncTransport:
+    def new_async_transport(self, **options: Any) -> AsyncTransport:
         """An async transport to the same fake cluster (the threaded SharedInformerFactory's)."""
         return AsyncTransport(
             self.cluster.config(), transport=self.cluster.async_transport(), **options
@@ -296,9 +296,9 @@ class AsyncFakeClientsetBase(AsyncClientsetBase):
 
     def __init__(self, *objects: Any, cluster: FakeCluster | None = None) -> None:
         self.cluster = cluster or FakeCluster.from_package(self.MODEL_PACKAGE, objects)
-        super().__init__(transport=self.async_transport())
+        super().__init__(transport=self.new_async_transport())
 
-    def async_transport(self, **options: Any) -> AsyncTransport:
+    def new_async_transport(self, **options: Any) -> AsyncTransport:
         """A new async transport to the same fake cluster."""
         return AsyncTransport(
             self.cluster.config(), transport=self.cluster.async_transport(), **options

@@ -51,6 +51,11 @@ TRUE_EXPRESSIONS = [
     "quantity('-1').sign() == -1 && quantity('0').sign() == 0",
     "isQuantity('1.3G') && !isQuantity('1.3GiB')",
     "quantity('1') == quantity('1000m')",
+    # as apimachinery's ParseQuantity reads them (the runtime's one reading of a quantity)
+    "quantity('1.G') == quantity('1G') && quantity('.') == quantity('0') && isQuantity('+Ki')",
+    "quantity('0.1n') == quantity('1n') && quantity('-0.1n') == quantity('-1n')",
+    "quantity('8Ei') == quantity('9223372036854775807') && quantity('8Ei').isInteger()",
+    "!isQuantity(' 1') && !isQuantity('1e') && !isQuantity('Ei')",
     # ip and cidr
     "isIP('127.0.0.1') && isIP('::1') && !isIP('1.2.3')",
     "!isIP('::ffff:1.2.3.4')",
@@ -85,6 +90,13 @@ TRUE_EXPRESSIONS = [
     "!format.uuid().validate('123e4567-e89b-12d3-a456-426614174000').hasValue()",
     "format.dns1035Label().validate('1abc').hasValue()",
     "!format.labelValue().validate('').hasValue()",
+    # apimachinery's checks, as the runtime implements them: a generateName prefix is masked as
+    # maskTrailingDash masks it, lengths are bytes, an empty name part also fails the pattern
+    f"!format.dns1123LabelPrefix().validate('{'a' * 63}-').hasValue()",
+    "!format.dns1123SubdomainPrefix().validate('A-').hasValue()",
+    "format.labelValue().validate('" + "é" * 32 + "').value()[0] == "
+    "'must be no more than 63 characters'",
+    "format.qualifiedName().validate('example.com/').value().size() == 2",
     # semver
     "semver('1.2.3').major() == 1 && semver('1.2.3').minor() == 2 && semver('1.2.3').patch() == 3",
     "isSemver('1.0.0') && !isSemver('v1.0')",
@@ -162,6 +174,8 @@ ERRORS = [
     ("ip('::ffff:1.2.3.4') == ip('1.2.3.4')", "IPv4-mapped IPv6 address is not allowed"),
     ("url('example.com').getHost() == ''", "invalid URI for request"),
     ("quantity('1.3GiB').sign() == 1", "quantities must match the regular expression"),
+    ("quantity('1ki').sign() == 1", "unable to parse quantity's suffix"),
+    ("quantity('Ei').sign() == 0", "unable to parse numeric part of quantity"),
     ("semver('1.0').major() == 1", "Invalid semver"),
     ("'abc'.substring(2, 1) == ''", "invalid substring range"),
     ("{'a': 1}.b == 1", "no such key: b"),

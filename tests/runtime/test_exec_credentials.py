@@ -16,8 +16,8 @@ import yaml
 from helpers.plugins import Plugin, install_plugin, open_gate, plugin_env, wait_for_runs
 
 from kgen.runtime._config import load_kubeconfig
-from kgen.runtime._credentials import (
-    Credentials,
+from kgen.runtime._credentials import Credentials
+from kgen.runtime._execplugin import (
     ExecCluster,
     ExecConfig,
     ExecCredentialSource,
@@ -305,18 +305,18 @@ def test_concurrent_get_from_threads_runs_the_plugin_once(plugin: Plugin, tmp_pa
 
 async def test_aget_runs_the_plugin_off_the_loop(plugin: Plugin) -> None:
     source = source_for(plugin, token=TOKEN)
-    assert (await source.aget()).token == TOKEN
-    assert (await source.aget()).token == TOKEN
+    assert (await source.async_get()).token == TOKEN
+    assert (await source.async_get()).token == TOKEN
     assert source.get().token == TOKEN  # the sync twin shares the cache
     assert plugin.run_count == 1
-    assert (await source.aget(force_refresh=True)).token == TOKEN
+    assert (await source.async_get(force_refresh=True)).token == TOKEN
     assert plugin.run_count == 2
 
 
 async def test_concurrent_aget_runs_the_plugin_once(plugin: Plugin, tmp_path: Path) -> None:
     gate = tmp_path / "gate"
     source = source_for(plugin, gate=str(gate))
-    tasks = [asyncio.create_task(source.aget()) for _ in range(8)]
+    tasks = [asyncio.create_task(source.async_get()) for _ in range(8)]
 
     # The loop stays responsive while the plugin runs: this coroutine keeps being scheduled.
     while plugin.run_count < 1:
@@ -334,9 +334,9 @@ async def test_waiting_force_refreshes_share_one_run(plugin: Plugin, tmp_path: P
     gate = tmp_path / "gate"
     open_gate(gate)
     source = source_for(plugin, gate=str(gate))
-    assert (await source.aget()).token == "token-1"
+    assert (await source.async_get()).token == "token-1"
     gate.unlink()  # hold the next run at the gate
-    tasks = [asyncio.create_task(source.aget(force_refresh=True)) for _ in range(5)]
+    tasks = [asyncio.create_task(source.async_get(force_refresh=True)) for _ in range(5)]
     while plugin.run_count < 2:
         await asyncio.sleep(0.005)
     open_gate(gate)

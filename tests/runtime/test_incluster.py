@@ -126,13 +126,13 @@ def test_force_refresh_rereads_at_once(sa_dir: Path, clock: MonotonicClock) -> N
 async def test_aget_rotation(sa_dir: Path, clock: MonotonicClock) -> None:
     source = load_incluster_config(directory=sa_dir, environ=ENV, clock=clock).credentials
     assert source is not None
-    assert (await source.aget()).token == "token-1"
+    assert (await source.async_get()).token == "token-1"
     (sa_dir / "token").write_text("token-2")
-    assert (await source.aget()).token == "token-1"
-    assert (await source.aget(force_refresh=True)).token == "token-2"
+    assert (await source.async_get()).token == "token-1"
+    assert (await source.async_get(force_refresh=True)).token == "token-2"
     (sa_dir / "token").write_text("token-3")
     clock.advance(60)
-    assert (await source.aget()).token == "token-3"
+    assert (await source.async_get()).token == "token-3"
 
 
 def test_failed_periodic_reread_keeps_the_old_token(sa_dir: Path, clock: MonotonicClock) -> None:

@@ -11,13 +11,10 @@ import pytest
 import trustme
 import yaml
 
-from kgen.runtime import _kubeconfig as kc
+from kgen.runtime._kubeconfig import loading as kc
 from kgen.runtime._config import Config, ConfigError, load_kubeconfig
-from kgen.runtime._credentials import (
-    ExecCredentialSource,
-    StaticToken,
-    TokenFile,
-)
+from kgen.runtime._credentials import StaticToken, TokenFile
+from kgen.runtime._execplugin import ExecCredentialSource
 
 TOKEN = "s3cr3t-t0ken-do-not-leak"
 PASSWORD = "p4ssw0rd-do-not-leak"

@@ -22,19 +22,20 @@ from typing import Any
 import httpx
 import pytest
 
-from kgen.runtime._async.rest import AsyncRESTClient
-from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime._config import Config, load_kubeconfig
-from kgen.runtime._errors import NotFound
-from kgen.runtime._leaderelection import (
+from kgen.runtime import (
     DEFAULT_LEASE_DURATION,
     DEFAULT_RENEW_DEADLINE,
     DEFAULT_RETRY_PERIOD,
+    AsyncLeaderElector,
+    AsyncRESTClient,
+    AsyncTransport,
+    Config,
     LeaderContext,
     LeaderElectionConfig,
     LeaderElector,
-    LeaderElectorThread,
     LeaseLock,
+    NotFound,
+    load_kubeconfig,
 )
 from kgen.testing import APIServer
 
@@ -123,7 +124,7 @@ async def admin(transports: MakeTransport) -> AsyncRESTClient:
     return AsyncRESTClient(transports(), "coordination.k8s.io", "v1")
 
 
-Spawn = Callable[[LeaderElector], "asyncio.Task[None]"]
+Spawn = Callable[[AsyncLeaderElector], "asyncio.Task[None]"]
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ async def spawn(transports: MakeTransport) -> AsyncIterator[Spawn]:
     """Start ``run()`` as a task; whatever is still running is cancelled at the end of the test."""
     tasks: list[asyncio.Task[None]] = []
 
-    def start(elector: LeaderElector) -> asyncio.Task[None]:
+    def start(elector: AsyncLeaderElector) -> asyncio.Task[None]:
         task = asyncio.ensure_future(elector.run())
         tasks.append(task)
         return task
@@ -166,7 +167,7 @@ class Recorder:
             assert ctx.identity == identity and ctx.leading
             self.record(identity, "started")
             try:
-                await ctx.until_lost()
+                await ctx.async_wait()
                 await asyncio.Event().wait()  # the elector cancels the work; it never ends by itself
             finally:
                 assert not ctx.leading
@@ -243,14 +244,14 @@ async def write_lease(admin: AsyncRESTClient, name: str, spec: dict[str, Any]) -
 
 def stepped(
     transport: AsyncTransport, identity: str, lease: str, clock: FakeClock
-) -> LeaderElector:
+) -> AsyncLeaderElector:
     config = LeaderElectionConfig(
         lock=LeaseLock(NS, lease, identity),
         on_started_leading=lambda ctx: None,
         on_stopped_leading=lambda: None,
         **FAST,
     )
-    return LeaderElector(transport, config, clock=clock)
+    return AsyncLeaderElector(transport, config, clock=clock)
 
 
 class Gate(httpx.AsyncBaseTransport):
@@ -551,7 +552,7 @@ async def test_candidates_take_turns_one_leader_at_a_time(
 ) -> None:
     recorder = Recorder()
     electors = {
-        name: LeaderElector(
+        name: AsyncLeaderElector(
             transports(),
             recorder.config(name, "turns", release_on_cancel=True),
             clock=FrozenClock(),  # the lease can change hands only by being released
@@ -594,7 +595,7 @@ async def test_the_leader_renews_and_renew_time_advances_on_the_wire(
     transports: MakeTransport, admin: AsyncRESTClient, spawn: Spawn
 ) -> None:
     recorder = Recorder()
-    spawn(LeaderElector(transports(), recorder.config("a", "renewing")))
+    spawn(AsyncLeaderElector(transports(), recorder.config("a", "renewing")))
     await eventually(lambda: recorder.leaders() == ["a"], "a leads")
     first = (await read_lease(admin, "renewing"))["spec"]
     seen = [first["renewTime"]]
@@ -621,10 +622,10 @@ async def test_a_leader_that_cannot_renew_stops_and_a_follower_takes_over(
     server: APIServer, transports: MakeTransport, admin: AsyncRESTClient, spawn: Spawn
 ) -> None:
     recorder = Recorder()
-    a = LeaderElector(transports(), recorder.config("a", "failing"))
+    a = AsyncLeaderElector(transports(), recorder.config("a", "failing"))
     a_task = spawn(a)
     await eventually(lambda: recorder.leaders() == ["a"], "a leads")
-    b = LeaderElector(transports(), recorder.config("b", "failing"))
+    b = AsyncLeaderElector(transports(), recorder.config("b", "failing"))
     spawn(b)
     await eventually(lambda: recorder.new_leaders["b"] == ["a"], "b saw a")
 
@@ -650,9 +651,9 @@ async def test_a_leader_cut_off_from_the_server_stops_before_a_follower_takes_ov
 ) -> None:
     recorder = Recorder()
     gate = Gate()
-    a_task = spawn(LeaderElector(transports(gate), recorder.config("a", "cut")))
+    a_task = spawn(AsyncLeaderElector(transports(gate), recorder.config("a", "cut")))
     await eventually(lambda: recorder.leaders() == ["a"], "a leads")
-    b = LeaderElector(transports(), recorder.config("b", "cut"))
+    b = AsyncLeaderElector(transports(), recorder.config("b", "cut"))
     spawn(b)
     await eventually(lambda: recorder.new_leaders["b"] == ["a"], "b saw a")
 
@@ -683,7 +684,7 @@ async def test_a_leader_that_finds_another_holder_stops_at_once(
         **FAST,
     )
     # With a frozen clock the renewal deadline never passes: only seeing the intruder can stop a.
-    a = LeaderElector(transports(), config, clock=FrozenClock())
+    a = AsyncLeaderElector(transports(), config, clock=FrozenClock())
     a_task = spawn(a)
     await eventually(lambda: recorder.leaders() == ["a"], "a leads")
     lease = await read_lease(admin, "taken")
@@ -698,13 +699,13 @@ async def test_a_cancelled_leader_releases_and_a_follower_takes_over_without_wai
     transports: MakeTransport, admin: AsyncRESTClient, spawn: Spawn
 ) -> None:
     recorder = Recorder()
-    a = LeaderElector(
+    a = AsyncLeaderElector(
         transports(), recorder.config("a", "handover", release_on_cancel=True), clock=FrozenClock()
     )
     a_task = spawn(a)
     await eventually(lambda: recorder.leaders() == ["a"], "a leads")
     # b's clock never moves: it can only get a lease that was given up.
-    b = LeaderElector(transports(), recorder.config("b", "handover"), clock=FrozenClock())
+    b = AsyncLeaderElector(transports(), recorder.config("b", "handover"), clock=FrozenClock())
     spawn(b)
     await eventually(lambda: recorder.new_leaders["b"] == ["a"], "b saw a")
 
@@ -720,7 +721,7 @@ async def test_without_release_on_cancel_the_lease_is_kept(
     transports: MakeTransport, admin: AsyncRESTClient, spawn: Spawn
 ) -> None:
     recorder = Recorder()
-    a_task = spawn(LeaderElector(transports(), recorder.config("a", "kept")))
+    a_task = spawn(AsyncLeaderElector(transports(), recorder.config("a", "kept")))
     await eventually(lambda: recorder.leaders() == ["a"], "a leads")
     a_task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -745,7 +746,7 @@ async def test_a_failing_leader_stops_leading_and_run_raises(
         release_on_cancel=True,
         **FAST,
     )
-    elector = LeaderElector(transports(), config)
+    elector = AsyncLeaderElector(transports(), config)
     with pytest.raises(RuntimeError, match="boom"):
         await asyncio.wait_for(elector.run(), PATIENCE)
     assert stopped == ["a"] and not elector.is_leader
@@ -766,7 +767,7 @@ async def test_work_that_returns_keeps_the_lease_and_run_cannot_start_twice(
         on_stopped_leading=lambda: None,
         **FAST,
     )
-    elector = LeaderElector(transports(), config)
+    elector = AsyncLeaderElector(transports(), config)
     spawn(elector)
     await eventually(lambda: started == ["a"], "a leads")
     first = (await read_lease(admin, "returns"))["spec"]["renewTime"]
@@ -789,7 +790,7 @@ async def test_run_forever_competes_again_after_losing(
     transports: MakeTransport, admin: AsyncRESTClient, spawn: Spawn
 ) -> None:
     recorder = Recorder()
-    a = LeaderElector(
+    a = AsyncLeaderElector(
         transports(), recorder.config("a", "forever", run_forever=True), clock=FrozenClock()
     )
     a_task = spawn(a)
@@ -825,7 +826,7 @@ async def test_a_blocking_on_started_leading_runs_in_a_thread_told_through_ctx(
         release_on_cancel=True,
         **FAST,
     )
-    task = asyncio.ensure_future(LeaderElector(transports(), config).run())
+    task = asyncio.ensure_future(AsyncLeaderElector(transports(), config).run())
     await eventually(lambda: log == ["started"], "a leads")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -842,7 +843,7 @@ def test_elector_threads_for_sync_programs(kube_config: Config, server: APIServe
     recorder = Recorder()
     leading = {name: threading.Event() for name in ("a", "b")}
 
-    def make(name: str) -> LeaderElectorThread:
+    def make(name: str) -> LeaderElector:
         def lead(ctx: LeaderContext) -> None:
             recorder.record(name, "started")
             leading[name].set()
@@ -856,7 +857,7 @@ def test_elector_threads_for_sync_programs(kube_config: Config, server: APIServe
             release_on_cancel=True,
             **FAST,
         )
-        return LeaderElectorThread(kube_config, config, clock=FrozenClock())
+        return LeaderElector(kube_config, config, clock=FrozenClock())
 
     with make("a") as a:
         assert leading["a"].wait(PATIENCE) and a.is_leader and a.leader == "a"

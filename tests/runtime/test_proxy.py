@@ -89,7 +89,7 @@ def test_kubeconfig_errors_and_reprs_hide_the_proxy_password(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as info:
         load_kubeconfig(path)
     assert "s3cret" not in str(info.value) and "alice:***@proxy" in str(info.value)
-    from kgen.runtime._kubeconfig import load
+    from kgen.runtime._kubeconfig.loading import load
 
     cluster["proxy-url"] = "http://alice:s3cret@proxy:3128"
     path.write_text(json.dumps(kubeconfig_doc(cluster, {"token": "t"})))

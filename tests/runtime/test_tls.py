@@ -18,7 +18,8 @@ from helpers.plugins import install_plugin, plugin_env
 
 import kgen.runtime._tls as tls
 from kgen.runtime._config import Config, ConfigError, load_kubeconfig
-from kgen.runtime._credentials import Credentials, ExecConfig, ExecCredentialSource
+from kgen.runtime._credentials import Credentials
+from kgen.runtime._execplugin import ExecConfig, ExecCredentialSource
 
 SERVICE_NAME = "kubernetes.default.svc"
 

@@ -24,6 +24,7 @@ import asyncio
 import base64
 import os
 import secrets
+import sys
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -111,6 +112,7 @@ def real_kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             capture_output=True,
             text=True,
             timeout=300,
+            env={**os.environ, "KGEN_PYTHON": sys.executable},  # the fake kubelet's Python
         )
         assert started.returncode == 0, f"start.sh failed:\n{started.stderr[-4000:]}"
         yield directory / "kubeconfig"

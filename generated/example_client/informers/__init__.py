@@ -6,7 +6,7 @@
     pods.informer().add_event_handler(handler)
     factory.start()
     factory.wait_for_cache_sync(timeout=30)      # raises, saying why, when a cache cannot sync
-    pods.lister().pods("prod").list("app=web")   # reads the cache, never the server
+    pods.lister().namespace("prod").list("app=web")   # reads the cache, never the server
 
 ``SharedInformerFactory`` runs the informers on a background thread of its own; ``AsyncSharedInformerFactory``
 runs them in the running event loop: there ``start()`` is a plain call (it schedules tasks, as

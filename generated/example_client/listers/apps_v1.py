@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from kgen.runtime import Lister as _Lister
-from kgen.runtime import ListerInNamespace as _ListerInNamespace
 from ..models.apps_v1 import Deployment
 
 __all__ = [
@@ -14,7 +13,3 @@ __all__ = [
 
 class DeploymentLister(_Lister[Deployment]):
     """Reads deployments (apps/v1) from an informer's cache."""
-
-    def deployments(self, namespace: str) -> _ListerInNamespace[Deployment]:
-        """The deployments of one namespace."""
-        return self.namespace(namespace)

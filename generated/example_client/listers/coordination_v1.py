@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from kgen.runtime import Lister as _Lister
-from kgen.runtime import ListerInNamespace as _ListerInNamespace
 from ..models.coordination_v1 import Lease
 
 __all__ = [
@@ -14,7 +13,3 @@ __all__ = [
 
 class LeaseLister(_Lister[Lease]):
     """Reads leases (coordination.k8s.io/v1) from an informer's cache."""
-
-    def leases(self, namespace: str) -> _ListerInNamespace[Lease]:
-        """The leases of one namespace."""
-        return self.namespace(namespace)

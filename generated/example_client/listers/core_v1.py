@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from kgen.runtime import ClusterLister as _ClusterLister
 from kgen.runtime import Lister as _Lister
-from kgen.runtime import ListerInNamespace as _ListerInNamespace
 from ..models.core_v1 import ConfigMap, Event, Namespace, Pod, Secret, Service, ServiceAccount
 
 __all__ = [
@@ -22,17 +21,9 @@ __all__ = [
 class ConfigMapLister(_Lister[ConfigMap]):
     """Reads configmaps (v1) from an informer's cache."""
 
-    def configmaps(self, namespace: str) -> _ListerInNamespace[ConfigMap]:
-        """The configmaps of one namespace."""
-        return self.namespace(namespace)
-
 
 class EventLister(_Lister[Event]):
     """Reads events (v1) from an informer's cache."""
-
-    def events(self, namespace: str) -> _ListerInNamespace[Event]:
-        """The events of one namespace."""
-        return self.namespace(namespace)
 
 
 class NamespaceLister(_ClusterLister[Namespace]):
@@ -42,30 +33,14 @@ class NamespaceLister(_ClusterLister[Namespace]):
 class PodLister(_Lister[Pod]):
     """Reads pods (v1) from an informer's cache."""
 
-    def pods(self, namespace: str) -> _ListerInNamespace[Pod]:
-        """The pods of one namespace."""
-        return self.namespace(namespace)
-
 
 class SecretLister(_Lister[Secret]):
     """Reads secrets (v1) from an informer's cache."""
-
-    def secrets(self, namespace: str) -> _ListerInNamespace[Secret]:
-        """The secrets of one namespace."""
-        return self.namespace(namespace)
 
 
 class ServiceAccountLister(_Lister[ServiceAccount]):
     """Reads serviceaccounts (v1) from an informer's cache."""
 
-    def serviceaccounts(self, namespace: str) -> _ListerInNamespace[ServiceAccount]:
-        """The serviceaccounts of one namespace."""
-        return self.namespace(namespace)
-
 
 class ServiceLister(_Lister[Service]):
     """Reads services (v1) from an informer's cache."""
-
-    def services(self, namespace: str) -> _ListerInNamespace[Service]:
-        """The services of one namespace."""
-        return self.namespace(namespace)

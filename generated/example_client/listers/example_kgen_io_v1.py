@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from kgen.runtime import ClusterLister as _ClusterLister
 from kgen.runtime import Lister as _Lister
-from kgen.runtime import ListerInNamespace as _ListerInNamespace
 from ..models.example_kgen_io_v1 import Gadget, Widget
 
 __all__ = [
@@ -20,7 +19,3 @@ class GadgetLister(_ClusterLister[Gadget]):
 
 class WidgetLister(_Lister[Widget]):
     """Reads widgets (example.kgen.io/v1) from an informer's cache."""
-
-    def widgets(self, namespace: str) -> _ListerInNamespace[Widget]:
-        """The widgets of one namespace."""
-        return self.namespace(namespace)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from kgen.runtime import Lister as _Lister
-from kgen.runtime import ListerInNamespace as _ListerInNamespace
 from ..models.example_kgen_io_v1alpha1 import Widget
 
 __all__ = [
@@ -14,7 +13,3 @@ __all__ = [
 
 class WidgetLister(_Lister[Widget]):
     """Reads widgets (example.kgen.io/v1alpha1) from an informer's cache."""
-
-    def widgets(self, namespace: str) -> _ListerInNamespace[Widget]:
-        """The widgets of one namespace."""
-        return self.namespace(namespace)

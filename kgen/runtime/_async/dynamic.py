@@ -9,7 +9,7 @@
 It needs no generated code and keeps every field the server sends (client-go's dynamic client is the only
 client-go path that does). ``Unstructured.to_typed(scheme)`` turns a result into a generated model.
 
-It is the typed clients' engine (:mod:`kgen.runtime._async.resource`) with the unstructured codec: list,
+It is the typed clients' engine (:mod:`kgen.runtime._async.engine`) with the unstructured codec: list,
 pages, iter, watch and watch_from are the very same methods, and every other verb sends what the typed
 verb of the same name sends. Subresources are named after the object: ``get("web", "scale")``.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgen.runtime._async.resource import AsyncListVerbs, AsyncWatchVerbs
+from kgen.runtime._async.engine import AsyncListVerbs, AsyncWatchVerbs
 from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
 from kgen.runtime._meta import DeleteOptions

@@ -176,7 +176,7 @@ class AsyncTransport:
         source = self.config.credentials
         if source is None:
             return None
-        return await source.aget(force_refresh=force_refresh)
+        return await source.async_get(force_refresh=force_refresh)
 
     async def _build(
         self, spec: RequestSpec, credentials: Credentials | None

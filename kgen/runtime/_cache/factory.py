@@ -41,7 +41,7 @@ from typing import Any, Protocol, TypeVar
 
 from kgen.runtime._async.dynamic import AsyncDynamicClient
 from kgen.runtime._async.transport import AsyncTransport
-from kgen.runtime._cache.backoff import BackoffManager
+from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._cache.errors import CacheSyncError
 from kgen.runtime._cache.informer import MINIMUM_RESYNC_PERIOD, AsyncSharedIndexInformer
 from kgen.runtime._cache.lister import Lister
@@ -63,6 +63,8 @@ __all__ = ["AsyncSharedInformerFactory", "ClientsetLike", "SyncResult"]
 
 M = TypeVar("M", bound=KubernetesObject)
 T = TypeVar("T")
+# ``async with Factory(...) as f`` gives back the subclass (a generated factory, with its groups).
+F = TypeVar("F", bound="AsyncSharedInformerFactory")
 
 
 class ClientsetLike(Protocol):
@@ -266,7 +268,7 @@ class AsyncSharedInformerFactory:
         self._shut_down = True
         await asyncio.gather(*(i.stop() for i in self._informers.values()))
 
-    async def __aenter__(self) -> AsyncSharedInformerFactory:
+    async def __aenter__(self: F) -> F:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -39,8 +39,8 @@ from kgen.runtime._cache.tombstone import DeletedFinalStateUnknown, final_state
 from kgen.runtime._tasks import cancel_and_wait
 
 __all__ = [
+    "AsyncHandlerRegistration",
     "FilteringResourceEventHandler",
-    "HandlerRegistration",
     "ResourceEventHandler",
     "ResourceEventHandlerFuncs",
 ]
@@ -134,7 +134,7 @@ def check_handler(handler: object) -> None:
         )
 
 
-class HandlerRegistration(Generic[T]):
+class AsyncHandlerRegistration(Generic[T]):
     """One handler added to an informer: its buffer, its task, and whether it has synced.
 
     ``has_synced()`` is true once every object of the informer's initial list (or, for a handler added
@@ -167,7 +167,7 @@ class HandlerRegistration(Generic[T]):
         self._removed = False
 
     def __repr__(self) -> str:
-        return f"HandlerRegistration({self.name}, pending={self.pending()})"
+        return f"AsyncHandlerRegistration({self.name}, pending={self.pending()})"
 
     # --- state --------------------------------------------------------------------------------------
 

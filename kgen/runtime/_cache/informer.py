@@ -34,12 +34,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
-from kgen.runtime._cache.backoff import BackoffManager
+from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._cache.errors import CacheSyncError, sync_timed_out
 from kgen.runtime._cache.fifo import Delta, DeltaType, FIFOClosed, RealFIFO
-from kgen.runtime._cache.handlers import HandlerRegistration, ResourceEventHandler, check_handler
+from kgen.runtime._cache.handlers import (
+    AsyncHandlerRegistration,
+    ResourceEventHandler,
+    check_handler,
+)
 from kgen.runtime._cache.lister import Lister
 from kgen.runtime._cache.listwatch import ListerWatcher
 from kgen.runtime._cache.reflector import Reflector, ReflectorMetrics, ReflectorOptions
@@ -59,6 +63,7 @@ __all__ = ["MINIMUM_RESYNC_PERIOD", "AsyncSharedIndexInformer"]
 logger = logging.getLogger("kgen.runtime.cache")
 
 T = TypeVar("T")
+InformerT = TypeVar("InformerT", bound="AsyncSharedIndexInformer[Any]")
 
 #: client-go's minimumResyncPeriod: shorter handler resync periods are raised to it.
 MINIMUM_RESYNC_PERIOD = 1.0
@@ -104,7 +109,7 @@ class AsyncSharedIndexInformer(Generic[T]):
         self._check_period = max(resync_period, min_resync_period) if resync_period > 0 else 0.0
         self._min_resync = min_resync_period
         self._clock = clock
-        self._listeners: list[HandlerRegistration[T]] = []
+        self._listeners: list[AsyncHandlerRegistration[T]] = []
         self._watch_error_handler: Callable[[str, BaseException], None] | None = None
         self._started = False
         self._stopped = False
@@ -169,7 +174,7 @@ class AsyncSharedIndexInformer(Generic[T]):
         resync_period: float | None = None,
         *,
         threaded: bool = False,
-    ) -> HandlerRegistration[T]:
+    ) -> AsyncHandlerRegistration[T]:
         """Deliver notifications to ``handler``, resyncing it every ``resync_period`` seconds (None:
         the informer's; 0: never). ``threaded`` calls its plain functions on a thread of its own."""
         if self._stopped:
@@ -201,7 +206,7 @@ class AsyncSharedIndexInformer(Generic[T]):
                     period = self._check_period
                 else:
                     self._check_period = period
-        registration = HandlerRegistration(handler, period, threaded=threaded)
+        registration = AsyncHandlerRegistration(handler, period, threaded=threaded)
         registration.requested_resync_period = requested
         registration.next_resync = self._clock() + period
         self._listeners.append(registration)
@@ -216,14 +221,14 @@ class AsyncSharedIndexInformer(Generic[T]):
                 registration.mark_synced()
         return registration
 
-    async def remove_event_handler(self, registration: HandlerRegistration[T]) -> None:
+    async def remove_event_handler(self, registration: AsyncHandlerRegistration[T]) -> None:
         """Stop delivering to this handler (notifications still buffered are dropped)."""
         if registration in self._listeners:
             self._listeners.remove(registration)
         await registration.stop()
 
     @property
-    def handlers(self) -> list[HandlerRegistration[T]]:
+    def handlers(self) -> list[AsyncHandlerRegistration[T]]:
         return list(self._listeners)
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -272,7 +277,7 @@ class AsyncSharedIndexInformer(Generic[T]):
         finally:
             await self.stop()
 
-    async def __aenter__(self) -> AsyncSharedIndexInformer[T]:
+    async def __aenter__(self: InformerT) -> InformerT:
         self.start()
         return self
 
@@ -354,7 +359,7 @@ class AsyncSharedIndexInformer(Generic[T]):
             return
         indexer.update(obj)
         if delta.type is DeltaType.SYNC:
-            due = cast(frozenset[HandlerRegistration[T]], delta.tag or frozenset())
+            due = cast(frozenset[AsyncHandlerRegistration[T]], delta.tag or frozenset())
             for registration in self._listeners:
                 if registration in due:
                     registration.update(old, obj)

@@ -37,8 +37,9 @@ resourceVersion seen                          comparable resourceVersions, KEP-5
 any other error (403, 404, 500...)            reported, list again after backoff
 ============================================  ===================================================
 
-Every round (list and watch) is followed by a backoff delay (:class:`BackoffManager`: 800 ms doubling
-to 30 s, jitter, reset after 2 minutes without failures), so a failing server is never hammered.
+Every round (list and watch) is followed by a backoff delay (a
+:class:`~kgen.runtime._backoff.BackoffManager`: 800 ms doubling to 30 s, jitter, reset after 2 minutes
+without failures; at least a 429's Retry-After), so a failing server is never hammered.
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from kgen.runtime._cache.backoff import BackoffManager
+from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._cache.listwatch import ListerWatcher, WatchStreamLike
 from kgen.runtime._cache.objects import annotations_of, resource_version_of
 from kgen.runtime._cache.store import KeyFunc, meta_namespace_key
@@ -199,6 +200,7 @@ class Reflector(Generic[T]):
         backoff: BackoffManager | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_error: Callable[[str, BaseException], None] | None = None,
     ) -> None:
         self.lister_watcher = lister_watcher
@@ -214,6 +216,7 @@ class Reflector(Generic[T]):
         self.on_error = on_error
         self._rng = rng or random.Random()
         self._clock = clock
+        self._sleep = sleep
         #: The resourceVersion the store is synced to (the last list, event or bookmark).
         self.last_sync_resource_version = ""
         #: None until a streaming list was tried; then whether the server supports them.
@@ -238,8 +241,14 @@ class Reflector(Generic[T]):
                 self._report(self._phase, exc)
                 if isinstance(exc, APIError) and exc.retry_after:
                     retry_after = float(exc.retry_after)  # the server asked for at least this
-            delay = await self.backoff.wait(retry_after)
+            delay = await self._back_off(retry_after)
             logger.debug("%s: next list and watch after %.2fs", self.name, delay)
+
+    async def _back_off(self, at_least: float = 0.0) -> float:
+        """Sleep the backoff's next delay (or ``at_least``, a server's Retry-After, if longer)."""
+        delay = self.backoff.next_delay(at_least)
+        await self._sleep(delay)
+        return delay
 
     def _report(self, verb: str, error: BaseException) -> None:
         self.metrics.errors += 1
@@ -437,18 +446,18 @@ class Reflector(Generic[T]):
             except TooManyRequests as exc:
                 self.metrics.throttled += 1
                 self._report("watch", exc)
-                await self.backoff.wait(float(exc.retry_after or 0))
+                await self._back_off(float(exc.retry_after or 0))
                 continue
             except _IdleTimeout as exc:
                 self.metrics.idle_timeouts += 1
                 logger.warning("%s: watch looks dead (%s): watching again", self.name, exc)
                 if state.events == 0:
-                    await self.backoff.wait()
+                    await self._back_off()
                 continue
             except TransportError as exc:
                 if state.events == 0:
                     self._report("watch", exc)
-                    await self.backoff.wait()
+                    await self._back_off()
                 else:
                     logger.info("%s: watch broken (%s): watching again", self.name, exc)
                 continue

@@ -9,7 +9,7 @@
 
 :class:`SharedInformerFactory` takes a sync clientset (or a :class:`~kgen.runtime._config.Config`, or
 nothing for :func:`~kgen.runtime._config.load_config`), opens its own async transport to the same
-cluster (the clientset's ``async_transport(**options)``; the generated fakes reach their in-process
+cluster (the clientset's ``new_async_transport(**options)``; the generated fakes reach their in-process
 cluster that way), and runs an :class:`~kgen.runtime._cache.factory.AsyncSharedInformerFactory` on a
 daemon thread with its own loop (:class:`EventLoopThread`). Reflectors and processing run there; each
 event handler runs on a thread of its own (so a slow or blocking handler holds up nobody); listers and
@@ -26,10 +26,10 @@ from typing import Any, Generic, TypeVar
 
 from kgen.runtime._async.clientset import AsyncClientsetBase
 from kgen.runtime._async.transport import AsyncTransport
+from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._sync.clientset import ClientsetBase
-from kgen.runtime._cache.backoff import BackoffManager
 from kgen.runtime._cache.factory import AsyncSharedInformerFactory, SyncResult
-from kgen.runtime._cache.handlers import HandlerRegistration, ResourceEventHandler
+from kgen.runtime._cache.handlers import AsyncHandlerRegistration, ResourceEventHandler
 from kgen.runtime._cache.informer import MINIMUM_RESYNC_PERIOD, AsyncSharedIndexInformer
 from kgen.runtime._cache.lister import Lister
 from kgen.runtime._cache.listwatch import TweakListOptions
@@ -42,11 +42,13 @@ from kgen.runtime._resources import GroupVersionResource
 from kgen.runtime._tasks import cancel_and_wait
 from kgen.runtime._unstructured import Unstructured
 
-__all__ = ["EventLoopThread", "SharedIndexInformer", "SharedInformerFactory"]
+__all__ = ["EventLoopThread", "HandlerRegistration", "SharedIndexInformer", "SharedInformerFactory"]
 
 R = TypeVar("R")
 T = TypeVar("T")
 M = TypeVar("M", bound=KubernetesObject)
+# ``with Factory(...) as f`` gives back the subclass (a generated factory, with its groups).
+F = TypeVar("F", bound="SharedInformerFactory")
 
 
 class EventLoopThread:
@@ -109,6 +111,65 @@ class EventLoopThread:
         self._thread.join(timeout)
 
 
+class HandlerRegistration(Generic[T]):
+    """The synchronous face of an :class:`AsyncHandlerRegistration`: one handler added to a
+    :class:`SharedIndexInformer`, as its ``add_event_handler`` returns it; safe from any thread."""
+
+    def __init__(self, registration: AsyncHandlerRegistration[T], thread: EventLoopThread) -> None:
+        self.async_registration = registration
+        self._thread = thread
+
+    def __repr__(self) -> str:
+        return f"HandlerRegistration({self.name}, pending={self.pending()})"
+
+    @property
+    def handler(self) -> ResourceEventHandler[T]:
+        return self.async_registration.handler
+
+    @property
+    def name(self) -> str:
+        return self.async_registration.name
+
+    @property
+    def resync_period(self) -> float:
+        """Seconds between resyncs of this handler (0: none), after the informer's adjustments."""
+        return self.async_registration.resync_period
+
+    @property
+    def errors(self) -> int:
+        """Exceptions raised by the handler (each logged; delivery went on)."""
+        return self.async_registration.errors
+
+    @property
+    def delivered(self) -> int:
+        return self.async_registration.delivered
+
+    @property
+    def removed(self) -> bool:
+        return self.async_registration.removed
+
+    def pending(self) -> int:
+        """Notifications buffered, not yet delivered."""
+        return self.async_registration.pending()
+
+    def has_synced(self) -> bool:
+        """Whether every object of the informer's initial list (or, for a handler added later, of the
+        cache at that time) has been delivered to this handler."""
+        return self.async_registration.has_synced()
+
+    def wait_synced(self, timeout: float | None = None) -> bool:
+        """Block until :meth:`has_synced` (the informer must be running); False after ``timeout``."""
+
+        async def wait() -> bool:
+            try:
+                await asyncio.wait_for(self.async_registration.wait_synced(), timeout)
+            except asyncio.TimeoutError:
+                return False
+            return True
+
+        return self._thread.run(wait())
+
+
 class SharedIndexInformer(Generic[T]):
     """The synchronous face of an :class:`AsyncSharedIndexInformer` running on an
     :class:`EventLoopThread`; every method may be called from any thread."""
@@ -131,12 +192,13 @@ class SharedIndexInformer(Generic[T]):
         self, handler: ResourceEventHandler[T], resync_period: float | None = None
     ) -> HandlerRegistration[T]:
         """As the async informer's; the handler's plain functions run on a thread of its own."""
-        return self._thread.call(
+        registration = self._thread.call(
             lambda: self.async_informer.add_event_handler(handler, resync_period, threaded=True)
         )
+        return HandlerRegistration(registration, self._thread)
 
     def remove_event_handler(self, registration: HandlerRegistration[T]) -> None:
-        self._thread.run(self.async_informer.remove_event_handler(registration))
+        self._thread.run(self.async_informer.remove_event_handler(registration.async_registration))
 
     def add_indexers(self, indexers: Mapping[str, IndexFunc]) -> None:
         self._thread.call(lambda: self.async_informer.add_indexers(indexers))
@@ -214,7 +276,7 @@ class SharedInformerFactory:
         def build() -> tuple[AsyncClientsetBase, AsyncSharedInformerFactory]:
             # A clientset says how to reach its cluster from asyncio (kgen.testing's fakes: in process).
             if isinstance(clientset, ClientsetBase):
-                transport = clientset.async_transport(**options)
+                transport = clientset.new_async_transport(**options)
             else:
                 transport = AsyncTransport(config, **options)
             async_clientset = AsyncClientsetBase(transport=transport)
@@ -286,7 +348,7 @@ class SharedInformerFactory:
         finally:
             self._thread.stop()
 
-    def __enter__(self) -> SharedInformerFactory:
+    def __enter__(self: F) -> F:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

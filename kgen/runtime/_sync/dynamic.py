@@ -10,7 +10,7 @@
 It needs no generated code and keeps every field the server sends (client-go's dynamic client is the only
 client-go path that does). ``Unstructured.to_typed(scheme)`` turns a result into a generated model.
 
-It is the typed clients' engine (:mod:`kgen.runtime._sync.resource`) with the unstructured codec: list,
+It is the typed clients' engine (:mod:`kgen.runtime._sync.engine`) with the unstructured codec: list,
 pages, iter, watch and watch_from are the very same methods, and every other verb sends what the typed
 verb of the same name sends. Subresources are named after the object: ``get("web", "scale")``.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgen.runtime._sync.resource import ListVerbs, WatchVerbs
+from kgen.runtime._sync.engine import ListVerbs, WatchVerbs
 from kgen.runtime._sync.rest import RESTClient
 from kgen.runtime._sync.transport import Transport
 from kgen.runtime._meta import DeleteOptions

@@ -30,72 +30,10 @@ from other threads, such as an informer's handler thread. Nothing is dropped sil
 after shutdown raises :class:`ShutDown`, and items still waiting out a delay at shutdown are
 reported by ``waiting()``.
 
-Every layer also stands alone, one module each: :mod:`.queue` (plain FIFO with the dirty and
+The public names are imported from :mod:`kgen.runtime` (the one front door); this package re-exports
+nothing. Every layer stands alone, one module each: :mod:`.queue` (plain FIFO with the dirty and
 processing sets), :mod:`.delaying` (``add_after``), :mod:`.rate_limiting`, the composable
 :mod:`.rate_limiters`, and :mod:`.metrics` (plug in your metrics library). Each layer has an
-``Async`` shell and a threaded shell over one lock-free core (:class:`QueueCore`, :class:`DelayCore`).
+``Async`` shell and a threaded shell over one lock-free core (:class:`~.queue.QueueCore`,
+:class:`~.delaying.DelayCore`).
 """
-
-from __future__ import annotations
-
-from kgen.runtime._workqueue.delaying import (
-    MAX_WAIT,
-    AsyncDelayingQueue,
-    DelayCore,
-    DelayingQueue,
-)
-from kgen.runtime._workqueue.metrics import (
-    CounterMetric,
-    GaugeMetric,
-    HistogramMetric,
-    MetricsProvider,
-    NoopMetricsProvider,
-    QueueMetrics,
-    SettableGaugeMetric,
-)
-from kgen.runtime._workqueue.queue import AsyncWorkQueue, QueueCore, ShutDown, WorkQueue
-from kgen.runtime._workqueue.rate_limiters import (
-    DEFAULT_BASE_DELAY,
-    DEFAULT_BURST,
-    DEFAULT_MAX_DELAY,
-    DEFAULT_QPS,
-    BucketRateLimiter,
-    ItemExponentialFailureRateLimiter,
-    ItemFastSlowRateLimiter,
-    MaxOfRateLimiter,
-    RateLimiter,
-    WithMaxWaitRateLimiter,
-    default_controller_rate_limiter,
-)
-from kgen.runtime._workqueue.rate_limiting import AsyncRateLimitingQueue, RateLimitingQueue
-
-__all__ = [
-    "AsyncDelayingQueue",
-    "AsyncRateLimitingQueue",
-    "AsyncWorkQueue",
-    "BucketRateLimiter",
-    "CounterMetric",
-    "DEFAULT_BASE_DELAY",
-    "DEFAULT_BURST",
-    "DEFAULT_MAX_DELAY",
-    "DEFAULT_QPS",
-    "DelayCore",
-    "DelayingQueue",
-    "GaugeMetric",
-    "HistogramMetric",
-    "ItemExponentialFailureRateLimiter",
-    "ItemFastSlowRateLimiter",
-    "MAX_WAIT",
-    "MaxOfRateLimiter",
-    "MetricsProvider",
-    "NoopMetricsProvider",
-    "QueueCore",
-    "QueueMetrics",
-    "RateLimiter",
-    "RateLimitingQueue",
-    "SettableGaugeMetric",
-    "ShutDown",
-    "WithMaxWaitRateLimiter",
-    "WorkQueue",
-    "default_controller_rate_limiter",
-]

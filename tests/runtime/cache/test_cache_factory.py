@@ -22,10 +22,11 @@ from test_cache_fixtures import (
     start_server,
 )
 
-from kgen.runtime._cache import (
+from kgen.runtime import (
     AsyncSharedIndexInformer,
     AsyncSharedInformerFactory,
     CacheSyncError,
+    HandlerRegistration,
     ResourceEventHandlerFuncs,
     SharedInformerFactory,
     TypedListerWatcher,
@@ -246,9 +247,19 @@ def test_the_sync_factory_runs_on_its_own_thread(server: APIServer, config: Conf
                 reader.join(30)
             assert len(lister.list()) == 25 and counts and max(counts) <= 25
             assert counts == sorted(counts)  # only ever grows
-            assert registration.has_synced()
+            # The registration is the synchronous face: its waits block the caller's thread.
+            assert isinstance(registration, HandlerRegistration)
+            assert registration.wait_synced(30) is True and registration.has_synced()
+            assert (registration.delivered, registration.errors, registration.pending()) == (
+                25,
+                0,
+                0,
+            )
             assert all(name.startswith("kgen-handler-") for name in handler_threads)
             informer.remove_event_handler(registration)
+            assert registration.removed and registration.async_registration.removed
+            late = informer.add_event_handler(ResourceEventHandlerFuncs(on_add=lambda o, i: None))
+            assert late.wait_synced(30) is True  # the cache's 25 objects, delivered to it as well
             with pytest.raises(CacheSyncError):
                 factory.for_resource("example.kgen.io/v1/nothings").wait_for_cache_sync(0.5)
         factory.shutdown()  # idempotent

@@ -10,15 +10,9 @@ from example_client.models.core_v1 import ConfigMap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kgen.runtime._cache import (
-    Delta,
-    DeletedFinalStateUnknown,
-    DeltaType,
-    FIFOClosed,
-    Indexer,
-    RealFIFO,
-    final_state,
-)
+from kgen.runtime import DeletedFinalStateUnknown, Indexer
+from kgen.runtime._cache.fifo import Delta, DeltaType, FIFOClosed, RealFIFO
+from kgen.runtime._cache.tombstone import final_state
 from kgen.runtime._meta import ObjectMeta
 
 

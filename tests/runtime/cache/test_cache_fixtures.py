@@ -20,14 +20,15 @@ from typing import Any
 import pytest
 import yaml
 
-from kgen.runtime._cache import (
+from kgen.runtime import (
+    Backoff,
     BackoffManager,
     DeletedFinalStateUnknown,
     ReflectorOptions,
-    final_state,
     meta_namespace_key,
-    resource_version_of,
 )
+from kgen.runtime._cache.objects import resource_version_of
+from kgen.runtime._cache.tombstone import final_state
 from kgen.runtime._config import Config, load_kubeconfig
 from kgen.testing import APIServer
 
@@ -59,7 +60,8 @@ def clientset_for(config: Config, **transport_options: Any) -> Any:
 
 
 def fast_backoff(seed: int = 0) -> BackoffManager:
-    return BackoffManager(initial=0.005, cap=0.05, jitter=0.5, rng=random.Random(seed))
+    schedule = Backoff(steps=2**31 - 1, duration=0.005, factor=2.0, jitter=0.5, cap=0.05)
+    return BackoffManager(schedule, rng=random.Random(seed))
 
 
 def fast_options(**overrides: Any) -> ReflectorOptions:

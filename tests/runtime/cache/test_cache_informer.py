@@ -28,7 +28,7 @@ from test_cache_fixtures import (
     start_server,
 )
 
-from kgen.runtime._cache import (
+from kgen.runtime import (
     AsyncSharedIndexInformer,
     CacheSyncError,
     ResourceEventHandlerFuncs,

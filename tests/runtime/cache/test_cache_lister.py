@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from example_client.models.core_v1 import ConfigMap, Namespace
 
-from kgen.runtime._cache import NAMESPACE_INDEX, Indexer, Lister, namespace_index_func
+from kgen.runtime import Indexer, Lister, NAMESPACE_INDEX, namespace_index_func
 from kgen.runtime._errors import NotFound
 from kgen.runtime._meta import ObjectMeta
 from kgen.runtime._resources import GroupVersionResource

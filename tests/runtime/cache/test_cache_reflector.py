@@ -25,14 +25,9 @@ from test_cache_fixtures import (
     start_server,
 )
 
-from kgen.runtime._cache import (
-    AsyncSharedIndexInformer,
-    ListResult,
-    Reflector,
-    ReflectorOptions,
-    TypedListerWatcher,
-    VeryShortWatchError,
-)
+from kgen.runtime import AsyncSharedIndexInformer, ReflectorOptions, TypedListerWatcher
+from kgen.runtime._cache.listwatch import ListResult
+from kgen.runtime._cache.reflector import Reflector, VeryShortWatchError
 from kgen.runtime._errors import Expired, ServerError
 from kgen.runtime._meta import ObjectMeta, Status
 from kgen.runtime._resources import GroupVersionResource
@@ -560,6 +555,32 @@ async def test_500s_relist_after_backoff(server: APIServer, clientset: Any) -> N
         await eventually(lambda: informer.metrics.lists >= 3, "two relists")
         await converged(clientset, informer)
     assert errors[:4] == [("list", 500), ("list", 500), ("watch", 500), ("watch", 500)]
+
+
+async def test_the_reflector_backs_off_at_least_the_servers_retry_after(
+    server: APIServer, clientset: Any
+) -> None:
+    """A throttled list and a throttled watch: each round waits the backoff's next delay, or the
+    429's Retry-After when that is longer (the sleeps are recorded, not slept)."""
+    server.faults.throttle(1, verb="list", retry_after=7)
+    server.faults.throttle(1, verb="watch", retry_after=3)
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    store = Store()
+    reflector: Reflector[ConfigMap] = Reflector(
+        TypedListerWatcher(clientset.core_v1.configmaps(NS)),
+        store,
+        options=fast_options(watch_list=False),
+        backoff=fast_backoff(),
+        sleep=sleep,
+    )
+    await run_until(reflector, lambda: reflector.metrics.watches >= 2)
+    assert slept == [7.0, 3.0]
+    assert reflector.backoff.count == 2
+    assert (reflector.metrics.lists, reflector.metrics.throttled) == (1, 1)
 
 
 async def test_a_restored_server_with_older_versions_is_relisted(

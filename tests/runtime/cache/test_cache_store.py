@@ -7,16 +7,16 @@ import threading
 import pytest
 from example_client.models.core_v1 import ConfigMap, Namespace
 
-from kgen.runtime._cache import (
-    NAMESPACE_INDEX,
+from kgen.runtime import (
     DeletedFinalStateUnknown,
     Indexer,
-    deletion_handling_key,
-    labels_of,
+    NAMESPACE_INDEX,
     meta_namespace_key,
     namespace_index_func,
     split_meta_namespace_key,
 )
+from kgen.runtime._cache.objects import labels_of
+from kgen.runtime._cache.store import deletion_handling_key
 from kgen.runtime._meta import ObjectMeta
 from kgen.runtime._unstructured import Unstructured
 

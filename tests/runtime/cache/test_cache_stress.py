@@ -19,6 +19,8 @@ half-way. At the end:
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import os
 import random
@@ -40,12 +42,8 @@ from test_cache_fixtures import (
     start_server,
 )
 
-from kgen.runtime._cache import (
-    AsyncSharedIndexInformer,
-    AsyncSharedInformerFactory,
-    meta_namespace_key,
-    resource_version_of,
-)
+from kgen.runtime import AsyncSharedIndexInformer, AsyncSharedInformerFactory, meta_namespace_key
+from kgen.runtime._cache.objects import resource_version_of
 from kgen.runtime._meta import ObjectMeta
 from kgen.testing import APIServer
 
@@ -152,6 +150,7 @@ def cache_state(informer: AsyncSharedIndexInformer[Any]) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # about a minute: many informers under fault injection
 async def test_informers_survive_chaos(tmp_path: Path) -> None:
     started = time.monotonic()
     server = start_server(history=400)

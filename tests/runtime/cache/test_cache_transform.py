@@ -10,7 +10,7 @@ import msgspec
 from example_client.models.core_v1 import Pod
 
 import kgen.runtime._codec as codec
-from kgen.runtime._cache import StringInterner, default_transform, make_transform
+from kgen.runtime import StringInterner, default_transform, make_transform
 from kgen.runtime._unstructured import Unstructured
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import threading
 from pathlib import Path
 
@@ -13,10 +15,17 @@ from example_client.listers.example_kgen_io_v1 import GadgetLister
 from example_client.models.core_v1 import ConfigMap
 from example_client.models.example_kgen_io_v1 import Gadget
 
-from kgen.runtime._cache import ResourceEventHandlerFuncs
-from kgen.runtime._config import load_kubeconfig
-from kgen.runtime._errors import NotFound
-from kgen.runtime._meta import ObjectMeta
+from kgen.runtime import (
+    ClusterLister,
+    Indexer,
+    Lister,
+    ListerInNamespace,
+    NotFound,
+    ObjectMeta,
+    ResourceEventHandlerFuncs,
+    load_kubeconfig,
+    meta_namespace_key,
+)
 from kgen.testing import APIServer
 
 
@@ -57,10 +66,10 @@ def test_sync_factory_informers_and_listers(server: APIServer, tmp_path: Path) -
             assert all(result.synced for result in results.values()), results
             lister = configmaps.lister()
             assert isinstance(lister, ConfigMapLister)
-            assert lister.configmaps("default").get("before").data == {"a": "1"}
+            assert lister.namespace("default").get("before").data == {"a": "1"}
             assert [c.metadata.name for c in lister.list("app=web")] == ["before"]
             with pytest.raises(NotFound):
-                lister.configmaps("default").get("missing")
+                lister.namespace("default").get("missing")
             gadget_lister = gadgets.lister()
             assert isinstance(gadget_lister, GadgetLister)
             assert gadget_lister.get("g1").metadata.name == "g1"
@@ -87,8 +96,28 @@ async def test_async_factory(server: APIServer, tmp_path: Path) -> None:
             await factory.wait_for_cache_sync(timeout=30)
             assert informer.has_synced()
             assert (
-                factory.core_v1.configmaps.lister().configmaps("default").get("x").metadata.name
+                factory.core_v1.configmaps.lister().namespace("default").get("x").metadata.name
                 == "x"
             )
         finally:
             await factory.shutdown()
+
+
+def test_a_lister_has_one_way_to_scope_to_a_namespace() -> None:
+    """Generated listers add nothing to the runtime's: ``namespace(ns)`` is the one way to one
+    namespace (no per-kind accessor such as ``configmaps(ns)`` next to it)."""
+    import example_client.listers as listers
+
+    modules = [
+        importlib.import_module(f"example_client.listers.{info.name}")
+        for info in pkgutil.iter_modules(listers.__path__)
+    ]
+    generated = [getattr(module, name) for module in modules for name in module.__all__]
+    assert ConfigMapLister in generated and GadgetLister in generated
+    for lister in generated:
+        assert issubclass(lister, (Lister, ClusterLister)), lister
+        own = [name for name in vars(lister) if not name.startswith("_")]
+        assert own == [], f"{lister.__name__} adds {own}"
+    assert not hasattr(ClusterLister, "namespace")  # cluster-scoped objects have no namespace
+    configmaps = ConfigMapLister(Indexer(meta_namespace_key, {}), None)
+    assert isinstance(configmaps.namespace("default"), ListerInNamespace)

@@ -1,44 +1,55 @@
-"""kgen.runtime._workqueue: the flat re-export, and the worker loop its docstring shows."""
+"""kgen.runtime._workqueue: its public names reach users through kgen.runtime only, and the worker loop
+its docstring shows."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
+import inspect
 import logging
+import pkgutil
+import types
 
+import kgen.runtime
 import kgen.runtime._workqueue as workqueue
-from kgen.runtime._workqueue import (
-    AsyncRateLimitingQueue,
-    ItemExponentialFailureRateLimiter,
-    ShutDown,
-    delaying,
-    metrics,
-    queue,
-    rate_limiters,
-    rate_limiting,
-)
+from kgen.runtime import AsyncRateLimitingQueue, ItemExponentialFailureRateLimiter, ShutDown
 
-MODULES = [queue, delaying, rate_limiting, rate_limiters, metrics]
-
-
-def test_all_is_sorted_and_complete() -> None:
-    assert workqueue.__all__ == sorted(workqueue.__all__)
-    exported = {name for module in MODULES for name in module.__all__}
-    assert set(workqueue.__all__) == exported
+MODULES = {
+    info.name: importlib.import_module(f"kgen.runtime._workqueue.{info.name}")
+    for info in pkgutil.iter_modules(workqueue.__path__)
+}
+PUBLIC = {
+    name: module.removeprefix("_workqueue.")
+    for name, module in kgen.runtime._EXPORTS.items()  # type: ignore[attr-defined]
+    if module.startswith("_workqueue.")
+}
 
 
-def test_every_export_is_the_module_object() -> None:
-    for module in MODULES:
-        for name in module.__all__:
-            assert getattr(workqueue, name) is getattr(module, name), name
+def test_the_package_re_exports_nothing() -> None:
+    names = {name for name in vars(workqueue) if not name.startswith("_")}
+    leaked = {name for name in names if not isinstance(getattr(workqueue, name), types.ModuleType)}
+    assert leaked == set()
+
+
+def test_the_front_door_takes_each_name_from_the_module_that_defines_it() -> None:
+    assert len(PUBLIC) > 10
+    for name, module in PUBLIC.items():
+        source = MODULES[module]
+        assert name in source.__all__, f"{name} is not in _workqueue.{module}.__all__"
+        value = getattr(source, name)
+        assert getattr(kgen.runtime, name) is value
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert value.__module__ == source.__name__, f"{name} is defined in {value.__module__}"
 
 
 def test_every_module_and_public_class_is_documented() -> None:
-    for module in [workqueue, *MODULES]:
+    for module in [workqueue, *MODULES.values()]:
         assert module.__doc__ and module.__doc__.strip()
-    for name in workqueue.__all__:
-        obj = getattr(workqueue, name)
-        if isinstance(obj, type):
-            assert obj.__doc__, name
+    for module in MODULES.values():
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type):
+                assert obj.__doc__, name
 
 
 def test_the_docstring_points_at_the_rate_limited_queue() -> None:
