@@ -23,7 +23,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / ".bench"
 # The reference corpus: ../shared/specs next to the repository, or $KGEN_SHARED_SPECS (as for the tests).
-SHARED_SPECS = Path(os.environ.get("KGEN_SHARED_SPECS") or (ROOT / ".." / "shared" / "specs")).resolve()
+SHARED_SPECS = Path(
+    os.environ.get("KGEN_SHARED_SPECS") or (ROOT / ".." / "shared" / "specs")
+).resolve()
 SWAGGER = SHARED_SPECS / "kubernetes" / "v1.36" / "swagger.json"
 GROUPS = ("decode", "generate", "imports", "first_call", "server", "informer")
 

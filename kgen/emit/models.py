@@ -39,7 +39,7 @@ from kgen.emit.pysource import docstring, literal
 from kgen.emit.templates import templates_dir
 from kgen.apimodel.shared import RUNTIME_MODELS
 
-__all__ = ["ModelsEmitter", "module_import_path"]
+__all__ = ["ModelsEmitter", "base_class", "inherited_fields", "module_import_path"]
 
 _SPECIAL_PATHS = {
     "int-or-string": "kgen.runtime.IntOrString",
@@ -186,7 +186,7 @@ class ModelsEmitter:
             field_docs: dict[str, str] = {}
             # A kind's apiVersion, kind and metadata are its base class's: ``metadata`` is always there
             # (an ObjectMeta, or a list's ListMeta), typed so, and not sent when left empty.
-            inherited = _INHERITED if _base_class(typedef) != "Struct" else frozenset()
+            inherited = inherited_fields(typedef)
             for item in typedef.fields:
                 if item.json_name in inherited:
                     continue
@@ -230,7 +230,7 @@ class ModelsEmitter:
         extra["docstring"] = docstring(text, indent=4)
         if typedef.gvk is None:
             return extra
-        base = _base_class(typedef)
+        base = base_class(typedef)
         if base != "Struct":
             imports.add(f"kgen.runtime.{base}")
         extra["base"] = base
@@ -346,7 +346,15 @@ def _go_sends_null(typedef: TypeDef, item: Field) -> bool:
 _INHERITED = frozenset({"apiVersion", "kind", "metadata"})
 
 
-def _base_class(typedef: TypeDef) -> str:
+def inherited_fields(typedef: TypeDef) -> frozenset[str]:
+    """The fields a kind's class has from its base class (KubernetesObject or KubernetesList), not
+    generated: ``apiVersion``, ``kind`` and ``metadata``, which is always there (typed so) and not
+    sent when left empty."""
+    return _INHERITED if base_class(typedef) != "Struct" else frozenset()
+
+
+def base_class(typedef: TypeDef) -> str:
+    """The runtime base class of a model: KubernetesObject, KubernetesList or Struct."""
     if typedef.gvk is None:
         return "Struct"
     metadata = typedef.field_named("metadata")

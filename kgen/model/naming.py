@@ -242,8 +242,7 @@ def _split_unrelated_places(model: APIModel, inline: set[str]) -> set[str]:
         unrelated = [
             type_id
             for type_id in sorted(places)
-            if len(places[type_id]) > 1
-            and _common_name([p.field for p in places[type_id]]) is None
+            if len(places[type_id]) > 1 and _common_name([p.field for p in places[type_id]]) is None
         ]
         if not unrelated:
             return inline

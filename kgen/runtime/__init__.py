@@ -269,6 +269,7 @@ if TYPE_CHECKING:
     from kgen.runtime._apply import LabelSelectorRequirementApply as LabelSelectorRequirementApply
     from kgen.runtime._apply import ObjectMetaApply as ObjectMetaApply
     from kgen.runtime._apply import OwnerReferenceApply as OwnerReferenceApply
+    from kgen.runtime._compat import check_generated_package as check_generated_package
 
 __all__ = [
     "APIError",
@@ -482,6 +483,7 @@ __all__ = [
     "apply_merge_patch",
     "async_on_error",
     "async_retry_on_conflict",
+    "check_generated_package",
     "config_from_kubeconfig",
     "copy_object",
     "create_merge_patch",
@@ -713,6 +715,7 @@ _EXPORTS: dict[str, str] = {
     "apply_merge_patch": "_patch",
     "async_on_error": "_retry",
     "async_retry_on_conflict": "_retry",
+    "check_generated_package": "_compat",
     "config_from_kubeconfig": "_config",
     "copy_object": "_cache.objects",
     "create_merge_patch": "_patch",

@@ -321,6 +321,6 @@ def test_enum_names_join_the_class_and_the_field(tmp_path: Path) -> None:
     }
     path = write_yaml(tmp_path / "foo.yaml", crd("Foo", schema, group="x.kgen.io"))
     model = build_model(read_inputs([], [path]))
-    typedef = next(t for t in model.types.values() if t.name == "FooStatusConditions")
+    typedef = next(t for t in model.types.values() if t.name == "FooConditions")
     names = {f.json_name: f.type.name for f in typedef.fields if isinstance(f.type, EnumType)}
-    assert names == {"status": "FooStatusConditionsStatus", "list": "FooStatusConditionsList"}
+    assert names == {"status": "FooConditionsStatus", "list": "FooConditionsList"}
