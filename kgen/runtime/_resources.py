@@ -76,7 +76,8 @@ class Struct(
     def __get_pydantic_json_schema__(cls, core: Any, handler: Any) -> dict[str, Any]:
         """The model's JSON schema (msgspec's, with wire names), its references resolved inline."""
         schema = msgspec.json.schema(cls)
-        return _inline(schema, schema.get("$defs", {}), frozenset())
+        inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}), frozenset())
+        return inlined
 
 
 def _inline(schema: Any, defs: dict[str, Any], seen: frozenset[str]) -> Any:
