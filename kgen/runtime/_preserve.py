@@ -15,7 +15,7 @@ put it back, at every depth, next to the model's own fields:
 How it costs nothing when there is nothing to keep: models forbid unknown fields, so msgspec's decoder
 (in C, at full speed) says whether an object has any. Only an object that has some is decoded again,
 here, as plain JSON split against its model: the known part becomes the model, and the unknown part,
-pruned to what is unknown and the path to it, is kept on the object itself (the ``UNKNOWN_FIELDS``
+pruned to what is unknown and the path to it, is kept on the object itself as compact JSON (the ``UNKNOWN_FIELDS``
 attribute of a :class:`~kgen.runtime._meta.KubernetesObject`, which deep copies and pickles keep). There
 is no table and no limit, and an object with nothing unknown holds nothing more.
 """
@@ -52,7 +52,9 @@ def is_unknown_field_error(exc: msgspec.ValidationError) -> bool:
 def unknown_fields(obj: Any) -> Any:
     """What ``obj`` was decoded with that its model does not know (pruned JSON), or None."""
     if isinstance(obj, KubernetesObject):
-        return obj.__dict__.get(UNKNOWN_FIELDS)
+        kept = obj.__dict__.get(UNKNOWN_FIELDS)
+        if kept is not None:
+            return msgspec.json.decode(kept)
     return None
 
 
@@ -80,7 +82,8 @@ def convert_keeping_unknown(value: Any, tp: type[T]) -> T:
     cleaned, unknown = _split(value, tp)
     obj = msgspec.convert(cleaned, tp, dec_hook=codec.dec_hook)
     if unknown is not None and isinstance(obj, KubernetesObject):
-        obj.__dict__[UNKNOWN_FIELDS] = unknown
+        # Kept as compact JSON: a few bytes per object in an informer's cache, not a tree of dicts.
+        obj.__dict__[UNKNOWN_FIELDS] = msgspec.json.encode(unknown)
     return obj
 
 
