@@ -88,7 +88,7 @@ class ApplyEmitter:
         return files
 
     def render_module(self, module: str, types: list[TypeDef]) -> str:
-        runtime: set[str] = {"Struct"}
+        runtime: set[str] = set()
         models: set[str] = set()
         others: dict[str, set[str]] = {}
         typing_names: set[str] = set()
@@ -103,6 +103,7 @@ class ApplyEmitter:
                 models.add(typedef.name)
                 head = f"class {name}(ApplyConfiguration[{typedef.name}], kw_only=True):"
             else:
+                runtime.add("Struct")
                 head = f"class {name}(Struct, kw_only=True):"
             gv = f"{typedef.group}/{typedef.version}" if typedef.group else typedef.version
             lines = [
@@ -136,7 +137,8 @@ class ApplyEmitter:
             imports.append("from datetime import datetime")
         if typing_names:
             imports.append(f"from typing import {', '.join(sorted(typing_names))}")
-        imports.append("from msgspec import field")
+        if any("field(name=" in b for b in body):
+            imports.append("from msgspec import field")
         imports.append(f"from kgen.runtime import {', '.join(sorted(runtime))}")
         if models:
             imports.append(f"from ..models.{module} import {', '.join(sorted(models))}")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from msgspec import field
 from kgen.runtime import ApplyConfiguration, GroupVersionKind, Struct
 from ..models.example_kgen_io_v1alpha1 import Widget
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from msgspec import field
-from kgen.runtime import ApplyConfiguration, DeleteOptions, GroupVersionKind, Struct
+from kgen.runtime import ApplyConfiguration, DeleteOptions, GroupVersionKind
 from ..models.policy_v1 import Eviction
 
 
