@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from kgen.runtime._meta import KubernetesObject, ListMeta, ObjectMeta
+from kgen.runtime._meta import KubernetesList, KubernetesObject, ListMeta, ObjectMeta
 from kgen.runtime._types import MicroTime, format_micro_time
 
 __all__ = [
@@ -141,11 +141,20 @@ def _bare(value: Any) -> Any:
     """An object whose metadata is empty, without it: objects always have a ``metadata`` (the types
     say so), yet one never set is not sent."""
     if isinstance(value, KubernetesObject):
+        bare = value
+        if isinstance(value, KubernetesList) and any(
+            _EMPTY_META.get(type(item.metadata)) == item.metadata for item in value.items
+        ):
+            bare = copy.copy(value)
+            msgspec.structs.force_setattr(bare, "items", [_bare(item) for item in value.items])
         meta = value.metadata
         empty = _EMPTY_META.get(type(meta))
         if empty is not None and meta == empty:
-            value = copy.copy(value)
-            msgspec.structs.force_setattr(value, "metadata", None)
+            if bare is value:
+                bare = copy.copy(value)
+            # After the copy: copying runs __post_init__, which would set an empty metadata again.
+            msgspec.structs.force_setattr(bare, "metadata", None)
+        return bare
     return value
 
 

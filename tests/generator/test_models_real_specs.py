@@ -221,6 +221,12 @@ def test_metadata_is_always_there_and_empty_is_not_sent(package: Path) -> None:
     assert json.loads(codec.encode(cert))["metadata"] == {"name": "c"}
     listed = codec.decode(b'{"items":[{"kind":"Pod"}]}', core.PodList)
     assert listed.metadata.resource_version is None and listed.items[0].metadata.name is None
+    # Nor in a list, for the list or its items.
+    assert json.loads(codec.encode(listed)) == {
+        "apiVersion": "v1",
+        "kind": "PodList",
+        "items": [{"apiVersion": "v1", "kind": "Pod"}],
+    }
 
 
 def test_apply_configurations_encode_only_what_is_set(package: Path, tmp_path: Path) -> None:
