@@ -58,7 +58,6 @@ MANAGER = "widget-controller"
 
 
 def key_of(obj: Widget | ConfigMap) -> str:
-    assert obj.metadata is not None
     return f"{obj.metadata.namespace}/{obj.metadata.name}"
 
 
@@ -82,9 +81,9 @@ class WidgetController:
     def _enqueue_owner(self, obj: ConfigMap | DeletedFinalStateUnknown[ConfigMap]) -> None:
         # A ConfigMap we own changed (or was deleted by someone): reconcile its Widget.
         configmap = obj.obj if isinstance(obj, DeletedFinalStateUnknown) else obj
-        for ref in (configmap.metadata.owner_references or []) if configmap.metadata else []:
+        for ref in configmap.metadata.owner_references or []:
             if ref.kind == "Widget" and ref.controller:
-                self.queue.add(f"{configmap.metadata.namespace}/{ref.name}")  # type: ignore[union-attr]
+                self.queue.add(f"{configmap.metadata.namespace}/{ref.name}")
 
     # --- reconcile ----------------------------------------------------------------------------------
 
@@ -95,7 +94,7 @@ class WidgetController:
         except NotFound:
             return  # gone: its ConfigMap is garbage-collected through the owner reference
         widgets = self.cs.example_kgen_io_v1.widgets(namespace)
-        assert widget.metadata is not None and widget.metadata.name is not None
+        assert widget.metadata.name is not None
         if widget.metadata.deletion_timestamp is not None:
             await self._finalize(widget)
             return
@@ -123,7 +122,7 @@ class WidgetController:
         self.reconciled += 1
 
     async def _apply_configmap(self, widget: Widget) -> None:
-        assert widget.metadata is not None and widget.spec is not None
+        assert widget.spec is not None
         owner = OwnerReference(
             api_version="example.kgen.io/v1",
             kind="Widget",
@@ -150,7 +149,6 @@ class WidgetController:
 
         async def write() -> Widget:
             current = await widgets.get(name)  # the latest, read again on every attempt
-            assert current.metadata is not None
             generation = current.metadata.generation
             status = current.status or WidgetStatus()
             if status.observed_generation == generation and status.phase == "Ready":
@@ -174,7 +172,6 @@ class WidgetController:
         await retry_on_conflict(write)
 
     async def _finalize(self, widget: Widget) -> None:
-        assert widget.metadata is not None
         namespace, name = widget.metadata.namespace or "", widget.metadata.name or ""
         try:
             await self.cs.core_v1.configmaps(namespace).delete(
@@ -186,7 +183,6 @@ class WidgetController:
 
         async def release() -> None:
             current = await widgets.get(name)
-            assert current.metadata is not None
             remaining = [f for f in current.metadata.finalizers or [] if f != FINALIZER]
             if remaining != (current.metadata.finalizers or []):
                 current.metadata.finalizers = remaining
