@@ -19,7 +19,6 @@ import msgspec
 import kgen.runtime._codec as codec
 from kgen.runtime._errors import DecodeError
 from kgen.runtime._meta import KubernetesObject, ListMeta, ObjectMeta
-from kgen.runtime._meta import PartialObjectMetadata
 from kgen.runtime._request import Result
 from kgen.runtime._verbs import TypedCodec
 from kgen.runtime._watchevent import EventType, MalformedEvent, WatchEvent, WatchEventDecoder
@@ -57,8 +56,14 @@ class _Page(msgspec.Struct):
     items: list[Any]
 
 
+class _MetadataOnly(msgspec.Struct):
+    # Not PartialObjectMetadata: models refuse fields they do not know (to keep them, issue 14.6),
+    # and here every field but metadata is one.
+    metadata: ObjectMeta | None = None
+
+
 _raw_list = msgspec.json.Decoder(_RawList, dec_hook=codec.dec_hook)
-_partial = msgspec.json.Decoder(PartialObjectMetadata, dec_hook=codec.dec_hook)
+_partial = msgspec.json.Decoder(_MetadataOnly, dec_hook=codec.dec_hook)
 
 
 def _undecodable(raw: bytes | msgspec.Raw, error: Exception, kind: str) -> Undecodable:
