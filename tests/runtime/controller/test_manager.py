@@ -4,6 +4,8 @@ managers, and the synchronous Manager."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import re
 import threading
 from typing import Any
@@ -205,3 +207,26 @@ def test_the_sync_manager_runs_plain_function_reconciles_on_threads(config: Conf
     assert not thread.is_alive()
     assert threads and all(name.startswith("kgen-reconcile-widget") for name in threads)
     assert runner.reconciles >= 3
+
+
+async def test_sigterm_stops_the_manager_gracefully(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **{**FAST, "handle_signals": True})
+    finished: list[str] = []
+    started = asyncio.Event()
+
+    async def reconcile(request: ReconcileRequest, obj: Any) -> ReconcileResult | None:
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.append(request.name)
+        return None
+
+    manager.add(Controller(for_=Widget, reconcile=reconcile))
+    task = asyncio.create_task(manager.run())
+    await eventually(lambda: _true(manager.started.is_set()))
+    async with AsyncClientset(config) as cs:
+        await cs.example_kgen_io_v1.widgets("default").create(widget("w1"))
+    await asyncio.wait_for(started.wait(), 10)
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(task, 30)  # returns, without raising
+    assert finished == ["w1"]  # the reconcile in flight finished
+    assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
