@@ -23,7 +23,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / ".bench"
 SWAGGER = (ROOT / ".." / "shared" / "specs" / "kubernetes" / "v1.36" / "swagger.json").resolve()
-GROUPS = ("decode", "generate", "imports", "first_call", "server", "informer", "schema")
+GROUPS = (
+    "decode",
+    "generate",
+    "imports",
+    "first_call",
+    "server",
+    "informer",
+    "schema",
+    "controllers",
+)
 
 
 def run_case(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -464,6 +473,16 @@ def bench_schema(results: dict[str, Any]) -> None:
     schema.report(figures)
 
 
+def bench_controllers(results: dict[str, Any]) -> None:
+    """kgen's controller toolkit and kopf reconciling the same Widgets (benchmarks/controllers.py);
+    KGEN_BENCH_CONTROLLER_OBJECTS sets how many (1,000 by default)."""
+    from benchmarks import controllers
+
+    rows = controllers.measure(int(os.environ.get("KGEN_BENCH_CONTROLLER_OBJECTS", "1000")))
+    results["controllers"] = rows
+    controllers.report(rows)
+
+
 def main(argv: list[str]) -> int:
     if any(arg in ("-h", "--help") for arg in argv):
         print(__doc__.strip() + "\n\ngroups: " + " ".join(GROUPS))
@@ -478,8 +497,9 @@ def main(argv: list[str]) -> int:
     )
     prepare_data()
     results: dict[str, Any] = {}
-    if any(group != "schema" for group in groups) and not ensure_package():
-        groups = [group for group in groups if group == "schema"]  # needs no generated API
+    standalone = ("schema", "controllers")  # these need no generated Kubernetes API
+    if any(group not in standalone for group in groups) and not ensure_package():
+        groups = [group for group in groups if group in standalone]
     for group in groups:
         globals()[f"bench_{group}"](results)
     (BENCH / "results.json").write_text(json.dumps(results, indent=2))
