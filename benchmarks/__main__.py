@@ -22,7 +22,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / ".bench"
-SWAGGER = (ROOT / ".." / "shared" / "specs" / "kubernetes" / "v1.36" / "swagger.json").resolve()
+# The reference corpus: ../shared/specs next to the repository, or $KGEN_SHARED_SPECS (as for the tests).
+SHARED_SPECS = Path(
+    os.environ.get("KGEN_SHARED_SPECS") or (ROOT / ".." / "shared" / "specs")
+).resolve()
+SWAGGER = SHARED_SPECS / "kubernetes" / "v1.36" / "swagger.json"
 GROUPS = (
     "decode",
     "generate",

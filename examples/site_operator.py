@@ -38,9 +38,14 @@ INPUTS = [
 
 
 def generate(output: Path = BUILD) -> None:
-    """Generate ``site_client`` into ``output`` unless it is newer than its inputs; import it from there."""
+    """Generate ``site_client`` into ``output`` unless it is newer than its inputs and kgen itself;
+    import it from there."""
+    import kgen
+
     marker = output / "site_client" / "__init__.py"
-    newest = max(path.stat().st_mtime for _, path in INPUTS)
+    sources = [path for _, path in INPUTS]
+    sources += [*Path(kgen.__file__).parent.rglob("*.py"), *(ROOT / "templates").rglob("*")]
+    newest = max(path.stat().st_mtime for path in sources)
     if not marker.exists() or marker.stat().st_mtime < newest:
         arguments = [argument for option, path in INPUTS for argument in (option, str(path))]
         subprocess.run(
@@ -98,7 +103,7 @@ class SiteReconciler:
         return await self.finalizer.finalize(sites, site, apply=self.apply, cleanup=self.cleanup)
 
     async def apply(self, site: Site) -> ReconcileResult | None:
-        assert site.metadata is not None and site.spec is not None
+        assert site.spec is not None
         namespace, name = site.metadata.namespace or "", site.metadata.name or ""
         labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": MANAGER}
         replicas = 1 if site.spec.replicas is None else site.spec.replicas
@@ -133,7 +138,7 @@ class SiteReconciler:
             status.conditions = status.conditions or []
             was = next((c.status for c in status.conditions if c.type == "Available"), None)
             changed = set_status_condition(status.conditions, condition)
-            generation = current.metadata.generation if current.metadata else None
+            generation = current.metadata.generation
             if changed or (status.available_replicas, status.observed_generation) != (
                 available,
                 generation,
@@ -149,7 +154,6 @@ class SiteReconciler:
         return None
 
     async def cleanup(self, site: Site) -> None:
-        assert site.metadata is not None
         deployments = self.cs.apps_v1.deployments(site.metadata.namespace or "")
         try:
             await deployments.delete(site.metadata.name or "", propagation_policy="Foreground")

@@ -63,7 +63,7 @@ class WidgetReconciler:
         )
 
     async def apply(self, widget: Widget) -> ReconcileResult | None:
-        assert widget.metadata is not None and widget.spec is not None
+        assert widget.spec is not None
         namespace, name = widget.metadata.namespace or "", widget.metadata.name or ""
         configmap = ConfigMap(
             metadata=ObjectMeta(
@@ -81,7 +81,6 @@ class WidgetReconciler:
 
         async def write_status() -> None:
             current = await widgets.get(name)  # the latest, read again on every attempt
-            assert current.metadata is not None
             generation = current.metadata.generation
             status = current.status or WidgetStatus()
             status.conditions = status.conditions or []
@@ -105,7 +104,6 @@ class WidgetReconciler:
         return None
 
     async def cleanup(self, widget: Widget) -> None:
-        assert widget.metadata is not None
         configmaps = self.cs.core_v1.configmaps(widget.metadata.namespace or "")
         try:
             await configmaps.delete(

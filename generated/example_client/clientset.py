@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncClientset", "Clientset"]
 
-PACKAGE = "example_client"
+PACKAGE = __package__ or "example_client"
 
 
 class Clientset(ClientsetBase):

@@ -44,6 +44,7 @@ _MODULE_NAMES = frozenset(
         "ResourceInfo",
         "SubresourceInfo",
         "GroupVersionKind",
+        "ApplyConfiguration",  # and the apply modules (kgen.emit.applyconfigs)
         "frozenset",
         *SHARED_TYPES,
     }

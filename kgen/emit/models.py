@@ -39,7 +39,7 @@ from kgen.emit.pysource import docstring, literal
 from kgen.emit.templates import templates_dir
 from kgen.apimodel.shared import RUNTIME_MODELS
 
-__all__ = ["ModelsEmitter", "module_import_path"]
+__all__ = ["ModelsEmitter", "base_class", "inherited_fields", "module_import_path"]
 
 _SPECIAL_PATHS = {
     "int-or-string": "kgen.runtime.IntOrString",
@@ -184,7 +184,12 @@ class ModelsEmitter:
             properties: dict[str, Any] = {}
             required: list[str] = []
             field_docs: dict[str, str] = {}
+            # A kind's apiVersion, kind and metadata are its base class's: ``metadata`` is always there
+            # (an ObjectMeta, or a list's ListMeta), typed so, and not sent when left empty.
+            inherited = inherited_fields(typedef)
             for item in typedef.fields:
+                if item.json_name in inherited:
+                    continue
                 schema = self._schema(item.type, module, enums, imports)
                 if not item.required or item.nullable or _go_sends_null(typedef, item):
                     schema = {**schema, "nullable": True}
@@ -225,7 +230,7 @@ class ModelsEmitter:
         extra["docstring"] = docstring(text, indent=4)
         if typedef.gvk is None:
             return extra
-        base = _base_class(typedef)
+        base = base_class(typedef)
         if base != "Struct":
             imports.add(f"kgen.runtime.{base}")
         extra["base"] = base
@@ -341,7 +346,20 @@ def _go_sends_null(typedef: TypeDef, item: Field) -> bool:
     )
 
 
-def _base_class(typedef: TypeDef) -> str:
+_INHERITED = frozenset({"apiVersion", "kind", "metadata"})
+
+
+def inherited_fields(typedef: TypeDef) -> frozenset[str]:
+    """The fields a kind's class has from its base class (KubernetesObject or KubernetesList), not
+    generated: ``apiVersion``, ``kind`` and ``metadata``, which is always there (typed so) and not
+    sent when left empty."""
+    return _INHERITED if base_class(typedef) != "Struct" else frozenset()
+
+
+def base_class(typedef: TypeDef) -> str:
+    """The runtime base class of a model: KubernetesObject, KubernetesList or Struct."""
+    if typedef.gvk is None:
+        return "Struct"
     metadata = typedef.field_named("metadata")
     meta_type = metadata.type if metadata is not None else None
     if typedef.list_item is not None and meta_type in (None, Shared("ListMeta")):

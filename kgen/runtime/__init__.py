@@ -308,6 +308,15 @@ if TYPE_CHECKING:
     from kgen.runtime._cache.undecodable import Undecodable as Undecodable
     from kgen.runtime._controller.metrics import ControllerMetrics as ControllerMetrics
 
+    from kgen.runtime._apply import ApplyConfiguration as ApplyConfiguration
+    from kgen.runtime._apply import ConditionApply as ConditionApply
+    from kgen.runtime._apply import FieldSelectorRequirementApply as FieldSelectorRequirementApply
+    from kgen.runtime._apply import GroupResourceApply as GroupResourceApply
+    from kgen.runtime._apply import LabelSelectorApply as LabelSelectorApply
+    from kgen.runtime._apply import LabelSelectorRequirementApply as LabelSelectorRequirementApply
+    from kgen.runtime._apply import ObjectMetaApply as ObjectMetaApply
+    from kgen.runtime._apply import OwnerReferenceApply as OwnerReferenceApply
+    from kgen.runtime._compat import check_generated_package as check_generated_package
 
 __all__ = [
     "ANNOTATIONS_CHANGED",
@@ -321,6 +330,7 @@ __all__ = [
     "AlreadyExists",
     "AlreadyOwnedError",
     "Apply",
+    "ApplyConfiguration",
     "AsyncAllVerbs",
     "AsyncApply",
     "AsyncClientsetBase",
@@ -365,6 +375,7 @@ __all__ = [
     "ClientsetBase",
     "ClusterLister",
     "Condition",
+    "ConditionApply",
     "Config",
     "ConfigError",
     "Conflict",
@@ -398,6 +409,7 @@ __all__ = [
     "ExecPluginError",
     "Expired",
     "FieldSelectorRequirement",
+    "FieldSelectorRequirementApply",
     "FieldValidation",
     "Fields",
     "FieldsV1",
@@ -409,6 +421,7 @@ __all__ = [
     "Gone",
     "GroupInformers",
     "GroupResource",
+    "GroupResourceApply",
     "GroupVersionClient",
     "GroupVersionForDiscovery",
     "GroupVersionKind",
@@ -427,7 +440,9 @@ __all__ = [
     "KubernetesObject",
     "LABELS_CHANGED",
     "LabelSelector",
+    "LabelSelectorApply",
     "LabelSelectorRequirement",
+    "LabelSelectorRequirementApply",
     "Labels",
     "LeaderContext",
     "LeaderElectionConfig",
@@ -455,7 +470,9 @@ __all__ = [
     "NO_READ_TIMEOUT",
     "NotFound",
     "ObjectMeta",
+    "ObjectMetaApply",
     "OwnerReference",
+    "OwnerReferenceApply",
     "PartialObjectMetadata",
     "Patch",
     "PatchType",
@@ -538,6 +555,7 @@ __all__ = [
     "async_on_error",
     "async_remove_finalizer",
     "async_retry_on_conflict",
+    "check_generated_package",
     "config_from_kubeconfig",
     "controller_of",
     "copy_object",
@@ -584,6 +602,7 @@ _EXPORTS: dict[str, str] = {
     "AlreadyExists": "_errors",
     "AlreadyOwnedError": "_errors",
     "Apply": "_sync.resource",
+    "ApplyConfiguration": "_apply",
     "AsyncAllVerbs": "_async.resource",
     "AsyncApply": "_async.resource",
     "AsyncClientsetBase": "_async.clientset",
@@ -628,6 +647,7 @@ _EXPORTS: dict[str, str] = {
     "ClientsetBase": "_sync.clientset",
     "ClusterLister": "_cache.lister",
     "Condition": "_meta",
+    "ConditionApply": "_apply",
     "Config": "_config",
     "ConfigError": "_errors",
     "Conflict": "_errors",
@@ -661,6 +681,7 @@ _EXPORTS: dict[str, str] = {
     "ExecPluginError": "_errors",
     "Expired": "_errors",
     "FieldSelectorRequirement": "_meta",
+    "FieldSelectorRequirementApply": "_apply",
     "FieldValidation": "_request",
     "Fields": "_selectors",
     "FieldsV1": "_types",
@@ -672,6 +693,7 @@ _EXPORTS: dict[str, str] = {
     "Gone": "_errors",
     "GroupInformers": "_cache.generated",
     "GroupResource": "_meta",
+    "GroupResourceApply": "_apply",
     "GroupVersionClient": "_sync.clientset",
     "GroupVersionForDiscovery": "_meta",
     "GroupVersionKind": "_resources",
@@ -690,7 +712,9 @@ _EXPORTS: dict[str, str] = {
     "KubernetesObject": "_meta",
     "LABELS_CHANGED": "_controller.predicates",
     "LabelSelector": "_meta",
+    "LabelSelectorApply": "_apply",
     "LabelSelectorRequirement": "_meta",
+    "LabelSelectorRequirementApply": "_apply",
     "Labels": "_selectors",
     "LeaderContext": "_leaderelection.config",
     "LeaderElectionConfig": "_leaderelection.config",
@@ -718,7 +742,9 @@ _EXPORTS: dict[str, str] = {
     "NO_READ_TIMEOUT": "_request",
     "NotFound": "_errors",
     "ObjectMeta": "_meta",
+    "ObjectMetaApply": "_apply",
     "OwnerReference": "_meta",
+    "OwnerReferenceApply": "_apply",
     "PartialObjectMetadata": "_meta",
     "Patch": "_sync.resource",
     "PatchType": "_request",
@@ -801,6 +827,7 @@ _EXPORTS: dict[str, str] = {
     "async_on_error": "_retry",
     "async_remove_finalizer": "_controller.finalizers",
     "async_retry_on_conflict": "_retry",
+    "check_generated_package": "_compat",
     "config_from_kubeconfig": "_config",
     "controller_of": "_controller.owners",
     "copy_object": "_cache.objects",

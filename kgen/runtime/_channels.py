@@ -45,6 +45,7 @@ from typing import Any
 
 import msgspec
 
+import kgen.runtime._codec as codec
 from kgen.runtime._errors import KubernetesError
 from kgen.runtime._meta import Status, StatusCause, StatusDetails
 
@@ -326,7 +327,7 @@ def encode_exit_status(protocol: ChannelProtocol, exit_code: int, message: str =
             return f"command terminated with non-zero exit code: exit status {exit_code}".encode()
         return message.encode()
     if exit_code == 0:
-        status = Status(status="Success", metadata=None)
+        status = Status(status="Success")
     elif exit_code > 0:
         status = Status(
             status="Failure",
@@ -336,7 +337,6 @@ def encode_exit_status(protocol: ChannelProtocol, exit_code: int, message: str =
             details=StatusDetails(
                 causes=[StatusCause(reason=EXIT_CODE_CAUSE, message=str(exit_code))]
             ),
-            metadata=None,
         )
     else:
         status = Status(
@@ -344,9 +344,8 @@ def encode_exit_status(protocol: ChannelProtocol, exit_code: int, message: str =
             reason="InternalError",
             code=500,
             message=f"Internal error occurred: {message}",
-            metadata=None,
         )
-    return msgspec.json.encode(status)
+    return codec.encode(status)
 
 
 # --- resize ---------------------------------------------------------------------------------------

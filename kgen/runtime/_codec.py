@@ -1,12 +1,15 @@
 """JSON encoding and decoding of models: one encoder, one cached decoder per type.
 
 Everything in kgen goes through here so that the hooks for :class:`~kgen.runtime._types.MicroTime` are always
-passed, and so that a decoder (which msgspec builds from the type hints, costly the first time) is built once
-per type.
+passed, so that a decoder (which msgspec builds from the type hints, costly the first time) is built once
+per type, and so that fields a model does not know are kept (:mod:`kgen.runtime._preserve`: models forbid
+unknown fields, and what msgspec refuses for that alone is decoded again, keeping them). An object's
+``metadata`` left empty is not encoded.
 """
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import threading
@@ -17,6 +20,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from kgen.runtime._meta import KubernetesList, KubernetesObject, ListMeta, ObjectMeta
 from kgen.runtime._types import MicroTime, format_micro_time
 
 __all__ = [
@@ -96,12 +100,23 @@ def gc_paused() -> Iterator[None]:
 
 
 def decode(data: bytes | bytearray | memoryview | str, tp: type[T]) -> T:
-    """Decode JSON into ``tp``, raising ``msgspec.ValidationError`` with the JSON path on a mismatch."""
-    decoder = decoder_for(tp)
+    """Decode JSON into ``tp``, raising ``msgspec.ValidationError`` with the JSON path on a mismatch.
+    Objects keep the fields their models do not know (:mod:`kgen.runtime._preserve`)."""
     if GC_PAUSE_THRESHOLD is not None and len(data) >= GC_PAUSE_THRESHOLD:
         with gc_paused():
-            return decoder.decode(data)
-    return decoder.decode(data)
+            return _decode(data, tp)
+    return _decode(data, tp)
+
+
+def _decode(data: bytes | bytearray | memoryview | str, tp: type[T]) -> T:
+    try:
+        return decoder_for(tp).decode(data)
+    except msgspec.ValidationError as exc:
+        from kgen.runtime import _preserve
+
+        if not _preserve.is_unknown_field_error(exc):
+            raise
+        return _preserve.decode_keeping_unknown(data, tp)
 
 
 class _Kind(msgspec.Struct):
@@ -119,16 +134,48 @@ def kind_of(data: bytes) -> str | None:
         return None
 
 
+_EMPTY_META: dict[type, Any] = {ObjectMeta: ObjectMeta(), ListMeta: ListMeta()}
+
+
+def _bare(value: Any) -> Any:
+    """An object whose metadata is empty, without it: objects always have a ``metadata`` (the types
+    say so), yet one never set is not sent."""
+    if isinstance(value, KubernetesObject):
+        bare = value
+        if isinstance(value, KubernetesList) and any(
+            _EMPTY_META.get(type(item.metadata)) == item.metadata for item in value.items
+        ):
+            bare = copy.copy(value)
+            msgspec.structs.force_setattr(bare, "items", [_bare(item) for item in value.items])
+        meta = value.metadata
+        empty = _EMPTY_META.get(type(meta))
+        if empty is not None and meta == empty:
+            if bare is value:
+                bare = copy.copy(value)
+            # After the copy: copying runs __post_init__, which would set an empty metadata again.
+            msgspec.structs.force_setattr(bare, "metadata", None)
+        return bare
+    return value
+
+
 def encode(value: Any) -> bytes:
     """Encode a model (or any JSON-able value) to JSON bytes; fields never set are left out."""
-    return _encoder.encode(value)
+    return _encoder.encode(_bare(value))
 
 
 def to_builtins(value: Any) -> Any:
     """A model as plain dicts and lists, with wire names, exactly as it would be encoded."""
-    return msgspec.to_builtins(value, enc_hook=enc_hook)
+    return msgspec.to_builtins(_bare(value), enc_hook=enc_hook)
 
 
 def from_builtins(data: Any, tp: type[T]) -> T:
-    """Build ``tp`` from plain dicts (YAML-loaded manifests, dynamic objects)."""
-    return msgspec.convert(data, tp, dec_hook=dec_hook)
+    """Build ``tp`` from plain dicts (YAML-loaded manifests, dynamic objects); objects keep the fields
+    their models do not know."""
+    try:
+        return msgspec.convert(data, tp, dec_hook=dec_hook)
+    except msgspec.ValidationError as exc:
+        from kgen.runtime import _preserve
+
+        if not _preserve.is_unknown_field_error(exc):
+            raise
+        return _preserve.convert_keeping_unknown(data, tp)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import msgspec
 
-from kgen.runtime._meta import KubernetesList, KubernetesObject, ListMeta, ObjectMeta
+from kgen.runtime._meta import KubernetesList, KubernetesObject
 from kgen.runtime._resources import GroupVersionKind, ResourceInfo, Struct
 from kgen.runtime._types import MicroTime
 
@@ -67,12 +67,6 @@ class Lease(KubernetesObject, kw_only=True):
         ),
         strategic_merge_patch=True,
     )
-    api_version: str | None = msgspec.field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
     spec: LeaseSpec | None = None
     """spec contains the specification of the Lease."""
 
@@ -83,6 +77,3 @@ class LeaseList(KubernetesList[Lease], kw_only=True):
     GVK = GroupVersionKind("coordination.k8s.io", "v1", "LeaseList")
     items: list[Lease]
     """items is a list of schema objects."""
-    api_version: str | None = msgspec.field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None

@@ -25,19 +25,22 @@ AGGREGATED_ACCEPT = (
 )
 
 
-class _GVK(Struct, kw_only=True):
+# What discovery answers is only read, and only in part: keys not described here are ignored.
+
+
+class _GVK(Struct, kw_only=True, forbid_unknown_fields=False):
     group: str = ""
     version: str = ""
     kind: str = ""
 
 
-class _SubresourceDiscovery(Struct, kw_only=True):
+class _SubresourceDiscovery(Struct, kw_only=True, forbid_unknown_fields=False):
     subresource: str
     response_kind: _GVK | None = msgspec.field(name="responseKind", default=None)
     verbs: list[str] = msgspec.field(default_factory=list)
 
 
-class _ResourceDiscovery(Struct, kw_only=True):
+class _ResourceDiscovery(Struct, kw_only=True, forbid_unknown_fields=False):
     resource: str
     response_kind: _GVK | None = msgspec.field(name="responseKind", default=None)
     scope: str = "Namespaced"
@@ -48,22 +51,22 @@ class _ResourceDiscovery(Struct, kw_only=True):
     subresources: list[_SubresourceDiscovery] | None = None
 
 
-class _VersionDiscovery(Struct, kw_only=True):
+class _VersionDiscovery(Struct, kw_only=True, forbid_unknown_fields=False):
     version: str
     resources: list[_ResourceDiscovery] | None = None
     freshness: str | None = None
 
 
-class _Name(Struct, kw_only=True):
+class _Name(Struct, kw_only=True, forbid_unknown_fields=False):
     name: str = ""
 
 
-class _GroupDiscovery(Struct, kw_only=True):
+class _GroupDiscovery(Struct, kw_only=True, forbid_unknown_fields=False):
     metadata: _Name | None = None
     versions: list[_VersionDiscovery] | None = None
 
 
-class APIGroupDiscoveryList(Struct, kw_only=True):
+class APIGroupDiscoveryList(Struct, kw_only=True, forbid_unknown_fields=False):
     kind: str | None = None
     api_version: str | None = msgspec.field(name="apiVersion", default=None)
     items: list[_GroupDiscovery] = msgspec.field(default_factory=list)

@@ -11,7 +11,7 @@ included, so CRD packages need it without the rest of the Kubernetes API.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
@@ -101,11 +101,11 @@ class ObjectMeta(Struct, kw_only=True):
     uid: str | None = None
 
 
-class ShardInfo(Struct, kw_only=True):
+class ShardInfo(Struct, kw_only=True, forbid_unknown_fields=False):
     selector: str
 
 
-class ListMeta(Struct, kw_only=True):
+class ListMeta(Struct, kw_only=True, forbid_unknown_fields=False):
     """Metadata of a list: its resourceVersion and the continue token of the next page."""
 
     continue_: str | None = msgspec.field(name="continue", default=None)
@@ -115,36 +115,78 @@ class ListMeta(Struct, kw_only=True):
     shard_info: ShardInfo | None = msgspec.field(name="shardInfo", default=None)
 
 
-class KubernetesObject(Struct, kw_only=True):
+#: The attribute of a decoded object that keeps what its model does not know (kgen.runtime._preserve).
+UNKNOWN_FIELDS = "_kgen_unknown"
+
+
+class KubernetesObject(Struct, kw_only=True, gc=True, dict=True):
     """A top-level kind: it carries ``apiVersion`` and ``kind``, and knows its resource if it has one.
 
     ``GVK`` and ``RESOURCE`` are class-level facts. They are upper case so that no field converted from a
     camelCase JSON name can shadow them.
+
+    Every object has ``metadata`` (an empty one when none is given, as the server always sends one), so
+    ``obj.metadata.name`` needs no check; an empty ``metadata`` is not sent.
+
+    An object decoded from JSON with fields its model does not know (a newer server) keeps them, and
+    writes them back on ``update`` (see :mod:`kgen.runtime._preserve`): that is the one attribute an
+    object has besides its fields (kinds are the only models with an instance dict, and so the only
+    ones the cyclic collector sees: one per object, not one per nested struct).
     """
 
     GVK: ClassVar[GroupVersionKind]
     RESOURCE: ClassVar[ResourceInfo | None] = None
+    _META: ClassVar[type[Struct]] = ObjectMeta
 
     api_version: str | None = msgspec.field(name="apiVersion", default=None)
     kind: str | None = None
-    metadata: ObjectMeta | None = None
+    if TYPE_CHECKING:
+        metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    else:
+        metadata: ObjectMeta | None = None
 
     def __post_init__(self) -> None:
         # Items of a list usually come without apiVersion and kind; fill them so that every decoded
         # object describes itself (and server-side apply, which requires both, just works).
         if self.api_version is None:
-            self.api_version = self.GVK.api_version
+            msgspec.structs.force_setattr(self, "api_version", self.GVK.api_version)
         if self.kind is None:
-            self.kind = self.GVK.kind
+            msgspec.structs.force_setattr(self, "kind", self.GVK.kind)
+        if self.metadata is None:
+            msgspec.structs.force_setattr(self, "metadata", self._META())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The instance dict is for UNKNOWN_FIELDS alone: a misspelt field stays an error.
+        if name not in self.__struct_fields__ and name != UNKNOWN_FIELDS:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        super().__setattr__(name, value)
+
+    def __copy__(self) -> Any:
+        new = msgspec.structs.replace(self)
+        unknown = self.__dict__.get(UNKNOWN_FIELDS)
+        if unknown is not None:
+            new.__dict__[UNKNOWN_FIELDS] = unknown
+        return new
+
+    def __reduce__(self) -> Any:
+        # deepcopy (copy_object, listers' copies) and pickle keep the unknown fields too.
+        reduced = msgspec.Struct.__reduce__(self)
+        unknown = self.__dict__.get(UNKNOWN_FIELDS)
+        return reduced if unknown is None else (*reduced, {UNKNOWN_FIELDS: unknown})
 
 
 ItemT = TypeVar("ItemT", bound=KubernetesObject)
 
 
-class KubernetesList(KubernetesObject, Generic[ItemT], kw_only=True):
-    """A ``...List`` kind: ``metadata`` is a ListMeta and ``items`` the objects."""
+class KubernetesList(KubernetesObject, Generic[ItemT], kw_only=True, forbid_unknown_fields=False):
+    """A ``...List`` kind: ``metadata`` is a ListMeta and ``items`` the objects. A list is only read:
+    keys it does not know itself are ignored (its items keep theirs)."""
 
-    metadata: ListMeta | None = None  # type: ignore[assignment]
+    _META = ListMeta
+    if TYPE_CHECKING:
+        metadata: ListMeta = msgspec.field(default_factory=ListMeta)  # type: ignore[assignment]
+    else:
+        metadata: ListMeta | None = None
     items: list[ItemT] = msgspec.field(default_factory=list)
 
 
@@ -187,13 +229,13 @@ class DeleteOptions(Struct, kw_only=True):
     propagation_policy: str | None = msgspec.field(name="propagationPolicy", default=None)
 
 
-class StatusCause(Struct, kw_only=True):
+class StatusCause(Struct, kw_only=True, forbid_unknown_fields=False):
     field: str | None = None
     message: str | None = None
     reason: str | None = None
 
 
-class StatusDetails(Struct, kw_only=True):
+class StatusDetails(Struct, kw_only=True, forbid_unknown_fields=False):
     causes: list[StatusCause] | None = None
     group: str | None = None
     kind: str | None = None
@@ -202,12 +244,16 @@ class StatusDetails(Struct, kw_only=True):
     uid: str | None = None
 
 
-class Status(KubernetesObject, kw_only=True):
+class Status(KubernetesObject, kw_only=True, forbid_unknown_fields=False):
     """The server's answer to a failed call (and to some successful deletes)."""
 
     GVK = _gvk("", "v1", "Status")
 
-    metadata: ListMeta | None = None  # type: ignore[assignment]
+    _META = ListMeta
+    if TYPE_CHECKING:
+        metadata: ListMeta = msgspec.field(default_factory=ListMeta)  # type: ignore[assignment]
+    else:
+        metadata: ListMeta | None = None
     code: int | None = None
     details: StatusDetails | None = None
     message: str | None = None
@@ -250,17 +296,17 @@ class GroupResource(Struct, kw_only=True):
     resource: str
 
 
-class GroupVersionForDiscovery(Struct, kw_only=True):
+class GroupVersionForDiscovery(Struct, kw_only=True, forbid_unknown_fields=False):
     group_version: str = msgspec.field(name="groupVersion")
     version: str
 
 
-class ServerAddressByClientCIDR(Struct, kw_only=True):
+class ServerAddressByClientCIDR(Struct, kw_only=True, forbid_unknown_fields=False):
     client_cidr: str = msgspec.field(name="clientCIDR")
     server_address: str = msgspec.field(name="serverAddress")
 
 
-class APIGroup(Struct, kw_only=True):
+class APIGroup(Struct, kw_only=True, forbid_unknown_fields=False):
     """One group of discovery (an item of APIGroupList: no apiVersion and kind are added)."""
 
     GVK: ClassVar[GroupVersionKind] = _gvk("", "v1", "APIGroup")
@@ -277,13 +323,13 @@ class APIGroup(Struct, kw_only=True):
     )
 
 
-class APIGroupList(KubernetesObject, kw_only=True):
+class APIGroupList(KubernetesObject, kw_only=True, forbid_unknown_fields=False):
     GVK = _gvk("", "v1", "APIGroupList")
 
     groups: list[APIGroup]
 
 
-class APIResource(Struct, kw_only=True):
+class APIResource(Struct, kw_only=True, forbid_unknown_fields=False):
     kind: str
     name: str
     namespaced: bool
@@ -297,14 +343,14 @@ class APIResource(Struct, kw_only=True):
     version: str | None = None
 
 
-class APIResourceList(KubernetesObject, kw_only=True):
+class APIResourceList(KubernetesObject, kw_only=True, forbid_unknown_fields=False):
     GVK = _gvk("", "v1", "APIResourceList")
 
     group_version: str = msgspec.field(name="groupVersion")
     resources: list[APIResource]
 
 
-class APIVersions(KubernetesObject, kw_only=True):
+class APIVersions(KubernetesObject, kw_only=True, forbid_unknown_fields=False):
     GVK = _gvk("", "v1", "APIVersions")
 
     versions: list[str]
@@ -331,7 +377,7 @@ class Scale(KubernetesObject, kw_only=True):
     status: ScaleStatus | None = None
 
 
-class VersionInfo(Struct, kw_only=True):
+class VersionInfo(Struct, kw_only=True, forbid_unknown_fields=False):
     """What ``/version`` answers."""
 
     major: str

@@ -1,9 +1,10 @@
-"""Keeping fields the models do not know through a typed read-modify-write.
+"""Keeping the fields a model does not know, so that a typed read-modify-write loses none of them.
 
-A model generated from an older API drops fields a newer server sends (msgspec ignores unknown keys), and a
-typed ``update`` would then erase them on the server (kubernetes/kubernetes#111703). So the typed clients
-remember the JSON each single object came from (``get``, ``create``, ``update``, ``patch``, ``apply``), and
-``update``/``update_status`` put the unknown keys back, at every depth, next to the model's own fields:
+A model generated from an older API lacks fields a newer server sends, and a typed ``update`` would
+erase them on the server (kubernetes/kubernetes#111703, where client-go drops them too). So every typed
+object decoded from the server carries what its model did not know, wherever it came from (``get``,
+``list``, ``watch``, an informer's cache, ``Unstructured.to_typed``), and ``update``/``update_status``
+put it back, at every depth, next to the model's own fields:
 
 - a field the model knows is always what the object says now (set to None, it is removed);
 - a key the model does not know is sent back as it came;
@@ -11,85 +12,210 @@ remember the JSON each single object came from (``get``, ``create``, ``update``,
   length, else to an item whose known fields are unchanged: an item added (or both moved and changed)
   carries only what the model knows.
 
-The JSON is remembered by the object's uid and resourceVersion (which name exactly one state of one
-object on the server), in a bounded least-recently-used table: models are ``gc=False`` structs, which cannot
-have weak references, and keying by identity could confuse a freed object with a new one. Objects from
-lists and watches (informer caches) are not remembered: write those with a patch or with server-side
-apply, which never send fields they do not set.
+How it costs nothing when there is nothing to keep: models forbid unknown fields, so msgspec's decoder
+(in C, at full speed) says whether an object has any. Only an object that has some is decoded again,
+here, as plain JSON split against its model: the known part becomes the model, and the unknown part,
+pruned to what is unknown and the path to it, is kept on the object itself as compact JSON (the ``UNKNOWN_FIELDS``
+attribute of a :class:`~kgen.runtime._meta.KubernetesObject`, which deep copies and pickles keep). There
+is no table and no limit, and an object with nothing unknown holds nothing more.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections import OrderedDict
-from typing import Any
+import types
+import typing
+from typing import Any, TypeVar
 
 import msgspec
 
 import kgen.runtime._codec as codec
+from kgen.runtime._meta import UNKNOWN_FIELDS, KubernetesList, KubernetesObject
 
-__all__ = ["encode_preserving", "remember"]
+__all__ = [
+    "convert_keeping_unknown",
+    "decode_keeping_unknown",
+    "encode_preserving",
+    "is_unknown_field_error",
+    "unknown_fields",
+]
 
-logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
-#: How many read objects are remembered (the JSON of each, typically a few KB).
-CAPACITY = 1024
-_raw: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-_lock = threading.Lock()
+_UNKNOWN_FIELD = "Object contains unknown field"
 
 
-def _key(obj: Any) -> tuple[str, str] | None:
-    metadata = getattr(obj, "metadata", None)
-    uid = getattr(metadata, "uid", None)
-    version = getattr(metadata, "resource_version", None)
-    if isinstance(uid, str) and uid and isinstance(version, str) and version:
-        return (uid, version)
+def is_unknown_field_error(exc: msgspec.ValidationError) -> bool:
+    """Whether msgspec refused an object only for a key its model does not know (so far)."""
+    return str(exc).startswith(_UNKNOWN_FIELD)
+
+
+def unknown_fields(obj: Any) -> Any:
+    """What ``obj`` was decoded with that its model does not know (pruned JSON), or None."""
+    if isinstance(obj, KubernetesObject):
+        kept = obj.__dict__.get(UNKNOWN_FIELDS)
+        if kept is not None:
+            return msgspec.json.decode(kept)
     return None
 
 
-def _describe(obj: Any) -> str:
-    metadata = getattr(obj, "metadata", None)
-    name = getattr(metadata, "name", None)
-    namespace = getattr(metadata, "namespace", None)
-    return f"{type(obj).__name__} {namespace + '/' if namespace else ''}{name}"
+# --- decoding ----------------------------------------------------------------------------------------
 
 
-def remember(obj: Any, raw: bytes) -> None:
-    """Keep ``raw``, the JSON ``obj`` was decoded from, under the object's uid and resourceVersion."""
-    key = _key(obj)
-    if key is None:
-        return
-    with _lock:
-        _raw[key] = raw
-        _raw.move_to_end(key)
-        while len(_raw) > CAPACITY:
-            _raw.popitem(last=False)
+def decode_keeping_unknown(data: Any, tp: type[T]) -> T:
+    """Decode JSON that has keys ``tp``'s models do not know: each object keeps its own."""
+    if isinstance(tp, type) and issubclass(tp, KubernetesList):
+        return typing.cast(T, _decode_list(data, tp))
+    return convert_keeping_unknown(msgspec.json.decode(data), tp)
 
 
-def original(obj: Any) -> bytes | None:
-    key = _key(obj)
-    if key is None:
-        return None
-    with _lock:
-        raw = _raw.get(key)
-        if raw is not None:
-            _raw.move_to_end(key)
-        return raw
+def convert_keeping_unknown(value: Any, tp: type[T]) -> T:
+    """:func:`kgen.runtime._codec.from_builtins` for data with keys the models do not know."""
+    if isinstance(tp, type) and issubclass(tp, KubernetesList) and isinstance(value, dict):
+        items = value.get("items")
+        if isinstance(items, list):
+            item_type = _item_type(tp)
+            rest = {**value, "items": []}
+            converted = codec.from_builtins(rest, tp)
+            kept = [_convert_item(item, item_type, index) for index, item in enumerate(items)]
+            msgspec.structs.force_setattr(converted, "items", kept)
+            return converted
+    cleaned, unknown = _split(value, tp)
+    obj = msgspec.convert(cleaned, tp, dec_hook=codec.dec_hook)
+    if unknown is not None and isinstance(obj, KubernetesObject):
+        # Kept as compact JSON: a few bytes per object in an informer's cache, not a tree of dicts.
+        obj.__dict__[UNKNOWN_FIELDS] = msgspec.json.encode(unknown)
+    return obj
+
+
+def _decode_list(data: Any, tp: type[KubernetesList[Any]]) -> KubernetesList[Any]:
+    parts = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
+    raw_items = parts.pop("items", None)
+    rest = {key: msgspec.json.decode(value) for key, value in parts.items()}
+    converted = codec.from_builtins({**rest, "items": []}, tp)
+    item_type = _item_type(tp)
+    decoder = codec.decoder_for(item_type)
+    items = []
+    raws = msgspec.json.decode(raw_items, type=list[msgspec.Raw] | None) if raw_items else None
+    for index, raw in enumerate(raws or ()):
+        try:
+            items.append(decoder.decode(raw))
+        except msgspec.ValidationError as exc:
+            if not is_unknown_field_error(exc):
+                raise _at_item(exc, index) from None
+            items.append(_convert_item(msgspec.json.decode(raw), item_type, index))
+    msgspec.structs.force_setattr(converted, "items", items)
+    return converted
+
+
+def _convert_item(value: Any, item_type: type[T], index: int) -> T:
+    try:
+        return convert_keeping_unknown(value, item_type)
+    except msgspec.ValidationError as exc:
+        raise _at_item(exc, index) from None
+
+
+def _at_item(exc: msgspec.ValidationError, index: int) -> msgspec.ValidationError:
+    """The error of one item, with the item in its JSON path (``$.items[3].spec``)."""
+    return msgspec.ValidationError(str(exc).replace("`$", f"`$.items[{index}]", 1))
+
+
+def _item_type(tp: type[KubernetesList[Any]]) -> Any:
+    for item in msgspec.structs.fields(tp):
+        if item.encode_name == "items":
+            args = typing.get_args(item.type)
+            if args:
+                return args[0]
+    return KubernetesObject
+
+
+# What each field of a model class is, by wire name: computed once per class.
+_PLANS: dict[type, dict[str, Any]] = {}
+
+
+def _plan(cls: type) -> dict[str, Any]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = {f.encode_name: f.type for f in msgspec.structs.fields(cls)}
+    return plan
+
+
+def _options(tp: Any) -> tuple[Any, ...]:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return typing.get_args(tp)
+    return (tp,)
+
+
+def _struct_in(tp: Any) -> type | None:
+    for option in _options(tp):
+        if isinstance(option, type) and issubclass(option, msgspec.Struct):
+            return option
+    return None
+
+
+def _container_in(tp: Any, origin: type) -> tuple[Any, ...] | None:
+    for option in _options(tp):
+        if typing.get_origin(option) is origin:
+            return typing.get_args(option)
+    return None
+
+
+def _split(value: Any, tp: Any) -> tuple[Any, Any]:
+    """``value`` (plain JSON) as what ``tp`` knows, and the rest: the keys it does not know, with the
+    keys that lead to them (None when there are none)."""
+    if isinstance(value, dict):
+        cls = _struct_in(tp)
+        if cls is not None:
+            return _split_struct(value, cls)
+        args = _container_in(tp, dict)
+        if args:
+            cleaned: dict[Any, Any] = {}
+            unknown: dict[Any, Any] = {}
+            for key, item in value.items():
+                cleaned[key], rest = _split(item, args[-1])
+                if rest is not None:
+                    unknown[key] = rest
+            return cleaned, unknown or None
+    elif isinstance(value, list):
+        args = _container_in(tp, list)
+        if args:
+            items: list[Any] = []
+            unknowns: list[Any] = []
+            for item in value:
+                known, rest = _split(item, args[0])
+                items.append(known)
+                if rest is not None and isinstance(item, dict):
+                    name = item.get("name")
+                    # A named item is found again by its name; an unnamed one, if the list changed
+                    # length, by its known fields: it is kept whole.
+                    rest = {**rest, "name": name} if isinstance(name, str) else item
+                unknowns.append(rest)
+            return items, unknowns if any(u is not None for u in unknowns) else None
+    return value, None
+
+
+def _split_struct(value: dict[str, Any], cls: type) -> tuple[dict[str, Any], Any]:
+    plan = _plan(cls)
+    cleaned: dict[str, Any] = {}
+    unknown: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in plan:
+            unknown[key] = item
+            continue
+        cleaned[key], rest = _split(item, plan[key])
+        if rest is not None:
+            unknown[key] = rest
+    return cleaned, unknown or None
+
+
+# --- encoding ----------------------------------------------------------------------------------------
 
 
 def encode_preserving(obj: Any) -> bytes:
-    """JSON for ``obj``, with the keys its models do not know taken from the JSON it was read from."""
-    raw = original(obj)
-    if raw is None:
-        # From a list, a watch or a cache, or evicted from the table: only the model's fields go.
-        logger.debug("no remembered JSON for %s: unknown fields cannot be kept", _describe(obj))
+    """JSON for ``obj``, with the keys its models do not know put back where they were read."""
+    unknown = unknown_fields(obj)
+    if unknown is None:
         return codec.encode(obj)
-    try:
-        source = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return codec.encode(obj)
-    return codec.encode(_merge(obj, source))
+    return codec.encode(_merge(obj, unknown))
 
 
 def _merge(value: Any, raw: Any) -> Any:
@@ -148,6 +274,6 @@ def _unchanged(value: msgspec.Struct, raw: Any) -> bool:
     if not isinstance(raw, dict):
         return False
     try:
-        return bool(codec.from_builtins(raw, type(value)) == value)
+        return bool(convert_keeping_unknown(raw, type(value)) == value)
     except (msgspec.ValidationError, TypeError, ValueError):
         return False

@@ -7,7 +7,16 @@ Models are ``msgspec.Struct`` classes configured once here:
   configurations and as merge patches;
 - ``gc=False``: Kubernetes objects are trees, and keeping millions of decoded structs out of the cyclic
   garbage collector is most of the decode time on CPython 3.11 (see the benchmarks);
-- ``repr_omit_defaults``: a repr shows what is set, not a hundred ``None``.
+- ``repr_omit_defaults``: a repr shows what is set, not a hundred ``None``;
+- ``forbid_unknown_fields``: msgspec's decoder says (at no cost) whether an object has fields its model
+  does not know; kgen's codec then decodes that object again keeping them, so that an update writes them
+  back (:mod:`kgen.runtime._preserve`). Types that are only ever read (lists, Status, discovery) set it
+  off. Decode models through kgen (a client, ``scheme.decode``, ``kgen.runtime`` codecs), not with a
+  bare ``msgspec.json.decode``, which would refuse such objects.
+
+Models are usable as fields of pydantic models (validated from JSON and Python, serialised, described
+by a JSON schema) through ``__get_pydantic_core_schema__``: pydantic calls it when it meets one, and
+kgen never imports pydantic otherwise.
 
 Top-level kinds derive from :class:`kgen.runtime._meta.KubernetesObject`, lists from
 :class:`kgen.runtime._meta.KubernetesList`.
@@ -16,6 +25,8 @@ Top-level kinds derive from :class:`kgen.runtime._meta.KubernetesObject`, lists 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
 import msgspec
 
 __all__ = [
@@ -27,8 +38,62 @@ __all__ = [
 ]
 
 
-class Struct(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, repr_omit_defaults=True):
+class Struct(
+    msgspec.Struct,
+    kw_only=True,
+    omit_defaults=True,
+    gc=False,
+    repr_omit_defaults=True,
+    forbid_unknown_fields=True,
+):
     """Base of every generated model."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """How pydantic validates and serialises this model as a field (pydantic imports this)."""
+        from pydantic_core import core_schema
+
+        from kgen.runtime import _codec as codec
+
+        def validate(value: Any) -> Any:
+            if isinstance(value, cls):
+                return value
+            if isinstance(value, (bytes, bytearray, str)):
+                return codec.decode(value, cls)
+            try:
+                return codec.from_builtins(value, cls)
+            except msgspec.ValidationError as exc:
+                raise ValueError(str(exc)) from None
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                codec.to_builtins, when_used="always"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: Any, handler: Any) -> dict[str, Any]:
+        """The model's JSON schema (msgspec's, with wire names), its references resolved inline."""
+        schema = msgspec.json.schema(cls)
+        inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}), frozenset())
+        return inlined
+
+
+def _inline(schema: Any, defs: dict[str, Any], seen: frozenset[str]) -> Any:
+    """``schema`` with each ``$ref`` replaced by its definition (a recursive one by ``{}``, any JSON):
+    pydantic puts a field's schema inside its own, where msgspec's ``$defs`` would not be found."""
+    if isinstance(schema, list):
+        return [_inline(item, defs, seen) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        if name in seen or name not in defs:
+            return {}
+        return _inline(defs[name], defs, seen | {name})
+    return {key: _inline(value, defs, seen) for key, value in schema.items() if key != "$defs"}
 
 
 @dataclass(frozen=True, slots=True)

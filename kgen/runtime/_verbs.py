@@ -3,8 +3,8 @@ a request is sent. The sync and async engines (``_sync/engine.py``, ``_async/eng
 
 The engine reads answers through a codec, the one seam between the typed and the dynamic client:
 
-- :class:`TypedCodec` decodes generated models, and remembers the JSON each object came from, so that an
-  update sends back the fields its model does not know (:mod:`kgen.runtime._preserve`);
+- :class:`TypedCodec` decodes generated models, each keeping the fields its model does not know, so that
+  an update sends them back (:mod:`kgen.runtime._preserve`);
 - :data:`UNSTRUCTURED` keeps the JSON as :class:`~kgen.runtime._unstructured.Unstructured`, which loses
   nothing and needs no generated code.
 """
@@ -89,10 +89,8 @@ class Codec(ABC, Generic[T, L]):
 
 
 def read_model(result: Result, tp: type[B]) -> B:
-    """Decode one object, remembering its JSON so that an update keeps fields the model lacks."""
-    obj = result.into(tp)
-    preserve.remember(obj, result.body)
-    return obj
+    """Decode one object (it keeps the fields its model lacks, for an update)."""
+    return result.into(tp)
 
 
 def read_model_or_status(result: Result, tp: type[B]) -> B | Status:

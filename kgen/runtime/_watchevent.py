@@ -112,7 +112,8 @@ class WatchEventDecoder(Generic[T]):
             value = msgspec.json.decode(envelope.object)
             return WatchEvent(kind, self._wrap(value) if self._wrap is not None else value)
         try:
-            return WatchEvent(kind, self._decoder.decode(envelope.object))
+            # Through the codec: an object with fields its model lacks keeps them.
+            return WatchEvent(kind, codec.decode(envelope.object, cast(type[T], self._tp)))
         except msgspec.ValidationError as exc:
             if kind == "BOOKMARK":
                 partial = codec.decode(envelope.object, PartialObjectMetadata)

@@ -71,13 +71,17 @@ class CRDStrategy(Strategy):
         return api.store_deleting(rt, existing, new, opts)
 
     def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
+        # apiextensions' own checks first, with its messages; then what makes the CRD unusable to
+        # the generator's reader (which refuses some of the same things in its own words).
+        problems = schema.crd_problems(obj)
+        if problems:
+            return problems
         problem = crd_problem(obj)
         if problem is not None:
             pointer, message = problem
             path = ".".join(p for p in pointer.strip("/").split("/") if p) or "spec"
             return [FieldError.invalid(path, _value_at(obj, pointer), message)]
         spec = obj["spec"]
-        problems = schema.crd_problems(obj)
         for other in self.api.store.list(_CRDS)[0]:
             if (other.get("metadata") or {}).get("name") == obj["metadata"]["name"]:
                 continue

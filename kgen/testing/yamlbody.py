@@ -15,8 +15,8 @@ aliasing"):
 - what JSON cannot hold is refused as YAMLToJSON refuses it: ``.nan`` and ``.inf`` (``json:
   unsupported value: NaN``), surrogate escapes (``found invalid Unicode character escape code``),
   nesting deeper than :data:`~kgen.testing.limits.MAX_DEPTH`;
-- alias expansion is bounded as go-yaml v2 bounds it (:func:`check_aliasing`: "yaml: document
-  contains excessive aliasing"), checked on the composed document before anything expands;
+- alias expansion is bounded as go-yaml v2 bounds it ("yaml: document contains excessive aliasing"),
+  by :func:`kgen.runtime._yamlsafe.check_aliases` on the composed document before anything expands;
 - only the first document of a stream is read.
 
 Errors are :class:`~kgen.testing.jsonbody.DocumentError` with go-yaml's messages (``yaml: line 3:
@@ -37,7 +37,7 @@ import kgen.runtime._yamlsafe as yamlsafe
 from kgen.testing.jsonbody import DocumentError, utf8
 from kgen.testing.limits import MAX_DEPTH
 
-__all__ = ["check_aliasing", "load"]
+__all__ = ["load"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -182,7 +182,7 @@ def load(body: str | bytes) -> Any:
         node = loader.get_node() if loader.check_node() else None
         if node is None:
             return None
-        check_aliasing(node)
+        # yamlsafe.KubernetesLoader bounds alias expansion as go-yaml does before anything expands.
         document = loader.construct_document(node)
     except DocumentError:
         raise
@@ -199,54 +199,6 @@ def load(body: str | bytes) -> Any:
     finally:
         loader.dispose()
     return _to_json(document)
-
-
-# go-yaml v2's bound on alias expansion (decode.go, allowedAliasRatio): past 1000 decoded nodes of
-# which more than 100 come from aliases, at most 99% of the nodes of a small document (up to 400000)
-# may come from aliases, sliding down to 10% for a large one (4000000 and more).
-_ALIAS_RANGE_LOW = 400_000
-_ALIAS_RANGE_HIGH = 4_000_000
-
-
-def _allowed_alias_ratio(decoded: int) -> float:
-    if decoded <= _ALIAS_RANGE_LOW:
-        return 0.99
-    if decoded >= _ALIAS_RANGE_HIGH:
-        return 0.10
-    return 0.99 - 0.89 * (decoded - _ALIAS_RANGE_LOW) / (_ALIAS_RANGE_HIGH - _ALIAS_RANGE_LOW)
-
-
-def check_aliasing(root: yaml.Node) -> None:
-    """Refuse a composed document whose aliases expand too much, as go-yaml v2 does ("document
-    contains excessive aliasing"), before anything expands them.
-
-    PyYAML's composer makes an alias the very node of its anchor: walking the document in order, a
-    node met a second time is an alias, and everything under it is decoded from an alias. The walk
-    counts nodes as go-yaml's decoder does and stops as soon as the ratio is exceeded, so a "billion
-    laughs" document costs a few thousand steps."""
-    decoded = 0
-    aliased = 0
-    seen: set[int] = set()
-    # (node, inside an alias)
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, inside = stack.pop()
-        if not inside and id(node) in seen:
-            decoded += 1  # the alias node itself, then its anchor's value again
-            inside = True
-        elif not inside:
-            seen.add(id(node))
-        decoded += 1
-        if inside:
-            aliased += 1
-        if aliased > 100 and decoded > 1000 and aliased / decoded > _allowed_alias_ratio(decoded):
-            raise DocumentError("yaml: document contains excessive aliasing")
-        if isinstance(node, yaml.MappingNode):
-            for key, value in reversed(node.value):
-                stack.append((value, inside))
-                stack.append((key, inside))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, inside) for item in reversed(node.value))
 
 
 def _go_message(exc: yaml.MarkedYAMLError) -> str:

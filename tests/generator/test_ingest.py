@@ -302,8 +302,8 @@ def test_class_names_do_not_depend_on_the_other_inputs(tmp_path: Path) -> None:
         return {t.name for t in model.types.values()}
 
     alone, together = names(issuer), names(issuer, cluster)
-    assert "IssuerSpecSelfSigned" in alone
-    assert alone <= together and "ClusterIssuerSpecSelfSigned" in together
+    assert "IssuerSelfSigned" in alone
+    assert alone <= together and "ClusterIssuerSelfSigned" in together
 
 
 def test_enum_names_join_the_class_and_the_field(tmp_path: Path) -> None:
@@ -324,6 +324,6 @@ def test_enum_names_join_the_class_and_the_field(tmp_path: Path) -> None:
     }
     path = write_yaml(tmp_path / "foo.yaml", crd("Foo", schema, group="x.kgen.io"))
     model = build_model(read_inputs([], [path]))
-    typedef = next(t for t in model.types.values() if t.name == "FooStatusConditions")
+    typedef = next(t for t in model.types.values() if t.name == "FooConditions")
     names = {f.json_name: f.type.name for f in typedef.fields if isinstance(f.type, EnumType)}
-    assert names == {"status": "FooStatusConditionsStatus", "list": "FooStatusConditionsList"}
+    assert names == {"status": "FooConditionsStatus", "list": "FooConditionsList"}

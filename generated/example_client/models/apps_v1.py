@@ -9,8 +9,6 @@ from kgen.runtime import (
     KubernetesList,
     KubernetesObject,
     LabelSelector,
-    ListMeta,
-    ObjectMeta,
     ResourceInfo,
     Struct,
     SubresourceInfo,
@@ -90,12 +88,6 @@ class Deployment(KubernetesObject, kw_only=True):
         ),
         strategic_merge_patch=True,
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
     spec: DeploymentSpec | None = None
     status: DeploymentStatus | None = None
 
@@ -106,9 +98,6 @@ class DeploymentList(KubernetesList[Deployment], kw_only=True):
     GVK = GroupVersionKind("apps", "v1", "DeploymentList")
     items: list[Deployment]
     """The items of the list."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 __all__ = [

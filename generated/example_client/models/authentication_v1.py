@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 from datetime import datetime
-from kgen.runtime import GroupVersionKind, KubernetesObject, ObjectMeta, Struct
+from kgen.runtime import GroupVersionKind, KubernetesObject, Struct
 from msgspec import field
 
 
@@ -26,12 +26,6 @@ class TokenRequest(KubernetesObject, kw_only=True):
 
     GVK = GroupVersionKind("authentication.k8s.io", "v1", "TokenRequest")
     spec: TokenRequestSpec
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
     status: TokenRequestStatus | None = None
 
 

@@ -9,7 +9,6 @@ from kgen.runtime import (
     IntOrString,
     KubernetesList,
     KubernetesObject,
-    ListMeta,
     MicroTime,
     ObjectMeta,
     Quantity,
@@ -48,18 +47,12 @@ class ConfigMap(KubernetesObject, kw_only=True):
         ),
         strategic_merge_patch=True,
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
     binary_data: dict[str, bytes] | None = field(name="binaryData", default=None)
     """BinaryData contains the binary data."""
     data: dict[str, str] | None = None
     """Data contains the configuration data."""
     immutable: bool | None = None
     """Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated."""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
 
 
 class ConfigMapList(KubernetesList[ConfigMap], kw_only=True):
@@ -68,9 +61,6 @@ class ConfigMapList(KubernetesList[ConfigMap], kw_only=True):
     GVK = GroupVersionKind("", "v1", "ConfigMapList")
     items: list[ConfigMap]
     """The items of the list."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 class ContainerStatus(Struct, kw_only=True):
@@ -182,15 +172,9 @@ class Secret(KubernetesObject, kw_only=True):
         ),
         strategic_merge_patch=True,
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
     data: dict[str, bytes] | None = None
     """Data contains the secret data, base64 on the wire."""
     immutable: bool | None = None
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
     string_data: dict[str, str] | None = field(name="stringData", default=None)
     """stringData allows specifying non-binary secret data in string form."""
     type: str | None = None
@@ -203,9 +187,6 @@ class SecretList(KubernetesList[Secret], kw_only=True):
     GVK = GroupVersionKind("", "v1", "SecretList")
     items: list[Secret]
     """The items of the list."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 class ServiceAccount(KubernetesObject, kw_only=True):
@@ -243,15 +224,9 @@ class ServiceAccount(KubernetesObject, kw_only=True):
         ),
         strategic_merge_patch=True,
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
     automount_service_account_token: bool | None = field(
         name="automountServiceAccountToken", default=None
     )
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
 
 
 class ServiceAccountList(KubernetesList[ServiceAccount], kw_only=True):
@@ -260,9 +235,6 @@ class ServiceAccountList(KubernetesList[ServiceAccount], kw_only=True):
     GVK = GroupVersionKind("", "v1", "ServiceAccountList")
     items: list[ServiceAccount]
     """The items of the list."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 class ServiceStatus(Struct, kw_only=True):
@@ -343,12 +315,6 @@ class Binding(KubernetesObject, kw_only=True):
     GVK = GroupVersionKind("", "v1", "Binding")
     target: ObjectReference
     """The target object that you want to bind to the standard object."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
 
 
 class ContainerPort(Struct, kw_only=True):
@@ -415,16 +381,10 @@ class Event(KubernetesObject, kw_only=True):
     )
     involved_object: ObjectReference = field(name="involvedObject")
     """The object that this event is about."""
-    metadata: ObjectMeta
-    """Standard object's metadata."""
     action: str | None = None
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
     count: int | None = None
     event_time: MicroTime | None = field(name="eventTime", default=None)
     first_timestamp: datetime | None = field(name="firstTimestamp", default=None)
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
     last_timestamp: datetime | None = field(name="lastTimestamp", default=None)
     message: str | None = None
     reason: str | None = None
@@ -439,9 +399,6 @@ class EventList(KubernetesList[Event], kw_only=True):
     GVK = GroupVersionKind("", "v1", "EventList")
     items: list[Event]
     """The items of the list."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 class NamespaceStatus(Struct, kw_only=True):
@@ -547,12 +504,6 @@ class Namespace(KubernetesObject, kw_only=True):
         ),
         strategic_merge_patch=True,
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
     spec: NamespaceSpec | None = None
     status: NamespaceStatus | None = None
 
@@ -563,9 +514,6 @@ class NamespaceList(KubernetesList[Namespace], kw_only=True):
     GVK = GroupVersionKind("", "v1", "NamespaceList")
     items: list[Namespace]
     """The items of the list."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 class PodSpec(Struct, kw_only=True):
@@ -620,12 +568,6 @@ class Service(KubernetesObject, kw_only=True):
         ),
         strategic_merge_patch=True,
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
     spec: ServiceSpec | None = None
     status: ServiceStatus | None = None
     """ServiceStatus represents the current status of a service."""
@@ -637,9 +579,6 @@ class ServiceList(KubernetesList[Service], kw_only=True):
     GVK = GroupVersionKind("", "v1", "ServiceList")
     items: list[Service]
     """The items of the list."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 class Pod(KubernetesObject, kw_only=True):
@@ -685,12 +624,6 @@ class Pod(KubernetesObject, kw_only=True):
         ),
         strategic_merge_patch=True,
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
     spec: PodSpec | None = None
     status: PodStatus | None = None
 
@@ -701,9 +634,6 @@ class PodList(KubernetesList[Pod], kw_only=True):
     GVK = GroupVersionKind("", "v1", "PodList")
     items: list[Pod]
     """The items of the list."""
-    api_version: str | None = field(name="apiVersion", default=None)
-    kind: str | None = None
-    metadata: ListMeta | None = None
 
 
 __all__ = [

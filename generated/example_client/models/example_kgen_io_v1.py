@@ -10,7 +10,6 @@ from kgen.runtime import (
     KubernetesList,
     KubernetesObject,
     LabelSelector,
-    ListMeta,
     ObjectMeta,
     Quantity,
     ResourceInfo,
@@ -35,21 +34,21 @@ class GadgetStatus(Struct, kw_only=True):
     conditions: list[Condition] | None = None
 
 
-class WidgetSpecPrimaryEndpoint(Struct, kw_only=True):
+class WidgetEndpoint(Struct, kw_only=True):
     """An endpoint (the same schema as backupEndpoint, so one class)."""
 
     host: str | None = None
     port: int | None = None
 
 
-class WidgetSpecRules(Struct, kw_only=True):
-    """WidgetSpecRules (example.kgen.io/v1; the schema describes it no further)."""
+class WidgetRules(Struct, kw_only=True):
+    """WidgetRules (example.kgen.io/v1; the schema describes it no further)."""
 
     name: str
     weight: int | None = None
 
 
-class WidgetSpecTemplate(Struct, kw_only=True):
+class WidgetTemplate(Struct, kw_only=True):
     """An embedded object (apiVersion, kind, metadata)."""
 
     api_version: str = field(name="apiVersion")
@@ -108,12 +107,6 @@ class Gadget(KubernetesObject, kw_only=True):
             SubresourceInfo(name="status", verbs=frozenset({"apply", "get", "patch", "update"})),
         ),
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"""
     spec: GadgetSpec | None = None
     status: GadgetStatus | None = None
 
@@ -124,12 +117,6 @@ class GadgetList(KubernetesList[Gadget], kw_only=True):
     GVK = GroupVersionKind("example.kgen.io", "v1", "GadgetList")
     items: list[Gadget]
     """List of gadgets. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"""
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
-    metadata: ListMeta | None = None
-    """Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
 
 
 class WidgetSpec(Struct, kw_only=True):
@@ -161,21 +148,21 @@ class WidgetSpec(Struct, kw_only=True):
     """A property named like a Kubernetes extension."""
     selector: LabelSelector | None = None
     """An inline copy of metav1.LabelSelector."""
-    template: WidgetSpecTemplate | None = None
+    template: WidgetTemplate | None = None
     """An embedded object (apiVersion, kind, metadata)."""
     config: dict[str, Any] | None = None
     """Free-form settings, kept whole."""
     extra: Any | None = None
     """Anything at all."""
-    rules: list[WidgetSpecRules] | None = None
+    rules: list[WidgetRules] | None = None
     tags: list[str] | None = None
     labels: dict[str, str] | None = None
     secret_data: bytes | None = field(name="secretData", default=None)
     deadline: datetime | None = None
     note: str | None = None
-    primary_endpoint: WidgetSpecPrimaryEndpoint | None = field(name="primaryEndpoint", default=None)
+    primary_endpoint: WidgetEndpoint | None = field(name="primaryEndpoint", default=None)
     """An endpoint (the same schema as backupEndpoint, so one class)."""
-    backup_endpoint: WidgetSpecPrimaryEndpoint | None = field(name="backupEndpoint", default=None)
+    backup_endpoint: WidgetEndpoint | None = field(name="backupEndpoint", default=None)
     """An endpoint (the same schema as backupEndpoint, so one class)."""
 
 
@@ -229,12 +216,6 @@ class Widget(KubernetesObject, kw_only=True):
         categories=("all", "kgen"),
         selectable_fields=("spec.color",),
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"""
     spec: WidgetSpec | None = None
     """WidgetSpec is the desired state of a Widget."""
     status: WidgetStatus | None = None
@@ -246,12 +227,6 @@ class WidgetList(KubernetesList[Widget], kw_only=True):
     GVK = GroupVersionKind("example.kgen.io", "v1", "WidgetList")
     items: list[Widget]
     """List of widgets. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"""
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
-    metadata: ListMeta | None = None
-    """Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
 
 
 __all__ = [
@@ -260,13 +235,13 @@ __all__ = [
     "GadgetSpec",
     "GadgetStatus",
     "Widget",
+    "WidgetEndpoint",
     "WidgetList",
+    "WidgetRules",
     "WidgetSpec",
     "WidgetSpecColor",
     "WidgetSpecOperator",
-    "WidgetSpecPrimaryEndpoint",
-    "WidgetSpecRules",
-    "WidgetSpecTemplate",
     "WidgetStatus",
     "WidgetStatusPhase",
+    "WidgetTemplate",
 ]

@@ -6,13 +6,10 @@ from kgen.runtime import (
     GroupVersionKind,
     KubernetesList,
     KubernetesObject,
-    ListMeta,
-    ObjectMeta,
     ResourceInfo,
     Struct,
     SubresourceInfo,
 )
-from msgspec import field
 
 
 class WidgetSpec(Struct, kw_only=True):
@@ -59,12 +56,6 @@ class Widget(KubernetesObject, kw_only=True):
         short_names=("wd",),
         categories=("all", "kgen"),
     )
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"""
     spec: WidgetSpec | None = None
     status: WidgetStatus | None = None
 
@@ -75,12 +66,6 @@ class WidgetList(KubernetesList[Widget], kw_only=True):
     GVK = GroupVersionKind("example.kgen.io", "v1alpha1", "WidgetList")
     items: list[Widget]
     """List of widgets. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"""
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources"""
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
-    metadata: ListMeta | None = None
-    """Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"""
 
 
 __all__ = ["Widget", "WidgetList", "WidgetSpec", "WidgetStatus"]

@@ -2,7 +2,7 @@
 """Models of policy/v1."""
 
 from __future__ import annotations
-from kgen.runtime import DeleteOptions, GroupVersionKind, KubernetesObject, ObjectMeta
+from kgen.runtime import DeleteOptions, GroupVersionKind, KubernetesObject
 from msgspec import field
 
 
@@ -10,13 +10,7 @@ class Eviction(KubernetesObject, kw_only=True):
     """Eviction evicts a pod from its node subject to certain policies and safety constraints."""
 
     GVK = GroupVersionKind("policy", "v1", "Eviction")
-    api_version: str | None = field(name="apiVersion", default=None)
-    """APIVersion defines the versioned schema of this representation of an object."""
     delete_options: DeleteOptions | None = field(name="deleteOptions", default=None)
-    kind: str | None = None
-    """Kind is a string value representing the REST resource this object represents."""
-    metadata: ObjectMeta | None = None
-    """Standard object's metadata."""
 
 
 __all__ = ["Eviction"]

@@ -20,6 +20,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
 
+from kgen.runtime._apply import ApplyConfiguration
 from kgen.runtime._async.engine import AsyncListVerbs, AsyncResourceEngine, AsyncWatchVerbs
 from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._meta import (
@@ -294,7 +295,7 @@ class AsyncApply(AsyncResourceClient[M, LM]):
 
     async def apply(
         self,
-        obj: M | Mapping[str, Any],
+        obj: M | ApplyConfiguration[M] | Mapping[str, Any],
         options: WriteOptions | None = None,
         *,
         field_manager: str | None = None,
@@ -303,9 +304,9 @@ class AsyncApply(AsyncResourceClient[M, LM]):
         field_validation: FieldValidation | None = None,
     ) -> M:
         """Server-side apply as ``field_manager`` (required): send only the fields you manage. Fields
-        never set are not encoded, so a model built with just those fields is an apply configuration,
-        except that a model needs its required fields: to manage fewer (``spec.replicas`` alone), pass
-        the configuration as a dict (``apiVersion`` and ``kind`` are filled in)."""
+        never set are not encoded. A model needs its required fields: to manage fewer
+        (``spec.replicas`` alone), pass the kind's apply configuration (``<package>.apply``, every
+        field optional, nested too) or a dict (``apiVersion`` and ``kind`` are filled in)."""
         options = with_keywords(
             options,
             WriteOptions,
@@ -367,14 +368,15 @@ class AsyncStatusSubresource(AsyncResourceClient[M, LM]):
 
     async def apply_status(
         self,
-        obj: M | Mapping[str, Any],
+        obj: M | ApplyConfiguration[M] | Mapping[str, Any],
         options: WriteOptions | None = None,
         *,
         field_manager: str | None = None,
         force: bool | None = None,
         dry_run: bool = False,
     ) -> M:
-        """Server-side apply of ``.status`` (a model, or a dict naming only the fields managed)."""
+        """Server-side apply of ``.status`` (a model, an apply configuration, or a dict naming only
+        the fields managed)."""
         options = with_keywords(
             options, WriteOptions, field_manager=field_manager, force=force, dry_run=dry_run
         )

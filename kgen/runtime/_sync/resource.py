@@ -21,6 +21,7 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
+from kgen.runtime._apply import ApplyConfiguration
 from kgen.runtime._sync.engine import ListVerbs, ResourceEngine, WatchVerbs
 from kgen.runtime._sync.rest import RESTClient
 from kgen.runtime._meta import (
@@ -295,7 +296,7 @@ class Apply(ResourceClient[M, LM]):
 
     def apply(
         self,
-        obj: M | Mapping[str, Any],
+        obj: M | ApplyConfiguration[M] | Mapping[str, Any],
         options: WriteOptions | None = None,
         *,
         field_manager: str | None = None,
@@ -304,9 +305,9 @@ class Apply(ResourceClient[M, LM]):
         field_validation: FieldValidation | None = None,
     ) -> M:
         """Server-side apply as ``field_manager`` (required): send only the fields you manage. Fields
-        never set are not encoded, so a model built with just those fields is an apply configuration,
-        except that a model needs its required fields: to manage fewer (``spec.replicas`` alone), pass
-        the configuration as a dict (``apiVersion`` and ``kind`` are filled in)."""
+        never set are not encoded. A model needs its required fields: to manage fewer
+        (``spec.replicas`` alone), pass the kind's apply configuration (``<package>.apply``, every
+        field optional, nested too) or a dict (``apiVersion`` and ``kind`` are filled in)."""
         options = with_keywords(
             options,
             WriteOptions,
@@ -368,14 +369,15 @@ class StatusSubresource(ResourceClient[M, LM]):
 
     def apply_status(
         self,
-        obj: M | Mapping[str, Any],
+        obj: M | ApplyConfiguration[M] | Mapping[str, Any],
         options: WriteOptions | None = None,
         *,
         field_manager: str | None = None,
         force: bool | None = None,
         dry_run: bool = False,
     ) -> M:
-        """Server-side apply of ``.status`` (a model, or a dict naming only the fields managed)."""
+        """Server-side apply of ``.status`` (a model, an apply configuration, or a dict naming only
+        the fields managed)."""
         options = with_keywords(
             options, WriteOptions, field_manager=field_manager, force=force, dry_run=dry_run
         )
