@@ -19,7 +19,6 @@ import msgspec
 import kgen.runtime._codec as codec
 from kgen.runtime._errors import DecodeError
 from kgen.runtime._meta import KubernetesObject, ListMeta, ObjectMeta
-from kgen.runtime._meta import PartialObjectMetadata
 from kgen.runtime._request import Result
 from kgen.runtime._verbs import TypedCodec
 from kgen.runtime._watchevent import EventType, MalformedEvent, WatchEvent, WatchEventDecoder
@@ -58,7 +57,16 @@ class _Page(msgspec.Struct):
 
 
 _raw_list = msgspec.json.Decoder(_RawList, dec_hook=codec.dec_hook)
-_partial = msgspec.json.Decoder(PartialObjectMetadata, dec_hook=codec.dec_hook)
+
+
+class _Metadata(msgspec.Struct):
+    """Only the metadata of any object, the rest ignored (PartialObjectMetadata refuses the fields a
+    metadata-only answer does not have)."""
+
+    metadata: ObjectMeta | None = None
+
+
+_partial = msgspec.json.Decoder(_Metadata, dec_hook=codec.dec_hook)
 
 
 def _undecodable(raw: bytes | msgspec.Raw, error: Exception, kind: str) -> Undecodable:
