@@ -2,7 +2,7 @@
 
 nox -s tests          # the whole test suite (the corpus tests skip where ../shared/specs is absent)
 nox -s conformance    # the API-semantics suite against kgen.testing and a real kube-apiserver
-nox -s bench          # benchmarks, side by side with orjson, lightkube and the official client
+nox -s bench          # benchmarks, side by side with orjson, lightkube, the official client, kopf
 nox -s fuzz           # the fuzzers of tests/fuzz, longer than CI runs them (-- 2000 for more examples)
 """
 
@@ -59,8 +59,9 @@ def verify(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks, side by side in one run with orjson, lightkube and the official kubernetes client."""
-    session.install("-e", ".[test]", "orjson", "lightkube", "kubernetes")
+    """Benchmarks, side by side in one run with orjson, lightkube, the official kubernetes client and
+    kopf (``nox -s bench -- controllers`` runs only the controller benchmark)."""
+    session.install("-e", ".[test]", "orjson", "lightkube", "kubernetes", "kopf")
     session.run("python", "-m", "benchmarks", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})
 
 

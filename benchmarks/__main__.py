@@ -27,7 +27,16 @@ SHARED_SPECS = Path(
     os.environ.get("KGEN_SHARED_SPECS") or (ROOT / ".." / "shared" / "specs")
 ).resolve()
 SWAGGER = SHARED_SPECS / "kubernetes" / "v1.36" / "swagger.json"
-GROUPS = ("decode", "generate", "imports", "first_call", "server", "informer", "schema")
+GROUPS = (
+    "decode",
+    "generate",
+    "imports",
+    "first_call",
+    "server",
+    "informer",
+    "schema",
+    "controllers",
+)
 
 
 def run_case(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -468,6 +477,16 @@ def bench_schema(results: dict[str, Any]) -> None:
     schema.report(figures)
 
 
+def bench_controllers(results: dict[str, Any]) -> None:
+    """kgen's controller toolkit and kopf reconciling the same Widgets (benchmarks/controllers.py);
+    KGEN_BENCH_CONTROLLER_OBJECTS sets how many (1,000 by default)."""
+    from benchmarks import controllers
+
+    rows = controllers.measure(int(os.environ.get("KGEN_BENCH_CONTROLLER_OBJECTS", "1000")))
+    results["controllers"] = rows
+    controllers.report(rows)
+
+
 def main(argv: list[str]) -> int:
     if any(arg in ("-h", "--help") for arg in argv):
         print(__doc__.strip() + "\n\ngroups: " + " ".join(GROUPS))
@@ -482,8 +501,9 @@ def main(argv: list[str]) -> int:
     )
     prepare_data()
     results: dict[str, Any] = {}
-    if any(group != "schema" for group in groups) and not ensure_package():
-        groups = [group for group in groups if group == "schema"]  # needs no generated API
+    standalone = ("schema", "controllers")  # these need no generated Kubernetes API
+    if any(group not in standalone for group in groups) and not ensure_package():
+        groups = [group for group in groups if group in standalone]
     for group in groups:
         globals()[f"bench_{group}"](results)
     (BENCH / "results.json").write_text(json.dumps(results, indent=2))

@@ -22,8 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REALCLUSTER = ROOT / "scripts" / "realcluster"
-# The API-semantics suite (HTTP level), and the informer test that can run anywhere.
-SUITE = ["tests/testing", "tests/runtime/cache", "-m", "not slow"]
+# The API-semantics suite (HTTP level), and the informer and controller tests that can run anywhere.
+SUITE = [
+    "tests/testing",
+    "tests/runtime/cache",
+    "tests/runtime/controller/test_conformance.py",
+    "-m",
+    "not slow",
+]
 
 
 def pytest(args: list[str], env: dict[str, str]) -> int:

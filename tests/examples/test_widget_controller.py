@@ -47,13 +47,14 @@ async def test_widget_controller_end_to_end(server: APIServer, tmp_path: Path) -
     config.qps = 0
     replicas = {
         identity: asyncio.create_task(
-            widget_controller.run_with_leader_election(
+            widget_controller.run(
                 config,
                 "default",
                 identity,
                 lease_duration=1.5,
                 renew_deadline=1.0,
                 retry_period=0.2,
+                handle_signals=False,
             )
         )
         for identity in ("replica-a", "replica-b")

@@ -220,12 +220,13 @@ class EventRecorder:
     async def _run(self) -> None:
         assert self._wakeup is not None
         while True:
+            # Flush first: events recorded before the start (no loop to wake yet) go out at once.
+            self._wakeup.clear()
+            await self._flush(final=False)
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self.series_interval)
             except asyncio.TimeoutError:
                 pass
-            self._wakeup.clear()
-            await self._flush(final=False)
 
     async def _flush(self, *, final: bool) -> None:
         while True:

@@ -172,7 +172,7 @@ class AsyncManager:
 
     async def run(self) -> None:
         """Run until stopped; see the module docstring."""
-        self._loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         if self._stop_requested:
             self._stop.set()
@@ -212,8 +212,8 @@ class AsyncManager:
                 elector_task.result()  # an elector that failed fails the manager
         finally:
             await self._shutdown(elector_task)
-            for sig in signals:
-                self._loop.remove_signal_handler(sig)
+            for sig in signals:  # _shutdown forgot the loop: use the one run() ran on
+                loop.remove_signal_handler(sig)
 
     def _count_undecodable(self, resource: str) -> Callable[[Any], None]:
         counter = self.metrics.undecodable.labels(resource)

@@ -76,7 +76,10 @@ class WidgetOperator:
             status = current.status or WidgetStatus()
             status.conditions = status.conditions or []
             generation = current.metadata.generation if current.metadata else None
-            ready = new_condition("Ready", "True", "Configured", observed_generation=generation)
+            # A message: kube-apiserver 1.20 rejects an empty one in a CRD's status as null.
+            ready = new_condition(
+                "Ready", "True", "Configured", "ConfigMap applied", observed_generation=generation
+            )
             if set_status_condition(status.conditions, ready):
                 current.status = status
                 await widgets.update_status(current)

@@ -1,0 +1,390 @@
+"""kgen's controller toolkit and kopf on the same work, side by side (``python -m benchmarks controllers``).
+
+    python -m benchmarks.controllers [COUNT]     # 1,000 Widgets by default
+
+For each implementation: a fresh kgen.testing server (serving ``example_client``'s API, in its own
+process), the controller in its own process, and this process as the driver. Once the controller is
+ready (kgen: its caches synced; kopf: its ready flag, then one second more for its watches to start),
+the driver creates COUNT Widgets at once (64 requests in flight) and polls until every Widget has a
+``Ready=True`` condition in its status and an owned ConfigMap ``<name>-config`` exists. Measured:
+
+- **time to converge**: from the first create to the poll that sees all of them done;
+- **CPU seconds** of the controller process, all of it and what it spent after it was ready;
+- **peak RSS** of the controller process (``VmHWM``, read when it has converged).
+
+Both controllers do the same requests per Widget: create the ConfigMap (owner reference to the
+Widget, controller true) and write the status condition; neither is client-side rate limited (the
+kgen manager's default of 20 QPS is lifted, as kopf has none), and kopf posts no Kubernetes events
+(kgen's controller records none). kopf writes its own bookkeeping (the last-handled-configuration
+annotation) as it always does; kgen reconciles from its informer cache, with owned ConfigMaps read from
+the cache too. The goal (issue 11): kgen converges in at most half of kopf's time and memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "generated"
+NAMESPACE = "default"
+IN_FLIGHT = 64
+WORKERS = int(os.environ.get("KGEN_BENCH_WORKERS", "4"))  # the kgen controller's reconcilers
+DEADLINE = 1800.0
+
+
+def _env() -> dict[str, str]:
+    path = os.pathsep.join(p for p in (str(GENERATED), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# --- the server -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _server(directory: Path) -> Iterator[Path]:
+    kubeconfig = directory / "kubeconfig"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kgen.testing", "--package", "example_client"]
+        + ["--history", "1000000", "--kubeconfig", str(kubeconfig)],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (kubeconfig.exists() and kubeconfig.stat().st_size):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the kgen.testing server did not start")
+            time.sleep(0.05)
+        time.sleep(0.2)  # the file is written in one go, but let it be complete
+        yield kubeconfig
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+# --- the controllers (each run in a process of its own) -------------------------------------------
+
+
+def _condition(generation: Any) -> dict[str, Any]:
+    return {
+        "type": "Ready",
+        "status": "True",
+        "reason": "ConfigMapApplied",
+        "message": "the ConfigMap holds the widget's color",
+        "lastTransitionTime": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "observedGeneration": generation,
+    }
+
+
+def run_kgen(kubeconfig: str) -> None:
+    from example_client.clientset import AsyncClientset
+    from example_client.models.core_v1 import ConfigMap
+    from example_client.models.example_kgen_io_v1 import Widget, WidgetStatus
+    from msgspec import to_builtins
+
+    from kgen.runtime import (
+        GENERATION_CHANGED,
+        AlreadyExists,
+        AsyncManager,
+        Controller,
+        ObjectMeta,
+        PatchType,
+        ReconcileRequest,
+        ReconcileResult,
+        load_kubeconfig,
+        new_condition,
+        set_controller_reference,
+        set_status_condition,
+    )
+
+    manager = AsyncManager(load_kubeconfig(kubeconfig), namespace=NAMESPACE, qps=0)
+    cs = manager.clientset(AsyncClientset)
+    configmaps = manager.factory.informer_for(ConfigMap).indexer
+
+    async def reconcile(request: ReconcileRequest, widget: Widget | None) -> ReconcileResult | None:
+        if widget is None or widget.metadata is None or widget.spec is None:
+            return None
+        name = f"{request.name}-config"
+        if configmaps.get_by_key(f"{request.namespace}/{name}") is None:
+            configmap = ConfigMap(
+                metadata=ObjectMeta(name=name, namespace=request.namespace),
+                data={"color": widget.spec.color},
+            )
+            set_controller_reference(widget, configmap)
+            try:
+                await cs.core_v1.configmaps(request.namespace).create(configmap)
+            except AlreadyExists:
+                pass
+        status = widget.status or WidgetStatus()
+        status.conditions = status.conditions or []
+        ready = new_condition(
+            "Ready",
+            "True",
+            "ConfigMapApplied",
+            "the ConfigMap holds the widget's color",
+            observed_generation=widget.metadata.generation,
+        )
+        if set_status_condition(status.conditions, ready):
+            # A merge patch, as kopf's: the cache may be a status write behind (no 409 then).
+            conditions = [to_builtins(c) for c in status.conditions]
+            await cs.example_kgen_io_v1.widgets(request.namespace).patch_status(
+                request.name, {"status": {"conditions": conditions}}, patch_type=PatchType.MERGE
+            )
+        return None
+
+    manager.add(
+        Controller(
+            for_=Widget,
+            owns=[ConfigMap],
+            reconcile=reconcile,
+            predicates=[GENERATION_CHANGED],
+            max_concurrent_reconciles=WORKERS,
+        )
+    )
+
+    async def main() -> None:
+        task = asyncio.create_task(manager.run())
+        while not manager.started.is_set():
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        print(f"ready {_cpu()}", flush=True)
+        await task
+
+    asyncio.run(main())
+
+
+def run_kopf(kubeconfig: str) -> None:
+    import aiohttp
+    import kopf
+    import yaml
+
+    document = yaml.safe_load(Path(kubeconfig).read_text())
+    server = document["clusters"][0]["cluster"]["server"]
+    token = document["users"][0]["user"].get("token")
+    session: dict[str, aiohttp.ClientSession] = {}
+
+    @kopf.on.login()
+    def login(**_: Any) -> kopf.ConnectionInfo:
+        return kopf.ConnectionInfo(server=server, token=token, default_namespace=NAMESPACE)
+
+    @kopf.on.startup()
+    async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        settings.posting.enabled = False
+        settings.scanning.disabled = True
+        session["http"] = aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"})
+
+    @kopf.on.cleanup()
+    async def close(**_: Any) -> None:
+        await session["http"].close()
+
+    @kopf.on.create("example.kgen.io", "v1", "widgets")
+    async def create(
+        body: kopf.Body, spec: kopf.Spec, name: str, namespace: str, patch: kopf.Patch, **_: Any
+    ) -> None:
+        configmap: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"{name}-config", "namespace": namespace},
+            "data": {"color": spec["color"]},
+        }
+        kopf.adopt(configmap, owner=body)
+        url = f"{server}/api/v1/namespaces/{namespace}/configmaps"
+        async with session["http"].post(url, json=configmap) as response:
+            if response.status not in (201, 409):
+                raise kopf.TemporaryError(f"ConfigMap: {response.status}", delay=1)
+        patch.status["conditions"] = [_condition(body.metadata.get("generation"))]
+
+    ready = threading.Event()
+
+    def announce() -> None:
+        ready.wait()
+        time.sleep(1.0)  # the ready flag comes before the watches have listed
+        print(f"ready {_cpu()}", flush=True)
+
+    threading.Thread(target=announce, daemon=True).start()
+    kopf.configure(verbose=False, debug=False, log_format=kopf.LogFormat.PLAIN)
+    import logging
+
+    logging.getLogger().setLevel(logging.WARNING)
+    kopf.run(standalone=True, namespaces=[NAMESPACE], ready_flag=ready)
+
+
+# --- the driver ------------------------------------------------------------------------------------
+
+
+async def _drive(kubeconfig: Path, count: int) -> dict[str, float]:
+    sys.path.insert(0, str(GENERATED))
+    from example_client.clientset import AsyncClientset
+    from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec
+
+    from kgen.runtime import ObjectMeta, is_status_condition_true, load_kubeconfig
+
+    config = load_kubeconfig(kubeconfig)
+    config.qps = 0
+    async with AsyncClientset(config) as cs:
+        widgets = cs.example_kgen_io_v1.widgets(NAMESPACE)
+        configmaps = cs.core_v1.configmaps(NAMESPACE)
+        gate = asyncio.Semaphore(IN_FLIGHT)
+
+        async def create(index: int) -> None:
+            async with gate:
+                await widgets.create(
+                    Widget(
+                        metadata=ObjectMeta(name=f"w{index:05d}"),
+                        spec=WidgetSpec(color="red", size=1),
+                    )
+                )
+
+        start = time.perf_counter()
+        await asyncio.gather(*(create(index) for index in range(count)))
+        created = time.perf_counter() - start
+        while True:
+            listed = (await widgets.list()).items
+            ready = sum(
+                1
+                for w in listed
+                if w.status is not None and is_status_condition_true(w.status.conditions, "Ready")
+            )
+            owned = sum(
+                1
+                for c in (await configmaps.list()).items
+                if c.metadata is not None and c.metadata.owner_references
+            )
+            if ready == count and owned == count:
+                return {"converge_s": time.perf_counter() - start, "create_s": created}
+            if time.perf_counter() - start > DEADLINE:
+                raise RuntimeError(f"not converged in {DEADLINE}s: {ready} ready, {owned} owned")
+            await asyncio.sleep(0.5)
+
+
+def _measure_one(impl: str, count: int) -> dict[str, Any]:
+    with (
+        tempfile.TemporaryDirectory(prefix="kgen-bench-ctl-") as directory,
+        _server(Path(directory)) as kubeconfig,
+    ):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.controllers", "--controller", impl, str(kubeconfig)],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert child.stdout is not None
+            line = child.stdout.readline().split()
+            if not line or line[0] != "ready":
+                raise RuntimeError(f"the {impl} controller did not start")
+            cpu_at_ready = float(line[1])
+            figures = asyncio.run(_drive(kubeconfig, count))
+            peak_kb = _peak_rss_kb(child.pid)
+        finally:
+            child.send_signal(signal.SIGTERM)
+            killer = threading.Timer(60, lambda: child.kill())
+            killer.start()
+            _, _, usage = os.wait4(child.pid, 0)
+            killer.cancel()
+            child.returncode = 0
+        cpu = usage.ru_utime + usage.ru_stime
+        return {
+            **figures,
+            "cpu_s": cpu,
+            "cpu_after_ready_s": cpu - cpu_at_ready,
+            "peak_rss_mb": peak_kb / 1024,
+        }
+
+
+def _peak_rss_kb(pid: int) -> int:
+    """The process's peak RSS (VmHWM). Not ``wait4``'s ru_maxrss: Linux keeps that across exec, so a
+    child forked from this (large) process would report this process's size."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc: peak memory is measured on Linux only")
+
+
+def have_kopf() -> bool:
+    return (
+        subprocess.run([sys.executable, "-c", "import kopf"], capture_output=True).returncode == 0
+    )
+
+
+def measure(count: int = 1000) -> dict[str, Any]:
+    rows: dict[str, Any] = {"objects": count}
+    for impl in ("kgen", "kopf"):
+        if impl == "kopf" and not have_kopf():
+            rows[impl] = {"error": "kopf is not installed (pip install kopf)"}
+            continue
+        try:
+            rows[impl] = _measure_one(impl, count)
+        except Exception as exc:  # noqa: BLE001 - reported in the table
+            rows[impl] = {"error": f"{type(exc).__name__}: {exc}"}
+    return rows
+
+
+def report(rows: dict[str, Any]) -> None:
+    print(
+        f"\nControllers: {rows['objects']:,} Widgets created at once, each reconciled to a Ready"
+        " condition and an owned ConfigMap (kgen.testing, each controller in its own process):"
+    )
+    print(
+        f"  {'':<6} {'converge':>10} {'creates':>9} {'CPU total':>10} {'CPU work':>9} {'peak RSS':>9}"
+    )
+    for impl in ("kgen", "kopf"):
+        row = rows.get(impl, {})
+        if "error" in row:
+            print(f"  {impl:<6} {row['error']}")
+            continue
+        print(
+            f"  {impl:<6} {row['converge_s']:9.1f}s {row['create_s']:8.1f}s {row['cpu_s']:9.1f}s"
+            f" {row['cpu_after_ready_s']:8.1f}s {row['peak_rss_mb']:7.0f}MB"
+        )
+    kgen, kopf = rows.get("kgen", {}), rows.get("kopf", {})
+    if "converge_s" in kgen and "converge_s" in kopf:
+        print(
+            f"  kgen/kopf: time {kgen['converge_s'] / kopf['converge_s']:.2f}x, CPU"
+            f" {kgen['cpu_after_ready_s'] / kopf['cpu_after_ready_s']:.2f}x, memory"
+            f" {kgen['peak_rss_mb'] / kopf['peak_rss_mb']:.2f}x (goal: time and memory <= 0.5x)"
+        )
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--controller"]:
+        impl, kubeconfig = argv[1], argv[2]
+        run = run_kgen if impl == "kgen" else run_kopf
+        profile = os.environ.get("KGEN_BENCH_PROFILE")  # a directory: cProfile of the controllers
+        if profile:
+            import cProfile
+
+            signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+            cProfile.runctx("run(kubeconfig)", globals(), locals(), f"{profile}/{impl}.prof")
+        else:
+            run(kubeconfig)
+        return 0
+    count = int(argv[0]) if argv else int(os.environ.get("KGEN_BENCH_CONTROLLER_OBJECTS", "1000"))
+    report(measure(count))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
