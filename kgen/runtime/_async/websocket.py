@@ -26,8 +26,15 @@ import httpcore
 
 from kgen.runtime._async.primitives import AsyncLock
 from kgen.runtime._async.rest import AsyncRESTClient
-from kgen.runtime._channels import StreamClosed, StreamProtocolError, websocket_accept
-from kgen.runtime._errors import TransportError, TransportTimeout
+from kgen.runtime._channels import (
+    websocket_accept,
+)
+from kgen.runtime._errors import (
+    StreamClosed,
+    StreamProtocolError,
+    TransportError,
+    TransportTimeout,
+)
 from kgen.runtime._request import NO_READ_TIMEOUT
 from kgen.runtime._wsframes import (
     BINARY,
