@@ -59,17 +59,21 @@ def fast_reader(stream: Any) -> Callable[[int, float | None], Awaitable[bytes]]:
     stream's own ``read``. The stream's failures stay OSErrors (or httpcore's), as its ``read``'s.
     """
     # httpcore's upgraded stream (with what came after the 101) over its anyio stream over anyio's TLS.
-    inner = getattr(getattr(stream, "_stream", None), "_stream", None)
+    inner: Any = getattr(getattr(stream, "_stream", None), "_stream", None)
     ssl_object = getattr(inner, "_ssl_object", None)
     read_bio = getattr(inner, "_read_bio", None)
-    if not isinstance(ssl_object, ssl.SSLObject) or not isinstance(read_bio, ssl.MemoryBIO):
-        return lambda max_bytes, timeout: stream.read(max_bytes, timeout=timeout)  # type: ignore[no-any-return]
+    if (
+        not isinstance(ssl_object, ssl.SSLObject)
+        or not isinstance(read_bio, ssl.MemoryBIO)
+        or not hasattr(stream, "_leading_data")
+    ):
+        return lambda max_bytes, timeout: stream.read(max_bytes, timeout=timeout)
     import anyio
 
     receive = inner.receive
 
     async def read(max_bytes: int, timeout: float | None) -> bytes:
-        if timeout is not None or getattr(stream, "_leading_data", b""):
+        if timeout is not None or stream._leading_data:
             return await stream.read(max_bytes, timeout=timeout)  # type: ignore[no-any-return]
         try:
             data: bytes = await receive(max_bytes)

@@ -52,7 +52,7 @@ class Background:
 def fast_reader(stream: Any) -> Callable[[int, float | None], bytes]:
     """``read(max_bytes, timeout)`` of httpcore's network ``stream``: its own (a blocking socket
     read already takes what the kernel holds, with no per-call scope to save)."""
-    return lambda max_bytes, timeout: stream.read(max_bytes, timeout=timeout)  # type: ignore[no-any-return]
+    return lambda max_bytes, timeout: stream.read(max_bytes, timeout=timeout)
 
 
 class LocalConnection:
