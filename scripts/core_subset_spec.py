@@ -665,6 +665,14 @@ def status_ops(type_id: str, gvk: tuple[str, str, str]) -> dict[str, Any]:
     }
 
 
+def connect_ops(kind: str, methods: tuple[str, ...] = ("get", "post")) -> dict[str, Any]:
+    """A connect subresource (exec, attach, portforward, proxy), as kube-apiserver describes it."""
+    return {method: op("connect", ("", "v1", kind), None, text=True) for method in methods}
+
+
+PROXY_METHODS = ("get", "post", "put", "patch", "delete")
+
+
 def paths() -> dict[str, Any]:
     out: dict[str, Any] = {}
     core = lambda kind: ("", "v1", kind)  # noqa: E731
@@ -715,6 +723,7 @@ def paths() -> dict[str, Any]:
             deletecollection=False,
             subresources={
                 "status": status_ops(CORE + "Service", core("Service")),
+                "proxy": connect_ops("ServiceProxyOptions", PROXY_METHODS),
             },
         )
     )
@@ -741,6 +750,10 @@ def paths() -> dict[str, Any]:
                 "binding": {
                     "post": op("post", core("Binding"), CORE + "Binding", CORE + "Binding")
                 },
+                "exec": connect_ops("PodExecOptions"),
+                "attach": connect_ops("PodAttachOptions"),
+                "portforward": connect_ops("PodPortForwardOptions"),
+                "proxy": connect_ops("PodProxyOptions", PROXY_METHODS),
             },
         )
     )

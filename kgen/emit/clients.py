@@ -3,7 +3,9 @@ template each (``templates/clients``).
 
 A resource client is declarations only: the verb mixins its resource supports, over the runtime's generic
 client, plus typed one-line methods for subresources with payloads of their own (eviction, binding, token,
-ephemeralcontainers, resize, approval, finalize...). ``status``, ``scale`` and ``log`` are runtime mixins.
+ephemeralcontainers, resize, approval, finalize...). ``status``, ``scale`` and ``log`` are runtime mixins, and
+so are the connect subresources (``exec``, ``attach``, ``portforward``, ``proxy``): streaming protocols
+whose one implementation is the runtime's.
 Every generated module imports what it uses and nothing else, and every class and method has a docstring.
 """
 
@@ -36,6 +38,13 @@ _VERB_MIXINS = [
 _RUNTIME_SUBRESOURCES = {"status": "StatusSubresource", "scale": "ScaleSubresource"}
 # A streaming ``log`` subresource (pods/log) is a runtime mixin too, with PodLogOptions' parameters.
 _LOG_MIXIN = "LogSubresource"
+# The connect subresources (pods/exec, pods/attach, pods/portforward; pods, services and nodes/proxy).
+_CONNECT_MIXINS = {
+    "exec": "ExecSubresource",
+    "attach": "AttachSubresource",
+    "portforward": "PortForwardSubresource",
+    "proxy": "ProxySubresource",
+}
 # The runtime's bases for the usual verb sets (fewer generic subscriptions to import).
 _ALL_VERBS = frozenset(verb for verb, _ in _VERB_MIXINS)
 _READ_VERBS = frozenset({"get", "list", "watch"})
@@ -308,6 +317,8 @@ class ClientsEmitter:
                 mixins.append(_RUNTIME_SUBRESOURCES[name])
             elif name == "log" and sub.streaming:
                 mixins.append(_LOG_MIXIN)
+            elif "connect" in sub.verbs and name in _CONNECT_MIXINS:
+                mixins.append(_CONNECT_MIXINS[name])
             else:
                 methods.extend(self._subresource_methods(resource, sub, kind_class))
         scope = "namespaced" if resource.namespaced else "cluster-scoped"
@@ -348,7 +359,7 @@ class ClientsEmitter:
         self, resource: Resource, sub: Subresource, kind_class: str
     ) -> list[_Method]:
         if sub.verbs == {"connect"}:
-            return []  # exec, attach, portforward, proxy: streaming protocols, not in this client
+            return []  # a connect subresource the runtime has no mixin for: the dynamic client
         name = _SUBRESOURCE_NAMES.get(sub.name) or snake_case(sub.name) or "subresource"
         path = f"{resource.plural}/{sub.name}"
         if sub.streaming:

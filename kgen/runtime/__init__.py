@@ -307,6 +307,33 @@ if TYPE_CHECKING:
     from kgen.runtime._controller.events import EventRecorder as EventRecorder
     from kgen.runtime._cache.undecodable import Undecodable as Undecodable
     from kgen.runtime._controller.metrics import ControllerMetrics as ControllerMetrics
+    from kgen.runtime._errors import CommandError as CommandError
+    from kgen.runtime._errors import NonZeroExitError as NonZeroExitError
+    from kgen.runtime._errors import PortForwardError as PortForwardError
+    from kgen.runtime._errors import StreamClosed as StreamClosed
+    from kgen.runtime._errors import StreamError as StreamError
+    from kgen.runtime._errors import StreamProtocolError as StreamProtocolError
+    from kgen.runtime._channels import ExecResult as ExecResult
+    from kgen.runtime._channels import STDOUT as STDOUT
+    from kgen.runtime._channels import STDERR as STDERR
+    from kgen.runtime._async.streams import AsyncExecSession as AsyncExecSession
+    from kgen.runtime._async.portforward import AsyncPortForward as AsyncPortForward
+    from kgen.runtime._async.portforward import AsyncPortListener as AsyncPortListener
+    from kgen.runtime._async.portforward import AsyncPortStream as AsyncPortStream
+    from kgen.runtime._async.connect import AsyncExecSubresource as AsyncExecSubresource
+    from kgen.runtime._async.connect import AsyncAttachSubresource as AsyncAttachSubresource
+    from kgen.runtime._async.connect import (
+        AsyncPortForwardSubresource as AsyncPortForwardSubresource,
+    )
+    from kgen.runtime._async.connect import AsyncProxySubresource as AsyncProxySubresource
+    from kgen.runtime._sync.streams import ExecSession as ExecSession
+    from kgen.runtime._sync.portforward import PortForward as PortForward
+    from kgen.runtime._sync.portforward import PortListener as PortListener
+    from kgen.runtime._sync.portforward import PortStream as PortStream
+    from kgen.runtime._sync.connect import ExecSubresource as ExecSubresource
+    from kgen.runtime._sync.connect import AttachSubresource as AttachSubresource
+    from kgen.runtime._sync.connect import PortForwardSubresource as PortForwardSubresource
+    from kgen.runtime._sync.connect import ProxySubresource as ProxySubresource
 
     from kgen.runtime._apply import ApplyConfiguration as ApplyConfiguration
     from kgen.runtime._apply import ConditionApply as ConditionApply
@@ -333,6 +360,7 @@ __all__ = [
     "ApplyConfiguration",
     "AsyncAllVerbs",
     "AsyncApply",
+    "AsyncAttachSubresource",
     "AsyncClientsetBase",
     "AsyncCreate",
     "AsyncDelayingQueue",
@@ -341,6 +369,8 @@ __all__ = [
     "AsyncDiscoveryClient",
     "AsyncDynamicClient",
     "AsyncDynamicResource",
+    "AsyncExecSession",
+    "AsyncExecSubresource",
     "AsyncFinalizer",
     "AsyncGet",
     "AsyncGroupInformers",
@@ -351,6 +381,11 @@ __all__ = [
     "AsyncLogSubresource",
     "AsyncManager",
     "AsyncPatch",
+    "AsyncPortForward",
+    "AsyncPortForwardSubresource",
+    "AsyncPortListener",
+    "AsyncPortStream",
+    "AsyncProxySubresource",
     "AsyncRESTClient",
     "AsyncRESTMapper",
     "AsyncRateLimitingQueue",
@@ -367,6 +402,7 @@ __all__ = [
     "AsyncWatch",
     "AsyncWatchStream",
     "AsyncWorkQueue",
+    "AttachSubresource",
     "Backoff",
     "BackoffManager",
     "BadRequest",
@@ -374,6 +410,7 @@ __all__ = [
     "CacheSyncError",
     "ClientsetBase",
     "ClusterLister",
+    "CommandError",
     "Condition",
     "ConditionApply",
     "Config",
@@ -407,6 +444,9 @@ __all__ = [
     "EventRecorder",
     "EventType",
     "ExecPluginError",
+    "ExecResult",
+    "ExecSession",
+    "ExecSubresource",
     "Expired",
     "FieldSelectorRequirement",
     "FieldSelectorRequirementApply",
@@ -468,6 +508,7 @@ __all__ = [
     "MicroTime",
     "NAMESPACE_INDEX",
     "NO_READ_TIMEOUT",
+    "NonZeroExitError",
     "NotFound",
     "ObjectMeta",
     "ObjectMetaApply",
@@ -476,8 +517,14 @@ __all__ = [
     "PartialObjectMetadata",
     "Patch",
     "PatchType",
+    "PortForward",
+    "PortForwardError",
+    "PortForwardSubresource",
+    "PortListener",
+    "PortStream",
     "Preconditions",
     "Predicate",
+    "ProxySubresource",
     "Quantity",
     "RESTClient",
     "RESTMapper",
@@ -501,6 +548,8 @@ __all__ = [
     "ResourceNotSupported",
     "ResourceVersionMatch",
     "Result",
+    "STDERR",
+    "STDOUT",
     "Scale",
     "ScaleSpec",
     "ScaleStatus",
@@ -519,6 +568,9 @@ __all__ = [
     "StatusCause",
     "StatusDetails",
     "StatusSubresource",
+    "StreamClosed",
+    "StreamError",
+    "StreamProtocolError",
     "StringInterner",
     "Struct",
     "SubresourceInfo",
@@ -605,6 +657,7 @@ _EXPORTS: dict[str, str] = {
     "ApplyConfiguration": "_apply",
     "AsyncAllVerbs": "_async.resource",
     "AsyncApply": "_async.resource",
+    "AsyncAttachSubresource": "_async.connect",
     "AsyncClientsetBase": "_async.clientset",
     "AsyncCreate": "_async.resource",
     "AsyncDelayingQueue": "_workqueue.delaying",
@@ -613,6 +666,8 @@ _EXPORTS: dict[str, str] = {
     "AsyncDiscoveryClient": "_async.discovery",
     "AsyncDynamicClient": "_async.dynamic",
     "AsyncDynamicResource": "_async.dynamic",
+    "AsyncExecSession": "_async.streams",
+    "AsyncExecSubresource": "_async.connect",
     "AsyncFinalizer": "_controller.finalizers",
     "AsyncGet": "_async.resource",
     "AsyncGroupInformers": "_cache.generated",
@@ -623,6 +678,11 @@ _EXPORTS: dict[str, str] = {
     "AsyncLogSubresource": "_async.resource",
     "AsyncManager": "_controller.manager",
     "AsyncPatch": "_async.resource",
+    "AsyncPortForward": "_async.portforward",
+    "AsyncPortForwardSubresource": "_async.connect",
+    "AsyncPortListener": "_async.portforward",
+    "AsyncPortStream": "_async.portforward",
+    "AsyncProxySubresource": "_async.connect",
     "AsyncRESTClient": "_async.rest",
     "AsyncRESTMapper": "_async.discovery",
     "AsyncRateLimitingQueue": "_workqueue.rate_limiting",
@@ -639,6 +699,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncWatch": "_async.resource",
     "AsyncWatchStream": "_async.watch",
     "AsyncWorkQueue": "_workqueue.queue",
+    "AttachSubresource": "_sync.connect",
     "Backoff": "_backoff",
     "BackoffManager": "_backoff",
     "BadRequest": "_errors",
@@ -646,6 +707,7 @@ _EXPORTS: dict[str, str] = {
     "CacheSyncError": "_errors",
     "ClientsetBase": "_sync.clientset",
     "ClusterLister": "_cache.lister",
+    "CommandError": "_errors",
     "Condition": "_meta",
     "ConditionApply": "_apply",
     "Config": "_config",
@@ -679,6 +741,9 @@ _EXPORTS: dict[str, str] = {
     "EventRecorder": "_controller.events",
     "EventType": "_watchevent",
     "ExecPluginError": "_errors",
+    "ExecResult": "_channels",
+    "ExecSession": "_sync.streams",
+    "ExecSubresource": "_sync.connect",
     "Expired": "_errors",
     "FieldSelectorRequirement": "_meta",
     "FieldSelectorRequirementApply": "_apply",
@@ -740,6 +805,7 @@ _EXPORTS: dict[str, str] = {
     "MicroTime": "_meta",
     "NAMESPACE_INDEX": "_cache.store",
     "NO_READ_TIMEOUT": "_request",
+    "NonZeroExitError": "_errors",
     "NotFound": "_errors",
     "ObjectMeta": "_meta",
     "ObjectMetaApply": "_apply",
@@ -748,8 +814,14 @@ _EXPORTS: dict[str, str] = {
     "PartialObjectMetadata": "_meta",
     "Patch": "_sync.resource",
     "PatchType": "_request",
+    "PortForward": "_sync.portforward",
+    "PortForwardError": "_errors",
+    "PortForwardSubresource": "_sync.connect",
+    "PortListener": "_sync.portforward",
+    "PortStream": "_sync.portforward",
     "Preconditions": "_meta",
     "Predicate": "_controller.predicates",
+    "ProxySubresource": "_sync.connect",
     "Quantity": "_types",
     "RESTClient": "_sync.rest",
     "RESTMapper": "_sync.discovery",
@@ -760,10 +832,9 @@ _EXPORTS: dict[str, str] = {
     "ReconcileRequest": "_controller.request",
     "ReconcileResult": "_controller.request",
     "Redirected": "_errors",
-    "Request": "_sync.rest",
-    "Result": "_request",
     "ReflectorMetrics": "_cache.reflector",
     "ReflectorOptions": "_cache.reflector",
+    "Request": "_sync.rest",
     "RequestEntityTooLarge": "_errors",
     "ResourceClient": "_sync.resource",
     "ResourceEventHandler": "_cache.handlers",
@@ -773,6 +844,9 @@ _EXPORTS: dict[str, str] = {
     "ResourceNotServed": "_errors",
     "ResourceNotSupported": "_errors",
     "ResourceVersionMatch": "_request",
+    "Result": "_request",
+    "STDERR": "_channels",
+    "STDOUT": "_channels",
     "Scale": "_meta",
     "ScaleSpec": "_meta",
     "ScaleStatus": "_meta",
@@ -791,6 +865,9 @@ _EXPORTS: dict[str, str] = {
     "StatusCause": "_meta",
     "StatusDetails": "_meta",
     "StatusSubresource": "_sync.resource",
+    "StreamClosed": "_errors",
+    "StreamError": "_errors",
+    "StreamProtocolError": "_errors",
     "StringInterner": "_cache.transform",
     "Struct": "_resources",
     "SubresourceInfo": "_resources",

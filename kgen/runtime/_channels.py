@@ -46,8 +46,18 @@ from typing import Any
 import msgspec
 
 import kgen.runtime._codec as codec
-from kgen.runtime._errors import KubernetesError
+from kgen.runtime._errors import (
+    CommandError,
+    NonZeroExitError,
+    PortForwardError,
+    StreamClosed,
+    StreamError,
+    StreamProtocolError,
+)
 from kgen.runtime._meta import Status, StatusCause, StatusDetails
+
+# The errors of streams live in the one tree (``_errors``); they are re-exported here for the
+# protocol code on both sides.
 
 __all__ = [
     "BASE64_EXEC_PROTOCOLS",
@@ -61,6 +71,7 @@ __all__ = [
     "STDOUT",
     "ChannelProtocol",
     "CommandError",
+    "ExecResult",
     "ExitStatus",
     "NonZeroExitError",
     "PortForwardError",
@@ -107,66 +118,6 @@ WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 NON_ZERO_EXIT_CODE = "NonZeroExitCode"
 EXIT_CODE_CAUSE = "ExitCode"
-
-
-# --- errors ---------------------------------------------------------------------------------------
-# KubernetesError
-# └── StreamError              a streaming connection (exec, attach, port-forward) failed
-#     ├── StreamProtocolError  no common subprotocol, or frames that break it
-#     ├── StreamClosed         the connection ended before the exit status (a cut stream)
-#     ├── CommandError         the command could not run (the error channel's Status or text)
-#     │   └── NonZeroExitError the command exited non-zero (raised only when asked: check=True)
-#     └── PortForwardError     the server could not forward a port (nothing listening, ...)
-
-
-class StreamError(KubernetesError):
-    """A streaming connection (exec, attach, port-forward) failed."""
-
-
-class StreamProtocolError(StreamError):
-    """The server offered no subprotocol kgen speaks, or sent frames that break it."""
-
-
-class StreamClosed(StreamError):
-    """The connection ended before the command's exit status arrived (the stream was cut)."""
-
-
-class CommandError(StreamError):
-    """The command could not be run, or failed without an exit code (the error channel said so).
-
-    ``status`` is the Status from the error channel (v4+), or None (older protocols send text).
-    """
-
-    def __init__(self, message: str, *, status: Status | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.reason = status.reason if status is not None else None
-
-
-class NonZeroExitError(CommandError):
-    """The command exited with a non-zero code (raised only when asked to: ``check=True``)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        exit_code: int,
-        stdout: bytes = b"",
-        stderr: bytes = b"",
-        status: Status | None = None,
-    ) -> None:
-        super().__init__(message, status=status)
-        self.exit_code = exit_code
-        self.stdout = stdout
-        self.stderr = stderr
-
-
-class PortForwardError(StreamError):
-    """The server could not forward ``port`` (its error channel carried ``message``)."""
-
-    def __init__(self, message: str, *, port: int) -> None:
-        super().__init__(message)
-        self.port = port
 
 
 # --- framing --------------------------------------------------------------------------------------
@@ -270,7 +221,16 @@ def websocket_accept(key: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-# --- the error channel ----------------------------------------------------------------------------
+# --- the error channel ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExecResult:
+    """What a finished command gave: its output and exit code."""
+
+    stdout: bytes
+    stderr: bytes
+    exit_code: int
 
 
 @dataclass(frozen=True, slots=True)

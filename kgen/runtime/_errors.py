@@ -13,6 +13,12 @@
     ├── CacheSyncError           an informer's cache did not sync (the last list or watch error is attached)
     ├── ShutDown                 a work queue was shut down (workers stop on it)
     ├── AlreadyOwnedError        an object already has another controller (set_controller_reference)
+    ├── StreamError              a streaming connection (exec, attach, port-forward) failed
+    │   ├── StreamProtocolError  no common subprotocol, or frames that break it
+    │   ├── StreamClosed         the connection ended before the exit status (a cut stream)
+    │   ├── CommandError         the command could not run (the error channel's Status or text)
+    │   │   └── NonZeroExitError the command exited non-zero (raised only when asked: check=True)
+    │   └── PortForwardError     the server could not forward a port (nothing listening, ...)
     └── APIError                 the server answered with a Status (code, reason, message, details)
         ├── Redirected           3xx: kgen does not follow redirects (``location`` says where to)
         ├── BadRequest           400
@@ -59,6 +65,7 @@ __all__ = [
     "AlreadyOwnedError",
     "BadRequest",
     "CacheSyncError",
+    "CommandError",
     "ConfigError",
     "Conflict",
     "CredentialError",
@@ -70,7 +77,9 @@ __all__ = [
     "Invalid",
     "KubernetesError",
     "MethodNotAllowed",
+    "NonZeroExitError",
     "NotFound",
+    "PortForwardError",
     "Redirected",
     "RequestEntityTooLarge",
     "ResourceNotServed",
@@ -79,6 +88,9 @@ __all__ = [
     "ServerError",
     "ServiceUnavailable",
     "ShutDown",
+    "StreamClosed",
+    "StreamError",
+    "StreamProtocolError",
     "TLSConfigError",
     "Timeout",
     "TooManyRequests",
@@ -199,6 +211,56 @@ class ShutDown(KubernetesError):
 
 class AlreadyOwnedError(KubernetesError, ValueError):
     """``set_controller_reference``: the object already has a controller, and it is another object."""
+
+
+class StreamError(KubernetesError):
+    """A streaming connection (exec, attach, port-forward) failed."""
+
+
+class StreamProtocolError(StreamError):
+    """The server offered no subprotocol kgen speaks, or sent frames that break it."""
+
+
+class StreamClosed(StreamError):
+    """The connection ended before the command's exit status arrived (the stream was cut)."""
+
+
+class CommandError(StreamError):
+    """The command could not be run, or failed without an exit code (the error channel said so).
+
+    ``status`` is the Status from the error channel (v4+), or None (older protocols send text).
+    """
+
+    def __init__(self, message: str, *, status: Status | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = status.reason if status is not None else None
+
+
+class NonZeroExitError(CommandError):
+    """The command exited with a non-zero code (raised only when asked to: ``check=True``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        exit_code: int,
+        stdout: bytes = b"",
+        stderr: bytes = b"",
+        status: Status | None = None,
+    ) -> None:
+        super().__init__(message, status=status)
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+class PortForwardError(StreamError):
+    """The server could not forward ``port`` (its error channel carried ``message``)."""
+
+    def __init__(self, message: str, *, port: int) -> None:
+        super().__init__(message)
+        self.port = port
 
 
 class APIError(KubernetesError):

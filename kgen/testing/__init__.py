@@ -50,17 +50,22 @@ if TYPE_CHECKING:
     from kgen.testing.registry import Registry, ResourceType
     from kgen.testing.server import APIServer
     from kgen.testing.store import Store, Watcher
+    from kgen.testing.streaming import CommandFailed, ExecCall, PortConnection, StreamHandlers
     from kgen.testing.watch import WatchSession
 
 __all__ = [
     "API",
     "APIServer",
+    "CommandFailed",
+    "ExecCall",
     "FaultInjector",
+    "PortConnection",
     "Registry",
     "ResourceType",
     "Response",
     "StatusError",
     "Store",
+    "StreamHandlers",
     "WatchSession",
     "Watcher",
 ]
@@ -76,6 +81,10 @@ _HOMES = {
     "Store": "kgen.testing.store",
     "Watcher": "kgen.testing.store",
     "WatchSession": "kgen.testing.watch",
+    "CommandFailed": "kgen.testing.streaming",
+    "ExecCall": "kgen.testing.streaming",
+    "PortConnection": "kgen.testing.streaming",
+    "StreamHandlers": "kgen.testing.streaming",
 }
 
 

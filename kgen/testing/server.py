@@ -14,6 +14,7 @@ import yaml
 
 from kgen.apimodel.ir import APIModel
 from kgen.testing.api import API
+from kgen.testing.connect import with_connect
 from kgen.testing.controllers import Controllers
 from kgen.testing.crds import CRDs, crd_from_model
 from kgen.testing.faults import FaultInjector
@@ -21,6 +22,7 @@ from kgen.testing.http import HTTPServer
 from kgen.testing.registry import Registry
 from kgen.testing.routes import Auth, Router
 from kgen.testing.store import Store
+from kgen.testing.streaming import StreamHandlers
 
 __all__ = ["APIServer"]
 
@@ -38,6 +40,12 @@ class APIServer:
     ``client_cert=True`` accepts a client certificate issued by the server's CA (``client_cert_pem``,
     ``client_key_pem``) in place of a token. Without ``token`` and ``client_cert`` any bearer token, or
     none, is accepted.
+
+    exec, attach, port-forward and proxy reach what the test registers on ``streams`` (a
+    :class:`~kgen.testing.streaming.StreamHandlers`): ``server.streams.on_exec(shell)`` (a coroutine
+    function of an ``ExecCall`` that returns the exit code), ``server.streams.on_port_forward(8080,
+    ("127.0.0.1", port))`` (a local address, or a coroutine function of a ``PortConnection``); a pod's
+    or service's proxy reaches the same port targets.
 
     ``start()`` listens on ``host:port`` (a free port by default) in a background thread; ``url`` is the
     address. It is a context manager and an async context manager.
@@ -66,6 +74,9 @@ class APIServer:
         self.controllers = Controllers(self.api).attach()
         self.crds = CRDs(self.api).attach()
         self.faults = FaultInjector(self.store, restart_hook=self._drop_watches)
+        #: What exec, attach, port-forward and proxy reach in pods: register handlers here
+        #: (``server.streams.on_exec(fn)``, ``server.streams.on_port_forward(8080, address)``).
+        self.streams = StreamHandlers()
         self.host = host
         self.port = port
         self.tls = tls
@@ -185,7 +196,8 @@ class APIServer:
         auth = Auth(token=self.token, client_cert=self.client_cert)
         address = f"{self.host}:{self.port}"
         self._router = Router(self.api, self.faults, auth, address)
-        self._http = HTTPServer(self._router, self.host, self.port, self._ssl_context)
+        app = with_connect(self._router, self.store, self.streams)
+        self._http = HTTPServer(app, self.host, self.port, self._ssl_context)
         port = await self._http.start()
         self._router.server_address = f"{self.host}:{port}"
 

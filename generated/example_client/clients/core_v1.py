@@ -10,21 +10,29 @@ from kgen.runtime import (
     Apply,
     AsyncAllVerbs,
     AsyncApply,
+    AsyncAttachSubresource,
     AsyncCreate,
     AsyncDelete,
+    AsyncExecSubresource,
     AsyncGroupVersionClient,
     AsyncLogSubresource,
     AsyncPatch,
+    AsyncPortForwardSubresource,
+    AsyncProxySubresource,
     AsyncReadVerbs,
     AsyncStatusSubresource,
     AsyncUpdate,
+    AttachSubresource,
     Create,
     Delete,
+    ExecSubresource,
     FieldValidation,
     GroupVersionClient,
     LogSubresource,
     Patch,
     PatchType,
+    PortForwardSubresource,
+    ProxySubresource,
     ReadVerbs,
     Status,
     StatusSubresource,
@@ -113,7 +121,13 @@ class NamespaceClient(
 
 
 class PodClient(
-    AllVerbs[Pod, PodList], LogSubresource[Pod, PodList], StatusSubresource[Pod, PodList]
+    AllVerbs[Pod, PodList],
+    AttachSubresource[Pod, PodList],
+    ExecSubresource[Pod, PodList],
+    LogSubresource[Pod, PodList],
+    PortForwardSubresource[Pod, PodList],
+    ProxySubresource[Pod, PodList],
+    StatusSubresource[Pod, PodList],
 ):
     """pods (v1, kind Pod, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
 
@@ -243,6 +257,7 @@ class ServiceClient(
     Patch[Service, ServiceList],
     Apply[Service, ServiceList],
     Delete[Service, ServiceList],
+    ProxySubresource[Service, ServiceList],
     StatusSubresource[Service, ServiceList],
 ):
     """services (v1, kind Service, namespaced); verbs: apply, create, delete, get, list, patch, update, watch."""
@@ -326,7 +341,11 @@ class AsyncNamespaceClient(
 
 class AsyncPodClient(
     AsyncAllVerbs[Pod, PodList],
+    AsyncAttachSubresource[Pod, PodList],
+    AsyncExecSubresource[Pod, PodList],
     AsyncLogSubresource[Pod, PodList],
+    AsyncPortForwardSubresource[Pod, PodList],
+    AsyncProxySubresource[Pod, PodList],
     AsyncStatusSubresource[Pod, PodList],
 ):
     """pods (v1, kind Pod, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
@@ -457,6 +476,7 @@ class AsyncServiceClient(
     AsyncPatch[Service, ServiceList],
     AsyncApply[Service, ServiceList],
     AsyncDelete[Service, ServiceList],
+    AsyncProxySubresource[Service, ServiceList],
     AsyncStatusSubresource[Service, ServiceList],
 ):
     """services (v1, kind Service, namespaced); verbs: apply, create, delete, get, list, patch, update, watch."""

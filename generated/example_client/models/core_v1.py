@@ -564,6 +564,7 @@ class Service(KubernetesObject, kw_only=True):
         list_kind="ServiceList",
         verbs=frozenset({"apply", "create", "delete", "get", "list", "patch", "update", "watch"}),
         subresources=(
+            SubresourceInfo(name="proxy", verbs=frozenset({"connect"})),
             SubresourceInfo(name="status", verbs=frozenset({"apply", "get", "patch", "update"})),
         ),
         strategic_merge_patch=True,
@@ -607,6 +608,7 @@ class Pod(KubernetesObject, kw_only=True):
             }
         ),
         subresources=(
+            SubresourceInfo(name="attach", verbs=frozenset({"connect"})),
             SubresourceInfo(
                 name="binding", verbs=frozenset({"create"}), api_version="v1", kind="Binding"
             ),
@@ -619,7 +621,10 @@ class Pod(KubernetesObject, kw_only=True):
                 api_version="policy/v1",
                 kind="Eviction",
             ),
+            SubresourceInfo(name="exec", verbs=frozenset({"connect"})),
             SubresourceInfo(name="log", verbs=frozenset({"get"}), streaming=True),
+            SubresourceInfo(name="portforward", verbs=frozenset({"connect"})),
+            SubresourceInfo(name="proxy", verbs=frozenset({"connect"})),
             SubresourceInfo(name="status", verbs=frozenset({"apply", "get", "patch", "update"})),
         ),
         strategic_merge_patch=True,

@@ -21,12 +21,14 @@ from kgen.runtime._async.websocket import READ_SIZE, WRITE_CHUNK, AsyncWebSocket
 from kgen.runtime._channels import (
     PORT_FORWARD_PROTOCOLS,
     ChannelProtocol,
-    PortForwardError,
-    StreamError,
     parse_port_prefix,
     protocol_named,
 )
-from kgen.runtime._errors import TransportError
+from kgen.runtime._errors import (
+    PortForwardError,
+    StreamError,
+    TransportError,
+)
 from kgen.runtime._request import resource_path
 
 __all__ = ["AsyncPortForward", "AsyncPortListener", "AsyncPortStream"]
@@ -102,12 +104,13 @@ class AsyncPortForward:
         ports: Sequence[int] = (),
         *,
         read_timeout: float | None = None,
+        path: str | None = None,
     ) -> None:
         self._rest = rest
         self.namespace = namespace
         self.name = name
         self.ports = tuple(ports)
-        self._path = resource_path(
+        self._path = path or resource_path(
             "", "v1", "pods", namespace=namespace, name=name, subresource="portforward"
         )
         self._read_timeout = read_timeout

@@ -26,8 +26,16 @@ import httpcore
 
 from kgen.runtime._async.primitives import AsyncLock
 from kgen.runtime._async.rest import AsyncRESTClient
-from kgen.runtime._channels import StreamClosed, StreamProtocolError, websocket_accept
-from kgen.runtime._errors import TransportError, TransportTimeout
+from kgen.runtime._async.streamio import fast_reader
+from kgen.runtime._channels import (
+    websocket_accept,
+)
+from kgen.runtime._errors import (
+    StreamClosed,
+    StreamProtocolError,
+    TransportError,
+    TransportTimeout,
+)
 from kgen.runtime._request import NO_READ_TIMEOUT
 from kgen.runtime._wsframes import (
     BINARY,
@@ -72,6 +80,7 @@ class AsyncWebSocket:
     ) -> None:
         self.subprotocol = subprotocol
         self._stream = stream
+        self._read = fast_reader(stream)
         self._what = what
         self._read_timeout = read_timeout
         self._frames = FrameReader(masked=False, max_message=MAX_MESSAGE)
@@ -104,7 +113,7 @@ class AsyncWebSocket:
             if self.closed:
                 return None
             try:
-                data = await self._stream.read(READ_SIZE, timeout=self._read_timeout)
+                data = await self._read(READ_SIZE, self._read_timeout)
             except _NETWORK_ERRORS as exc:
                 raise _network_error(exc, f"{self._what}: reading") from exc
             if not data:

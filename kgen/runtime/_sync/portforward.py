@@ -22,12 +22,14 @@ from kgen.runtime._sync.websocket import READ_SIZE, WRITE_CHUNK, WebSocket, open
 from kgen.runtime._channels import (
     PORT_FORWARD_PROTOCOLS,
     ChannelProtocol,
-    PortForwardError,
-    StreamError,
     parse_port_prefix,
     protocol_named,
 )
-from kgen.runtime._errors import TransportError
+from kgen.runtime._errors import (
+    PortForwardError,
+    StreamError,
+    TransportError,
+)
 from kgen.runtime._request import resource_path
 
 __all__ = ["PortForward", "PortListener", "PortStream"]
@@ -103,12 +105,13 @@ class PortForward:
         ports: Sequence[int] = (),
         *,
         read_timeout: float | None = None,
+        path: str | None = None,
     ) -> None:
         self._rest = rest
         self.namespace = namespace
         self.name = name
         self.ports = tuple(ports)
-        self._path = resource_path(
+        self._path = path or resource_path(
             "", "v1", "pods", namespace=namespace, name=name, subresource="portforward"
         )
         self._read_timeout = read_timeout

@@ -11,8 +11,9 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["Background", "LocalConnection", "LocalServer"]
+__all__ = ["Background", "LocalConnection", "LocalServer", "fast_reader"]
 
 logger = logging.getLogger("kgen.runtime")
 
@@ -46,6 +47,12 @@ class Background:
         if self._thread.ident is not None:
             self._thread.join()
         self._error = None
+
+
+def fast_reader(stream: Any) -> Callable[[int, float | None], bytes]:
+    """``read(max_bytes, timeout)`` of httpcore's network ``stream``: its own (a blocking socket
+    read already takes what the kernel holds, with no per-call scope to save)."""
+    return lambda max_bytes, timeout: stream.read(max_bytes, timeout=timeout)
 
 
 class LocalConnection:

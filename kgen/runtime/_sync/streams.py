@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
 
 from kgen.runtime._sync.portforward import PortForward
-from kgen.runtime._sync.rest import RESTClient
+from kgen.runtime._sync.rest import Request, RESTClient
 from kgen.runtime._sync.streamio import Background
 from kgen.runtime._sync.websocket import WRITE_CHUNK, WebSocket, open_websocket
 from kgen.runtime._channels import CLOSE as CLOSE_CHANNEL
@@ -37,29 +36,23 @@ from kgen.runtime._channels import (
     STDIN,
     STDOUT,
     ChannelProtocol,
-    NonZeroExitError,
-    StreamClosed,
-    StreamProtocolError,
+    ExecResult,
     decode_exit_status,
     encode_resize,
     protocol_named,
 )
-from kgen.runtime._errors import TransportError
+from kgen.runtime._errors import (
+    NonZeroExitError,
+    StreamClosed,
+    StreamProtocolError,
+    TransportError,
+)
 from kgen.runtime._request import Result, resource_path
 
 __all__ = ["ExecSession", "StreamClient", "ExecResult"]
 
 #: The most the error channel may carry (a Status is a few hundred bytes).
 MAX_ERROR = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ExecResult:
-    """What a finished command gave: its output and exit code."""
-
-    stdout: bytes
-    stderr: bytes
-    exit_code: int
 
 
 # --- exec and attach ------------------------------------------------------------------------------
@@ -237,35 +230,87 @@ class ExecSession:
                 raise
 
 
+# --- one implementation, on a path: what the client and the generated mixins call ---------------
+
+
+def _command_params(
+    command: Sequence[str] | None, container: str | None, stdin: bool, tty: bool
+) -> list[tuple[str, str]]:
+    """exec's and attach's query: a terminal merges stderr into stdout, as kubectl asks."""
+    params = [("command", part) for part in command or ()]
+    if container:
+        params.append(("container", container))
+    for key, value in (("stdin", stdin), ("stdout", True), ("stderr", not tty), ("tty", tty)):
+        if value:
+            params.append((key, "true"))
+    return params
+
+
+def _exec_session(
+    rest: RESTClient,
+    path: str,
+    command: Sequence[str] | None,
+    *,
+    container: str | None,
+    stdin: bool,
+    tty: bool,
+    read_timeout: float | None,
+    protocols: Sequence[str],
+) -> ExecSession:
+    """A session on ``path`` (``.../pods/{name}/exec`` with a command, ``.../attach`` without)."""
+    if command is not None and (isinstance(command, str) or not command):
+        raise TypeError("command is a non-empty list of arguments, e.g. ['sh', '-c', 'ls']")
+    params = _command_params(command, container, stdin, tty)
+    return ExecSession(
+        rest, path, params, stdin=stdin, tty=tty, protocols=protocols, read_timeout=read_timeout
+    )
+
+
+def _proxy_request(
+    rest: RESTClient,
+    base: str,
+    path: str,
+    *,
+    method: str,
+    params: Sequence[tuple[str, str]],
+    body: bytes | None,
+    headers: dict[str, str] | None,
+    timeout: float | None,
+) -> Request:
+    """A request to ``{base}/{path}`` (``base``: ``.../{name}/proxy``)."""
+    request = rest.verb(method.upper()).abs_path(f"{base}/{path.lstrip('/')}")
+    request.params(list(params)).accept("*/*").timeout(timeout)
+    if body is not None:
+        request.content_type((headers or {}).get("Content-Type", "application/octet-stream"))
+        request._body = body
+    for key, value in (headers or {}).items():
+        if key.lower() != "content-type":
+            request.header(key, value)
+    return request
+
+
+def _proxy_target(name: str, port: int | str | None, scheme: str | None) -> str:
+    """``[scheme:]name[:port]``: which port of a pod, service or node the proxy reaches."""
+    target = name
+    if port is not None:
+        target = f"{target}:{port}"
+    if scheme is not None:
+        target = f"{scheme}:{target}"
+    return target
+
+
 # --- the client -----------------------------------------------------------------------------------
 
 
 class StreamClient:
     """The connect subresources of one API server, on a core/v1 RESTClient.
 
-    Generated clients call these: ``pods(ns).exec(name, command)`` is
-    ``exec("pods", ns, name, command)``.
+    Generated clients have the same methods per resource (``pods(ns).exec(name, command)``, from
+    ``kgen.runtime``'s connect mixins); this is the same over a namespace argument.
     """
 
     def __init__(self, rest: RESTClient) -> None:
         self.rest = rest
-
-    def _command_params(
-        self,
-        command: Sequence[str] | None,
-        container: str | None,
-        stdin: bool,
-        stdout: bool,
-        stderr: bool,
-        tty: bool,
-    ) -> list[tuple[str, str]]:
-        params = [("command", part) for part in command or ()]
-        if container:
-            params.append(("container", container))
-        for key, value in (("stdin", stdin), ("stdout", stdout), ("stderr", stderr), ("tty", tty)):
-            if value:
-                params.append((key, "true"))
-        return params
 
     def exec_session(
         self,
@@ -280,19 +325,16 @@ class StreamClient:
         protocols: Sequence[str] = EXEC_PROTOCOLS,
     ) -> ExecSession:
         """A streaming exec: ``with client.exec_session(...) as session:``."""
-        if isinstance(command, str) or not command:
-            raise TypeError("command is a non-empty list of arguments, e.g. ['sh', '-c', 'ls']")
         path = resource_path("", "v1", "pods", namespace=namespace, name=name, subresource="exec")
-        # A terminal merges stderr into stdout, as kubectl asks.
-        params = self._command_params(command, container, stdin, True, not tty, tty)
-        return ExecSession(
+        return _exec_session(
             self.rest,
             path,
-            params,
+            command,
+            container=container,
             stdin=stdin,
             tty=tty,
-            protocols=protocols,
             read_timeout=read_timeout,
+            protocols=protocols,
         )
 
     def attach_session(
@@ -308,15 +350,15 @@ class StreamClient:
     ) -> ExecSession:
         """Attach to the container's main process: ``with client.attach_session(...)``."""
         path = resource_path("", "v1", "pods", namespace=namespace, name=name, subresource="attach")
-        params = self._command_params(None, container, stdin, True, not tty, tty)
-        return ExecSession(
+        return _exec_session(
             self.rest,
             path,
-            params,
+            None,
+            container=container,
             stdin=stdin,
             tty=tty,
-            protocols=protocols,
             read_timeout=read_timeout,
+            protocols=protocols,
         )
 
     def exec(
@@ -403,22 +445,24 @@ class StreamClient:
 
         ``.../pods/[scheme:]name[:port]/proxy/path``; an error answer is the typed APIError.
         """
-        target = name
-        if port is not None:
-            target = f"{target}:{port}"
-        if scheme is not None:
-            target = f"{scheme}:{target}"
         base = resource_path(
-            "", "v1", resource, namespace=namespace, name=target, subresource="proxy"
+            "",
+            "v1",
+            resource,
+            namespace=namespace,
+            name=_proxy_target(name, port, scheme),
+            subresource="proxy",
         )
-        request = self.rest.verb(method.upper()).abs_path(f"{base}/{path.lstrip('/')}")
-        request.params(list(params)).accept("*/*").timeout(timeout)
-        if body is not None:
-            request.content_type((headers or {}).get("Content-Type", "application/octet-stream"))
-            request._body = body
-        for key, value in (headers or {}).items():
-            if key.lower() != "content-type":
-                request.header(key, value)
+        request = _proxy_request(
+            self.rest,
+            base,
+            path,
+            method=method,
+            params=params,
+            body=body,
+            headers=headers,
+            timeout=timeout,
+        )
         return request.do()
 
 

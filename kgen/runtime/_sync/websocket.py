@@ -27,8 +27,16 @@ import httpcore
 
 from kgen.runtime._sync.primitives import Lock
 from kgen.runtime._sync.rest import RESTClient
-from kgen.runtime._channels import StreamClosed, StreamProtocolError, websocket_accept
-from kgen.runtime._errors import TransportError, TransportTimeout
+from kgen.runtime._sync.streamio import fast_reader
+from kgen.runtime._channels import (
+    websocket_accept,
+)
+from kgen.runtime._errors import (
+    StreamClosed,
+    StreamProtocolError,
+    TransportError,
+    TransportTimeout,
+)
 from kgen.runtime._request import NO_READ_TIMEOUT
 from kgen.runtime._wsframes import (
     BINARY,
@@ -73,6 +81,7 @@ class WebSocket:
     ) -> None:
         self.subprotocol = subprotocol
         self._stream = stream
+        self._read = fast_reader(stream)
         self._what = what
         self._read_timeout = read_timeout
         self._frames = FrameReader(masked=False, max_message=MAX_MESSAGE)
@@ -105,7 +114,7 @@ class WebSocket:
             if self.closed:
                 return None
             try:
-                data = self._stream.read(READ_SIZE, timeout=self._read_timeout)
+                data = self._read(READ_SIZE, self._read_timeout)
             except _NETWORK_ERRORS as exc:
                 raise _network_error(exc, f"{self._what}: reading") from exc
             if not data:

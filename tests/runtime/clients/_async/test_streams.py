@@ -28,6 +28,7 @@ from kgen.runtime._channels import (
 )
 from kgen.runtime._errors import BadRequest, NotFound, ServerError
 from kgen.runtime._meta import ObjectMeta
+from kgen.runtime import ExecResult, KubernetesError, ResourceNotSupported
 from kgen.testing import APIServer
 from streaming_handlers import PROGRESS, handlers  # noqa: F401 - handlers: a fixture
 
@@ -249,3 +250,39 @@ async def test_stderr_and_stdout_arrive_on_their_channels(
             chunks.append(chunk)
     assert sorted(chunks) == [(STDOUT, b"x\n"), (STDERR, b"to stderr\n")]
     assert session.exit_code == 0
+
+
+# --- the generated clients' connect methods (kgen.runtime's connect mixins) ------------------------
+
+
+async def test_the_generated_pod_client_execs_attaches_and_forwards(
+    cs: AsyncClientset, namespace: str, pod: str
+) -> None:
+    pods = cs.core_v1.pods(namespace)
+    result = await pods.exec(pod, ["echo", "generated"])
+    assert result == ExecResult(b"generated\n", b"to stderr\n", 0)
+    with pytest.raises(NonZeroExitError) as caught:
+        await pods.exec(pod, ["exit", "5"], check=True)
+    assert caught.value.exit_code == 5 and isinstance(caught.value, KubernetesError)
+    async with pods.exec_session(pod, ["cat"], stdin=True) as session:
+        await session.write_stdin(b"ping")
+        assert await session.read() == (STDOUT, b"ping")
+        await session.close_stdin()
+        assert (await session.wait()).exit_code == 0
+    with pytest.raises(CommandError):
+        await pods.attach(pod)
+    async with pods.port_forward(pod).stream(9090) as stream:
+        await stream.write(b"mixin")
+        assert await stream.read() == b"hello mixin"
+
+
+async def test_connect_methods_need_a_namespace_and_a_list_of_arguments(
+    cs: AsyncClientset, pod: str
+) -> None:
+    every = cs.core_v1.pods(None)
+    with pytest.raises(ResourceNotSupported):
+        every.exec_session(pod, ["echo"])
+    with pytest.raises(ResourceNotSupported):
+        every.port_forward(pod)
+    with pytest.raises(TypeError):
+        cs.core_v1.pods("default").exec_session(pod, "echo hi")  # type: ignore[arg-type]

@@ -29,6 +29,7 @@ from kgen.runtime._channels import (
 )
 from kgen.runtime._errors import BadRequest, NotFound, ServerError
 from kgen.runtime._meta import ObjectMeta
+from kgen.runtime import ExecResult, KubernetesError, ResourceNotSupported
 from kgen.testing import APIServer
 from streaming_handlers import PROGRESS, handlers  # noqa: F401 - handlers: a fixture
 
@@ -242,3 +243,37 @@ def test_stderr_and_stdout_arrive_on_their_channels(
             chunks.append(chunk)
     assert sorted(chunks) == [(STDOUT, b"x\n"), (STDERR, b"to stderr\n")]
     assert session.exit_code == 0
+
+
+# --- the generated clients' connect methods (kgen.runtime's connect mixins) ------------------------
+
+
+def test_the_generated_pod_client_execs_attaches_and_forwards(
+    cs: Clientset, namespace: str, pod: str
+) -> None:
+    pods = cs.core_v1.pods(namespace)
+    result = pods.exec(pod, ["echo", "generated"])
+    assert result == ExecResult(b"generated\n", b"to stderr\n", 0)
+    with pytest.raises(NonZeroExitError) as caught:
+        pods.exec(pod, ["exit", "5"], check=True)
+    assert caught.value.exit_code == 5 and isinstance(caught.value, KubernetesError)
+    with pods.exec_session(pod, ["cat"], stdin=True) as session:
+        session.write_stdin(b"ping")
+        assert session.read() == (STDOUT, b"ping")
+        session.close_stdin()
+        assert (session.wait()).exit_code == 0
+    with pytest.raises(CommandError):
+        pods.attach(pod)
+    with pods.port_forward(pod).stream(9090) as stream:
+        stream.write(b"mixin")
+        assert stream.read() == b"hello mixin"
+
+
+def test_connect_methods_need_a_namespace_and_a_list_of_arguments(cs: Clientset, pod: str) -> None:
+    every = cs.core_v1.pods(None)
+    with pytest.raises(ResourceNotSupported):
+        every.exec_session(pod, ["echo"])
+    with pytest.raises(ResourceNotSupported):
+        every.port_forward(pod)
+    with pytest.raises(TypeError):
+        cs.core_v1.pods("default").exec_session(pod, "echo hi")  # type: ignore[arg-type]
