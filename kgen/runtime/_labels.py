@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from kgen.runtime._validation import go_quote, label_value, qualified_name
+from kgen.runtime._validation import label_value, qualified_name
+from kgen.runtime._violation import go_q
 
 __all__ = [
     "LabelRequirement",
@@ -72,9 +73,9 @@ class SelectorError(ValueError):
 def _invalid(path: str, value: str | Sequence[str], detail: str) -> str:
     """field.Invalid(path, value, detail).Error(): strings with %q, []string with %#v."""
     if isinstance(value, str):
-        shown = go_quote(value)
+        shown = go_q(value)
     else:
-        shown = "[]string{" + ", ".join(go_quote(v) for v in value) + "}"
+        shown = "[]string{" + ", ".join(go_q(v) for v in value) + "}"
     return f"{path}: Invalid value: {shown}: {detail}"
 
 
@@ -178,9 +179,9 @@ def _requirement_problems(
                     )
                 )
     else:
-        supported = ", ".join(go_quote(o) for o in _OPERATORS)
+        supported = ", ".join(go_q(o) for o in _OPERATORS)
         problems.append(
-            f"operator: Unsupported value: {go_quote(operator)}: supported values: {supported}"
+            f"operator: Unsupported value: {go_q(operator)}: supported values: {supported}"
         )
     for index, value in enumerate(values):
         value_problems = label_value(value)

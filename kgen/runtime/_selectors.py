@@ -33,7 +33,7 @@ from kgen.runtime._labels import (
     parse_labels,
 )
 from kgen.runtime._meta import LabelSelector
-from kgen.runtime._validation import go_quote
+from kgen.runtime._violation import go_q
 
 __all__ = [
     "FieldRequirement",
@@ -77,7 +77,7 @@ def _from_model(selector: LabelSelector) -> ParsedLabelSelector:
         operator = _MODEL_OPERATORS.get(expression.operator)
         if operator is None:
             raise SelectorError(
-                f"{go_quote(expression.operator)} is not a valid label selector operator"
+                f"{go_q(expression.operator)} is not a valid label selector operator"
             )
         requirements.append(new_requirement(expression.key, operator, expression.values or []))
     return ParsedLabelSelector(tuple(sorted(requirements, key=lambda r: r.key)))
