@@ -27,6 +27,7 @@ from kgen.runtime._validation import label_value, qualified_name
 from kgen.runtime._violation import go_q
 
 __all__ = [
+    "EXPRESSION_OPERATORS",
     "LabelRequirement",
     "Operator",
     "ParsedLabelSelector",
@@ -37,6 +38,14 @@ __all__ = [
 
 #: The operators of a label requirement, spelled as apimachinery's ``selection.Operator``.
 Operator = Literal["!", "=", "==", "!=", "in", "notin", "exists", "gt", "lt"]
+#: metav1.LabelSelectorOperator (a ``matchExpressions`` entry's operator) as the selector operator it
+#: becomes (metav1.LabelSelectorAsSelector).
+EXPRESSION_OPERATORS: dict[str, Operator] = {
+    "In": "in",
+    "NotIn": "notin",
+    "Exists": "exists",
+    "DoesNotExist": "!",
+}
 _OPERATORS: tuple[Operator, ...] = ("in", "notin", "=", "==", "!=", "gt", "lt", "exists", "!")
 _BINARY_OPERATORS = "in, notin, =, ==, !=, gt, lt"
 

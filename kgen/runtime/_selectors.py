@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal, Union
 
 from kgen.runtime._labels import (
+    EXPRESSION_OPERATORS,
     LabelRequirement,
     Operator,
     ParsedLabelSelector,
@@ -59,14 +60,6 @@ def _from_set(labels: Mapping[str, str]) -> ParsedLabelSelector:
     )
 
 
-_MODEL_OPERATORS: dict[str, Operator] = {
-    "In": "in",
-    "NotIn": "notin",
-    "Exists": "exists",
-    "DoesNotExist": "!",
-}
-
-
 def _from_model(selector: LabelSelector) -> ParsedLabelSelector:
     """metav1.LabelSelectorAsSelector: matchLabels and matchExpressions, checked, sorted by key (an
     empty one selects everything)."""
@@ -74,7 +67,7 @@ def _from_model(selector: LabelSelector) -> ParsedLabelSelector:
     # key or value holding "," or "(" would otherwise change what the query selects.
     requirements = [new_requirement(k, "=", [v]) for k, v in (selector.match_labels or {}).items()]
     for expression in selector.match_expressions or []:
-        operator = _MODEL_OPERATORS.get(expression.operator)
+        operator = EXPRESSION_OPERATORS.get(expression.operator)
         if operator is None:
             raise SelectorError(
                 f"{go_q(expression.operator)} is not a valid label selector operator"
