@@ -1,7 +1,4 @@
-"""Fixtures of the kgen.testing tests, loaded by ``pytest_plugins = ["apiserver_fixtures"]``.
-
-(Not a conftest.py: another suite imports the root conftest by name, and pytest keeps only the last
-conftest module imported.)
+"""Fixtures of the kgen.testing tests, made available to the folder by its conftest.py.
 
 API-level tests only need ``client`` (an httpx.Client with the base URL and auth headers) and
 ``namespace``; they run against kgen.testing, or against a real kube-apiserver when

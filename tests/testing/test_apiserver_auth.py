@@ -14,8 +14,6 @@ from kubehelp import assert_status
 
 from kgen.testing import APIServer
 
-pytest_plugins = ["apiserver_fixtures"]
-
 
 def _verify(server: APIServer) -> ssl.SSLContext:
     assert server.ca_pem is not None

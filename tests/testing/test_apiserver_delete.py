@@ -10,8 +10,6 @@ import httpx
 import pytest
 from kubehelp import CM, PODS, WIDGETS, assert_status, configmap, ours, pod, wait_for, widget
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 

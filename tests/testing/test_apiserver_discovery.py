@@ -6,8 +6,6 @@ import httpx
 import pytest
 from apiserver_fixtures import since
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"

@@ -11,9 +11,6 @@ from kubehelp import CM, WatchReader, assert_status, configmap
 
 from kgen.testing import APIServer
 
-pytest_plugins = ["apiserver_fixtures"]
-
-
 NS = "default"
 
 

@@ -17,8 +17,6 @@ from kubehelp import CM, WIDGETS, assert_status, configmap, iter_events, widget
 
 from kgen.testing import APIServer
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 JSON_BODY = {"Content-Type": "application/json"}

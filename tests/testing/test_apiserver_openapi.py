@@ -14,8 +14,6 @@ from kgen.apimodel.ir import APIModel, Array, Map, Ref, TypeRef
 from kgen.apimodel.serialize import load_package_model
 from apiserver_fixtures import since
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 

@@ -9,8 +9,6 @@ import pytest
 from apiserver_fixtures import since
 from kubehelp import CM, DEPLOYMENTS, WIDGETS, assert_status, configmap, deployment, widget
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 JSON_PATCH = {"Content-Type": "application/json-patch+json"}

@@ -7,8 +7,6 @@ import pytest
 from apiserver_fixtures import since
 from kubehelp import CM, PODS, WIDGETS, assert_status, configmap, ours, pod, widget
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 

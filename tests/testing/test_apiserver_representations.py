@@ -7,8 +7,6 @@ import pytest
 import yaml
 from kubehelp import CM, CLUSTER_MADE, WIDGETS, assert_status, configmap, iter_events, widget
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 PARTIAL = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"

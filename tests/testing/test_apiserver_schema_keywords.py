@@ -20,8 +20,6 @@ import httpx
 import pytest
 from kubehelp import assert_status, wait_for
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"

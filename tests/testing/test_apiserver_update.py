@@ -17,8 +17,6 @@ from kubehelp import (
     widget,
 )
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 CONFLICT = (

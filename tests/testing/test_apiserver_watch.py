@@ -9,8 +9,6 @@ import pytest
 from apiserver_fixtures import since
 from kubehelp import CM, WIDGETS, WatchReader, configmap, our_events, wait_for, widget
 
-pytest_plugins = ["apiserver_fixtures"]
-
 pytestmark = pytest.mark.conformance
 
 

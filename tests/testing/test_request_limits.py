@@ -16,8 +16,6 @@ from kgen.testing.jsonbody import DocumentError
 from kgen.testing.limits import MAX_DEPTH
 from kgen.testing.store import Store, TooLarge, Unservable
 
-pytest_plugins = ["apiserver_fixtures"]
-
 GR = ("", "configmaps")
 
 

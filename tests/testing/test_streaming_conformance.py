@@ -31,7 +31,6 @@ from kgen.testing.kubelet import ECHO_PORT, SOURCE_PORT, demo_handlers
 from kgen.testing.connect import serve_on
 
 pytestmark = pytest.mark.conformance
-pytest_plugins = ["apiserver_fixtures"]
 
 TARGET_URL = os.environ.get("KGEN_CONFORMANCE_URL")
 TARGET_CA = os.environ.get("KGEN_CONFORMANCE_CA")
