@@ -26,6 +26,7 @@ from kgen.runtime._channels import (
 )
 from kgen.runtime._errors import (
     PortForwardError,
+    StreamClosed,
     StreamError,
     TransportError,
 )
@@ -53,12 +54,19 @@ class AsyncPortStream:
     async def read(self) -> bytes:
         """The next bytes from the pod's port; b"" once it closed the connection.
 
-        Raises :class:`PortForwardError` when the server could not forward (nothing listening...).
+        Raises :class:`PortForwardError` when the server could not forward (nothing listening...),
+        :class:`StreamClosed` when the connection was cut (it ended without a WebSocket close).
         """
         while not self.eof:
             message = await self._ws.receive()
             if message is None:
                 self.eof = True
+                if self._ws.close_code is None and not self._error:
+                    # No close frame: the connection was cut (the server or the way to it died),
+                    # which is not the pod's port closing its connection.
+                    raise StreamClosed(
+                        f"{self._ws._what}: port {self.port}: the connection ended without a close"
+                    )
                 break
             frame = self._protocol.decode(message)
             if frame is None:
