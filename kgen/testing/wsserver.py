@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from kgen.runtime._channels import CLOSE as CLOSE_CHANNEL
 from kgen.runtime._channels import (
@@ -311,11 +312,14 @@ async def serve_port_forward_websocket(
             await ws.send(protocol.encode(port_channels(index)[1], message.encode()))
 
     reader = asyncio.ensure_future(pump())
-    forwards = asyncio.ensure_future(asyncio.gather(*(forward(i, c) for i, c in enumerate(conns))))
+    forwards: asyncio.Future[list[None]] = asyncio.ensure_future(
+        asyncio.gather(*(forward(i, c) for i, c in enumerate(conns)))
+    )
     try:
         # The client's close (or its connection's end) ends the forwarding too, as the kubelet
         # closes the pod's connections: a target that would wait for more input is not left running.
-        await asyncio.wait({reader, forwards}, return_when=asyncio.FIRST_COMPLETED)
+        either: list[asyncio.Future[Any]] = [reader, forwards]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         if forwards.done():
             forwards.result()
     finally:
