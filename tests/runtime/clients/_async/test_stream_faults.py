@@ -156,6 +156,10 @@ async def test_a_slow_port_forward_reader_holds_the_pod_back(
         got = len(await stream.read())
         await asleep(0.5)  # time for an unbounded server or client to run far ahead
         assert 0 < PROGRESS.forwarded - got < BOUNDED
+        # What has arrived meanwhile comes in one read: several of the server's 32 KiB frames.
+        more = len(await stream.read())
+        assert more > 32 * 1024
+        got += more
         for _ in range(64):
             got += len(await stream.read())
         await asleep(0.5)
