@@ -167,6 +167,44 @@ class Extensions:
     def is_empty(self) -> bool:
         return self == _NO_EXTENSIONS
 
+    def openapi(self) -> dict[str, Any]:
+        """These facts as the ``x-kubernetes-*`` keywords of an OpenAPI schema (served documents, CRD
+        schemas, the dicts kgen.cel compiles)."""
+        out: dict[str, Any] = {}
+        if self.patch_strategy:
+            out["x-kubernetes-patch-strategy"] = self.patch_strategy
+        if self.patch_merge_key:
+            out["x-kubernetes-patch-merge-key"] = self.patch_merge_key
+        if self.list_type:
+            out["x-kubernetes-list-type"] = self.list_type
+        if self.list_map_keys:
+            out["x-kubernetes-list-map-keys"] = list(self.list_map_keys)
+        if self.map_type:
+            out["x-kubernetes-map-type"] = self.map_type
+        if self.int_or_string:
+            out["x-kubernetes-int-or-string"] = True
+        if self.preserve_unknown_fields:
+            out["x-kubernetes-preserve-unknown-fields"] = True
+        if self.embedded_resource:
+            out["x-kubernetes-embedded-resource"] = True
+        if self.validations:
+            out["x-kubernetes-validations"] = [
+                {
+                    k: v
+                    for k, v in {
+                        "rule": rule.rule,
+                        "message": rule.message,
+                        "messageExpression": rule.message_expression,
+                        "reason": rule.reason,
+                        "fieldPath": rule.field_path,
+                        "optionalOldSelf": rule.optional_old_self,
+                    }.items()
+                    if v is not None
+                }
+                for rule in self.validations
+            ]
+        return out
+
 
 _NO_EXTENSIONS = Extensions()
 

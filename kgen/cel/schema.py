@@ -29,7 +29,7 @@ from kgen.cel._schematypes import (
 )
 from kgen.cel._types import BOOL, STRING, optional_of
 from kgen.cel._values import Optional
-from kgen.runtime._validation import go_quote
+from kgen.runtime._violation import Violation, go_q
 
 __all__ = [
     "CompiledSchema",
@@ -50,41 +50,6 @@ MAX_EVALUATED_MESSAGE_EXPRESSION_SIZE_BYTES = 5 * 1024
 STATIC_ESTIMATED_COST_LIMIT = 10_000_000
 STATIC_ESTIMATED_CRD_COST_LIMIT = 100_000_000
 # -- violations -------------------------------------------------------------------------------
-
-
-def _go_quote(v: Any) -> str:
-    """Go's %v of a field error's value: %q of a string."""
-    if isinstance(v, str):
-        return go_quote(v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "null"
-    return str(v)
-
-
-@dataclass
-class Violation:
-    """One field error, as k8s.io/apimachinery/pkg/util/validation/field.Error."""
-
-    type: str  # FieldValueInvalid, FieldValueForbidden, FieldValueRequired, FieldValueDuplicate, InternalError
-    field: str
-    bad_value: Any
-    detail: str
-
-    def __str__(self) -> str:
-        f = self.field or "<nil>"
-        if self.type == "FieldValueForbidden":
-            body = "Forbidden"
-        elif self.type == "FieldValueRequired":
-            body = "Required value"
-        elif self.type == "InternalError":
-            body = "Internal error"
-        elif self.type == "FieldValueDuplicate":
-            return f"{f}: Duplicate value: {_go_quote(self.bad_value)}"
-        else:
-            body = f"Invalid value: {_go_quote(self.bad_value)}"
-        return f"{f}: {body}: {self.detail}" if self.detail else f"{f}: {body}"
 
 
 def _child(path: str, name: str) -> str:
@@ -323,11 +288,11 @@ class CompiledSchema:
                 prog = rule_env.compile(cr.rule)
             except CompileError as err:
                 cr.error = f"compilation failed: {err}"
-                self.errors.append(f"{rpath}.rule: Invalid value: {_go_quote(cr.rule)}: {cr.error}")
+                self.errors.append(f"{rpath}.rule: Invalid value: {go_q(cr.rule)}: {cr.error}")
                 continue
             if prog.result_type != BOOL:
                 cr.error = "cel expression must evaluate to a bool"
-                self.errors.append(f"{rpath}.rule: Invalid value: {_go_quote(cr.rule)}: {cr.error}")
+                self.errors.append(f"{rpath}.rule: Invalid value: {go_q(cr.rule)}: {cr.error}")
                 continue
             cr.program = prog
             cr.uses_old_self = prog.references("oldSelf")
@@ -345,7 +310,7 @@ class CompiledSchema:
                 norm = _normalize_field_path(cr.field_path, s)
                 if norm is None:
                     self.errors.append(
-                        f"{rpath}.fieldPath: Invalid value: {_go_quote(cr.field_path)}: fieldPath must be a valid path"
+                        f"{rpath}.fieldPath: Invalid value: {go_q(cr.field_path)}: fieldPath must be a valid path"
                     )
                 else:
                     cr.field_path = norm
@@ -356,13 +321,13 @@ class CompiledSchema:
                 except CompileError as err:
                     cr.message_error = f"messageExpression compilation failed: {err}"
                     self.errors.append(
-                        f"{rpath}.messageExpression: Invalid value: {_go_quote(mexpr)}: {cr.message_error}"
+                        f"{rpath}.messageExpression: Invalid value: {go_q(mexpr)}: {cr.message_error}"
                     )
                     continue
                 if mprog.result_type != STRING:
                     cr.message_error = "messageExpression must evaluate to a string"
                     self.errors.append(
-                        f"{rpath}.messageExpression: Invalid value: {_go_quote(mexpr)}: {cr.message_error}"
+                        f"{rpath}.messageExpression: Invalid value: {go_q(mexpr)}: {cr.message_error}"
                     )
                     continue
                 cr.message_program = mprog
@@ -539,6 +504,8 @@ class CompiledSchema:
             reason = cr.reason or "FieldValueInvalid"
             if reason not in ("FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate"):
                 reason = "FieldValueInvalid"
+            if reason == "FieldValueDuplicate":
+                detail = ""  # field.Duplicate(path, value) has no detail: the message is dropped
             errs.append(Violation(reason, fpath, type_text, detail))
 
     def _message(

@@ -23,9 +23,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from kgen.runtime._validation import go_quote, label_value, qualified_name
+from kgen.runtime._validation import label_value, qualified_name
+from kgen.runtime._violation import go_q
 
 __all__ = [
+    "EXPRESSION_OPERATORS",
     "LabelRequirement",
     "Operator",
     "ParsedLabelSelector",
@@ -36,6 +38,14 @@ __all__ = [
 
 #: The operators of a label requirement, spelled as apimachinery's ``selection.Operator``.
 Operator = Literal["!", "=", "==", "!=", "in", "notin", "exists", "gt", "lt"]
+#: metav1.LabelSelectorOperator (a ``matchExpressions`` entry's operator) as the selector operator it
+#: becomes (metav1.LabelSelectorAsSelector).
+EXPRESSION_OPERATORS: dict[str, Operator] = {
+    "In": "in",
+    "NotIn": "notin",
+    "Exists": "exists",
+    "DoesNotExist": "!",
+}
 _OPERATORS: tuple[Operator, ...] = ("in", "notin", "=", "==", "!=", "gt", "lt", "exists", "!")
 _BINARY_OPERATORS = "in, notin, =, ==, !=, gt, lt"
 
@@ -72,9 +82,9 @@ class SelectorError(ValueError):
 def _invalid(path: str, value: str | Sequence[str], detail: str) -> str:
     """field.Invalid(path, value, detail).Error(): strings with %q, []string with %#v."""
     if isinstance(value, str):
-        shown = go_quote(value)
+        shown = go_q(value)
     else:
-        shown = "[]string{" + ", ".join(go_quote(v) for v in value) + "}"
+        shown = "[]string{" + ", ".join(go_q(v) for v in value) + "}"
     return f"{path}: Invalid value: {shown}: {detail}"
 
 
@@ -178,9 +188,9 @@ def _requirement_problems(
                     )
                 )
     else:
-        supported = ", ".join(go_quote(o) for o in _OPERATORS)
+        supported = ", ".join(go_q(o) for o in _OPERATORS)
         problems.append(
-            f"operator: Unsupported value: {go_quote(operator)}: supported values: {supported}"
+            f"operator: Unsupported value: {go_q(operator)}: supported values: {supported}"
         )
     for index, value in enumerate(values):
         value_problems = label_value(value)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal, Union
 
 from kgen.runtime._labels import (
+    EXPRESSION_OPERATORS,
     LabelRequirement,
     Operator,
     ParsedLabelSelector,
@@ -33,7 +34,7 @@ from kgen.runtime._labels import (
     parse_labels,
 )
 from kgen.runtime._meta import LabelSelector
-from kgen.runtime._validation import go_quote
+from kgen.runtime._violation import go_q
 
 __all__ = [
     "FieldRequirement",
@@ -59,14 +60,6 @@ def _from_set(labels: Mapping[str, str]) -> ParsedLabelSelector:
     )
 
 
-_MODEL_OPERATORS: dict[str, Operator] = {
-    "In": "in",
-    "NotIn": "notin",
-    "Exists": "exists",
-    "DoesNotExist": "!",
-}
-
-
 def _from_model(selector: LabelSelector) -> ParsedLabelSelector:
     """metav1.LabelSelectorAsSelector: matchLabels and matchExpressions, checked, sorted by key (an
     empty one selects everything)."""
@@ -74,10 +67,10 @@ def _from_model(selector: LabelSelector) -> ParsedLabelSelector:
     # key or value holding "," or "(" would otherwise change what the query selects.
     requirements = [new_requirement(k, "=", [v]) for k, v in (selector.match_labels or {}).items()]
     for expression in selector.match_expressions or []:
-        operator = _MODEL_OPERATORS.get(expression.operator)
+        operator = EXPRESSION_OPERATORS.get(expression.operator)
         if operator is None:
             raise SelectorError(
-                f"{go_quote(expression.operator)} is not a valid label selector operator"
+                f"{go_q(expression.operator)} is not a valid label selector operator"
             )
         requirements.append(new_requirement(expression.key, operator, expression.values or []))
     return ParsedLabelSelector(tuple(sorted(requirements, key=lambda r: r.key)))

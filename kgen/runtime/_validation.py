@@ -10,14 +10,12 @@ As in Go, lengths are counted in bytes of UTF-8 and a pattern must match the who
 
 from __future__ import annotations
 
-import json
 import re
 
 __all__ = [
     "dns1035_label",
     "dns1123_label",
     "dns1123_subdomain",
-    "go_quote",
     "label_value",
     "qualified_name",
     "regex_error",
@@ -77,11 +75,6 @@ _LABEL_RE = re.compile(_LABEL)
 _LABEL_1035_RE = re.compile(_LABEL_1035)
 _QUALIFIED_RE = re.compile(_QUALIFIED)
 _LABEL_VALUE_RE = re.compile(_LABEL_VALUE)
-
-
-def go_quote(text: str) -> str:
-    """Go's %q for the strings that appear in messages (JSON escaping is the same for printable text)."""
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _too_long(value: str, length: int) -> bool:

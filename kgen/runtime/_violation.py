@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["GoLiteral", "Violation", "go_float", "go_q", "go_sharp_v", "go_v"]
+__all__ = ["GoLiteral", "Violation", "bad_value_text", "go_float", "go_q", "go_sharp_v", "go_v"]
 
 # field.ErrorType: the reason of a StatusCause and how a message names it.
 _TYPES = {
@@ -121,7 +121,9 @@ def go_sharp_v(value: Any) -> str:
     return go_q(str(value))
 
 
-def _value_text(value: Any) -> str:
+def bad_value_text(value: Any) -> str:
+    """How field.Error prints a bad value: ``%q`` for strings, ``%v`` for numbers and booleans, ``%#v``
+    for the rest; nil is the string ``"null"``, quoted."""
     if isinstance(value, GoLiteral):
         return str(value)
     if value is None:
@@ -149,7 +151,7 @@ class Violation:
         """The message without the field: ``Invalid value: 7: must be less than 5``."""
         text = _TYPES.get(self.type, self.type)
         if self.type not in _NO_VALUE:
-            text = f"{text}: {_value_text(self.bad_value)}"
+            text = f"{text}: {bad_value_text(self.bad_value)}"
         if self.detail:
             text += f": {self.detail}"
         return text

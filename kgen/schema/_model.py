@@ -217,39 +217,6 @@ class ModelNodes:
 # --- a dict for kgen.cel (structural types only: they are trees) ----------------------------------
 
 
-def _ext_dict(ext: Extensions) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if ext.list_type:
-        out["x-kubernetes-list-type"] = ext.list_type
-    if ext.list_map_keys:
-        out["x-kubernetes-list-map-keys"] = list(ext.list_map_keys)
-    if ext.map_type:
-        out["x-kubernetes-map-type"] = ext.map_type
-    if ext.int_or_string:
-        out["x-kubernetes-int-or-string"] = True
-    if ext.preserve_unknown_fields:
-        out["x-kubernetes-preserve-unknown-fields"] = True
-    if ext.embedded_resource:
-        out["x-kubernetes-embedded-resource"] = True
-    if ext.validations:
-        out["x-kubernetes-validations"] = [
-            {
-                k: v
-                for k, v in {
-                    "rule": rule.rule,
-                    "message": rule.message,
-                    "messageExpression": rule.message_expression,
-                    "reason": rule.reason,
-                    "fieldPath": rule.field_path,
-                    "optionalOldSelf": rule.optional_old_self,
-                }.items()
-                if v is not None
-            }
-            for rule in ext.validations
-        ]
-    return out
-
-
 def _type_dict(model: APIModel, ref: TypeRef, seen: frozenset[str]) -> dict[str, Any]:
     if isinstance(ref, Ref):
         typedef = model.types.get(ref.type_id)
@@ -284,14 +251,14 @@ def _object_dict(model: APIModel, typedef: TypeDef, seen: frozenset[str]) -> dic
         if item.nullable:
             schema["nullable"] = True
         schema.update(item.constraints)
-        schema.update(_ext_dict(item.extensions))
+        schema.update(item.extensions.openapi())
         properties[item.json_name] = schema
     if properties:
         out["properties"] = properties
     required = [f.json_name for f in typedef.fields if f.required]
     if required:
         out["required"] = required
-    out.update(_ext_dict(typedef.extensions))
+    out.update(typedef.extensions.openapi())
     return out
 
 

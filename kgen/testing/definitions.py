@@ -170,7 +170,7 @@ class Renderer:
         required = [item.json_name for item in typedef.fields if item.required]
         if required:
             out["required"] = required
-        out.update(_extensions(typedef.extensions))
+        out.update(typedef.extensions.openapi())
         if typedef.gvk is not None and not inline:
             group, version, kind = typedef.gvk
             out["x-kubernetes-group-version-kind"] = [
@@ -188,7 +188,7 @@ class Renderer:
         if item.nullable:
             extra["nullable"] = True
         extra.update(item.constraints)
-        extra.update(_extensions(item.extensions))
+        extra.update(item.extensions.openapi())
         if item.extensions.int_or_string and "anyOf" not in base and "$ref" not in base:
             base.pop("type", None)
             base["anyOf"] = [{"type": "integer"}, {"type": "string"}]
@@ -201,43 +201,6 @@ class Renderer:
             kept = {k: v for k, v in extra.items() if k.startswith("x-") or k == "description"}
             return {**base, **kept}
         return {**base, **extra}
-
-
-def _extensions(ext: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if ext.patch_strategy:
-        out["x-kubernetes-patch-strategy"] = ext.patch_strategy
-    if ext.patch_merge_key:
-        out["x-kubernetes-patch-merge-key"] = ext.patch_merge_key
-    if ext.list_type:
-        out["x-kubernetes-list-type"] = ext.list_type
-    if ext.list_map_keys:
-        out["x-kubernetes-list-map-keys"] = list(ext.list_map_keys)
-    if ext.map_type:
-        out["x-kubernetes-map-type"] = ext.map_type
-    if ext.int_or_string:
-        out["x-kubernetes-int-or-string"] = True
-    if ext.preserve_unknown_fields:
-        out["x-kubernetes-preserve-unknown-fields"] = True
-    if ext.embedded_resource:
-        out["x-kubernetes-embedded-resource"] = True
-    if ext.validations:
-        out["x-kubernetes-validations"] = [
-            {
-                k: v
-                for k, v in {
-                    "rule": rule.rule,
-                    "message": rule.message,
-                    "messageExpression": rule.message_expression,
-                    "reason": rule.reason,
-                    "fieldPath": rule.field_path,
-                    "optionalOldSelf": rule.optional_old_self,
-                }.items()
-                if v is not None
-            }
-            for rule in ext.validations
-        ]
-    return out
 
 
 def crd_schema(model: APIModel, type_id: str | None) -> dict[str, Any]:

@@ -29,12 +29,11 @@ constructor             code  reason                  message
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from kgen.runtime._validation import go_quote
+from kgen.runtime._violation import go_q
+from kgen.runtime._violation import GoLiteral, Violation, bad_value_text
 
 __all__ = [
     "StatusError",
@@ -68,29 +67,6 @@ OPTIMISTIC_LOCK_MESSAGE = (
     "the object has been modified; please apply your changes to the latest version and try again"
 )
 
-_UNSET: Any = object()
-
-# field.ErrorType strings and the StatusCause reasons they map to (apimachinery/pkg/util/validation/field).
-_FIELD_TYPES = {
-    "FieldValueNotFound": "Not found",
-    "FieldValueRequired": "Required value",
-    "FieldValueDuplicate": "Duplicate value",
-    "FieldValueInvalid": "Invalid value",
-    "FieldValueNotSupported": "Unsupported value",
-    "FieldValueForbidden": "Forbidden",
-    "FieldValueTooLong": "Too long",
-    "FieldValueTooMany": "Too many",
-    "InternalError": "Internal error",
-    "FieldValueTypeInvalid": "Invalid value",
-}
-# Types whose message does not show the bad value (field.Error.ErrorBody).
-_NO_VALUE_TYPES = {
-    "FieldValueRequired",
-    "FieldValueForbidden",
-    "FieldValueTooLong",
-    "InternalError",
-}
-
 
 class StatusError(Exception):
     """A failed call, on the server's side: ``status`` is the Status object the server answers with,
@@ -113,55 +89,16 @@ class StatusError(Exception):
         return f"StatusError({self.code}, {self.reason!r}, {self.status.get('message')!r})"
 
 
-class GoLiteral(str):
-    """A bad value already written as Go's %#v prints it (``[]string{"Some"}``): shown as is."""
-
-
 def go_string_slice(values: Iterable[str]) -> GoLiteral:
     """A ``[]string`` as field.Error prints it (%#v): ``[]string{"All", "Some"}``."""
-    return GoLiteral("[]string{" + ", ".join(go_quote(v) for v in values) + "}")
+    return GoLiteral("[]string{" + ", ".join(go_q(v) for v in values) + "}")
 
 
-def go_value(value: Any) -> str:
-    """How field.Error prints a bad value: %q for strings, %v for numbers and booleans.
+class FieldError(Violation):
+    """One field.Error as the server reports it: the runtime's :class:`Violation` (the one printer of
+    apimachinery's messages, shared with :mod:`kgen.schema`) with apimachinery's constructors."""
 
-    A nil value becomes the string "null", which is then quoted like any string.
-    """
-    if isinstance(value, GoLiteral):
-        return str(value)
-    if value is None:
-        return '"null"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str):
-        return go_quote(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One field.Error: becomes a StatusCause and a line of an Invalid message."""
-
-    type: str  # the StatusCause reason: FieldValueInvalid, FieldValueRequired...
-    field: str
-    value: Any = _UNSET
-    detail: str = ""
-
-    def body(self) -> str:
-        text = _FIELD_TYPES.get(self.type, self.type)
-        if self.type not in _NO_VALUE_TYPES:
-            text = f"{text}: {go_value(None if self.value is _UNSET else self.value)}"
-        if self.detail:
-            text += f": {self.detail}"
-        return text
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.body()}"
-
-    def cause(self) -> dict[str, Any]:
-        return {"reason": self.type, "message": self.body(), "field": self.field}
+    __slots__ = ()
 
     @classmethod
     def invalid(cls, path: str, value: Any, detail: str) -> FieldError:
@@ -177,7 +114,7 @@ class FieldError:
 
     @classmethod
     def not_supported(cls, path: str, value: Any, supported: Iterable[Any]) -> FieldError:
-        values = ", ".join(go_value(v) for v in supported)
+        values = ", ".join(bad_value_text(v) for v in supported)
         return cls("FieldValueNotSupported", path, value, f"supported values: {values}")
 
     @classmethod
@@ -241,7 +178,7 @@ def _details(name: str, group: str, kind: str, **extra: Any) -> dict[str, Any]:
 
 
 def not_found(resource: str, group: str, name: str) -> StatusError:
-    message = f"{qualified(resource, group)} {go_quote(name)} not found"
+    message = f"{qualified(resource, group)} {go_q(name)} not found"
     return StatusError(status_object(404, "NotFound", message, _details(name, group, resource)))
 
 
@@ -253,7 +190,7 @@ def not_found_path() -> StatusError:
 
 
 def already_exists(resource: str, group: str, name: str) -> StatusError:
-    message = f"{qualified(resource, group)} {go_quote(name)} already exists"
+    message = f"{qualified(resource, group)} {go_q(name)} already exists"
     return StatusError(
         status_object(409, "AlreadyExists", message, _details(name, group, resource))
     )
@@ -262,9 +199,7 @@ def already_exists(resource: str, group: str, name: str) -> StatusError:
 def conflict(
     resource: str, group: str, name: str, why: str = OPTIMISTIC_LOCK_MESSAGE
 ) -> StatusError:
-    message = (
-        f"Operation cannot be fulfilled on {qualified(resource, group)} {go_quote(name)}: {why}"
-    )
+    message = f"Operation cannot be fulfilled on {qualified(resource, group)} {go_q(name)}: {why}"
     return StatusError(status_object(409, "Conflict", message, _details(name, group, resource)))
 
 
@@ -274,7 +209,7 @@ def invalid(kind: str, group: str, name: str, errors: Sequence[FieldError]) -> S
         summary = str(errors[0])
     else:
         summary = "[" + ", ".join(str(e) for e in errors) + "]"
-    message = f"{qualified(kind, group)} {go_quote(name)} is invalid: {summary}"
+    message = f"{qualified(kind, group)} {go_q(name)} is invalid: {summary}"
     details = _details(name, group, kind)
     details["causes"] = [e.cause() for e in errors]
     return StatusError(status_object(422, "Invalid", message, details))
@@ -293,7 +228,7 @@ def forbidden(
 ) -> StatusError:
     target = qualified(resource, group)
     if name:
-        message = f"{target} {go_quote(name)} is forbidden: {why}"
+        message = f"{target} {go_q(name)} is forbidden: {why}"
     else:
         message = f"{target} is forbidden: {why}"
     details = _details(name, group, resource)
@@ -307,9 +242,7 @@ def unauthorized(message: str = "Unauthorized") -> StatusError:
 
 
 def method_not_supported(resource: str, group: str, action: str) -> StatusError:
-    message = (
-        f"{action} is not supported on resources of kind {go_quote(qualified(resource, group))}"
-    )
+    message = f"{action} is not supported on resources of kind {go_q(qualified(resource, group))}"
     return StatusError(
         status_object(405, "MethodNotAllowed", message, _details("", group, resource))
     )

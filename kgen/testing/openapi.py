@@ -39,6 +39,28 @@ _LIST_PARAMS = [
 ]
 GIT_VERSION = "v1.36.0-kgen"
 
+# The connect subresources' methods and query parameters (k8s.io/api/core/v1: PodExecOptions...).
+_PROXY_METHODS = ("delete", "get", "head", "options", "patch", "post", "put")
+_CONNECT_QUERY: dict[str, tuple[tuple[str, str], ...]] = {
+    "exec": (
+        ("command", "string"),
+        ("container", "string"),
+        ("stderr", "boolean"),
+        ("stdin", "boolean"),
+        ("stdout", "boolean"),
+        ("tty", "boolean"),
+    ),
+    "attach": (
+        ("container", "string"),
+        ("stderr", "boolean"),
+        ("stdin", "boolean"),
+        ("stdout", "boolean"),
+        ("tty", "boolean"),
+    ),
+    "portforward": (("ports", "integer"),),
+    "proxy": (("path", "string"),),
+}
+
 
 # --- paths -----------------------------------------------------------------------------------------
 
@@ -282,9 +304,10 @@ class _Document:
         path_params: list[dict[str, Any]],
         item: dict[str, Any],
     ) -> None:
-        if "connect" in sub.verbs:
-            return
         name = sub.name[:1].upper() + sub.name[1:]
+        if "connect" in sub.verbs:
+            self._add_connect(rt, sub.name, base, scope, camel, ns_word, path_params)
+            return
         gvk = sub.kind or (rt.group, rt.version, rt.kind)
         if sub.kind is not None:
             group, version, kind = sub.kind
@@ -325,6 +348,53 @@ class _Document:
                     f"create{op}", "post", gvk, schema, body=schema, codes=("200", "201", "202")
                 )
         self.paths[f"{base}{scope}/{rt.plural}/{{name}}/{sub.name}"] = entry
+
+    def _add_connect(
+        self,
+        rt: ResourceType,
+        sub: str,
+        base: str,
+        scope: str,
+        camel: str,
+        ns_word: str,
+        path_params: list[dict[str, Any]],
+    ) -> None:
+        # As kube-apiserver documents them: one operation per HTTP method it accepts, the options
+        # kind as the GVK (PodExecOptions...), a string answer of any media type, and for proxy a
+        # second path that carries the rest of the URL.
+        name = "PortForward" if sub == "portforward" else sub[:1].upper() + sub[1:]
+        gvk = (rt.group, rt.version, f"{rt.kind}{name}Options")
+        methods = _PROXY_METHODS if sub == "proxy" else ("get", "post")
+        query = self._params(list(_CONNECT_QUERY.get(sub, ())))
+        path = f"{base}{scope}/{rt.plural}/{{name}}/{sub}"
+        targets = [(path, "", [self._path_param("name"), *path_params])]
+        if sub == "proxy":
+            targets.append(
+                (
+                    f"{path}/{{path}}",
+                    "WithPath",
+                    [self._path_param("name"), *path_params, self._path_param("path")],
+                )
+            )
+        for url, suffix, params in targets:
+            entry: dict[str, Any] = {"parameters": [*params, *query]}
+            for method in methods:
+                verb = method[:1].upper() + method[1:]
+                operation = self._operation(
+                    f"connect{camel}{verb}{ns_word}{rt.kind}{name}{suffix}",
+                    "connect",
+                    gvk,
+                    {"type": "string"},
+                    text=True,
+                )
+                if not self.v3:
+                    operation["consumes"] = ["*/*"]
+                    operation["produces"] = ["*/*"]
+                else:
+                    content = operation["responses"]["200"]["content"]
+                    operation["responses"]["200"]["content"] = {"*/*": content["text/plain"]}
+                entry[method] = operation
+            self.paths[url] = entry
 
     def render(self, title: str) -> dict[str, Any]:
         info = {"title": "Kubernetes", "version": GIT_VERSION.split("-")[0]}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgen.runtime._labels import ParsedLabelSelector, SelectorError
-from kgen.runtime._validation import go_quote
+from kgen.runtime._violation import go_q
 from kgen.runtime._selectors import ParsedFieldSelector, parse_field_selector, parse_label_selector
 from kgen.testing import errors
 from kgen.testing.errors import FieldError, StatusError
@@ -48,10 +48,10 @@ def _int(query: Query, key: str) -> int | None:
         return None
     text = query[key]
     if not _GO_INT.match(text):
-        raise errors.bad_request(f"strconv.ParseInt: parsing {go_quote(text)}: invalid syntax")
+        raise errors.bad_request(f"strconv.ParseInt: parsing {go_q(text)}: invalid syntax")
     value = int(text)
     if not -(2**63) <= value < 2**63:
-        raise errors.bad_request(f"strconv.ParseInt: parsing {go_quote(text)}: value out of range")
+        raise errors.bad_request(f"strconv.ParseInt: parsing {go_q(text)}: value out of range")
     return value
 
 

@@ -30,7 +30,7 @@ from kgen.apimodel.ir import (
     Subresource,
     TypeDef,
 )
-from kgen.runtime._validation import go_quote
+from kgen.runtime._violation import go_q
 
 __all__ = ["BUILTIN_GROUPS", "Registry", "ResourceType", "ScalePaths", "version_priority"]
 
@@ -197,7 +197,7 @@ class ResourceType:
         if own is None:
             if label in ("metadata.name", "metadata.namespace"):
                 return None
-            return _DEFAULT_FIELD_LABEL_ERROR.format(label=go_quote(label))  # %q
+            return _DEFAULT_FIELD_LABEL_ERROR.format(label=go_q(label))  # %q
         allowed = {"metadata.name", *self.field_labels}
         if self.namespaced:
             allowed.add("metadata.namespace")

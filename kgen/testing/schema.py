@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kgen.apimodel.ir import APIModel
-from kgen.runtime._violation import GoLiteral as _GoLiteral
 from kgen.runtime._violation import Violation
 from kgen.schema import Mistyped, ModelSchemas, Schema
-from kgen.testing.errors import FieldError, GoLiteral
+from kgen.testing.errors import FieldError
 
 if TYPE_CHECKING:
     from kgen.testing.registry import ResourceType
@@ -101,12 +100,9 @@ def process(model: APIModel, type_id: str, obj: dict[str, Any], *, custom: bool)
 
 def field_error(violation: Violation) -> FieldError:
     """A :class:`~kgen.schema.Violation` as the server's FieldError."""
-    value: Any = violation.bad_value
-    if isinstance(value, _GoLiteral):
-        value = GoLiteral(str(value))
-    if violation.type in ("FieldValueRequired", "FieldValueForbidden", "InternalError"):
-        return FieldError(violation.type, violation.field or "<nil>", detail=violation.detail)
-    return FieldError(violation.type, violation.field or "<nil>", value, violation.detail)
+    return FieldError(
+        violation.type, violation.field or "<nil>", violation.bad_value, violation.detail
+    )
 
 
 def validate(

@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from kgen.runtime._labels import LabelRequirement, Operator, ParsedLabelSelector
+from kgen.runtime._labels import EXPRESSION_OPERATORS, LabelRequirement, ParsedLabelSelector
 from kgen.runtime._patch import apply_merge_patch
 from kgen.testing import errors, merging
 from kgen.testing.api import API
@@ -38,14 +38,6 @@ def _check(rt: ResourceType, sub: str, verb: str) -> None:
 # --- scale -----------------------------------------------------------------------------------------
 
 
-_EXPRESSION_OPERATORS: dict[str, Operator] = {
-    "In": "in",
-    "NotIn": "notin",
-    "Exists": "exists",
-    "DoesNotExist": "!",
-}
-
-
 def _selector_string(selector: Any) -> str:
     """metav1.LabelSelectorAsSelector(...).String() of a stored selector, taken as it is (a built-in
     object's selector is not validated here: an unknown operator is left out)."""
@@ -56,7 +48,7 @@ def _selector_string(selector: Any) -> str:
         for k, v in (selector.get("matchLabels") or {}).items()
     ]
     for expression in selector.get("matchExpressions") or []:
-        operator = _EXPRESSION_OPERATORS.get(expression.get("operator"))
+        operator = EXPRESSION_OPERATORS.get(expression.get("operator"))
         if operator is not None:
             values = tuple(sorted({str(v) for v in expression.get("values") or []}))
             requirements.append(LabelRequirement(str(expression.get("key")), operator, values))

@@ -8,7 +8,14 @@ import json
 import subprocess
 import sys
 
-ALLOWED = {"kgen", "kgen.cel", "kgen.runtime", "kgen.runtime._types", "kgen.runtime._validation"}
+ALLOWED = {
+    "kgen",
+    "kgen.cel",
+    "kgen.runtime",
+    "kgen.runtime._types",
+    "kgen.runtime._validation",
+    "kgen.runtime._violation",
+}
 
 
 def test_compiling_and_running_every_library_loads_no_other_module_of_kgen() -> None:
