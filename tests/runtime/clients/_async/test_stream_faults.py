@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from example_client.clientset import AsyncClientset
-from example_client.models.core_v1 import Container, Pod, PodSpec, PodStatus
+from example_client.models.core_v1 import Container, Pod, PodSpec
 
 from kgen.runtime._async.primitives import asleep
 from kgen.runtime._async.streams import AsyncStreamClient

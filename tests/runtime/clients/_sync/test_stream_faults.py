@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 from example_client.clientset import Clientset
-from example_client.models.core_v1 import Container, Pod, PodSpec, PodStatus
+from example_client.models.core_v1 import Container, Pod, PodSpec
 
 from kgen.runtime._sync.primitives import sleep
 from kgen.runtime._sync.streams import StreamClient
