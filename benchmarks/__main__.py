@@ -36,6 +36,7 @@ GROUPS = (
     "informer",
     "schema",
     "controllers",
+    "streams",
 )
 
 
@@ -487,6 +488,21 @@ def bench_controllers(results: dict[str, Any]) -> None:
     controllers.report(rows)
 
 
+def bench_streams(results: dict[str, Any]) -> None:
+    """exec and port-forward, kgen against kubectl 1.20, through a real kube-apiserver and the fake
+    kubelet (benchmarks/streams.py); skipped without scripts/realcluster/build.sh's binaries."""
+    from benchmarks import streams
+
+    print("\n== exec and port-forward: kgen and kubectl through kube-apiserver 1.20")
+    reason = streams.unavailable()
+    if reason is not None:
+        print(f"skipped: {reason}")
+        return
+    figures = streams.run(None, int(os.environ.get("KGEN_BENCH_STREAM_MEGABYTES", "200")), 30)
+    results["streams"] = figures
+    streams.report(figures)
+
+
 def main(argv: list[str]) -> int:
     if any(arg in ("-h", "--help") for arg in argv):
         print(__doc__.strip() + "\n\ngroups: " + " ".join(GROUPS))
@@ -501,7 +517,7 @@ def main(argv: list[str]) -> int:
     )
     prepare_data()
     results: dict[str, Any] = {}
-    standalone = ("schema", "controllers")  # these need no generated Kubernetes API
+    standalone = ("schema", "controllers", "streams")  # these need no generated Kubernetes API
     if any(group not in standalone for group in groups) and not ensure_package():
         groups = [group for group in groups if group in standalone]
     for group in groups:

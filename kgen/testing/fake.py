@@ -14,12 +14,18 @@ engine and REST semantics as :class:`~kgen.testing.APIServer` (resourceVersions,
 selectors, server-side apply, finalizers...), so a unit test with the fake and an integration test with the
 server cannot disagree. Unlike client-go's fake, nothing is silently a no-op (deletecollection deletes) and
 watches have no fixed buffer.
+
+exec, attach and port-forward reach the handlers registered on ``cs.cluster.streams`` (a
+:class:`~kgen.testing.streaming.StreamHandlers`, as ``APIServer.streams``), through the same routes and
+engine as the API server's; their upgraded connection is an in-process socket pair.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import select
+import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +39,7 @@ import kgen.runtime._codec as codec
 from kgen.runtime import AsyncClientsetBase, AsyncTransport, ClientsetBase, Transport
 from kgen.runtime._config import Config
 from kgen.runtime._errors import APIError
+from kgen.testing.connect import with_connect
 from kgen.testing.errors import StatusError
 from kgen.testing.http import Reply, Request
 from kgen.testing.paths import kube_namespace_subresources, parse_resource_path, request_verb
@@ -122,6 +129,9 @@ class FakeCluster:
     def __init__(self, server: APIServer) -> None:
         self.server = server
         self.router = Router(server.api, server.faults, Auth(), "kgen.fake")
+        # exec, attach, port-forward and proxy: the API server's routes, on its ``streams``
+        self._app = with_connect(self.router, server.store, server.streams)
+        self._upgraded: set[asyncio.Task[None]] = set()
         self.actions: list[Action] = []
         self._reactors: list[tuple[str, str, Reactor]] = []
         self._lock = threading.Lock()
@@ -140,6 +150,12 @@ class FakeCluster:
     @property
     def store(self) -> Any:
         return self.server.store
+
+    @property
+    def streams(self) -> Any:
+        """What exec, attach, port-forward and proxy do: ``cs.cluster.streams.on_exec(shell)`` (see
+        :class:`~kgen.testing.streaming.StreamHandlers`)."""
+        return self.server.streams
 
     @property
     def faults(self) -> Any:
@@ -236,7 +252,36 @@ class FakeCluster:
                         return Reply(
                             200, [("Content-Type", "application/json")], codec.encode(body)
                         )
-        return await self.router(request)
+        reply: Reply = await self._app(request)
+        return reply
+
+    def _upgrade(self, reply: Reply) -> socket.socket:
+        """Run ``reply``'s upgrade (a WebSocket or SPDY session) on one end of a socket pair; the
+        other end is the client's connection."""
+        assert reply.upgrade is not None
+        upgrade = reply.upgrade
+        ours, theirs = socket.socketpair()
+
+        async def serve() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._upgraded.add(task)
+            try:
+                reader, writer = await asyncio.open_connection(sock=theirs)
+            except BaseException:
+                theirs.close()
+                self._upgraded.discard(task)
+                raise
+            try:
+                await upgrade(reader, writer, b"")
+            except (asyncio.CancelledError, ConnectionError, OSError):
+                pass
+            finally:
+                self._upgraded.discard(task)
+                writer.close()
+
+        asyncio.run_coroutine_threadsafe(serve(), self._loop)
+        return ours
 
     def _request(self, request: httpx.Request, body: bytes) -> Request:
         raw_query = request.url.query.decode()
@@ -265,6 +310,14 @@ class FakeCluster:
     def close(self) -> None:
         self.server.store.stop_watchers()
         self.router.stop_streams()
+
+        async def cancel_upgraded() -> None:
+            tasks = list(self._upgraded)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        self._run(cancel_upgraded())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
@@ -379,6 +432,14 @@ class _SyncTransport(httpx.BaseTransport):
         reply: Reply = self._cluster._run(
             self._cluster._handle(self._cluster._request(request, body))
         )  # noqa: SLF001
+        if reply.upgrade is not None:
+            connection = _SyncSocketStream(self._cluster._upgrade(reply))  # noqa: SLF001
+            return httpx.Response(
+                reply.status,
+                headers=reply.headers,
+                stream=connection,
+                extensions={"network_stream": connection},
+            )
         if reply.stream is not None:
             return httpx.Response(
                 reply.status, headers=reply.headers, stream=_SyncStream(self._cluster, reply.stream)
@@ -395,6 +456,14 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
         coro = self._cluster._handle(self._cluster._request(request, body))  # noqa: SLF001
         future = asyncio.run_coroutine_threadsafe(coro, self._cluster._loop)  # noqa: SLF001
         reply: Reply = await asyncio.wrap_future(future)
+        if reply.upgrade is not None:
+            connection = _AsyncSocketStream(self._cluster._upgrade(reply))  # noqa: SLF001
+            return httpx.Response(
+                reply.status,
+                headers=reply.headers,
+                stream=connection,
+                extensions={"network_stream": connection},
+            )
         if reply.stream is not None:
             return httpx.Response(
                 reply.status,
@@ -402,3 +471,58 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
                 stream=_AsyncStream(self._cluster, reply.stream),
             )
         return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
+
+
+# --- upgraded connections (exec, attach, port-forward) ----------------------------------------------
+
+
+class _SyncSocketStream(httpx.SyncByteStream):
+    """The client's end of an upgraded connection: what httpcore's network stream offers the
+    WebSocket client (``read``, ``write``, ``get_extra_info``); closing the response closes it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if timeout is not None:
+            readable, _, _ = select.select([self._sock], [], [], timeout)
+            if not readable:
+                raise TimeoutError("timed out")
+        return self._sock.recv(max_bytes)
+
+    def write(self, data: bytes, timeout: float | None = None) -> None:
+        self._sock.sendall(data)
+
+    def get_extra_info(self, name: str) -> Any:
+        return self._sock if name == "socket" else None
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())  # a 101 has no body
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+class _AsyncSocketStream(httpx.AsyncByteStream):
+    """The async client's end of an upgraded connection (see :class:`_SyncSocketStream`)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        self._sock = sock
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        loop = asyncio.get_running_loop()
+        return await asyncio.wait_for(loop.sock_recv(self._sock, max_bytes), timeout)
+
+    async def write(self, data: bytes, timeout: float | None = None) -> None:
+        await asyncio.get_running_loop().sock_sendall(self._sock, data)
+
+    def get_extra_info(self, name: str) -> Any:
+        return self._sock if name == "socket" else None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        return
+        yield  # a 101 has no body
+
+    async def aclose(self) -> None:
+        self._sock.close()

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from kgen.runtime._channels import CLOSE as CLOSE_CHANNEL
 from kgen.runtime._channels import (
@@ -204,6 +205,12 @@ def websocket_reply(
             await session(ws, protocol)
         except (ConnectionError, OSError, StreamProtocolError):
             pass
+        except asyncio.CancelledError:
+            # The server is going away (``drop_connections``, a shutdown): the connection is cut,
+            # with no close frame, as when a kubelet or an API server dies.
+            ws._sent_close = True
+            writer.transport.abort()
+            raise
         finally:
             await ws.close()
 
@@ -305,8 +312,17 @@ async def serve_port_forward_websocket(
             await ws.send(protocol.encode(port_channels(index)[1], message.encode()))
 
     reader = asyncio.ensure_future(pump())
+    forwards: asyncio.Future[list[None]] = asyncio.ensure_future(
+        asyncio.gather(*(forward(i, c) for i, c in enumerate(conns)))
+    )
     try:
-        await asyncio.gather(*(forward(i, c) for i, c in enumerate(conns)))
+        # The client's close (or its connection's end) ends the forwarding too, as the kubelet
+        # closes the pod's connections: a target that would wait for more input is not left running.
+        either: list[asyncio.Future[Any]] = [reader, forwards]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if forwards.done():
+            forwards.result()
     finally:
-        reader.cancel()
-        await asyncio.gather(reader, return_exceptions=True)
+        for task in (reader, forwards):
+            task.cancel()
+        await asyncio.gather(reader, forwards, return_exceptions=True)

@@ -9,9 +9,11 @@ prefix on each channel's first frame.
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
+from kgen.runtime._wsframes import FAST_MASK_MIN, _c_mask, mask, python_mask
 from kgen.runtime._channels import (
     BASE64_EXEC_PROTOCOLS,
     CLOSE,
@@ -184,3 +186,16 @@ def test_port_forward_channels_and_their_port_prefix() -> None:
 def test_the_websocket_accept_key_is_rfc_6455s() -> None:
     # RFC 6455, 1.3: the example handshake.
     assert websocket_accept("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_masking_in_c_and_in_python_agree() -> None:
+    pytest.importorskip("websockets.speedups")
+    key = bytes((0x12, 0x34, 0x56, 0x78))
+    for size in (0, 1, 5, FAST_MASK_MIN - 1, FAST_MASK_MIN, 32 * 1024 + 3):
+        data = os.urandom(size)
+        masked = mask(data, key)
+        assert masked == python_mask(data, key)
+        assert mask(masked, key) == data
+        if size >= 4:
+            assert masked[:4] == bytes(b ^ k for b, k in zip(data[:4], key))
+    assert _c_mask() is not None  # the big frames took the C path

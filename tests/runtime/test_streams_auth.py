@@ -8,6 +8,7 @@ the upgrade sent again — as for every other request.
 from __future__ import annotations
 
 import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from kgen.runtime import AsyncRESTClient, AsyncTransport, Config
 from kgen.runtime._async.streams import AsyncStreamClient
-from kgen.runtime._credentials import TokenFile
+from kgen.runtime._credentials import StaticToken, TokenFile
 from kgen.runtime._errors import TransportError, Unauthorized
 from kgen.testing import APIServer
 from kgen.testing.kubelet import demo_handlers
@@ -82,3 +83,29 @@ async def test_the_servers_certificate_is_checked_as_for_any_request(
             await streams.exec("default", "pod", ["echo", "no"])
     finally:
         await transport.aclose()
+
+
+async def test_streams_go_through_the_configured_proxy(server: APIServer, tmp_path: Path) -> None:
+    """A kubeconfig proxy-url: the upgrade is tunnelled (CONNECT) as every other request is, to a
+    host name only the proxy resolves."""
+    from test_proxy import HIDDEN_HOST, Proxy, hidden_config
+
+    proxy = Proxy()
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings = hidden_config(tmp_path, server, **{"proxy-url": proxy.url})
+        settings.credentials = StaticToken("fresh-token")
+        settings.qps = 0
+        async with AsyncTransport(settings) as transport:
+            streams = AsyncStreamClient(AsyncRESTClient(transport))
+            result = await streams.exec("default", "pod", ["echo", "proxied"])
+            assert (result.stdout, result.exit_code) == (b"proxied\n", 0)
+            async with streams.port_forward("default", "pod").stream(9001) as stream:
+                await stream.write(b"tunnelled")
+                assert await stream.read() == b"tunnelled"
+        port = server.url.rsplit(":", 1)[1]
+        assert proxy.requests[:2] == [f"CONNECT {HIDDEN_HOST}:{port}"] * 2  # one per upgrade
+    finally:
+        proxy.shutdown()
+        proxy.server_close()

@@ -16,7 +16,7 @@ import pytest
 
 from kgen.runtime import AsyncRESTClient, AsyncTransport
 from kgen.runtime._async.streams import AsyncStreamClient
-from kgen.runtime._channels import StreamClosed
+from kgen.runtime._channels import CommandError, StreamClosed, StreamProtocolError
 from kgen.runtime._config import Config
 from kgen.testing.kubelet import ECHO_PORT, FakeKubelet, demo_handlers
 
@@ -120,6 +120,61 @@ async def test_kgens_client_sees_a_cut_stream_from_a_websockets_server() -> None
         streams = await _client(port)
         try:
             with pytest.raises(StreamClosed):
+                await streams.exec("ns", "pod", ["anything"])
+        finally:
+            await streams.rest.transport.aclose()
+
+
+@pytest.mark.parametrize(
+    ("chosen", "error"),
+    [
+        ("channel.k8s.io", b"command terminated with non-zero exit code: exit status 2"),
+        ("v3.channel.k8s.io", b"command terminated with non-zero exit code: exit status 2"),
+        (None, b"command terminated with non-zero exit code: exit status 2"),
+    ],
+)
+async def test_kgens_client_takes_an_older_protocol_a_server_chooses(
+    chosen: str | None, error: bytes
+) -> None:
+    """A server with nothing newer than v3 (or one that names no subprotocol: channel.k8s.io): the
+    client reads its frames, and its text error channel."""
+
+    def select(connection: ServerConnection, offered: list[str]) -> str | None:
+        assert offered[:2] == ["v5.channel.k8s.io", "v4.channel.k8s.io"]  # newest first
+        return chosen
+
+    for frames, expected in (
+        ([b"\x01", b"\x01old"], (b"old", b"", 0)),
+        ([b"\x02bad", b"\x03" + error], None),
+    ):
+        async with serve(
+            _apiserver_exec(frames), "127.0.0.1", 0, select_subprotocol=select
+        ) as server:
+            port = next(iter(server.sockets)).getsockname()[1]
+            streams = await _client(port)
+            try:
+                session = streams.exec_session("ns", "pod", ["anything"])
+                async with session:
+                    assert session.protocol.name == (chosen or "channel.k8s.io")
+                if expected is not None:
+                    result = await streams.exec("ns", "pod", ["anything"])
+                    assert (result.stdout, result.stderr, result.exit_code) == expected
+                else:
+                    with pytest.raises(CommandError, match="exit status 2"):
+                        await streams.exec("ns", "pod", ["anything"])
+            finally:
+                await streams.rest.transport.aclose()
+
+
+async def test_kgens_client_refuses_a_protocol_it_did_not_offer() -> None:
+    def select(connection: ServerConnection, offered: list[str]) -> str | None:
+        return "v9.channel.k8s.io"  # not one of the client's
+
+    async with serve(_apiserver_exec([]), "127.0.0.1", 0, select_subprotocol=select) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        streams = await _client(port)
+        try:
+            with pytest.raises(StreamProtocolError, match="v9.channel.k8s.io"):
                 await streams.exec("ns", "pod", ["anything"])
         finally:
             await streams.rest.transport.aclose()

@@ -138,6 +138,10 @@ class AsyncWebSocket:
                 raise StreamProtocolError(f"{self._what}: {exc}") from exc
         return self._pending.popleft()
 
+    def receive_nowait(self) -> bytes | str | None:
+        """The next message already read from the socket, without reading it; None if there is none."""
+        return self._pending.popleft() if self._pending else None
+
     async def _close(self, code: int) -> None:
         if not self._sent_close:
             self._sent_close = True

@@ -27,6 +27,7 @@ from kgen.runtime._channels import (
 )
 from kgen.runtime._errors import (
     PortForwardError,
+    StreamClosed,
     StreamError,
     TransportError,
 )
@@ -52,15 +53,41 @@ class PortStream:
         self.eof = False
 
     def read(self) -> bytes:
-        """The next bytes from the pod's port; b"" once it closed the connection.
+        """The next bytes from the pod's port (all that has arrived, up to one socket read's worth);
+        b"" once it closed the connection.
 
-        Raises :class:`PortForwardError` when the server could not forward (nothing listening...).
+        Raises :class:`PortForwardError` when the server could not forward (nothing listening...),
+        :class:`StreamClosed` when the connection was cut (it ended without a WebSocket close).
         """
+        ws = self._ws
+        # The messages one socket read completed are joined into one answer: a relay writes them
+        # with one call (the server sends the kubelet's 32 KiB frames; a read takes up to 256 KiB).
+        parts: list[bytes | memoryview] = []
         while not self.eof:
-            message = self._ws.receive()
-            if message is None:
-                self.eof = True
-                break
+            if parts:
+                message = ws.receive_nowait()
+                if message is None:
+                    break  # nothing more has arrived: what there is now
+            else:
+                message = ws.receive()
+                if message is None:
+                    self.eof = True
+                    if ws.close_code is None and not self._error:
+                        # No close frame: the connection was cut (the server or the way to it
+                        # died), which is not the pod's port closing its connection.
+                        raise StreamClosed(
+                            f"{ws._what}: port {self.port}: the connection ended without a close"
+                        )
+                    break
+            if (
+                type(message) is bytes
+                and len(message) > 1
+                and message[0] == 0
+                and self._prefixed[0]
+                and not self._protocol.base64
+            ):
+                parts.append(memoryview(message)[1:])  # data: no copy until the join
+                continue
             frame = self._protocol.decode(message)
             if frame is None:
                 continue
@@ -77,7 +104,9 @@ class PortStream:
                     self.eof = True
                     break
             elif data:
-                return data
+                parts.append(data)
+        if parts:
+            return b"".join(parts)  # (an error that came after them is raised by the next read)
         if self._error:
             raise PortForwardError(
                 self._error.decode("utf-8", "replace") or f"port {self.port}: forwarding failed",

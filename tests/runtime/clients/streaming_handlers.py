@@ -5,6 +5,7 @@ that runs on the test server's loop whichever client twin is tested, so not in t
 from __future__ import annotations
 
 import asyncio
+import os
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -16,7 +17,18 @@ from kgen.testing import APIServer
 from kgen.testing.connect import serve_on
 from kgen.testing.streaming import CommandFailed, ExecCall, StreamHandlers
 
-__all__ = ["PROGRESS", "handlers"]
+__all__ = [
+    "FLOOD_PORT",
+    "HANG_PORT",
+    "PROGRESS",
+    "client_tasks",
+    "handlers",
+    "open_fds",
+    "server_tasks",
+]
+
+#: Ports of every pod: one that sends 256 MiB unless the client stops reading, one that never answers.
+FLOOD_PORT, HANG_PORT = 7070, 7171
 
 
 class Progress:
@@ -24,6 +36,7 @@ class Progress:
 
     def __init__(self) -> None:
         self.written = 0
+        self.forwarded = 0  # what FLOOD_PORT has written
         self.sizes: list[tuple[int, int]] = []
         self.started = threading.Event()
 
@@ -64,6 +77,30 @@ async def shell(call: ExecCall) -> int:
     raise CommandFailed(f'exec: "{command[0]}": executable file not found in $PATH')
 
 
+def open_fds() -> int:
+    """The file descriptors this process has open (the test server's sockets and the client's)."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+def client_tasks() -> int:
+    """The asyncio tasks besides the caller's on the running loop (0 without one: the sync twin)."""
+    try:
+        return len(asyncio.all_tasks()) - 1
+    except RuntimeError:
+        return 0
+
+
+def server_tasks(api_server: APIServer) -> int:
+    """The tasks running on the test server's loop (a connection's, a handler's...)."""
+
+    async def count() -> int:
+        return len(asyncio.all_tasks()) - 1  # not this one
+
+    loop = api_server._loop
+    assert loop is not None
+    return asyncio.run_coroutine_threadsafe(count(), loop).result(10)
+
+
 class Echo(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         while data := self.request.recv(65536):
@@ -88,6 +125,20 @@ def handlers(api_server: APIServer) -> Iterator[StreamHandlers]:
         await conn.write(b"hello " + name)
 
     handlers.on_port_forward(9090, greeter)
+
+    async def flood(conn: Any) -> None:
+        PROGRESS.forwarded = 0
+        chunk = b"y" * 65536
+        for _ in range(4096):  # 256 MiB, unless the client stops reading
+            await conn.write(chunk)
+            PROGRESS.forwarded += len(chunk)
+
+    async def hang(conn: Any) -> None:
+        PROGRESS.started.set()
+        await asyncio.sleep(3600)
+
+    handlers.on_port_forward(FLOOD_PORT, flood)
+    handlers.on_port_forward(HANG_PORT, hang)
     stop = serve_on(api_server, handlers)
     yield handlers
     stop()

@@ -152,6 +152,28 @@ async def test_the_base64_protocol_carries_the_same(
     assert (result.stdout, result.stderr, result.exit_code) == (b"b64\n", b"to stderr\n", 0)
 
 
+@pytest.mark.parametrize(
+    "offered",
+    [
+        ["v3.channel.k8s.io"],
+        ["v2.channel.k8s.io"],
+        ["channel.k8s.io"],
+        ["base64.channel.k8s.io"],
+    ],
+)
+async def test_the_older_protocols_when_the_client_offers_no_newer(
+    streams: AsyncStreamClient, namespace: str, pod: str, offered: list[str]
+) -> None:
+    session = streams.exec_session(namespace, pod, ["echo", "old"], protocols=offered)
+    async with session:
+        assert session.protocol is not None and session.protocol.name == offered[0]
+        result = await session.wait()
+    assert (result.stdout, result.stderr, result.exit_code) == (b"old\n", b"to stderr\n", 0)
+    # Before v4 the error channel is text: a non-zero exit is an error without a code.
+    with pytest.raises(CommandError, match="non-zero exit code: exit status 3"):
+        await streams.exec(namespace, pod, ["exit", "3"], protocols=offered)
+
+
 async def test_attach_reads_the_process(
     streams: AsyncStreamClient, namespace: str, pod: str
 ) -> None:
