@@ -332,8 +332,9 @@ def test_controller_needs_a_resource_model() -> None:
 async def test_converges_through_conflicts_server_errors_and_cut_watches(
     server: APIServer, config: Config
 ) -> None:
-    # 409s on status writes, 500s on patches (the finalizer) and applies, and watches cut after
-    # every two events: every Widget still ends Ready with its ConfigMap, cleanup runs once each.
+    # 409s on status writes, 500s on patches (the finalizer) and applies, watches cut after every
+    # two events, and a server restart: every Widget still ends Ready with its ConfigMap, and
+    # cleanup runs exactly once for each.
     server.faults.fail(count=4, code=409, verb="update", path="/status")
     server.faults.fail(count=3, code=500, verb="patch")
     server.faults.close_watches_after(2, abrupt=True)
@@ -345,7 +346,14 @@ async def test_converges_through_conflicts_server_errors_and_cut_watches(
         widgets = cs.example_kgen_io_v1.widgets("default")
         try:
             names = [f"w{index}" for index in range(5)]
-            for name in names:
+            for name in names[:3]:
+                await widgets.create(widget(name))
+            for name in names[:3]:
+                await eventually(lambda: ready(cs, name), timeout=60)
+            # The server restarts: every watch ends and the history is gone (410 on a resumed
+            # watch): the informers list again and Widgets created after it are reconciled too.
+            server.faults.restart()
+            for name in names[3:]:
                 await widgets.create(widget(name))
             for name in names:
                 await eventually(lambda: ready(cs, name), timeout=60)
@@ -361,3 +369,9 @@ async def test_converges_through_conflicts_server_errors_and_cut_watches(
         finally:
             server.faults.clear()
             await stop(manager, task)
+    # The faults did happen, and the controller saw them: the test is not vacuous.
+    served = list(server.faults.requests)
+    assert [r.code for r in served if r.verb == "update" and "/status" in r.path].count(409) == 4
+    assert [r.code for r in served if r.verb == "patch"].count(500) == 3
+    watches = [r for r in served if r.verb == "watch" and r.path.endswith("/widgets")]
+    assert len(watches) >= 4  # the first watch, then again after each cut
