@@ -13,14 +13,17 @@ from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec, WidgetS
 from kgen.testing import APIServer
 
 from kgen.runtime import (
+    ANNOTATIONS_CHANGED,
     DONE,
     GENERATION_CHANGED,
+    LABELS_CHANGED,
     AsyncFinalizer,
     AsyncManager,
     Config,
     Controller,
     NotFound,
     ObjectMeta,
+    Predicate,
     ReconcileRequest,
     ReconcileResult,
     async_retry_on_conflict,
@@ -277,6 +280,85 @@ async def test_generation_predicate_ignores_status_writes(config: Config) -> Non
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_label_annotation_and_custom_predicates(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **FAST)
+    seen: dict[str, list[tuple[str, int | None, str | None, str | None]]] = {
+        "main": [],
+        "notes": [],
+    }
+
+    def recorder(controller: str) -> Any:
+        async def reconcile(request: ReconcileRequest, obj: Widget | None) -> None:
+            meta = obj.metadata if obj is not None else None
+            labels = (meta.labels or {}) if meta else {}
+            notes = (meta.annotations or {}) if meta else {}
+            generation = meta.generation if meta else None
+            seen[controller].append((request.name, generation, labels.get("l"), notes.get("a")))
+
+        return reconcile
+
+    not_skipped = Predicate(create=lambda w: not w.metadata.name.startswith("skip"))
+    manager.add(
+        Controller(
+            for_=Widget,
+            name="main",
+            reconcile=recorder("main"),
+            predicates=[GENERATION_CHANGED | LABELS_CHANGED, not_skipped],
+        )
+    )
+    manager.add(
+        Controller(
+            for_=Widget,
+            name="notes",
+            reconcile=recorder("notes"),
+            predicates=[ANNOTATIONS_CHANGED, Predicate(delete=lambda w: False)],
+        )
+    )
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        widgets = cs.example_kgen_io_v1.widgets("default")
+
+        async def change(**fields: Any) -> None:
+            current = await widgets.get("w")
+            assert current.metadata is not None and current.spec is not None
+            if "label" in fields:
+                current.metadata.labels = {"l": fields["label"]}
+            if "annotation" in fields:
+                current.metadata.annotations = {"a": fields["annotation"]}
+            if "color" in fields:
+                current.spec.color = fields["color"]
+            if "phase" in fields:
+                current.status = WidgetStatus(phase=fields["phase"])
+                await widgets.update_status(current)
+            else:
+                await widgets.update(current)
+
+        try:
+            await widgets.create(widget("skip-me"))  # filtered by the custom create predicate
+            await widgets.create(widget("w"))
+            await eventually(lambda: _true(len(seen["main"]) == 1 and len(seen["notes"]) == 2))
+            await change(phase="Ready")  # neither generation nor labels nor annotations change
+            await change(annotation="x")  # only "notes" reconciles
+            await eventually(lambda: _true(len(seen["notes"]) == 3))
+            await change(label="a")  # only "main" reconciles
+            await eventually(lambda: _true(len(seen["main"]) == 2))
+            await change(color="blue")  # a spec change: generation 2
+            await eventually(lambda: _true(len(seen["main"]) == 3))
+            await widgets.delete("w")  # "notes" lets no delete through, "main" does
+            await eventually(lambda: _true(len(seen["main"]) == 4))
+            await asyncio.sleep(0.3)
+        finally:
+            await stop(manager, task)
+    assert seen["main"] == [
+        ("w", 1, None, None),
+        ("w", 1, "a", "x"),
+        ("w", 2, "a", "x"),
+        ("w", None, None, None),  # gone from the cache
+    ]
+    expected = [("skip-me", 1, None, None), ("w", 1, None, None), ("w", 1, None, "x")]
+    assert sorted(seen["notes"], key=repr) == sorted(expected, key=repr)
 
 
 async def test_shutdown_lets_reconciles_in_flight_finish(config: Config) -> None:
