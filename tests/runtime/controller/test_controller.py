@@ -457,3 +457,40 @@ async def test_converges_through_conflicts_server_errors_and_cut_watches(
     assert [r.code for r in served if r.verb == "patch"].count(500) == 3
     watches = [r for r in served if r.verb == "watch" and r.path.endswith("/widgets")]
     assert len(watches) >= 4  # the first watch, then again after each cut
+
+
+async def test_watches_map_other_kinds_to_requests(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **FAST)
+    seen: list[tuple[str, bool]] = []
+
+    def map_fn(configmap: ConfigMap) -> list[ReconcileRequest]:
+        labels = (configmap.metadata.labels if configmap.metadata else None) or {}
+        if "broken" in labels:
+            raise RuntimeError("a broken map function must not stop the informer")
+        return [ReconcileRequest("default", labels["widget"])] if "widget" in labels else []
+
+    async def reconcile(request: ReconcileRequest, obj: Widget | None) -> None:
+        seen.append((request.name, obj is not None))
+
+    manager.add(Controller(for_=Widget, watches=[(ConfigMap, map_fn)], reconcile=reconcile))
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        configmaps = cs.core_v1.configmaps("default")
+
+        def configmap(name: str, **labels: str) -> ConfigMap:
+            return ConfigMap(metadata=ObjectMeta(name=name, labels=labels))
+
+        try:
+            await cs.example_kgen_io_v1.widgets("default").create(widget("w"))
+            await eventually(lambda: _true(seen == [("w", True)]))
+            await configmaps.create(configmap("broken", broken="yes"))
+            await configmaps.create(configmap("settings", widget="w"))
+            await eventually(lambda: _true(len(seen) == 2))
+            await configmaps.create(configmap("other", widget="ghost"))  # no such Widget
+            await eventually(lambda: _true(len(seen) == 3))
+            await configmaps.delete("settings")
+            await eventually(lambda: _true(len(seen) == 4))
+            await asyncio.sleep(0.3)
+        finally:
+            await stop(manager, task)
+    assert seen == [("w", True), ("w", True), ("ghost", False), ("w", True)]
