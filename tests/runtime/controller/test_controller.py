@@ -28,6 +28,7 @@ from kgen.runtime import (
     ReconcileResult,
     async_retry_on_conflict,
     new_condition,
+    requeue,
     requeue_after,
     set_controller_reference,
     set_status_condition,
@@ -224,6 +225,8 @@ async def test_errors_back_off_per_item_and_requeue_after(config: Config) -> Non
             raise RuntimeError("not yet")
         if request.name == "poll" and attempts[request.name] < 3:
             return requeue_after(0.05)
+        if request.name == "again" and attempts[request.name] < 3:
+            return requeue()  # a failure without an error: rate-limited, counted as a retry
         return None
 
     runner = manager.add(Controller(for_=Widget, reconcile=reconcile))
@@ -233,13 +236,19 @@ async def test_errors_back_off_per_item_and_requeue_after(config: Config) -> Non
         try:
             await widgets.create(widget("flaky"))
             await widgets.create(widget("poll"))
+            await widgets.create(widget("again"))
 
             async def settled() -> bool:
-                return attempts.get("flaky") == 4 and attempts.get("poll") == 3
+                return (attempts.get("flaky"), attempts.get("poll"), attempts.get("again")) == (
+                    4,
+                    3,
+                    3,
+                )
 
             await eventually(settled)
             # Success forgets the key's backoff.
             assert runner.queue.num_requeues(ReconcileRequest("default", "flaky")) == 0
+            assert runner.queue.num_requeues(ReconcileRequest("default", "again")) == 0
         finally:
             await stop(manager, task)
     if manager.metrics.enabled:
@@ -249,6 +258,9 @@ async def test_errors_back_off_per_item_and_requeue_after(config: Config) -> Non
         assert (
             'controller_runtime_reconcile_total{controller="widget",result="requeue_after"} 2.0'
             in text
+        )
+        assert (
+            'controller_runtime_reconcile_total{controller="widget",result="requeue"} 2.0' in text
         )
         assert 'workqueue_retries_total{controller="widget",name="widget"}' in text
 
