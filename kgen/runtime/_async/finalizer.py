@@ -25,12 +25,16 @@ is being deleted, without it          nothing: the finalizer is gone, cleanup is
 
 ``cleanup`` runs exactly once per object in this process: once it has returned, a removal that fails
 (the object changed since it was read: the resourceVersion test fails; a 500) is retried later without
-running ``cleanup`` again. An exception from ``cleanup`` keeps the finalizer, so cleanup runs again on
-the next reconcile. Across processes (a new leader), cleanup must still be idempotent.
+running ``cleanup`` again; once the finalizer is removed, a stale copy of the object that still shows
+it (a cache whose watch is behind, or that relisted: the API server lets no finalizer be added to an
+object being deleted, so any such copy is stale) is left alone. An exception from ``cleanup`` keeps the
+finalizer, so cleanup runs again on the next reconcile. Across processes (a new leader), cleanup must
+still be idempotent.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
@@ -41,6 +45,10 @@ from kgen.runtime._request import PatchType
 __all__ = ["AsyncFinalizer", "add_finalizer", "remove_finalizer"]
 
 M = TypeVar("M")
+
+#: Seconds a removed finalizer's uid is remembered, to tell stale copies of its object (longer than
+#: any cache stays behind).
+REMEMBER_REMOVED = 600.0
 
 
 def _meta(obj: Any) -> Any:
@@ -94,6 +102,8 @@ class AsyncFinalizer(Generic[M]):
         self.name = name
         # uids whose cleanup returned, and whose finalizer is still to be removed.
         self._cleaned: set[str] = set()
+        # uids whose finalizer this process removed -> when (oldest first).
+        self._removed: dict[str, float] = {}
 
     async def finalize(
         self,
@@ -112,13 +122,26 @@ class AsyncFinalizer(Generic[M]):
                 await add_finalizer(client, obj, self.name)
                 return None  # the patch's update event brings the object back
             return await apply(obj)
-        if not present:
-            self._cleaned.discard(meta.uid or "")
-            return None
         uid = meta.uid or ""
+        if not present:
+            self._cleaned.discard(uid)
+            self._removed.pop(uid, None)  # the cache has caught up
+            return None
+        if uid in self._removed:
+            return None  # a stale copy: the finalizer is gone already
         if uid not in self._cleaned:
             await cleanup(obj)
             self._cleaned.add(uid)
         await remove_finalizer(client, obj, self.name)
         self._cleaned.discard(uid)
+        self._remember_removed(uid)
         return None
+
+    def _remember_removed(self, uid: str) -> None:
+        now = time.monotonic()
+        while self._removed:
+            old, when = next(iter(self._removed.items()))
+            if now - when < REMEMBER_REMOVED:
+                break
+            del self._removed[old]
+        self._removed[uid] = now

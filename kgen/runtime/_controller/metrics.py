@@ -220,7 +220,7 @@ class ControllerMetrics:
         )
         self.request_duration: Any = prom.Histogram(
             "rest_client_request_duration_seconds",
-            "ReconcileRequest latency in seconds. Broken down by verb, and host.",
+            "Request latency in seconds. Broken down by verb, and host.",
             ["verb", "host"],
             buckets=_REQUEST_BUCKETS,
             registry=registry,

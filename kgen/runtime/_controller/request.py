@@ -1,6 +1,6 @@
 """What a reconcile is asked (:class:`ReconcileRequest`) and what it answers (:class:`ReconcileResult`).
 
-controller-runtime's ``reconcile.ReconcileRequest`` and ``reconcile.ReconcileResult``: a reconcile returns ``None`` or
+controller-runtime's ``reconcile.Request`` and ``reconcile.Result``: a reconcile returns ``None`` or
 :data:`DONE` (success: the key's backoff is forgotten), :func:`requeue` (again, after the key's rate
 limiter's delay: a failure without an error), or :func:`requeue_after` (again after exactly that delay,
 the backoff forgotten: polling). Raising is a failure: the key is retried with per-item exponential

@@ -13,18 +13,22 @@ from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec, WidgetS
 from kgen.testing import APIServer
 
 from kgen.runtime import (
+    ANNOTATIONS_CHANGED,
     DONE,
     GENERATION_CHANGED,
+    LABELS_CHANGED,
     AsyncFinalizer,
     AsyncManager,
     Config,
     Controller,
     NotFound,
     ObjectMeta,
+    Predicate,
     ReconcileRequest,
     ReconcileResult,
     async_retry_on_conflict,
     new_condition,
+    requeue,
     requeue_after,
     set_controller_reference,
     set_status_condition,
@@ -221,6 +225,8 @@ async def test_errors_back_off_per_item_and_requeue_after(config: Config) -> Non
             raise RuntimeError("not yet")
         if request.name == "poll" and attempts[request.name] < 3:
             return requeue_after(0.05)
+        if request.name == "again" and attempts[request.name] < 3:
+            return requeue()  # a failure without an error: rate-limited, counted as a retry
         return None
 
     runner = manager.add(Controller(for_=Widget, reconcile=reconcile))
@@ -230,13 +236,19 @@ async def test_errors_back_off_per_item_and_requeue_after(config: Config) -> Non
         try:
             await widgets.create(widget("flaky"))
             await widgets.create(widget("poll"))
+            await widgets.create(widget("again"))
 
             async def settled() -> bool:
-                return attempts.get("flaky") == 4 and attempts.get("poll") == 3
+                return (attempts.get("flaky"), attempts.get("poll"), attempts.get("again")) == (
+                    4,
+                    3,
+                    3,
+                )
 
             await eventually(settled)
             # Success forgets the key's backoff.
             assert runner.queue.num_requeues(ReconcileRequest("default", "flaky")) == 0
+            assert runner.queue.num_requeues(ReconcileRequest("default", "again")) == 0
         finally:
             await stop(manager, task)
     if manager.metrics.enabled:
@@ -246,6 +258,9 @@ async def test_errors_back_off_per_item_and_requeue_after(config: Config) -> Non
         assert (
             'controller_runtime_reconcile_total{controller="widget",result="requeue_after"} 2.0'
             in text
+        )
+        assert (
+            'controller_runtime_reconcile_total{controller="widget",result="requeue"} 2.0' in text
         )
         assert 'workqueue_retries_total{controller="widget",name="widget"}' in text
 
@@ -277,6 +292,85 @@ async def test_generation_predicate_ignores_status_writes(config: Config) -> Non
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_label_annotation_and_custom_predicates(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **FAST)
+    seen: dict[str, list[tuple[str, int | None, str | None, str | None]]] = {
+        "main": [],
+        "notes": [],
+    }
+
+    def recorder(controller: str) -> Any:
+        async def reconcile(request: ReconcileRequest, obj: Widget | None) -> None:
+            meta = obj.metadata if obj is not None else None
+            labels = (meta.labels or {}) if meta else {}
+            notes = (meta.annotations or {}) if meta else {}
+            generation = meta.generation if meta else None
+            seen[controller].append((request.name, generation, labels.get("l"), notes.get("a")))
+
+        return reconcile
+
+    not_skipped = Predicate(create=lambda w: not w.metadata.name.startswith("skip"))
+    manager.add(
+        Controller(
+            for_=Widget,
+            name="main",
+            reconcile=recorder("main"),
+            predicates=[GENERATION_CHANGED | LABELS_CHANGED, not_skipped],
+        )
+    )
+    manager.add(
+        Controller(
+            for_=Widget,
+            name="notes",
+            reconcile=recorder("notes"),
+            predicates=[ANNOTATIONS_CHANGED, Predicate(delete=lambda w: False)],
+        )
+    )
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        widgets = cs.example_kgen_io_v1.widgets("default")
+
+        async def change(**fields: Any) -> None:
+            current = await widgets.get("w")
+            assert current.metadata is not None and current.spec is not None
+            if "label" in fields:
+                current.metadata.labels = {"l": fields["label"]}
+            if "annotation" in fields:
+                current.metadata.annotations = {"a": fields["annotation"]}
+            if "color" in fields:
+                current.spec.color = fields["color"]
+            if "phase" in fields:
+                current.status = WidgetStatus(phase=fields["phase"])
+                await widgets.update_status(current)
+            else:
+                await widgets.update(current)
+
+        try:
+            await widgets.create(widget("skip-me"))  # filtered by the custom create predicate
+            await widgets.create(widget("w"))
+            await eventually(lambda: _true(len(seen["main"]) == 1 and len(seen["notes"]) == 2))
+            await change(phase="Ready")  # neither generation nor labels nor annotations change
+            await change(annotation="x")  # only "notes" reconciles
+            await eventually(lambda: _true(len(seen["notes"]) == 3))
+            await change(label="a")  # only "main" reconciles
+            await eventually(lambda: _true(len(seen["main"]) == 2))
+            await change(color="blue")  # a spec change: generation 2
+            await eventually(lambda: _true(len(seen["main"]) == 3))
+            await widgets.delete("w")  # "notes" lets no delete through, "main" does
+            await eventually(lambda: _true(len(seen["main"]) == 4))
+            await asyncio.sleep(0.3)
+        finally:
+            await stop(manager, task)
+    assert seen["main"] == [
+        ("w", 1, None, None),
+        ("w", 1, "a", "x"),
+        ("w", 2, "a", "x"),
+        ("w", None, None, None),  # gone from the cache
+    ]
+    expected = [("skip-me", 1, None, None), ("w", 1, None, None), ("w", 1, None, "x")]
+    assert sorted(seen["notes"], key=repr) == sorted(expected, key=repr)
 
 
 async def test_shutdown_lets_reconciles_in_flight_finish(config: Config) -> None:
@@ -332,8 +426,9 @@ def test_controller_needs_a_resource_model() -> None:
 async def test_converges_through_conflicts_server_errors_and_cut_watches(
     server: APIServer, config: Config
 ) -> None:
-    # 409s on status writes, 500s on patches (the finalizer) and applies, and watches cut after
-    # every two events: every Widget still ends Ready with its ConfigMap, cleanup runs once each.
+    # 409s on status writes, 500s on patches (the finalizer) and applies, watches cut after every
+    # two events, and a server restart: every Widget still ends Ready with its ConfigMap, and
+    # cleanup runs exactly once for each.
     server.faults.fail(count=4, code=409, verb="update", path="/status")
     server.faults.fail(count=3, code=500, verb="patch")
     server.faults.close_watches_after(2, abrupt=True)
@@ -345,7 +440,14 @@ async def test_converges_through_conflicts_server_errors_and_cut_watches(
         widgets = cs.example_kgen_io_v1.widgets("default")
         try:
             names = [f"w{index}" for index in range(5)]
-            for name in names:
+            for name in names[:3]:
+                await widgets.create(widget(name))
+            for name in names[:3]:
+                await eventually(lambda: ready(cs, name), timeout=60)
+            # The server restarts: every watch ends and the history is gone (410 on a resumed
+            # watch): the informers list again and Widgets created after it are reconciled too.
+            server.faults.restart()
+            for name in names[3:]:
                 await widgets.create(widget(name))
             for name in names:
                 await eventually(lambda: ready(cs, name), timeout=60)
@@ -361,3 +463,46 @@ async def test_converges_through_conflicts_server_errors_and_cut_watches(
         finally:
             server.faults.clear()
             await stop(manager, task)
+    # The faults did happen, and the controller saw them: the test is not vacuous.
+    served = list(server.faults.requests)
+    assert [r.code for r in served if r.verb == "update" and "/status" in r.path].count(409) == 4
+    assert [r.code for r in served if r.verb == "patch"].count(500) == 3
+    watches = [r for r in served if r.verb == "watch" and r.path.endswith("/widgets")]
+    assert len(watches) >= 4  # the first watch, then again after each cut
+
+
+async def test_watches_map_other_kinds_to_requests(config: Config) -> None:
+    manager = AsyncManager(config, namespace="default", **FAST)
+    seen: list[tuple[str, bool]] = []
+
+    def map_fn(configmap: ConfigMap) -> list[ReconcileRequest]:
+        labels = (configmap.metadata.labels if configmap.metadata else None) or {}
+        if "broken" in labels:
+            raise RuntimeError("a broken map function must not stop the informer")
+        return [ReconcileRequest("default", labels["widget"])] if "widget" in labels else []
+
+    async def reconcile(request: ReconcileRequest, obj: Widget | None) -> None:
+        seen.append((request.name, obj is not None))
+
+    manager.add(Controller(for_=Widget, watches=[(ConfigMap, map_fn)], reconcile=reconcile))
+    task = await run(manager)
+    async with AsyncClientset(config) as cs:
+        configmaps = cs.core_v1.configmaps("default")
+
+        def configmap(name: str, **labels: str) -> ConfigMap:
+            return ConfigMap(metadata=ObjectMeta(name=name, labels=labels))
+
+        try:
+            await cs.example_kgen_io_v1.widgets("default").create(widget("w"))
+            await eventually(lambda: _true(seen == [("w", True)]))
+            await configmaps.create(configmap("broken", broken="yes"))
+            await configmaps.create(configmap("settings", widget="w"))
+            await eventually(lambda: _true(len(seen) == 2))
+            await configmaps.create(configmap("other", widget="ghost"))  # no such Widget
+            await eventually(lambda: _true(len(seen) == 3))
+            await configmaps.delete("settings")
+            await eventually(lambda: _true(len(seen) == 4))
+            await asyncio.sleep(0.3)
+        finally:
+            await stop(manager, task)
+    assert seen == [("w", True), ("w", True), ("ghost", False), ("w", True)]

@@ -230,3 +230,98 @@ async def test_sigterm_stops_the_manager_gracefully(config: Config) -> None:
     await asyncio.wait_for(task, 30)  # returns, without raising
     assert finished == ["w1"]  # the reconcile in flight finished
     assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
+
+
+async def test_clients_made_by_a_manager_allow_20_qps_with_bursts_of_30(config: Config) -> None:
+    # The kubeconfig's client-go defaults (5 QPS, burst 10) become controller-runtime's.
+    config.qps, config.burst = 5.0, 10
+    manager = AsyncManager(config, namespace="default", **FAST)
+    cs = manager.clientset(AsyncClientset)
+    assert cs.transport is manager.transport  # the informers' transport: one bucket for both
+    assert (cs.transport.rate_limiter.qps, cs.transport.rate_limiter.burst) == (20.0, 30)
+    assert (config.qps, config.burst) == (5.0, 10)  # the caller's config is left alone
+    await manager.transport.aclose()
+
+    sync = Manager(config, namespace="default", **FAST)
+    with sync.clientset(Clientset) as sync_cs:
+        limiter = sync_cs.transport.rate_limiter
+        assert (limiter.qps, limiter.burst) == (20.0, 30)
+
+    custom = AsyncManager(config, namespace="default", qps=50.0, burst=100, **FAST)
+    limiter = custom.clientset(AsyncClientset).transport.rate_limiter
+    assert (limiter.qps, limiter.burst) == (50.0, 100)
+    await custom.transport.aclose()
+
+
+# controller-runtime's metrics (pkg/metrics, pkg/internal/controller/metrics) and client-go's REST
+# client metrics, by name, type and label names: what existing dashboards query.
+CONTROLLER_RUNTIME_METRICS = {
+    "controller_runtime_reconcile_total": ("counter", ("controller", "result")),
+    "controller_runtime_reconcile_errors_total": ("counter", ("controller",)),
+    "controller_runtime_reconcile_time_seconds": ("histogram", ("controller",)),
+    "controller_runtime_max_concurrent_reconciles": ("gauge", ("controller",)),
+    "controller_runtime_active_workers": ("gauge", ("controller",)),
+    "workqueue_depth": ("gauge", ("controller", "name")),
+    "workqueue_adds_total": ("counter", ("controller", "name")),
+    "workqueue_queue_duration_seconds": ("histogram", ("controller", "name")),
+    "workqueue_work_duration_seconds": ("histogram", ("controller", "name")),
+    "workqueue_unfinished_work_seconds": ("gauge", ("controller", "name")),
+    "workqueue_longest_running_processor_seconds": ("gauge", ("controller", "name")),
+    "workqueue_retries_total": ("counter", ("controller", "name")),
+    "rest_client_request_duration_seconds": ("histogram", ("host", "verb")),
+    "rest_client_requests_total": ("counter", ("code", "host", "method")),
+}
+
+
+async def test_metrics_have_controller_runtimes_names_types_and_labels(config: Config) -> None:
+    pytest.importorskip("prometheus_client")
+    from prometheus_client.parser import text_string_to_metric_families
+
+    manager = AsyncManager(config, namespace="default", **FAST)
+    attempts: list[str] = []
+
+    async def reconcile(request: ReconcileRequest, obj: Widget | None) -> ReconcileResult | None:
+        attempts.append(request.name)
+        if len(attempts) == 1:
+            raise RuntimeError("once")  # an error and a retry
+        return None
+
+    manager.add(Controller(for_=Widget, reconcile=reconcile))
+    task = asyncio.create_task(manager.run())
+    try:
+        await eventually(lambda: _true(manager.started.is_set()))
+        async with AsyncClientset(config) as cs:
+            await cs.example_kgen_io_v1.widgets("default").create(widget("w1"))
+        await eventually(lambda: _true(attempts == ["w1", "w1"]))
+        families = {
+            family.name: family
+            for family in text_string_to_metric_families(manager.metrics.exposition().decode())
+        }
+    finally:
+        manager.stop()
+        await asyncio.wait_for(task, 30)
+    for name, (kind, labels) in CONTROLLER_RUNTIME_METRICS.items():
+        # The parser names a counter's family without "_total".
+        family = families.get(name.removesuffix("_total") if kind == "counter" else name)
+        assert family is not None, f"{name} is not exposed"
+        assert family.type == kind, name
+        samples = [s for s in family.samples if not s.name.endswith(("_created", "_bucket"))]
+        assert samples, f"{name} has no sample"
+        assert {tuple(sorted(s.labels)) for s in samples} == {labels}, name
+    values = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in families.values()
+        for s in family.samples
+    }
+    widget_queue = (("controller", "widget"), ("name", "widget"))
+    assert values[("controller_runtime_reconcile_errors_total", (("controller", "widget"),))] == 1
+    assert values[("workqueue_retries_total", widget_queue)] == 1
+    assert values[("workqueue_depth", widget_queue)] == 0
+    # The REST client's verbs and methods are HTTP methods, as client-go's.
+    methods = {
+        s.labels["method"] for s in families["rest_client_requests"].samples if "method" in s.labels
+    }
+    assert "GET" in methods
+    assert families["rest_client_request_duration_seconds"].documentation == (
+        "Request latency in seconds. Broken down by verb, and host."
+    )
