@@ -39,6 +39,10 @@ __all__ = ["AbortStream", "HTTPServer", "Reply", "Request", "Upgrade"]
 # A "%" not followed by two hex digits: Go's url.ParseRequestURI refuses the request.
 # How long a connection closed on an unread request keeps reading (net/http's rstAvoidanceDelay).
 _LINGER_SECONDS = 0.5
+# Control characters a header value may not hold (h11 refuses them and the connection would drop
+# without an answer): spaces, as Go's server writes a newline in a value. A Warning can carry them
+# from an unknown field's name.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _BAD_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")
 
 
@@ -248,7 +252,7 @@ class HTTPServer:
         reply: Reply,
     ) -> bool:
         headers = [
-            (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
+            (k.encode("latin-1", "replace"), _CONTROL.sub(" ", v).encode("latin-1", "replace"))
             for k, v in reply.headers
         ]
         reason = _reason(reply.status).encode("ascii")

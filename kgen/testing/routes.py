@@ -191,7 +191,9 @@ class Router:
     def _reply(self, request: Request, response: Response, rt: ResourceType | None = None) -> Reply:
         headers = [("Cache-Control", "no-cache, private")]
         for warning in response.warnings:
-            headers.append(("Warning", f'299 - "{warning.replace(chr(34), chr(92) + chr(34))}"'))
+            # net.NewWarningHeader: the text quoted, with " and \ escaped.
+            quoted = warning.replace("\\", "\\\\").replace('"', '\\"')
+            headers.append(("Warning", f'299 - "{quoted}"'))
         if response.content_type == "text/plain":
             headers.append(("Content-Type", "text/plain"))
             return Reply(response.code, headers, str(response.body).encode())

@@ -243,7 +243,25 @@ class VerbBase:
             bad_bytes = decoding.first_bad_bytes(self.registry, rt, obj)
             if bad_bytes is not None:
                 mistyped = [bad_bytes]
-        if not rt.custom and mistyped:
+        if rt.custom:
+            # apiextensions reads a custom object's metadata into a metav1.ObjectMeta
+            # (schemaobjectmeta.GetObjectMeta) while decoding: a field of the wrong type fails there.
+            mistyped = [m for m in mistyped if m.path.startswith("metadata.")]
+        if mistyped:
+            if typed_decode and rt.custom:
+                first = mistyped[0]
+                raise errors.bad_request(
+                    f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+                    + decoding.unmarshal_error_of(
+                        "ObjectMeta",
+                        schema.Mistyped(
+                            first.path.removeprefix("metadata."),
+                            first.expected,
+                            first.actual,
+                            first.value,
+                        ),
+                    )
+                )
             if typed_decode:
                 raise errors.bad_request(
                     f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
