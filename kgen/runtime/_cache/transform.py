@@ -25,7 +25,7 @@ from typing import Any
 
 import types
 import typing
-from datetime import datetime
+from datetime import datetime, timezone
 
 import msgspec
 
@@ -119,7 +119,7 @@ _UNIQUE = frozenset({"name", "uid", "resource_version", "self_link"})
 
 
 # How to walk each field of a model class, computed once per class from its type hints.
-_STR, _STRUCT, _LIST, _DICT, _ANY = range(5)
+_STR, _STRUCT, _LIST, _DICT, _ANY, _VALUE = range(6)
 _PLANS: dict[type, tuple[tuple[str, int], ...]] = {}
 
 
@@ -147,6 +147,8 @@ def _kind_of(tp: Any) -> int | None:
         return _DICT
     if isinstance(origin, type) and issubclass(origin, msgspec.Struct):
         return _STRUCT
+    if origin is int or origin is datetime:
+        return _VALUE  # immutable, and repeated (ports, seconds, timestamps): shared as well
     if isinstance(origin, type) and issubclass(origin, (int, float, bool, bytes, datetime)):
         return None  # holds no strings
     return _ANY
@@ -178,8 +180,41 @@ def _intern_struct(value: Any, intern: Callable[[str], str]) -> None:
             _intern_list(item, intern)
         elif kind == _DICT:
             setattr(value, name, _intern_dict(item, intern))
+        elif kind == _VALUE:
+            setattr(value, name, _intern_value(item))
         else:
             setattr(value, name, _intern_tree(item, intern))
+
+
+class _ValueInterner:
+    """One shared object for equal ints (not bools) and UTC datetimes, remembering at most
+    ``max_size``: each is an object of 28 to 48 bytes, several per pod, that repeats across objects
+    (container ports, probe seconds, timestamps). Both are immutable: sharing them is invisible."""
+
+    def __init__(self, max_size: int = 65536) -> None:
+        self.max_size = max_size
+        self._ints: dict[int, int] = {}
+        self._times: dict[datetime, datetime] = {}
+
+    def __call__(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is int:
+            table: dict[Any, Any] = self._ints
+        elif kind is datetime and value.tzinfo is timezone.utc:
+            # Equal datetimes of other zones are other values (their isoformat differs).
+            table = self._times
+        else:
+            return value
+        known = table.get(value)
+        if known is not None:
+            return known
+        if len(table) >= self.max_size:
+            table.clear()
+        table[value] = value
+        return value
+
+
+_intern_value = _ValueInterner()
 
 
 def _intern_list(items: list[Any], intern: Callable[[str], str]) -> None:
