@@ -33,6 +33,7 @@ GROUPS = (
     "imports",
     "first_call",
     "server",
+    "apiserver",
     "informer",
     "schema",
     "controllers",
@@ -386,6 +387,16 @@ def bench_server(results: dict[str, Any]) -> None:
     print(
         f"  watch streaming {items} events: median {statistics.median(watches):.2f} s over 3 ({per_second:,.0f} events/s)"
     )
+
+
+def bench_apiserver(results: dict[str, Any]) -> None:
+    """kgen.testing against a real kube-apiserver 1.20 + etcd (benchmarks/apiserver.py), when
+    scripts/realcluster/build.sh has built one; KGEN_BENCH_APISERVER_PODS sets how many pods."""
+    from benchmarks import apiserver
+
+    rows = apiserver.compare(SWAGGER)
+    results["apiserver"] = rows
+    apiserver.report(rows)
 
 
 def bench_watch_clients(count: int = 10000) -> dict[str, Any]:

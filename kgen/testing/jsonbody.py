@@ -19,7 +19,10 @@ import copy
 import json
 import math
 import re
+import threading
 from typing import Any, TypeVar, cast
+
+import msgspec
 
 from kgen.testing.limits import MAX_DEPTH
 
@@ -27,8 +30,10 @@ __all__ = [
     "DocumentError",
     "Unservable",
     "canonical",
+    "canonical_plain",
     "check_tree",
     "copy_json",
+    "dumps",
     "go_quote_char",
     "loads",
     "replace_surrogates",
@@ -242,6 +247,22 @@ def _innermost(text: str, pos: int) -> str:
     return opened[-1] if opened else ""
 
 
+_ENCODER = msgspec.json.Encoder()
+
+
+def dumps(value: Any, *, plain: bool = False) -> bytes:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()``, byte for byte.
+
+    ``plain=True`` promises a value as the store holds it (:func:`canonical`: dicts with string keys,
+    lists, strings without lone surrogates, int64s, finite floats) with no float that Python writes
+    in exponent notation (:func:`canonical_plain` tells): msgspec then writes it, about ten times
+    faster, and the bytes are the same (the two differ only on such floats: "1e-07" against "1e-7").
+    """
+    if plain:
+        return _ENCODER.encode(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def copy_json(value: _T) -> _T:
     """A deep copy of a JSON value (dicts, lists and immutable scalars), several times faster than
     :func:`copy.deepcopy`, which a large object would otherwise pay for at each of its copies.
@@ -268,6 +289,20 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 class Unservable(ValueError):
     """A value that is not JSON (or nests too deeply): storing it would poison every later read."""
+
+
+_STATE = threading.local()
+
+
+def canonical_plain(value: Any, *, max_depth: int) -> tuple[Any, bool]:
+    """:func:`canonical`, and whether the copy is plain: no float in it is one that Python writes in
+    exponent notation (``1e-07``, ``1.5e+300``), so :func:`dumps` may write it with ``plain=True``.
+    """
+    _STATE.exponent = False
+    try:
+        return _canonical(value, max_depth), not _STATE.exponent
+    finally:
+        _STATE.exponent = False
 
 
 def canonical(value: Any, *, max_depth: int) -> Any:
@@ -327,6 +362,8 @@ def _canonical_float(value: float) -> Any:
         raise Unservable(f"json: unsupported value: {value}")
     if value.is_integer() and abs(value) < 1e21:
         return _go_integral(value)
+    if "e" in repr(value):
+        _STATE.exponent = True
     return value
 
 

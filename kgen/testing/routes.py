@@ -42,6 +42,8 @@ __all__ = ["Auth", "Router"]
 Handler = Callable[[], Awaitable[Reply]]
 
 _JSON = "application/json"
+# What one chunk of a watch stream holds at most, of the events that are ready together.
+_WATCH_CHUNK = 256 * 1024
 _YAML = "application/yaml"
 _PROTOBUF = "application/vnd.kubernetes.protobuf"
 # What request bodies may be (kube-apiserver also reads protobuf, which kgen.testing does not).
@@ -204,6 +206,8 @@ class Router:
             body = self._reshape(rt, body, shape)
             content_type = negotiated
         headers.append(("Content-Type", content_type))
+        if response.plain and body is response.body and content_type == _JSON:
+            return Reply(response.code, headers, jsonbody.dumps(body, plain=True))
         return Reply(response.code, headers, _encode(body, content_type))
 
     def _reshape(self, rt: ResourceType, body: dict[str, Any], shape: str) -> dict[str, Any]:
@@ -444,7 +448,7 @@ class Router:
             await self._pre_wait(opts.resource_version)
 
         def list_() -> Reply:
-            response = self.api.list(target.rt, target.namespace, opts, wait=False)
+            response = self.api.list(target.rt, target.namespace, opts, wait=False, shared=True)
             return self._reply(request, response, target.rt)
 
         return await _off_loop(list_)
@@ -585,23 +589,41 @@ class Router:
                 event = await stream.next_async()
                 if event is None:
                     return
+                # The events ready now go out in one chunk (one write, one drain): a watch from
+                # "0" or a burst of writes streams at the speed of encoding.
+                chunk = [self._event_bytes(event, content_type, rt, shape)]
                 sent += 1
-                if shape is not None and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
-                    obj = event["object"]
-                    if shape == "Table":
-                        event = {
-                            "type": event["type"],
-                            "object": tables.table(rt, [obj], {}, self.api.now()),
-                        }
-                    else:
-                        event = {"type": event["type"], "object": tables.partial(obj)}
-                if content_type == _YAML:
-                    yield yaml.safe_dump(event, sort_keys=False).encode() + b"---\n"
-                else:
-                    yield _encode(event, _JSON) + b"\n"
+                size = len(chunk[0])
+                while size < _WATCH_CHUNK and (limit is None or sent < limit[0]):
+                    ready = stream.next_ready()
+                    if ready is None:
+                        break
+                    chunk.append(self._event_bytes(ready, content_type, rt, shape))
+                    sent += 1
+                    size += len(chunk[-1])
+                yield b"".join(chunk)
         finally:
             stream.stop()
             self.streams.discard(stream)
+
+    def _event_bytes(
+        self, event: dict[str, Any], content_type: str, rt: ResourceType, shape: str | None
+    ) -> bytes:
+        if shape is not None and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+            obj = event["object"]
+            if shape == "Table":
+                event = {
+                    "type": event["type"],
+                    "object": tables.table(rt, [obj], {}, self.api.now()),
+                }
+            else:
+                event = {"type": event["type"], "object": tables.partial(obj)}
+        if content_type == _YAML:
+            return yaml.safe_dump(event, sort_keys=False).encode() + b"---\n"
+        if shape is None and self.api.store.plain(rt.gr, (event["object"],)):
+            # A stored object served as it is stored (as most events are).
+            return jsonbody.dumps(event, plain=True) + b"\n"
+        return _encode(event, _JSON) + b"\n"
 
     def stop_streams(self) -> None:
         for stream in list(self.streams):

@@ -18,8 +18,11 @@ engine serves the HTTP API server and, in process, a fake clientset:
   :class:`Unservable` and an object larger than etcd's request limit :class:`TooLarge`, so one write can
   never make a resource unreadable.
 
-Objects are plain JSON dicts. The store hands out deep copies; events given to watchers are shared and
-must be treated as read-only. All methods are thread-safe.
+Objects are plain JSON dicts. The store hands out deep copies, except where a reader asks for the
+stored objects themselves (``list(..., shared=True)``, for serving): those, and the events given to
+watchers, are shared and must be treated as read-only. A write stores a new object rather than change
+one (a restart that renumbers changes only resourceVersions), so what is known of an object at its
+write (:meth:`Store.plain`) stays true. All methods are thread-safe.
 
 The store is one piece: objects, history and watchers share one lock and one revision counter, and
 what a write records is what its watchers and later reads at its revision see.
@@ -30,11 +33,10 @@ from __future__ import annotations
 import builtins
 
 import asyncio
-import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,7 +155,11 @@ def _without_rv(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _size(obj: dict[str, Any]) -> int:
-    return len(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode())
+    return len(jsonbody.dumps(obj))
+
+
+def _shared(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj
 
 
 def sort_key(namespace: str, name: str) -> str:
@@ -348,6 +354,8 @@ class Store:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._objects: dict[GR, dict[tuple[str, str], dict[str, Any]]] = {}
+        # The keys whose stored object is not plain JSON (a float written in exponent notation).
+        self._unplain: dict[GR, set[tuple[str, str]]] = {}
         self._history: deque[Event] = deque()
         self._watchers: set[Watcher] = set()
         self._rv = 0
@@ -393,14 +401,23 @@ class Store:
             return jsonbody.copy_json(obj) if obj is not None else None
 
     def list(
-        self, gr: GR, namespace: str | None = None, *, at: int | None = None
+        self,
+        gr: GR,
+        namespace: str | None = None,
+        *,
+        at: int | None = None,
+        shared: bool = False,
     ) -> tuple[builtins.list[dict[str, Any]], int]:
-        """The objects (in etcd key order) now, or at revision ``at``; and the revision read."""
+        """The objects (in etcd key order) now, or at revision ``at``; and the revision read.
+
+        ``shared=True`` returns the stored objects themselves, not copies (to serve them: read-only).
+        """
+        copy = _shared if shared else jsonbody.copy_json
         with self._lock:
             if at is None or at >= self._rv:
                 objects = self._objects.get(gr, {})
                 items = [
-                    jsonbody.copy_json(obj)
+                    copy(obj)
                     for key, obj in objects.items()
                     if namespace is None or key[0] == namespace
                 ]
@@ -420,13 +437,25 @@ class Store:
                     else:
                         snapshot[key] = event.prev
                 items = [
-                    jsonbody.copy_json(obj)
+                    copy(obj)
                     for key, obj in snapshot.items()
                     if namespace is None or key[0] == namespace
                 ]
                 read_at = at
         items.sort(key=lambda o: sort_key(*_key(o)))
         return items, read_at
+
+    def plain(self, gr: GR, items: Iterable[dict[str, Any]]) -> bool:
+        """Whether each of ``items`` is the stored object of its key (as ``list(..., shared=True)``
+        and watch events hand them out) and plain JSON (``jsonbody.canonical_plain``): then
+        ``jsonbody.dumps(..., plain=True)`` may write them."""
+        objects = self._objects.get(gr, {})
+        unplain = self._unplain.get(gr, ())
+        for obj in items:
+            key = _key(obj)
+            if key in unplain or objects.get(key) is not obj:
+                return False
+        return True
 
     def resources(self) -> builtins.list[GR]:
         with self._lock:
@@ -451,14 +480,10 @@ class Store:
         self, gr: GR, key: tuple[str, str], obj: dict[str, Any]
     ) -> tuple[dict[str, Any], int]:
         """The object as it is stored (a canonical copy) and its size; refused if etcd would refuse
-        it or if it could not be served."""
+        it or if it could not be served. Notes whether the copy is plain JSON (:meth:`plain`)."""
         try:
-            stored = jsonbody.canonical(obj, max_depth=MAX_STORED_DEPTH)
-            size = len(
-                json.dumps(
-                    stored, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-                ).encode()
-            )
+            stored, plain = jsonbody.canonical_plain(obj, max_depth=MAX_STORED_DEPTH)
+            size = len(jsonbody.dumps(stored, plain=plain and type(stored) is dict))
         except (jsonbody.Unservable, ValueError, RecursionError) as exc:
             raise Unservable(str(exc)) from None
         if not isinstance(stored, dict):
@@ -467,6 +492,13 @@ class Store:
         request = size + len("/registry/") + len("/".join(p for p in (gr[1], *key) if p)) + 1
         if self.max_object_bytes is not None and request > self.max_object_bytes:
             raise TooLarge(request, self.max_object_bytes)
+        # Written before the caller stores it: a value equal to the stored one (an update that is
+        # no write) is as plain as it.
+        unplain = self._unplain.setdefault(gr, set())
+        if plain:
+            unplain.discard(key)
+        else:
+            unplain.add(key)
         return stored, size
 
     def create(self, gr: GR, obj: dict[str, Any]) -> dict[str, Any]:
@@ -527,6 +559,7 @@ class Store:
                 raise KeyNotFound(f"{gr} {key}")
             self._check(current, expected_rv, expected_uid)
             del objects[key]
+            self._unplain.get(gr, set()).discard(key)
             last = _set_rv(jsonbody.copy_json(current), self._rv + 1)
             self._record("DELETED", gr, key, last, current, _size(last))
             return jsonbody.copy_json(last)
@@ -599,11 +632,12 @@ class Store:
         *,
         predicate: Predicate | None = None,
         max_pending_bytes: int | None = None,
+        shared: bool = False,
     ) -> tuple[builtins.list[dict[str, Any]], int, Watcher]:
         """The current objects, their revision, and a watch from exactly there: nothing written
-        between the list and the watch can be missed."""
+        between the list and the watch can be missed. ``shared`` as for :meth:`list`."""
         with self._lock:
-            items, rv = self.list(gr, namespace)
+            items, rv = self.list(gr, namespace, shared=shared)
             watcher = self.watch(
                 gr, namespace, since=rv, predicate=predicate, max_pending_bytes=max_pending_bytes
             )

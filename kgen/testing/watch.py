@@ -143,6 +143,21 @@ class WatchSession:
         self.stop()
         return None
 
+    def next_ready(self) -> dict[str, Any] | None:
+        """The next event if one is ready now, without waiting (None otherwise: :meth:`next` and
+        :meth:`next_async` wait, send bookmarks and end the watch). The same events, in the same
+        order, as :meth:`next_async` would give: a server sends the ready ones at once."""
+        if self.finished:
+            return None
+        if self._pending:
+            return self._deliver(self._pending.popleft())
+        if self.watcher is None:
+            return None
+        event = self.watcher.next(0)
+        if event is None:
+            return None
+        return self._deliver({"type": event.type, "object": self._present(event.object)})
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         while True:
             item = self.next()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 import pytest
 
+from kgen.testing import jsonbody
 from kgen.testing.store import KeyExists, KeyNotFound, Store, TooOld, VersionConflict
 
 GR = ("", "configmaps")
@@ -160,3 +162,58 @@ def test_list_and_watch_misses_nothing() -> None:
     assert [i["metadata"]["name"] for i in items] == ["a"] and rv == 1
     event = watcher.next(0)
     assert event is not None and event.type == "DELETED"
+
+
+# --- plain JSON: what may be written by msgspec, byte for byte as json.dumps ------------------------
+
+
+def _json_dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"a": 0.5, "b": [1, -2, 2**63 - 1, 10**20], "c": None, "é": "\u2028<>&\x00\x7f"}, True),
+        ({"a": 1e16, "b": 1.0, "c": 123.25}, True),  # whole floats are stored as integers
+        ({"a": 1e-07}, False),
+        ({"a": [1.5e300]}, False),
+        ({"a": -2.5e-05}, False),
+        ({"a": 1e21}, False),
+    ],
+)
+def test_dumps_writes_json_dumps_bytes(value: dict, expected: bool) -> None:
+    stored, plain = jsonbody.canonical_plain(value, max_depth=100)
+    # A float Python writes in exponent notation is what makes a value not plain.
+    assert plain is expected
+    assert jsonbody.dumps(stored, plain=plain) == _json_dumps(stored)
+    assert jsonbody.dumps(stored) == _json_dumps(stored)
+
+
+def test_plain_tells_stored_objects_without_exponent_floats() -> None:
+    store = Store()
+    store.create(GR, obj("a"))
+    store.create(GR, {**obj("b"), "data": {"k": "v"}, "x": 1e-07})
+    items, _ = store.list(GR, shared=True)
+    a, b = items
+    assert store.plain(GR, [a]) and not store.plain(GR, [b]) and not store.plain(GR, items)
+    # Copies, and objects no longer stored, are not known to be plain.
+    assert not store.plain(GR, store.list(GR)[0][:1])
+    store.update(GR, {**obj("a", "w"), "metadata": {"name": "a", "namespace": "ns"}})
+    assert not store.plain(GR, [a])
+    # An update that makes b plain.
+    store.update(GR, obj("b"))
+    assert store.plain(GR, store.list(GR, shared=True)[0])
+    store.delete(GR, "ns", "b")
+    store.create(GR, {**obj("b"), "x": 2.5e-05})
+    assert not store.plain(GR, store.list(GR, shared=True)[0][1:])
+
+
+def test_shared_lists_are_the_stored_objects() -> None:
+    store = Store()
+    store.create(GR, obj("a"))
+    shared, _ = store.list(GR, shared=True)
+    again, _ = store.list(GR, shared=True)
+    copied, _ = store.list(GR)
+    assert shared[0] is again[0]
+    assert copied[0] == shared[0] and copied[0] is not shared[0]

@@ -23,6 +23,8 @@ server always serves the real one).
 
 from __future__ import annotations
 
+import threading
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
@@ -168,10 +170,33 @@ ANY_ATOMIC = FieldInfo("any", map_type="atomic")
 
 
 def type_info(model: APIModel | None, type_id: str | None) -> FieldInfo:
-    """The FieldInfo of a kind's TypeDef, or the deduced one when there is no schema for it."""
+    """The FieldInfo of a kind's TypeDef, or the deduced one when there is no schema for it.
+
+    A built-in kind's tree (its type id has no "/", nor have the types it refers to) never changes:
+    it is built once per model and kept, with the children each walk has built (every write walks
+    it). A custom resource's is built anew, as its CRD may change its types."""
     if model is None or type_id is None or type_id not in model.types:
         return ANY
-    return _Resolver(model).typedef(model.types[type_id], Extensions(), builtin="/" not in type_id)
+    typedef = model.types[type_id]
+    builtin = "/" not in type_id
+    if not builtin:
+        return _Resolver(model).typedef(typedef, Extensions(), builtin=False)
+    with _BUILTIN_LOCK:
+        cached = _BUILTIN.get(id(model))
+        if cached is None or cached[0] is not model:
+            cached = _BUILTIN[id(model)] = (model, {})
+            while len(_BUILTIN) > 32:
+                del _BUILTIN[next(iter(_BUILTIN))]
+        found = cached[1].get(type_id)
+        if found is None or found[0] is not typedef:
+            info = _Resolver(model).typedef(typedef, Extensions(), builtin=True)
+            found = cached[1][type_id] = (typedef, info)
+        return found[1]
+
+
+# The built-in kinds' trees, by model (the few models a process serves).
+_BUILTIN: dict[int, tuple[APIModel, dict[str, tuple[TypeDef, FieldInfo]]]] = {}
+_BUILTIN_LOCK = threading.Lock()
 
 
 class _Resolver:

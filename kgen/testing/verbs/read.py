@@ -43,7 +43,10 @@ class ReadVerbs(VerbBase):
         opts: ListQuery | None = None,
         *,
         wait: bool = True,
+        shared: bool = False,
     ) -> Response:
+        """A list; ``shared=True`` answers with the stored objects themselves (read-only: to encode
+        them), and says whether they are plain JSON (:attr:`Response.plain`)."""
         opts = opts or ListQuery()
         if "list" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "list")
@@ -52,9 +55,11 @@ class ReadVerbs(VerbBase):
             requested = self._parse_rv(opts.resource_version)
             if requested > self.store.resource_version:
                 self.store.wait_for(requested, self.rv_wait)
-        return self._list(rt, namespace, opts)  # no API lock, as get
+        return self._list(rt, namespace, opts, shared)  # no API lock, as get
 
-    def _list(self, rt: ResourceType, namespace: str | None, opts: ListQuery) -> Response:
+    def _list(
+        self, rt: ResourceType, namespace: str | None, opts: ListQuery, shared: bool
+    ) -> Response:
         wait = False
         self._check_field_labels(rt, opts)
         scope = namespace if rt.namespaced and namespace else None
@@ -84,7 +89,7 @@ class ReadVerbs(VerbBase):
             else:
                 self._wait_rv(requested, wait)
         try:
-            items, read_at = self.store.list(rt.gr, scope, at=at)
+            items, read_at = self.store.list(rt.gr, scope, at=at, shared=shared)
         except TooOld as exc:
             if opts.continue_:
                 token = encode_continue(self.store.resource_version, start)
@@ -101,6 +106,8 @@ class ReadVerbs(VerbBase):
             list_meta["continue"] = encode_continue(read_at, sort_key(*_key_of(items[-1])) + "\x00")
             if predicate is None:
                 list_meta["remainingItemCount"] = len(rest)
+        # Built-in items are served as stored (custom resources get their schema's defaults).
+        plain = shared and not rt.custom and self.store.plain(rt.gr, items)
         return Response(
             200,
             {
@@ -109,6 +116,7 @@ class ReadVerbs(VerbBase):
                 "metadata": list_meta,
                 "items": [self._list_item(rt, i) for i in items],
             },
+            plain=plain,
         )
 
     def _list_item(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
@@ -152,8 +160,13 @@ class ReadVerbs(VerbBase):
             if send_initial:
                 if since is not None and since > self.store.resource_version:
                     raise errors.too_large_rv(since, self.store.resource_version)
+                # Shared, as the events of the watch are: the session only encodes them.
                 items, read_at, watcher = self.store.list_and_watch(
-                    rt.gr, scope, predicate=predicate, max_pending_bytes=self.watch_buffer_bytes
+                    rt.gr,
+                    scope,
+                    predicate=predicate,
+                    max_pending_bytes=self.watch_buffer_bytes,
+                    shared=True,
                 )
                 initial = [i for i in items if predicate is None or predicate(i)]
                 if opts.send_initial_events and opts.allow_watch_bookmarks:

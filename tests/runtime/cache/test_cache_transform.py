@@ -101,6 +101,40 @@ def test_equal_strings_become_one_object() -> None:
     assert first.metadata.name != second.metadata.name
 
 
+def test_ints_and_utc_timestamps_are_shared_too() -> None:
+    def decoded(i: int, time: str) -> Pod:
+        return codec.decode(
+            msgspec.json.encode(
+                {
+                    "metadata": {"name": f"p{i}", "creationTimestamp": time},
+                    "spec": {
+                        "containers": [{"name": "c", "ports": [{"containerPort": 8000 + 80}]}],
+                        "terminationGracePeriodSeconds": 30 * 1000 + i % 1,
+                    },
+                }
+            ),
+            Pod,
+        )
+
+    first, second = decoded(1, "2024-01-01T00:00:00Z"), decoded(2, "2024-01-01T00:00:00Z")
+    assert first.spec is not None and second.spec is not None
+    port = first.spec.containers[0].ports[0].container_port  # type: ignore[index]
+    assert port is not second.spec.containers[0].ports[0].container_port  # type: ignore[index]
+    default_transform(first), default_transform(second)
+    assert port == 8080
+    assert first.spec.containers[0].ports[0].container_port is (  # type: ignore[index]
+        second.spec.containers[0].ports[0].container_port  # type: ignore[index]
+    )
+    assert first.spec.termination_grace_period_seconds is (
+        second.spec.termination_grace_period_seconds
+    )
+    assert first.metadata.creation_timestamp is second.metadata.creation_timestamp
+    assert (
+        first.metadata.creation_timestamp
+        == decoded(3, "2024-01-01T00:00:00Z").metadata.creation_timestamp
+    )
+
+
 def test_unstructured_objects_too() -> None:
     transform = make_transform(interner=StringInterner())
     one = Unstructured(msgspec.json.decode(pod_json(1)))
