@@ -23,12 +23,12 @@ from typing import Any
 from kgen.runtime._manifests.dump import to_json_object
 
 __all__ = [
-    "Condition",
+    "ConditionLike",
     "WaitCondition",
     "crd_established",
-    "deleted",
+    "object_deleted",
     "deployment_rolled_out",
-    "exists",
+    "object_exists",
     "job_complete",
     "namespace_gone",
     "status_condition",
@@ -52,16 +52,16 @@ class WaitCondition:
 
 
 #: What :func:`async_wait_for` takes: a :class:`WaitCondition` or any predicate on the object.
-Condition = WaitCondition | Callable[[Any], bool]
+ConditionLike = WaitCondition | Callable[[Any], bool]
 
 
-def describe(condition: Condition) -> str:
+def describe(condition: ConditionLike) -> str:
     if isinstance(condition, WaitCondition):
         return condition.description
     return getattr(condition, "__name__", None) or repr(condition)
 
 
-def failure(condition: Condition, obj: Any) -> str | None:
+def failure(condition: ConditionLike, obj: Any) -> str | None:
     if isinstance(condition, WaitCondition) and condition.failed is not None:
         return condition.failed(obj)
     return None
@@ -103,12 +103,12 @@ def status_condition(type_: str, status: str = "True") -> WaitCondition:
     return WaitCondition(f"condition {type_}={status}", check)
 
 
-def deleted() -> WaitCondition:
+def object_deleted() -> WaitCondition:
     """There is no such object (any more)."""
     return WaitCondition("deleted", lambda obj: obj is None)
 
 
-def exists() -> WaitCondition:
+def object_exists() -> WaitCondition:
     """The object exists."""
     return WaitCondition("exists", lambda obj: obj is not None)
 
