@@ -87,6 +87,7 @@ class AsyncApplier:
         force: bool = False,
         dry_run: bool = False,
         prune: SelectorLike | None = None,
+        prune_kinds: Iterable[str] = (),
         diff: bool = False,
     ) -> list[ApplyResult]:
         """Server-side apply of every object as the field manager, in dependency order.
@@ -95,22 +96,36 @@ class AsyncApplier:
         everything as a server-side dry run (nothing is stored; results show what would be), and
         ``diff`` adds to each result what would change. ``prune``, a label selector, deletes the
         objects it selects, of the kinds in the set (in its namespaces), that the set no longer holds
-        (not after a failure). Raises :class:`~kgen.runtime._errors.ManifestError` (nothing sent) if
+        (not after a failure); ``prune_kinds`` adds resources to look in (kubectl's names:
+        ``configmaps``, ``deployments.apps``), in the set's namespaces. Raises :class:`~kgen.runtime._errors.ManifestError` (nothing sent) if
         the set does not pass the check, and :class:`~kgen.runtime._errors.ApplyError` listing every
         failure after sending the rest."""
         manifests = self._checked(objects)
         crd_kinds = _crd_kinds(manifests)
         results: list[ApplyResult] = []
         applied: dict[tuple[str, str, str | None, str], GroupVersionResource] = {}
+        new_namespaces: set[str] = set()  # of the set, created by this dry run (so not stored)
         for manifest in apply_order(manifests):
-            result, gvr = await self._apply_one(manifest, force, dry_run, diff, crd_kinds)
+            result, gvr = await self._apply_one(
+                manifest, force, dry_run, diff, crd_kinds, new_namespaces
+            )
+            if (
+                dry_run
+                and result.action == "created"
+                and (manifest.gvk.group, manifest.kind)
+                == (
+                    "",
+                    "Namespace",
+                )
+            ):
+                new_namespaces.add(manifest.name)
             if result.ok and gvr is not None:
                 applied[(gvr.group, gvr.resource, result.manifest.namespace, manifest.name)] = gvr
                 if (manifest.gvk.group, manifest.kind) == CRD_KIND and not dry_run:
                     await self._established(result, gvr)
             self._report(result, results)
         if prune is not None and all(result.ok for result in results):
-            await self._prune(prune, applied, dry_run, results)
+            await self._prune(prune, prune_kinds, applied, dry_run, results)
         if not all(result.ok for result in results):
             raise ApplyError("apply", results)
         return results
@@ -215,6 +230,7 @@ class AsyncApplier:
         dry_run: bool,
         diff: bool,
         crd_kinds: set[tuple[str, str]],
+        new_namespaces: set[str],
     ) -> tuple[ApplyResult, GroupVersionResource | None]:
         from_set = (manifest.gvk.group, manifest.kind) in crd_kinds
         try:
@@ -223,7 +239,7 @@ class AsyncApplier:
         except LookupError as exc:
             if from_set and dry_run:
                 note = "its CustomResourceDefinition is in the set, not yet created"
-                return ApplyResult(manifest, "skipped", dry_run=True, note=note), None
+                return _skipped(manifest, note, diff), None
             return ApplyResult(manifest, "failed", error=exc, dry_run=dry_run), None
         body = manifest.body()
         metadata = body.setdefault("metadata", {})
@@ -232,6 +248,8 @@ class AsyncApplier:
         else:
             metadata["namespace"] = namespace
         placed = Manifest(Unstructured(body), manifest.source, manifest.document, manifest.item)
+        if dry_run and namespace in new_namespaces:
+            return _skipped(placed, "its Namespace is in the set, not yet created", diff), None
         try:
             try:
                 live: Unstructured | None = await resource.get(manifest.name)
@@ -269,13 +287,21 @@ class AsyncApplier:
     async def _prune(
         self,
         selector: SelectorLike,
+        kinds: Iterable[str],
         applied: dict[tuple[str, str, str | None, str], GroupVersionResource],
         dry_run: bool,
         results: list[ApplyResult],
     ) -> None:
         scopes: dict[tuple[str, str], tuple[GroupVersionResource, set[str | None]]] = {}
+        namespaces_used: set[str | None] = set()
         for (group, plural, namespace, _), gvr in applied.items():
             scopes.setdefault((group, plural), (gvr, set()))[1].add(namespace)
+            if namespace is not None:
+                namespaces_used.add(namespace)
+        for name in kinds:
+            found = await self.mapper.resolve(name)
+            where = set(namespaces_used or {self.namespace}) if found.namespaced else {None}
+            scopes.setdefault((found.group, found.resource), (found.gvr, set()))[1].update(where)
         for (group, plural), (gvr, namespaces) in sorted(scopes.items(), key=lambda item: item[0]):
             for namespace in sorted(namespaces, key=lambda n: n or ""):
                 resource = self.dynamic.resource(gvr)
@@ -304,6 +330,13 @@ class AsyncApplier:
                     self._report(result, results)
 
 
+def _skipped(manifest: Manifest, note: str, diff: bool) -> ApplyResult:
+    """An object a dry run cannot send (its namespace or kind is created by the set): what the
+    manifest says is what would be created."""
+    text = diff_text(None, manifest.body(), _diff_name(None, manifest)) if diff else ""
+    return ApplyResult(manifest, "skipped", diff=text, dry_run=True, note=note)
+
+
 def _crd_kinds(manifests: list[Manifest]) -> set[tuple[str, str]]:
     """(group, kind) of the custom resources the set's CRDs define."""
     kinds = set()
@@ -316,7 +349,8 @@ def _crd_kinds(manifests: list[Manifest]) -> set[tuple[str, str]]:
     return kinds
 
 
-def _diff_name(gvr: GroupVersionResource, manifest: Manifest) -> str:
+def _diff_name(gvr: GroupVersionResource | None, manifest: Manifest) -> str:
     namespace = f"{manifest.namespace}/" if manifest.namespace else ""
-    group = f".{gvr.group}" if gvr.group else ""
-    return f"{gvr.resource}{group}/{namespace}{manifest.name}"
+    group = gvr.group if gvr is not None else manifest.gvk.group
+    plural = gvr.resource if gvr is not None else manifest.kind.lower()
+    return f"{plural}{'.' + group if group else ''}/{namespace}{manifest.name}"
