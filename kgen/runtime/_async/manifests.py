@@ -263,13 +263,11 @@ class AsyncApplier:
         action: Action
         if live is None:
             action = "created"
-        elif dry_run:
+        else:
+            # By content, not resourceVersion: a server may write a no-op apply (its managedFields'
+            # timestamps), and a dry run never changes it.
             same = without_volatile(live) == without_volatile(answer)
             action = "unchanged" if same else "configured"
-        else:
-            action = (
-                "unchanged" if live.resource_version == answer.resource_version else "configured"
-            )
         text = diff_text(live, answer, _diff_name(resource.gvr, placed)) if diff else ""
         return ApplyResult(placed, action, answer, diff=text, dry_run=dry_run), resource.gvr
 
