@@ -12,7 +12,6 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from example_client.clientset import AsyncClientset
@@ -22,8 +21,6 @@ from example_client.scheme import SCHEME
 
 from kgen.runtime import (
     AsyncApplier,
-    AsyncDynamicClient,
-    Condition,
     Config,
     ManifestError,
     NotFound,
@@ -33,14 +30,12 @@ from kgen.runtime import (
     async_wait_for,
     crd_established,
     load_kubeconfig,
-    load_manifests,
     namespace_gone,
     object_deleted,
     parse_manifests,
     status_condition,
 )
 from kgen.runtime import ApplyError
-from kgen.runtime import _yamlsafe as yamlsafe
 from kgen.testing import APIServer
 
 REAL_KUBECONFIG = os.environ.get("KGEN_CONFORMANCE_KUBECONFIG")
