@@ -14,6 +14,9 @@ alone and can be used without generated code:
 - errors: one tree under :class:`KubernetesError`;
 - controllers: shared informers and listers (:class:`SharedInformerFactory`), work queues
   (:class:`RateLimitingQueue`), :func:`retry_on_conflict`, leader election (:class:`LeaderElector`).
+- manifests: :func:`load_manifests` (YAML and JSON into typed objects), :func:`check_manifests`, the
+  :class:`Applier` (server-side apply of a set in dependency order, dry-run diffs, prune, delete),
+  :func:`wait_for` (a condition, over a watch) and :func:`dump_yaml`.
 
 Every class that does I/O has an async twin named ``Async<Name>`` (coroutine functions: ``async_<name>``);
 see ARCHITECTURE.md. Names are imported on first use, so ``from kgen.runtime import ObjectMeta`` does not

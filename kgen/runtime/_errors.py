@@ -56,6 +56,10 @@ Expired), then from the HTTP code. ``retry_after`` carries the Retry-After heade
 Wrong arguments (a namespace for a cluster-scoped resource, a patch of the wrong shape) raise
 ``TypeError`` or ``ValueError`` before any request, as Python's own functions do: they are mistakes in the
 calling code, not conditions of the cluster.
+
+The module is one piece: it is the tree above, one class per line of it and the mapping from a Status to
+its class, kept together so that the whole hierarchy is read (and its docstring checked against it) in
+one place.
 """
 
 from __future__ import annotations
