@@ -19,7 +19,7 @@ import copy
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Union
 
@@ -55,7 +55,6 @@ class Manifest:
     source: str = "<string>"
     document: int = 1
     item: int | None = None
-    _body: dict[str, Any] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, obj: Any, source: str = "<object>", document: int = 1) -> Manifest:

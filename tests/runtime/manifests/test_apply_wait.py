@@ -29,6 +29,7 @@ from kgen.runtime import (
     WaitTimeout,
     async_wait_for,
     crd_established,
+    deployment_rolled_out,
     load_kubeconfig,
     namespace_gone,
     object_deleted,
@@ -381,3 +382,43 @@ async def test_a_condition_that_cannot_hold_any_more_ends_the_wait(target: Targe
     with pytest.raises(WaitError, match="never cannot hold: it is red") as caught:
         await async_wait_for(widgets, "w", hopeless, timeout=WAIT)
     assert not isinstance(caught.value, WaitTimeout)
+
+
+async def test_wait_for_a_deployment_rolled_out(target: Target) -> None:
+    """The test plays the deployment controller, so kgen.testing only (a real one would too)."""
+    if target.real:
+        pytest.skip("kube-controller-manager writes the status itself")
+    from example_client.models.apps_v1 import DeploymentStatus
+
+    applier = AsyncApplier(target.cs, field_manager="kgen-tests")
+    ns = target.namespace
+    (applied,) = await applier.apply(
+        parse_manifests(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: {ns}}}\n"
+            "spec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n"
+            "    metadata: {labels: {app: web}}\n"
+            "    spec: {containers: [{name: web, image: nginx}]}\n",
+            scheme=SCHEME,
+        )
+    )
+    deployments = target.cs.apps_v1.deployments(ns)
+    waiting = asyncio.ensure_future(
+        async_wait_for(deployments, "web", deployment_rolled_out(), timeout=WAIT)
+    )
+    steps = [
+        DeploymentStatus(observed_generation=1, replicas=2, updated_replicas=1),
+        DeploymentStatus(
+            observed_generation=1, replicas=3, updated_replicas=2, available_replicas=2
+        ),
+        DeploymentStatus(
+            observed_generation=1, replicas=2, updated_replicas=2, available_replicas=2
+        ),
+    ]
+    for status in steps:
+        await asyncio.sleep(0.1)
+        assert not waiting.done()
+        latest = await deployments.get("web")
+        latest.status = status
+        await deployments.update_status(latest)
+    done = await waiting
+    assert done.status == steps[-1]

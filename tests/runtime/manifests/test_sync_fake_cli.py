@@ -139,3 +139,25 @@ def test_kgen_apply_and_diff(
     assert code == 2
     assert f"{manifests / 'more.yaml'}, document 1: data: Expected `object | null`" in err
     assert f"{manifests / 'more.yaml'}, document 2: apiVersion: Required value" in err
+
+
+def test_a_wait_reads_once_and_watches_it_does_not_poll() -> None:
+    cs = FakeClientset(
+        ConfigMap(metadata=ObjectMeta(name="c", namespace="default"), data={"n": "0"})
+    )
+    config_maps = cs.core_v1.configmaps("default")
+
+    def count_up() -> None:
+        for n in range(1, 4):
+            time.sleep(0.1)
+            config_maps.patch("c", {"data": {"n": str(n)}})
+
+    counter = threading.Thread(target=count_up)
+    counter.start()
+    try:
+        done = wait_for(config_maps, "c", lambda cm: cm.data == {"n": "3"}, timeout=30)
+    finally:
+        counter.join()
+    assert done.data == {"n": "3"}
+    reads = [a.verb for a in cs.cluster.actions if a.resource == "configmaps" and a.verb != "patch"]
+    assert reads == ["list", "watch"]
