@@ -191,21 +191,25 @@ def _parse(
             return
     document = 0
     try:
-        for document, data in enumerate(_documents(text, source), start=1):
+        for document, data in enumerate(_documents(text), start=1):
             _read_document(data, source, document, scheme, out, problems)
     except yaml.YAMLError as exc:
         problems.append(ManifestProblem(source, document + 1, "", _yaml_message(exc)))
-    except msgspec.DecodeError as exc:
-        problems.append(ManifestProblem(source, 1, "", f"invalid JSON: {exc}"))
 
 
-def _documents(text: str, source: str) -> Iterable[Any]:
-    if source.endswith(".json") or text.lstrip().startswith(("{", "[")):
-        # JSON: one value (an object, or an array of objects read as a List's items).
-        value = msgspec.json.decode(text.encode())
-        if isinstance(value, list):
-            return [{"apiVersion": "v1", "kind": "List", "items": value}]
-        return [value]
+def _documents(text: str) -> Iterable[Any]:
+    if text.lstrip().startswith(("{", "[")):
+        # JSON: one value (an object, or an array of objects read as a List's items). Text that is
+        # not JSON after all (YAML's flow style, several documents) is read as YAML, whose errors
+        # say where the problem is.
+        try:
+            value = msgspec.json.decode(text.encode())
+        except msgspec.DecodeError:
+            pass
+        else:
+            if isinstance(value, list):
+                return [{"apiVersion": "v1", "kind": "List", "items": value}]
+            return [value]
     return yaml.load_all(text, Loader=KubernetesLoader)  # noqa: S506 - a safe loader
 
 

@@ -311,3 +311,19 @@ def test_deployment_rolled_out_as_kubectl_rollout_status() -> None:
         "conditions": [{"type": "Progressing", "reason": "ProgressDeadlineExceeded"}]
     }
     assert check.failed is not None and check.failed(stuck)
+
+
+def test_json_and_yaml_flow_style_and_bad_json() -> None:
+    (flow,) = parse_manifests("{apiVersion: v1, kind: ConfigMap, metadata: {name: flow}}")
+    assert flow.name == "flow"
+    two = parse_manifests(
+        '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}\n'
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n"
+    )
+    assert [m.name for m in two] == ["a", "b"]
+    with pytest.raises(ManifestError) as caught:
+        parse_manifests('{"apiVersion": "v1",\n "kind": "X"', source="bad.json")
+    (problem,) = caught.value.problems
+    assert (problem.source, problem.document) == ("bad.json", 1)
+    assert problem.message.startswith("invalid YAML at line ")
+    assert "did not find expected ',' or '}'" in problem.message
