@@ -27,6 +27,7 @@ SUITE = [
     "tests/testing",
     "tests/runtime/cache",
     "tests/runtime/controller/test_conformance.py",
+    "tests/runtime/manifests/test_apply_wait.py",
     "-m",
     "not slow",
 ]

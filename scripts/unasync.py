@@ -50,6 +50,7 @@ SUBS = [
     (r"\baiter_lines\b", "iter_lines"),
     (r"\baiter_bytes\b", "iter_bytes"),
     (r"\basync_get\b", "get"),
+    (r"\basync_wait_for\b", "wait_for"),
     (r"\basleep\b", "sleep"),
     (r"\bAsyncLock\b", "Lock"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),

@@ -14,6 +14,9 @@ alone and can be used without generated code:
 - errors: one tree under :class:`KubernetesError`;
 - controllers: shared informers and listers (:class:`SharedInformerFactory`), work queues
   (:class:`RateLimitingQueue`), :func:`retry_on_conflict`, leader election (:class:`LeaderElector`).
+- manifests: :func:`load_manifests` (YAML and JSON into typed objects), :func:`check_manifests`, the
+  :class:`Applier` (server-side apply of a set in dependency order, dry-run diffs, prune, delete),
+  :func:`wait_for` (a condition, over a watch) and :func:`dump_yaml`.
 
 Every class that does I/O has an async twin named ``Async<Name>`` (coroutine functions: ``async_<name>``);
 see ARCHITECTURE.md. Names are imported on first use, so ``from kgen.runtime import ObjectMeta`` does not
@@ -344,6 +347,32 @@ if TYPE_CHECKING:
     from kgen.runtime._apply import ObjectMetaApply as ObjectMetaApply
     from kgen.runtime._apply import OwnerReferenceApply as OwnerReferenceApply
     from kgen.runtime._compat import check_generated_package as check_generated_package
+    from kgen.runtime._sync.manifests import Applier as Applier
+    from kgen.runtime._errors import ApplyError as ApplyError
+    from kgen.runtime._manifests.results import ApplyResult as ApplyResult
+    from kgen.runtime._async.manifests import AsyncApplier as AsyncApplier
+    from kgen.runtime._manifests.load import Manifest as Manifest
+    from kgen.runtime._errors import ManifestError as ManifestError
+    from kgen.runtime._errors import ManifestProblem as ManifestProblem
+    from kgen.runtime._manifests.conditions import WaitCondition as WaitCondition
+    from kgen.runtime._errors import WaitError as WaitError
+    from kgen.runtime._errors import WaitTimeout as WaitTimeout
+    from kgen.runtime._manifests.order import apply_order as apply_order
+    from kgen.runtime._async.wait import async_wait_for as async_wait_for
+    from kgen.runtime._manifests.check import check_manifests as check_manifests
+    from kgen.runtime._manifests.conditions import crd_established as crd_established
+    from kgen.runtime._manifests.conditions import deployment_rolled_out as deployment_rolled_out
+    from kgen.runtime._manifests.dump import dump_yaml as dump_yaml
+    from kgen.runtime._manifests.conditions import job_complete as job_complete
+    from kgen.runtime._manifests.load import load_manifests as load_manifests
+    from kgen.runtime._manifests.check import manifest_problems as manifest_problems
+    from kgen.runtime._manifests.conditions import namespace_gone as namespace_gone
+    from kgen.runtime._manifests.conditions import object_deleted as object_deleted
+    from kgen.runtime._manifests.conditions import object_exists as object_exists
+    from kgen.runtime._manifests.load import parse_manifests as parse_manifests
+    from kgen.runtime._manifests.conditions import status_condition as status_condition
+    from kgen.runtime._sync.wait import wait_for as wait_for
+
 
 __all__ = [
     "ANNOTATIONS_CHANGED",
@@ -356,9 +385,13 @@ __all__ = [
     "AllVerbs",
     "AlreadyExists",
     "AlreadyOwnedError",
+    "Applier",
     "Apply",
     "ApplyConfiguration",
+    "ApplyError",
+    "ApplyResult",
     "AsyncAllVerbs",
+    "AsyncApplier",
     "AsyncApply",
     "AsyncAttachSubresource",
     "AsyncClientsetBase",
@@ -502,6 +535,9 @@ __all__ = [
     "LogSubresource",
     "ManagedFieldsEntry",
     "Manager",
+    "Manifest",
+    "ManifestError",
+    "ManifestProblem",
     "MaxOfRateLimiter",
     "MethodNotAllowed",
     "MetricsProvider",
@@ -594,6 +630,9 @@ __all__ = [
     "Update",
     "VersionInfo",
     "Violation",
+    "WaitCondition",
+    "WaitError",
+    "WaitTimeout",
     "Watch",
     "WatchEvent",
     "WatchStream",
@@ -603,30 +642,43 @@ __all__ = [
     "add_finalizer",
     "any_of",
     "apply_merge_patch",
+    "apply_order",
     "async_add_finalizer",
     "async_on_error",
     "async_remove_finalizer",
     "async_retry_on_conflict",
+    "async_wait_for",
     "check_generated_package",
+    "check_manifests",
     "config_from_kubeconfig",
     "controller_of",
     "copy_object",
+    "crd_established",
     "create_merge_patch",
     "default_controller_rate_limiter",
     "default_transform",
+    "deployment_rolled_out",
+    "dump_yaml",
     "find_status_condition",
     "is_status_condition_false",
     "is_status_condition_true",
+    "job_complete",
     "load_config",
     "load_incluster_config",
     "load_kubeconfig",
+    "load_manifests",
     "make_transform",
+    "manifest_problems",
     "merge_patch_between",
     "meta_namespace_key",
+    "namespace_gone",
     "namespace_index_func",
     "new_condition",
+    "object_deleted",
+    "object_exists",
     "on_error",
     "owner_reference",
+    "parse_manifests",
     "parse_quantity",
     "remove_finalizer",
     "remove_status_condition",
@@ -637,7 +689,9 @@ __all__ = [
     "set_owner_reference",
     "set_status_condition",
     "split_meta_namespace_key",
+    "status_condition",
     "validate",
+    "wait_for",
     "with_defaults",
 ]
 
@@ -653,9 +707,13 @@ _EXPORTS: dict[str, str] = {
     "AllVerbs": "_sync.resource",
     "AlreadyExists": "_errors",
     "AlreadyOwnedError": "_errors",
+    "Applier": "_sync.manifests",
     "Apply": "_sync.resource",
     "ApplyConfiguration": "_apply",
+    "ApplyError": "_errors",
+    "ApplyResult": "_manifests.results",
     "AsyncAllVerbs": "_async.resource",
+    "AsyncApplier": "_async.manifests",
     "AsyncApply": "_async.resource",
     "AsyncAttachSubresource": "_async.connect",
     "AsyncClientsetBase": "_async.clientset",
@@ -799,6 +857,9 @@ _EXPORTS: dict[str, str] = {
     "LogSubresource": "_sync.resource",
     "ManagedFieldsEntry": "_meta",
     "Manager": "_controller.manager",
+    "Manifest": "_manifests.load",
+    "ManifestError": "_errors",
+    "ManifestProblem": "_errors",
     "MaxOfRateLimiter": "_workqueue.rate_limiters",
     "MethodNotAllowed": "_errors",
     "MetricsProvider": "_workqueue.metrics",
@@ -891,6 +952,9 @@ _EXPORTS: dict[str, str] = {
     "Update": "_sync.resource",
     "VersionInfo": "_meta",
     "Violation": "_violation",
+    "WaitCondition": "_manifests.conditions",
+    "WaitError": "_errors",
+    "WaitTimeout": "_errors",
     "Watch": "_sync.resource",
     "WatchEvent": "_watchevent",
     "WatchStream": "_sync.watch",
@@ -900,30 +964,43 @@ _EXPORTS: dict[str, str] = {
     "add_finalizer": "_controller.finalizers",
     "any_of": "_controller.predicates",
     "apply_merge_patch": "_patch",
+    "apply_order": "_manifests.order",
     "async_add_finalizer": "_controller.finalizers",
     "async_on_error": "_retry",
     "async_remove_finalizer": "_controller.finalizers",
     "async_retry_on_conflict": "_retry",
+    "async_wait_for": "_async.wait",
     "check_generated_package": "_compat",
+    "check_manifests": "_manifests.check",
     "config_from_kubeconfig": "_config",
     "controller_of": "_controller.owners",
     "copy_object": "_cache.objects",
+    "crd_established": "_manifests.conditions",
     "create_merge_patch": "_patch",
     "default_controller_rate_limiter": "_workqueue.rate_limiters",
     "default_transform": "_cache.transform",
+    "deployment_rolled_out": "_manifests.conditions",
+    "dump_yaml": "_manifests.dump",
     "find_status_condition": "_controller.conditions",
     "is_status_condition_false": "_controller.conditions",
     "is_status_condition_true": "_controller.conditions",
+    "job_complete": "_manifests.conditions",
     "load_config": "_config",
     "load_incluster_config": "_config",
     "load_kubeconfig": "_config",
+    "load_manifests": "_manifests.load",
     "make_transform": "_cache.transform",
+    "manifest_problems": "_manifests.check",
     "merge_patch_between": "_patch",
     "meta_namespace_key": "_cache.store",
+    "namespace_gone": "_manifests.conditions",
     "namespace_index_func": "_cache.store",
     "new_condition": "_controller.conditions",
+    "object_deleted": "_manifests.conditions",
+    "object_exists": "_manifests.conditions",
     "on_error": "_retry",
     "owner_reference": "_controller.owners",
+    "parse_manifests": "_manifests.load",
     "parse_quantity": "_types",
     "remove_finalizer": "_controller.finalizers",
     "remove_status_condition": "_controller.conditions",
@@ -934,7 +1011,9 @@ _EXPORTS: dict[str, str] = {
     "set_owner_reference": "_controller.owners",
     "set_status_condition": "_controller.conditions",
     "split_meta_namespace_key": "_cache.store",
+    "status_condition": "_manifests.conditions",
     "validate": "_schemacheck",
+    "wait_for": "_sync.wait",
     "with_defaults": "_schemacheck",
 }
 

@@ -13,6 +13,13 @@
     ├── CacheSyncError           an informer's cache did not sync (the last list or watch error is attached)
     ├── ShutDown                 a work queue was shut down (workers stop on it)
     ├── AlreadyOwnedError        an object already has another controller (set_controller_reference)
+    ├── ManifestError            manifests that cannot be read or checked: every problem, each with its
+    │                            file, document and field path (also a ValueError; nothing was sent)
+    ├── ApplyError               applying or deleting a set failed for some objects (``results`` has
+    │                            every object's result, the successes too)
+    ├── WaitError                an object never satisfied a condition, or reached a state it cannot
+    │   │                        leave (a failed Job); ``last`` is its last state seen
+    │   └── WaitTimeout          ... within the timeout (also a TimeoutError)
     ├── StreamError              a streaming connection (exec, attach, port-forward) failed
     │   ├── StreamProtocolError  no common subprotocol, or frames that break it
     │   ├── StreamClosed         the connection ended before the exit status (a cut stream)
@@ -49,10 +56,15 @@ Expired), then from the HTTP code. ``retry_after`` carries the Retry-After heade
 Wrong arguments (a namespace for a cluster-scoped resource, a patch of the wrong shape) raise
 ``TypeError`` or ``ValueError`` before any request, as Python's own functions do: they are mistakes in the
 calling code, not conditions of the cluster.
+
+The module is one piece: it is the tree above, one class per line of it and the mapping from a Status to
+its class, kept together so that the whole hierarchy is read (and its docstring checked against it) in
+one place.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -63,6 +75,7 @@ __all__ = [
     "APIError",
     "AlreadyExists",
     "AlreadyOwnedError",
+    "ApplyError",
     "BadRequest",
     "CacheSyncError",
     "CommandError",
@@ -76,6 +89,8 @@ __all__ = [
     "Gone",
     "Invalid",
     "KubernetesError",
+    "ManifestError",
+    "ManifestProblem",
     "MethodNotAllowed",
     "NonZeroExitError",
     "NotFound",
@@ -99,6 +114,8 @@ __all__ = [
     "Unauthorized",
     "UnknownKindError",
     "UnsupportedMediaType",
+    "WaitError",
+    "WaitTimeout",
     "error_from_status",
 ]
 
@@ -211,6 +228,66 @@ class ShutDown(KubernetesError):
 
 class AlreadyOwnedError(KubernetesError, ValueError):
     """``set_controller_reference``: the object already has a controller, and it is another object."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestProblem:
+    """One problem of a manifest: where it is (``source``, the file or ``<string>``; ``document``,
+    counted from 1 in a multi-document stream; ``item``, counted from 0 in a ``List``; ``path``, the
+    field, as kube-apiserver writes it: ``spec.ports[0].port``) and what it is."""
+
+    source: str
+    document: int
+    path: str
+    message: str
+    item: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}, document {self.document}"
+        if self.item is not None:
+            where += f", item {self.item}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ManifestError(KubernetesError, ValueError):
+    """Manifests that cannot be loaded or do not pass the check before sending: ``problems`` lists
+    every one (:class:`ManifestProblem`), and nothing was sent."""
+
+    def __init__(self, problems: list[ManifestProblem]) -> None:
+        self.problems = list(problems)
+        lines = [str(problem) for problem in self.problems]
+        head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
+        super().__init__(head)
+
+
+class ApplyError(KubernetesError):
+    """Some objects of a set could not be applied (or deleted, or pruned). ``results`` is every
+    object's result in the order they were sent, successes included; ``failures`` those that failed
+    (each with its ``error``)."""
+
+    def __init__(self, verb: str, results: list[Any]) -> None:
+        self.results = list(results)
+        self.failures = [result for result in self.results if result.error is not None]
+        done = len(self.results) - len(self.failures)
+        lines = [f"{result.describe()}: {result.error}" for result in self.failures]
+        super().__init__(
+            f"{verb}: {len(self.failures)} of {len(self.results)} object(s) failed "
+            f"({done} succeeded):\n  " + "\n  ".join(lines)
+        )
+
+
+class WaitError(KubernetesError):
+    """An object reached a state from which the condition waited for cannot follow (a Job that
+    failed). ``last`` is the object as last seen (None: it did not exist)."""
+
+    def __init__(self, message: str, *, last: Any = None) -> None:
+        super().__init__(message)
+        self.last = last
+
+
+class WaitTimeout(WaitError, TimeoutError):
+    """The condition did not hold within the timeout; ``last`` is the object as last seen, and the
+    message shows it."""
 
 
 class StreamError(KubernetesError):
