@@ -11,6 +11,8 @@ Fenced blocks, by their info string:
 - ``sh``: each line a command (``#`` starts a comment): ``kgen ...``, ``python ...`` and
   ``pytest ...`` run with this interpreter, anything else is refused;
 - ``yaml``, ``toml``, ``json`` without a title: data shown on the page, checked to parse;
+- ``shell``: installation commands, which must be lines of the README's opening block (the commands
+  CI runs, ``tests/test_readme.py``);
 - ``text``: output and other prose in a box, not checked.
 
 Any other language fails, so that an example cannot be left out by a spelling.
@@ -38,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.S | re.M)
 TITLE = re.compile(r'title="([^"]+)"')
 DATA = {"yaml", "toml", "json"}
-LANGUAGES = {"python", "sh", "text"} | DATA
+LANGUAGES = {"python", "sh", "shell", "text"} | DATA
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ def run_blocks(blocks: list[Block], cwd: Path, env: dict[str, str], where: str) 
             tomllib.loads(block.code)
         elif block.language == "json":
             json.loads(block.code)
+        elif block.language == "shell":
+            opening = fenced_blocks((ROOT / "README.md").read_text())[0].code.splitlines()
+            for line in block.code.strip().splitlines():
+                assert line in opening, f"{where}: not a command of the README's opening: {line}"
         elif block.language == "python":
             _run(where, block.code, [sys.executable, "-c", block.code], cwd, env)
         elif block.language == "sh":
