@@ -7,6 +7,8 @@ dependency)."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -66,3 +68,37 @@ def test_the_reference_names_every_public_name_of_the_runtime_once() -> None:
 def test_the_readme_links_to_the_docs() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "docs/index.md" in readme and "nox -s docs" in readme
+
+
+def bench_plots():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "bench_plots", ROOT / "scripts" / "bench_plots.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_page_is_drawn_from_the_committed_results() -> None:
+    """The tables of docs/benchmarks.md and its SVG figures are scripts/bench_plots.py's output for
+    docs/benchmarks/results.json, a file `python -m benchmarks` wrote (it records what produced it).
+    """
+    plots = bench_plots()
+    results_path = DOCS / "benchmarks" / "results.json"
+    results = json.loads(results_path.read_text())
+    assert {"command", "date", "python", "cpus", "platform", "versions"} <= set(
+        results["environment"]
+    )
+    page = (DOCS / "benchmarks.md").read_text()
+    assert plots.update_page(results, page) == page, "run: python scripts/bench_plots.py"
+    drawn = sorted(path.name for path in (DOCS / "benchmarks").glob("*.svg"))
+    assert drawn == sorted(plots.figures(results)) != []
+    for name in drawn:
+        svg = (DOCS / "benchmarks" / name).read_text()
+        assert plots.stamp(results_path) in svg, f"{name} was drawn from other results"
+        assert f"(benchmarks/{name})" in page
+    # Side by side with the peers: each figure shows kgen and at least one other client.
+    assert "kgen" in plots.tables(results)
+    peers = {"orjson", "lightkube", "kubernetes", "kopf"}
+    assert peers & set(re.findall(r"^\| (\w+) \|", plots.tables(results), re.M))
