@@ -1,9 +1,10 @@
-"""Sessions: tests, lint, unasync, generate, verify, bench, conformance, fuzz.
+"""Sessions: tests, lint, unasync, generate, verify, bench, conformance, fuzz, docs.
 
 nox -s tests          # the whole test suite (the corpus tests skip where ../shared/specs is absent)
 nox -s conformance    # the API-semantics suite against kgen.testing and a real kube-apiserver
 nox -s bench          # benchmarks, side by side with orjson, lightkube, the official client, kopf
 nox -s fuzz           # the fuzzers of tests/fuzz, longer than CI runs them (-- 2000 for more examples)
+nox -s docs           # the documentation site, warnings as errors (-- serve to preview it)
 """
 
 from __future__ import annotations
@@ -81,3 +82,15 @@ def fuzz(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     examples = session.posargs[0] if session.posargs else "300"
     session.run("python", "-m", "pytest", "-q", "tests/fuzz", env={"KGEN_FUZZ_EXAMPLES": examples})
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs.yml, docs/) with warnings as errors, into site/, as
+    .ci/run does; ``nox -s docs -- serve`` previews it instead. The pages' code examples run in the
+    test suite (tests/test_docs.py), not here."""
+    session.install("-e", ".[docs]")
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs)

@@ -514,6 +514,37 @@ def bench_streams(results: dict[str, Any]) -> None:
     streams.report(figures)
 
 
+def _cpu_model() -> str:
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return ""
+    return next(
+        (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), ""
+    )
+
+
+def environment(argv: list[str]) -> dict[str, Any]:
+    """What produced the figures, recorded with them (docs/benchmarks.md quotes it)."""
+    from importlib import metadata
+
+    versions = {}
+    for dist in ("kgen", "msgspec", "httpx", "orjson", "lightkube", "kubernetes", "kopf"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "command": " ".join(["python -m benchmarks", *argv]),
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "processor": _cpu_model() or platform.processor() or platform.machine(),
+        "versions": versions,
+    }
+
+
 def main(argv: list[str]) -> int:
     if any(arg in ("-h", "--help") for arg in argv):
         print(__doc__.strip() + "\n\ngroups: " + " ".join(GROUPS))
@@ -527,7 +558,7 @@ def main(argv: list[str]) -> int:
         f"kgen benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}"
     )
     prepare_data()
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"environment": environment(argv)}
     standalone = ("schema", "controllers", "streams")  # these need no generated Kubernetes API
     if any(group not in standalone for group in groups) and not ensure_package():
         groups = [group for group in groups if group in standalone]

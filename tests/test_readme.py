@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shlex
-import subprocess
-import sys
 from pathlib import Path
+
+from code_examples import fenced_blocks, example_env, run_blocks
 
 from kgen.testing import APIServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def blocks(section: str) -> list[tuple[str, str]]:
+def section(title: str) -> str:
     text = (ROOT / "README.md").read_text()
-    start = text.index(section)
+    start = text.index(title)
     end = text.index("\n## ", start + 1)
-    return re.findall(r"```(\w+)\n(.*?)```", text[start:end], re.S)
+    return text[start:end]
 
 
 def test_readme_opens_with_the_two_commands() -> None:
@@ -33,35 +31,11 @@ def test_readme_opens_with_the_two_commands() -> None:
 
 
 def test_readme_examples_run(tmp_path: Path) -> None:
-    examples = blocks("## Use it")
+    examples = fenced_blocks(section("## Use it"))
     assert len(examples) >= 5
     with APIServer.from_package("example_client") as server:
         kubeconfig = server.kubeconfig(tmp_path / "kubeconfig")
-        env = {
-            **os.environ,
-            "KUBECONFIG": str(kubeconfig),
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "generated"), str(ROOT)]),
-        }
-        for language, code in examples:
-            if language == "python":
-                result = subprocess.run(
-                    [sys.executable, "-c", code],
-                    cwd=tmp_path,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                )
-            else:
-                command = shlex.split(code.strip())
-                assert command[0] == "kgen"
-                result = subprocess.run(
-                    [sys.executable, "-m", "kgen.cli", *command[1:]],
-                    cwd=tmp_path,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                )
-            assert result.returncode == 0, f"{language} example failed:\n{code}\n{result.stderr}"
+        run_blocks(examples, tmp_path, example_env(kubeconfig), "README.md")
         # The examples cleaned up after themselves, and the generated client was written.
         assert (tmp_path / "build" / "widgets_client" / "clientset.py").exists()
         from example_client.clientset import Clientset

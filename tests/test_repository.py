@@ -64,13 +64,14 @@ def test_ruff() -> None:
 
 
 def test_generated_code_examples_and_readme_import_only_the_front_door() -> None:
-    """`kgen.runtime` is the one public module: nothing a user reads or copies names a private one."""
+    """`kgen.runtime` is the one public module: nothing a user reads or copies (the README and the
+    documentation site's pages included) names a private one."""
     import re
 
     private = re.compile(r"\bkgen\.runtime\.(_\w+|\w+\.)")
     offenders = []
     places = [*(ROOT / "generated").rglob("*.py"), *(ROOT / "examples").rglob("*.py")]
-    for path in [*places, ROOT / "README.md"]:
+    for path in [*places, ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if private.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
