@@ -9,9 +9,8 @@ import re
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +19,7 @@ from example_client.models.example_kgen_io_v1 import Widget, WidgetSpec
 
 from kgen.runtime import NotFound, ObjectMeta, find_status_condition, load_kubeconfig
 from kgen.testing import APIServer
+from eventually import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 FINALIZER = "example.kgen.io/cleanup"
@@ -38,21 +38,6 @@ def test_the_readme_operator_fits_on_one_screen() -> None:
     lines = operator_code().splitlines()
     assert len(lines) <= 50
     assert max(len(line) for line in lines) <= 100
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
-    """Poll ``check`` until it returns something truthy without raising."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    last: BaseException | None = None
-    while asyncio.get_running_loop().time() < deadline:
-        try:
-            result = await check()
-            if result:
-                return result
-        except (AssertionError, NotFound, httpx.TransportError) as exc:
-            last = exc
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"condition not met in {timeout}s: {last!r}")
 
 
 @pytest.fixture

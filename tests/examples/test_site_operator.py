@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,21 +22,7 @@ import site_operator  # noqa: E402  (generates examples/site/build/site_client o
 from site_client.clientset import AsyncClientset  # noqa: E402
 from site_client.models.apps_v1 import DeploymentStatus  # noqa: E402
 from site_client.models.demo_kgen_io_v1 import Site, SiteSpec  # noqa: E402
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
-    """Poll ``check`` until it returns something truthy without raising."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    last: BaseException | None = None
-    while asyncio.get_running_loop().time() < deadline:
-        try:
-            result = await check()
-            if result:
-                return result
-        except (AssertionError, NotFound) as exc:
-            last = exc
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"condition not met in {timeout}s: {last!r}")
+from eventually import eventually  # noqa: E402
 
 
 @pytest.fixture

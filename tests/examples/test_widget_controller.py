@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +18,7 @@ from kgen.testing import APIServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import widget_controller  # noqa: E402
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
-    """Poll ``check`` until it returns something truthy without raising."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    last: BaseException | None = None
-    while asyncio.get_running_loop().time() < deadline:
-        try:
-            result = await check()
-            if result:
-                return result
-        except (AssertionError, NotFound) as exc:
-            last = exc
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"condition not met in {timeout}s: {last!r}")
+from eventually import eventually  # noqa: E402
 
 
 @pytest.fixture

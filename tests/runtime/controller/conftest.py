@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 import random
+
+import pytest
 
 from kgen.runtime import Backoff, BackoffManager, Config, ReflectorOptions, load_kubeconfig
 from kgen.testing import APIServer
@@ -35,18 +33,3 @@ FAST = {
     "handle_signals": False,
     "shutdown_timeout": 5.0,
 }
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> Any:
-    """Poll ``check`` until it returns something truthy without raising."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    last: BaseException | None = None
-    while asyncio.get_running_loop().time() < deadline:
-        try:
-            result = await check()
-            if result:
-                return result
-        except Exception as exc:  # noqa: BLE001 - the last failure is reported
-            last = exc
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"condition not met in {timeout}s: {last!r}")

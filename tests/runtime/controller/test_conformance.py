@@ -30,7 +30,9 @@ from kgen.runtime import (
 from kgen.runtime import _yamlsafe as yamlsafe
 from kgen.testing import APIServer
 
-from .conftest import FAST, eventually
+from eventually import eventually
+
+from .conftest import FAST
 from .test_controller import FINALIZER, WidgetOperator
 
 REAL_KUBECONFIG = os.environ.get("KGEN_CONFORMANCE_KUBECONFIG")

@@ -34,7 +34,9 @@ from kgen.runtime import (
     set_status_condition,
 )
 
-from .conftest import FAST, eventually
+from eventually import eventually
+
+from .conftest import FAST
 
 FINALIZER = "example.kgen.io/cleanup"
 

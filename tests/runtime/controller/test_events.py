@@ -25,7 +25,9 @@ from kgen.runtime import (
 )
 from kgen.testing import APIServer
 
-from .conftest import FAST, eventually
+from eventually import eventually
+
+from .conftest import FAST
 
 OPENAPI_V3 = ("kubernetes", "v1.35", "openapi-v3")
 

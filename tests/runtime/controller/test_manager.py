@@ -29,7 +29,9 @@ from kgen.runtime import (
 )
 from kgen.testing import APIServer
 
-from .conftest import FAST, eventually
+from eventually import eventually
+
+from .conftest import FAST
 
 
 def widget(name: str) -> Widget:

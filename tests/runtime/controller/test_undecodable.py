@@ -21,7 +21,9 @@ from kgen.runtime import (
 from kgen.runtime import _yamlsafe
 from kgen.testing import APIServer
 
-from .conftest import FAST, eventually
+from eventually import eventually
+
+from .conftest import FAST
 
 ROOT = Path(__file__).resolve().parents[3]
 
