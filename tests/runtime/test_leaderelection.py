@@ -271,13 +271,18 @@ class Gate(httpx.AsyncBaseTransport):
 
 
 class ReadBarrier:
-    """Holds the first ``parties`` GETs of ``path`` until all of them have been sent."""
+    """Holds the answers to the first ``parties`` GETs of ``path`` until all of them were answered.
+
+    Holding the answers, not the requests: with the requests held, both were released together, yet
+    on a loaded machine one candidate's read and update could still reach the server before the
+    other's read did, and that read then saw the winner's lease.
+    """
 
     def __init__(self, parties: int, *, path: str) -> None:
         self.parties = parties
         self.path = path
         self.arrived = 0
-        self.all_sent = asyncio.Event()
+        self.all_answered = asyncio.Event()
 
     def gate(self) -> httpx.AsyncBaseTransport:
         barrier = self
@@ -288,12 +293,14 @@ class ReadBarrier:
 
             async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
                 held = request.method == "GET" and request.url.path.endswith(barrier.path)
+                response = await self.inner.handle_async_request(request)
                 if held and barrier.arrived < barrier.parties:
+                    await response.aread()
                     barrier.arrived += 1
                     if barrier.arrived == barrier.parties:
-                        barrier.all_sent.set()
-                    await asyncio.wait_for(barrier.all_sent.wait(), timeout=30)
-                return await self.inner.handle_async_request(request)
+                        barrier.all_answered.set()
+                    await asyncio.wait_for(barrier.all_answered.wait(), timeout=30)
+                return response
 
             async def aclose(self) -> None:
                 await self.inner.aclose()
@@ -511,7 +518,7 @@ async def test_times_go_on_the_wire_with_six_fractional_digits(
 async def test_a_race_to_create_the_lease_has_one_winner(
     server: APIServer, transports: MakeTransport, admin: AsyncRESTClient
 ) -> None:
-    # Both reads are held until both have been made: both find no lease, both create it.
+    # Neither read is answered before both were: both find no lease, both create it.
     both_read = ReadBarrier(2, path="/leases/race")
     a = stepped(transports(both_read.gate()), "a", "race", FakeClock())
     b = stepped(transports(both_read.gate()), "b", "race", FakeClock())
@@ -529,9 +536,10 @@ async def test_a_race_to_take_a_free_lease_has_one_winner(
     server: APIServer, transports: MakeTransport, admin: AsyncRESTClient
 ) -> None:
     await write_lease(admin, "race", {"holderIdentity": "", "leaseTransitions": 4})
-    # Both reads are answered only once both were sent, so both candidates read the same
-    # resourceVersion and update with it: the second update gets 409 Conflict. (A fixed delay on the
-    # reads was not enough on a loaded machine: a late reader saw the winner's lease and sent nothing.)
+    # Neither candidate gets its read's answer before the server has answered both, so both read the
+    # same resourceVersion and update with it: the second update gets 409 Conflict. (A fixed delay on
+    # the reads was not enough on a loaded machine: a late reader saw the winner's lease and sent
+    # nothing.)
     both_read = ReadBarrier(2, path="/leases/race")
     a = stepped(transports(both_read.gate()), "a", "race", FakeClock())
     b = stepped(transports(both_read.gate()), "b", "race", FakeClock())
