@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import msgspec
@@ -128,15 +129,13 @@ def _item_type(tp: type[KubernetesList[Any]]) -> Any:
     return KubernetesObject
 
 
-# What each field of a model class is, by wire name: computed once per class.
-_PLANS: dict[type, dict[str, Any]] = {}
-
-
-def _plan(cls: type) -> dict[str, Any]:
-    plan = _PLANS.get(cls)
-    if plan is None:
-        plan = _PLANS[cls] = {f.encode_name: f.type for f in msgspec.structs.fields(cls)}
-    return plan
+# How to split a value of each type, compiled once per type: the walk below runs for every key of
+# every object that has something unknown, so it must not ask ``typing`` about its types each time
+# (that cost 5x a full decode). ``None`` means nothing under the type can be unknown (a scalar, or a
+# map or list of them): the value is taken as it is, without looking inside.
+_Splitter = Callable[[Any], "tuple[Any, Any]"]
+_SPLITTERS: dict[Any, _Splitter | None] = {}
+_STRUCT_SPLITTERS: dict[type, _Splitter] = {}
 
 
 def _options(tp: Any) -> tuple[Any, ...]:
@@ -159,52 +158,101 @@ def _container_in(tp: Any, origin: type) -> tuple[Any, ...] | None:
     return None
 
 
-def _split(value: Any, tp: Any) -> tuple[Any, Any]:
-    """``value`` (plain JSON) as what ``tp`` knows, and the rest: the keys it does not know, with the
-    keys that lead to them (None when there are none)."""
-    if isinstance(value, dict):
-        cls = _struct_in(tp)
-        if cls is not None:
-            return _split_struct(value, cls)
-        args = _container_in(tp, dict)
-        if args:
-            cleaned: dict[Any, Any] = {}
-            unknown: dict[Any, Any] = {}
-            for key, item in value.items():
-                cleaned[key], rest = _split(item, args[-1])
-                if rest is not None:
-                    unknown[key] = rest
-            return cleaned, unknown or None
-    elif isinstance(value, list):
-        args = _container_in(tp, list)
-        if args:
-            items: list[Any] = []
-            unknowns: list[Any] = []
-            for item in value:
-                known, rest = _split(item, args[0])
-                items.append(known)
-                if rest is not None and isinstance(item, dict):
-                    name = item.get("name")
-                    # A named item is found again by its name; an unnamed one, if the list changed
-                    # length, by its known fields: it is kept whole.
-                    rest = {**rest, "name": name} if isinstance(name, str) else item
-                unknowns.append(rest)
-            return items, unknowns if any(u is not None for u in unknowns) else None
-    return value, None
+def _splitter(tp: Any) -> _Splitter | None:
+    """How to split a value of type ``tp`` into what it knows and the rest (None: nothing to split)."""
+    try:
+        return _SPLITTERS[tp]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable annotation: compiled each time, still correct
+        return _compile(tp)
+    compiled = _SPLITTERS[tp] = _compile(tp)
+    return compiled
 
 
-def _split_struct(value: dict[str, Any], cls: type) -> tuple[dict[str, Any], Any]:
-    plan = _plan(cls)
-    cleaned: dict[str, Any] = {}
-    unknown: dict[str, Any] = {}
+def _compile(tp: Any) -> _Splitter | None:
+    cls = _struct_in(tp)
+    mapping = _container_in(tp, dict)
+    sequence = _container_in(tp, list)
+    struct = _struct_splitter(cls) if cls is not None else None
+    values = _splitter(mapping[-1]) if mapping else None
+    items = _splitter(sequence[0]) if sequence else None
+    if struct is None and values is None and items is None:
+        return None
+
+    def split(value: Any) -> tuple[Any, Any]:
+        if isinstance(value, dict):
+            if struct is not None:
+                return struct(value)
+            if values is not None:
+                return _split_map(value, values)
+        elif isinstance(value, list) and items is not None:
+            return _split_list(value, items)
+        return value, None
+
+    return split
+
+
+def _struct_splitter(cls: type) -> _Splitter:
+    splitter = _STRUCT_SPLITTERS.get(cls)
+    if splitter is not None:
+        return splitter
+    # Registered before its fields are compiled: a model that contains itself (JSONSchemaProps) finds
+    # this splitter, whose plan is complete by the time it runs.
+    plan: dict[str, _Splitter | None] = {}
+
+    def split(value: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+        cleaned: dict[str, Any] = {}
+        unknown: dict[str, Any] = {}
+        for key, item in value.items():
+            if key not in plan:
+                unknown[key] = item
+                continue
+            field = plan[key]
+            if field is None:
+                cleaned[key] = item
+                continue
+            cleaned[key], rest = field(item)
+            if rest is not None:
+                unknown[key] = rest
+        return cleaned, unknown or None
+
+    _STRUCT_SPLITTERS[cls] = split
+    for item in msgspec.structs.fields(cls):
+        plan[item.encode_name] = _splitter(item.type)
+    return split
+
+
+def _split_map(value: dict[Any, Any], values: _Splitter) -> tuple[Any, Any]:
+    cleaned: dict[Any, Any] = {}
+    unknown: dict[Any, Any] = {}
     for key, item in value.items():
-        if key not in plan:
-            unknown[key] = item
-            continue
-        cleaned[key], rest = _split(item, plan[key])
+        cleaned[key], rest = values(item)
         if rest is not None:
             unknown[key] = rest
     return cleaned, unknown or None
+
+
+def _split_list(value: list[Any], items: _Splitter) -> tuple[Any, Any]:
+    known: list[Any] = []
+    unknowns: list[Any] = []
+    for item in value:
+        part, rest = items(item)
+        known.append(part)
+        if rest is not None and isinstance(item, dict):
+            name = item.get("name")
+            # A named item is found again by its name; an unnamed one, if the list changed
+            # length, by its known fields: it is kept whole.
+            rest = {**rest, "name": name} if isinstance(name, str) else item
+        unknowns.append(rest)
+    return known, unknowns if any(u is not None for u in unknowns) else None
+
+
+def _split(value: Any, tp: Any) -> tuple[Any, Any]:
+    """``value`` (plain JSON) as what ``tp`` knows, and the rest: the keys it does not know, with the
+    keys that lead to them (None when there are none)."""
+    splitter = _splitter(tp)
+    return (value, None) if splitter is None else splitter(value)
 
 
 # --- encoding ----------------------------------------------------------------------------------------
