@@ -68,7 +68,7 @@ class AsyncPortStream:
                 if message is None:
                     break  # nothing more has arrived: what there is now
             else:
-                message = await ws.receive()
+                message = await ws.receive_view()
                 if message is None:
                     self.eof = True
                     if ws.close_code is None and not self._error:
@@ -78,15 +78,16 @@ class AsyncPortStream:
                             f"{ws._what}: port {self.port}: the connection ended without a close"
                         )
                     break
-            if (
-                type(message) is bytes
-                and len(message) > 1
-                and message[0] == 0
-                and self._prefixed[0]
-                and not self._protocol.base64
-            ):
-                parts.append(memoryview(message)[1:])  # data: no copy until the join
-                continue
+            if type(message) is memoryview:
+                if (
+                    len(message) > 1
+                    and message[0] == 0
+                    and self._prefixed[0]
+                    and not self._protocol.base64
+                ):
+                    parts.append(message[1:])  # data: no copy until the join
+                    continue
+                message = bytes(message)
             frame = self._protocol.decode(message)
             if frame is None:
                 continue

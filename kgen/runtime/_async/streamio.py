@@ -24,6 +24,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from kgen.runtime._wsframes import FrameReader
+
 __all__ = ["AsyncBackground", "AsyncLocalConnection", "AsyncLocalServer", "fast_reader"]
 
 logger = logging.getLogger("kgen.runtime")
@@ -52,22 +54,27 @@ class AsyncBackground:
                 await self._task
 
 
-def fast_reader(stream: Any) -> Callable[[int, float | None], Awaitable[bytes]]:
-    """``read(max_bytes, timeout)`` of httpcore's network ``stream`` (b"" at its end), faster.
+def fast_reader(stream: Any) -> Callable[[FrameReader, int, float | None], Awaitable[int]]:
+    """``read(frames, max_bytes, timeout)``: up to ``max_bytes`` more of httpcore's network
+    ``stream`` into ``frames`` (a :class:`FrameReader`); how many (0 at the stream's end).
 
     Over anyio's asyncio socket stream (and anyio's TLS over it, as httpcore builds them), with no
     timeout, once httpcore has handed over what it read past the 101: what the kernel holds is
-    read straight from the socket into a buffer of the reader's own, and decrypted with the stream's
-    own TLS object, every whole record at once. That skips, per read, anyio's wait and cancel scope,
-    its pausing and resuming of the transport and its cutting of what the transport read into 64
-    KiB copies, which cost more than the bytes themselves (measured with ``benchmarks/streams.py``).
-    Only when the socket has nothing does it wait, through the socket stream's own ``receive``, so
-    that the connection's end and its errors are anyio's. Anything else is the stream's own
-    ``read``. The failures stay OSErrors (or httpcore's), as its ``read``'s.
+    read straight from the socket (into the frame buffer itself, or, under TLS, into a buffer of
+    the reader's own and decrypted into the frame buffer by the stream's own TLS object, every whole
+    record at once). That skips, per read, anyio's wait and cancel scope, its pausing and resuming
+    of the transport, its cutting of what the transport read into 64 KiB copies, and the
+    allocation of every chunk and record, which cost more than the bytes themselves (measured with
+    ``benchmarks/streams.py``). Only when the socket has nothing does it wait, through the socket
+    stream's own ``receive``, so that the connection's end and its errors are anyio's. Anything
+    else is the stream's own ``read``. The failures stay OSErrors (or httpcore's), as its
+    ``read``'s.
     """
 
-    def fallback(max_bytes: int, timeout: float | None) -> Awaitable[bytes]:
-        return stream.read(max_bytes, timeout=timeout)  # type: ignore[no-any-return]
+    async def fallback(frames: FrameReader, max_bytes: int, timeout: float | None) -> int:
+        data: bytes = await stream.read(max_bytes, timeout=timeout)
+        frames.feed(data)
+        return len(data)
 
     # httpcore's upgraded stream (with what came after the 101) over its anyio stream: anyio's TLS
     # stream over its socket stream, or the socket stream itself.
@@ -99,12 +106,12 @@ RAW_READ = 256 * 1024
 
 
 class _FastReader:
-    """:func:`fast_reader`'s state: the socket, the buffer it is read into, the TLS objects."""
+    """:func:`fast_reader`'s state: the socket, the buffer TLS records are read into, TLS."""
 
     def __init__(
         self,
         stream: Any,
-        fallback: Callable[[int, float | None], Awaitable[bytes]],
+        fallback: Callable[[FrameReader, int, float | None], Awaitable[int]],
         socket_stream: Any,
         tls: Any,
     ) -> None:
@@ -119,22 +126,22 @@ class _FastReader:
         self._queue: deque[bytes] = socket_stream._protocol.read_queue
         self._fd: int = self._transport.get_extra_info("socket").fileno()
         self._tls = tls
-        self._buffer = memoryview(bytearray(RAW_READ))
-        self._ended = False  # the stream's end was read: b"" from now on
+        self._ended = False  # the stream's end was read: 0 from now on
         self._error: OSError | None = None  # to raise at the next read (data came before it)
         if tls is not None:
+            self._raw = memoryview(bytearray(RAW_READ))
             self._ssl_object: ssl.SSLObject = tls._ssl_object
             self._read_bio: ssl.MemoryBIO = tls._read_bio
             self._write_bio: ssl.MemoryBIO = tls._write_bio
 
-    def _read_now(self) -> int | None:
-        """Read what the socket holds into the buffer: its size (0 at the connection's end); None
-        if it holds nothing, or if anyio's transport may be reading it (or has closed it)."""
+    def _read_now(self, room: memoryview) -> int | None:
+        """Read what the socket holds into ``room``: its size (0 at the connection's end); None if
+        it holds nothing, or if anyio's transport may be reading it (or has closed it)."""
         transport = self._transport
         if self._queue or transport.is_reading() or transport.is_closing():
             return None  # the socket stream's own receive takes it from there, in order
         try:
-            return os.readv(self._fd, (self._buffer,))
+            return os.readv(self._fd, (room,))
         except (BlockingIOError, InterruptedError):
             return None
 
@@ -148,41 +155,46 @@ class _FastReader:
             raise ConnectionError(f"the connection broke: {exc.__cause__ or exc}") from exc
         return data
 
-    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+    async def read(self, frames: FrameReader, max_bytes: int, timeout: float | None) -> int:
         if timeout is not None or self._stream._leading_data:
-            return await self._fallback(max_bytes, timeout)
+            return await self._fallback(frames, max_bytes, timeout)
         if self._error is not None:
             error, self._error = self._error, None
             raise error
         if self._ended:
-            return b""
+            return 0
         if self._tls is not None:
-            return await self._read_tls(max_bytes)
-        size = self._read_now()
-        data = bytes(self._buffer[:size]) if size is not None else await self._wait()
-        if not data:
+            return await self._read_tls(frames, max_bytes)
+        size = self._read_now(frames.reserve(max_bytes)[:max_bytes])
+        if size is None:
+            data = await self._wait()
+            frames.feed(data)
+            size = len(data)
+        else:
+            frames.commit(size)
+        if not size:
             self._ended = True
-        return data
+        return size
 
-    async def _read_tls(self, max_bytes: int) -> bytes:
+    async def _read_tls(self, frames: FrameReader, max_bytes: int) -> int:
         ssl_object, read_bio = self._ssl_object, self._read_bio
-        parts: list[bytes] = []
         size = 0
         while size < max_bytes:
             try:
-                data = ssl_object.read(max_bytes - size)
+                room = frames.reserve(max_bytes - size)
+                got: int = ssl_object.read(max_bytes - size, room)  # type: ignore[assignment]
             except ssl.SSLWantReadError:
-                got = self._read_now()
-                if got is None:
-                    if parts:
+                raw = self._read_now(self._raw)
+                if raw is None:
+                    if size:
                         break  # what there is: a read waits only when there is nothing
-                    raw = await self._wait()
-                    if raw:
-                        read_bio.write(raw)
+                    data = await self._wait()
+                    if data:
+                        read_bio.write(data)
                     else:
                         read_bio.write_eof()
-                elif got:
-                    read_bio.write(self._buffer[:got])
+                elif raw:
+                    read_bio.write(self._raw[:raw])
                 else:
                     read_bio.write_eof()
                 continue
@@ -196,21 +208,21 @@ class _FastReader:
                     isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError))
                     or "UNEXPECTED_EOF_WHILE_READING" in (exc.strerror or "")
                 ):
-                    if not parts:
+                    if not size:
                         raise
                     self._error = exc
                 break
-            if not data:
+            if not got:
                 self._ended = True  # the peer's close_notify
                 break
-            parts.append(data)
-            size += len(data)
+            frames.commit(got)
+            size += got
         if self._write_bio.pending:  # what reading made TLS answer (a key update...)
             try:
                 await self._socket_stream.send(self._write_bio.read())
             except (OSError, *self._broken) as exc:
                 raise ConnectionError(f"the connection broke: {exc}") from exc
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        return size
 
 
 class AsyncLocalConnection:

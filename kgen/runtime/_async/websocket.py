@@ -84,7 +84,7 @@ class AsyncWebSocket:
         self._what = what
         self._read_timeout = read_timeout
         self._frames = FrameReader(masked=False, max_message=MAX_MESSAGE)
-        self._pending: deque[bytes | str] = deque()
+        self._pending: deque[bytes | str | memoryview] = deque()
         self._write_lock = AsyncLock()
         self._sent_close = False
         self.closed = False  # no more messages will come
@@ -109,19 +109,24 @@ class AsyncWebSocket:
 
     async def receive(self) -> bytes | str | None:
         """The next message; None once the connection has ended (then :attr:`close_code` says how)."""
+        message = await self.receive_view()
+        return bytes(message) if type(message) is memoryview else message
+
+    async def receive_view(self) -> bytes | str | memoryview | None:
+        """:meth:`receive`, but a binary message may be a view of the read buffer, valid until the
+        next call that reads the socket (a relay copies it once, joined with what follows)."""
         while not self._pending:
             if self.closed:
                 return None
             try:
-                data = await self._read(READ_SIZE, self._read_timeout)
+                size = await self._read(self._frames, READ_SIZE, self._read_timeout)
             except _NETWORK_ERRORS as exc:
                 raise _network_error(exc, f"{self._what}: reading") from exc
-            if not data:
+            if not size:
                 self.closed = True
                 return None
-            self._frames.feed(data)
             try:
-                for opcode, payload in self._frames.messages():
+                for opcode, payload in self._frames.message_views():
                     if opcode == BINARY or opcode == TEXT:
                         self._pending.append(payload)
                     elif opcode == PING:
@@ -138,8 +143,9 @@ class AsyncWebSocket:
                 raise StreamProtocolError(f"{self._what}: {exc}") from exc
         return self._pending.popleft()
 
-    def receive_nowait(self) -> bytes | str | None:
-        """The next message already read from the socket, without reading it; None if there is none."""
+    def receive_nowait(self) -> bytes | str | memoryview | None:
+        """The next message already read from the socket, without reading it; None if there is none
+        (a binary message may be a view, as from :meth:`receive_view`)."""
         return self._pending.popleft() if self._pending else None
 
     async def _close(self, code: int) -> None:

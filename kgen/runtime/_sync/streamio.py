@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from kgen.runtime._wsframes import FrameReader
+
 __all__ = ["Background", "LocalConnection", "LocalServer", "fast_reader"]
 
 logger = logging.getLogger("kgen.runtime")
@@ -49,10 +51,17 @@ class Background:
         self._error = None
 
 
-def fast_reader(stream: Any) -> Callable[[int, float | None], bytes]:
-    """``read(max_bytes, timeout)`` of httpcore's network ``stream``: its own (a blocking socket
-    read already takes what the kernel holds, with no per-call scope to save)."""
-    return lambda max_bytes, timeout: stream.read(max_bytes, timeout=timeout)
+def fast_reader(stream: Any) -> Callable[[FrameReader, int, float | None], int]:
+    """``read(frames, max_bytes, timeout)``: up to ``max_bytes`` more of httpcore's network
+    ``stream`` into ``frames``; how many (0 at its end). Its own ``read`` (a blocking socket read
+    already takes what the kernel holds, with no per-call scope to save)."""
+
+    def read(frames: FrameReader, max_bytes: int, timeout: float | None) -> int:
+        data: bytes = stream.read(max_bytes, timeout=timeout)
+        frames.feed(data)
+        return len(data)
+
+    return read
 
 
 class LocalConnection:
