@@ -179,24 +179,28 @@ class _FastReader:
     async def _read_tls(self, frames: FrameReader, max_bytes: int) -> int:
         ssl_object, read_bio = self._ssl_object, self._read_bio
         size = 0
+        drained = False  # the socket was emptied a moment ago: no system call to learn it again
         while size < max_bytes:
             try:
                 room = frames.reserve(max_bytes - size)
                 got: int = ssl_object.read(max_bytes - size, room)  # type: ignore[assignment]
             except ssl.SSLWantReadError:
-                raw = self._read_now(self._raw)
+                raw = None if drained else self._read_now(self._raw)
                 if raw is None:
                     if size:
                         break  # what there is: a read waits only when there is nothing
                     data = await self._wait()
+                    drained = True
                     if data:
                         read_bio.write(data)
                     else:
                         read_bio.write_eof()
-                elif raw:
-                    read_bio.write(self._raw[:raw])
                 else:
-                    read_bio.write_eof()
+                    drained = raw < len(self._raw)
+                    if raw:
+                        read_bio.write(self._raw[:raw])
+                    else:
+                        read_bio.write_eof()
                 continue
             except ssl.SSLError as exc:
                 # As anyio's TLS stream (as httpcore makes it): an end without close_notify is the
