@@ -118,9 +118,11 @@ class AsyncPortStream:
         self._ws.abort()
 
     async def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            await self._ws.send(self._protocol.encode(0, bytes(view[start : start + WRITE_CHUNK])))
+        view, encode = memoryview(data), self._protocol.encode
+        await self._ws.send_many(
+            encode(0, bytes(view[start : start + WRITE_CHUNK]))
+            for start in range(0, len(view), WRITE_CHUNK)
+        )
 
 
 class AsyncPortForward:

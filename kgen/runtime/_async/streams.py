@@ -124,8 +124,10 @@ class AsyncExecSession:
             raise ValueError("stdin is closed")
         ws, protocol = self._open()
         view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            await ws.send(protocol.encode(STDIN, bytes(view[start : start + WRITE_CHUNK])))
+        await ws.send_many(
+            protocol.encode(STDIN, bytes(view[start : start + WRITE_CHUNK]))
+            for start in range(0, len(view), WRITE_CHUNK)
+        )
 
     async def close_stdin(self) -> None:
         """End of input for the command (v5's close signal).

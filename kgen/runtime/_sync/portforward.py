@@ -119,9 +119,11 @@ class PortStream:
         self._ws.abort()
 
     def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            self._ws.send(self._protocol.encode(0, bytes(view[start : start + WRITE_CHUNK])))
+        view, encode = memoryview(data), self._protocol.encode
+        self._ws.send_many(
+            encode(0, bytes(view[start : start + WRITE_CHUNK]))
+            for start in range(0, len(view), WRITE_CHUNK)
+        )
 
 
 class PortForward:

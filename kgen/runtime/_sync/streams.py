@@ -125,8 +125,10 @@ class ExecSession:
             raise ValueError("stdin is closed")
         ws, protocol = self._open()
         view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            ws.send(protocol.encode(STDIN, bytes(view[start : start + WRITE_CHUNK])))
+        ws.send_many(
+            protocol.encode(STDIN, bytes(view[start : start + WRITE_CHUNK]))
+            for start in range(0, len(view), WRITE_CHUNK)
+        )
 
     def close_stdin(self) -> None:
         """End of input for the command (v5's close signal).
