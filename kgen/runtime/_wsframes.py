@@ -15,9 +15,11 @@ more, loaded at the first such frame so that importing it costs nothing to code 
 
 from __future__ import annotations
 
-import os
 import functools
 import importlib
+import mmap
+import os
+import sys
 from collections.abc import Callable, Iterator
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "FrameReader",
     "close_payload",
     "encode_frame",
+    "lazy_buffer",
     "mask",
     "parse_close",
 ]
@@ -110,6 +113,15 @@ def parse_close(payload: bytes) -> tuple[int, str]:
     return int.from_bytes(payload[:2], "big"), payload[2:].decode("utf-8", "replace")
 
 
+def lazy_buffer(size: int) -> memoryview:
+    """``size`` writable bytes whose memory the system gives only as they are first written (an
+    anonymous mapping, private: a forked child does not share it): an idle stream's buffers cost a
+    page or two, not their size."""
+    if sys.platform == "win32":
+        return memoryview(mmap.mmap(-1, size))
+    return memoryview(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE))
+
+
 #: What a :class:`FrameReader`'s buffer starts with (and shrinks back to when it empties).
 BUFFER_SIZE = 512 * 1024
 
@@ -132,10 +144,9 @@ class FrameReader:
         self._masked = masked
         self._max = max_message
         self._views = views
-        # The bytes fed are buffer[start:end]. The buffer is never resized in place (a view of it
-        # may be alive): it is replaced by a bigger one when a frame needs the room.
-        self._buffer = bytearray(BUFFER_SIZE)
-        self._view = memoryview(self._buffer)
+        # The bytes fed are view[start:end]. The buffer is never resized in place (a view of it may
+        # be alive): it is replaced by a bigger one when a frame needs the room.
+        self._view = lazy_buffer(BUFFER_SIZE)
         self._start = self._end = 0
         self._opcode: int | None = None  # of the fragmented message being assembled
         self._parts: list[bytes] = []
@@ -144,17 +155,15 @@ class FrameReader:
     def reserve(self, size: int) -> memoryview:
         """Room for at least ``size`` more bytes (write them, then :meth:`commit` how many)."""
         live = self._end - self._start
-        capacity = len(self._buffer)
+        capacity = len(self._view)
         if not live and capacity > BUFFER_SIZE and size <= BUFFER_SIZE:
-            self._buffer = bytearray(BUFFER_SIZE)  # a big message made it grow; it is gone
-            self._view = memoryview(self._buffer)
+            self._view = lazy_buffer(BUFFER_SIZE)  # a big message made it grow; it is gone
             self._start = self._end = 0
         elif self._end + size > capacity:
             if live + size > capacity:
-                bigger = bytearray(max(2 * capacity, live + size))
+                bigger = lazy_buffer(max(2 * capacity, live + size))
                 bigger[:live] = self._view[self._start : self._end]
-                self._buffer = bigger
-                self._view = memoryview(bigger)
+                self._view = bigger
             elif live:
                 self._view[:live] = self._view[self._start : self._end]
             self._start, self._end = 0, live
@@ -180,7 +189,7 @@ class FrameReader:
         return self._messages(True)
 
     def _messages(self, views: bool) -> Iterator[tuple[int, bytes | str | memoryview]]:
-        buf, view = self._buffer, self._view
+        buf = view = self._view
         while True:
             start = self._start
             available = self._end - start

@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from kgen.runtime._wsframes import FrameReader
+from kgen.runtime._wsframes import FrameReader, lazy_buffer
 
 __all__ = ["AsyncBackground", "AsyncLocalConnection", "AsyncLocalServer", "fast_reader"]
 
@@ -129,7 +129,7 @@ class _FastReader:
         self._ended = False  # the stream's end was read: 0 from now on
         self._error: OSError | None = None  # to raise at the next read (data came before it)
         if tls is not None:
-            self._raw = memoryview(bytearray(RAW_READ))
+            self._raw = lazy_buffer(RAW_READ)
             self._ssl_object: ssl.SSLObject = tls._ssl_object
             self._read_bio: ssl.MemoryBIO = tls._read_bio
             self._write_bio: ssl.MemoryBIO = tls._write_bio
