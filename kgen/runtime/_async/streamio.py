@@ -221,11 +221,9 @@ class _FastReader:
                 break
             frames.commit(got)
             size += got
-        if self._write_bio.pending:  # what reading made TLS answer (a key update...)
-            try:
-                await self._socket_stream.send(self._write_bio.read())
-            except (OSError, *self._broken) as exc:
-                raise ConnectionError(f"the connection broke: {exc}") from exc
+        # What reading may have made TLS answer (a key update) stays in the write buffer, before
+        # whatever is written next: the next write sends it, in order. (Sending it from here could
+        # overtake records a writer has taken from that buffer and not sent yet.)
         return size
 
 
