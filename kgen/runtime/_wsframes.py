@@ -6,11 +6,13 @@ must be zero. Clients mask every frame they send with a fresh random key (5.3); 
 
 Why not a library: measured (``benchmarks/ws_libraries.py``), wsproto's frame layer costs several
 function calls and a buffer copy per event, which is most of a client's CPU when it reads a forwarded
-port; these few lines do a frame in one slice. Masking XORs every fourth byte at once through
-``bytes.translate`` tables (measured as fast as big-integer XOR, and simpler), which still makes it
-most of a client's CPU when it uploads (stdin, port-forward writes: about 200 MB/s); where the
-websockets package is installed its C ``apply_mask`` (70 times as fast) masks frames of 4 KiB and
-more, loaded at the first such frame so that importing it costs nothing to code that never uploads.
+port; these few lines parse a frame where the socket read (or TLS decrypted) it, in a buffer the
+reader keeps, and a relay copies a run of binary frames once (``message_views``). Masking XORs every
+fourth byte at once through ``bytes.translate`` tables (measured, twice, as fast as big-integer XOR,
+and simpler), which still makes it most of a client's CPU when it uploads (stdin, port-forward
+writes: about 200 MB/s); where the websockets package is installed its C ``apply_mask`` (70 times as
+fast) masks frames of 4 KiB and more, loaded at the first such frame so that importing it costs
+nothing to code that never uploads.
 """
 
 from __future__ import annotations
