@@ -101,8 +101,10 @@ def read_from_socket(port: int, total: int) -> float:
 
 async def measure(kubeconfig: Path, total: int, rounds: int) -> dict[str, dict[str, list[float]]]:
     """Every figure, kgen's and kubectl's taken in turn."""
-    from kgen.runtime import AsyncRESTClient, AsyncTransport, load_kubeconfig
-    from kgen.runtime._async.streams import AsyncStreamClient
+    sys.path.insert(0, str(ROOT / "generated"))
+    from example_client.clientset import AsyncClientset
+
+    from kgen.runtime import load_kubeconfig
 
     env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
     config = load_kubeconfig(kubeconfig)
@@ -135,13 +137,13 @@ async def measure(kubeconfig: Path, total: int, rounds: int) -> dict[str, dict[s
     assert forward.stdout is not None and cat.stdin is not None and cat.stdout is not None
     try:
         forward.stdout.readline()  # "Forwarding from 127.0.0.1:PORT -> 9000"
-        async with AsyncTransport(config) as transport:
-            streams = AsyncStreamClient(AsyncRESTClient(transport))
-            pods = streams.port_forward(NAMESPACE, POD)
-            async with pods.listen(SOURCE_PORT) as listener:
+        async with AsyncClientset(config) as clientset:
+            pods = clientset.core_v1.pods(NAMESPACE)  # the generated client's connect methods
+            kgen_forward = pods.port_forward(POD)
+            async with kgen_forward.listen(SOURCE_PORT) as listener:
                 for _ in range(3):
                     start = time.perf_counter()
-                    async with pods.stream(SOURCE_PORT) as stream:
+                    async with kgen_forward.stream(SOURCE_PORT) as stream:
                         await stream.write(f"{total}\n".encode())
                         got = 0
                         while got < total:
@@ -161,7 +163,7 @@ async def measure(kubeconfig: Path, total: int, rounds: int) -> dict[str, dict[s
                     kubectl["pf cpu"].append((cpu_seconds(forward.pid) - cpu) / total * 1e8)
             for _ in range(rounds):
                 start = time.perf_counter()
-                result = await streams.exec(NAMESPACE, POD, ["echo", "x"])
+                result = await pods.exec(POD, ["echo", "x"])
                 kgen["call"].append((time.perf_counter() - start) * 1000)
                 assert result.stdout == b"x\n"
                 start = time.perf_counter()
@@ -173,7 +175,7 @@ async def measure(kubeconfig: Path, total: int, rounds: int) -> dict[str, dict[s
                 )
                 kubectl["call"].append((time.perf_counter() - start) * 1000)
                 assert done.stdout == b"x\n"
-            async with streams.exec_session(NAMESPACE, POD, ["cat"], stdin=True) as session:
+            async with pods.exec_session(POD, ["cat"], stdin=True) as session:
                 for i in range(rounds * 10):
                     line = f"line {i}\n".encode()
                     start = time.perf_counter()

@@ -11,7 +11,10 @@ binary frames:
 - ``wsproto/kgen``: the upgrade sent by an ``httpx.AsyncClient`` (what kgen's transport does for every
   request), then wsproto's frame layer driven by the caller over httpcore's network stream, pulling only
   when the caller reads (no task, no queue);
-- ``kgen frames``: the same, with kgen's own frame layer (``kgen.runtime._wsframes``), which kgen uses;
+- ``kgen frames``: the same, with kgen's own frame layer (``kgen.runtime._wsframes``);
+- ``kgen``: kgen's own WebSocket client (``kgen.runtime._async.websocket``: the upgrade through kgen's
+  transport, its socket reads and batched writes), what exec and port-forward use; up, 256 KiB per call
+  (eight frames), as a port-forward relay writes;
 - ``websockets``: ``websockets.asyncio.client.connect`` (its own connection, not httpx's).
 
 Needs the optional packages httpx-ws, wsproto and websockets (``pip install httpx-ws websockets``);
@@ -167,10 +170,29 @@ async def _kgen_frames(port: int, direction: str, total: int) -> None:
         await stream.aclose()
 
 
+async def _kgen(port: int, direction: str, total: int) -> None:
+    from kgen.runtime import AsyncRESTClient, AsyncTransport, Config
+    from kgen.runtime._async.websocket import open_websocket
+
+    payload = os.urandom(FRAME)
+    async with AsyncTransport(Config(server=f"http://127.0.0.1:{port}", qps=0)) as transport:
+        rest = AsyncRESTClient(transport)
+        async with open_websocket(rest, "/", [], ["kgen"], read_timeout=None) as ws:
+            await ws.send(direction)
+            if direction == "up":
+                sent = 0
+                while sent < total:
+                    await ws.send_many([payload] * 8)
+                    sent += 8 * FRAME
+            while not isinstance(await ws.receive_view(), str):
+                pass
+
+
 CLIENTS: dict[str, Callable[[int, str, int], Awaitable[None]]] = {
     "httpx-ws": _httpx_ws,
     "wsproto/kgen": _wsproto_kgen,
     "kgen frames": _kgen_frames,
+    "kgen": _kgen,
     "websockets": _websockets,
 }
 

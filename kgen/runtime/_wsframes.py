@@ -6,18 +6,22 @@ must be zero. Clients mask every frame they send with a fresh random key (5.3); 
 
 Why not a library: measured (``benchmarks/ws_libraries.py``), wsproto's frame layer costs several
 function calls and a buffer copy per event, which is most of a client's CPU when it reads a forwarded
-port; these few lines do a frame in one slice. Masking XORs every fourth byte at once through
-``bytes.translate`` tables (measured as fast as big-integer XOR, and simpler), which still makes it
-most of a client's CPU when it uploads (stdin, port-forward writes: about 200 MB/s); where the
-websockets package is installed its C ``apply_mask`` (70 times as fast) masks frames of 4 KiB and
-more, loaded at the first such frame so that importing it costs nothing to code that never uploads.
+port; these few lines parse a frame where the socket read (or TLS decrypted) it, in a buffer the
+reader keeps, and a relay copies a run of binary frames once (``message_views``). Masking XORs every
+fourth byte at once through ``bytes.translate`` tables (measured, twice, as fast as big-integer XOR,
+and simpler), which still makes it most of a client's CPU when it uploads (stdin, port-forward
+writes: about 200 MB/s); where the websockets package is installed its C ``apply_mask`` (70 times as
+fast) masks frames of 4 KiB and more, loaded at the first such frame so that importing it costs
+nothing to code that never uploads.
 """
 
 from __future__ import annotations
 
-import os
 import functools
 import importlib
+import mmap
+import os
+import sys
 from collections.abc import Callable, Iterator
 
 __all__ = [
@@ -31,6 +35,7 @@ __all__ = [
     "FrameReader",
     "close_payload",
     "encode_frame",
+    "lazy_buffer",
     "mask",
     "parse_close",
 ]
@@ -56,16 +61,16 @@ FAST_MASK_MIN = 4096
 
 
 @functools.cache
-def _c_mask() -> Callable[[bytes, bytes], bytes] | None:
+def _c_mask() -> Callable[[bytes | memoryview, bytes], bytes] | None:
     try:
         module = importlib.import_module("websockets.speedups")
     except ImportError:
         return None
-    apply_mask: Callable[[bytes, bytes], bytes] = module.apply_mask
+    apply_mask: Callable[[bytes | memoryview, bytes], bytes] = module.apply_mask
     return apply_mask
 
 
-def mask(data: bytes, key: bytes) -> bytes:
+def mask(data: bytes | memoryview, key: bytes) -> bytes:
     """``data`` XOR the 4-byte ``key`` repeated (masking and unmasking are the same)."""
     if len(data) >= FAST_MASK_MIN:
         c_mask = _c_mask()
@@ -74,7 +79,7 @@ def mask(data: bytes, key: bytes) -> bytes:
     return python_mask(data, key)
 
 
-def python_mask(data: bytes, key: bytes) -> bytes:
+def python_mask(data: bytes | memoryview, key: bytes) -> bytes:
     """:func:`mask` in Python."""
     out = bytearray(data)
     for i in range(4):
@@ -110,35 +115,86 @@ def parse_close(payload: bytes) -> tuple[int, str]:
     return int.from_bytes(payload[:2], "big"), payload[2:].decode("utf-8", "replace")
 
 
+def lazy_buffer(size: int) -> memoryview:
+    """``size`` writable bytes whose memory the system gives only as they are first written (an
+    anonymous mapping, private: a forked child does not share it): an idle stream's buffers cost a
+    page or two, not their size."""
+    if sys.platform == "win32":
+        return memoryview(mmap.mmap(-1, size))
+    return memoryview(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE))
+
+
+#: What a :class:`FrameReader`'s buffer starts with (and shrinks back to when it empties).
+BUFFER_SIZE = 512 * 1024
+
+
 class FrameReader:
     """Bytes in, messages out: ``(opcode, payload)`` for whole data messages (fragments joined; text
     decoded) and for each control frame as it comes.
 
     ``masked`` says whether the peer must mask (a server reads a client's masked frames) or must
     not (a client reads a server's). ``max_message`` bounds what one message may hold.
+
+    Bytes come in through :meth:`feed`, or are written straight into the buffer: :meth:`reserve`
+    gives the free room (a socket read or a TLS decryption fills it), :meth:`commit` says how much
+    was written. With ``views``, a whole binary message of one frame from an unmasking-free peer is
+    a ``memoryview`` of the buffer, valid until the next :meth:`reserve` or :meth:`feed` (a relay
+    copies it once, where it joins several); every other payload is bytes (or str) of its own.
     """
 
-    def __init__(self, *, masked: bool, max_message: int) -> None:
+    def __init__(self, *, masked: bool, max_message: int, views: bool = False) -> None:
         self._masked = masked
         self._max = max_message
-        self._buffer = bytearray()
-        self._start = 0
+        self._views = views
+        # The bytes fed are view[start:end]. The buffer is never resized in place (a view of it may
+        # be alive): it is replaced by a bigger one when a frame needs the room.
+        self._view = lazy_buffer(BUFFER_SIZE)
+        self._start = self._end = 0
         self._opcode: int | None = None  # of the fragmented message being assembled
         self._parts: list[bytes] = []
         self._size = 0
 
-    def feed(self, data: bytes) -> None:
-        if self._start and self._start >= len(self._buffer) // 2:
-            del self._buffer[: self._start]
-            self._start = 0
-        self._buffer += data
+    def reserve(self, size: int) -> memoryview:
+        """Room for at least ``size`` more bytes (write them, then :meth:`commit` how many)."""
+        live = self._end - self._start
+        capacity = len(self._view)
+        if not live and capacity > BUFFER_SIZE and size <= BUFFER_SIZE:
+            self._view = lazy_buffer(BUFFER_SIZE)  # a big message made it grow; it is gone
+            self._start = self._end = 0
+        elif self._end + size > capacity:
+            if live + size > capacity:
+                bigger = lazy_buffer(max(2 * capacity, live + size))
+                bigger[:live] = self._view[self._start : self._end]
+                self._view = bigger
+            elif live:
+                self._view[:live] = self._view[self._start : self._end]
+            self._start, self._end = 0, live
+        return self._view[self._end :]
+
+    def commit(self, size: int) -> None:
+        """``size`` bytes were written at the start of what :meth:`reserve` gave."""
+        self._end += size
+
+    def feed(self, data: bytes | memoryview) -> None:
+        size = len(data)
+        self.reserve(size)[:size] = data
+        self._end += size
 
     def messages(self) -> Iterator[tuple[int, bytes | str]]:
         """What the bytes fed so far complete (a partial frame waits for more)."""
-        buf = self._buffer
+        return self._messages(False)  # type: ignore[return-value]  # (no views)
+
+    def message_views(self) -> Iterator[tuple[int, bytes | str | memoryview]]:
+        """:meth:`messages`, but a whole binary message of one unmasked frame is a ``memoryview`` of
+        the buffer, valid until the next :meth:`reserve` or :meth:`feed` (a relay copies it once,
+        where it joins several); every other payload is bytes (or str) of its own."""
+        return self._messages(True)
+
+    def _messages(self, views: bool) -> Iterator[tuple[int, bytes | str | memoryview]]:
+        buf = view = self._view
         while True:
             start = self._start
-            available = len(buf) - start
+            available = self._end - start
             if available < 2:
                 return
             first, second = buf[start], buf[start + 1]
@@ -172,13 +228,17 @@ class FrameReader:
                 key = bytes(buf[start + offset : start + offset + 4])
                 offset += 4
             end = start + offset + length
-            if len(buf) < end:
+            if end > self._end:
                 return
-            with memoryview(buf) as view:
-                payload = bytes(view[start + offset : end])  # one copy
             self._start = end
+            payload: bytes | memoryview
             if key:
-                payload = mask(payload, key)
+                payload = mask(view[start + offset : end], key)
+            elif views and fin and opcode == BINARY and self._opcode is None:
+                yield opcode, view[start + offset : end]  # no copy: the caller's
+                continue
+            else:
+                payload = bytes(view[start + offset : end])
             if opcode in _CONTROL:
                 yield opcode, payload
                 continue

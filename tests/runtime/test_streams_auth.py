@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from example_client.clientset import AsyncClientset
 
-from kgen.runtime import AsyncRESTClient, AsyncTransport, Config
-from kgen.runtime._async.streams import AsyncStreamClient
+from kgen.runtime import AsyncTransport, Config
 from kgen.runtime._credentials import StaticToken, TokenFile
 from kgen.runtime._errors import TransportError, Unauthorized
 from kgen.testing import APIServer
@@ -58,13 +58,13 @@ async def test_a_401_on_the_upgrade_refreshes_the_token_and_upgrades(
     token.write_text("stale-token")
     transport = AsyncTransport(config(server, token, ca=server.ca_pem))
     try:
-        streams = AsyncStreamClient(AsyncRESTClient(transport))
+        pods = AsyncClientset(transport=transport).core_v1.pods("default")
         with pytest.raises(Unauthorized):
-            await streams.exec("default", "pod", ["echo", "no"])  # the file still says stale
+            await pods.exec("pod", ["echo", "no"])  # the file still says stale
         token.write_text("fresh-token")  # rotated: the next 401 re-reads it
-        result = await streams.exec("default", "pod", ["echo", "over", "TLS"])
+        result = await pods.exec("pod", ["echo", "over", "TLS"])
         assert (result.stdout, result.exit_code) == (b"over TLS\n", 0)
-        async with streams.port_forward("default", "pod").stream(9001) as stream:
+        async with pods.port_forward("pod").stream(9001) as stream:
             await stream.write(b"tls")
             assert await stream.read() == b"tls"
     finally:
@@ -78,9 +78,9 @@ async def test_the_servers_certificate_is_checked_as_for_any_request(
     token.write_text("fresh-token")
     transport = AsyncTransport(config(server, token, ca=None))  # the system store: not our CA
     try:
-        streams = AsyncStreamClient(AsyncRESTClient(transport))
+        pods = AsyncClientset(transport=transport).core_v1.pods("default")
         with pytest.raises(TransportError):
-            await streams.exec("default", "pod", ["echo", "no"])
+            await pods.exec("pod", ["echo", "no"])
     finally:
         await transport.aclose()
 
@@ -98,10 +98,10 @@ async def test_streams_go_through_the_configured_proxy(server: APIServer, tmp_pa
         settings.credentials = StaticToken("fresh-token")
         settings.qps = 0
         async with AsyncTransport(settings) as transport:
-            streams = AsyncStreamClient(AsyncRESTClient(transport))
-            result = await streams.exec("default", "pod", ["echo", "proxied"])
+            pods = AsyncClientset(transport=transport).core_v1.pods("default")
+            result = await pods.exec("pod", ["echo", "proxied"])
             assert (result.stdout, result.exit_code) == (b"proxied\n", 0)
-            async with streams.port_forward("default", "pod").stream(9001) as stream:
+            async with pods.port_forward("pod").stream(9001) as stream:
                 await stream.write(b"tunnelled")
                 assert await stream.read() == b"tunnelled"
         port = server.url.rsplit(":", 1)[1]

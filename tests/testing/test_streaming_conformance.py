@@ -14,18 +14,30 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from kgen.runtime import AsyncRESTClient, AsyncTransport, RESTClient, Transport, load_kubeconfig
-from kgen.runtime._async.streams import AsyncStreamClient
+from example_client.clients.core_v1 import AsyncPodClient
+from example_client.clientset import AsyncClientset, Clientset
+
+from kgen.runtime import (
+    AsyncProxySubresource,
+    AsyncRESTClient,
+    AsyncTransport,
+    GroupVersionKind,
+    KubernetesList,
+    KubernetesObject,
+    ResourceInfo,
+    SubresourceInfo,
+    Transport,
+    load_kubeconfig,
+)
 from kgen.runtime._channels import CommandError, NonZeroExitError, PortForwardError
 from kgen.runtime._errors import BadRequest, NotFound, ServerError
-from kgen.runtime._sync.streams import StreamClient
 from kgen.testing import APIServer
 from kgen.testing.kubelet import ECHO_PORT, SOURCE_PORT, demo_handlers
 from kgen.testing.connect import serve_on
@@ -106,36 +118,76 @@ def pod(client: httpx.Client, namespace: str, node: str, stream_kubeconfig: Path
 
 
 @pytest.fixture
-async def streams(stream_kubeconfig: Path) -> Any:
+async def transport(stream_kubeconfig: Path) -> AsyncIterator[AsyncTransport]:
     config = load_kubeconfig(stream_kubeconfig)
     config.qps = 0
     async with AsyncTransport(config) as transport:
-        yield AsyncStreamClient(AsyncRESTClient(transport))
+        yield transport
 
 
-async def test_exec_gives_output_and_exit_code(streams: Any, namespace: str, pod: str) -> None:
-    result = await streams.exec(namespace, pod, ["echo", "hello", "world"])
+@pytest.fixture
+def pods(transport: AsyncTransport, namespace: str) -> AsyncPodClient:
+    """The generated pod client of the test's namespace: its connect methods are what is tested."""
+    return AsyncClientset(transport=transport).core_v1.pods(namespace)
+
+
+class Node(KubernetesObject, kw_only=True):
+    """What a package generated with nodes has (the example package has none): for nodes/proxy."""
+
+    GVK = GroupVersionKind("", "v1", "Node")
+    RESOURCE = ResourceInfo(
+        group="",
+        version="v1",
+        kind="Node",
+        plural="nodes",
+        namespaced=False,
+        verbs=frozenset({"get", "list"}),
+        subresources=(SubresourceInfo(name="proxy", verbs=frozenset({"connect"})),),
+    )
+
+
+class NodeList(KubernetesList[Node], kw_only=True):
+    pass
+
+
+class AsyncNodeClient(AsyncProxySubresource[Node, NodeList]):
+    """A generated node client's proxy (the connect mixin every generated client names)."""
+
+
+@pytest.fixture
+def nodes(transport: AsyncTransport) -> AsyncNodeClient:
+    return AsyncNodeClient(AsyncRESTClient(transport), Node, NodeList)
+
+
+async def test_exec_gives_output_and_exit_code(
+    pods: AsyncPodClient, namespace: str, pod: str
+) -> None:
+    result = await pods.exec(pod, ["echo", "hello", "world"])
     assert (result.stdout, result.stderr, result.exit_code) == (b"hello world\n", b"", 0)
-    result = await streams.exec(namespace, pod, ["sh", "-c", "exit 3"])
+    result = await pods.exec(pod, ["sh", "-c", "exit 3"])
     assert (result.stdout, result.stderr, result.exit_code) == (b"", b"exiting with 3\n", 3)
     with pytest.raises(NonZeroExitError) as caught:
-        await streams.exec(namespace, pod, ["exit", "4"], check=True)
+        await pods.exec(pod, ["exit", "4"], check=True)
     assert caught.value.exit_code == 4
 
 
-async def test_exec_feeds_stdin_and_closes_it(streams: Any, namespace: str, pod: str) -> None:
+async def test_exec_feeds_stdin_and_closes_it(
+    pods: AsyncPodClient, namespace: str, pod: str
+) -> None:
     data = os.urandom(3 * 1024 * 1024)
-    async with streams.exec_session(namespace, pod, ["cat"], stdin=True) as session:
+    async with pods.exec_session(pod, ["cat"], stdin=True) as session:
         # Both servers speak v5 (the fake kubelet behind kube-apiserver 1.20 too: the apiserver
         # passes the upgrade on as it is), which is what lets stdin be closed.
         assert session.protocol.name == "v5.channel.k8s.io"
-    result = await streams.exec(namespace, pod, ["cat"], stdin=data)
+    result = await pods.exec(pod, ["cat"], stdin=data)
     assert result.exit_code == 0 and result.stdout == data
 
 
-async def test_v4_is_what_a_1_20_kubelet_offers(streams: Any, namespace: str, pod: str) -> None:
-    session = streams.exec_session(
-        namespace, pod, ["echo", "v4"], protocols=["v4.channel.k8s.io", "channel.k8s.io"]
+async def test_v4_is_what_a_1_20_kubelet_offers(
+    pods: AsyncPodClient, namespace: str, pod: str
+) -> None:
+    session = pods.exec_session(
+        pod, ["echo", "v4"], protocols=["v4.channel.k8s.io", "channel.k8s.io"]
     )
     async with session:
         assert session.protocol.name == "v4.channel.k8s.io"
@@ -143,33 +195,33 @@ async def test_v4_is_what_a_1_20_kubelet_offers(streams: Any, namespace: str, po
     assert (result.stdout, result.exit_code) == (b"v4\n", 0)
 
 
-async def test_attach_echoes_stdin(streams: Any, namespace: str, pod: str) -> None:
-    result = await streams.attach(namespace, pod, stdin=b"attached\n")
+async def test_attach_echoes_stdin(pods: AsyncPodClient, namespace: str, pod: str) -> None:
+    result = await pods.attach(pod, stdin=b"attached\n")
     assert (result.stdout, result.exit_code) == (b"attached\n", 0)
 
 
 async def test_exec_errors_are_typed(
-    streams: Any, client: httpx.Client, namespace: str, node: str, pod: str
+    pods: AsyncPodClient, client: httpx.Client, namespace: str, node: str, pod: str
 ) -> None:
     with pytest.raises(CommandError, match="executable file not found"):
-        await streams.exec(namespace, pod, ["no-such-command"])
+        await pods.exec(pod, ["no-such-command"])
     with pytest.raises(BadRequest, match=f"container nope is not valid for pod {pod}"):
-        await streams.exec(namespace, pod, ["echo"], container="nope")
+        await pods.exec(pod, ["echo"], container="nope")
     with pytest.raises(NotFound):
-        await streams.exec(namespace, "no-such-pod", ["echo"])
+        await pods.exec("no-such-pod", ["echo"])
     pending = make_pod(client, namespace, node, phase="Pending")
     with pytest.raises(ServerError, match='container not found \\("main"\\)'):
-        await streams.exec(namespace, pending, ["echo"])
+        await pods.exec(pending, ["echo"])
     unbound = make_pod(client, namespace, None, phase="Pending")
     with pytest.raises(BadRequest, match="does not have a host assigned"):
-        await streams.exec(namespace, unbound, ["echo"])
+        await pods.exec(unbound, ["echo"])
     two = make_pod(client, namespace, node, containers=("a", "b"))
     with pytest.raises(BadRequest, match="a container name must be specified"):
-        await streams.exec(namespace, two, ["echo"])
+        await pods.exec(two, ["echo"])
 
 
-async def test_port_forward_streams(streams: Any, namespace: str, pod: str) -> None:
-    forward = streams.port_forward(namespace, pod)
+async def test_port_forward_streams(pods: AsyncPodClient, namespace: str, pod: str) -> None:
+    forward = pods.port_forward(pod)
     async with forward.stream(ECHO_PORT) as stream:
         await stream.write(b"ping")
         assert await stream.read() == b"ping"
@@ -197,16 +249,16 @@ def _talk(port: int, message: bytes) -> bytes:
 
 
 async def test_port_forward_listens_on_a_local_socket(
-    streams: Any, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
     import asyncio
 
-    async with streams.port_forward(namespace, pod).listen(SOURCE_PORT) as listener:
+    async with pods.port_forward(pod).listen(SOURCE_PORT) as listener:
         answers = await asyncio.gather(
             *(asyncio.to_thread(_talk, listener.port, b"%d\n" % n) for n in (10, 100000, 3))
         )
         assert [len(a) for a in answers] == [10, 100000, 3]
-    async with streams.port_forward(namespace, pod).listen(7777) as listener:
+    async with pods.port_forward(pod).listen(7777) as listener:
         assert await asyncio.to_thread(_talk, listener.port, b"x") == b""  # closed: nothing there
     assert isinstance(listener.errors[-1], PortForwardError)
 
@@ -217,9 +269,9 @@ def test_the_sync_client_runs_the_same(stream_kubeconfig: Path, namespace: str, 
     config = load_kubeconfig(stream_kubeconfig)
     threads = threading.active_count()
     with Transport(config) as transport:
-        streams = StreamClient(RESTClient(transport))
-        assert streams.exec(namespace, pod, ["cat"], stdin=b"sync").stdout == b"sync"
-        with streams.port_forward(namespace, pod).listen(ECHO_PORT) as listener:
+        pods = Clientset(transport=transport).core_v1.pods(namespace)
+        assert pods.exec(pod, ["cat"], stdin=b"sync").stdout == b"sync"
+        with pods.port_forward(pod).listen(ECHO_PORT) as listener:
             with socket.create_connection(("127.0.0.1", listener.port), timeout=10) as sock:
                 sock.sendall(b"through a local socket")
                 assert sock.recv(100) == b"through a local socket"
@@ -299,13 +351,13 @@ def test_kubectl_port_forward(stream_kubeconfig: Path, namespace: str, pod: str)
             forward.stdout.close()
 
 
-async def test_proxy_requests_reach_the_node(streams: Any, node: str) -> None:
+async def test_proxy_requests_reach_the_node(nodes: AsyncNodeClient, node: str) -> None:
     if not TARGET_URL:
         pytest.skip(
             "kgen.testing does not serve nodes/proxy yet (the example package has no nodes)"
         )
     # kube-apiserver → the fake kubelet's /healthz, over its kubelet client certificate.
-    result = await streams.proxy("nodes", node, "healthz")
+    result = await nodes.proxy(node, "healthz")
     assert (result.status_code, result.body) == (200, b"ok")
     with pytest.raises(NotFound):
-        await streams.proxy("nodes", node, "no/such/path")
+        await nodes.proxy(node, "no/such/path")

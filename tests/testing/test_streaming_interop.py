@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from example_client.clients.core_v1 import AsyncPodClient
+from example_client.clientset import AsyncClientset
 
-from kgen.runtime import AsyncRESTClient, AsyncTransport
-from kgen.runtime._async.streams import AsyncStreamClient
 from kgen.runtime._channels import CommandError, StreamClosed, StreamProtocolError
 from kgen.runtime._config import Config
 from kgen.testing.kubelet import ECHO_PORT, FakeKubelet, demo_handlers
@@ -82,9 +82,10 @@ def _apiserver_exec(frames: list[bytes]) -> Any:
     return handler
 
 
-async def _client(port: int) -> AsyncStreamClient:
+async def _client(port: int) -> AsyncPodClient:
+    """The generated pod client of namespace "ns" on the server at ``port``."""
     config = Config(server=f"http://127.0.0.1:{port}", qps=0)
-    return AsyncStreamClient(AsyncRESTClient(AsyncTransport(config)))
+    return AsyncClientset(config).core_v1.pods("ns")
 
 
 def _select(connection: ServerConnection, offered: list[str]) -> str | None:
@@ -101,11 +102,11 @@ async def test_kgens_client_execs_against_a_websockets_server() -> None:
     frames = [b"\x01", b"\x01out", b"\x02err", b"\x03" + json.dumps(status).encode()]
     async with serve(_apiserver_exec(frames), "127.0.0.1", 0, select_subprotocol=_select) as server:
         port = next(iter(server.sockets)).getsockname()[1]
-        streams = await _client(port)
+        pods = await _client(port)
         try:
-            result = await streams.exec("ns", "pod", ["anything"])
+            result = await pods.exec("pod", ["anything"])
         finally:
-            await streams.rest.transport.aclose()
+            await pods.rest.transport.aclose()
     assert (result.stdout, result.stderr, result.exit_code) == (b"out", b"err", 7)
 
 
@@ -117,12 +118,12 @@ async def test_kgens_client_sees_a_cut_stream_from_a_websockets_server() -> None
 
     async with serve(handler, "127.0.0.1", 0, select_subprotocol=_select) as server:
         port = next(iter(server.sockets)).getsockname()[1]
-        streams = await _client(port)
+        pods = await _client(port)
         try:
             with pytest.raises(StreamClosed):
-                await streams.exec("ns", "pod", ["anything"])
+                await pods.exec("pod", ["anything"])
         finally:
-            await streams.rest.transport.aclose()
+            await pods.rest.transport.aclose()
 
 
 @pytest.mark.parametrize(
@@ -151,19 +152,19 @@ async def test_kgens_client_takes_an_older_protocol_a_server_chooses(
             _apiserver_exec(frames), "127.0.0.1", 0, select_subprotocol=select
         ) as server:
             port = next(iter(server.sockets)).getsockname()[1]
-            streams = await _client(port)
+            pods = await _client(port)
             try:
-                session = streams.exec_session("ns", "pod", ["anything"])
+                session = pods.exec_session("pod", ["anything"])
                 async with session:
                     assert session.protocol.name == (chosen or "channel.k8s.io")
                 if expected is not None:
-                    result = await streams.exec("ns", "pod", ["anything"])
+                    result = await pods.exec("pod", ["anything"])
                     assert (result.stdout, result.stderr, result.exit_code) == expected
                 else:
                     with pytest.raises(CommandError, match="exit status 2"):
-                        await streams.exec("ns", "pod", ["anything"])
+                        await pods.exec("pod", ["anything"])
             finally:
-                await streams.rest.transport.aclose()
+                await pods.rest.transport.aclose()
 
 
 async def test_kgens_client_refuses_a_protocol_it_did_not_offer() -> None:
@@ -172,9 +173,9 @@ async def test_kgens_client_refuses_a_protocol_it_did_not_offer() -> None:
 
     async with serve(_apiserver_exec([]), "127.0.0.1", 0, select_subprotocol=select) as server:
         port = next(iter(server.sockets)).getsockname()[1]
-        streams = await _client(port)
+        pods = await _client(port)
         try:
             with pytest.raises(StreamProtocolError, match="v9.channel.k8s.io"):
-                await streams.exec("ns", "pod", ["anything"])
+                await pods.exec("pod", ["anything"])
         finally:
-            await streams.rest.transport.aclose()
+            await pods.rest.transport.aclose()

@@ -68,7 +68,7 @@ class AsyncPortStream:
                 if message is None:
                     break  # nothing more has arrived: what there is now
             else:
-                message = await ws.receive()
+                message = await ws.receive_view()
                 if message is None:
                     self.eof = True
                     if ws.close_code is None and not self._error:
@@ -78,15 +78,16 @@ class AsyncPortStream:
                             f"{ws._what}: port {self.port}: the connection ended without a close"
                         )
                     break
-            if (
-                type(message) is bytes
-                and len(message) > 1
-                and message[0] == 0
-                and self._prefixed[0]
-                and not self._protocol.base64
-            ):
-                parts.append(memoryview(message)[1:])  # data: no copy until the join
-                continue
+            if type(message) is memoryview:
+                if (
+                    len(message) > 1
+                    and message[0] == 0
+                    and self._prefixed[0]
+                    and not self._protocol.base64
+                ):
+                    parts.append(message[1:])  # data: no copy until the join
+                    continue
+                message = bytes(message)
             frame = self._protocol.decode(message)
             if frame is None:
                 continue
@@ -117,9 +118,11 @@ class AsyncPortStream:
         self._ws.abort()
 
     async def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            await self._ws.send(self._protocol.encode(0, bytes(view[start : start + WRITE_CHUNK])))
+        view, encode = memoryview(data), self._protocol.encode
+        await self._ws.send_many(
+            encode(0, bytes(view[start : start + WRITE_CHUNK]))
+            for start in range(0, len(view), WRITE_CHUNK)
+        )
 
 
 class AsyncPortForward:

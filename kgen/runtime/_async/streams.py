@@ -8,9 +8,10 @@ proxy and timeouts as every other request.
 
 **exec and attach** (:class:`AsyncExecSession`): ``write_stdin``, ``read`` (the next chunk of stdout
 or stderr, as it comes), ``close_stdin`` (v5's close signal), ``resize`` and ``wait`` (the exit code,
-with any output not read yet). :meth:`AsyncStreamClient.exec` is the one-call form: stdin fed in the
-background while the output is read, then stdout, stderr and the exit code as an :class:`ExecResult` (a
-non-zero exit is a result; ``check=True`` raises :class:`NonZeroExitError` for it).
+with any output not read yet). The connect mixins' ``exec`` (``connect.py``) is the one-call form:
+stdin fed in the background while the output is read, then stdout, stderr and the exit code as an
+:class:`ExecResult` (a non-zero exit is a result; ``check=True`` raises :class:`NonZeroExitError` for
+it).
 
 **port-forward**: ``portforward.py``.
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 
-from kgen.runtime._async.portforward import AsyncPortForward
 from kgen.runtime._async.rest import AsyncRequest, AsyncRESTClient
 from kgen.runtime._async.streamio import AsyncBackground
 from kgen.runtime._async.websocket import WRITE_CHUNK, AsyncWebSocket, open_websocket
@@ -46,9 +46,8 @@ from kgen.runtime._errors import (
     StreamProtocolError,
     TransportError,
 )
-from kgen.runtime._request import Result, resource_path
 
-__all__ = ["AsyncExecSession", "AsyncStreamClient", "ExecResult"]
+__all__ = ["AsyncExecSession", "ExecResult"]
 
 #: The most the error channel may carry (a Status is a few hundred bytes).
 MAX_ERROR = 64 * 1024
@@ -125,8 +124,10 @@ class AsyncExecSession:
             raise ValueError("stdin is closed")
         ws, protocol = self._open()
         view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            await ws.send(protocol.encode(STDIN, bytes(view[start : start + WRITE_CHUNK])))
+        await ws.send_many(
+            protocol.encode(STDIN, bytes(view[start : start + WRITE_CHUNK]))
+            for start in range(0, len(view), WRITE_CHUNK)
+        )
 
     async def close_stdin(self) -> None:
         """End of input for the command (v5's close signal).
@@ -229,7 +230,7 @@ class AsyncExecSession:
                 raise
 
 
-# --- one implementation, on a path: what the client and the generated mixins call ---------------
+# --- one implementation, on a path: what the generated clients' connect mixins call -------------
 
 
 def _command_params(
@@ -296,173 +297,6 @@ def _proxy_target(name: str, port: int | str | None, scheme: str | None) -> str:
     if scheme is not None:
         target = f"{scheme}:{target}"
     return target
-
-
-# --- the client -----------------------------------------------------------------------------------
-
-
-class AsyncStreamClient:
-    """The connect subresources of one API server, on a core/v1 RESTClient.
-
-    Generated clients have the same methods per resource (``pods(ns).exec(name, command)``, from
-    ``kgen.runtime``'s connect mixins); this is the same over a namespace argument.
-    """
-
-    def __init__(self, rest: AsyncRESTClient) -> None:
-        self.rest = rest
-
-    def exec_session(
-        self,
-        namespace: str,
-        name: str,
-        command: Sequence[str],
-        *,
-        container: str | None = None,
-        stdin: bool = False,
-        tty: bool = False,
-        read_timeout: float | None = None,
-        protocols: Sequence[str] = EXEC_PROTOCOLS,
-    ) -> AsyncExecSession:
-        """A streaming exec: ``async with client.exec_session(...) as session:``."""
-        path = resource_path("", "v1", "pods", namespace=namespace, name=name, subresource="exec")
-        return _exec_session(
-            self.rest,
-            path,
-            command,
-            container=container,
-            stdin=stdin,
-            tty=tty,
-            read_timeout=read_timeout,
-            protocols=protocols,
-        )
-
-    def attach_session(
-        self,
-        namespace: str,
-        name: str,
-        *,
-        container: str | None = None,
-        stdin: bool = False,
-        tty: bool = False,
-        read_timeout: float | None = None,
-        protocols: Sequence[str] = EXEC_PROTOCOLS,
-    ) -> AsyncExecSession:
-        """Attach to the container's main process: ``async with client.attach_session(...)``."""
-        path = resource_path("", "v1", "pods", namespace=namespace, name=name, subresource="attach")
-        return _exec_session(
-            self.rest,
-            path,
-            None,
-            container=container,
-            stdin=stdin,
-            tty=tty,
-            read_timeout=read_timeout,
-            protocols=protocols,
-        )
-
-    async def exec(
-        self,
-        namespace: str,
-        name: str,
-        command: Sequence[str],
-        *,
-        container: str | None = None,
-        stdin: bytes | None = None,
-        tty: bool = False,
-        check: bool = False,
-        read_timeout: float | None = None,
-        protocols: Sequence[str] = EXEC_PROTOCOLS,
-    ) -> ExecResult:
-        """Run ``command`` in the container: its stdout, stderr and exit code.
-
-        ``stdin`` is fed (and closed) while the output is read. A non-zero exit code is a result;
-        ``check=True`` raises :class:`NonZeroExitError` instead. :class:`CommandError` when it could
-        not run (no such executable...). With ``stdin``, a server that speaks no v5 (which alone can
-        close stdin) is a :class:`StreamProtocolError` at once, not a command waiting for ever for
-        the end of its input: use :meth:`exec_session` to write stdin without closing it.
-        """
-        session = self.exec_session(
-            namespace,
-            name,
-            command,
-            container=container,
-            stdin=stdin is not None,
-            tty=tty,
-            read_timeout=read_timeout,
-            protocols=protocols,
-        )
-        return await _run(session, stdin, check)
-
-    async def attach(
-        self,
-        namespace: str,
-        name: str,
-        *,
-        container: str | None = None,
-        stdin: bytes | None = None,
-        tty: bool = False,
-        check: bool = False,
-        read_timeout: float | None = None,
-    ) -> ExecResult:
-        """Attach until the process ends: its output from now on and its exit code."""
-        session = self.attach_session(
-            namespace,
-            name,
-            container=container,
-            stdin=stdin is not None,
-            tty=tty,
-            read_timeout=read_timeout,
-        )
-        return await _run(session, stdin, check)
-
-    def port_forward(
-        self,
-        namespace: str,
-        name: str,
-        ports: Sequence[int] = (),
-        *,
-        read_timeout: float | None = None,
-    ) -> AsyncPortForward:
-        return AsyncPortForward(self.rest, namespace, name, ports, read_timeout=read_timeout)
-
-    async def proxy(
-        self,
-        resource: str,
-        name: str,
-        path: str = "",
-        *,
-        namespace: str | None = None,
-        method: str = "GET",
-        port: int | str | None = None,
-        scheme: str | None = None,
-        params: Sequence[tuple[str, str]] = (),
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> Result:
-        """An HTTP request to a pod, service or node through the API server's proxy.
-
-        ``.../pods/[scheme:]name[:port]/proxy/path``; an error answer is the typed APIError.
-        """
-        base = resource_path(
-            "",
-            "v1",
-            resource,
-            namespace=namespace,
-            name=_proxy_target(name, port, scheme),
-            subresource="proxy",
-        )
-        request = _proxy_request(
-            self.rest,
-            base,
-            path,
-            method=method,
-            params=params,
-            body=body,
-            headers=headers,
-            timeout=timeout,
-        )
-        return await request.do()
 
 
 async def _run(session: AsyncExecSession, stdin: bytes | None, check: bool) -> ExecResult:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -59,7 +59,17 @@ MAX_MESSAGE = 16 * 1024 * 1024
 #: stdin and port-forward writes are cut into messages of at most this size (kubectl copies 32 KiB).
 WRITE_CHUNK = 32 * 1024
 
+#: What :meth:`AsyncWebSocket.send_many` writes at once at most (about; plus one message).
+WRITE_BATCH = 256 * 1024
+
 _NETWORK_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, OSError)
+
+
+def _frame(message: bytes | str) -> bytes:
+    """A client's (masked) frame of one message: text for str, binary for bytes."""
+    if isinstance(message, str):
+        return encode_frame(TEXT, message.encode("utf-8"), masked=True)
+    return encode_frame(BINARY, message, masked=True)
 
 
 def _network_error(exc: BaseException, what: str) -> TransportError:
@@ -84,7 +94,7 @@ class AsyncWebSocket:
         self._what = what
         self._read_timeout = read_timeout
         self._frames = FrameReader(masked=False, max_message=MAX_MESSAGE)
-        self._pending: deque[bytes | str] = deque()
+        self._pending: deque[bytes | str | memoryview] = deque()
         self._write_lock = AsyncLock()
         self._sent_close = False
         self.closed = False  # no more messages will come
@@ -95,10 +105,24 @@ class AsyncWebSocket:
     async def send(self, message: bytes | str) -> None:
         if self._sent_close:
             raise StreamClosed(f"{self._what}: the WebSocket is closed")
-        if isinstance(message, str):
-            await self._write(encode_frame(TEXT, message.encode("utf-8"), masked=True))
-        else:
-            await self._write(encode_frame(BINARY, message, masked=True))
+        await self._write(_frame(message))
+
+    async def send_many(self, messages: Iterable[bytes | str]) -> None:
+        """The messages in order, their frames written together up to :data:`WRITE_BATCH` bytes at
+        a time (one TLS write and one system call for several messages, not one each)."""
+        if self._sent_close:
+            raise StreamClosed(f"{self._what}: the WebSocket is closed")
+        batch: list[bytes] = []
+        size = 0
+        for message in messages:
+            frame = _frame(message)
+            batch.append(frame)
+            size += len(frame)
+            if size >= WRITE_BATCH:
+                await self._write(b"".join(batch))
+                batch, size = [], 0
+        if batch:
+            await self._write(batch[0] if len(batch) == 1 else b"".join(batch))
 
     async def _write(self, data: bytes) -> None:
         async with self._write_lock:
@@ -109,19 +133,24 @@ class AsyncWebSocket:
 
     async def receive(self) -> bytes | str | None:
         """The next message; None once the connection has ended (then :attr:`close_code` says how)."""
+        message = await self.receive_view()
+        return bytes(message) if type(message) is memoryview else message
+
+    async def receive_view(self) -> bytes | str | memoryview | None:
+        """:meth:`receive`, but a binary message may be a view of the read buffer, valid until the
+        next call that reads the socket (a relay copies it once, joined with what follows)."""
         while not self._pending:
             if self.closed:
                 return None
             try:
-                data = await self._read(READ_SIZE, self._read_timeout)
+                size = await self._read(self._frames, READ_SIZE, self._read_timeout)
             except _NETWORK_ERRORS as exc:
                 raise _network_error(exc, f"{self._what}: reading") from exc
-            if not data:
+            if not size:
                 self.closed = True
                 return None
-            self._frames.feed(data)
             try:
-                for opcode, payload in self._frames.messages():
+                for opcode, payload in self._frames.message_views():
                     if opcode == BINARY or opcode == TEXT:
                         self._pending.append(payload)
                     elif opcode == PING:
@@ -138,8 +167,9 @@ class AsyncWebSocket:
                 raise StreamProtocolError(f"{self._what}: {exc}") from exc
         return self._pending.popleft()
 
-    def receive_nowait(self) -> bytes | str | None:
-        """The next message already read from the socket, without reading it; None if there is none."""
+    def receive_nowait(self) -> bytes | str | memoryview | None:
+        """The next message already read from the socket, without reading it; None if there is none
+        (a binary message may be a view, as from :meth:`receive_view`)."""
         return self._pending.popleft() if self._pending else None
 
     async def _close(self, code: int) -> None:

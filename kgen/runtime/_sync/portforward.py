@@ -69,7 +69,7 @@ class PortStream:
                 if message is None:
                     break  # nothing more has arrived: what there is now
             else:
-                message = ws.receive()
+                message = ws.receive_view()
                 if message is None:
                     self.eof = True
                     if ws.close_code is None and not self._error:
@@ -79,15 +79,16 @@ class PortStream:
                             f"{ws._what}: port {self.port}: the connection ended without a close"
                         )
                     break
-            if (
-                type(message) is bytes
-                and len(message) > 1
-                and message[0] == 0
-                and self._prefixed[0]
-                and not self._protocol.base64
-            ):
-                parts.append(memoryview(message)[1:])  # data: no copy until the join
-                continue
+            if type(message) is memoryview:
+                if (
+                    len(message) > 1
+                    and message[0] == 0
+                    and self._prefixed[0]
+                    and not self._protocol.base64
+                ):
+                    parts.append(message[1:])  # data: no copy until the join
+                    continue
+                message = bytes(message)
             frame = self._protocol.decode(message)
             if frame is None:
                 continue
@@ -118,9 +119,11 @@ class PortStream:
         self._ws.abort()
 
     def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            self._ws.send(self._protocol.encode(0, bytes(view[start : start + WRITE_CHUNK])))
+        view, encode = memoryview(data), self._protocol.encode
+        self._ws.send_many(
+            encode(0, bytes(view[start : start + WRITE_CHUNK]))
+            for start in range(0, len(view), WRITE_CHUNK)
+        )
 
 
 class PortForward:

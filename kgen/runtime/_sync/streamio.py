@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from kgen.runtime._wsframes import FrameReader
+
 __all__ = ["Background", "LocalConnection", "LocalServer", "fast_reader"]
 
 logger = logging.getLogger("kgen.runtime")
@@ -49,10 +51,34 @@ class Background:
         self._error = None
 
 
-def fast_reader(stream: Any) -> Callable[[int, float | None], bytes]:
-    """``read(max_bytes, timeout)`` of httpcore's network ``stream``: its own (a blocking socket
-    read already takes what the kernel holds, with no per-call scope to save)."""
-    return lambda max_bytes, timeout: stream.read(max_bytes, timeout=timeout)
+def fast_reader(stream: Any) -> Callable[[FrameReader, int, float | None], int]:
+    """``read(frames, max_bytes, timeout)``: up to ``max_bytes`` more of httpcore's network
+    ``stream`` into ``frames``; how many (0 at its end).
+
+    Over httpcore's socket stream (plain or TLS), once it has handed over what it read past the
+    101, the socket's ``recv_into`` fills the frame buffer itself: no new bytes object per read
+    (whose allocation, at 256 KiB, costs more than the bytes). Anything else is the stream's own
+    ``read``. The failures stay OSErrors (or httpcore's), as its ``read``'s.
+    """
+
+    def fallback(frames: FrameReader, max_bytes: int, timeout: float | None) -> int:
+        data: bytes = stream.read(max_bytes, timeout=timeout)
+        frames.feed(data)
+        return len(data)
+
+    sock = getattr(getattr(stream, "_stream", None), "_sock", None)
+    if not isinstance(sock, socket.socket) or not hasattr(stream, "_leading_data"):
+        return fallback
+
+    def read(frames: FrameReader, max_bytes: int, timeout: float | None) -> int:
+        if stream._leading_data:
+            return fallback(frames, max_bytes, timeout)
+        sock.settimeout(timeout)
+        size = sock.recv_into(frames.reserve(max_bytes), max_bytes)
+        frames.commit(size)
+        return size
+
+    return read
 
 
 class LocalConnection:

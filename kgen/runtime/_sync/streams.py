@@ -9,9 +9,10 @@ proxy and timeouts as every other request.
 
 **exec and attach** (:class:`ExecSession`): ``write_stdin``, ``read`` (the next chunk of stdout
 or stderr, as it comes), ``close_stdin`` (v5's close signal), ``resize`` and ``wait`` (the exit code,
-with any output not read yet). :meth:`StreamClient.exec` is the one-call form: stdin fed in the
-background while the output is read, then stdout, stderr and the exit code as an :class:`ExecResult` (a
-non-zero exit is a result; ``check=True`` raises :class:`NonZeroExitError` for it).
+with any output not read yet). The connect mixins' ``exec`` (``connect.py``) is the one-call form:
+stdin fed in the background while the output is read, then stdout, stderr and the exit code as an
+:class:`ExecResult` (a non-zero exit is a result; ``check=True`` raises :class:`NonZeroExitError` for
+it).
 
 **port-forward**: ``portforward.py``.
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import ExitStack
 
-from kgen.runtime._sync.portforward import PortForward
 from kgen.runtime._sync.rest import Request, RESTClient
 from kgen.runtime._sync.streamio import Background
 from kgen.runtime._sync.websocket import WRITE_CHUNK, WebSocket, open_websocket
@@ -47,9 +47,8 @@ from kgen.runtime._errors import (
     StreamProtocolError,
     TransportError,
 )
-from kgen.runtime._request import Result, resource_path
 
-__all__ = ["ExecSession", "StreamClient", "ExecResult"]
+__all__ = ["ExecSession", "ExecResult"]
 
 #: The most the error channel may carry (a Status is a few hundred bytes).
 MAX_ERROR = 64 * 1024
@@ -126,8 +125,10 @@ class ExecSession:
             raise ValueError("stdin is closed")
         ws, protocol = self._open()
         view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            ws.send(protocol.encode(STDIN, bytes(view[start : start + WRITE_CHUNK])))
+        ws.send_many(
+            protocol.encode(STDIN, bytes(view[start : start + WRITE_CHUNK]))
+            for start in range(0, len(view), WRITE_CHUNK)
+        )
 
     def close_stdin(self) -> None:
         """End of input for the command (v5's close signal).
@@ -230,7 +231,7 @@ class ExecSession:
                 raise
 
 
-# --- one implementation, on a path: what the client and the generated mixins call ---------------
+# --- one implementation, on a path: what the generated clients' connect mixins call -------------
 
 
 def _command_params(
@@ -297,173 +298,6 @@ def _proxy_target(name: str, port: int | str | None, scheme: str | None) -> str:
     if scheme is not None:
         target = f"{scheme}:{target}"
     return target
-
-
-# --- the client -----------------------------------------------------------------------------------
-
-
-class StreamClient:
-    """The connect subresources of one API server, on a core/v1 RESTClient.
-
-    Generated clients have the same methods per resource (``pods(ns).exec(name, command)``, from
-    ``kgen.runtime``'s connect mixins); this is the same over a namespace argument.
-    """
-
-    def __init__(self, rest: RESTClient) -> None:
-        self.rest = rest
-
-    def exec_session(
-        self,
-        namespace: str,
-        name: str,
-        command: Sequence[str],
-        *,
-        container: str | None = None,
-        stdin: bool = False,
-        tty: bool = False,
-        read_timeout: float | None = None,
-        protocols: Sequence[str] = EXEC_PROTOCOLS,
-    ) -> ExecSession:
-        """A streaming exec: ``with client.exec_session(...) as session:``."""
-        path = resource_path("", "v1", "pods", namespace=namespace, name=name, subresource="exec")
-        return _exec_session(
-            self.rest,
-            path,
-            command,
-            container=container,
-            stdin=stdin,
-            tty=tty,
-            read_timeout=read_timeout,
-            protocols=protocols,
-        )
-
-    def attach_session(
-        self,
-        namespace: str,
-        name: str,
-        *,
-        container: str | None = None,
-        stdin: bool = False,
-        tty: bool = False,
-        read_timeout: float | None = None,
-        protocols: Sequence[str] = EXEC_PROTOCOLS,
-    ) -> ExecSession:
-        """Attach to the container's main process: ``with client.attach_session(...)``."""
-        path = resource_path("", "v1", "pods", namespace=namespace, name=name, subresource="attach")
-        return _exec_session(
-            self.rest,
-            path,
-            None,
-            container=container,
-            stdin=stdin,
-            tty=tty,
-            read_timeout=read_timeout,
-            protocols=protocols,
-        )
-
-    def exec(
-        self,
-        namespace: str,
-        name: str,
-        command: Sequence[str],
-        *,
-        container: str | None = None,
-        stdin: bytes | None = None,
-        tty: bool = False,
-        check: bool = False,
-        read_timeout: float | None = None,
-        protocols: Sequence[str] = EXEC_PROTOCOLS,
-    ) -> ExecResult:
-        """Run ``command`` in the container: its stdout, stderr and exit code.
-
-        ``stdin`` is fed (and closed) while the output is read. A non-zero exit code is a result;
-        ``check=True`` raises :class:`NonZeroExitError` instead. :class:`CommandError` when it could
-        not run (no such executable...). With ``stdin``, a server that speaks no v5 (which alone can
-        close stdin) is a :class:`StreamProtocolError` at once, not a command waiting for ever for
-        the end of its input: use :meth:`exec_session` to write stdin without closing it.
-        """
-        session = self.exec_session(
-            namespace,
-            name,
-            command,
-            container=container,
-            stdin=stdin is not None,
-            tty=tty,
-            read_timeout=read_timeout,
-            protocols=protocols,
-        )
-        return _run(session, stdin, check)
-
-    def attach(
-        self,
-        namespace: str,
-        name: str,
-        *,
-        container: str | None = None,
-        stdin: bytes | None = None,
-        tty: bool = False,
-        check: bool = False,
-        read_timeout: float | None = None,
-    ) -> ExecResult:
-        """Attach until the process ends: its output from now on and its exit code."""
-        session = self.attach_session(
-            namespace,
-            name,
-            container=container,
-            stdin=stdin is not None,
-            tty=tty,
-            read_timeout=read_timeout,
-        )
-        return _run(session, stdin, check)
-
-    def port_forward(
-        self,
-        namespace: str,
-        name: str,
-        ports: Sequence[int] = (),
-        *,
-        read_timeout: float | None = None,
-    ) -> PortForward:
-        return PortForward(self.rest, namespace, name, ports, read_timeout=read_timeout)
-
-    def proxy(
-        self,
-        resource: str,
-        name: str,
-        path: str = "",
-        *,
-        namespace: str | None = None,
-        method: str = "GET",
-        port: int | str | None = None,
-        scheme: str | None = None,
-        params: Sequence[tuple[str, str]] = (),
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        timeout: float | None = None,
-    ) -> Result:
-        """An HTTP request to a pod, service or node through the API server's proxy.
-
-        ``.../pods/[scheme:]name[:port]/proxy/path``; an error answer is the typed APIError.
-        """
-        base = resource_path(
-            "",
-            "v1",
-            resource,
-            namespace=namespace,
-            name=_proxy_target(name, port, scheme),
-            subresource="proxy",
-        )
-        request = _proxy_request(
-            self.rest,
-            base,
-            path,
-            method=method,
-            params=params,
-            body=body,
-            headers=headers,
-            timeout=timeout,
-        )
-        return request.do()
 
 
 def _run(session: ExecSession, stdin: bytes | None, check: bool) -> ExecResult:

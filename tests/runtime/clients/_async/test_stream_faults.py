@@ -16,11 +16,11 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from example_client.clients.core_v1 import AsyncPodClient
 from example_client.clientset import AsyncClientset
 from example_client.models.core_v1 import Container, Pod, PodSpec
 
 from kgen.runtime._async.primitives import asleep
-from kgen.runtime._async.streams import AsyncStreamClient
 from kgen.runtime._channels import CommandError, PortForwardError, StreamClosed
 from kgen.runtime._errors import BadRequest, NotFound, ServerError, TransportTimeout
 from kgen.runtime._meta import ObjectMeta
@@ -60,8 +60,9 @@ async def pod(cs: AsyncClientset, namespace: str) -> str:
 
 
 @pytest.fixture
-def streams(cs: AsyncClientset) -> AsyncStreamClient:
-    return AsyncStreamClient(cs.core_v1.rest)
+def pods(cs: AsyncClientset, namespace: str) -> AsyncPodClient:
+    """The generated pod client of the test's namespace: its connect methods are what is tested."""
+    return cs.core_v1.pods(namespace)
 
 
 async def receive(sock: socket.socket) -> bytes:
@@ -90,7 +91,7 @@ def _held(api_server: APIServer) -> tuple[int, int, int, int]:
 
 @pytest.fixture
 async def no_leaks(
-    api_server: APIServer, streams: AsyncStreamClient, namespace: str, pod: str
+    api_server: APIServer, pods: AsyncPodClient, namespace: str, pod: str
 ) -> AsyncIterator[None]:
     """After the test: no more fds, threads, client tasks or server tasks than before it (waiting a
     little for the other side of a closed connection to notice)."""
@@ -108,32 +109,32 @@ async def no_leaks(
 
 
 async def test_refused_streams_leave_nothing_open(
-    cs: AsyncClientset, streams: AsyncStreamClient, namespace: str, pod: str, no_leaks: None
+    cs: AsyncClientset, pods: AsyncPodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
     pending = await start_pod(cs, namespace, phase="Pending")
     for _ in range(10):
         with pytest.raises(BadRequest, match="container nope is not valid"):
-            await streams.exec(namespace, pod, ["echo"], container="nope")
+            await pods.exec(pod, ["echo"], container="nope")
         with pytest.raises(NotFound):
-            await streams.exec(namespace, "no-such-pod", ["echo"])
+            await pods.exec("no-such-pod", ["echo"])
         with pytest.raises(ServerError, match="container not found"):
-            await streams.exec(namespace, pending, ["echo"])
+            await pods.exec(pending, ["echo"])
         with pytest.raises(CommandError, match="executable file not found"):
-            await streams.exec(namespace, pod, ["no-such-command"])
-        async with streams.port_forward(namespace, pod).stream(7777) as stream:
+            await pods.exec(pod, ["no-such-command"])
+        async with pods.port_forward(pod).stream(7777) as stream:
             with pytest.raises(PortForwardError, match="7777"):
                 await stream.read()
-        async with streams.port_forward(namespace, pod).listen(7777) as listener:
+        async with pods.port_forward(pod).listen(7777) as listener:
             with socket.create_connection(("127.0.0.1", listener.port), timeout=10) as local:
                 assert await receive(local) == b""  # closed: nothing listens in the pod
         assert isinstance(listener.errors[-1], PortForwardError)
 
 
 async def test_streams_the_server_cuts_are_typed_errors(
-    api_server: APIServer, streams: AsyncStreamClient, namespace: str, pod: str, no_leaks: None
+    api_server: APIServer, pods: AsyncPodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
     PROGRESS.started.clear()
-    async with streams.port_forward(namespace, pod).stream(HANG_PORT) as stream:
+    async with pods.port_forward(pod).stream(HANG_PORT) as stream:
         while not PROGRESS.started.is_set():
             await asleep(0.01)
         drop_connections(api_server)
@@ -141,7 +142,7 @@ async def test_streams_the_server_cuts_are_typed_errors(
             await stream.read()
         assert await stream.read() == b""
     PROGRESS.started.clear()
-    async with streams.exec_session(namespace, pod, ["sleep"]) as session:
+    async with pods.exec_session(pod, ["sleep"]) as session:
         while not PROGRESS.started.is_set():
             await asleep(0.01)
         drop_connections(api_server)
@@ -150,9 +151,9 @@ async def test_streams_the_server_cuts_are_typed_errors(
 
 
 async def test_a_slow_port_forward_reader_holds_the_pod_back(
-    streams: AsyncStreamClient, namespace: str, pod: str, no_leaks: None
+    pods: AsyncPodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
-    async with streams.port_forward(namespace, pod).stream(FLOOD_PORT) as stream:
+    async with pods.port_forward(pod).stream(FLOOD_PORT) as stream:
         got = len(await stream.read())
         await asleep(0.5)  # time for an unbounded server or client to run far ahead
         assert 0 < PROGRESS.forwarded - got < BOUNDED
@@ -168,10 +169,10 @@ async def test_a_slow_port_forward_reader_holds_the_pod_back(
 
 
 async def test_a_local_socket_that_does_not_read_holds_the_pod_back(
-    streams: AsyncStreamClient, namespace: str, pod: str, no_leaks: None
+    pods: AsyncPodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
     PROGRESS.forwarded = 0
-    async with streams.port_forward(namespace, pod).listen(FLOOD_PORT) as listener:
+    async with pods.port_forward(pod).listen(FLOOD_PORT) as listener:
         with socket.create_connection(("127.0.0.1", listener.port), timeout=10) as local:
             while PROGRESS.forwarded == 0:
                 await asleep(0.01)
@@ -183,15 +184,15 @@ async def test_a_local_socket_that_does_not_read_holds_the_pod_back(
 
 
 async def test_a_client_that_goes_away_ends_the_command_and_the_forward(
-    streams: AsyncStreamClient, namespace: str, pod: str, no_leaks: None
+    pods: AsyncPodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
     PROGRESS.started.clear()
-    async with streams.exec_session(namespace, pod, ["sleep"], stdin=True) as session:
+    async with pods.exec_session(pod, ["sleep"], stdin=True) as session:
         await session.write_stdin(b"never read")
         while not PROGRESS.started.is_set():
             await asleep(0.01)
     PROGRESS.started.clear()
-    async with streams.port_forward(namespace, pod).stream(HANG_PORT) as stream:
+    async with pods.port_forward(pod).stream(HANG_PORT) as stream:
         await stream.write(b"never read")
         while not PROGRESS.started.is_set():
             await asleep(0.01)
@@ -199,12 +200,12 @@ async def test_a_client_that_goes_away_ends_the_command_and_the_forward(
 
 
 async def test_a_read_timeout_ends_a_silent_stream(
-    streams: AsyncStreamClient, namespace: str, pod: str, no_leaks: None
+    pods: AsyncPodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
-    async with streams.exec_session(namespace, pod, ["sleep"], read_timeout=0.2) as session:
+    async with pods.exec_session(pod, ["sleep"], read_timeout=0.2) as session:
         with pytest.raises(TransportTimeout):
             await session.wait()
-    forward = streams.port_forward(namespace, pod, read_timeout=0.2)
+    forward = pods.port_forward(pod, read_timeout=0.2)
     async with forward.stream(HANG_PORT) as stream:
         with pytest.raises(TransportTimeout):
             await stream.read()

@@ -12,11 +12,11 @@ import os
 import uuid
 
 import pytest
+from example_client.clients.core_v1 import AsyncPodClient
 from example_client.clientset import AsyncClientset
 from example_client.models.core_v1 import Container, Pod, PodSpec, PodStatus
 
 from kgen.runtime._async.primitives import asleep
-from kgen.runtime._async.streams import AsyncStreamClient
 from kgen.runtime._channels import (
     STDERR,
     STDOUT,
@@ -63,41 +63,42 @@ async def start_pod(cs: AsyncClientset, namespace: str, pod: Pod) -> None:
 
 
 @pytest.fixture
-def streams(cs: AsyncClientset) -> AsyncStreamClient:
-    return AsyncStreamClient(cs.core_v1.rest)
+def pods(cs: AsyncClientset, namespace: str) -> AsyncPodClient:
+    """The generated pod client of the test's namespace: its connect methods are what is tested."""
+    return cs.core_v1.pods(namespace)
 
 
 async def test_exec_returns_stdout_stderr_and_exit_code(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
-    result = await streams.exec(namespace, pod, ["echo", "hi", "there"])
+    result = await pods.exec(pod, ["echo", "hi", "there"])
     assert (result.stdout, result.stderr, result.exit_code) == (b"hi there\n", b"to stderr\n", 0)
 
 
 async def test_a_non_zero_exit_is_a_result_or_a_typed_error_when_asked(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
-    result = await streams.exec(namespace, pod, ["exit", "3"])
+    result = await pods.exec(pod, ["exit", "3"])
     assert (result.stdout, result.stderr, result.exit_code) == (b"", b"failing\n", 3)
     with pytest.raises(NonZeroExitError) as caught:
-        await streams.exec(namespace, pod, ["exit", "7"], check=True)
+        await pods.exec(pod, ["exit", "7"], check=True)
     assert (caught.value.exit_code, caught.value.stderr) == (7, b"failing\n")
 
 
 async def test_stdin_is_fed_while_output_is_read_and_closed_at_its_end(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
     # More than every buffer on the way holds: writing it all before reading would dead-lock.
     data = os.urandom(BIG)
-    result = await streams.exec(namespace, pod, ["cat"], stdin=data)
+    result = await pods.exec(pod, ["cat"], stdin=data)
     assert result.exit_code == 0
     assert result.stdout == data
 
 
 async def test_a_streaming_session_reads_output_as_it_comes(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
-    async with streams.exec_session(namespace, pod, ["cat"], stdin=True) as session:
+    async with pods.exec_session(pod, ["cat"], stdin=True) as session:
         assert session.protocol is not None and session.protocol.name == "v5.channel.k8s.io"
         await session.write_stdin(b"one")
         assert await session.read() == (STDOUT, b"one")
@@ -108,26 +109,22 @@ async def test_a_streaming_session_reads_output_as_it_comes(
     assert (result.stdout, result.exit_code) == (b"", 0)
 
 
-async def test_resize_reaches_the_terminal(
-    streams: AsyncStreamClient, namespace: str, pod: str
-) -> None:
-    async with streams.exec_session(namespace, pod, ["tty"], tty=True) as session:
+async def test_resize_reaches_the_terminal(pods: AsyncPodClient, namespace: str, pod: str) -> None:
+    async with pods.exec_session(pod, ["tty"], tty=True) as session:
         await session.resize(80, 24)
         await session.resize(132, 43)
         result = await session.wait()
     assert (result.stdout, result.exit_code) == (b"132x43", 0)
     assert PROGRESS.sizes[-2:] == [(80, 24), (132, 43)]
     with pytest.raises(ValueError):
-        async with streams.exec_session(namespace, pod, ["cat"]) as session:
+        async with pods.exec_session(pod, ["cat"]) as session:
             await session.resize(80, 24)
 
 
 async def test_a_v4_server_has_no_stdin_close(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
-    session = streams.exec_session(
-        namespace, pod, ["cat"], stdin=True, protocols=["v4.channel.k8s.io"]
-    )
+    session = pods.exec_session(pod, ["cat"], stdin=True, protocols=["v4.channel.k8s.io"])
     async with session:
         assert session.protocol is not None and session.protocol.version == 4
         await session.write_stdin(b"abc")
@@ -136,17 +133,13 @@ async def test_a_v4_server_has_no_stdin_close(
             await session.close_stdin()
     # The one-call form says so at once rather than wait for a command that waits for its input.
     with pytest.raises(StreamProtocolError, match="cannot close stdin"):
-        await streams.exec(
-            namespace, pod, ["cat"], stdin=b"never ends", protocols=["v4.channel.k8s.io"]
-        )
+        await pods.exec(pod, ["cat"], stdin=b"never ends", protocols=["v4.channel.k8s.io"])
 
 
 async def test_the_base64_protocol_carries_the_same(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
-    session = streams.exec_session(
-        namespace, pod, ["echo", "b64"], protocols=["v4.base64.channel.k8s.io"]
-    )
+    session = pods.exec_session(pod, ["echo", "b64"], protocols=["v4.base64.channel.k8s.io"])
     async with session:
         result = await session.wait()
     assert (result.stdout, result.stderr, result.exit_code) == (b"b64\n", b"to stderr\n", 0)
@@ -162,51 +155,49 @@ async def test_the_base64_protocol_carries_the_same(
     ],
 )
 async def test_the_older_protocols_when_the_client_offers_no_newer(
-    streams: AsyncStreamClient, namespace: str, pod: str, offered: list[str]
+    pods: AsyncPodClient, namespace: str, pod: str, offered: list[str]
 ) -> None:
-    session = streams.exec_session(namespace, pod, ["echo", "old"], protocols=offered)
+    session = pods.exec_session(pod, ["echo", "old"], protocols=offered)
     async with session:
         assert session.protocol is not None and session.protocol.name == offered[0]
         result = await session.wait()
     assert (result.stdout, result.stderr, result.exit_code) == (b"old\n", b"to stderr\n", 0)
     # Before v4 the error channel is text: a non-zero exit is an error without a code.
     with pytest.raises(CommandError, match="non-zero exit code: exit status 3"):
-        await streams.exec(namespace, pod, ["exit", "3"], protocols=offered)
+        await pods.exec(pod, ["exit", "3"], protocols=offered)
 
 
-async def test_attach_reads_the_process(
-    streams: AsyncStreamClient, namespace: str, pod: str
-) -> None:
+async def test_attach_reads_the_process(pods: AsyncPodClient, namespace: str, pod: str) -> None:
     # kgen.testing's attach handler is the same shell with no command: it cannot run.
     with pytest.raises(CommandError):
-        await streams.attach(namespace, pod)
+        await pods.attach(pod)
 
 
 async def test_bad_input_gets_typed_errors(
-    cs: AsyncClientset, streams: AsyncStreamClient, namespace: str, pod: str
+    cs: AsyncClientset, pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
     with pytest.raises(NotFound):
-        await streams.exec(namespace, "no-such-pod", ["echo"])
+        await pods.exec("no-such-pod", ["echo"])
     with pytest.raises(BadRequest, match="container nope is not valid"):
-        await streams.exec(namespace, pod, ["echo"], container="nope")
+        await pods.exec(pod, ["echo"], container="nope")
     with pytest.raises(CommandError, match="executable file not found") as caught:
-        await streams.exec(namespace, pod, ["no-such-command"])
+        await pods.exec(pod, ["no-such-command"])
     assert caught.value.reason == "InternalError"
     await start_pod(cs, namespace, running_pod("done", phase="Succeeded"))
     with pytest.raises(ServerError, match="container not found"):
-        await streams.exec(namespace, "done", ["echo"])
+        await pods.exec("done", ["echo"])
     await start_pod(cs, namespace, running_pod("two", ("a", "b")))
     with pytest.raises(BadRequest, match="choose one of"):
-        await streams.exec(namespace, "two", ["echo"])
+        await pods.exec("two", ["echo"])
     with pytest.raises(TypeError):
-        await streams.exec(namespace, pod, "echo hi")  # type: ignore[arg-type]
+        await pods.exec(pod, "echo hi")  # type: ignore[arg-type]
 
 
 async def test_a_stream_the_server_cuts_is_a_typed_error(
-    api_server: APIServer, streams: AsyncStreamClient, namespace: str, pod: str
+    api_server: APIServer, pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
     PROGRESS.started.clear()
-    async with streams.exec_session(namespace, pod, ["sleep"]) as session:
+    async with pods.exec_session(pod, ["sleep"]) as session:
         while not PROGRESS.started.is_set():
             await asleep(0.01)
         http = api_server._http
@@ -217,9 +208,9 @@ async def test_a_stream_the_server_cuts_is_a_typed_error(
 
 
 async def test_a_slow_reader_holds_the_server_back(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
-    async with streams.exec_session(namespace, pod, ["flood"]) as session:
+    async with pods.exec_session(pod, ["flood"]) as session:
         first = await session.read()
         assert first is not None
         got = len(first[1])
@@ -234,9 +225,9 @@ async def test_a_slow_reader_holds_the_server_back(
 
 
 async def test_port_forward_streams_to_a_local_address_and_to_a_function(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
-    forward = streams.port_forward(namespace, pod)
+    forward = pods.port_forward(pod)
     data = os.urandom(BIG)
     async with forward.stream(8080) as stream:
         await stream.write(data)
@@ -253,9 +244,9 @@ async def test_port_forward_streams_to_a_local_address_and_to_a_function(
 
 
 async def test_port_forward_to_a_port_with_nothing_listening(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
-    async with streams.port_forward(namespace, pod).stream(7777) as stream:
+    async with pods.port_forward(pod).stream(7777) as stream:
         with pytest.raises(
             PortForwardError, match="connection refused|Connection refused"
         ) as caught:
@@ -264,9 +255,9 @@ async def test_port_forward_to_a_port_with_nothing_listening(
 
 
 async def test_stderr_and_stdout_arrive_on_their_channels(
-    streams: AsyncStreamClient, namespace: str, pod: str
+    pods: AsyncPodClient, namespace: str, pod: str
 ) -> None:
-    async with streams.exec_session(namespace, pod, ["echo", "x"]) as session:
+    async with pods.exec_session(pod, ["echo", "x"]) as session:
         chunks = []
         while (chunk := await session.read()) is not None:
             chunks.append(chunk)

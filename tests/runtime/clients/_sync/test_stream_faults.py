@@ -17,11 +17,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from example_client.clients.core_v1 import PodClient
 from example_client.clientset import Clientset
 from example_client.models.core_v1 import Container, Pod, PodSpec
 
 from kgen.runtime._sync.primitives import sleep
-from kgen.runtime._sync.streams import StreamClient
 from kgen.runtime._channels import CommandError, PortForwardError, StreamClosed
 from kgen.runtime._errors import BadRequest, NotFound, ServerError, TransportTimeout
 from kgen.runtime._meta import ObjectMeta
@@ -61,8 +61,9 @@ def pod(cs: Clientset, namespace: str) -> str:
 
 
 @pytest.fixture
-def streams(cs: Clientset) -> StreamClient:
-    return StreamClient(cs.core_v1.rest)
+def pods(cs: Clientset, namespace: str) -> PodClient:
+    """The generated pod client of the test's namespace: its connect methods are what is tested."""
+    return cs.core_v1.pods(namespace)
 
 
 def receive(sock: socket.socket) -> bytes:
@@ -90,9 +91,7 @@ def _held(api_server: APIServer) -> tuple[int, int, int, int]:
 
 
 @pytest.fixture
-def no_leaks(
-    api_server: APIServer, streams: StreamClient, namespace: str, pod: str
-) -> Iterator[None]:
+def no_leaks(api_server: APIServer, pods: PodClient, namespace: str, pod: str) -> Iterator[None]:
     """After the test: no more fds, threads, client tasks or server tasks than before it (waiting a
     little for the other side of a closed connection to notice)."""
     before = _held(api_server)
@@ -109,32 +108,32 @@ def no_leaks(
 
 
 def test_refused_streams_leave_nothing_open(
-    cs: Clientset, streams: StreamClient, namespace: str, pod: str, no_leaks: None
+    cs: Clientset, pods: PodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
     pending = start_pod(cs, namespace, phase="Pending")
     for _ in range(10):
         with pytest.raises(BadRequest, match="container nope is not valid"):
-            streams.exec(namespace, pod, ["echo"], container="nope")
+            pods.exec(pod, ["echo"], container="nope")
         with pytest.raises(NotFound):
-            streams.exec(namespace, "no-such-pod", ["echo"])
+            pods.exec("no-such-pod", ["echo"])
         with pytest.raises(ServerError, match="container not found"):
-            streams.exec(namespace, pending, ["echo"])
+            pods.exec(pending, ["echo"])
         with pytest.raises(CommandError, match="executable file not found"):
-            streams.exec(namespace, pod, ["no-such-command"])
-        with streams.port_forward(namespace, pod).stream(7777) as stream:
+            pods.exec(pod, ["no-such-command"])
+        with pods.port_forward(pod).stream(7777) as stream:
             with pytest.raises(PortForwardError, match="7777"):
                 stream.read()
-        with streams.port_forward(namespace, pod).listen(7777) as listener:
+        with pods.port_forward(pod).listen(7777) as listener:
             with socket.create_connection(("127.0.0.1", listener.port), timeout=10) as local:
                 assert receive(local) == b""  # closed: nothing listens in the pod
         assert isinstance(listener.errors[-1], PortForwardError)
 
 
 def test_streams_the_server_cuts_are_typed_errors(
-    api_server: APIServer, streams: StreamClient, namespace: str, pod: str, no_leaks: None
+    api_server: APIServer, pods: PodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
     PROGRESS.started.clear()
-    with streams.port_forward(namespace, pod).stream(HANG_PORT) as stream:
+    with pods.port_forward(pod).stream(HANG_PORT) as stream:
         while not PROGRESS.started.is_set():
             sleep(0.01)
         drop_connections(api_server)
@@ -142,7 +141,7 @@ def test_streams_the_server_cuts_are_typed_errors(
             stream.read()
         assert stream.read() == b""
     PROGRESS.started.clear()
-    with streams.exec_session(namespace, pod, ["sleep"]) as session:
+    with pods.exec_session(pod, ["sleep"]) as session:
         while not PROGRESS.started.is_set():
             sleep(0.01)
         drop_connections(api_server)
@@ -151,9 +150,9 @@ def test_streams_the_server_cuts_are_typed_errors(
 
 
 def test_a_slow_port_forward_reader_holds_the_pod_back(
-    streams: StreamClient, namespace: str, pod: str, no_leaks: None
+    pods: PodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
-    with streams.port_forward(namespace, pod).stream(FLOOD_PORT) as stream:
+    with pods.port_forward(pod).stream(FLOOD_PORT) as stream:
         got = len(stream.read())
         sleep(0.5)  # time for an unbounded server or client to run far ahead
         assert 0 < PROGRESS.forwarded - got < BOUNDED
@@ -169,10 +168,10 @@ def test_a_slow_port_forward_reader_holds_the_pod_back(
 
 
 def test_a_local_socket_that_does_not_read_holds_the_pod_back(
-    streams: StreamClient, namespace: str, pod: str, no_leaks: None
+    pods: PodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
     PROGRESS.forwarded = 0
-    with streams.port_forward(namespace, pod).listen(FLOOD_PORT) as listener:
+    with pods.port_forward(pod).listen(FLOOD_PORT) as listener:
         with socket.create_connection(("127.0.0.1", listener.port), timeout=10) as local:
             while PROGRESS.forwarded == 0:
                 sleep(0.01)
@@ -184,15 +183,15 @@ def test_a_local_socket_that_does_not_read_holds_the_pod_back(
 
 
 def test_a_client_that_goes_away_ends_the_command_and_the_forward(
-    streams: StreamClient, namespace: str, pod: str, no_leaks: None
+    pods: PodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
     PROGRESS.started.clear()
-    with streams.exec_session(namespace, pod, ["sleep"], stdin=True) as session:
+    with pods.exec_session(pod, ["sleep"], stdin=True) as session:
         session.write_stdin(b"never read")
         while not PROGRESS.started.is_set():
             sleep(0.01)
     PROGRESS.started.clear()
-    with streams.port_forward(namespace, pod).stream(HANG_PORT) as stream:
+    with pods.port_forward(pod).stream(HANG_PORT) as stream:
         stream.write(b"never read")
         while not PROGRESS.started.is_set():
             sleep(0.01)
@@ -200,12 +199,12 @@ def test_a_client_that_goes_away_ends_the_command_and_the_forward(
 
 
 def test_a_read_timeout_ends_a_silent_stream(
-    streams: StreamClient, namespace: str, pod: str, no_leaks: None
+    pods: PodClient, namespace: str, pod: str, no_leaks: None
 ) -> None:
-    with streams.exec_session(namespace, pod, ["sleep"], read_timeout=0.2) as session:
+    with pods.exec_session(pod, ["sleep"], read_timeout=0.2) as session:
         with pytest.raises(TransportTimeout):
             session.wait()
-    forward = streams.port_forward(namespace, pod, read_timeout=0.2)
+    forward = pods.port_forward(pod, read_timeout=0.2)
     with forward.stream(HANG_PORT) as stream:
         with pytest.raises(TransportTimeout):
             stream.read()

@@ -13,11 +13,11 @@ import os
 import uuid
 
 import pytest
+from example_client.clients.core_v1 import PodClient
 from example_client.clientset import Clientset
 from example_client.models.core_v1 import Container, Pod, PodSpec, PodStatus
 
 from kgen.runtime._sync.primitives import sleep
-from kgen.runtime._sync.streams import StreamClient
 from kgen.runtime._channels import (
     STDERR,
     STDOUT,
@@ -64,41 +64,42 @@ def start_pod(cs: Clientset, namespace: str, pod: Pod) -> None:
 
 
 @pytest.fixture
-def streams(cs: Clientset) -> StreamClient:
-    return StreamClient(cs.core_v1.rest)
+def pods(cs: Clientset, namespace: str) -> PodClient:
+    """The generated pod client of the test's namespace: its connect methods are what is tested."""
+    return cs.core_v1.pods(namespace)
 
 
 def test_exec_returns_stdout_stderr_and_exit_code(
-    streams: StreamClient, namespace: str, pod: str
+    pods: PodClient, namespace: str, pod: str
 ) -> None:
-    result = streams.exec(namespace, pod, ["echo", "hi", "there"])
+    result = pods.exec(pod, ["echo", "hi", "there"])
     assert (result.stdout, result.stderr, result.exit_code) == (b"hi there\n", b"to stderr\n", 0)
 
 
 def test_a_non_zero_exit_is_a_result_or_a_typed_error_when_asked(
-    streams: StreamClient, namespace: str, pod: str
+    pods: PodClient, namespace: str, pod: str
 ) -> None:
-    result = streams.exec(namespace, pod, ["exit", "3"])
+    result = pods.exec(pod, ["exit", "3"])
     assert (result.stdout, result.stderr, result.exit_code) == (b"", b"failing\n", 3)
     with pytest.raises(NonZeroExitError) as caught:
-        streams.exec(namespace, pod, ["exit", "7"], check=True)
+        pods.exec(pod, ["exit", "7"], check=True)
     assert (caught.value.exit_code, caught.value.stderr) == (7, b"failing\n")
 
 
 def test_stdin_is_fed_while_output_is_read_and_closed_at_its_end(
-    streams: StreamClient, namespace: str, pod: str
+    pods: PodClient, namespace: str, pod: str
 ) -> None:
     # More than every buffer on the way holds: writing it all before reading would dead-lock.
     data = os.urandom(BIG)
-    result = streams.exec(namespace, pod, ["cat"], stdin=data)
+    result = pods.exec(pod, ["cat"], stdin=data)
     assert result.exit_code == 0
     assert result.stdout == data
 
 
 def test_a_streaming_session_reads_output_as_it_comes(
-    streams: StreamClient, namespace: str, pod: str
+    pods: PodClient, namespace: str, pod: str
 ) -> None:
-    with streams.exec_session(namespace, pod, ["cat"], stdin=True) as session:
+    with pods.exec_session(pod, ["cat"], stdin=True) as session:
         assert session.protocol is not None and session.protocol.name == "v5.channel.k8s.io"
         session.write_stdin(b"one")
         assert session.read() == (STDOUT, b"one")
@@ -109,22 +110,20 @@ def test_a_streaming_session_reads_output_as_it_comes(
     assert (result.stdout, result.exit_code) == (b"", 0)
 
 
-def test_resize_reaches_the_terminal(streams: StreamClient, namespace: str, pod: str) -> None:
-    with streams.exec_session(namespace, pod, ["tty"], tty=True) as session:
+def test_resize_reaches_the_terminal(pods: PodClient, namespace: str, pod: str) -> None:
+    with pods.exec_session(pod, ["tty"], tty=True) as session:
         session.resize(80, 24)
         session.resize(132, 43)
         result = session.wait()
     assert (result.stdout, result.exit_code) == (b"132x43", 0)
     assert PROGRESS.sizes[-2:] == [(80, 24), (132, 43)]
     with pytest.raises(ValueError):
-        with streams.exec_session(namespace, pod, ["cat"]) as session:
+        with pods.exec_session(pod, ["cat"]) as session:
             session.resize(80, 24)
 
 
-def test_a_v4_server_has_no_stdin_close(streams: StreamClient, namespace: str, pod: str) -> None:
-    session = streams.exec_session(
-        namespace, pod, ["cat"], stdin=True, protocols=["v4.channel.k8s.io"]
-    )
+def test_a_v4_server_has_no_stdin_close(pods: PodClient, namespace: str, pod: str) -> None:
+    session = pods.exec_session(pod, ["cat"], stdin=True, protocols=["v4.channel.k8s.io"])
     with session:
         assert session.protocol is not None and session.protocol.version == 4
         session.write_stdin(b"abc")
@@ -133,15 +132,11 @@ def test_a_v4_server_has_no_stdin_close(streams: StreamClient, namespace: str, p
             session.close_stdin()
     # The one-call form says so at once rather than wait for a command that waits for its input.
     with pytest.raises(StreamProtocolError, match="cannot close stdin"):
-        streams.exec(namespace, pod, ["cat"], stdin=b"never ends", protocols=["v4.channel.k8s.io"])
+        pods.exec(pod, ["cat"], stdin=b"never ends", protocols=["v4.channel.k8s.io"])
 
 
-def test_the_base64_protocol_carries_the_same(
-    streams: StreamClient, namespace: str, pod: str
-) -> None:
-    session = streams.exec_session(
-        namespace, pod, ["echo", "b64"], protocols=["v4.base64.channel.k8s.io"]
-    )
+def test_the_base64_protocol_carries_the_same(pods: PodClient, namespace: str, pod: str) -> None:
+    session = pods.exec_session(pod, ["echo", "b64"], protocols=["v4.base64.channel.k8s.io"])
     with session:
         result = session.wait()
     assert (result.stdout, result.stderr, result.exit_code) == (b"b64\n", b"to stderr\n", 0)
@@ -157,49 +152,49 @@ def test_the_base64_protocol_carries_the_same(
     ],
 )
 def test_the_older_protocols_when_the_client_offers_no_newer(
-    streams: StreamClient, namespace: str, pod: str, offered: list[str]
+    pods: PodClient, namespace: str, pod: str, offered: list[str]
 ) -> None:
-    session = streams.exec_session(namespace, pod, ["echo", "old"], protocols=offered)
+    session = pods.exec_session(pod, ["echo", "old"], protocols=offered)
     with session:
         assert session.protocol is not None and session.protocol.name == offered[0]
         result = session.wait()
     assert (result.stdout, result.stderr, result.exit_code) == (b"old\n", b"to stderr\n", 0)
     # Before v4 the error channel is text: a non-zero exit is an error without a code.
     with pytest.raises(CommandError, match="non-zero exit code: exit status 3"):
-        streams.exec(namespace, pod, ["exit", "3"], protocols=offered)
+        pods.exec(pod, ["exit", "3"], protocols=offered)
 
 
-def test_attach_reads_the_process(streams: StreamClient, namespace: str, pod: str) -> None:
+def test_attach_reads_the_process(pods: PodClient, namespace: str, pod: str) -> None:
     # kgen.testing's attach handler is the same shell with no command: it cannot run.
     with pytest.raises(CommandError):
-        streams.attach(namespace, pod)
+        pods.attach(pod)
 
 
 def test_bad_input_gets_typed_errors(
-    cs: Clientset, streams: StreamClient, namespace: str, pod: str
+    cs: Clientset, pods: PodClient, namespace: str, pod: str
 ) -> None:
     with pytest.raises(NotFound):
-        streams.exec(namespace, "no-such-pod", ["echo"])
+        pods.exec("no-such-pod", ["echo"])
     with pytest.raises(BadRequest, match="container nope is not valid"):
-        streams.exec(namespace, pod, ["echo"], container="nope")
+        pods.exec(pod, ["echo"], container="nope")
     with pytest.raises(CommandError, match="executable file not found") as caught:
-        streams.exec(namespace, pod, ["no-such-command"])
+        pods.exec(pod, ["no-such-command"])
     assert caught.value.reason == "InternalError"
     start_pod(cs, namespace, running_pod("done", phase="Succeeded"))
     with pytest.raises(ServerError, match="container not found"):
-        streams.exec(namespace, "done", ["echo"])
+        pods.exec("done", ["echo"])
     start_pod(cs, namespace, running_pod("two", ("a", "b")))
     with pytest.raises(BadRequest, match="choose one of"):
-        streams.exec(namespace, "two", ["echo"])
+        pods.exec("two", ["echo"])
     with pytest.raises(TypeError):
-        streams.exec(namespace, pod, "echo hi")  # type: ignore[arg-type]
+        pods.exec(pod, "echo hi")  # type: ignore[arg-type]
 
 
 def test_a_stream_the_server_cuts_is_a_typed_error(
-    api_server: APIServer, streams: StreamClient, namespace: str, pod: str
+    api_server: APIServer, pods: PodClient, namespace: str, pod: str
 ) -> None:
     PROGRESS.started.clear()
-    with streams.exec_session(namespace, pod, ["sleep"]) as session:
+    with pods.exec_session(pod, ["sleep"]) as session:
         while not PROGRESS.started.is_set():
             sleep(0.01)
         http = api_server._http
@@ -209,10 +204,8 @@ def test_a_stream_the_server_cuts_is_a_typed_error(
             session.wait()
 
 
-def test_a_slow_reader_holds_the_server_back(
-    streams: StreamClient, namespace: str, pod: str
-) -> None:
-    with streams.exec_session(namespace, pod, ["flood"]) as session:
+def test_a_slow_reader_holds_the_server_back(pods: PodClient, namespace: str, pod: str) -> None:
+    with pods.exec_session(pod, ["flood"]) as session:
         first = session.read()
         assert first is not None
         got = len(first[1])
@@ -227,9 +220,9 @@ def test_a_slow_reader_holds_the_server_back(
 
 
 def test_port_forward_streams_to_a_local_address_and_to_a_function(
-    streams: StreamClient, namespace: str, pod: str
+    pods: PodClient, namespace: str, pod: str
 ) -> None:
-    forward = streams.port_forward(namespace, pod)
+    forward = pods.port_forward(pod)
     data = os.urandom(BIG)
     with forward.stream(8080) as stream:
         stream.write(data)
@@ -246,9 +239,9 @@ def test_port_forward_streams_to_a_local_address_and_to_a_function(
 
 
 def test_port_forward_to_a_port_with_nothing_listening(
-    streams: StreamClient, namespace: str, pod: str
+    pods: PodClient, namespace: str, pod: str
 ) -> None:
-    with streams.port_forward(namespace, pod).stream(7777) as stream:
+    with pods.port_forward(pod).stream(7777) as stream:
         with pytest.raises(
             PortForwardError, match="connection refused|Connection refused"
         ) as caught:
@@ -257,9 +250,9 @@ def test_port_forward_to_a_port_with_nothing_listening(
 
 
 def test_stderr_and_stdout_arrive_on_their_channels(
-    streams: StreamClient, namespace: str, pod: str
+    pods: PodClient, namespace: str, pod: str
 ) -> None:
-    with streams.exec_session(namespace, pod, ["echo", "x"]) as session:
+    with pods.exec_session(pod, ["echo", "x"]) as session:
         chunks = []
         while (chunk := session.read()) is not None:
             chunks.append(chunk)
