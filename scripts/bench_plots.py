@@ -98,7 +98,9 @@ def tables(results: dict[str, Any]) -> str:
     if first:
         rows = _ok(first, "median_s")
         parts.append(
-            "### Import a client and list pods once (a fresh process)\n\nMedian of 5.\n\n"
+            "### Import a client and list pods once (a fresh process)\n\n"
+            f"Median of {first.get('summary', {}).get('runs', 5)}; httpx is the floor (httpx "
+            "imported and one GET of the same list).\n\n"
             + _image("first_call.svg", "Import and first list")
             + _table(
                 ["client", "median ms"],

@@ -34,7 +34,6 @@ from kgen.runtime._credentials import (
     TokenFile,
 )
 from kgen.runtime._errors import ConfigError
-from kgen.runtime._execplugin import ExecCredentialSource
 from kgen.runtime._kubeconfig.loading import Kubeconfig
 from kgen.runtime._kubeconfig.loading import load as _load_kubeconfig_files
 from kgen.runtime._kubeconfig.resolution import ResolvedContext
@@ -229,6 +228,8 @@ def _credential_source(resolved: ResolvedContext) -> CredentialSource | None:
     if user.username or user.password or resolved.client_cert_data:
         return None  # client-go skips the exec plugin when these are set
     if resolved.exec is not None:
+        from kgen.runtime._execplugin import ExecCredentialSource  # only for an exec plugin's user
+
         return ExecCredentialSource.shared(resolved.exec)
     return None
 

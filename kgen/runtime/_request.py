@@ -36,10 +36,11 @@ import kgen.runtime._codec as codec
 from kgen import __version__
 from kgen.runtime._errors import DecodeError
 from kgen.runtime._meta import DeleteOptions, Preconditions
-from kgen.runtime._selectors import SelectorLike, selector_string
 
 if TYPE_CHECKING:
     import httpx
+
+    from kgen.runtime._selectors import SelectorLike
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -172,6 +173,16 @@ def resource_path(
 # --- options ----------------------------------------------------------------------------------------
 
 
+def _selector_string(selector: SelectorLike | None, *, field: bool = False) -> str | None:
+    """:func:`kgen.runtime._selectors.selector_string`, whose module (and the label parser behind it)
+    is imported by the first request that has a selector, not by every program that lists."""
+    if selector is None:
+        return None
+    from kgen.runtime._selectors import selector_string
+
+    return selector_string(selector, field=field)
+
+
 @dataclass(slots=True)
 class ListOptions:
     """Options of list, watch and deletecollection (metav1.ListOptions).
@@ -194,8 +205,8 @@ class ListOptions:
         out: list[tuple[str, str]] = []
         if watch:
             out.append(("watch", "true"))
-        labels = selector_string(self.label_selector)
-        fields = selector_string(self.field_selector, field=True)
+        labels = _selector_string(self.label_selector)
+        fields = _selector_string(self.field_selector, field=True)
         if labels:
             out.append(("labelSelector", labels))
         if fields:

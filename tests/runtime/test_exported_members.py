@@ -7,11 +7,15 @@ by accident, and the lazy table, the type checker's imports and ``__all__`` agre
 from __future__ import annotations
 
 import ast
+import os
 import importlib
 import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import kgen.runtime
 
@@ -87,3 +91,83 @@ def test_importing_a_model_name_does_not_load_the_http_stack() -> None:
         "assert 'httpx' not in sys.modules, 'httpx was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# What a first typed call needs, and no more: the connect subresources' streams (WebSocket framing,
+# port-forward's sockets, asyncio), the exec plugin, discovery, the dynamic client and selectors are
+# imported when first used (issue 16, goal 4: a program's first call in a few tens of milliseconds).
+NOT_FOR_A_FIRST_CALL = (
+    "asyncio",
+    "subprocess",
+    "kgen.runtime._execplugin",
+    "kgen.runtime._wsframes",
+    "kgen.runtime._async.streams",
+    "kgen.runtime._sync.streams",
+    "kgen.runtime._async.streamio",
+    "kgen.runtime._sync.streamio",
+    "kgen.runtime._async.websocket",
+    "kgen.runtime._sync.websocket",
+    "kgen.runtime._async.portforward",
+    "kgen.runtime._sync.portforward",
+    "kgen.runtime._async.discovery",
+    "kgen.runtime._sync.discovery",
+    "kgen.runtime._async.dynamic",
+    "kgen.runtime._sync.dynamic",
+    "kgen.runtime._discovery_types",
+    # Selectors (and the label parser and name validation behind them): with the first selector.
+    "kgen.runtime._selectors",
+    "kgen.runtime._labels",
+    "kgen.runtime._validation",
+    "kgen.runtime._violation",
+)
+
+
+@pytest.fixture
+def kgen_apiserver_options() -> dict[str, Any]:
+    return {"package": "example_client"}
+
+
+def test_a_first_typed_call_loads_only_what_it_uses(kube_kubeconfig: Path) -> None:
+    """A fresh process lists pods with the generated client whose pods have exec, attach and
+    port-forward: the modules behind those are not loaded, and neither are the stream modules of the
+    sync client (whose async twins share the generated module)."""
+    code = (
+        "import sys\n"
+        "from example_client.clientset import Clientset\n"
+        "from kgen.runtime import load_kubeconfig\n"
+        f"with Clientset(load_kubeconfig({str(kube_kubeconfig)!r})) as cs:\n"
+        "    assert cs.core_v1.pods('default').list().items == []\n"
+        "    cs.core_v1.pods('default').exec_session  # the method is there, its module is not\n"
+        f"loaded = sorted(set({NOT_FOR_A_FIRST_CALL!r}) & set(sys.modules))\n"
+        "assert not loaded, loaded\n"
+    )
+    generated = str(Path(__file__).resolve().parents[2] / "generated")
+    env = {**os.environ, "PYTHONPATH": generated}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_connect_method_imports_its_streams_on_first_use(kube_kubeconfig: Path) -> None:
+    """The other side of the laziness: the first port-forward, proxy call or selector imports what
+    it needs, and works."""
+    code = (
+        "import sys\n"
+        "from example_client.clientset import Clientset\n"
+        "from kgen.runtime import APIError, load_kubeconfig\n"
+        f"with Clientset(load_kubeconfig({str(kube_kubeconfig)!r})) as cs:\n"
+        "    pods = cs.core_v1.pods('default')\n"
+        "    forward = pods.port_forward('nothing-here', [80])\n"
+        "    assert 'kgen.runtime._sync.portforward' in sys.modules\n"
+        "    assert type(forward).__name__ == 'PortForward'\n"
+        "    try:\n"
+        "        pods.proxy('nothing-here', '/')\n"
+        "    except APIError:\n"
+        "        pass\n"
+        "    assert 'kgen.runtime._sync.streams' in sys.modules\n"
+        "    assert pods.list(label_selector={'app': 'x'}, field_selector='metadata.name=x').items == []\n"
+        "    assert 'kgen.runtime._selectors' in sys.modules\n"
+    )
+    generated = str(Path(__file__).resolve().parents[2] / "generated")
+    env = {**os.environ, "PYTHONPATH": generated}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

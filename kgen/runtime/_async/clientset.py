@@ -10,15 +10,19 @@ connection pool, one credential, one rate limiter, as client-go's NewForConfig b
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-from kgen.runtime._async.discovery import AsyncDiscoveryClient, AsyncRESTMapper
-from kgen.runtime._async.dynamic import AsyncDynamicClient
 from kgen.runtime._async.rest import AsyncRESTClient
 from kgen.runtime._async.transport import AsyncTransport
 from kgen.runtime._clientset import ClientsetCore
 from kgen.runtime._config import Config, load_config
 from kgen.runtime._ratelimit import TokenBucket
+
+# Imported on first use of ``dynamic``, ``discovery`` or ``rest_mapper``: a program that only uses typed
+# clients does not load them.
+if TYPE_CHECKING:
+    from kgen.runtime._async.discovery import AsyncDiscoveryClient, AsyncRESTMapper
+    from kgen.runtime._async.dynamic import AsyncDynamicClient
 
 __all__ = ["AsyncClientsetBase", "AsyncGroupVersionClient"]
 
@@ -81,6 +85,8 @@ class AsyncClientsetBase(ClientsetCore):
     def dynamic(self) -> AsyncDynamicClient:
         """The dynamic client: any resource, as Unstructured objects."""
         if self._dynamic is None:
+            from kgen.runtime._async.dynamic import AsyncDynamicClient
+
             self._dynamic = AsyncDynamicClient(self.transport)
         return self._dynamic
 
@@ -88,6 +94,8 @@ class AsyncClientsetBase(ClientsetCore):
     def discovery(self) -> AsyncDiscoveryClient:
         """What the server serves: groups, versions, resources."""
         if self._discovery is None:
+            from kgen.runtime._async.discovery import AsyncDiscoveryClient
+
             self._discovery = AsyncDiscoveryClient(self.transport)
         return self._discovery
 
@@ -95,6 +103,8 @@ class AsyncClientsetBase(ClientsetCore):
     def rest_mapper(self) -> AsyncRESTMapper:
         """Kinds to resources and back, from discovery."""
         if self._mapper is None:
+            from kgen.runtime._async.discovery import AsyncRESTMapper
+
             self._mapper = AsyncRESTMapper(self.discovery)
         return self._mapper
 

@@ -16,22 +16,21 @@ these methods only name the path of ``name`` in the client's namespace.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from kgen.runtime._async.portforward import AsyncPortForward
 from kgen.runtime._async.resource import AsyncResourceClient
-from kgen.runtime._async.streams import (
-    AsyncExecSession,
-    ExecResult,
-    _exec_session,
-    _proxy_request,
-    _proxy_target,
-    _run,
-)
 from kgen.runtime._channels import EXEC_PROTOCOLS
 from kgen.runtime._meta import KubernetesList, KubernetesObject
-from kgen.runtime._request import Result, resource_path
+from kgen.runtime._request import resource_path
 from kgen.runtime._verbs import check_verb
+
+# The streams (WebSocket framing, port-forward's local sockets, asyncio's) are imported by the first
+# call of a connect method, not with every client of a group-version that has one: a program that
+# lists pods does not pay for exec.
+if TYPE_CHECKING:
+    from kgen.runtime._async.portforward import AsyncPortForward
+    from kgen.runtime._async.streams import AsyncExecSession, ExecResult
+    from kgen.runtime._request import Result
 
 __all__ = [
     "AsyncAttachSubresource",
@@ -77,6 +76,8 @@ class AsyncExecSubresource(AsyncResourceClient[M, LM]):
         come (``read``), resizes the terminal (``resize``, with ``tty=True``) and gives the exit code
         (``wait``). ``protocols``: the WebSocket subprotocols offered, newest first.
         """
+        from kgen.runtime._async.streams import _exec_session
+
         return _exec_session(
             self.rest,
             _connect_path(self, name, "exec"),
@@ -110,6 +111,8 @@ class AsyncExecSubresource(AsyncResourceClient[M, LM]):
         ``stdin``, a server without ``v5.channel.k8s.io`` (which alone can close stdin) is a
         :class:`~kgen.runtime.StreamProtocolError` at once: use :meth:`exec_session` there.
         """
+        from kgen.runtime._async.streams import _run
+
         session = self.exec_session(
             name,
             command,
@@ -137,6 +140,8 @@ class AsyncAttachSubresource(AsyncResourceClient[M, LM]):
     ) -> AsyncExecSession:
         """Attach interactively: ``async with pods.attach_session(name) as session:`` (see
         ``exec_session``)."""
+        from kgen.runtime._async.streams import _exec_session
+
         return _exec_session(
             self.rest,
             _connect_path(self, name, "attach"),
@@ -161,6 +166,8 @@ class AsyncAttachSubresource(AsyncResourceClient[M, LM]):
     ) -> ExecResult:
         """Attach until the process ends: its output from now on and its exit code (errors as
         ``exec``'s)."""
+        from kgen.runtime._async.streams import _run
+
         session = self.attach_session(
             name,
             container=container,
@@ -182,6 +189,8 @@ class AsyncPortForwardSubresource(AsyncResourceClient[M, LM]):
         WebSocket: ``read``, ``write``); ``listen(port, local_port)`` a local listening socket, as
         ``kubectl port-forward`` gives. :class:`~kgen.runtime.PortForwardError` when the pod's port
         cannot be reached (nothing listening)."""
+        from kgen.runtime._async.portforward import AsyncPortForward
+
         path = _connect_path(self, name, "portforward")
         assert self.namespace is not None or not self.resource.namespaced
         return AsyncPortForward(
@@ -208,6 +217,8 @@ class AsyncProxySubresource(AsyncResourceClient[M, LM]):
         """``method`` ``path`` on ``name`` (``port``: a number or a port's name; ``scheme``: http or
         https) through the API server's proxy: the answer (``body``, ``headers``, ``status_code``),
         or the typed :class:`~kgen.runtime.APIError` for an error status."""
+        from kgen.runtime._async.streams import _proxy_request, _proxy_target
+
         target = _proxy_target(name, port, scheme)
         request = _proxy_request(
             self.rest,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kgen.runtime._apply import ApplyConfiguration
 from kgen.runtime._async.engine import AsyncListVerbs, AsyncResourceEngine, AsyncWatchVerbs
@@ -42,8 +42,10 @@ from kgen.runtime._request import (
     delete_options,
     with_keywords,
 )
-from kgen.runtime._selectors import SelectorLike
 from kgen.runtime._verbs import TypedCodec, read_model, read_model_or_status
+
+if TYPE_CHECKING:
+    from kgen.runtime._selectors import SelectorLike  # annotations only: imported when used
 
 __all__ = [
     "AsyncAllVerbs",

@@ -12,7 +12,6 @@ import yaml
 
 import kgen.runtime._yamlsafe as yamlsafe
 from kgen.runtime._errors import ConfigError
-from kgen.runtime._execplugin import EXEC_CLUSTER_EXTENSION
 from kgen.runtime._kubeconfig.entries import (
     ClusterEntry,
     ContextEntry,
@@ -114,6 +113,9 @@ def _named(root: Node, key: str, inner: str) -> list[tuple[str, Node]]:
 def _cluster(name: str, node: Node) -> ClusterEntry:
     exec_extension = None
     for index, item in enumerate(node.list("extensions")):
+        # The exec plugin's module only when there is an extension to look at (most kubeconfigs).
+        from kgen.runtime._execplugin import EXEC_CLUSTER_EXTENSION
+
         if not isinstance(item, dict):
             raise node.error(f"extensions[{index}]", f"must be a mapping, not {type_name(item)}")
         if item.get("name") == EXEC_CLUSTER_EXTENSION:

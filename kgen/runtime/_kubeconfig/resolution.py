@@ -10,16 +10,12 @@ from typing import TYPE_CHECKING
 
 from kgen.runtime._credentials import CredentialError, read_token_file
 from kgen.runtime._errors import ConfigError
-from kgen.runtime._execplugin import (
-    EXEC_API_VERSIONS,
-    EXEC_INTERACTIVE_MODES,
-    ExecCluster,
-    ExecConfig,
-)
 from kgen.runtime._kubeconfig.entries import ClusterEntry, ContextEntry, ExecEntry, Node, UserEntry
 from kgen.runtime._proxy import mask_url
 
+# The exec plugin's module is imported by ``_check_exec``, for the users that have one.
 if TYPE_CHECKING:
+    from kgen.runtime._execplugin import ExecConfig
     from kgen.runtime._kubeconfig.loading import Kubeconfig
 
 __all__ = ["ResolvedContext", "resolve_context"]
@@ -210,6 +206,13 @@ def _client_certificate(node: Node, user: UserEntry) -> tuple[bytes | None, byte
 def _check_exec(
     entry: ExecEntry, user: Node, cluster: ClusterEntry, server: str, ca_data: bytes | None
 ) -> ExecConfig:
+    from kgen.runtime._execplugin import (
+        EXEC_API_VERSIONS,
+        EXEC_INTERACTIVE_MODES,
+        ExecCluster,
+        ExecConfig,
+    )
+
     node = Node(user.file, entry.field, {})
     if entry.command is None:
         raise node.error("command", "an exec plugin needs a command")

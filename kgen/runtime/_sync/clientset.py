@@ -11,15 +11,19 @@ connection pool, one credential, one rate limiter, as client-go's NewForConfig b
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-from kgen.runtime._sync.discovery import DiscoveryClient, RESTMapper
-from kgen.runtime._sync.dynamic import DynamicClient
 from kgen.runtime._sync.rest import RESTClient
 from kgen.runtime._sync.transport import Transport
 from kgen.runtime._clientset import ClientsetCore
 from kgen.runtime._config import Config, load_config
 from kgen.runtime._ratelimit import TokenBucket
+
+# Imported on first use of ``dynamic``, ``discovery`` or ``rest_mapper``: a program that only uses typed
+# clients does not load them.
+if TYPE_CHECKING:
+    from kgen.runtime._sync.discovery import DiscoveryClient, RESTMapper
+    from kgen.runtime._sync.dynamic import DynamicClient
 
 __all__ = ["ClientsetBase", "GroupVersionClient"]
 
@@ -82,6 +86,8 @@ class ClientsetBase(ClientsetCore):
     def dynamic(self) -> DynamicClient:
         """The dynamic client: any resource, as Unstructured objects."""
         if self._dynamic is None:
+            from kgen.runtime._sync.dynamic import DynamicClient
+
             self._dynamic = DynamicClient(self.transport)
         return self._dynamic
 
@@ -89,6 +95,8 @@ class ClientsetBase(ClientsetCore):
     def discovery(self) -> DiscoveryClient:
         """What the server serves: groups, versions, resources."""
         if self._discovery is None:
+            from kgen.runtime._sync.discovery import DiscoveryClient
+
             self._discovery = DiscoveryClient(self.transport)
         return self._discovery
 
@@ -96,6 +104,8 @@ class ClientsetBase(ClientsetCore):
     def rest_mapper(self) -> RESTMapper:
         """Kinds to resources and back, from discovery."""
         if self._mapper is None:
+            from kgen.runtime._sync.discovery import RESTMapper
+
             self._mapper = RESTMapper(self.discovery)
         return self._mapper
 

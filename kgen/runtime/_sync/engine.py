@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from kgen.runtime._sync.rest import Request, RESTClient
 from kgen.runtime._sync.watch import WatchStream, retry_watch
@@ -34,10 +34,12 @@ from kgen.runtime._request import (
     resolve_patch_type,
     with_keywords,
 )
-from kgen.runtime._selectors import SelectorLike
 from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
 from kgen.runtime._verbs import Codec, apply_body, check_namespace, check_verb
 from kgen.runtime._watchevent import WatchEvent
+
+if TYPE_CHECKING:
+    from kgen.runtime._selectors import SelectorLike  # annotations only: imported when used
 
 __all__ = ["ListVerbs", "ResourceEngine", "WatchVerbs"]
 

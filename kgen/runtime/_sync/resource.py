@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kgen.runtime._apply import ApplyConfiguration
 from kgen.runtime._sync.engine import ListVerbs, ResourceEngine, WatchVerbs
@@ -43,8 +43,10 @@ from kgen.runtime._request import (
     delete_options,
     with_keywords,
 )
-from kgen.runtime._selectors import SelectorLike
 from kgen.runtime._verbs import TypedCodec, read_model, read_model_or_status
+
+if TYPE_CHECKING:
+    from kgen.runtime._selectors import SelectorLike  # annotations only: imported when used
 
 __all__ = [
     "AllVerbs",
