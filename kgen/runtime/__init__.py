@@ -178,6 +178,10 @@ if TYPE_CHECKING:
     from kgen.runtime._meta import StatusCause as StatusCause
     from kgen.runtime._meta import StatusDetails as StatusDetails
     from kgen.runtime._meta import VersionInfo as VersionInfo
+    from kgen.runtime._partial import decode_partial as decode_partial
+    from kgen.runtime._partial import fully_decoded as fully_decoded
+    from kgen.runtime._partial import is_partial as is_partial
+    from kgen.runtime._partial import partial_type as partial_type
     from kgen.runtime._patch import apply_merge_patch as apply_merge_patch
     from kgen.runtime._patch import create_merge_patch as create_merge_patch
     from kgen.runtime._patch import merge_patch_between as merge_patch_between
@@ -655,11 +659,14 @@ __all__ = [
     "copy_object",
     "crd_established",
     "create_merge_patch",
+    "decode_partial",
     "default_controller_rate_limiter",
     "default_transform",
     "deployment_rolled_out",
     "dump_yaml",
     "find_status_condition",
+    "fully_decoded",
+    "is_partial",
     "is_status_condition_false",
     "is_status_condition_true",
     "job_complete",
@@ -680,6 +687,7 @@ __all__ = [
     "owner_reference",
     "parse_manifests",
     "parse_quantity",
+    "partial_type",
     "remove_finalizer",
     "remove_status_condition",
     "requeue",
@@ -977,11 +985,14 @@ _EXPORTS: dict[str, str] = {
     "copy_object": "_cache.objects",
     "crd_established": "_manifests.conditions",
     "create_merge_patch": "_patch",
+    "decode_partial": "_partial",
     "default_controller_rate_limiter": "_workqueue.rate_limiters",
     "default_transform": "_cache.transform",
     "deployment_rolled_out": "_manifests.conditions",
     "dump_yaml": "_manifests.dump",
     "find_status_condition": "_controller.conditions",
+    "fully_decoded": "_partial",
+    "is_partial": "_partial",
     "is_status_condition_false": "_controller.conditions",
     "is_status_condition_true": "_controller.conditions",
     "job_complete": "_manifests.conditions",
@@ -1002,6 +1013,7 @@ _EXPORTS: dict[str, str] = {
     "owner_reference": "_controller.owners",
     "parse_manifests": "_manifests.load",
     "parse_quantity": "_types",
+    "partial_type": "_partial",
     "remove_finalizer": "_controller.finalizers",
     "remove_status_condition": "_controller.conditions",
     "requeue": "_controller.request",

@@ -37,6 +37,7 @@ __all__ = [
     "decode_keeping_unknown",
     "encode_preserving",
     "is_unknown_field_error",
+    "split_unknown",
     "unknown_fields",
 ]
 
@@ -171,6 +172,8 @@ def _splitter(tp: Any) -> _Splitter | None:
 
 
 def _compile(tp: Any) -> _Splitter | None:
+    if tp is msgspec.Raw:
+        return _split_raw
     cls = _struct_in(tp)
     mapping = _container_in(tp, dict)
     sequence = _container_in(tp, list)
@@ -248,6 +251,12 @@ def _split_list(value: list[Any], items: _Splitter) -> tuple[Any, Any]:
     return known, unknowns if any(u is not None for u in unknowns) else None
 
 
+def _split_raw(value: Any) -> tuple[Any, Any]:
+    # A part a partial twin decodes later (kgen.runtime._partial): kept whole, unknown keys
+    # included, and split when it is read.
+    return msgspec.Raw(msgspec.json.encode(value)), None
+
+
 def _split(value: Any, tp: Any) -> tuple[Any, Any]:
     """``value`` (plain JSON) as what ``tp`` knows, and the rest: the keys it does not know, with the
     keys that lead to them (None when there are none)."""
@@ -255,11 +264,22 @@ def _split(value: Any, tp: Any) -> tuple[Any, Any]:
     return (value, None) if splitter is None else splitter(value)
 
 
+def split_unknown(value: Any, tp: Any) -> tuple[Any, Any]:
+    """``value`` (plain JSON) as what ``tp`` knows, and the rest: the keys it does not know, with the
+    keys that lead to them (None when there are none)."""
+    return _split(value, tp)
+
+
 # --- encoding ----------------------------------------------------------------------------------------
 
 
 def encode_preserving(obj: Any) -> bytes:
     """JSON for ``obj``, with the keys its models do not know put back where they were read."""
+    # A partly decoded object (kgen.runtime._partial): every part decoded first, so that the keys
+    # its parts' models do not know are kept on it like the others.
+    from kgen.runtime._partial import fully_decoded
+
+    fully_decoded(obj)
     unknown = unknown_fields(obj)
     if unknown is None:
         return codec.encode(obj)

@@ -155,6 +155,8 @@ def _kind_of(tp: Any) -> int | None:
         return _ANY
     option = options[0]
     origin = typing.get_origin(option) or option
+    if origin is msgspec.Raw:
+        return None  # a part of a partly decoded object not read yet: left as it is
     if origin is str:
         return _STR
     if origin is list:
