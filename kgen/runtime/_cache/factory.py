@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -54,6 +54,7 @@ from kgen.runtime._cache.listwatch import (
 from kgen.runtime._cache.reflector import ReflectorOptions
 from kgen.runtime._cache.transform import Transform, default_transform
 from kgen.runtime._meta import KubernetesList, KubernetesObject
+from kgen.runtime._partial import partial_type
 from kgen.runtime._resources import GroupVersionResource
 from kgen.runtime._unstructured import Unstructured
 
@@ -154,34 +155,50 @@ class AsyncSharedInformerFactory:
         new_informer: (
             Callable[[AsyncSharedInformerFactory], AsyncSharedIndexInformer[M]] | None
         ) = None,
+        partial: Iterable[str] | None = None,
     ) -> AsyncSharedIndexInformer[M]:
         """The informer of ``kind``'s resource, created on first use (``list_kind`` defaults to
-        ``KubernetesList[kind]``; ``new_informer(factory)`` replaces the default construction)."""
+        ``KubernetesList[kind]``; ``new_informer(factory)`` replaces the default construction).
+
+        ``partial``: the fields (Python names) decoded at once, the others of each cached object
+        when first read (:func:`~kgen.runtime.decode_partial`); ``partial=()`` decodes ``metadata``
+        alone (client-go's metadata informer, with typed access to the rest). A partial informer is
+        another informer than the full one of the same resource (another cache, another watch)."""
         info = kind.RESOURCE
         if info is None:
             raise ValueError(f"{kind.__name__} is not a resource: no informer")
         key = str(info.gvr)
+        eager = None if partial is None else tuple(sorted(set(partial)))
+        registered = key if eager is None else f"{key}#partial({','.join(eager)})"
 
         def build() -> AsyncSharedIndexInformer[M]:
             if new_informer is not None:
                 return new_informer(self)
+            kind_read, list_read = kind, list_kind
+            if eager is not None:
+                kind_read = partial_type(kind, eager)
+                list_read = None if list_kind is None else partial_type(list_kind, eager)
             lister_watcher = TypedListerWatcher.for_kind(
                 self.clientset.transport,
-                kind,
-                list_kind,
+                kind_read,
+                list_read,
                 namespace=self.namespace if info.namespaced else None,
                 tweak_list_options=self.tweak_list_options,
             )
             return self.new_informer(key, lister_watcher)
 
-        informer: AsyncSharedIndexInformer[M] = self._register(key, build)
+        informer: AsyncSharedIndexInformer[M] = self._register(registered, build)
         return informer
 
     def lister_for(
-        self, kind: type[M], list_kind: type[KubernetesList[M]] | None = None
+        self,
+        kind: type[M],
+        list_kind: type[KubernetesList[M]] | None = None,
+        *,
+        partial: Iterable[str] | None = None,
     ) -> Lister[M]:
         """The lister of :meth:`informer_for`'s informer."""
-        return self.informer_for(kind, list_kind).lister()
+        return self.informer_for(kind, list_kind, partial=partial).lister()
 
     def for_resource(
         self, gvr: GroupVersionResource | str, *, namespaced: bool = True

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from kgen.runtime._async.clientset import AsyncClientsetBase
@@ -310,17 +310,28 @@ class SharedInformerFactory:
             return wrapper
 
     def informer_for(
-        self, kind: type[M], list_kind: type[KubernetesList[M]] | None = None
+        self,
+        kind: type[M],
+        list_kind: type[KubernetesList[M]] | None = None,
+        *,
+        partial: Iterable[str] | None = None,
     ) -> SharedIndexInformer[M]:
-        """The informer of ``kind``'s resource (see :meth:`AsyncSharedInformerFactory.informer_for`)."""
-        informer = self._thread.call(lambda: self.async_factory.informer_for(kind, list_kind))
+        """The informer of ``kind``'s resource (see :meth:`AsyncSharedInformerFactory.informer_for`,
+        and its ``partial``)."""
+        informer = self._thread.call(
+            lambda: self.async_factory.informer_for(kind, list_kind, partial=partial)
+        )
         wrapper: SharedIndexInformer[M] = self._wrap(informer)
         return wrapper
 
     def lister_for(
-        self, kind: type[M], list_kind: type[KubernetesList[M]] | None = None
+        self,
+        kind: type[M],
+        list_kind: type[KubernetesList[M]] | None = None,
+        *,
+        partial: Iterable[str] | None = None,
     ) -> Lister[M]:
-        return self.informer_for(kind, list_kind).lister()
+        return self.informer_for(kind, list_kind, partial=partial).lister()
 
     def for_resource(
         self, gvr: GroupVersionResource | str, *, namespaced: bool = True

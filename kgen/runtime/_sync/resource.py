@@ -17,6 +17,7 @@ options as keywords (``pods.list(label_selector=...)``), a thin wrapper over it.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,6 +33,7 @@ from kgen.runtime._meta import (
     Scale,
     Status,
 )
+from kgen.runtime._partial import partial_type
 from kgen.runtime._resources import ResourceInfo
 from kgen.runtime._request import (
     DeletePropagation,
@@ -129,6 +131,21 @@ class ResourceClient(ResourceEngine[M, LM]):
         return cls(
             client.rest, client.kind, client.list_kind, client.namespace, resource=client.resource
         )
+
+    def partial(self: C, *eager: str, share_buffer: bool = False) -> C:
+        """This client, decoding in what it reads only ``eager`` fields (Python names) and
+        ``apiVersion``, ``kind``, ``metadata`` at once, and each other part of an object when first
+        read (:func:`~kgen.runtime.decode_partial`): ``pods.partial("status").list()`` decodes a big
+        list about twice as fast when specs are not read. Objects are still of the client's model to
+        a type checker and to ``isinstance``. Every verb reads this way (list, pages, iter, watch,
+        get, the answers of writes); an informer over this client caches partly decoded objects.
+        """
+        clone = copy.copy(self)
+        clone.codec = TypedCodec(
+            partial_type(self.kind, eager, share_buffer=share_buffer),
+            partial_type(self.list_kind, eager, share_buffer=share_buffer),
+        )
+        return clone
 
     # --- subresources with payloads of their own: what generated one-liners call ---------------------
 
