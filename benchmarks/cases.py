@@ -93,6 +93,94 @@ def memory(impl: str, count: str = "10000") -> dict[str, Any]:
     return {"bytes_per_pod": retained / int(count)}
 
 
+#: What a partial decode reads now (the rest of each pod, its spec, is decoded when first read).
+PARTIAL_EAGER = ("metadata", "status")
+
+
+def _read_all(pods: Any) -> None:
+    """What a program that reads every part of every pod touches (a partial pod decodes its spec)."""
+    for pod in pods.items:
+        pod.metadata, pod.spec, pod.status
+
+
+def _partial_variant(variant: str) -> Callable[[bytes], Any]:
+    sys.path.insert(0, str(BENCH / "gen"))
+    from k8s_bench.models.core_v1 import PodList
+
+    from kgen.runtime import decode_partial, fully_decoded
+
+    import kgen.runtime._codec as codec
+
+    def full(raw: bytes) -> Any:
+        return codec.decode(raw, PodList)
+
+    def partial(raw: bytes) -> Any:
+        return decode_partial(raw, PodList, PARTIAL_EAGER)
+
+    def shared(raw: bytes) -> Any:
+        return decode_partial(raw, PodList, PARTIAL_EAGER, share_buffer=True)
+
+    def read_all(decode: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+        def run(raw: bytes) -> Any:
+            pods = decode(raw)
+            _read_all(pods)
+            return pods
+
+        return run
+
+    variants = {
+        "full": full,
+        "partial": partial,
+        "partial-shared": shared,
+        "full-read-all": read_all(full),
+        "partial-read-all": read_all(partial),
+        "partial-fully-decoded": lambda raw: fully_decoded(partial(raw)),
+    }
+    return variants[variant]
+
+
+def partial_decode(variant: str, count: str = "10000", repeat: str = "7") -> dict[str, Any]:
+    """One way to decode a PodList (full, partial, partial then everything read): process CPU time,
+    median of ``repeat`` runs, gc on with the runtime's pause for big bodies, as the clients run."""
+    raw = _podlist_bytes(int(count))
+    fn = _partial_variant(variant)
+    result = fn(raw)  # warm-up: decoders and twins are built once per type
+    assert len(result.items) == int(count)
+    del result
+    times = []
+    for _ in range(int(repeat)):
+        gc.collect()
+        start = time.process_time()
+        result = fn(raw)
+        times.append(time.process_time() - start)
+        del result
+    return {"cpu_s": statistics.median(times), "min_s": min(times), "runs": len(times)}
+
+
+def partial_memory(variant: str, count: str = "10000") -> dict[str, Any]:
+    """Bytes retained (tracemalloc, the answer's own bytes included) when a program keeps every pod of
+    the list, and when it keeps one pod and drops the answer and the rest: a view into the answer
+    (``share_buffer=True``) keeps all of it alive."""
+    path = BENCH / f"podlist-{count}.json"
+    fn = _partial_variant(variant)
+    fn(_podlist_bytes(100))  # decoders built outside the measure
+    gc.collect()
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    raw = path.read_bytes()
+    pods = fn(raw)
+    del raw
+    gc.collect()
+    kept_all = tracemalloc.get_traced_memory()[0] - baseline
+    one = pods.items[0]
+    del pods
+    gc.collect()
+    kept_one = tracemalloc.get_traced_memory()[0] - baseline
+    tracemalloc.stop()
+    assert one.metadata.name
+    return {"bytes_per_pod": kept_all / int(count), "one_pod_bytes": kept_one}
+
+
 def import_all(package_dir: str, package: str) -> dict[str, Any]:
     """Import every module of a generated package (warm bytecode), as the first thing a process does."""
     start = time.perf_counter()
@@ -374,6 +462,8 @@ CASES: dict[str, Callable[..., dict[str, Any]]] = {
     "first_call": first_call,
     "decode": decode,
     "memory": memory,
+    "partial_decode": partial_decode,
+    "partial_memory": partial_memory,
     "import_all": import_all,
     "import_generated": import_generated,
     "import_models": import_models,

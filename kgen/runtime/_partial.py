@@ -168,10 +168,13 @@ def _derive(tp: type, eager: frozenset[str], share_buffer: bool) -> type:
             if base_post_init is not None:
                 base_post_init(self)
             # Each lazy part in bytes of its own: a view would keep the whole answer alive.
-            for slot in slots:
-                value = slot.__get__(self)
-                if type(value) is msgspec.Raw:
-                    slot.__set__(self, value.copy())
+            for get, set_ in accessors:
+                value = get(self)
+                if type(value) is Raw:
+                    set_(self, value.copy())
+
+        accessors = tuple((slot.__get__, slot.__set__) for slot in slots)
+        Raw = msgspec.Raw
 
         # msgspec reads __post_init__ when it makes the class: it is given, not set afterwards.
         namespace["__post_init__"] = __post_init__
