@@ -195,6 +195,7 @@ def _finish(
     twin.__doc__ = base.__doc__
     setattr(twin, _INFO, _PartialInfo(base, eager, lazy, share_buffer))
     twin.__eq__ = _eq  # type: ignore[method-assign,assignment]
+    twin.__ne__ = _ne  # type: ignore[method-assign,assignment]
     twin.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
     return twin
 
@@ -301,6 +302,11 @@ def _eq(self: Any, other: Any) -> Any:
         return False
     names: tuple[str, ...] = getattr(base, "__struct_fields__")
     return all(getattr(self, name) == getattr(other, name) for name in names)
+
+
+def _ne(self: Any, other: Any) -> Any:
+    equal = _eq(self, other)
+    return equal if equal is NotImplemented else not equal
 
 
 def _reduce(self: Any) -> Any:

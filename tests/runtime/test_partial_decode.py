@@ -113,6 +113,7 @@ def test_a_partial_pod_is_a_pod_that_decodes_its_spec_when_read() -> None:
     assert deferred(pods.items[1], "spec"), "each object decodes its own parts"
     full = codec.decode(data, PodList)
     assert pods == full and full == pods and pods.items[1] == full.items[1]
+    assert not (pods != full) and not (full != pods) and not (pods.items[1] != full.items[1])
     assert pods.items[1] != full.items[0]
 
 
