@@ -15,7 +15,10 @@ same as a full decode:
 
 - ``apiVersion``, ``kind`` and ``metadata`` are always decoded (an object's identity: caches and
   listers key on it), and so are fields of plain values (strings, numbers): only fields holding
-  structures (objects, lists, maps) are deferred;
+  structures (objects, lists, maps) are deferred. The one part of ``metadata`` deferred is
+  ``managedFields`` (server-side apply's records, a third of a pod's decoding, which informers
+  drop), unless ``eager`` names ``"metadata.managed_fields"``: the metadata is then a twin of
+  ObjectMeta too;
 - a lazy part that does not fit its model raises :class:`~kgen.runtime._errors.DecodeError` when it
   is read, with the JSON path inside the object (``$.spec.containers[0].name``) and the object's
   name; nothing is checked in it before;
@@ -54,13 +57,13 @@ T = TypeVar("T")
 ALWAYS_EAGER = frozenset({"api_version", "kind", "metadata"})
 
 _lock = threading.RLock()
-_twins: dict[tuple[type, frozenset[str], bool], type] = {}
+_twins: dict[tuple[type, frozenset[str], bool, str], type] = {}
 
 
 class _PartialInfo:
     """What a twin class is: its model, the fields it defers (name -> slot, type, wire name)."""
 
-    __slots__ = ("base", "eager", "lazy", "share_buffer")
+    __slots__ = ("base", "eager", "lazy", "prefix", "share_buffer")
 
     def __init__(
         self,
@@ -68,11 +71,13 @@ class _PartialInfo:
         eager: frozenset[str],
         lazy: dict[str, tuple[Any, Any, str]],
         share_buffer: bool,
+        prefix: str,
     ) -> None:
         self.base = base
         self.eager = eager
         self.lazy = lazy
         self.share_buffer = share_buffer
+        self.prefix = prefix
 
 
 _INFO = "_kgen_partial"
@@ -103,26 +108,36 @@ def _holds_structure(tp: Any) -> bool:
 _UnionType = type(int | None)
 
 
+#: The one field of ``metadata`` a twin defers unless ``eager`` names it: server-side apply's
+#: bookkeeping, about half of a pod's metadata and most of its decoding (dicts of fieldsV1), which
+#: programs seldom read and informers drop.
+MANAGED_FIELDS = "metadata.managed_fields"
+
+
 def partial_type(tp: type[T], eager: Iterable[str] = (), *, share_buffer: bool = False) -> type[T]:
     """The partial twin of the model ``tp`` (a kind, or its ``...List``: then of its items), decoding
-    ``eager`` fields (Python names) at once and the others when first read. Cached: the same
-    arguments give the same class."""
-    eager_set = frozenset(eager)
-    key = (tp, eager_set, share_buffer)
+    ``eager`` fields (Python names) at once and the others when first read. ``metadata`` is always
+    decoded, except its ``managed_fields`` unless ``eager`` names ``"metadata.managed_fields"``.
+    Cached: the same arguments give the same class."""
+    if not (isinstance(tp, type) and issubclass(tp, KubernetesObject)):
+        raise TypeError(f"partial decoding is for kinds and their lists, not {tp!r}")
+    if _info(tp) is not None:
+        raise TypeError(f"{tp.__name__} is already a partial twin")
+    return cast("type[T]", _twin(tp, frozenset(eager), share_buffer))
+
+
+def _twin(tp: type, eager: frozenset[str], share_buffer: bool, prefix: str = "") -> type:
+    key = (tp, eager, share_buffer, prefix)
     twin = _twins.get(key)
     if twin is None:
         with _lock:
             twin = _twins.get(key)
             if twin is None:
-                twin = _twins[key] = _derive(tp, eager_set, share_buffer)
-    return cast("type[T]", twin)
+                twin = _twins[key] = _derive(tp, eager, share_buffer, prefix)
+    return twin
 
 
-def _derive(tp: type, eager: frozenset[str], share_buffer: bool) -> type:
-    if not (isinstance(tp, type) and issubclass(tp, KubernetesObject)):
-        raise TypeError(f"partial decoding is for kinds and their lists, not {tp!r}")
-    if _info(tp) is not None:
-        raise TypeError(f"{tp.__name__} is already a partial twin")
+def _derive(tp: type, eager: frozenset[str], share_buffer: bool, prefix: str) -> type:
     fields = {field.name: field for field in msgspec.structs.fields(tp)}
     if issubclass(tp, KubernetesList):
         item_type = typing.get_args(fields["items"].type)[0]
@@ -135,19 +150,28 @@ def _derive(tp: type, eager: frozenset[str], share_buffer: bool) -> type:
             kw_only=True,
             module=__name__,
         )
-        return _finish(twin_list, tp, eager, {}, share_buffer)
-    unknown = sorted(eager - set(fields))
-    if unknown:
-        raise ValueError(
-            f"{tp.__name__} has no field {', '.join(map(repr, unknown))}; "
-            f"its fields: {', '.join(sorted(fields))}"
-        )
+        return _finish(twin_list, tp, eager, {}, share_buffer, prefix)
+    kind = issubclass(tp, KubernetesObject)
+    definitions: list[Any] = []
+    if kind:
+        unknown = sorted(eager - set(fields) - {MANAGED_FIELDS})
+        if unknown:
+            raise ValueError(
+                f"{tp.__name__} has no field {', '.join(map(repr, unknown))}; "
+                f"its fields: {', '.join(sorted(fields))}"
+            )
+        meta: type = getattr(tp, "_META")
+        meta_names: tuple[str, ...] = getattr(meta, "__struct_fields__")
+        if MANAGED_FIELDS not in eager and "managed_fields" in meta_names:
+            meta_fields = frozenset(meta_names) - {"managed_fields"}
+            meta_twin = _twin(meta, meta_fields, share_buffer, "metadata.")
+            definitions.append(("metadata", meta_twin | None, None))
+    always = ALWAYS_EAGER if kind else frozenset()
     deferred = [
         field
         for name, field in fields.items()
-        if name not in eager and name not in ALWAYS_EAGER and _holds_structure(field.type)
+        if name not in eager and name not in always and _holds_structure(field.type)
     ]
-    definitions: list[Any] = []
     for field in deferred:
         if field.required:
             definitions.append((field.name, msgspec.Raw, msgspec.field(name=field.encode_name)))
@@ -184,16 +208,21 @@ def _derive(tp: type, eager: frozenset[str], share_buffer: bool) -> type:
     lazy: dict[str, tuple[Any, Any, str]] = {}
     for field, slot in zip(deferred, slots):
         lazy[field.name] = (slot, field.type, field.encode_name)
-        setattr(twin, field.name, _lazy_property(slot, field.type, field.encode_name))
-    return _finish(twin, tp, eager, lazy, share_buffer)
+        setattr(twin, field.name, _lazy_property(slot, field.type, prefix + field.encode_name))
+    return _finish(twin, tp, eager, lazy, share_buffer, prefix)
 
 
 def _finish(
-    twin: type, base: type, eager: frozenset[str], lazy: dict[str, Any], share_buffer: bool
+    twin: type,
+    base: type,
+    eager: frozenset[str],
+    lazy: dict[str, Any],
+    share_buffer: bool,
+    prefix: str,
 ) -> type:
     twin.__qualname__ = base.__qualname__
     twin.__doc__ = base.__doc__
-    setattr(twin, _INFO, _PartialInfo(base, eager, lazy, share_buffer))
+    setattr(twin, _INFO, _PartialInfo(base, eager, lazy, share_buffer, prefix))
     twin.__eq__ = _eq  # type: ignore[method-assign,assignment]
     twin.__ne__ = _ne  # type: ignore[method-assign,assignment]
     twin.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
@@ -235,6 +264,11 @@ def _decode_part(obj: Any, slot: Any, raw: msgspec.Raw, tp: Any, wire: str) -> A
 
             if not _preserve.is_unknown_field_error(exc):
                 raise _part_error(obj, wire, exc) from None
+            if not isinstance(obj, KubernetesObject):
+                # A part of metadata (managedFields) from a newer server: only a kind keeps what
+                # its models do not know, so the bytes stay, to be sent back as they came, and
+                # each read decodes them again.
+                return _decode_keeping_unknown(obj, raw, tp, wire)
             value = _decode_keeping_unknown(obj, raw, tp, wire)
         except msgspec.DecodeError as exc:  # pragma: no cover - the server's JSON was parsed
             raise _part_error(obj, wire, exc) from None
@@ -251,7 +285,7 @@ def _decode_keeping_unknown(obj: Any, raw: msgspec.Raw, tp: Any, wire: str) -> A
         value = msgspec.convert(cleaned, tp, dec_hook=codec.dec_hook)
     except msgspec.ValidationError as exc:
         raise _part_error(obj, wire, exc) from None
-    if unknown is not None:
+    if unknown is not None and isinstance(obj, KubernetesObject):
         kept = _preserve.unknown_fields(obj) or {}
         kept[wire] = unknown
         obj.__dict__[UNKNOWN_FIELDS] = msgspec.json.encode(kept)
@@ -264,12 +298,12 @@ def _part_error(obj: Any, wire: str, exc: Exception) -> DecodeError:
         message = message.replace("`$", f"`$.{wire}", 1)
     else:
         message = f"{message} - at `$.{wire}`"
-    meta = getattr(obj, "metadata", None)
+    kind = isinstance(obj, KubernetesObject)
+    meta = obj.metadata if kind else obj  # else a twin of the metadata itself
     name = getattr(meta, "name", None) or "?"
     namespace = getattr(meta, "namespace", None)
-    what = (
-        f"{type(obj).__name__} {namespace}/{name}" if namespace else f"{type(obj).__name__} {name}"
-    )
+    what = type(obj).__name__ if kind else "the object"
+    what = f"{what} {namespace}/{name}" if namespace else f"{what} {name}"
     return DecodeError(f"{what}: its {wire!r} does not fit the model: {message}")
 
 
@@ -284,11 +318,19 @@ def fully_decoded(obj: T) -> T:
             for item in obj.items:
                 fully_decoded(item)
         return obj
+    decode_parts(obj)
+    if isinstance(obj, KubernetesObject):
+        decode_parts(obj.metadata)
+    return obj
+
+
+def decode_parts(obj: Any) -> None:
+    """Decode the parts of ``obj`` not yet decoded, but not those of its metadata (an update sends
+    a managedFields never read as it came)."""
     info = _info(type(obj))
     if info is not None:
         for name in info.lazy:
             getattr(obj, name)
-    return obj
 
 
 def _eq(self: Any, other: Any) -> Any:
@@ -313,18 +355,19 @@ def _reduce(self: Any) -> Any:
     info = _info(type(self))
     assert info is not None
     # The fields as they are (msgspec reads the slots: a part not decoded stays bytes).
-    rebuild, (_, state), *rest = KubernetesObject.__reduce__(self)
+    base_reduce: Any = info.base.__reduce__
+    rebuild, (_, state), *rest = base_reduce(self)
     return (
         _rebuild,
-        (info.base, tuple(sorted(info.eager)), info.share_buffer, rebuild, state),
+        (info.base, tuple(sorted(info.eager)), info.share_buffer, info.prefix, rebuild, state),
         *rest,
     )
 
 
 def _rebuild(
-    base: type, eager: tuple[str, ...], share_buffer: bool, rebuild: Any, state: Any
+    base: type, eager: tuple[str, ...], share_buffer: bool, prefix: str, rebuild: Any, state: Any
 ) -> Any:
-    return rebuild(partial_type(base, eager, share_buffer=share_buffer), state)
+    return rebuild(_twin(base, frozenset(eager), share_buffer, prefix), state)
 
 
 def decode_partial(

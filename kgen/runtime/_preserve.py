@@ -277,9 +277,9 @@ def encode_preserving(obj: Any) -> bytes:
     """JSON for ``obj``, with the keys its models do not know put back where they were read."""
     # A partly decoded object (kgen.runtime._partial): every part decoded first, so that the keys
     # its parts' models do not know are kept on it like the others.
-    from kgen.runtime._partial import fully_decoded
+    from kgen.runtime._partial import decode_parts
 
-    fully_decoded(obj)
+    decode_parts(obj)
     unknown = unknown_fields(obj)
     if unknown is None:
         return codec.encode(obj)

@@ -163,6 +163,59 @@ def test_fields_are_named_as_in_python_and_only_kinds_have_twins() -> None:
         partial_type(partial_type(Pod))
 
 
+def with_managed_fields(*entries: dict[str, Any]) -> bytes:
+    data = pod_json()
+    data["metadata"]["managedFields"] = list(entries)
+    return json.dumps(data).encode()
+
+
+APPLY = {
+    "manager": "kubectl",
+    "operation": "Apply",
+    "apiVersion": "v1",
+    "fieldsType": "FieldsV1",
+    "fieldsV1": {"f:spec": {"f:containers": {}}},
+}
+
+
+def test_managed_fields_wait_in_the_metadata_unless_named() -> None:
+    raw = with_managed_fields(APPLY)
+    full = codec.decode(raw, Pod)
+    pod = decode_partial(raw, Pod, ("spec", "status"))
+    assert isinstance(pod.metadata, ObjectMeta) and is_partial(pod.metadata)
+    assert deferred(pod.metadata, "managed_fields") and pod.metadata.labels == {"app": "web"}
+    assert pod == full and pod.metadata.managed_fields == full.metadata.managed_fields
+    assert pod.metadata.managed_fields[0].fields_v1 == {"f:spec": {"f:containers": {}}}
+    named = decode_partial(raw, Pod, ("metadata.managed_fields",))
+    assert not is_partial(named.metadata) and named.metadata == full.metadata
+    again = decode_partial(raw, Pod)
+    assert pickle.loads(pickle.dumps(again)) == full and copy.deepcopy(again) == full
+    assert deferred(copy.deepcopy(again).metadata, "managed_fields")
+    assert fully_decoded(again) == full and not deferred(again.metadata, "managed_fields")
+
+
+def test_the_default_transform_drops_managed_fields_without_decoding_them() -> None:
+    pod = decode_partial(with_managed_fields({"manager": 5}), Pod)  # would not decode
+    assert default_transform(pod) is pod and pod.metadata.managed_fields is None
+
+
+def test_managed_fields_that_do_not_fit_raise_when_read() -> None:
+    pod = decode_partial(with_managed_fields(APPLY, {"manager": 5}), Pod)
+    with pytest.raises(DecodeError) as caught:
+        pod.metadata.managed_fields
+    message = str(caught.value)
+    assert "the object default/p" in message, message
+    assert "`$.metadata.managedFields[1].manager`" in message, message
+
+
+def test_managed_fields_with_keys_the_model_does_not_know_are_sent_back() -> None:
+    pod = decode_partial(with_managed_fields({**APPLY, "newKey": 1}), Pod)
+    assert pod.metadata.managed_fields is not None
+    assert pod.metadata.managed_fields[0].manager == "kubectl"
+    sent = msgspec.json.decode(encode_preserving(pod))
+    assert sent["metadata"]["managedFields"][0]["newKey"] == 1
+
+
 # --- errors and fields the models do not know -----------------------------------------------------------
 
 

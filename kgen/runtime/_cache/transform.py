@@ -96,9 +96,20 @@ def _strings(
     return {intern(k): v for k, v in values.items()}
 
 
+# Where an ObjectMeta's managedFields are: read there, a partly decoded object's (kgen.runtime._partial)
+# are not decoded only to be dropped.
+_MANAGED_FIELDS: Any = ObjectMeta.__dict__["managed_fields"]
+
+
+def _managed_fields(meta: Any) -> Any:
+    if isinstance(meta, ObjectMeta):
+        return _MANAGED_FIELDS.__get__(meta)
+    return getattr(meta, "managed_fields", None)
+
+
 def _typed(obj: Any, drop: bool, intern: Callable[[str], str] | None) -> None:
     meta = getattr(obj, "metadata", None)
-    if drop and meta is not None and getattr(meta, "managed_fields", None) is not None:
+    if drop and meta is not None and _managed_fields(meta) is not None:
         meta.managed_fields = None
     if intern is not None:
         _intern_tree(obj, intern)
@@ -178,7 +189,7 @@ def _plan(cls: type) -> tuple[tuple[str, int], ...]:
         steps = []
         for info in msgspec.structs.fields(cls):
             kind = _kind_of(info.type)
-            if kind is not None and not (cls is ObjectMeta and info.name in _UNIQUE):
+            if kind is not None and not (issubclass(cls, ObjectMeta) and info.name in _UNIQUE):
                 steps.append((info.name, kind))
         plan = _PLANS[cls] = tuple(steps)
     return plan
