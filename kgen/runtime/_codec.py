@@ -40,8 +40,8 @@ def enc_hook(value: Any) -> Any:
     if isinstance(value, MicroTime):
         return format_micro_time(value)
     if isinstance(value, msgspec.Raw):
-        # A part of a partly decoded object not read yet (kgen.runtime._partial): it is encoded as
-        # the bytes it came as, so to_builtins gives the same JSON.
+        # A part of a partly decoded object kept as it came (kgen.runtime._partial: managedFields
+        # with keys the model lacks): encoded as those bytes, so to_builtins gives the same JSON.
         return msgspec.json.decode(value)
     raise NotImplementedError(f"kgen cannot encode {type(value).__name__}")
 
@@ -168,7 +168,14 @@ def encode(value: Any) -> bytes:
 
 
 def to_builtins(value: Any) -> Any:
-    """A model as plain dicts and lists, with wire names, exactly as it would be encoded."""
+    """A model as plain dicts and lists, with wire names, exactly as it would be encoded. A partly
+    decoded object (:mod:`kgen.runtime._partial`) is decoded whole first, so that it gives what the
+    whole object gives (patches are computed between two of these)."""
+    if isinstance(value, KubernetesObject):
+        from kgen.runtime import _partial
+
+        if _partial.is_partial(value):
+            _partial.fully_decoded(value)
     return msgspec.to_builtins(_bare(value), enc_hook=enc_hook)
 
 
