@@ -108,6 +108,7 @@ class ReadVerbs(VerbBase):
                 list_meta["remainingItemCount"] = len(rest)
         # Built-in items are served as stored (custom resources get their schema's defaults).
         plain = shared and not rt.custom and self.store.plain(rt.gr, items)
+        items_json = self.store.encoded_items(rt.gr, items) if plain else None
         return Response(
             200,
             {
@@ -117,6 +118,7 @@ class ReadVerbs(VerbBase):
                 "items": [self._list_item(rt, i) for i in items],
             },
             plain=plain,
+            items_json=items_json,
         )
 
     def _list_item(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
