@@ -316,14 +316,16 @@ class FieldSet:
 
     def to_fieldsv1(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for element in sorted(self._members | set(self._children), key=_ORDER):
-            child = self._children.get(element)
+        members, children = self._members, self._children
+        for element in sorted(members | children.keys(), key=_ORDER):
+            child = children.get(element)
+            name = f"{element.kind}:{element.text}"
             if child is None or child.is_empty():
-                out[str(element)] = {}
-            elif element in self._members:
-                out[str(element)] = {".": {}, **child.to_fieldsv1()}
+                out[name] = {}
+            elif element in members:
+                out[name] = {".": {}, **child.to_fieldsv1()}
             else:
-                out[str(element)] = child.to_fieldsv1()
+                out[name] = child.to_fieldsv1()
         return out
 
 

@@ -136,7 +136,11 @@ def _add_all(value: Any, info: FieldInfo, path: Path, parent: FieldSet) -> None:
             node = parent.node(path[-1:])
             for key, child in value.items():
                 element = PathElement.field(key)
-                _add_all(child, info.child(key), (*path, element), node)
+                child_info = info.child(key)
+                if child_info.is_leaf:
+                    node.add(element)  # what the call would do, without the call
+                else:
+                    _add_all(child, child_info, (*path, element), node)
     elif info.kind == "list":
         if isinstance(value, list) and value:
             items = items_of(info, value, path, strict=False)

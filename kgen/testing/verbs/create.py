@@ -63,7 +63,8 @@ class CreateVerb(VerbBase):
             )
         generate = not metadata.get("name") and bool(metadata.get("generateName"))
         for attempt in range(8 if generate else 1):
-            candidate = jsonbody.copy_json(obj)
+            # A retry (with another generated name) starts again from the object as decoded.
+            candidate = jsonbody.copy_json(obj) if generate else obj
             try:
                 return self._create_once(rt, candidate, opts, warnings, problems, generate, shared)
             except StatusError as exc:
