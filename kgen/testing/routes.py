@@ -222,7 +222,11 @@ class Router:
         if response.plain and body is response.body and content_type == _JSON:
             if response.items_json is not None:
                 return Reply(response.code, headers, _joined_list(body, response.items_json))
-            return Reply(response.code, headers, jsonbody.dumps(body, plain=True))
+            # A stored object (a get, a create) has its JSON in the store, encoded once.
+            encoded = self.api.store.encoded(rt.gr, body) if rt is not None else None
+            if encoded is None:
+                encoded = jsonbody.dumps(body, plain=True)
+            return Reply(response.code, headers, encoded)
         return Reply(response.code, headers, _encode(body, content_type))
 
     def _reshape(self, rt: ResourceType, body: dict[str, Any], shape: str) -> dict[str, Any]:
@@ -443,10 +447,14 @@ class Router:
 
         def get() -> Reply:
             response = self.api.get(
-                target.rt, target.namespace, name, resource_version=rv, wait=False
+                target.rt, target.namespace, name, resource_version=rv, wait=False, shared=True
             )
             return self._reply(request, response, target.rt)
 
+        if not target.rt.custom:
+            # A built-in object is served as stored, its JSON encoded once: quicker than a trip to
+            # a worker thread and back. (Custom resources get their schema's defaults, in a copy.)
+            return get()
         return await _off_loop(get)
 
     async def _pre_wait(self, rv: str) -> None:

@@ -399,10 +399,15 @@ class Store:
 
     # --- reads --------------------------------------------------------------------------------------
 
-    def get(self, gr: GR, namespace: str, name: str) -> dict[str, Any] | None:
+    def get(
+        self, gr: GR, namespace: str, name: str, *, shared: bool = False
+    ) -> dict[str, Any] | None:
+        """A copy of the object, or with ``shared=True`` the stored object itself (read-only)."""
         with self._lock:
             obj = self._objects.get(gr, {}).get((namespace, name))
-            return jsonbody.copy_json(obj) if obj is not None else None
+            if obj is None or shared:
+                return obj
+            return jsonbody.copy_json(obj)
 
     def list(
         self,
