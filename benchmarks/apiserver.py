@@ -94,6 +94,19 @@ def measure(kubeconfig: str, count: int) -> dict[str, Any]:
         )
         assert response.status_code == 201, response.text
         path = f"/api/v1/namespaces/{namespace}/pods"
+        # The real control plane's ServiceAccount admission refuses pods (500, "retry after the token
+        # is automatically created") until the token controller has made the account's token: wait
+        # for it with a dry run, which is not timed and stores nothing.
+        deadline = time.monotonic() + 120
+        while True:
+            response = c.post(
+                path, content=bodies[0], headers=json_headers, params={"dryRun": "All"}
+            )
+            if response.status_code == 201 or time.monotonic() > deadline:
+                break
+            assert response.status_code == 500, response.text
+            time.sleep(0.5)
+        assert response.status_code == 201, response.text
         start = time.perf_counter()
         for body in bodies:
             response = c.post(path, content=body, headers=json_headers)

@@ -39,6 +39,8 @@ __all__ = ["AbortStream", "HTTPServer", "Reply", "Request", "Upgrade"]
 # A "%" not followed by two hex digits: Go's url.ParseRequestURI refuses the request.
 # How long a connection closed on an unread request keeps reading (net/http's rstAvoidanceDelay).
 _LINGER_SECONDS = 0.5
+# The size of the pieces a large reply body is written in.
+_WRITE_PIECE = 1 << 18
 # Control characters a header value may not hold (h11 refuses them and the connection would drop
 # without an answer): spaces, as Go's server writes a newline in a value. A Warning can carry them
 # from an unknown field's name.
@@ -272,8 +274,11 @@ class HTTPServer:
             writer.write(
                 conn.send(h11.Response(status_code=reply.status, headers=headers, reason=reason))
             )
-            if reply.body:
-                writer.write(conn.send(h11.Data(data=reply.body)))
+            body = reply.body
+            # A large body goes out in pieces: the first is on its way (and the client reading
+            # it) while the next is encrypted, instead of all of it being encrypted first.
+            for start in range(0, len(body), _WRITE_PIECE):
+                writer.write(conn.send(h11.Data(data=body[start : start + _WRITE_PIECE])))
             writer.write(conn.send(h11.EndOfMessage()))
             await writer.drain()
             return True

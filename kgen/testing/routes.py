@@ -42,6 +42,10 @@ __all__ = ["Auth", "Router"]
 Handler = Callable[[], Awaitable[Reply]]
 
 _JSON = "application/json"
+# How a watch event of each type starts ({"type":...,"object": then the object).
+_EVENT_TYPES = {
+    kind: b'{"type":"' + kind.encode() + b'","object":' for kind in ("ADDED", "MODIFIED", "DELETED")
+}
 # What one chunk of a watch stream holds at most, of the events that are ready together.
 _WATCH_CHUNK = 256 * 1024
 _YAML = "application/yaml"
@@ -99,6 +103,15 @@ class _Target:
     @property
     def sub(self) -> str | None:
         return self.path.subresource
+
+
+def _joined_list(body: dict[str, Any], items: list[bytes]) -> bytes:
+    """A plain list's JSON from its items' JSON (byte for byte what encoding it whole writes):
+    ``items`` is its last field."""
+    head = jsonbody.dumps({**body, "items": []}, plain=True)
+    if list(body)[-1] != "items" or not head.endswith(b'"items":[]}'):
+        return jsonbody.dumps(body, plain=True)
+    return b"".join((head[:-2], b",".join(items), b"]}"))
 
 
 def _encode(value: Any, content_type: str) -> bytes:
@@ -207,7 +220,13 @@ class Router:
             content_type = negotiated
         headers.append(("Content-Type", content_type))
         if response.plain and body is response.body and content_type == _JSON:
-            return Reply(response.code, headers, jsonbody.dumps(body, plain=True))
+            if response.items_json is not None:
+                return Reply(response.code, headers, _joined_list(body, response.items_json))
+            # A stored object (a get, a create) has its JSON in the store, encoded once.
+            encoded = self.api.store.encoded(rt.gr, body) if rt is not None else None
+            if encoded is None:
+                encoded = jsonbody.dumps(body, plain=True)
+            return Reply(response.code, headers, encoded)
         return Reply(response.code, headers, _encode(body, content_type))
 
     def _reshape(self, rt: ResourceType, body: dict[str, Any], shape: str) -> dict[str, Any]:
@@ -428,10 +447,14 @@ class Router:
 
         def get() -> Reply:
             response = self.api.get(
-                target.rt, target.namespace, name, resource_version=rv, wait=False
+                target.rt, target.namespace, name, resource_version=rv, wait=False, shared=True
             )
             return self._reply(request, response, target.rt)
 
+        if not target.rt.custom:
+            # A built-in object is served as stored, its JSON encoded once: quicker than a trip to
+            # a worker thread and back. (Custom resources get their schema's defaults, in a copy.)
+            return get()
         return await _off_loop(get)
 
     async def _pre_wait(self, rv: str) -> None:
@@ -459,7 +482,7 @@ class Router:
     def _create_now(self, request: Request, target: _Target) -> Reply:
         opts = self._write_opts(request, "CreateOptions")
         body = self._object(request, target.rt.kind)
-        response = self.api.create(target.rt, target.namespace, body, opts)
+        response = self.api.create(target.rt, target.namespace, body, opts, shared=True)
         return self._reply(request, response, target.rt)
 
     async def _update(self, request: Request, target: _Target) -> Reply:
@@ -620,9 +643,11 @@ class Router:
                 event = {"type": event["type"], "object": tables.partial(obj)}
         if content_type == _YAML:
             return yaml.safe_dump(event, sort_keys=False).encode() + b"---\n"
-        if shape is None and self.api.store.plain(rt.gr, (event["object"],)):
-            # A stored object served as it is stored (as most events are).
-            return jsonbody.dumps(event, plain=True) + b"\n"
+        if shape is None and list(event) == ["type", "object"] and event["type"] in _EVENT_TYPES:
+            # A stored object served as it is stored (as most events are): its JSON is the store's.
+            encoded = self.api.store.encoded(rt.gr, event["object"])
+            if encoded is not None:
+                return b"".join((_EVENT_TYPES[event["type"]], encoded, b"}\n"))
         return _encode(event, _JSON) + b"\n"
 
     def stop_streams(self) -> None:

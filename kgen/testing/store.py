@@ -356,6 +356,10 @@ class Store:
         self._objects: dict[GR, dict[tuple[str, str], dict[str, Any]]] = {}
         # The keys whose stored object is not plain JSON (a float written in exponent notation).
         self._unplain: dict[GR, set[tuple[str, str]]] = {}
+        # The JSON of stored objects, encoded at their first read and then served as it is (as the
+        # apiserver's watch cache does): the stored object it is of, its JSON, and the JSON of it
+        # as a typed list's item (without apiVersion and kind), each None until first asked for.
+        self._json: dict[GR, dict[tuple[str, str], list[Any]]] = {}
         self._history: deque[Event] = deque()
         self._watchers: set[Watcher] = set()
         self._rv = 0
@@ -395,10 +399,15 @@ class Store:
 
     # --- reads --------------------------------------------------------------------------------------
 
-    def get(self, gr: GR, namespace: str, name: str) -> dict[str, Any] | None:
+    def get(
+        self, gr: GR, namespace: str, name: str, *, shared: bool = False
+    ) -> dict[str, Any] | None:
+        """A copy of the object, or with ``shared=True`` the stored object itself (read-only)."""
         with self._lock:
             obj = self._objects.get(gr, {}).get((namespace, name))
-            return jsonbody.copy_json(obj) if obj is not None else None
+            if obj is None or shared:
+                return obj
+            return jsonbody.copy_json(obj)
 
     def list(
         self,
@@ -457,6 +466,48 @@ class Store:
                 return False
         return True
 
+    def encoded(self, gr: GR, obj: dict[str, Any], *, item: bool = False) -> bytes | None:
+        """The JSON of ``obj`` if it is the stored object of its key and plain (:meth:`plain`), as
+        ``jsonbody.dumps`` writes it (``item=True``: without apiVersion and kind, as a typed list's
+        item), encoded once per stored object; else None."""
+        encoded = self.encoded_items(gr, (obj,), item=item)
+        return encoded[0] if encoded is not None else None
+
+    def encoded_items(
+        self, gr: GR, items: Iterable[dict[str, Any]], *, item: bool = True
+    ) -> builtins.list[bytes] | None:
+        """:meth:`encoded` of each of ``items`` (by default as list items), or None unless each is
+        the stored object of its key and plain."""
+        index = 2 if item else 1
+        entries: builtins.list[builtins.list[Any]] = []
+        with self._lock:
+            objects = self._objects.get(gr, {})
+            unplain = self._unplain.get(gr, ())
+            cache = self._json.setdefault(gr, {})
+            for obj in items:
+                key = _key(obj)
+                if key in unplain or objects.get(key) is not obj:
+                    return None
+                entry = cache.get(key)
+                if entry is None or entry[0] is not obj:
+                    entry = cache[key] = [obj, None, None]
+                entries.append(entry)
+        # Encoded outside the lock (a first read of many objects must not hold up writers): an
+        # entry belongs to one stored object, which no write changes.
+        out: builtins.list[bytes] = []
+        for entry in entries:
+            data = entry[index]
+            if data is None:
+                obj = entry[0]
+                value = (
+                    {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+                    if item
+                    else obj
+                )
+                data = entry[index] = jsonbody.dumps(value, plain=True)
+            out.append(data)
+        return out
+
     def resources(self) -> builtins.list[GR]:
         with self._lock:
             return list(self._objects)
@@ -501,8 +552,9 @@ class Store:
             unplain.add(key)
         return stored, size
 
-    def create(self, gr: GR, obj: dict[str, Any]) -> dict[str, Any]:
-        """Store a new object; it gets the next revision."""
+    def create(self, gr: GR, obj: dict[str, Any], *, shared: bool = False) -> dict[str, Any]:
+        """Store a new object; it gets the next revision. Returns a copy of it, or with
+        ``shared=True`` the stored object itself (read-only, as for :meth:`list`)."""
         key = _key(obj)
         with self._lock:
             objects = self._objects.setdefault(gr, {})
@@ -511,8 +563,9 @@ class Store:
             stored, size = self._encode(gr, key, obj)
             _set_rv(stored, self._rv + 1)
             objects[key] = stored
+            self._json.get(gr, {}).pop(key, None)
             self._record("ADDED", gr, key, stored, None, size)
-            return jsonbody.copy_json(stored)
+            return stored if shared else jsonbody.copy_json(stored)
 
     def update(
         self,
@@ -538,6 +591,7 @@ class Store:
                 return jsonbody.copy_json(current), False
             _set_rv(stored, self._rv + 1)
             objects[key] = stored
+            self._json.get(gr, {}).pop(key, None)
             self._record("MODIFIED", gr, key, stored, current, size)
             return jsonbody.copy_json(stored), True
 
@@ -560,6 +614,7 @@ class Store:
             self._check(current, expected_rv, expected_uid)
             del objects[key]
             self._unplain.get(gr, set()).discard(key)
+            self._json.get(gr, {}).pop(key, None)
             last = _set_rv(jsonbody.copy_json(current), self._rv + 1)
             self._record("DELETED", gr, key, last, current, _size(last))
             return jsonbody.copy_json(last)
@@ -679,6 +734,7 @@ class Store:
         with self._lock:
             self._history.clear()
             if reset_rv is not None:
+                self._json.clear()  # the objects change in place
                 rv = reset_rv
                 for objects in self._objects.values():
                     for obj in sorted(objects.values(), key=lambda o: sort_key(*_key(o))):

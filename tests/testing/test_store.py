@@ -217,3 +217,45 @@ def test_shared_lists_are_the_stored_objects() -> None:
     copied, _ = store.list(GR)
     assert shared[0] is again[0]
     assert copied[0] == shared[0] and copied[0] is not shared[0]
+
+
+def test_encoded_is_the_json_of_stored_objects_once() -> None:
+    store = Store()
+    store.create(GR, {"apiVersion": "v1", "kind": "ConfigMap", **obj("a", "<é>")})
+    store.create(GR, {**obj("b"), "x": 1e-07})
+    (a, b), _ = store.list(GR, shared=True)
+    whole = store.encoded(GR, a)
+    assert whole == _json_dumps(a)
+    # Encoded once: every read gets the same bytes.
+    assert store.encoded(GR, a) is whole
+    # As a typed list's item: without apiVersion and kind.
+    (item,) = store.encoded_items(GR, [a]) or []
+    assert item == _json_dumps({k: v for k, v in a.items() if k not in ("apiVersion", "kind")})
+    assert store.encoded_items(GR, [a]) == [item] and store.encoded(GR, a, item=True) is item
+    # Only stored objects that are plain: not copies, not b, not a list holding b.
+    assert store.encoded(GR, store.get(GR, "ns", "a") or {}) is None
+    assert store.encoded(GR, b) is None and store.encoded_items(GR, [a, b]) is None
+    assert store.get(GR, "ns", "a", shared=True) is a
+    # A write makes a new object, with its own JSON; the old one is no longer served from it.
+    store.update(GR, obj("a", "w"))
+    assert store.encoded(GR, a) is None
+    new = store.get(GR, "ns", "a", shared=True) or {}
+    assert store.encoded(GR, new) == _json_dumps(new) and b'"w"' in _json_dumps(new)
+    # Renumbered in place by a restart: encoded again, with the new resourceVersion.
+    before = store.encoded(GR, new)
+    store.restart(reset_rv=100)
+    after = store.encoded(GR, new)
+    assert after == _json_dumps(new) and after != before
+    assert new["metadata"]["resourceVersion"] == "101"
+    store.delete(GR, "ns", "a")
+    assert store.encoded(GR, new) is None
+
+
+def test_shared_create_is_the_stored_object() -> None:
+    store = Store()
+    created = store.create(GR, obj("a"), shared=True)
+    assert store.list(GR, shared=True)[0][0] is created
+    assert store.get(GR, "ns", "a", shared=True) is created
+    assert store.get(GR, "ns", "a") == created and store.get(GR, "ns", "a") is not created
+    copied = store.create(GR, obj("b"))
+    assert store.get(GR, "ns", "b", shared=True) is not copied

@@ -26,7 +26,6 @@ Conversion between API versions is not done: every manager's fields are read in 
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from kgen.testing.merge.fieldpath import (
     path_string,
     paths_of,
 )
+from kgen.testing.jsonbody import copy_json
 from kgen.testing.merge.json_patch import PatchError
 from kgen.testing.merge.managed import (
     CURRENT_OPERATION,
@@ -439,7 +439,7 @@ def _managed_fields_of(obj: dict[str, Any] | None) -> Any:
 
 
 def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(obj)
+    out = copy_json(obj)
     metadata = out.get("metadata")
     if isinstance(metadata, dict):
         metadata.pop("managedFields", None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -51,13 +52,32 @@ class PathElement:
 
     @staticmethod
     def field(name: str) -> PathElement:
-        return PathElement("f", name, (0, name))
+        element = _FIELD_ELEMENTS.get(name)
+        if element is None:
+            element = PathElement("f", name, (0, name))
+            if len(_FIELD_ELEMENTS) < _CACHED_ELEMENTS:
+                _FIELD_ELEMENTS[name] = element
+        return element
 
     @staticmethod
     def key(fields: Iterable[tuple[str, Any]]) -> PathElement:
         items = sorted(fields, key=lambda item: item[0])
+        # Elements are immutable and their values are scalars as a rule: made once per key.
+        # True, 1 and 1.0 are equal keys of a dict, so the cache key holds each value's type.
+        cache_key: tuple[Any, ...] | None = tuple(
+            (name, type(v), v) for name, v in items if type(v) in _SCALAR_KEYS
+        )
+        if cache_key is not None and len(cache_key) != len(items):
+            cache_key = None
+        if cache_key is not None:
+            cached = _KEY_ELEMENTS.get(cache_key)
+            if cached is not None:
+                return cached
         text = "{" + ",".join(f"{go_json(name)}:{go_json(v)}" for name, v in items) + "}"
-        return PathElement("k", text, (1, tuple((name, _value_order(v)) for name, v in items)))
+        element = PathElement("k", text, (1, tuple((name, _value_order(v)) for name, v in items)))
+        if cache_key is not None and len(_KEY_ELEMENTS) < _CACHED_ELEMENTS:
+            _KEY_ELEMENTS[cache_key] = element
+        return element
 
     @staticmethod
     def value(value: Any) -> PathElement:
@@ -109,6 +129,12 @@ class PathElement:
 
 Path: TypeAlias = tuple[PathElement, ...]
 
+# Path elements made once (an object's walks make the same ones over and over), up to a bound.
+_CACHED_ELEMENTS = 100_000
+_FIELD_ELEMENTS: dict[str, PathElement] = {}
+_KEY_ELEMENTS: dict[tuple[Any, ...], PathElement] = {}
+_SCALAR_KEYS = frozenset({str, int, float, bool, type(None)})
+
 
 def path_string(path: Path) -> str:
     """``.spec.containers[name="nginx"].image``, as in the apiserver's conflict messages."""
@@ -140,6 +166,21 @@ class FieldSet:
             node = child
         node._members.add(path[-1])
 
+    def node(self, path: Path) -> FieldSet:
+        """The set below ``path``, made part of this one (for building: what is added to it is
+        added here, below ``path``)."""
+        node = self
+        for element in path:
+            child = node._children.get(element)
+            if child is None:
+                child = node._children[element] = FieldSet()
+            node = child
+        return node
+
+    def add(self, element: PathElement) -> None:
+        """Insert the one-element path ``(element,)`` (for building)."""
+        self._members.add(element)
+
     def has(self, path: Path) -> bool:
         if not path:
             return False
@@ -160,7 +201,7 @@ class FieldSet:
 
     def __iter__(self) -> Iterator[Path]:
         """The paths in the set, in FieldsV1 order."""
-        for element in sorted(self._members | set(self._children)):
+        for element in sorted(self._members | set(self._children), key=_ORDER):
             if element in self._members:
                 yield (element,)
             child = self._children.get(element)
@@ -194,10 +235,16 @@ class FieldSet:
     # --- set algebra -------------------------------------------------------------------------
 
     def union(self, other: FieldSet) -> FieldSet:
+        # A part of one set only is shared, not copied (as difference shares): sets are not
+        # changed once built.
         out = FieldSet()
         out._members = self._members | other._members
-        for element in set(self._children) | set(other._children):
-            out._children[element] = self.with_prefix(element).union(other.with_prefix(element))
+        for element, child in self._children.items():
+            theirs = other._children.get(element)
+            out._children[element] = child if theirs is None else child.union(theirs)
+        for element, child in other._children.items():
+            if element not in self._children:
+                out._children[element] = child
         return out
 
     def intersection(self, other: FieldSet) -> FieldSet:
@@ -269,15 +316,21 @@ class FieldSet:
 
     def to_fieldsv1(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for element in sorted(self._members | set(self._children)):
-            child = self._children.get(element)
+        members, children = self._members, self._children
+        for element in sorted(members | children.keys(), key=_ORDER):
+            child = children.get(element)
+            name = f"{element.kind}:{element.text}"
             if child is None or child.is_empty():
-                out[str(element)] = {}
-            elif element in self._members:
-                out[str(element)] = {".": {}, **child.to_fieldsv1()}
+                out[name] = {}
+            elif element in members:
+                out[name] = {".": {}, **child.to_fieldsv1()}
             else:
-                out[str(element)] = child.to_fieldsv1()
+                out[name] = child.to_fieldsv1()
         return out
+
+
+# The sort key of path elements (what PathElement.__lt__ compares), compared without calls.
+_ORDER = operator.attrgetter("_order")
 
 
 def _child_info(info: FieldInfo, element: PathElement) -> FieldInfo:

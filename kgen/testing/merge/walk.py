@@ -86,6 +86,10 @@ def compare(old: Any, new: Any, info: FieldInfo) -> Comparison:
 
 
 def _compare_at(old: Any, new: Any, info: FieldInfo, path: Path, out: Comparison) -> None:
+    if old is _MISSING and path:
+        # All of it is new (as all of a created object is): added, down to its leaves.
+        _add_all(new, info, path, out.added.node(path[:-1]))
+        return
     shape = shape_of(info, old, new)
     if shape == "leaf":
         if old is _MISSING:
@@ -118,6 +122,32 @@ def _compare_at(old: Any, new: Any, info: FieldInfo, path: Path, out: Comparison
         out.added.insert(path)
     elif new is _MISSING:
         out.removed.insert(path)
+
+
+def _add_all(value: Any, info: FieldInfo, path: Path, parent: FieldSet) -> None:
+    """What :func:`_compare_at` records of a value where there was none, built straight into the
+    set: the value's path (in ``parent``, the set at its parent's path) and every path below it,
+    walked as :func:`shape_of` says."""
+    parent.add(path[-1])
+    if info.is_leaf:
+        return
+    if info.kind in ("struct", "map", "any"):
+        if isinstance(value, dict) and value:
+            node = parent.node(path[-1:])
+            for key, child in value.items():
+                element = PathElement.field(key)
+                child_info = info.child(key)
+                if child_info.is_leaf:
+                    node.add(element)  # what the call would do, without the call
+                else:
+                    _add_all(child, child_info, (*path, element), node)
+    elif info.kind == "list":
+        if isinstance(value, list) and value:
+            items = items_of(info, value, path, strict=False)
+            node = parent.node(path[-1:])
+            element_info = info.element()
+            for element, item in items.items():
+                _add_all(item, element_info, (*path, element), node)
 
 
 def merge_values(live: Any, config: Any, info: FieldInfo, path: Path = ()) -> Any:

@@ -17,6 +17,8 @@ from kgen.testing.verbs.base import VerbBase, serialized, storage_errors
 
 __all__ = ["CreateVerb"]
 
+_CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
+
 
 class CreateVerb(VerbBase):
     @serialized
@@ -26,7 +28,11 @@ class CreateVerb(VerbBase):
         namespace: str | None,
         body: Any,
         opts: WriteQuery | None = None,
+        *,
+        shared: bool = False,
     ) -> Response:
+        """``shared=True`` answers with the stored object itself (read-only: to encode it), and
+        says whether it is plain JSON (:attr:`Response.plain`), as :meth:`ReadVerbs.list` does."""
         opts = opts or WriteQuery()
         if "create" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "create")
@@ -57,9 +63,10 @@ class CreateVerb(VerbBase):
             )
         generate = not metadata.get("name") and bool(metadata.get("generateName"))
         for attempt in range(8 if generate else 1):
-            candidate = jsonbody.copy_json(obj)
+            # A retry (with another generated name) starts again from the object as decoded.
+            candidate = jsonbody.copy_json(obj) if generate else obj
             try:
-                return self._create_once(rt, candidate, opts, warnings, problems, generate)
+                return self._create_once(rt, candidate, opts, warnings, problems, generate, shared)
             except StatusError as exc:
                 if not (generate and exc.reason == "AlreadyExists" and attempt < 7):
                     raise
@@ -73,6 +80,7 @@ class CreateVerb(VerbBase):
         warnings: builtins.list[str],
         problems: builtins.list[FieldError],
         generate: bool,
+        shared: bool = False,
     ) -> Response:
         metadata = meta(obj)
         if generate:
@@ -103,9 +111,12 @@ class CreateVerb(VerbBase):
             if existing is not None:
                 raise errors.already_exists(rt.plural, rt.group, name)
             return Response(201, self.present(rt, obj), warnings)
+        # Custom resources are served with their schema's defaults, and a CRD is read by the
+        # registry: those get copies. Built-in objects are served as stored.
+        shared = shared and not rt.custom and rt.gr != _CRDS
         try:
             with storage_errors():
-                stored = self.store.create(rt.gr, obj)
+                stored = self.store.create(rt.gr, obj, shared=shared)
         except KeyExists:
             existing = self.store.get(rt.gr, metadata.get("namespace") or "", name) or {}
             error = errors.already_exists(rt.plural, rt.group, name)
@@ -113,4 +124,6 @@ class CreateVerb(VerbBase):
                 error.status["message"] = "object is being deleted: " + error.status["message"]
             raise error from None
         self.after_write(rt, "create", None, stored)
-        return Response(201, self.present(rt, stored), warnings)
+        body = self.present(rt, stored)
+        plain = shared and body is stored and self.store.plain(rt.gr, (stored,))
+        return Response(201, body, warnings, plain=plain)

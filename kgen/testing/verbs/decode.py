@@ -9,7 +9,17 @@ import json
 import re
 from typing import Any
 
-from kgen.apimodel.ir import Array, EnumType, Map, Primitive, Ref, Shared, Special, TypeRef
+from kgen.apimodel.ir import (
+    Array,
+    EnumType,
+    Map,
+    Primitive,
+    Ref,
+    Shared,
+    Special,
+    TypeDef,
+    TypeRef,
+)
 from kgen.apimodel.shared import SHARED_TYPES
 from kgen.testing import errors, jsonbody, schema
 from kgen.testing.errors import FieldError, StatusError
@@ -288,6 +298,26 @@ def _shared_type(shape: str) -> TypeRef:
     return Shared(shape)
 
 
+# The fields of built-in types by JSON name, made once per TypeDef (keyed by its identity and that
+# of its fields, which a changed model replaces): the walks below look them up at every object.
+_FIELDS: dict[int, tuple[TypeDef, list[Any], int, dict[str, TypeRef]]] = {}
+
+
+def _fields_of(typedef: TypeDef) -> dict[str, TypeRef]:
+    entry = _FIELDS.get(id(typedef))
+    if (
+        entry is None
+        or entry[0] is not typedef
+        or entry[1] is not typedef.fields
+        or entry[2] != len(typedef.fields)
+    ):
+        if len(_FIELDS) > 10_000:
+            _FIELDS.clear()
+        fields = {f.json_name: f.type for f in typedef.fields}
+        entry = _FIELDS[id(typedef)] = (typedef, typedef.fields, len(typedef.fields), fields)
+    return entry[3]
+
+
 def zero_nulls(registry: Registry, rt: ResourceType, obj: dict[str, Any]) -> None:
     """Go's typed decoding of a built-in kind's nulls, in place: a null field is no field (a nil
     pointer, omitted), a null in a map or list the zero value of its type (``""``, ``0``, ``false``,
@@ -306,7 +336,7 @@ def _zero_nulls(registry: Registry, ref: TypeRef, value: Any, depth: int) -> Non
         if isinstance(ref, Ref):
             typedef = registry.model.types.get(ref.type_id)
             if typedef is not None:
-                fields = {f.json_name: f.type for f in typedef.fields}
+                fields = _fields_of(typedef)
         elif isinstance(ref, Shared):
             shape = SHARED_TYPES.get(ref.name)
             if shape is not None:
@@ -394,7 +424,7 @@ def first_mistyped(registry: Registry, ref: TypeRef, value: Any, path: str = "")
             if isinstance(current, Ref):
                 typedef = registry.model.types.get(current.type_id)
                 if typedef is not None:
-                    fields = {f.json_name: f.type for f in typedef.fields}
+                    fields = _fields_of(typedef)
             else:
                 shape = SHARED_TYPES.get(current.name)
                 if shape is not None:
@@ -480,7 +510,7 @@ def first_bad_bytes(registry: Registry, rt: ResourceType, obj: Any) -> schema.Mi
         elif isinstance(current, Ref) and isinstance(item, dict):
             typedef = registry.model.types.get(current.type_id)
             if typedef is not None:
-                fields = {f.json_name: f.type for f in typedef.fields}
+                fields = _fields_of(typedef)
                 stack.extend(
                     (fields[k], v, _dotted(where, k)) for k, v in item.items() if k in fields
                 )

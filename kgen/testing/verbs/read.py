@@ -27,13 +27,23 @@ class ReadVerbs(VerbBase):
         *,
         resource_version: str = "",
         wait: bool = True,
+        shared: bool = False,
     ) -> Response:
+        """``shared=True`` answers with the stored object itself (read-only: to encode it), as
+        :meth:`list` does."""
         if "get" not in rt.verbs:
             raise errors.method_not_supported(rt.plural, rt.group, "get")
         if resource_version not in ("", "0"):
             self._wait_rv(self._parse_rv(resource_version), wait)
         # Reads take no API lock: the store answers from a consistent snapshot, and a long write
         # (a large object, validated and merged under the lock) must not hold up every reader.
+        if shared and not rt.custom:
+            stored = self.store.get(rt.gr, self._key_ns(rt, namespace), name, shared=True)
+            if stored is None:
+                raise errors.not_found(rt.plural, rt.group, name)
+            body = self.present(rt, stored)
+            plain = body is stored and self.store.plain(rt.gr, (stored,))
+            return Response(200, body, plain=plain)
         return Response(200, self.present(rt, self.get_stored(rt, namespace, name)))
 
     def list(
@@ -108,6 +118,7 @@ class ReadVerbs(VerbBase):
                 list_meta["remainingItemCount"] = len(rest)
         # Built-in items are served as stored (custom resources get their schema's defaults).
         plain = shared and not rt.custom and self.store.plain(rt.gr, items)
+        items_json = self.store.encoded_items(rt.gr, items) if plain else None
         return Response(
             200,
             {
@@ -117,6 +128,7 @@ class ReadVerbs(VerbBase):
                 "items": [self._list_item(rt, i) for i in items],
             },
             plain=plain,
+            items_json=items_json,
         )
 
     def _list_item(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:

@@ -406,3 +406,72 @@ def test_fieldsv1_round_trip(paths: set[Any]) -> None:
     encoded = fields.to_fieldsv1()
     assert FieldSet.from_fieldsv1(json.loads(json.dumps(encoded))) == fields
     assert json.dumps(FieldSet.from_fieldsv1(encoded).to_fieldsv1()) == json.dumps(encoded)
+
+
+def _reference_added(value: Any, info: FieldInfo, path: tuple, out: FieldSet) -> None:
+    """compare's rule for a value where there was none, one insert per path (as it was written
+    before the walk built the set directly)."""
+    from kgen.testing.merge.walk import items_of, shape_of
+
+    shape = shape_of(info, value)
+    if shape == "map":
+        for key, child in value.items():
+            _reference_added(child, info.child(key), (*path, F(key)), out)
+    elif shape == "list":
+        for element, item in items_of(info, value, path, strict=False).items():
+            _reference_added(item, info.element(), (*path, element), out)
+    out.insert(path)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}]}},
+        {
+            "metadata": {"name": "x", "labels": {"a": "1"}, "finalizers": ["f", "g", "f"]},
+            "spec": {
+                "containers": [
+                    {"name": "a", "env": [{"name": "E", "value": "1"}], "args": ["x", "y"]},
+                    {"name": "b", "resources": {}, "volumeMounts": [{"mountPath": "/m"}]},
+                    {"name": "a", "image": "duplicate: the first one counts"},
+                ],
+                "volumes": [{"name": "v", "emptyDir": {}}],
+                "nodeSelector": None,
+                "tolerations": [],
+            },
+            "status": {"phase": "Pending"},
+        },
+    ],
+)
+def test_compare_of_new_values_adds_every_path(pod: FieldInfo, value: dict[str, Any]) -> None:
+    from kgen.testing.merge.walk import compare
+
+    comparison = compare({}, value, pod)
+    expected = FieldSet()
+    for key, child in value.items():
+        _reference_added(child, pod.child(key), (F(key),), expected)
+    assert list(comparison.added) == list(expected) and len(expected) > 3
+    assert comparison.added.to_fieldsv1() == expected.to_fieldsv1()
+    assert comparison.modified.is_empty() and comparison.removed.is_empty()
+    # Inside an update: a new container is added with all below it, the rest compared.
+    old = {"spec": {"containers": [{"name": "a", "image": "i"}]}}
+    new = {"spec": {"containers": [{"name": "a", "image": "j"}, {"name": "b", "args": ["1"]}]}}
+    changed = compare(old, new, pod)
+    assert [path_string(p) for p in changed.added] == [
+        '.spec.containers[name="b"]',
+        '.spec.containers[name="b"].args',
+        '.spec.containers[name="b"].name',
+    ]
+    assert [path_string(p) for p in changed.modified] == ['.spec.containers[name="a"].image']
+
+
+def test_path_elements_are_made_once_and_tell_types_apart() -> None:
+    assert F("name") is F("name")
+    assert K([("name", "a")]) is K([("name", "a")])
+    # True, 1 and 1.0 are equal dict keys, but not the same key field.
+    assert K([("port", True)]).text == '{"port":true}'
+    assert K([("port", 1)]).text == '{"port":1}'
+    assert K([("port", 1.0)]).text == '{"port":1}' and K([("port", 1)]) == K([("port", 1.0)])
+    assert K([("port", True)]) != K([("port", 1)])
+    # Keys with values that are not scalars are made each time, and still equal.
+    assert K([("k", [1])]) == K([("k", [1])])
