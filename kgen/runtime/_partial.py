@@ -416,10 +416,7 @@ def decode_partial(
     The result is a ``tp`` to a type checker and to ``isinstance``. Raises DecodeError as
     :meth:`Result.into <kgen.runtime.Result.into>` does for what is decoded now, and when a part read
     later does not fit."""
+    from kgen.runtime._request import decode_answer
+
     twin = partial_type(tp, eager, share_buffer=share_buffer)
-    try:
-        return codec.decode(data, twin)
-    except msgspec.ValidationError as exc:
-        raise DecodeError(f"the answer does not fit {tp.__name__}: {exc}") from exc
-    except msgspec.DecodeError as exc:
-        raise DecodeError(f"the answer is not valid JSON: {exc}") from exc
+    return decode_answer(data, twin, name=tp.__name__)

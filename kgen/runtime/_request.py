@@ -130,12 +130,19 @@ class JSONSerializer:
         return codec.encode(value)
 
     def decode(self, data: bytes, tp: type[T]) -> T:
-        try:
-            return codec.decode(data, tp)
-        except msgspec.ValidationError as exc:
-            raise DecodeError(f"the answer does not fit {_name(tp)}: {exc}") from exc
-        except msgspec.DecodeError as exc:
-            raise DecodeError(f"the answer is not valid JSON: {exc}") from exc
+        return decode_answer(data, tp)
+
+
+def decode_answer(
+    data: bytes | bytearray | memoryview | str, tp: type[T], *, name: str | None = None
+) -> T:
+    """An answer's JSON as ``tp``; what does not fit is a DecodeError naming ``name`` (``tp``'s)."""
+    try:
+        return codec.decode(data, tp)
+    except msgspec.ValidationError as exc:
+        raise DecodeError(f"the answer does not fit {name or _name(tp)}: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise DecodeError(f"the answer is not valid JSON: {exc}") from exc
 
 
 def _name(tp: Any) -> str:
