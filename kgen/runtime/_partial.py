@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import threading
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, cast
 
 import msgspec
@@ -57,13 +57,16 @@ T = TypeVar("T")
 ALWAYS_EAGER = frozenset({"api_version", "kind", "metadata"})
 
 _lock = threading.RLock()
-_twins: dict[tuple[type, frozenset[str], bool, str], type] = {}
+#: What a twin does with each part it decodes, before keeping it (an informer interns its strings).
+OnDecode = Callable[[Any], Any]
+
+_twins: dict[tuple[type, frozenset[str], bool, str, OnDecode | None], type] = {}
 
 
 class _PartialInfo:
     """What a twin class is: its model, the fields it defers (name -> slot, type, wire name)."""
 
-    __slots__ = ("base", "eager", "lazy", "prefix", "share_buffer")
+    __slots__ = ("base", "eager", "lazy", "on_decode", "prefix", "share_buffer")
 
     def __init__(
         self,
@@ -72,12 +75,14 @@ class _PartialInfo:
         lazy: dict[str, tuple[Any, Any, str]],
         share_buffer: bool,
         prefix: str,
+        on_decode: OnDecode | None,
     ) -> None:
         self.base = base
         self.eager = eager
         self.lazy = lazy
         self.share_buffer = share_buffer
         self.prefix = prefix
+        self.on_decode = on_decode
 
 
 _INFO = "_kgen_partial"
@@ -114,34 +119,46 @@ _UnionType = type(int | None)
 MANAGED_FIELDS = "metadata.managed_fields"
 
 
-def partial_type(tp: type[T], eager: Iterable[str] = (), *, share_buffer: bool = False) -> type[T]:
+def partial_type(
+    tp: type[T],
+    eager: Iterable[str] = (),
+    *,
+    share_buffer: bool = False,
+    on_decode: OnDecode | None = None,
+) -> type[T]:
     """The partial twin of the model ``tp`` (a kind, or its ``...List``: then of its items), decoding
     ``eager`` fields (Python names) at once and the others when first read. ``metadata`` is always
     decoded, except its ``managed_fields`` unless ``eager`` names ``"metadata.managed_fields"``.
-    Cached: the same arguments give the same class."""
+    ``on_decode(part)`` is kept instead of each part decoded later (informers intern its strings, as
+    their transform does for what is decoded at once). Cached: the same arguments give the same
+    class."""
     if not (isinstance(tp, type) and issubclass(tp, KubernetesObject)):
         raise TypeError(f"partial decoding is for kinds and their lists, not {tp!r}")
     if _info(tp) is not None:
         raise TypeError(f"{tp.__name__} is already a partial twin")
-    return cast("type[T]", _twin(tp, frozenset(eager), share_buffer))
+    return cast("type[T]", _twin(tp, frozenset(eager), share_buffer, "", on_decode))
 
 
-def _twin(tp: type, eager: frozenset[str], share_buffer: bool, prefix: str = "") -> type:
-    key = (tp, eager, share_buffer, prefix)
+def _twin(
+    tp: type, eager: frozenset[str], share_buffer: bool, prefix: str, on_decode: OnDecode | None
+) -> type:
+    key = (tp, eager, share_buffer, prefix, on_decode)
     twin = _twins.get(key)
     if twin is None:
         with _lock:
             twin = _twins.get(key)
             if twin is None:
-                twin = _twins[key] = _derive(tp, eager, share_buffer, prefix)
+                twin = _twins[key] = _derive(tp, eager, share_buffer, prefix, on_decode)
     return twin
 
 
-def _derive(tp: type, eager: frozenset[str], share_buffer: bool, prefix: str) -> type:
+def _derive(
+    tp: type, eager: frozenset[str], share_buffer: bool, prefix: str, on_decode: OnDecode | None
+) -> type:
     fields = {field.name: field for field in msgspec.structs.fields(tp)}
     if issubclass(tp, KubernetesList):
         item_type = typing.get_args(fields["items"].type)[0]
-        twin_item = partial_type(item_type, eager, share_buffer=share_buffer)
+        twin_item = partial_type(item_type, eager, share_buffer=share_buffer, on_decode=on_decode)
         items: Any = msgspec.field(name="items", default_factory=list)
         twin_list = msgspec.defstruct(
             tp.__name__,
@@ -150,7 +167,7 @@ def _derive(tp: type, eager: frozenset[str], share_buffer: bool, prefix: str) ->
             kw_only=True,
             module=__name__,
         )
-        return _finish(twin_list, tp, eager, {}, share_buffer, prefix)
+        return _finish(twin_list, tp, eager, {}, share_buffer, prefix, on_decode)
     kind = issubclass(tp, KubernetesObject)
     definitions: list[Any] = []
     if kind:
@@ -164,7 +181,7 @@ def _derive(tp: type, eager: frozenset[str], share_buffer: bool, prefix: str) ->
         meta_names: tuple[str, ...] = getattr(meta, "__struct_fields__")
         if MANAGED_FIELDS not in eager and "managed_fields" in meta_names:
             meta_fields = frozenset(meta_names) - {"managed_fields"}
-            meta_twin = _twin(meta, meta_fields, share_buffer, "metadata.")
+            meta_twin = _twin(meta, meta_fields, share_buffer, "metadata.", on_decode)
             definitions.append(("metadata", meta_twin | None, None))
     always = ALWAYS_EAGER if kind else frozenset()
     deferred = [
@@ -208,8 +225,9 @@ def _derive(tp: type, eager: frozenset[str], share_buffer: bool, prefix: str) ->
     lazy: dict[str, tuple[Any, Any, str]] = {}
     for field, slot in zip(deferred, slots):
         lazy[field.name] = (slot, field.type, field.encode_name)
-        setattr(twin, field.name, _lazy_property(slot, field.type, prefix + field.encode_name))
-    return _finish(twin, tp, eager, lazy, share_buffer, prefix)
+        wire = prefix + field.encode_name
+        setattr(twin, field.name, _lazy_property(slot, field.type, wire, on_decode))
+    return _finish(twin, tp, eager, lazy, share_buffer, prefix, on_decode)
 
 
 def _finish(
@@ -219,10 +237,11 @@ def _finish(
     lazy: dict[str, Any],
     share_buffer: bool,
     prefix: str,
+    on_decode: OnDecode | None,
 ) -> type:
     twin.__qualname__ = base.__qualname__
     twin.__doc__ = base.__doc__
-    setattr(twin, _INFO, _PartialInfo(base, eager, lazy, share_buffer, prefix))
+    setattr(twin, _INFO, _PartialInfo(base, eager, lazy, share_buffer, prefix, on_decode))
     twin.__eq__ = _eq  # type: ignore[method-assign,assignment]
     twin.__ne__ = _ne  # type: ignore[method-assign,assignment]
     twin.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
@@ -239,11 +258,11 @@ def _slot(cls: type, name: str) -> Any:
     raise TypeError(f"{cls.__name__}.{name} is not a struct field")  # pragma: no cover
 
 
-def _lazy_property(slot: Any, tp: Any, wire: str) -> property:
+def _lazy_property(slot: Any, tp: Any, wire: str, on_decode: OnDecode | None) -> property:
     def get(self: Any) -> Any:
         value = slot.__get__(self)
         if type(value) is msgspec.Raw:
-            return _decode_part(self, slot, value, tp, wire)
+            return _decode_part(self, slot, value, tp, wire, on_decode)
         return value
 
     def set_(self: Any, value: Any) -> None:
@@ -252,7 +271,9 @@ def _lazy_property(slot: Any, tp: Any, wire: str) -> property:
     return property(get, set_, doc=f"``{wire}``, decoded when first read.")
 
 
-def _decode_part(obj: Any, slot: Any, raw: msgspec.Raw, tp: Any, wire: str) -> Any:
+def _decode_part(
+    obj: Any, slot: Any, raw: msgspec.Raw, tp: Any, wire: str, on_decode: OnDecode | None
+) -> Any:
     with _lock:
         current = slot.__get__(obj)
         if current is not raw:  # another thread decoded it meanwhile
@@ -272,6 +293,8 @@ def _decode_part(obj: Any, slot: Any, raw: msgspec.Raw, tp: Any, wire: str) -> A
             value = _decode_keeping_unknown(obj, raw, tp, wire)
         except msgspec.DecodeError as exc:  # pragma: no cover - the server's JSON was parsed
             raise _part_error(obj, wire, exc) from None
+        if on_decode is not None:
+            value = on_decode(value)
         slot.__set__(obj, value)
         return value
 
@@ -350,11 +373,14 @@ def _decode_in_bulk(objects: list[Any]) -> list[Any]:
         slot, tp, _ = info.lazy[name]
         decode = codec.decoder_for(tp).decode
         set_ = slot.__set__
+        on_decode = info.on_decode
         for obj, raw in parts:
             try:
-                set_(obj, decode(raw))
+                value = decode(raw)
             except msgspec.MsgspecError:
                 left.append(obj)
+                continue
+            set_(obj, value if on_decode is None else on_decode(value))
     return left
 
 
@@ -393,15 +419,29 @@ def _reduce(self: Any) -> Any:
     rebuild, (_, state), *rest = base_reduce(self)
     return (
         _rebuild,
-        (info.base, tuple(sorted(info.eager)), info.share_buffer, info.prefix, rebuild, state),
+        (
+            info.base,
+            tuple(sorted(info.eager)),
+            info.share_buffer,
+            info.prefix,
+            info.on_decode,
+            rebuild,
+            state,
+        ),
         *rest,
     )
 
 
 def _rebuild(
-    base: type, eager: tuple[str, ...], share_buffer: bool, prefix: str, rebuild: Any, state: Any
+    base: type,
+    eager: tuple[str, ...],
+    share_buffer: bool,
+    prefix: str,
+    on_decode: OnDecode | None,
+    rebuild: Any,
+    state: Any,
 ) -> Any:
-    return rebuild(_twin(base, frozenset(eager), share_buffer, prefix), state)
+    return rebuild(_twin(base, frozenset(eager), share_buffer, prefix, on_decode), state)
 
 
 def decode_partial(

@@ -170,6 +170,29 @@ def test_copies_pickles_and_fully_decoded() -> None:
     assert fully_decoded(full) is full
 
 
+def test_on_decode_is_kept_for_parts_read_one_by_one_or_all_at_once() -> None:
+    # Two pods whose images are equal strings: decoded, they are two string objects; an informer's
+    # twin interns each part as it is decoded, so the cache holds one.
+    from kgen.runtime._cache.transform import intern_part
+
+    image = "registry.example.com/team/app:1.2.3"
+    raw = podlist_json(pod_json("a", image), pod_json("b", image), pod_json("c", image))
+    plain = decode_partial(raw, PodList)
+    assert plain.items[0].spec.containers[0].image is not plain.items[1].spec.containers[0].image
+    cached = codec.decode(raw, partial_type(PodList, (), on_decode=intern_part))
+    first, second, third = cached.items
+    assert first.spec.containers[0].image is second.spec.containers[0].image  # read one by one
+    assert not deferred(first, "spec") and deferred(third, "spec")
+    assert fully_decoded(cached) is cached  # the rest in bulk
+    assert third.spec.containers[0].image is first.spec.containers[0].image
+    assert third.status.phase is first.status.phase
+    assert cached == codec.decode(raw, PodList)
+    # The twin is another class than the plain one, and pickles as itself.
+    assert type(first) is not type(plain.items[0])
+    again = pickle.loads(pickle.dumps(codec.decode(raw, type(cached))))
+    assert type(again) is type(cached) and type(again.items[0]) is type(first)
+
+
 def test_fields_are_named_as_in_python_and_only_kinds_have_twins() -> None:
     with pytest.raises(ValueError, match=r"Pod has no field 'specs'; its fields: api_version"):
         partial_type(Pod, ["specs"])
@@ -486,6 +509,9 @@ def test_a_partial_informer_caches_partly_decoded_objects(kube_connect: KubeConn
         assert all(result.synced for result in results.values()), results
         cached = factory.lister_for(Pod, PodList, partial=()).namespace("default").get("before")
         assert is_partial(cached) and deferred(cached, "spec") and deferred(cached, "status")
+        from kgen.runtime._cache.transform import intern_part
+
+        assert type(cached) is partial_type(Pod, (), on_decode=intern_part), "parts are interned"
         assert cached.metadata.managed_fields is None, "the default transform ran"
         assert cached.spec == make_pod("before").spec
         assert not is_partial(full.lister().list()[0])

@@ -52,7 +52,7 @@ from kgen.runtime._cache.listwatch import (
     TypedListerWatcher,
 )
 from kgen.runtime._cache.reflector import ReflectorOptions
-from kgen.runtime._cache.transform import Transform, default_transform
+from kgen.runtime._cache.transform import Transform, default_transform, intern_part
 from kgen.runtime._meta import KubernetesList, KubernetesObject
 from kgen.runtime._partial import partial_type
 from kgen.runtime._resources import GroupVersionResource
@@ -176,8 +176,13 @@ class AsyncSharedInformerFactory:
                 return new_informer(self)
             kind_read, list_read = kind, list_kind
             if eager is not None:
-                kind_read = partial_type(kind, eager)
-                list_read = None if list_kind is None else partial_type(list_kind, eager)
+                # Parts read later are interned as the transform interns the rest.
+                kind_read = partial_type(kind, eager, on_decode=intern_part)
+                list_read = (
+                    None
+                    if list_kind is None
+                    else partial_type(list_kind, eager, on_decode=intern_part)
+                )
             lister_watcher = TypedListerWatcher.for_kind(
                 self.clientset.transport,
                 kind_read,

@@ -357,3 +357,11 @@ def make_transform(
 
 #: Drops managedFields and interns repeated strings with :data:`DEFAULT_INTERNER`.
 default_transform: Transform = make_transform()
+
+
+def intern_part(value: Any) -> Any:
+    """What an informer keeps of a part of a partly decoded object (:mod:`kgen.runtime._partial`)
+    decoded when first read: the part with its strings interned in :data:`DEFAULT_INTERNER`, as the
+    default transform interns what is decoded at once (without it, a cache whose objects were all
+    read would hold half as much again as a fully decoded one)."""
+    return _intern_tree(value, DEFAULT_INTERNER.table_for_one_object().__getitem__)
