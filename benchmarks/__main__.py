@@ -598,6 +598,11 @@ def bench_informer(results: dict[str, Any]) -> None:
             f"  memory per cached pod {memory['cached_bytes_per_object'] / 1024:.1f} KB vs "
             f"{memory['dict_bytes_per_object'] / 1024:.1f} KB as plain dicts: {ratio:.2f}x (goal <= 0.5x)"
         )
+        print(
+            f"  metadata informer (partial=()): {memory['partial_cached_bytes_per_object'] / 1024:.1f}"
+            f" KB per pod; {memory['partial_read_cached_bytes_per_object'] / 1024:.1f} KB once every"
+            " spec and status was read (client-go: 7.8 KB)"
+        )
     else:
         print(f"  memory: {memory['error']}")
     print(

@@ -378,9 +378,30 @@ def informer_memory(kubeconfig: str) -> dict[str, Any]:
         gc.collect()
         cache_bytes = tracemalloc.get_traced_memory()[0] - base
         assert len(cached) == count
+        del cached
+    gc.collect()
+    # The metadata informer (partial=()): spec and status kept as bytes until read; then read all.
+    with Clientset(config) as cs, SharedInformerFactory(cs) as factory:
+        from k8s_bench.models.core_v1 import Pod, PodList
+
+        informer = factory.informer_for(Pod, PodList, partial=())
+        factory.start()
+        gc.collect()
+        base = tracemalloc.get_traced_memory()[0]
+        factory.wait_for_cache_sync(timeout=600)
+        cached = informer.indexer.list()
+        gc.collect()
+        partial_bytes = tracemalloc.get_traced_memory()[0] - base
+        for pod in cached:
+            pod.spec, pod.status
+        gc.collect()
+        partial_read_bytes = tracemalloc.get_traced_memory()[0] - base
+        assert len(cached) == count
     tracemalloc.stop()
     return {
         "cached_bytes_per_object": cache_bytes / count,
+        "partial_cached_bytes_per_object": partial_bytes / count,
+        "partial_read_cached_bytes_per_object": partial_read_bytes / count,
         "dict_bytes_per_object": dict_bytes / count,
         "objects": count,
     }
