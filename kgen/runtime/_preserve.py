@@ -81,7 +81,7 @@ def convert_keeping_unknown(value: Any, tp: type[T]) -> T:
             kept = [_convert_item(item, item_type, index) for index, item in enumerate(items)]
             msgspec.structs.force_setattr(converted, "items", kept)
             return converted
-    cleaned, unknown = _split(value, tp)
+    cleaned, unknown = split_unknown(value, tp)
     obj = msgspec.convert(cleaned, tp, dec_hook=codec.dec_hook)
     if unknown is not None and isinstance(obj, KubernetesObject):
         # Kept as compact JSON: a few bytes per object in an informer's cache, not a tree of dicts.
@@ -257,17 +257,11 @@ def _split_raw(value: Any) -> tuple[Any, Any]:
     return msgspec.Raw(msgspec.json.encode(value)), None
 
 
-def _split(value: Any, tp: Any) -> tuple[Any, Any]:
+def split_unknown(value: Any, tp: Any) -> tuple[Any, Any]:
     """``value`` (plain JSON) as what ``tp`` knows, and the rest: the keys it does not know, with the
     keys that lead to them (None when there are none)."""
     splitter = _splitter(tp)
     return (value, None) if splitter is None else splitter(value)
-
-
-def split_unknown(value: Any, tp: Any) -> tuple[Any, Any]:
-    """``value`` (plain JSON) as what ``tp`` knows, and the rest: the keys it does not know, with the
-    keys that lead to them (None when there are none)."""
-    return _split(value, tp)
 
 
 # --- encoding ----------------------------------------------------------------------------------------
