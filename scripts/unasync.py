@@ -4,9 +4,9 @@
     python scripts/unasync.py --check  # exit 1, showing the differences, if they are not up to date
 
 Word-bounded rules, applied line by line in order; ``--check`` also fails if a rule was never used (a rule
-nobody needs is a rule that hides a mistake). ``primitives.py`` (and ``streamio.py``: threads where the
-async side has tasks, sockets where it has asyncio streams) is hand-written on both sides: it holds the
-few things that really differ (sleeping, locks).
+nobody needs is a rule that hides a mistake). ``primitives.py`` (and ``streamio.py`` and ``netio.py``:
+threads where the async side has tasks, sockets where it has asyncio streams) is hand-written on both
+sides: it holds the few things that really differ (sleeping, locks).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ TREES = [
         ROOT / "tests" / "runtime" / "clients" / "_sync",
     ),
 ]
-HAND_WRITTEN = {"primitives.py", "streamio.py", "__init__.py"}
+HAND_WRITTEN = {"primitives.py", "streamio.py", "netio.py", "__init__.py"}
 
 SUBS = [
     (r"\basync def\b", "def"),
@@ -54,6 +54,8 @@ SUBS = [
     (r"\basleep\b", "sleep"),
     (r"\bAsyncLock\b", "Lock"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
+    (r"\bhttpx\.AsyncByteStream\b", "httpx.SyncByteStream"),
+    (r"\bhandle_async_request\b", "handle_request"),
     (r"\bAsync([A-Z]\w*)", r"\1"),
 ]
 COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in SUBS]

@@ -157,6 +157,21 @@ class Transport:
         else:
             kwargs["verify"] = config.ssl_context(credentials)
         proxy = config.proxy_url or proxy_from_environment(config.server)
+        if proxy is None and not config.http2:
+            # kgen's own HTTP/1.1 connections (``http1``); upgrades (exec, port-forward) go through
+            # httpx's transport, whose socket the WebSocket code takes over. Imported here: the
+            # async twin's loads asyncio, which a sync program's first call should not.
+            from kgen.runtime._sync.http1 import HTTP1Transport
+
+            # An upgraded connection is never reused, and one refused (a 403) is not kept: no idle
+            # connections there beside this pool's.
+            verify = kwargs.pop("verify")
+            no_idle = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+            kwargs["transport"] = HTTP1Transport(
+                verify or None,
+                lambda: httpx.HTTPTransport(verify=verify, limits=no_idle, trust_env=False),
+            )
+            return httpx.Client(**kwargs)
         if proxy is not None:
             if proxy.startswith("socks5") and importlib.util.find_spec("socksio") is None:
                 raise ConfigError(
