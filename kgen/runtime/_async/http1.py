@@ -107,7 +107,9 @@ class AsyncHTTP1Transport(httpx.AsyncBaseTransport):
         if _upgrades(request):
             if self._fallback is None:
                 self._fallback = self._make_fallback()
-            return await self._fallback.handle_async_request(request)
+            response = await self._fallback.handle_async_request(request)
+            response.request = request  # as httpx's client does: kgen may send past the client
+            return response
         url = request.url
         scheme = url.raw_scheme
         if scheme not in _DEFAULT_PORTS:

@@ -19,7 +19,8 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -30,6 +31,9 @@ from kgen.runtime._errors import Redirected, TransportError, error_from_response
 from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
 from kgen.runtime._proxy import mask_url, proxy_from_environment
 from kgen.runtime._ratelimit import TokenBucket
+
+if TYPE_CHECKING:
+    from kgen.runtime._async.http1 import AsyncHTTP1Transport
 from kgen.runtime._request import (
     NO_READ_TIMEOUT,
     RequestSpec,
@@ -47,6 +51,47 @@ THROTTLE_LOG_THRESHOLD = 0.05  # client-go logs client-side throttling waits ove
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CONNECTION_RETRIES = 3
 _CONNECTION_BACKOFF = (0.0, 0.2, 1.0)
+
+#: The httpx client, and kgen's HTTP/1.1 transport when it is the one under that client.
+_Route = tuple[httpx.AsyncClient, "AsyncHTTP1Transport | None"]
+#: What a path may hold unescaped (RFC 3986 pchar and "/"; "%": kgen's paths arrive escaped).
+_PATH_SAFE = "/:@!$&'()*+,;=~%"
+
+
+def request_url(server: httpx.URL, path: str, params: list[tuple[str, str]]) -> httpx.URL:
+    """``path`` (and the query ``params``) under the server's URL, as httpx's ``build_request``
+    makes it from a ``base_url``: its path prefix kept, the path escaped, the query form-encoded.
+
+    The URL is made from the server's parsed parts instead of parsed again, when this httpx's URL
+    is made as this function knows (checked once, below); otherwise httpx parses it.
+    """
+    prefix = server.raw_path.decode("ascii")  # ends with "/": httpx ensures it of a base_url
+    raw_path = prefix + quote(path.lstrip("/"), safe=_PATH_SAFE)
+    query = urlencode(params) if params else None
+    if _FAST_URL:
+        url = httpx.URL.__new__(httpx.URL)
+        url._uri_reference = server._uri_reference._replace(path=raw_path, query=query)
+        return url
+    return server.copy_with(raw_path=(raw_path + ("?" + query if query else "")).encode("ascii"))
+
+
+def _fast_url_works() -> bool:
+    global _FAST_URL
+    try:
+        base = httpx.URL("https://example.com:6443/prefix/")
+        _FAST_URL = True
+        made = request_url(base, "/api/v1/pods", [("labelSelector", "a in (b,c)")])
+        expected = httpx.URL(
+            "https://example.com:6443/prefix/api/v1/pods?labelSelector=a+in+%28b%2Cc%29"
+        )
+        _FAST_URL = made == expected and made.raw_path == expected.raw_path
+    except Exception:  # noqa: BLE001 - another httpx: parse as it does
+        _FAST_URL = False
+    return _FAST_URL
+
+
+_FAST_URL = False
+_fast_url_works()
 
 #: Called after every request with its method, host, status code ("<error>": no answer) and seconds
 #: to the answer's headers (client-go's rest_client metrics; a manager's ControllerMetrics is one).
@@ -75,13 +120,18 @@ class AsyncTransport:
         self.rate_limiter = rate_limiter or TokenBucket(config.qps, config.burst)
         self.max_retries = max_retries
         self._user_agent = config.user_agent or user_agent(package)
-        self._client: httpx.AsyncClient | None = None
+        # The httpx client, and kgen's HTTP/1.1 transport under it when it has one (requests then go
+        # to that transport directly: see _build).
+        self._client: _Route | None = None
         self._client_cert: bytes | None = None
         # The client replaced when an exec plugin last rotated the client certificate: it may still
         # carry a stream, so it is closed at the next rotation (certificates live for hours, streams
         # at most minutes) or with the transport.
-        self._retired: httpx.AsyncClient | None = None
+        self._retired: _Route | None = None
         self._lock = threading.Lock()  # the sync twin is shared by threads; never held across I/O
+        self._default_headers: list[tuple[str, str]] = []
+        self._timeouts: dict[str, float | None] = {}
+        self._server_url = httpx.URL()
         self._custom_transport = transport  # an httpx transport for in-process use (fake servers)
         self.retries = 0  # answers retried after Retry-After (for metrics and tests)
         self.request_observers: list[RequestObserver] = []
@@ -119,21 +169,21 @@ class AsyncTransport:
             out += [(name, value) for value in values]
         return out
 
-    async def _client_for(self, credentials: Credentials | None) -> httpx.AsyncClient:
+    async def _client_for(self, credentials: Credentials | None) -> _Route:
         """The HTTP client for ``credentials``: a new one when their client certificate changed."""
         cert = credentials.client_cert_pem if credentials is not None else None
         with self._lock:
-            client = self._client
-            if client is not None and cert == self._client_cert:
-                return client
-            stale, self._retired = self._retired, client
-            client = self._client = self._new_client(credentials)
+            route = self._client
+            if route is not None and cert == self._client_cert:
+                return route
+            stale, self._retired = self._retired, route
+            route = self._client = self._new_client(credentials)
             self._client_cert = cert
         if stale is not None:
-            await stale.aclose()
-        return client
+            await stale[0].aclose()
+        return route
 
-    def _new_client(self, credentials: Credentials | None) -> httpx.AsyncClient:
+    def _new_client(self, credentials: Credentials | None) -> _Route:
         config = self.config
         connect = min(config.timeout or 30.0, 30.0)
         kwargs: dict[str, Any] = {
@@ -149,7 +199,7 @@ class AsyncTransport:
         }
         if self._custom_transport is not None:
             kwargs["transport"] = self._custom_transport
-            return httpx.AsyncClient(**kwargs)
+            return httpx.AsyncClient(**kwargs), None
         if config.server.startswith("http://"):
             # No TLS at all: do not pay for loading a trust store (httpx would load certifi's).
             kwargs["verify"] = False
@@ -166,11 +216,17 @@ class AsyncTransport:
             # connections there beside this pool's.
             verify = kwargs.pop("verify")
             no_idle = httpx.Limits(max_connections=None, max_keepalive_connections=0)
-            kwargs["transport"] = AsyncHTTP1Transport(
+            lean = AsyncHTTP1Transport(
                 verify or None,
                 lambda: httpx.AsyncHTTPTransport(verify=verify, limits=no_idle, trust_env=False),
             )
-            return httpx.AsyncClient(**kwargs)
+            client = httpx.AsyncClient(transport=lean, **kwargs)
+            # What build_request would add to each request (_build): the client's headers but those
+            # each request sets, its timeouts, its URL.
+            self._default_headers = list(client.headers.multi_items())
+            self._timeouts = client.timeout.as_dict()
+            self._server_url = client.base_url
+            return client, lean
         if proxy is not None:
             if proxy.startswith("socks5") and importlib.util.find_spec("socksio") is None:
                 raise ConfigError(
@@ -180,15 +236,15 @@ class AsyncTransport:
                     field="proxy-url" if config.proxy_url else "HTTPS_PROXY",
                 )
             kwargs["proxy"] = proxy
-        return httpx.AsyncClient(**kwargs)
+        return httpx.AsyncClient(**kwargs), None
 
     async def aclose(self) -> None:
         with self._lock:
-            clients = [self._retired, self._client]
+            routes = [self._retired, self._client]
             self._client = self._retired = None
-        for client in clients:
-            if client is not None:
-                await client.aclose()
+        for route in routes:
+            if route is not None:
+                await route[0].aclose()
         if self._streams is not None:
             await self._streams.aclose()
 
@@ -208,8 +264,8 @@ class AsyncTransport:
 
     async def _build(
         self, spec: RequestSpec, credentials: Credentials | None
-    ) -> tuple[httpx.AsyncClient, httpx.Request]:
-        client = await self._client_for(credentials)
+    ) -> tuple[_Route, httpx.Request]:
+        route = await self._client_for(credentials)
         headers = [("Accept", spec.accept), *self._impersonation(), *spec.headers.items()]
         if spec.content_type is not None:
             headers.append(("Content-Type", spec.content_type))
@@ -227,12 +283,28 @@ class AsyncTransport:
             extensions["timeout"] = httpx.Timeout(spec.timeout).as_dict()
         if self.config.tls_server_name:
             extensions["sni_hostname"] = self.config.tls_server_name
-        return client, client.build_request(
+        client, lean = route
+        if lean is None:
+            return route, client.build_request(
+                spec.method,
+                spec.path,
+                params=httpx.QueryParams(cast(list[tuple[str, Any]], spec.params)),
+                content=spec.body,
+                headers=headers,
+                extensions=extensions,
+            )
+        # What build_request does, without parsing and validating the URL again (most of a small
+        # request's CPU in httpx's client): the server's URL was parsed once, kgen built the path.
+        extensions.setdefault("timeout", self._timeouts)
+        names = {
+            name.lower() for name, _ in headers
+        }  # a request's own headers replace the client's
+        defaults = [(name, value) for name, value in self._default_headers if name not in names]
+        return route, httpx.Request(
             spec.method,
-            spec.path,
-            params=httpx.QueryParams(cast(list[tuple[str, Any]], spec.params)),
+            request_url(self._server_url, spec.path, spec.params),
             content=spec.body,
-            headers=headers,
+            headers=[*defaults, *headers],
             extensions=extensions,
         )
 
@@ -256,17 +328,23 @@ class AsyncTransport:
                 response = await self._send(*await self._build(spec, refreshed), stream=stream)
         return response
 
-    async def _send(
-        self, client: httpx.AsyncClient, request: httpx.Request, *, stream: bool
-    ) -> httpx.Response:
+    @staticmethod
+    async def _send_on(route: _Route, request: httpx.Request, *, stream: bool) -> httpx.Response:
+        client, lean = route
+        if lean is not None:
+            # The client would add nothing kgen uses (no redirects, cookies, auth flows or hooks).
+            return await lean.handle_async_request(request)
+        return await client.send(request, stream=stream)
+
+    async def _send(self, route: _Route, request: httpx.Request, *, stream: bool) -> httpx.Response:
         if not self.request_observers:
             try:
-                return await client.send(request, stream=stream)
+                return await self._send_on(route, request, stream=stream)
             except HTTPX_ERRORS as exc:
                 raise transport_error(exc, f"{request.method} {request.url}") from exc
         started, code = time.monotonic(), "<error>"
         try:
-            response = await client.send(request, stream=stream)
+            response = await self._send_on(route, request, stream=stream)
             code = str(response.status_code)
             return response
         except HTTPX_ERRORS as exc:

@@ -106,7 +106,9 @@ class HTTP1Transport(httpx.BaseTransport):
         if _upgrades(request):
             if self._fallback is None:
                 self._fallback = self._make_fallback()
-            return self._fallback.handle_request(request)
+            response = self._fallback.handle_request(request)
+            response.request = request  # as httpx's client does: kgen may send past the client
+            return response
         url = request.url
         scheme = url.raw_scheme
         if scheme not in _DEFAULT_PORTS:

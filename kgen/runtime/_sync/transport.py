@@ -20,7 +20,8 @@ import threading
 import time
 from collections.abc import Iterator, Callable
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -31,6 +32,9 @@ from kgen.runtime._errors import Redirected, TransportError, error_from_response
 from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
 from kgen.runtime._proxy import mask_url, proxy_from_environment
 from kgen.runtime._ratelimit import TokenBucket
+
+if TYPE_CHECKING:
+    from kgen.runtime._sync.http1 import HTTP1Transport
 from kgen.runtime._request import (
     NO_READ_TIMEOUT,
     RequestSpec,
@@ -48,6 +52,47 @@ THROTTLE_LOG_THRESHOLD = 0.05  # client-go logs client-side throttling waits ove
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CONNECTION_RETRIES = 3
 _CONNECTION_BACKOFF = (0.0, 0.2, 1.0)
+
+#: The httpx client, and kgen's HTTP/1.1 transport when it is the one under that client.
+_Route = tuple[httpx.Client, "HTTP1Transport | None"]
+#: What a path may hold unescaped (RFC 3986 pchar and "/"; "%": kgen's paths arrive escaped).
+_PATH_SAFE = "/:@!$&'()*+,;=~%"
+
+
+def request_url(server: httpx.URL, path: str, params: list[tuple[str, str]]) -> httpx.URL:
+    """``path`` (and the query ``params``) under the server's URL, as httpx's ``build_request``
+    makes it from a ``base_url``: its path prefix kept, the path escaped, the query form-encoded.
+
+    The URL is made from the server's parsed parts instead of parsed again, when this httpx's URL
+    is made as this function knows (checked once, below); otherwise httpx parses it.
+    """
+    prefix = server.raw_path.decode("ascii")  # ends with "/": httpx ensures it of a base_url
+    raw_path = prefix + quote(path.lstrip("/"), safe=_PATH_SAFE)
+    query = urlencode(params) if params else None
+    if _FAST_URL:
+        url = httpx.URL.__new__(httpx.URL)
+        url._uri_reference = server._uri_reference._replace(path=raw_path, query=query)
+        return url
+    return server.copy_with(raw_path=(raw_path + ("?" + query if query else "")).encode("ascii"))
+
+
+def _fast_url_works() -> bool:
+    global _FAST_URL
+    try:
+        base = httpx.URL("https://example.com:6443/prefix/")
+        _FAST_URL = True
+        made = request_url(base, "/api/v1/pods", [("labelSelector", "a in (b,c)")])
+        expected = httpx.URL(
+            "https://example.com:6443/prefix/api/v1/pods?labelSelector=a+in+%28b%2Cc%29"
+        )
+        _FAST_URL = made == expected and made.raw_path == expected.raw_path
+    except Exception:  # noqa: BLE001 - another httpx: parse as it does
+        _FAST_URL = False
+    return _FAST_URL
+
+
+_FAST_URL = False
+_fast_url_works()
 
 #: Called after every request with its method, host, status code ("<error>": no answer) and seconds
 #: to the answer's headers (client-go's rest_client metrics; a manager's ControllerMetrics is one).
@@ -76,13 +121,18 @@ class Transport:
         self.rate_limiter = rate_limiter or TokenBucket(config.qps, config.burst)
         self.max_retries = max_retries
         self._user_agent = config.user_agent or user_agent(package)
-        self._client: httpx.Client | None = None
+        # The httpx client, and kgen's HTTP/1.1 transport under it when it has one (requests then go
+        # to that transport directly: see _build).
+        self._client: _Route | None = None
         self._client_cert: bytes | None = None
         # The client replaced when an exec plugin last rotated the client certificate: it may still
         # carry a stream, so it is closed at the next rotation (certificates live for hours, streams
         # at most minutes) or with the transport.
-        self._retired: httpx.Client | None = None
+        self._retired: _Route | None = None
         self._lock = threading.Lock()  # the sync twin is shared by threads; never held across I/O
+        self._default_headers: list[tuple[str, str]] = []
+        self._timeouts: dict[str, float | None] = {}
+        self._server_url = httpx.URL()
         self._custom_transport = transport  # an httpx transport for in-process use (fake servers)
         self.retries = 0  # answers retried after Retry-After (for metrics and tests)
         self.request_observers: list[RequestObserver] = []
@@ -120,21 +170,21 @@ class Transport:
             out += [(name, value) for value in values]
         return out
 
-    def _client_for(self, credentials: Credentials | None) -> httpx.Client:
+    def _client_for(self, credentials: Credentials | None) -> _Route:
         """The HTTP client for ``credentials``: a new one when their client certificate changed."""
         cert = credentials.client_cert_pem if credentials is not None else None
         with self._lock:
-            client = self._client
-            if client is not None and cert == self._client_cert:
-                return client
-            stale, self._retired = self._retired, client
-            client = self._client = self._new_client(credentials)
+            route = self._client
+            if route is not None and cert == self._client_cert:
+                return route
+            stale, self._retired = self._retired, route
+            route = self._client = self._new_client(credentials)
             self._client_cert = cert
         if stale is not None:
-            stale.close()
-        return client
+            stale[0].close()
+        return route
 
-    def _new_client(self, credentials: Credentials | None) -> httpx.Client:
+    def _new_client(self, credentials: Credentials | None) -> _Route:
         config = self.config
         connect = min(config.timeout or 30.0, 30.0)
         kwargs: dict[str, Any] = {
@@ -150,7 +200,7 @@ class Transport:
         }
         if self._custom_transport is not None:
             kwargs["transport"] = self._custom_transport
-            return httpx.Client(**kwargs)
+            return httpx.Client(**kwargs), None
         if config.server.startswith("http://"):
             # No TLS at all: do not pay for loading a trust store (httpx would load certifi's).
             kwargs["verify"] = False
@@ -167,11 +217,17 @@ class Transport:
             # connections there beside this pool's.
             verify = kwargs.pop("verify")
             no_idle = httpx.Limits(max_connections=None, max_keepalive_connections=0)
-            kwargs["transport"] = HTTP1Transport(
+            lean = HTTP1Transport(
                 verify or None,
                 lambda: httpx.HTTPTransport(verify=verify, limits=no_idle, trust_env=False),
             )
-            return httpx.Client(**kwargs)
+            client = httpx.Client(transport=lean, **kwargs)
+            # What build_request would add to each request (_build): the client's headers but those
+            # each request sets, its timeouts, its URL.
+            self._default_headers = list(client.headers.multi_items())
+            self._timeouts = client.timeout.as_dict()
+            self._server_url = client.base_url
+            return client, lean
         if proxy is not None:
             if proxy.startswith("socks5") and importlib.util.find_spec("socksio") is None:
                 raise ConfigError(
@@ -181,15 +237,15 @@ class Transport:
                     field="proxy-url" if config.proxy_url else "HTTPS_PROXY",
                 )
             kwargs["proxy"] = proxy
-        return httpx.Client(**kwargs)
+        return httpx.Client(**kwargs), None
 
     def close(self) -> None:
         with self._lock:
-            clients = [self._retired, self._client]
+            routes = [self._retired, self._client]
             self._client = self._retired = None
-        for client in clients:
-            if client is not None:
-                client.close()
+        for route in routes:
+            if route is not None:
+                route[0].close()
         if self._streams is not None:
             self._streams.close()
 
@@ -209,8 +265,8 @@ class Transport:
 
     def _build(
         self, spec: RequestSpec, credentials: Credentials | None
-    ) -> tuple[httpx.Client, httpx.Request]:
-        client = self._client_for(credentials)
+    ) -> tuple[_Route, httpx.Request]:
+        route = self._client_for(credentials)
         headers = [("Accept", spec.accept), *self._impersonation(), *spec.headers.items()]
         if spec.content_type is not None:
             headers.append(("Content-Type", spec.content_type))
@@ -228,12 +284,28 @@ class Transport:
             extensions["timeout"] = httpx.Timeout(spec.timeout).as_dict()
         if self.config.tls_server_name:
             extensions["sni_hostname"] = self.config.tls_server_name
-        return client, client.build_request(
+        client, lean = route
+        if lean is None:
+            return route, client.build_request(
+                spec.method,
+                spec.path,
+                params=httpx.QueryParams(cast(list[tuple[str, Any]], spec.params)),
+                content=spec.body,
+                headers=headers,
+                extensions=extensions,
+            )
+        # What build_request does, without parsing and validating the URL again (most of a small
+        # request's CPU in httpx's client): the server's URL was parsed once, kgen built the path.
+        extensions.setdefault("timeout", self._timeouts)
+        names = {
+            name.lower() for name, _ in headers
+        }  # a request's own headers replace the client's
+        defaults = [(name, value) for name, value in self._default_headers if name not in names]
+        return route, httpx.Request(
             spec.method,
-            spec.path,
-            params=httpx.QueryParams(cast(list[tuple[str, Any]], spec.params)),
+            request_url(self._server_url, spec.path, spec.params),
             content=spec.body,
-            headers=headers,
+            headers=[*defaults, *headers],
             extensions=extensions,
         )
 
@@ -257,17 +329,23 @@ class Transport:
                 response = self._send(*self._build(spec, refreshed), stream=stream)
         return response
 
-    def _send(
-        self, client: httpx.Client, request: httpx.Request, *, stream: bool
-    ) -> httpx.Response:
+    @staticmethod
+    def _send_on(route: _Route, request: httpx.Request, *, stream: bool) -> httpx.Response:
+        client, lean = route
+        if lean is not None:
+            # The client would add nothing kgen uses (no redirects, cookies, auth flows or hooks).
+            return lean.handle_request(request)
+        return client.send(request, stream=stream)
+
+    def _send(self, route: _Route, request: httpx.Request, *, stream: bool) -> httpx.Response:
         if not self.request_observers:
             try:
-                return client.send(request, stream=stream)
+                return self._send_on(route, request, stream=stream)
             except HTTPX_ERRORS as exc:
                 raise transport_error(exc, f"{request.method} {request.url}") from exc
         started, code = time.monotonic(), "<error>"
         try:
-            response = client.send(request, stream=stream)
+            response = self._send_on(route, request, stream=stream)
             code = str(response.status_code)
             return response
         except HTTPX_ERRORS as exc:
