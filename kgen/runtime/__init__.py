@@ -24,13 +24,16 @@ load the HTTP stack.
 
 This module is one piece by nature: it is the front door's three lists of the same names (the type
 checker's imports, ``__all__`` and the lazy ``_EXPORTS`` table, which a test keeps in agreement) and the
-``__getattr__`` that reads the table, with no behaviour of its own to split along.
+``__getattr__`` that reads the table, with no behaviour of its own to split along. (It first imports
+``_httpx_import``, which keeps httpx's command-line client from loading with httpx.)
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from kgen.runtime import _httpx_import  # noqa: F401 - before any of kgen's modules imports httpx
 
 if TYPE_CHECKING:
     from kgen.runtime._async.clientset import AsyncClientsetBase as AsyncClientsetBase

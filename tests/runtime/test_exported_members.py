@@ -171,3 +171,18 @@ def test_a_connect_method_imports_its_streams_on_first_use(kube_kubeconfig: Path
     env = {**os.environ, "PYTHONPATH": generated}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_httpx_is_imported_without_its_command_line_client() -> None:
+    """kgen keeps httpx's CLI (click, rich, pygments where installed) out of ``import httpx``, and
+    leaves ``import httpx._main`` working afterwards, as it works without kgen."""
+    run = [sys.executable, "-c"]
+    code = (
+        "import sys, kgen.runtime, httpx\n"
+        "assert 'httpx._main' not in sys.modules, 'the CLI was loaded'\n"
+        "import httpx._main\n"
+    )
+    alone = subprocess.run([*run, "import httpx._main"], capture_output=True, text=True)
+    with_kgen = subprocess.run([*run, code], capture_output=True, text=True)
+    assert "the CLI was loaded" not in with_kgen.stderr
+    assert with_kgen.returncode == alone.returncode, (with_kgen.stderr, alone.stderr)
