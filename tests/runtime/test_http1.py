@@ -526,6 +526,8 @@ def test_informational_answers_are_skipped_and_head_has_no_body(serve: Any, twin
         (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", httpx.RemoteProtocolError),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", httpx.RemoteProtocolError),
         (b"", httpx.RemoteProtocolError),
+        (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", httpx.RemoteProtocolError),
+        (b"HTTP/1.1 100 Continue\r\n\r\n" * 9 + answer(b"late"), httpx.RemoteProtocolError),
     ],
 )
 def test_broken_answers_are_protocol_errors(
@@ -594,3 +596,30 @@ def test_tls_verified_with_the_given_context(serve: Any, twin: Any, ca: trustme.
     assert server.accepted == 1
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         twin(ssl.create_default_context()).get(server.url)  # another CA: refused
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    head=st.one_of(
+        st.binary(max_size=400),
+        st.builds(
+            lambda status, fields: b"HTTP/1.1 " + status + b"\r\n" + fields + b"\r\n\r\n",
+            st.binary(max_size=20),
+            st.binary(max_size=200),
+        ),
+    ),
+    body=st.binary(max_size=400),
+    kind=st.sampled_from([LENGTH, CHUNKED, UNTIL_CLOSE]),
+)
+def test_any_bytes_give_a_head_or_a_protocol_violation(head: bytes, body: bytes, kind: int) -> None:
+    """What a server sends is untrusted: the parser answers or refuses, nothing else escapes."""
+    try:
+        parsed = parse_head(head)
+        if parsed is not None:
+            framing(b"GET", parsed[0])
+        decoder = BodyDecoder(kind, len(body) // 2)
+        pieces = decoder.feed(body)
+        assert sum(map(len, pieces)) <= len(body)
+        decoder.feed_eof()
+    except ProtocolViolation:
+        pass

@@ -42,6 +42,8 @@ __all__ = ["AsyncHTTP1Transport"]
 #: Idle connections kept per server (httpx's default for keep-alive connections is 20 too).
 MAX_IDLE = 20
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
+#: 1xx answers (100 Continue, 103 Early Hints) read before the final one at most.
+MAX_INFORMATIONAL = 8
 
 
 class AsyncHTTP1Transport(httpx.AsyncBaseTransport):
@@ -208,6 +210,7 @@ async def _read_head(
 ) -> tuple[ResponseHead, bytes]:
     """The final response head (1xx informational answers skipped) and what followed it."""
     received = b""
+    informational = 0
     while True:
         try:
             data = await connection.receive(timeout)
@@ -230,9 +233,16 @@ async def _read_head(
                 break
             head, size = parsed
             received = received[size:]
-            if head.status >= 200 or head.status == 101:
+            if head.status >= 200:
                 return head, received
-            # 100 Continue, 103 Early Hints: the final answer follows.
+            if head.status == 101:  # this transport never asks to switch protocols
+                raise ProtocolViolation("101 Switching Protocols to a request that did not upgrade")
+            # 100 Continue, 103 Early Hints: the final answer follows (after a few at most).
+            informational += 1
+            if informational > MAX_INFORMATIONAL:
+                raise ProtocolViolation(
+                    f"more than {MAX_INFORMATIONAL} informational (1xx) answers"
+                )
 
 
 class _ResponseBody(httpx.AsyncByteStream):

@@ -43,6 +43,8 @@ __all__ = ["HTTP1Transport"]
 #: Idle connections kept per server (httpx's default for keep-alive connections is 20 too).
 MAX_IDLE = 20
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
+#: 1xx answers (100 Continue, 103 Early Hints) read before the final one at most.
+MAX_INFORMATIONAL = 8
 
 
 class HTTP1Transport(httpx.BaseTransport):
@@ -205,6 +207,7 @@ def _read_head(
 ) -> tuple[ResponseHead, bytes]:
     """The final response head (1xx informational answers skipped) and what followed it."""
     received = b""
+    informational = 0
     while True:
         try:
             data = connection.receive(timeout)
@@ -227,9 +230,16 @@ def _read_head(
                 break
             head, size = parsed
             received = received[size:]
-            if head.status >= 200 or head.status == 101:
+            if head.status >= 200:
                 return head, received
-            # 100 Continue, 103 Early Hints: the final answer follows.
+            if head.status == 101:  # this transport never asks to switch protocols
+                raise ProtocolViolation("101 Switching Protocols to a request that did not upgrade")
+            # 100 Continue, 103 Early Hints: the final answer follows (after a few at most).
+            informational += 1
+            if informational > MAX_INFORMATIONAL:
+                raise ProtocolViolation(
+                    f"more than {MAX_INFORMATIONAL} informational (1xx) answers"
+                )
 
 
 class _ResponseBody(httpx.SyncByteStream):
