@@ -328,6 +328,8 @@ class Twin:
         return self.run(get)
 
     def close(self) -> None:
+        if self.loop is not None and self.loop.is_closed():
+            return
         if self.kind == "sync":
             self.transport.close()
         else:
@@ -623,3 +625,39 @@ def test_any_bytes_give_a_head_or_a_protocol_violation(head: bytes, body: bytes,
         decoder.feed_eof()
     except ProtocolViolation:
         pass
+
+
+def test_closing_the_transport_closes_answers_still_being_read(serve: Any, twin: Any) -> None:
+    """As httpcore's pool does: a watch still open when its client closes ends there."""
+    ended = threading.Event()
+
+    def handler(connection: socket.socket, index: int) -> None:
+        read_request(connection)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nfirst\n\r\n")
+        connection.settimeout(10)
+        try:
+            while connection.recv(65536):
+                pass
+        except OSError:
+            pass
+        ended.set()
+
+    server = serve(handler)
+    client = twin()
+    if client.kind == "sync":
+
+        def open_watch(http: httpx.Client) -> bytes:
+            response = http.send(http.build_request("GET", server.url), stream=True)
+            return next(response.iter_raw())
+
+    else:
+
+        async def open_watch(http: httpx.AsyncClient) -> bytes:  # type: ignore[misc]
+            response = await http.send(http.build_request("GET", server.url), stream=True)
+            async for piece in response.aiter_raw():
+                return piece
+            return b""
+
+    assert client.run(open_watch) == b"first\n"  # and the answer is left open
+    client.close()
+    assert ended.wait(5), "the server's side of the watch was not closed"

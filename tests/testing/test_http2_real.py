@@ -185,7 +185,7 @@ class Wire:
 def record(transport: Any) -> tuple[httpx.Client, Wire]:
     """Hook into the sync transport's own httpx client, created as the first request would create it
     (a token credential carries no client certificate, so the transport keeps this one)."""
-    client: httpx.Client = transport._client_for(None)
+    client: httpx.Client = transport._client_for(None)[0]  # HTTP/2: the httpx client carries it
     wire = Wire([])
     client.event_hooks = {"request": [wire.sent], "response": [wire.answered]}
     return client, wire
@@ -193,7 +193,7 @@ def record(transport: Any) -> tuple[httpx.Client, Wire]:
 
 async def arecord(transport: Any) -> tuple[httpx.AsyncClient, Wire]:
     """The same for the async transport."""
-    client: httpx.AsyncClient = await transport._client_for(None)
+    client: httpx.AsyncClient = (await transport._client_for(None))[0]
     wire = Wire([])
 
     async def sent(request: httpx.Request) -> None:
@@ -262,7 +262,7 @@ def test_sync_clientset_over_http2(config: Config, namespace: str) -> None:
                     break
         assert events == [("ADDED", name), ("MODIFIED", name), ("DELETED", name)]
 
-        assert cs.transport._client is client, "the runtime replaced its httpx client"
+        assert cs.transport._client[0] is client, "the runtime replaced its httpx client"
     assert_one_http2_connection(wire.answers)
     assert {a.method for a in wire.answers} == {"GET", "POST", "PATCH", "DELETE"}
     # The watch streamed over HTTP/1.1, on a connection of its own (closing it ends the watch).
@@ -308,7 +308,7 @@ async def test_async_clientset_over_http2(config: Config, namespace: str) -> Non
         events = await asyncio.wait_for(watched(), WAIT + 5)
         assert events == [("ADDED", name), ("MODIFIED", name), ("DELETED", name)]
 
-        assert cs.transport._client is client, "the runtime replaced its httpx client"
+        assert cs.transport._client[0] is client, "the runtime replaced its httpx client"
     assert_one_http2_connection(wire.answers)
     assert {a.method for a in wire.answers} == {"GET", "POST", "PATCH", "DELETE"}
     assert [a.http_version for a in wire.answers if is_watch(a)] == []

@@ -70,18 +70,24 @@ class HTTP1Transport(httpx.BaseTransport):
             threading.Lock()
         )  # the sync twin's pool is shared by threads; never held for I/O
         self._closed = False
+        self._open: set[SocketStream] = set()  # every connection not yet closed
 
     # --- the pool -----------------------------------------------------------------------------------
 
     def _take_idle(self, key: tuple[bytes, str, int, str | None]) -> SocketStream | None:
+        stale: list[SocketStream] = []
+        found = None
         with self._lock:
             idle = self._idle.get(key)
             while idle:
                 connection = idle.pop()  # the most recently used: the least likely to be timed out
                 if connection.is_reusable():
-                    return connection
-                connection.close()
-        return None
+                    found = connection
+                    break
+                stale.append(connection)
+        for connection in stale:
+            self._discard(connection)
+        return found
 
     def _put_idle(self, key: tuple[bytes, str, int, str | None], connection: SocketStream) -> None:
         with self._lock:
@@ -89,15 +95,23 @@ class HTTP1Transport(httpx.BaseTransport):
             if not self._closed and len(idle) < self._max_idle:
                 idle.append(connection)
                 return
+        self._discard(connection)
+
+    def _discard(self, connection: SocketStream) -> None:
+        """Close a connection for good (idempotent)."""
+        with self._lock:
+            self._open.discard(connection)
         connection.close()
 
     def close(self) -> None:
+        """Close every connection, idle or carrying an answer still being read (as httpcore's pool
+        does: a watch still open when its client closes ends here)."""
         with self._lock:
             self._closed = True
-            idle = [c for connections in self._idle.values() for c in connections]
+            connections, self._open = self._open, set()
             self._idle.clear()
             fallback, self._fallback = self._fallback, None
-        for connection in idle:
+        for connection in connections:
             connection.close()
         if fallback is not None:
             fallback.close()
@@ -144,10 +158,10 @@ class HTTP1Transport(httpx.BaseTransport):
             response_head, rest = _read_head(connection, request, timeouts.get("read"), reused)
             kind, length = framing(request.method.encode("ascii"), response_head)
         except ProtocolViolation as exc:
-            connection.close()
+            self._discard(connection)
             raise httpx.RemoteProtocolError(str(exc), request=request) from exc
         except BaseException:
-            connection.close()  # cancelled or failed half-way: what is on it is unknown
+            self._discard(connection)  # cancelled or failed half-way: what is on it is unknown
             raise
         # A body that ends with the connection leaves nothing to reuse.
         keep_alive = response_head.keep_alive and kind != UNTIL_CLOSE
@@ -177,7 +191,7 @@ class HTTP1Transport(httpx.BaseTransport):
         if scheme == b"https" and context is None:
             context = ssl.create_default_context()
         try:
-            return open_socket_stream(host, port, context, sni, timeout)
+            connection = open_socket_stream(host, port, context, sni, timeout)
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(
                 f"connecting to {host}:{port}: {exc}", request=request
@@ -186,6 +200,9 @@ class HTTP1Transport(httpx.BaseTransport):
             raise httpx.ConnectError(
                 f"connecting to {host}:{port}: {exc}", request=request
             ) from exc
+        with self._lock:
+            self._open.add(connection)
+        return connection
 
 
 def _upgrades(request: httpx.Request) -> bool:
@@ -277,7 +294,7 @@ class _ResponseBody(httpx.SyncByteStream):
         if self._keep_alive and self._decoder.done and not self._decoder.excess:
             self._transport._put_idle(self._key, connection)
         else:
-            connection.close()
+            self._transport._discard(connection)
 
     def __iter__(self) -> Iterator[bytes]:
         decoder = self._decoder
