@@ -142,7 +142,10 @@ class AsyncSocketStream:
         return not readable
 
     def close(self) -> None:
-        self._transport.close()
+        # Aborted, not closed: a connection is closed only when it carries nothing more (HTTP framing
+        # said where the answer ended), and TLS's close_notify exchange would keep the socket open
+        # for round trips (up to 30 s) after a program may have stopped running its loop.
+        self._transport.abort()
 
 
 async def open_socket_stream(
