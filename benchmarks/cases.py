@@ -342,6 +342,42 @@ def informer_sync(kubeconfig: str) -> dict[str, Any]:
     return {"seconds": elapsed, "objects": count}
 
 
+def informer_cpu(kubeconfig: str, variant: str) -> dict[str, Any]:
+    """Process CPU seconds of an initial sync of every pod, against the list it replaces (the server
+    runs in another process, so only the client's work is counted):
+
+    - ``list``: the paged list (pages of 500) and its decode, objects kept in one list;
+    - ``full``: a synced informer cache (the default transform: managedFields dropped, interned);
+    - ``metadata``: a synced metadata informer (``partial=()``).
+    """
+    config = _bench_package_config(kubeconfig)
+    from k8s_bench.clientset import Clientset
+    from k8s_bench.informers import SharedInformerFactory
+    from k8s_bench.models.core_v1 import Pod, PodList
+
+    with Clientset(config) as cs:
+        if variant == "list":
+            pods = cs.core_v1.pods(None)
+            cpu = time.process_time()
+            items = [pod for page in pods.pages() for pod in page.items]
+            cpu = time.process_time() - cpu
+            count = len(items)
+        else:
+            with SharedInformerFactory(cs) as factory:
+                if variant == "full":
+                    informer = factory.core_v1.pods.informer()
+                elif variant == "metadata":
+                    informer = factory.informer_for(Pod, PodList, partial=())
+                else:
+                    raise SystemExit(f"unknown variant {variant}")
+                cpu = time.process_time()
+                factory.start()
+                factory.wait_for_cache_sync(timeout=600)
+                cpu = time.process_time() - cpu
+                count = len(informer.indexer.list())
+    return {"cpu_seconds": cpu, "objects": count}
+
+
 def informer_memory(kubeconfig: str) -> dict[str, Any]:
     """Bytes per pod held by an informer's cache, against the same pods held as plain dicts (both
     without managedFields), measured with tracemalloc in one process."""
@@ -488,6 +524,7 @@ def watch_decode(events_file: str) -> dict[str, Any]:
 CASES: dict[str, Callable[..., dict[str, Any]]] = {
     "informer_sync": informer_sync,
     "informer_memory": informer_memory,
+    "informer_cpu": informer_cpu,
     "watch_events": watch_events,
     "watch_decode": watch_decode,
     "first_call": first_call,
