@@ -47,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -180,6 +181,19 @@ def _too_large_resource_version(error: BaseException) -> bool:
         return True
     # Servers 1.17-1.18.5 say it only in the message (kubernetes#94316).
     return "Too large resource version" in error.message
+
+
+if sys.version_info >= (3, 11):
+
+    async def _within(step: Awaitable[T], seconds: float) -> T:
+        """``step``, or ``asyncio.TimeoutError`` after ``seconds``: awaited in the calling task,
+        where ``asyncio.wait_for`` (before 3.12) runs it in a task of its own, a tenth of an event's
+        cost when a stream delivers thousands at once."""
+        async with asyncio.timeout(seconds):
+            return await step
+
+else:
+    _within = asyncio.wait_for
 
 
 def _initial_events_end(obj: Any) -> bool:
@@ -439,7 +453,7 @@ class Reflector(Generic[T]):
 
     async def _next(self, stream: WatchStreamLike[T], idle: float) -> WatchEvent[T] | None:
         try:
-            return await asyncio.wait_for(stream.__anext__(), idle)
+            return await _within(stream.__anext__(), idle)
         except StopAsyncIteration:
             return None
         except asyncio.TimeoutError:
