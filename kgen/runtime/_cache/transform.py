@@ -61,15 +61,31 @@ class _Table(dict[Any, Any]):
         return key
 
 
+#: Strings longer than this are not interned: long values rarely repeat (certificates, scripts).
+MAX_INTERNED_LENGTH = 96
+
+
+class _StringTable(_Table):
+    """A :class:`_Table` that keeps only strings of at most :data:`MAX_INTERNED_LENGTH`: anything
+    else is looked up as it is (not equal to any string) and given back, so walkers need no check
+    before the lookup, and may look up a whole list at once (``map``)."""
+
+    def __missing__(self, key: Any) -> Any:
+        if type(key) is not str or len(key) > MAX_INTERNED_LENGTH:
+            return key
+        return super().__missing__(key)
+
+
 class StringInterner:
     """Returns one shared object for equal strings, remembering at most ``max_size`` of them.
 
     When full the table is emptied and refilled: strings already shared stay shared (the cached
     objects hold them), only later duplicates of forgotten strings are not folded. That bound is what
-    ``sys.intern`` lacks (interned strings may live as long as the interpreter)."""
+    ``sys.intern`` lacks (interned strings may live as long as the interpreter). Strings longer than
+    :data:`MAX_INTERNED_LENGTH` (and values that are not strings) are given back as they are."""
 
     def __init__(self, max_size: int = 65536) -> None:
-        self._table = _Table(max_size)
+        self._table = _StringTable(max_size)
         #: The interning as a plain lookup in the table (what transforms call for each string).
         self.lookup: Callable[[str], str] = self._table.__getitem__
 
@@ -144,8 +160,6 @@ def _unstructured(body: dict[str, Any], drop: bool, intern: Callable[[str], str]
                     ref[key] = intern(ref[key])
 
 
-#: Strings longer than this are not interned: long values rarely repeat (certificates, scripts).
-MAX_INTERNED_LENGTH = 96
 # ObjectMeta fields that are unique per object: interning them would only fill the table.
 _UNIQUE = frozenset({"name", "uid", "resource_version", "self_link"})
 
@@ -202,24 +216,21 @@ def _walker_name(cls: type) -> str:
 _SCALARS = {str, int, float, bool}
 
 
-def _step(get: str, put: Callable[[str], str], tp: Any) -> list[str]:
-    """The lines interning a field's value, ``v`` (read with ``get``, written back with ``put``)."""
+def _step(get: str, put: Callable[[str], str], tp: Any, required: bool) -> list[str]:
+    """The lines interning a field's value (read with ``get``, written back with ``put``)."""
     options = _options(tp)
     if not options:
         return []
-    limit = MAX_INTERNED_LENGTH
     if len(options) == 1:
         option = options[0]
         origin = typing.get_origin(option) or option
         args = typing.get_args(option)
         if origin is msgspec.Raw:
             return []  # a part of a partly decoded object not read yet: left as it is
+        if origin is str and required:
+            return [put(f"intern({get})")]
         if origin is str:
-            return [
-                f"v = {get}",
-                f"if v is not None and len(v) <= {limit}:",
-                f"    {put('intern(v)')}",
-            ]
+            return [f"v = {get}", "if v is not None:", f"    {put('intern(v)')}"]
         if origin is int:
             return [f"v = {get}", "if type(v) is int:", f"    {put('_int(v)')}"]
         if origin is datetime:
@@ -242,10 +253,14 @@ def _step(get: str, put: Callable[[str], str], tp: Any) -> list[str]:
         if origin is list and args:
             item = _options(args[0])
             if item == [str]:
+                # map: the loop in C; in place, the list keeps its exact size. An item that
+                # cannot be looked up (not a string: an object built by hand) makes the generic
+                # walk take over.
                 return [
                     f"v = {get}",
                     "if v:",
-                    f"    {put(f'[intern(x) if type(x) is str and len(x) <= {limit} else x for x in v]')}",
+                    "    try: v[:] = map(intern, v)",
+                    "    except TypeError: _intern_list(v, intern)",
                 ]
             struct = _struct_class(item[0]) if len(item) == 1 else None
             if struct is not None:
@@ -265,18 +280,15 @@ def _step(get: str, put: Callable[[str], str], tp: Any) -> list[str]:
             return [
                 f"v = {get}",
                 "if v:",
-                "    "
-                + put(
-                    "{intern(k): intern(x) if type(x) is str and len(x) <= "
-                    f"{limit} else x for k, x in v.items()}}"
-                ),
+                f"    try: {put('dict(zip(map(intern, v), map(intern, v.values())))')}",
+                f"    except TypeError: {put('_intern_dict(v, intern)')}",
             ]
         if origin is dict:
             return [f"v = {get}", "if v:", f"    {put('_intern_dict(v, intern)')}"]
     if set(options) <= _SCALARS:  # such as IntOrString
         return [
             f"v = {get}",
-            f"if type(v) is str and len(v) <= {limit}:",
+            "if type(v) is str:",
             f"    {put('intern(v)')}",
             "elif type(v) is int:",
             f"    {put('_int(v)')}",
@@ -307,7 +319,8 @@ def _walker(cls: type) -> Walker:
                 def put(value: str, field: str = field) -> str:
                     return f"setattr(o, {field!r}, {value})"
 
-            lines += ["    " + line for line in _step(get, put, info.type)]
+            required = info.required
+            lines += ["    " + line for line in _step(get, put, info.type, required)]
         lines.append("    return None")
         exec("\n".join(lines), _NAMESPACE)  # noqa: S102 - source made here, from field names
         compiled: Walker = _NAMESPACE[name]
@@ -318,8 +331,7 @@ def _walker(cls: type) -> Walker:
 def _intern_list(items: list[Any], intern: Callable[[str], str]) -> None:
     for index, item in enumerate(items):
         if type(item) is str:
-            if len(item) <= MAX_INTERNED_LENGTH:
-                items[index] = intern(item)
+            items[index] = intern(item)
         elif isinstance(item, msgspec.Struct):
             _intern_struct(item, intern)
         elif isinstance(item, (list, dict)):
@@ -330,7 +342,7 @@ def _intern_dict(values: dict[Any, Any], intern: Callable[[str], str]) -> dict[A
     return {
         (intern(key) if type(key) is str else key): (
             intern(item)
-            if type(item) is str and len(item) <= MAX_INTERNED_LENGTH
+            if type(item) is str
             else (
                 _intern_tree(item, intern)
                 if isinstance(item, (msgspec.Struct, list, dict))
@@ -379,15 +391,29 @@ def make_transform(
             _unstructured(obj.object, drop_managed_fields, interner)
         elif isinstance(obj, dict):
             _unstructured(obj, drop_managed_fields, interner)
-        elif isinstance(interner, StringInterner):
-            # The table's lookup (a C call for a known string) rather than a method call per
-            # string: the table's bound is kept before each object instead of before each string.
-            _typed(obj, drop_managed_fields, interner.lookup)
         else:
-            _typed(obj, drop_managed_fields, interner)
+            _typed(obj, drop_managed_fields, lookup)
         return obj
 
+    lookup: Callable[[str], str] | None = interner
+    if isinstance(interner, StringInterner):
+        # The table's lookup (a C call for a known string) rather than a method call per string.
+        lookup = interner.lookup
+    elif interner is not None:
+        lookup = _short_strings_only(interner)
     return transform
+
+
+def _short_strings_only(interner: Callable[[str], str]) -> Callable[[str], str]:
+    """``interner`` for the values walkers look up: short strings, the rest given back as they are
+    (as a :class:`StringInterner` does)."""
+
+    def intern(value: str) -> str:
+        if type(value) is str and len(value) <= MAX_INTERNED_LENGTH:
+            return interner(value)
+        return value
+
+    return intern
 
 
 #: Drops managedFields and interns repeated strings with :data:`DEFAULT_INTERNER`.
