@@ -342,6 +342,47 @@ def informer_sync(kubeconfig: str) -> dict[str, Any]:
     return {"seconds": elapsed, "objects": count}
 
 
+def informer_cpu(kubeconfig: str, variant: str) -> dict[str, Any]:
+    """Process CPU seconds of an initial sync of every pod, against the list it replaces (the server
+    runs in another process, so only the client's work is counted):
+
+    - ``list``: the paged list (pages of 500) and its decode, objects kept in one list;
+    - ``full``: a synced informer cache (the default transform: managedFields dropped, interned);
+    - ``metadata``: a synced metadata informer (``partial=()``).
+
+    Twice in one process: ``cold_cpu_seconds`` includes the first use's imports, connections and
+    decoders, ``cpu_seconds`` is the second sync (a new client and factory), the steady cost.
+    """
+    config = _bench_package_config(kubeconfig)
+    from k8s_bench.clientset import Clientset
+    from k8s_bench.informers import SharedInformerFactory
+    from k8s_bench.models.core_v1 import Pod, PodList
+
+    def sync() -> tuple[float, int]:
+        with Clientset(config) as cs:
+            if variant == "list":
+                pods = cs.core_v1.pods(None)
+                cpu = time.process_time()
+                items = [pod for page in pods.pages() for pod in page.items]
+                return time.process_time() - cpu, len(items)
+            with SharedInformerFactory(cs) as factory:
+                if variant == "full":
+                    informer = factory.core_v1.pods.informer()
+                elif variant == "metadata":
+                    informer = factory.informer_for(Pod, PodList, partial=())
+                else:
+                    raise SystemExit(f"unknown variant {variant}")
+                cpu = time.process_time()
+                factory.start()
+                factory.wait_for_cache_sync(timeout=600)
+                return time.process_time() - cpu, len(informer.indexer.list())
+
+    cold, count = sync()
+    gc.collect()
+    warm, count = sync()
+    return {"cpu_seconds": warm, "cold_cpu_seconds": cold, "objects": count}
+
+
 def informer_memory(kubeconfig: str) -> dict[str, Any]:
     """Bytes per pod held by an informer's cache, against the same pods held as plain dicts (both
     without managedFields), measured with tracemalloc in one process."""
@@ -488,6 +529,7 @@ def watch_decode(events_file: str) -> dict[str, Any]:
 CASES: dict[str, Callable[..., dict[str, Any]]] = {
     "informer_sync": informer_sync,
     "informer_memory": informer_memory,
+    "informer_cpu": informer_cpu,
     "watch_events": watch_events,
     "watch_decode": watch_decode,
     "first_call": first_call,

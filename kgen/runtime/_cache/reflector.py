@@ -47,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -180,6 +181,54 @@ def _too_large_resource_version(error: BaseException) -> bool:
         return True
     # Servers 1.17-1.18.5 say it only in the message (kubernetes#94316).
     return "Too large resource version" in error.message
+
+
+class _IdleWatch(Generic[T]):
+    """The events of one stream, raising :class:`_IdleTimeout` when none came for ``seconds``.
+
+    On Python 3.11+ one ``asyncio.timeout`` spans the stream (``async with``) and is moved forward as
+    events come, only once it is closer than ``seconds`` and then by 1% more: the timeout fires
+    ``seconds`` to 1.01 x ``seconds`` after the last event, and a stream delivering thousands at
+    once costs a comparison per event, not a timer (nor, with ``asyncio.wait_for`` before 3.12, a
+    task) per event. Before 3.11 each event is awaited with ``asyncio.wait_for``."""
+
+    def __init__(self, stream: WatchStreamLike[T], seconds: float) -> None:
+        self._stream = stream
+        self.seconds = seconds
+        self._timeout: Any = None  # asyncio.Timeout (3.11+)
+        self._loop: asyncio.AbstractEventLoop
+
+    async def __aenter__(self) -> _IdleWatch[T]:
+        if sys.version_info >= (3, 11):
+            self._loop = asyncio.get_running_loop()
+            self._timeout = asyncio.timeout(None)
+            await self._timeout.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._timeout is not None:
+            try:
+                await self._timeout.__aexit__(*exc_info)
+            except asyncio.TimeoutError:
+                raise self._expired() from None
+
+    def _expired(self) -> _IdleTimeout:
+        return _IdleTimeout(f"no event or bookmark for {self.seconds:g}s")
+
+    async def next(self) -> WatchEvent[T] | None:
+        """The next event, or None when the stream ended."""
+        try:
+            if self._timeout is None:
+                return await asyncio.wait_for(self._stream.__anext__(), self.seconds)
+            deadline = self._loop.time() + self.seconds
+            when = self._timeout.when()
+            if when is None or when < deadline:
+                self._timeout.reschedule(deadline + self.seconds / 100)
+            return await self._stream.__anext__()
+        except StopAsyncIteration:
+            return None
+        except asyncio.TimeoutError:
+            raise self._expired() from None
 
 
 def _initial_events_end(obj: Any) -> bool:
@@ -384,27 +433,30 @@ class Reflector(Generic[T]):
                 send_initial_events=True,
                 resource_version_match="NotOlderThan",
             )
-            while True:
-                event = await self._next(
-                    stream, min(idle, self.options.initial_events_idle_timeout)
-                )
-                if event is None:
-                    raise TransportError("the stream ended before the end of the initial events")
-                events += 1
-                if event.type == "BOOKMARK":
-                    if _initial_events_end(event.object):
-                        break
-                    raise _WatchListUnsupported(
-                        "a bookmark came before the end of the initial events"
-                    )
-                if event.type != "ADDED":
-                    raise _WatchListUnsupported(
-                        f"a {event.type} event came before the end of the initial events"
-                    )
-                if not self._fits(event.object):
-                    continue
-                obj = self._apply_transform(event.object)
-                collected[self.key_func(obj)] = obj
+            async with _IdleWatch(
+                stream, min(idle, self.options.initial_events_idle_timeout)
+            ) as events_of:
+                while True:
+                    event = await events_of.next()
+                    if event is None:
+                        raise TransportError(
+                            "the stream ended before the end of the initial events"
+                        )
+                    events += 1
+                    if event.type == "BOOKMARK":
+                        if _initial_events_end(event.object):
+                            break
+                        raise _WatchListUnsupported(
+                            "a bookmark came before the end of the initial events"
+                        )
+                    if event.type != "ADDED":
+                        raise _WatchListUnsupported(
+                            f"a {event.type} event came before the end of the initial events"
+                        )
+                    if not self._fits(event.object):
+                        continue
+                    obj = self._apply_transform(event.object)
+                    collected[self.key_func(obj)] = obj
         except asyncio.CancelledError:
             if stream is not None:
                 await stream.aclose()
@@ -436,14 +488,6 @@ class Reflector(Generic[T]):
         return stream, idle
 
     # --- watch --------------------------------------------------------------------------------------
-
-    async def _next(self, stream: WatchStreamLike[T], idle: float) -> WatchEvent[T] | None:
-        try:
-            return await asyncio.wait_for(stream.__anext__(), idle)
-        except StopAsyncIteration:
-            return None
-        except asyncio.TimeoutError:
-            raise _IdleTimeout(f"no event or bookmark for {idle:g}s") from None
 
     async def _watch(self, opened: tuple[WatchStreamLike[T], float] | None) -> None:
         """Watch until a relist is needed (returns) or an error to report (raises)."""
@@ -519,37 +563,38 @@ class Reflector(Generic[T]):
 
     async def _handle(self, stream: WatchStreamLike[T], idle: float, state: _WatchState) -> None:
         metrics, store = self.metrics, self.store
-        while True:
-            event = await self._next(stream, idle)
-            if event is None:
-                return
-            state.events += 1
-            metrics.events += 1
-            resource_version = resource_version_of(event.object)
-            if resource_version and self._regressed(resource_version):
-                raise _RVRegression(
-                    f"resourceVersion {resource_version} after {self.last_sync_resource_version}: "
-                    "the server's history went back"
-                )
-            if event.type == "BOOKMARK":
-                metrics.bookmarks += 1
-            elif event.type != "DELETED" and not self._fits(event.object):
-                pass  # left out (reported); a later version that fits is taken in
-            else:
-                obj = event.object
-                if not isinstance(obj, Undecodable):
-                    obj = self._apply_transform(obj)
-                try:
-                    if event.type == "ADDED":
-                        metrics.added += 1
-                        store.add(obj)
-                    elif event.type == "MODIFIED":
-                        metrics.modified += 1
-                        store.update(obj)
-                    elif event.type == "DELETED":
-                        metrics.deleted += 1
-                        store.delete(obj)
-                except ValueError as exc:
-                    logger.warning("%s: skipping a %s event: %s", self.name, event.type, exc)
-            if resource_version:
-                self.last_sync_resource_version = resource_version
+        async with _IdleWatch(stream, idle) as events_of:
+            while True:
+                event = await events_of.next()
+                if event is None:
+                    return
+                state.events += 1
+                metrics.events += 1
+                resource_version = resource_version_of(event.object)
+                if resource_version and self._regressed(resource_version):
+                    raise _RVRegression(
+                        f"resourceVersion {resource_version} after {self.last_sync_resource_version}: "
+                        "the server's history went back"
+                    )
+                if event.type == "BOOKMARK":
+                    metrics.bookmarks += 1
+                elif event.type != "DELETED" and not self._fits(event.object):
+                    pass  # left out (reported); a later version that fits is taken in
+                else:
+                    obj = event.object
+                    if not isinstance(obj, Undecodable):
+                        obj = self._apply_transform(obj)
+                    try:
+                        if event.type == "ADDED":
+                            metrics.added += 1
+                            store.add(obj)
+                        elif event.type == "MODIFIED":
+                            metrics.modified += 1
+                            store.update(obj)
+                        elif event.type == "DELETED":
+                            metrics.deleted += 1
+                            store.delete(obj)
+                    except ValueError as exc:
+                        logger.warning("%s: skipping a %s event: %s", self.name, event.type, exc)
+                if resource_version:
+                    self.last_sync_resource_version = resource_version

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import keyword
+import threading
 import types
 import typing
 from datetime import datetime, timezone
@@ -44,12 +45,35 @@ __all__ = [
 Transform = Callable[[Any], Any]
 
 
-class _Table(dict[str, str]):
-    """A string table where looking up a string not in it adds it."""
+class _Table(dict[Any, Any]):
+    """A table of at most ``max_size`` values where looking up a value not in it adds it (after
+    emptying the table if full): its ``__getitem__`` is the whole interning, a C call for a known
+    value."""
 
-    def __missing__(self, key: str) -> str:
+    def __init__(self, max_size: int) -> None:
+        super().__init__()
+        self.max_size = max_size
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) >= self.max_size:
+            self.clear()
         self[key] = key
         return key
+
+
+#: Strings longer than this are not interned: long values rarely repeat (certificates, scripts).
+MAX_INTERNED_LENGTH = 96
+
+
+class _StringTable(_Table):
+    """A :class:`_Table` that keeps only strings of at most :data:`MAX_INTERNED_LENGTH`: anything
+    else is looked up as it is (not equal to any string) and given back, so walkers need no check
+    before the lookup, and may look up a whole list at once (``map``)."""
+
+    def __missing__(self, key: Any) -> Any:
+        if type(key) is not str or len(key) > MAX_INTERNED_LENGTH:
+            return key
+        return super().__missing__(key)
 
 
 class StringInterner:
@@ -57,30 +81,27 @@ class StringInterner:
 
     When full the table is emptied and refilled: strings already shared stay shared (the cached
     objects hold them), only later duplicates of forgotten strings are not folded. That bound is what
-    ``sys.intern`` lacks (interned strings may live as long as the interpreter)."""
+    ``sys.intern`` lacks (interned strings may live as long as the interpreter). Strings longer than
+    :data:`MAX_INTERNED_LENGTH` (and values that are not strings) are given back as they are."""
 
     def __init__(self, max_size: int = 65536) -> None:
-        self.max_size = max_size
-        self._table = _Table()
+        self._table = _StringTable(max_size)
+        #: The interning as a plain lookup in the table (what transforms call for each string).
+        self.lookup: Callable[[str], str] = self._table.__getitem__
+
+    @property
+    def max_size(self) -> int:
+        return self._table.max_size
+
+    @max_size.setter
+    def max_size(self, value: int) -> None:
+        self._table.max_size = value
 
     def __call__(self, value: str) -> str:
-        known = self._table.get(value)
-        if known is not None:
-            return known
-        if len(self._table) >= self.max_size:
-            self._table.clear()
-        self._table[value] = value
-        return value
+        return self._table[value]  # type: ignore[no-any-return]
 
     def __len__(self) -> int:
         return len(self._table)
-
-    def table_for_one_object(self) -> _Table:
-        """The table, emptied first if full: looking strings up in it interns them (those of one
-        object may take it that many past ``max_size``)."""
-        if len(self._table) >= self.max_size:
-            self._table.clear()
-        return self._table
 
 
 #: The table the default transform shares across every informer: the same namespaces, label keys
@@ -139,60 +160,27 @@ def _unstructured(body: dict[str, Any], drop: bool, intern: Callable[[str], str]
                     ref[key] = intern(ref[key])
 
 
-#: Strings longer than this are not interned: long values rarely repeat (certificates, scripts).
-MAX_INTERNED_LENGTH = 96
 # ObjectMeta fields that are unique per object: interning them would only fill the table.
 _UNIQUE = frozenset({"name", "uid", "resource_version", "self_link"})
 
+# Ints (not bools) and UTC datetimes are shared as strings are: each is an object of 28 to 48 bytes,
+# several per pod, that repeats across objects (container ports, probe seconds, timestamps). Both are
+# immutable: sharing them is invisible. (Equal datetimes of other zones are other values: their
+# isoformat differs.)
+_INTS = _Table(65536)
+_TIMES = _Table(65536)
 
-# How to walk each field of a model class, computed once per class from its type hints.
-_STR, _STRUCT, _LIST, _DICT, _ANY, _VALUE = range(6)
-_PLANS: dict[type, tuple[tuple[str, int], ...]] = {}
+Walker = Callable[[Any, Callable[[str], str]], None]
 
-
-def _kind_of(tp: Any) -> int | None:
-    options = [
-        o
-        for o in (
-            typing.get_args(tp)
-            if typing.get_origin(tp) in (typing.Union, types.UnionType)
-            else (tp,)
-        )
-        if o is not type(None)
-    ]
-    if not options:
-        return None
-    if len(options) > 1:
-        return _ANY
-    option = options[0]
-    origin = typing.get_origin(option) or option
-    if origin is msgspec.Raw:
-        return None  # a part of a partly decoded object not read yet: left as it is
-    if origin is str:
-        return _STR
-    if origin is list:
-        return _LIST
-    if origin is dict:
-        return _DICT
-    if isinstance(origin, type) and issubclass(origin, msgspec.Struct):
-        return _STRUCT
-    if origin is int or origin is datetime:
-        return _VALUE  # immutable, and repeated (ports, seconds, timestamps): shared as well
-    if isinstance(origin, type) and issubclass(origin, (int, float, bool, bytes, datetime)):
-        return None  # holds no strings
-    return _ANY
-
-
-def _plan(cls: type) -> tuple[tuple[str, int], ...]:
-    plan = _PLANS.get(cls)
-    if plan is None:
-        steps = []
-        for info in msgspec.structs.fields(cls):
-            kind = _kind_of(info.type)
-            if kind is not None and not (issubclass(cls, ObjectMeta) and info.name in _UNIQUE):
-                steps.append((info.name, kind))
-        plan = _PLANS[cls] = tuple(steps)
-    return plan
+# One function per model class, written from its fields' types: a walk that touches only the fields
+# that can hold strings, ints or datetimes, calls the walker of each nested model directly and
+# interns the items of typed lists and maps in one comprehension (every cached object goes through
+# it, so its speed is most of the informer's sync time beyond the decoding). The functions share one
+# namespace, where the walker of a nested class is first a stub that writes it on its first call
+# (models may nest themselves).
+_WALKERS: dict[type, Walker] = {}
+_NAMES: dict[type, str] = {}
+_lock = threading.RLock()
 
 
 def _intern_struct(value: Any, intern: Callable[[str], str]) -> None:
@@ -202,101 +190,148 @@ def _intern_struct(value: Any, intern: Callable[[str], str]) -> None:
     walker(value, intern)
 
 
-# One function per model class, written from its plan: a walk that does the plan's steps with no
-# dispatch (every cached object goes through it, so its speed is the informer's sync time).
-_WALKERS: dict[type, Callable[[Any, Callable[[str], str]], None]] = {}
-_STEP = {
-    _STR: "if len(v) <= {limit}: o.{name} = intern(v)",
-    _STRUCT: "_intern_struct(v, intern)",
-    _LIST: "if v: _intern_list(v, intern)",
-    _DICT: "if v: o.{name} = _intern_dict(v, intern)",
-    _VALUE: "o.{name} = _intern_value(v)",
-    _ANY: "o.{name} = _intern_tree(v, intern)",
-}
+def _options(tp: Any) -> list[Any]:
+    union = typing.get_origin(tp) in (typing.Union, types.UnionType)
+    return [o for o in (typing.get_args(tp) if union else (tp,)) if o is not type(None)]
 
 
-def _walker(cls: type) -> Callable[[Any, Callable[[str], str]], None]:
-    lines = ["def walk(o, intern):"]
-    for name, kind in _plan(cls):
-        if not name.isidentifier() or keyword.iskeyword(name):
-            return _generic_walker(cls)
-        step = _STEP[kind].format(name=name, limit=MAX_INTERNED_LENGTH)
-        lines += [f"    v = o.{name}", "    if v is not None:", f"        {step}"]
-    lines.append("    return None")
-    namespace: dict[str, Any] = {
-        "_intern_struct": _intern_struct,
-        "_intern_list": _intern_list,
-        "_intern_dict": _intern_dict,
-        "_intern_value": _intern_value,
-        "_intern_tree": _intern_tree,
-    }
-    exec("\n".join(lines), namespace)  # noqa: S102 - source made here, from field names
-    walker = _WALKERS[cls] = namespace["walk"]
-    return walker  # type: ignore[no-any-return]
+def _struct_class(tp: Any) -> type | None:
+    return tp if isinstance(tp, type) and issubclass(tp, msgspec.Struct) else None
 
 
-def _generic_walker(cls: type) -> Callable[[Any, Callable[[str], str]], None]:
-    plan = _plan(cls)
+def _walker_name(cls: type) -> str:
+    """The name of ``cls``'s walker in the generated namespace (a stub until first called)."""
+    name = _NAMES.get(cls)
+    if name is None:
+        with _lock:
+            name = _NAMES.get(cls)
+            if name is None:
+                name = f"walk_{len(_NAMES)}"
+                _NAMESPACE[f"cls_{name}"] = cls
+                _NAMESPACE[name] = lambda value, intern: _walker(cls)(value, intern)
+                _NAMES[cls] = name
+    return name
 
-    def walk(value: Any, intern: Callable[[str], str]) -> None:
-        for name, kind in plan:
-            item = getattr(value, name)
-            if item is None:
+
+_SCALARS = {str, int, float, bool}
+
+
+def _step(get: str, put: Callable[[str], str], tp: Any, required: bool) -> list[str]:
+    """The lines interning a field's value (read with ``get``, written back with ``put``)."""
+    options = _options(tp)
+    if not options:
+        return []
+    if len(options) == 1:
+        option = options[0]
+        origin = typing.get_origin(option) or option
+        args = typing.get_args(option)
+        if origin is msgspec.Raw:
+            return []  # a part of a partly decoded object not read yet: left as it is
+        if origin is str and required:
+            return [put(f"intern({get})")]
+        if origin is str:
+            return [f"v = {get}", "if v is not None:", f"    {put('intern(v)')}"]
+        if origin is int:
+            return [f"v = {get}", "if type(v) is int:", f"    {put('_int(v)')}"]
+        if origin is datetime:
+            return [
+                f"v = {get}",
+                "if type(v) is datetime and v.tzinfo is utc:",
+                f"    {put('_time(v)')}",
+            ]
+        if isinstance(origin, type) and issubclass(origin, (int, float, bool, bytes, datetime)):
+            return []  # holds no strings
+        struct = _struct_class(origin)
+        if struct is not None:
+            walker = _walker_name(struct)
+            return [
+                f"v = {get}",
+                "if v is not None:",
+                f"    if type(v) is cls_{walker}: {walker}(v, intern)",
+                "    else: _intern_struct(v, intern)",
+            ]
+        if origin is list and args:
+            item = _options(args[0])
+            if item == [str]:
+                # map: the loop in C; in place, the list keeps its exact size. An item that
+                # cannot be looked up (not a string: an object built by hand) makes the generic
+                # walk take over.
+                return [
+                    f"v = {get}",
+                    "if v:",
+                    "    try: v[:] = map(intern, v)",
+                    "    except TypeError: _intern_list(v, intern)",
+                ]
+            struct = _struct_class(item[0]) if len(item) == 1 else None
+            if struct is not None:
+                walker = _walker_name(struct)
+                return [
+                    f"v = {get}",
+                    "if v:",
+                    "    for x in v:",
+                    f"        if type(x) is cls_{walker}: {walker}(x, intern)",
+                    "        else:",
+                    "            _intern_list(v, intern)",
+                    "            break",
+                ]
+        if origin is list:
+            return [f"v = {get}", "if v: _intern_list(v, intern)"]
+        if origin is dict and args and set(_options(args[1])) <= _SCALARS:
+            return [
+                f"v = {get}",
+                "if v:",
+                f"    try: {put('dict(zip(map(intern, v), map(intern, v.values())))')}",
+                f"    except TypeError: {put('_intern_dict(v, intern)')}",
+            ]
+        if origin is dict:
+            return [f"v = {get}", "if v:", f"    {put('_intern_dict(v, intern)')}"]
+    if set(options) <= _SCALARS:  # such as IntOrString
+        return [
+            f"v = {get}",
+            "if type(v) is str:",
+            f"    {put('intern(v)')}",
+            "elif type(v) is int:",
+            f"    {put('_int(v)')}",
+        ]
+    return [f"v = {get}", "if v is not None:", f"    {put('_intern_tree(v, intern)')}"]
+
+
+def _walker(cls: type) -> Walker:
+    with _lock:
+        walker = _WALKERS.get(cls)
+        if walker is not None:
+            return walker
+        name = _walker_name(cls)
+        lines = [f"def {name}(o, intern):"]
+        for info in msgspec.structs.fields(cls):
+            if issubclass(cls, ObjectMeta) and info.name in _UNIQUE:
                 continue
-            if kind == _STR:
-                if len(item) <= MAX_INTERNED_LENGTH:
-                    setattr(value, name, intern(item))
-            elif kind == _STRUCT:
-                _intern_struct(item, intern)
-            elif kind == _LIST:
-                _intern_list(item, intern)
-            elif kind == _DICT:
-                setattr(value, name, _intern_dict(item, intern))
-            elif kind == _VALUE:
-                setattr(value, name, _intern_value(item))
+            field = info.name
+            if field.isidentifier() and not keyword.iskeyword(field):
+                get = f"o.{field}"
+
+                def put(value: str, field: str = field) -> str:
+                    return f"o.{field} = {value}"
+
             else:
-                setattr(value, name, _intern_tree(item, intern))
+                get = f"getattr(o, {field!r})"
 
-    _WALKERS[cls] = walk
-    return walk
+                def put(value: str, field: str = field) -> str:
+                    return f"setattr(o, {field!r}, {value})"
 
-
-class _ValueInterner:
-    """One shared object for equal ints (not bools) and UTC datetimes, remembering at most
-    ``max_size``: each is an object of 28 to 48 bytes, several per pod, that repeats across objects
-    (container ports, probe seconds, timestamps). Both are immutable: sharing them is invisible."""
-
-    def __init__(self, max_size: int = 65536) -> None:
-        self.max_size = max_size
-        self._ints: dict[int, int] = {}
-        self._times: dict[datetime, datetime] = {}
-
-    def __call__(self, value: Any) -> Any:
-        kind = type(value)
-        if kind is int:
-            table: dict[Any, Any] = self._ints
-        elif kind is datetime and value.tzinfo is timezone.utc:
-            # Equal datetimes of other zones are other values (their isoformat differs).
-            table = self._times
-        else:
-            return value
-        known = table.get(value)
-        if known is not None:
-            return known
-        if len(table) >= self.max_size:
-            table.clear()
-        table[value] = value
-        return value
-
-
-_intern_value = _ValueInterner()
+            required = info.required
+            lines += ["    " + line for line in _step(get, put, info.type, required)]
+        lines.append("    return None")
+        exec("\n".join(lines), _NAMESPACE)  # noqa: S102 - source made here, from field names
+        compiled: Walker = _NAMESPACE[name]
+        _WALKERS[cls] = compiled
+        return compiled
 
 
 def _intern_list(items: list[Any], intern: Callable[[str], str]) -> None:
     for index, item in enumerate(items):
         if type(item) is str:
-            if len(item) <= MAX_INTERNED_LENGTH:
-                items[index] = intern(item)
+            items[index] = intern(item)
         elif isinstance(item, msgspec.Struct):
             _intern_struct(item, intern)
         elif isinstance(item, (list, dict)):
@@ -307,7 +342,7 @@ def _intern_dict(values: dict[Any, Any], intern: Callable[[str], str]) -> dict[A
     return {
         (intern(key) if type(key) is str else key): (
             intern(item)
-            if type(item) is str and len(item) <= MAX_INTERNED_LENGTH
+            if type(item) is str
             else (
                 _intern_tree(item, intern)
                 if isinstance(item, (msgspec.Struct, list, dict))
@@ -333,6 +368,18 @@ def _intern_tree(value: Any, intern: Callable[[str], str]) -> Any:
     return value
 
 
+_NAMESPACE: dict[str, Any] = {
+    "datetime": datetime,
+    "utc": timezone.utc,
+    "_int": _INTS.__getitem__,
+    "_time": _TIMES.__getitem__,
+    "_intern_struct": _intern_struct,
+    "_intern_list": _intern_list,
+    "_intern_dict": _intern_dict,
+    "_intern_tree": _intern_tree,
+}
+
+
 def make_transform(
     *, drop_managed_fields: bool = True, interner: Callable[[str], str] | None = DEFAULT_INTERNER
 ) -> Transform:
@@ -344,15 +391,29 @@ def make_transform(
             _unstructured(obj.object, drop_managed_fields, interner)
         elif isinstance(obj, dict):
             _unstructured(obj, drop_managed_fields, interner)
-        elif isinstance(interner, StringInterner):
-            # The table's lookup (a C call for a known string) rather than a method call per
-            # string: the table's bound is kept before each object instead of before each string.
-            _typed(obj, drop_managed_fields, interner.table_for_one_object().__getitem__)
         else:
-            _typed(obj, drop_managed_fields, interner)
+            _typed(obj, drop_managed_fields, lookup)
         return obj
 
+    lookup: Callable[[str], str] | None = interner
+    if isinstance(interner, StringInterner):
+        # The table's lookup (a C call for a known string) rather than a method call per string.
+        lookup = interner.lookup
+    elif interner is not None:
+        lookup = _short_strings_only(interner)
     return transform
+
+
+def _short_strings_only(interner: Callable[[str], str]) -> Callable[[str], str]:
+    """``interner`` for the values walkers look up: short strings, the rest given back as they are
+    (as a :class:`StringInterner` does)."""
+
+    def intern(value: str) -> str:
+        if type(value) is str and len(value) <= MAX_INTERNED_LENGTH:
+            return interner(value)
+        return value
+
+    return intern
 
 
 #: Drops managedFields and interns repeated strings with :data:`DEFAULT_INTERNER`.
@@ -364,4 +425,4 @@ def intern_part(value: Any) -> Any:
     decoded when first read: the part with its strings interned in :data:`DEFAULT_INTERNER`, as the
     default transform interns what is decoded at once (without it, a cache whose objects were all
     read would hold half as much again as a fully decoded one)."""
-    return _intern_tree(value, DEFAULT_INTERNER.table_for_one_object().__getitem__)
+    return _intern_tree(value, DEFAULT_INTERNER.lookup)

@@ -190,3 +190,46 @@ def test_the_default_transform_cuts_cache_memory() -> None:
     )
     assert dropped < raw
     assert transformed < dropped
+
+
+def test_long_strings_and_other_values_are_given_back_unshared() -> None:
+    interner = StringInterner()
+    long = "x" * 200
+    assert interner(long) is long and len(interner) == 0
+    assert interner(8080) == 8080 and len(interner) == 0  # type: ignore[arg-type]
+    seen: list[str] = []
+
+    def mine(value: str) -> str:
+        seen.append(value)
+        return value
+
+    pod = decode(1)
+    pod.metadata.annotations = {"note": long}
+    make_transform(interner=mine)(pod)
+    assert long not in seen and "production-frontend" in seen  # short strings only, as before
+
+
+def test_int_or_string_values_are_shared() -> None:
+    def decoded(i: int) -> Pod:
+        named = {"httpGet": {"path": "/healthz", "port": "http"}}
+        numbered = {"httpGet": {"path": "/ready", "port": 8000 + 80}}
+        container = {"name": "c", "livenessProbe": named, "readinessProbe": numbered}
+        spec = {"containers": [container]}
+        return codec.decode(msgspec.json.encode({"metadata": {"name": f"p{i}"}, "spec": spec}), Pod)
+
+    first, second = default_transform(decoded(1)), default_transform(decoded(2))
+    one, two = first.spec.containers[0], second.spec.containers[0]
+    named, again = one.liveness_probe.http_get.port, two.liveness_probe.http_get.port
+    assert named == "http" and named is again
+    numbered, again = one.readiness_probe.http_get.port, two.readiness_probe.http_get.port
+    assert numbered == 8080 and numbered is again
+
+
+def test_objects_built_by_hand_with_items_of_other_types_pass() -> None:
+    pod = decode(1)
+    pod.spec.containers[0].args = ["--port", "".join(["80", "80"]), ["not", "a", "string"]]
+    pod.metadata.labels = {"tier": "frontend", "weight": [1]}
+    default_transform(pod)
+    assert pod.spec.containers[0].args == ["--port", "8080", ["not", "a", "string"]]
+    assert pod.metadata.labels == {"tier": "frontend", "weight": [1]}
+    assert pod.metadata.labels["tier"] is default_transform(decode(2)).metadata.labels["tier"]
