@@ -61,8 +61,19 @@ def _cpu() -> float:
 # --- the server -----------------------------------------------------------------------------------
 
 
+def _profile_server(pid: int, impl: str) -> subprocess.Popen[bytes] | None:
+    """With ``KGEN_BENCH_SERVER_PROFILE`` set (a directory), sample the server with py-spy into
+    ``server-<impl>.txt`` there (collapsed stacks, for flamegraph.pl or a sort by count)."""
+    directory = os.environ.get("KGEN_BENCH_SERVER_PROFILE")
+    if not directory:
+        return None
+    target = str(Path(directory) / f"server-{impl}.txt")
+    command = ["py-spy", "record", "--pid", str(pid), "--output", target, "--format", "raw"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @contextmanager
-def _server(directory: Path, usage: dict[str, float]) -> Iterator[Path]:
+def _server(directory: Path, usage: dict[str, float], impl: str) -> Iterator[Path]:
     """A kgen.testing server in a process of its own; its CPU seconds go to ``usage["cpu_s"]``."""
     kubeconfig = directory / "kubeconfig"
     process = subprocess.Popen(
@@ -73,6 +84,7 @@ def _server(directory: Path, usage: dict[str, float]) -> Iterator[Path]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    profiler = None
     try:
         deadline = time.monotonic() + 60
         while not (kubeconfig.exists() and kubeconfig.stat().st_size):
@@ -80,8 +92,12 @@ def _server(directory: Path, usage: dict[str, float]) -> Iterator[Path]:
                 raise RuntimeError("the kgen.testing server did not start")
             time.sleep(0.05)
         time.sleep(0.2)  # the file is written in one go, but let it be complete
+        profiler = _profile_server(process.pid, impl)
         yield kubeconfig
     finally:
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+            profiler.wait()
         process.terminate()
         _, _, rusage = os.wait4(process.pid, 0)
         process.returncode = 0
@@ -345,7 +361,7 @@ def _measure_one(impl: str, count: int) -> dict[str, Any]:
     server: dict[str, float] = {}
     with (
         tempfile.TemporaryDirectory(prefix="kgen-bench-ctl-") as directory,
-        _server(Path(directory), server) as kubeconfig,
+        _server(Path(directory), server, impl) as kubeconfig,
     ):
         child = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.controllers", "--controller", impl, str(kubeconfig)],

@@ -21,12 +21,16 @@ def apply_merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: objects merge recursively, ``null`` deletes, anything else replaces."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    if not isinstance(target, dict):
+        target = {}
+    # Each part of the result is copied once: from the target where the patch leaves it alone,
+    # else from the patch (or merged a level down).
+    result = {k: v if k in patch else copy.deepcopy(v) for k, v in target.items()}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
         elif isinstance(value, dict):
-            result[key] = apply_merge_patch(result.get(key), value)
+            result[key] = apply_merge_patch(target.get(key), value)
         else:
             result[key] = copy.deepcopy(value)
     return result

@@ -141,8 +141,9 @@ class Controllers:
         return (storage or versions)[0]
 
     def _get(self, key: Key) -> dict[str, Any] | None:
+        """The stored object itself (read-only: changes are made to copies)."""
         gr, namespace, name = key
-        return self.api.store.get(gr, namespace, name)
+        return self.api.store.get(gr, namespace, name, shared=True)
 
     def _owner(self, uid: str) -> dict[str, Any] | None:
         key = self._by_uid.get(uid)

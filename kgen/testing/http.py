@@ -271,10 +271,15 @@ class HTTPServer:
             return False
         if reply.stream is None:
             headers.append((b"content-length", str(len(reply.body)).encode()))
-            writer.write(
-                conn.send(h11.Response(status_code=reply.status, headers=headers, reason=reason))
-            )
+            head = conn.send(h11.Response(status_code=reply.status, headers=headers, reason=reason))
             body = reply.body
+            if len(body) <= _WRITE_PIECE:
+                # One write (one send) for the head and a small body.
+                data = conn.send(h11.Data(data=body)) if body else b""
+                writer.write(head + data + conn.send(h11.EndOfMessage()))
+                await writer.drain()
+                return True
+            writer.write(head)
             # A large body goes out in pieces: the first is on its way (and the client reading
             # it) while the next is encrypted, instead of all of it being encrypted first.
             for start in range(0, len(body), _WRITE_PIECE):

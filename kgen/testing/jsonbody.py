@@ -134,11 +134,17 @@ def _float(text: str) -> float:
     return value
 
 
+# Made once (json.loads with hooks makes a decoder per call); shared, as json.loads shares its own.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_int=_int, parse_float=_float)
+
+
 def loads(data: bytes | str, *, check: bool = True) -> Any:
     """One JSON document as Go decodes it; :class:`DocumentError` if it does not decode."""
     text = utf8(data)
     try:
-        value = json.loads(text, parse_constant=_no_constant, parse_int=_int, parse_float=_float)
+        if text.startswith("\ufeff"):  # as json.loads refuses it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except DocumentError:
         raise
     except RecursionError:
@@ -314,10 +320,15 @@ def canonical(value: Any, *, max_depth: int) -> Any:
     return _canonical(value, max_depth)
 
 
+def _has_surrogate(text: str) -> bool:
+    # isascii() reads a flag of the string: most strings are ASCII, and need no search.
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
 def _canonical(value: Any, budget: int) -> Any:
     kind = type(value)
     if kind is str:
-        return replace_surrogates(value) if _SURROGATE.search(value) else value
+        return replace_surrogates(value) if _has_surrogate(value) else value
     if kind is dict:
         if budget <= 0:
             raise Unservable("the object nests too deeply")
@@ -325,7 +336,7 @@ def _canonical(value: Any, budget: int) -> Any:
         for key, item in value.items():
             if type(key) is not str:
                 raise Unservable(f"a key that is not a string: {key!r}")
-            if _SURROGATE.search(key):
+            if _has_surrogate(key):
                 key = replace_surrogates(key)
             out[key] = _canonical(item, budget - 1)
         return out

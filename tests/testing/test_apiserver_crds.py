@@ -135,3 +135,54 @@ def test_crd_update_serves_new_versions(client: httpx.Client, group: str) -> Non
     wait_for(lambda: client.get(f"/apis/{group}/v2").status_code == 200 and len(versions()) == 2)
     assert versions() == ["v2", "v1"]
     client.delete(f"{CRDS}/things.{group}")
+
+
+def test_crd_update_changes_how_fields_are_owned(client: httpx.Client, group: str) -> None:
+    """managedFields follow the CRD's schema as it is now: a list made a list-map is owned item
+    by item from then on (a server that kept the first schema's field tree would not)."""
+    crd = _crd(group)
+    items = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}, "value": {"type": "integer"}},
+        },
+    }
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    schema["properties"]["spec"]["properties"]["items"] = items
+    client.post(CRDS, json=crd)
+    wait_for(lambda: _established(client, f"things.{group}"))
+    path = f"/apis/{group}/v1/namespaces/default/things"
+    thing = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Thing",
+        "metadata": {"name": "one"},
+        "spec": {"size": 1, "items": [{"name": "x", "value": 0}]},
+    }
+    response = client.post(path, json=thing, params={"fieldManager": "maker"})
+    assert response.status_code == 201, response.text
+
+    def owned_by(obj: dict, manager: str) -> dict:
+        entries = obj["metadata"]["managedFields"]
+        return next(e["fieldsV1"] for e in entries if e["manager"] == manager)
+
+    assert owned_by(response.json(), "maker")["f:spec"]["f:items"] == {}  # atomic: all of it
+    crd = client.get(f"{CRDS}/things.{group}").json()
+    items.update({"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]})
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"] = schema
+    response = client.put(f"{CRDS}/things.{group}", json=crd)
+    assert response.status_code == 200, response.text
+    values = iter(range(1, 1000))
+
+    def item_owned() -> bool:
+        current = client.get(f"{path}/one").json()
+        current["spec"]["items"][0]["value"] = next(values)
+        updated = client.put(f"{path}/one", json=current, params={"fieldManager": "changer"})
+        assert updated.status_code == 200, updated.text
+        return bool(owned_by(updated.json(), "changer")["f:spec"]["f:items"])
+
+    wait_for(item_owned)
+    fields = owned_by(client.get(f"{path}/one").json(), "changer")
+    assert fields == {"f:spec": {"f:items": {'k:{"name":"x"}': {"f:value": {}}}}}
+    client.delete(f"{CRDS}/things.{group}")

@@ -40,7 +40,6 @@ from kgen.testing.merge.fieldpath import (
     path_string,
     paths_of,
 )
-from kgen.testing.jsonbody import copy_json
 from kgen.testing.merge.json_patch import PatchError
 from kgen.testing.merge.managed import (
     CURRENT_OPERATION,
@@ -439,11 +438,12 @@ def _managed_fields_of(obj: dict[str, Any] | None) -> Any:
 
 
 def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
-    out = copy_json(obj)
-    metadata = out.get("metadata")
-    if isinstance(metadata, dict):
-        metadata.pop("managedFields", None)
-    return out
+    """``obj`` without managedFields: a new top level and metadata (managedFields go in there),
+    sharing the rest, which the walks only read (and the store stores a copy of)."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return dict(obj)
+    return {**obj, "metadata": {k: v for k, v in metadata.items() if k != "managedFields"}}
 
 
 def _with_managed_fields(obj: Any, managers: Managers) -> dict[str, Any]:

@@ -172,36 +172,48 @@ ANY_ATOMIC = FieldInfo("any", map_type="atomic")
 def type_info(model: APIModel | None, type_id: str | None) -> FieldInfo:
     """The FieldInfo of a kind's TypeDef, or the deduced one when there is no schema for it.
 
-    A built-in kind's tree (its type id has no "/", nor have the types it refers to) never changes:
-    it is built once per model and kept, with the children each walk has built (every write walks
-    it). A custom resource's is built anew, as its CRD may change its types."""
+    Every write walks its kind's tree, so trees are kept, with the children the walks have built,
+    per model and type. A built-in kind's (its type id has no "/", nor have the types it refers to)
+    never changes. A custom resource's is a function of the TypeDefs it has looked up, which a CRD
+    may replace: it is kept while each of them is still the model's, and built anew otherwise (a
+    child built later looks its types up then, as a new tree would)."""
     if model is None or type_id is None or type_id not in model.types:
         return ANY
     typedef = model.types[type_id]
     builtin = "/" not in type_id
-    if not builtin:
-        return _Resolver(model).typedef(typedef, Extensions(), builtin=False)
-    with _BUILTIN_LOCK:
-        cached = _BUILTIN.get(id(model))
+    with _TREES_LOCK:
+        cached = _TREES.get(id(model))
         if cached is None or cached[0] is not model:
-            cached = _BUILTIN[id(model)] = (model, {})
-            while len(_BUILTIN) > 32:
-                del _BUILTIN[next(iter(_BUILTIN))]
+            cached = _TREES[id(model)] = (model, {})
+            while len(_TREES) > 32:
+                del _TREES[next(iter(_TREES))]
         found = cached[1].get(type_id)
-        if found is None or found[0] is not typedef:
-            info = _Resolver(model).typedef(typedef, Extensions(), builtin=True)
-            found = cached[1][type_id] = (typedef, info)
-        return found[1]
-
-
-# The built-in kinds' trees, by model (the few models a process serves).
-_BUILTIN: dict[int, tuple[APIModel, dict[str, tuple[TypeDef, FieldInfo]]]] = {}
-_BUILTIN_LOCK = threading.Lock()
+        if found is not None and found[0] is typedef and (builtin or found[1].current()):
+            return found[2]
+        resolver = _Resolver(model, track=not builtin)
+        info = resolver.typedef(typedef, Extensions(), builtin=builtin)
+        cached[1][type_id] = (typedef, resolver, info)
+        return info
 
 
 class _Resolver:
-    def __init__(self, model: APIModel) -> None:
+    def __init__(self, model: APIModel, *, track: bool = False) -> None:
         self.model = model
+        # With ``track``, the TypeDefs looked up so far, by type id (None: not in the model).
+        self._seen: dict[str, TypeDef | None] | None = {} if track else None
+
+    def _lookup(self, type_id: str) -> TypeDef | None:
+        found = self.model.types.get(type_id)
+        if self._seen is not None:
+            self._seen.setdefault(type_id, found)  # the first: what the tree was built on
+        return found
+
+    def current(self) -> bool:
+        """Whether each TypeDef looked up is still the model's: then the tree is what a new one
+        would be."""
+        types = self.model.types
+        seen = tuple((self._seen or {}).items())  # a copy: other walks may be adding to it
+        return all(types.get(type_id) is found for type_id, found in seen)
 
     def typedef(self, typedef: TypeDef, ext: Extensions, *, builtin: bool) -> FieldInfo:
         map_type = _map_type(ext.map_type or typedef.extensions.map_type)
@@ -232,7 +244,7 @@ class _Resolver:
                 return _node("any", ext, map_type="atomic")
             return _node("scalar", ext)
         if isinstance(ref, Ref):
-            target = self.model.types.get(ref.type_id)
+            target = self._lookup(ref.type_id)
             if target is None:
                 return ANY
             return self.typedef(target, ext, builtin=builtin and "/" not in ref.type_id)
@@ -258,9 +270,11 @@ class _Resolver:
 
     def _key_defaults(self, items: TypeRef, ext: Extensions) -> tuple[tuple[str, Any], ...]:
         keys = _list_keys(ext)
-        if not keys or not isinstance(items, Ref) or items.type_id not in self.model.types:
+        if not keys or not isinstance(items, Ref):
             return ()
-        typedef = self.model.types[items.type_id]
+        typedef = self._lookup(items.type_id)
+        if typedef is None:
+            return ()
         defaults = []
         for key in keys:
             f = typedef.field_named(key)
@@ -273,6 +287,12 @@ class _Resolver:
                 # inputs leave the default out.
                 defaults.append((key, "TCP"))
         return tuple(defaults)
+
+
+# The kinds' trees, by model (the few models a process serves) and type id: the root TypeDef, the
+# resolver that built the tree (it knows which TypeDefs the tree stands on) and the tree.
+_TREES: dict[int, tuple[APIModel, dict[str, tuple[TypeDef, _Resolver, FieldInfo]]]] = {}
+_TREES_LOCK = threading.Lock()
 
 
 def _map_type(value: str | None) -> MapType | None:

@@ -287,7 +287,7 @@ class VerbBase:
         """NamespaceLifecycle admission: the namespace must exist and not be terminating."""
         if not rt.namespaced:
             return
-        ns = self.store.get(("", "namespaces"), "", namespace)
+        ns = self.store.get(("", "namespaces"), "", namespace, shared=True)
         if ns is None:
             raise errors.not_found("namespaces", "", namespace)
         if (ns.get("status") or {}).get("phase") == "Terminating" or (ns.get("metadata") or {}).get(

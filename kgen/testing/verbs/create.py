@@ -111,9 +111,9 @@ class CreateVerb(VerbBase):
             if existing is not None:
                 raise errors.already_exists(rt.plural, rt.group, name)
             return Response(201, self.present(rt, obj), warnings)
-        # Custom resources are served with their schema's defaults, and a CRD is read by the
-        # registry: those get copies. Built-in objects are served as stored.
-        shared = shared and not rt.custom and rt.gr != _CRDS
+        # A CRD is read by the registry: it gets a copy. Other objects are served as stored (a
+        # custom resource's schema defaults, if any apply, go into a copy: see present()).
+        shared = shared and rt.gr != _CRDS
         try:
             with storage_errors():
                 stored = self.store.create(rt.gr, obj, shared=shared)

@@ -141,14 +141,13 @@ def _check_builtin_kind(registry: Registry, rt: ResourceType, kind: Any, api_ver
 def _check_custom_kind(rt: ResourceType, obj: dict[str, Any], kind: Any, api_version: Any) -> None:
     """The unstructured decoder wants a kind; then the version must be the URL's, and the
     custom resource validator wants the CRD's kind."""
-    text = json.dumps(obj, separators=(",", ":"))
     if not kind:
         raise errors.bad_request(
             f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
-            f"Object 'Kind' is missing in '{text}'"
+            f"Object 'Kind' is missing in '{_compact(obj)}'"
         )
     if not api_version:
-        raise errors.bad_request(f"Object 'apiVersion' is missing in '{text}'")
+        raise errors.bad_request(f"Object 'apiVersion' is missing in '{_compact(obj)}'")
     if api_version != rt.api_version:
         raise errors.bad_request(
             f"the API version in the data ({api_version}) does not match the expected API "
@@ -159,6 +158,10 @@ def _check_custom_kind(rt: ResourceType, obj: dict[str, Any], kind: Any, api_ver
         raise errors.invalid(
             str(kind), rt.group, name, [FieldError.invalid("kind", kind, f"must be {rt.kind}")]
         )
+
+
+def _compact(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, separators=(",", ":"))
 
 
 # Go's encoding/json names for JSON values and (roughly) for the Go types the schema's types become.

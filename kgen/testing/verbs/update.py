@@ -4,10 +4,9 @@ delete on emptied finalizers)."""
 from __future__ import annotations
 
 import builtins
-import copy
 from typing import Any
 
-from kgen.testing import errors, schema
+from kgen.testing import errors, jsonbody, schema
 from kgen.testing.errors import FieldError
 from kgen.testing.objects import meta
 from kgen.testing.options import WriteQuery
@@ -152,7 +151,8 @@ class UpdateVerb(VerbBase):
         old_meta = meta(existing)
         if subresource == "status":
             # Only .status changes (and the managedFields tracking them).
-            new = copy.deepcopy(existing)
+            # (The stored status is not copied: it is replaced or dropped, in its place.)
+            new = {k: v if k == "status" else jsonbody.copy_json(v) for k, v in existing.items()}
             if "status" in obj:
                 new["status"] = obj["status"]
             else:
@@ -162,7 +162,7 @@ class UpdateVerb(VerbBase):
             return new
         if rt.has_status and subresource is None:
             if "status" in existing:
-                obj["status"] = copy.deepcopy(existing["status"])
+                obj["status"] = jsonbody.copy_json(existing["status"])
             else:
                 obj.pop("status", None)
         new_meta = meta(obj)
