@@ -3,11 +3,11 @@ into one :class:`Kubeconfig` by kubectl's rules (see the package docstring)."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 import kgen.runtime._yamlblock as yamlblock
 from kgen.runtime._errors import ConfigError
@@ -214,14 +214,13 @@ def _context(name: str, node: Node) -> ContextEntry:
     )
 
 
-@dataclass(frozen=True)
-class Kubeconfig:
+class Kubeconfig(msgspec.Struct, frozen=True):  # a Struct: see entries.py
     """The merged view of several kubeconfig files."""
 
     files: tuple[str, ...]  # the files that were loaded, in precedence order
-    clusters: Mapping[str, ClusterEntry] = dataclasses.field(default_factory=dict)
-    users: Mapping[str, UserEntry] = dataclasses.field(default_factory=dict)
-    contexts: Mapping[str, ContextEntry] = dataclasses.field(default_factory=dict)
+    clusters: Mapping[str, ClusterEntry] = msgspec.field(default_factory=dict)
+    users: Mapping[str, UserEntry] = msgspec.field(default_factory=dict)
+    contexts: Mapping[str, ContextEntry] = msgspec.field(default_factory=dict)
     current_context: str | None = None
     current_context_file: str | None = None  # the file that set current-context
     searched: tuple[str, ...] = ()  # every path considered, for "nothing found" messages
