@@ -22,6 +22,8 @@ from typing import IO, Any
 
 import yaml
 
+from kgen.runtime._yamlblock import number_patterns
+
 __all__ = ["load", "load_all"]
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -109,20 +111,7 @@ def _strip_resolvers(loader: type[yaml.SafeLoader]) -> None:
         table[first] = kept
     loader.yaml_implicit_resolvers = table
     # Integers and floats without the sexagesimal (base 60) forms.
-    int_re = re.compile(
-        r"""^(?:[-+]?0b[0-1_]+
-            |[-+]?0[0-7_]+
-            |[-+]?(?:0|[1-9][0-9_]*)
-            |[-+]?0x[0-9a-fA-F_]+)$""",
-        re.X,
-    )
-    float_re = re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-            |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-            |[-+]?\.(?:inf|Inf|INF)
-            |\.(?:nan|NaN|NAN))$""",
-        re.X,
-    )
+    int_re, float_re = number_patterns()
     for first, resolvers in table.items():
         table[first] = [
             (

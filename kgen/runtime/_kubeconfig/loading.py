@@ -3,14 +3,13 @@ into one :class:`Kubeconfig` by kubectl's rules (see the package docstring)."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import yaml
+import msgspec
 
-import kgen.runtime._yamlsafe as yamlsafe
+import kgen.runtime._yamlblock as yamlblock
 from kgen.runtime._errors import ConfigError
 from kgen.runtime._kubeconfig.entries import (
     ClusterEntry,
@@ -23,6 +22,9 @@ from kgen.runtime._kubeconfig.entries import (
     type_name,
 )
 from kgen.runtime._kubeconfig.resolution import ResolvedContext, resolve_context
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["Kubeconfig", "default_paths", "load", "load_file", "merge"]
 
@@ -60,10 +62,7 @@ def _load_file(path: str | os.PathLike[str], *, must_exist: bool) -> KubeconfigF
         return None
     except OSError as exc:
         raise ConfigError(f"cannot read the kubeconfig file: {exc.strerror}", file=file) from None
-    try:
-        document = yamlsafe.load(data)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {_yaml_problem(exc)}", file=file) from None
+    document = _parse(data, file)
     if document is None:
         document = {}  # an empty file is an empty configuration
     if not isinstance(document, dict):
@@ -76,6 +75,23 @@ def _load_file(path: str | os.PathLike[str], *, must_exist: bool) -> KubeconfigF
         contexts={name: _context(name, node) for name, node in _named(root, "contexts", "context")},
         current_context=root.string("current-context"),
     )
+
+
+def _parse(data: bytes, file: str) -> Any:
+    try:
+        return yamlblock.load(data)
+    except yamlblock.Unsupported:
+        pass
+    # PyYAML only for what the block subset does not read: importing it costs more than the rest of
+    # loading a kubeconfig.
+    import yaml
+
+    import kgen.runtime._yamlsafe as yamlsafe
+
+    try:
+        return yamlsafe.load(data)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {_yaml_problem(exc)}", file=file) from None
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -198,14 +214,13 @@ def _context(name: str, node: Node) -> ContextEntry:
     )
 
 
-@dataclass(frozen=True)
-class Kubeconfig:
+class Kubeconfig(msgspec.Struct, frozen=True):  # a Struct: see entries.py
     """The merged view of several kubeconfig files."""
 
     files: tuple[str, ...]  # the files that were loaded, in precedence order
-    clusters: Mapping[str, ClusterEntry] = dataclasses.field(default_factory=dict)
-    users: Mapping[str, UserEntry] = dataclasses.field(default_factory=dict)
-    contexts: Mapping[str, ContextEntry] = dataclasses.field(default_factory=dict)
+    clusters: Mapping[str, ClusterEntry] = msgspec.field(default_factory=dict)
+    users: Mapping[str, UserEntry] = msgspec.field(default_factory=dict)
+    contexts: Mapping[str, ContextEntry] = msgspec.field(default_factory=dict)
     current_context: str | None = None
     current_context_file: str | None = None  # the file that set current-context
     searched: tuple[str, ...] = ()  # every path considered, for "nothing found" messages

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from kgen.runtime._credentials import CredentialError, read_token_file
 from kgen.runtime._errors import ConfigError
@@ -24,8 +25,7 @@ _V1BETA1 = "client.authentication.k8s.io/v1beta1"
 _PROXY_SCHEMES = ("http", "https", "socks5")
 
 
-@dataclass(frozen=True)
-class ResolvedContext:
+class ResolvedContext(msgspec.Struct, frozen=True):  # a Struct: see entries.py
     """A context with its cluster and user checked and their files read (a Config's input)."""
 
     name: str
