@@ -20,8 +20,8 @@ factory (``None`` caches objects as decoded), or build one with :func:`make_tran
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import keyword
 import threading
@@ -102,6 +102,11 @@ class StringInterner:
 
     def __len__(self) -> int:
         return len(self._table)
+
+    def table_for_one_object(self) -> Mapping[str, str]:
+        """The table itself: looking a string up in it (``table[s]``) interns it, as :attr:`lookup`
+        does (kept for callers written before :attr:`lookup`; the table now keeps its own bound)."""
+        return cast(Mapping[str, str], self._table)
 
 
 #: The table the default transform shares across every informer: the same namespaces, label keys

@@ -233,3 +233,13 @@ def test_objects_built_by_hand_with_items_of_other_types_pass() -> None:
     assert pod.spec.containers[0].args == ["--port", "8080", ["not", "a", "string"]]
     assert pod.metadata.labels == {"tier": "frontend", "weight": [1]}
     assert pod.metadata.labels["tier"] is default_transform(decode(2)).metadata.labels["tier"]
+
+
+def test_the_table_for_one_object_still_interns() -> None:
+    """``table_for_one_object`` (before ``lookup``) hands out the same shared strings."""
+    interner = StringInterner()
+    first = "".join(["name", "space"])
+    table = interner.table_for_one_object()
+    assert table[first] is first
+    assert table["".join(["name", "space"])] is first
+    assert interner.lookup("".join(["name", "space"])) is first
