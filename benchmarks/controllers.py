@@ -21,6 +21,11 @@ kgen manager's default of 20 QPS is lifted, as kopf has none), and kopf posts no
 (kgen's controller records none). kopf writes its own bookkeeping (the last-handled-configuration
 annotation) as it always does; kgen reconciles from its informer cache, with owned ConfigMaps read from
 the cache too. The goal (issue 11): kgen converges in at most half of kopf's time and memory.
+
+A third row, ``floor``, is no controller: one watch and, for each new Widget, the same two writes
+at once (``run_floor``). It converges as fast as the server lets any client: when the server is the
+bottleneck (its CPU seconds near the time to converge), floor/kopf is the best time ratio any
+controller can reach on this machine.
 """
 
 from __future__ import annotations
@@ -192,6 +197,50 @@ def run_kgen(kubeconfig: str) -> None:
             await asyncio.sleep(0.01)
         print(f"ready {_cpu()}", flush=True)
         await task
+
+    asyncio.run(main())
+
+
+def run_floor(kubeconfig: str) -> None:
+    """Not a controller: the least client work that does the same writes, to show the floor the
+    server sets. One watch of Widgets (no cache, queue or retries); each new Widget gets its
+    ConfigMap and its status condition at once, from a task of its own. No controller can converge
+    faster than this against the same server; if this is not at half of kopf's time, no controller
+    is."""
+    from example_client.clientset import AsyncClientset
+    from example_client.models.core_v1 import ConfigMap
+    from example_client.models.example_kgen_io_v1 import Widget
+
+    from kgen.runtime import ObjectMeta, PatchType, load_kubeconfig, set_controller_reference
+
+    config = load_kubeconfig(kubeconfig)
+    config.qps = 0
+
+    async def main() -> None:
+        async with AsyncClientset(config) as cs:
+            widgets = cs.example_kgen_io_v1.widgets(NAMESPACE)
+            configmaps = cs.core_v1.configmaps(NAMESPACE)
+            version = (await widgets.list()).metadata.resource_version
+            tasks: set[asyncio.Task[None]] = set()
+
+            async def reconcile(widget: Widget) -> None:
+                assert widget.metadata is not None and widget.spec is not None
+                name = widget.metadata.name
+                configmap = ConfigMap(
+                    metadata=ObjectMeta(name=f"{name}-config", namespace=NAMESPACE),
+                    data={"color": widget.spec.color},
+                )
+                set_controller_reference(widget, configmap)
+                await configmaps.create(configmap)
+                patch = {"status": {"conditions": [_condition(widget.metadata.generation)]}}
+                await widgets.patch_status(str(name), patch, patch_type=PatchType.MERGE)
+
+            print(f"ready {_cpu()}", flush=True)
+            async for event in widgets.watch_from(version):
+                if event.type == "ADDED":
+                    task = asyncio.create_task(reconcile(event.object))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
 
     asyncio.run(main())
 
@@ -410,9 +459,12 @@ def have_kopf() -> bool:
     )
 
 
+IMPLEMENTATIONS = ("kgen", "kopf", "floor")
+
+
 def measure(count: int = 1000) -> dict[str, Any]:
     rows: dict[str, Any] = {"objects": count}
-    for impl in ("kgen", "kopf"):
+    for impl in IMPLEMENTATIONS:
         if impl == "kopf" and not have_kopf():
             rows[impl] = {"error": "kopf is not installed (pip install kopf)"}
             continue
@@ -432,7 +484,7 @@ def report(rows: dict[str, Any]) -> None:
         f"  {'':<6} {'converge':>10} {'creates':>9} {'CPU total':>10} {'CPU work':>9}"
         f" {'peak RSS':>9} {'server CPU':>11}"
     )
-    for impl in ("kgen", "kopf"):
+    for impl in IMPLEMENTATIONS:
         row = rows.get(impl, {})
         if "error" in row:
             print(f"  {impl:<6} {row['error']}")
@@ -449,12 +501,18 @@ def report(rows: dict[str, Any]) -> None:
             f" {kgen['cpu_after_ready_s'] / kopf['cpu_after_ready_s']:.2f}x, memory"
             f" {kgen['peak_rss_mb'] / kopf['peak_rss_mb']:.2f}x (goal: time and memory <= 0.5x)"
         )
+    floor = rows.get("floor", {})
+    if "converge_s" in floor and "converge_s" in kopf:
+        print(
+            f"  floor/kopf: time {floor['converge_s'] / kopf['converge_s']:.2f}x (the same writes"
+            " with the least client work: how fast the server lets any controller converge)"
+        )
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--controller"]:
         impl, kubeconfig = argv[1], argv[2]
-        run = run_kgen if impl == "kgen" else run_kopf
+        run = {"kgen": run_kgen, "kopf": run_kopf, "floor": run_floor}[impl]
         profile = os.environ.get("KGEN_BENCH_PROFILE")  # a directory: cProfile of the controllers
         if profile:
             import cProfile
