@@ -12,6 +12,7 @@ ALLOWED = {
     "kgen",
     "kgen.cel",
     "kgen.runtime",
+    "kgen.runtime._httpx_import",  # loaded with the package itself (no I/O, no other kgen module)
     "kgen.runtime._types",
     "kgen.runtime._validation",
     "kgen.runtime._violation",
