@@ -353,7 +353,7 @@ def bench_first_call(results: dict[str, Any]) -> None:
         )
         subprocess.run([sys.executable, "-c", seed], cwd=ROOT, check=True)
         url, token = _server_and_token(kubeconfig)
-        impls = ["httpx", "httpx-certifi", "kgen"]
+        impls = ["httpx", "httpx-no-cli", "httpx-certifi", "kgen"]
         runs: dict[str, list[dict[str, Any]]] = {impl: [] for impl in impls}
         rows: dict[str, Any] = {}
         for impl in ("lightkube", "kubernetes"):
@@ -376,7 +376,10 @@ def bench_first_call(results: dict[str, Any]) -> None:
                 "cpu_median_s": statistics.median(r["cpu_seconds"] for r in runs[impl]),
                 "pods": runs[impl][0]["pods"],
             }
-        floor, ours = rows.get("httpx", {}), rows.get("kgen", {})
+        # The goal is judged against httpx without its CLI: kgen never loads it, so against the
+        # floor of an environment where httpx does (click, rich and pygments installed), kgen would
+        # be credited with httpx's own CLI import.
+        floor, ours = rows.get("httpx-no-cli", {}), rows.get("kgen", {})
         summary: dict[str, Any] = {
             "runs": FIRST_CALL_RUNS,
             "load": _load_average(),
@@ -391,7 +394,7 @@ def bench_first_call(results: dict[str, Any]) -> None:
             "\nImport a client for the whole API and list 10 pods once (fresh process, runs "
             f"interleaved), median of {FIRST_CALL_RUNS} ({summary['load']}):"
         )
-        print(f"  {'client':<14} {'wall':>9} {'fastest':>9} {'CPU':>9} {'x httpx':>8}")
+        print(f"  {'client':<14} {'wall':>9} {'fastest':>9} {'CPU':>9} {'x floor':>8}")
         for impl, row in rows.items():
             if "error" in row:
                 print(f"  {impl:<14} {row['error']}")
@@ -404,7 +407,7 @@ def bench_first_call(results: dict[str, Any]) -> None:
         if "kgen_over_floor_s" in summary:
             over = summary["kgen_over_floor_s"]
             print(
-                f"  kgen minus the httpx floor: {_ms(over).strip()} wall, "
+                f"  kgen minus the httpx floor without its CLI: {_ms(over).strip()} wall, "
                 f"{_ms(summary['kgen_over_floor_cpu_s']).strip()} CPU   goal <= 30 ms: "
                 f"{'met' if over <= 0.030 else 'NOT met'}"
             )

@@ -270,9 +270,15 @@ def first_call(impl: str, kubeconfig: str, server: str = "", token: str = "") ->
     ``httpx._main`` and with it click, rich and pygments when they are installed). The server speaks
     plain HTTP, for which kgen loads no trust store; so the floor passes ``verify=False`` too
     (``httpx-certifi``: httpx's default, which loads certifi's bundle even for ``http://``).
+    ``httpx-no-cli`` is the same floor where httpx has no CLI to load (kgen never loads it): the fair
+    floor, since kgen's import of httpx skips that cost in every environment.
     """
+    if impl == "httpx-no-cli":
+        # What `import httpx` costs where click, rich and pygments are absent: its __init__'s import
+        # of its CLI fails at once (kgen.runtime makes it fail the same way; see _httpx_import).
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]
     start, cpu = time.perf_counter(), time.process_time()
-    if impl in ("httpx", "httpx-certifi"):
+    if impl in ("httpx", "httpx-certifi", "httpx-no-cli"):
         import httpx
 
         response = httpx.get(
