@@ -24,6 +24,7 @@ import trustme
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kgen.runtime._urls as _urls
 from kgen.runtime._async.http1 import AsyncHTTP1Transport
 from kgen.runtime._http1 import (
     CHUNKED,
@@ -661,3 +662,27 @@ def test_closing_the_transport_closes_answers_still_being_read(serve: Any, twin:
     assert client.run(open_watch) == b"first\n"  # and the answer is left open
     client.close()
     assert ended.wait(5), "the server's side of the watch was not closed"
+
+
+@pytest.mark.parametrize("from_parts", [True, False])
+@pytest.mark.parametrize(
+    ("server", "path", "params"),
+    [
+        ("https://example.com:6443", "/api/v1/pods", []),
+        ("https://example.com/k8s/clusters/c-1", "/api/v1/namespaces/a/pods/b/log", []),
+        ("http://127.0.0.1:8080/", "/apis/x.io/v1/things", [("labelSelector", "a in (b,c)")]),
+        ("https://[::1]:6443", "/api/v1/pods/p%2Fq/proxy/a b", [("fieldSelector", "x=ü&y")]),
+    ],
+)
+def test_request_urls_are_the_ones_httpx_builds(
+    monkeypatch: pytest.MonkeyPatch, from_parts: bool, server: str, path: str, params: Any
+) -> None:
+    """The URL kgen's transport makes without parsing equals httpx's ``build_request`` (and so does
+    the parse it falls back to with another httpx)."""
+    if not from_parts:
+        monkeypatch.setattr(_urls, "_parts_work", lambda: False)
+    client = httpx.Client(base_url=server)
+    expected = client.build_request("GET", path, params=httpx.QueryParams(params)).url
+    made = _urls.request_url(client.base_url, path, params)
+    assert (made, made.raw_path, str(made)) == (expected, expected.raw_path, str(expected))
+    client.close()

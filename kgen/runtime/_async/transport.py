@@ -20,7 +20,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -29,6 +28,7 @@ from kgen.runtime._config import Config, ConfigError
 from kgen.runtime._credentials import Credentials
 from kgen.runtime._errors import Redirected, TransportError, error_from_response
 from kgen.runtime._transport_errors import HTTPX_ERRORS, transport_error
+from kgen.runtime._urls import request_url
 from kgen.runtime._proxy import mask_url, proxy_from_environment
 from kgen.runtime._ratelimit import TokenBucket
 
@@ -54,45 +54,6 @@ _CONNECTION_BACKOFF = (0.0, 0.2, 1.0)
 
 #: The httpx client, and kgen's HTTP/1.1 transport when it is the one under that client.
 _Route = tuple[httpx.AsyncClient, "AsyncHTTP1Transport | None"]
-#: What a path may hold unescaped (RFC 3986 pchar and "/"; "%": kgen's paths arrive escaped).
-_PATH_SAFE = "/:@!$&'()*+,;=~%"
-
-
-def request_url(server: httpx.URL, path: str, params: list[tuple[str, str]]) -> httpx.URL:
-    """``path`` (and the query ``params``) under the server's URL, as httpx's ``build_request``
-    makes it from a ``base_url``: its path prefix kept, the path escaped, the query form-encoded.
-
-    The URL is made from the server's parsed parts instead of parsed again, when this httpx's URL
-    is made as this function knows (checked once, below); otherwise httpx parses it.
-    """
-    prefix = server.raw_path.decode("ascii")  # ends with "/": httpx ensures it of a base_url
-    raw_path = prefix + quote(path.lstrip("/"), safe=_PATH_SAFE)
-    query = urlencode(params) if params else None
-    if _FAST_URL:
-        url = httpx.URL.__new__(httpx.URL)
-        url._uri_reference = server._uri_reference._replace(path=raw_path, query=query)
-        return url
-    return server.copy_with(raw_path=(raw_path + ("?" + query if query else "")).encode("ascii"))
-
-
-def _fast_url_works() -> bool:
-    global _FAST_URL
-    try:
-        base = httpx.URL("https://example.com:6443/prefix/")
-        _FAST_URL = True
-        made = request_url(base, "/api/v1/pods", [("labelSelector", "a in (b,c)")])
-        expected = httpx.URL(
-            "https://example.com:6443/prefix/api/v1/pods?labelSelector=a+in+%28b%2Cc%29"
-        )
-        _FAST_URL = made == expected and made.raw_path == expected.raw_path
-    except Exception:  # noqa: BLE001 - another httpx: parse as it does
-        _FAST_URL = False
-    return _FAST_URL
-
-
-_FAST_URL = False
-_fast_url_works()
-
 #: Called after every request with its method, host, status code ("<error>": no answer) and seconds
 #: to the answer's headers (client-go's rest_client metrics; a manager's ControllerMetrics is one).
 RequestObserver = Callable[[str, str, str, float], None]
