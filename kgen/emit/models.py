@@ -13,6 +13,7 @@ between generated modules relative (so a vendored package still imports).
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import warnings
@@ -98,7 +99,7 @@ class ModelsEmitter:
         shipped = {t.name: RUNTIME_MODELS[t.id] for t in types if t.id in RUNTIME_MODELS}
         types = [t for t in types if t.id not in RUNTIME_MODELS]
         if not types:
-            return self._finish(module, "from __future__ import annotations\n", [], shipped)
+            return self._finish(module, "\n", [], shipped)
         from collections import defaultdict
 
         from datamodel_code_generator import generate
@@ -150,7 +151,7 @@ class ModelsEmitter:
             raise RuntimeError(
                 f"datamodel-code-generator did not emit {', '.join(missing)} in {module}"
             )
-        return self._finish(module, text, classes, shipped)
+        return self._finish(module, eager_annotations(text), classes, shipped)
 
     def _finish(self, module: str, text: str, classes: list[str], shipped: dict[str, str]) -> str:
         imports = [
@@ -344,6 +345,131 @@ def _go_sends_null(typedef: TypeDef, item: Field) -> bool:
     return isinstance(kind, (Array, Map)) or (
         isinstance(kind, Special) and kind.name in ("time", "micro-time", "bytes")
     )
+
+
+def eager_annotations(text: str) -> str:
+    """A models module whose annotations are evaluated when its classes are made, not strings.
+
+    With ``from __future__ import annotations`` every annotation is a string, which msgspec evaluates
+    when it builds the first decoder of a model (a ``compile`` and an ``eval`` per field: most of the
+    cost of decoding the first pod list). Without it, the annotation is the type itself, made once at
+    import for about what a string costs to load. For that, a class comes after the classes its fields
+    and base name (the classes keep their order where they can); a field that names a class defined
+    later (a recursive type, or a cycle) keeps a quoted annotation.
+    """
+    tree = ast.parse(text)
+    lines = text.split("\n")
+    future = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__"
+    ]
+    movable = [node for node in tree.body if not isinstance(node, (ast.Import, ast.ImportFrom))]
+    if not movable:
+        return _drop_lines(lines, future)
+    defined: dict[str, int] = {}
+    for index, node in enumerate(movable):
+        for name in _defines(node):
+            defined.setdefault(name, index)
+    uses = [sorted({defined[name] for name in _uses(node) if name in defined}) for node in movable]
+    order: list[int] = []
+    state: dict[int, bool] = {}  # False: being visited; True: placed
+
+    def visit(index: int) -> None:
+        state[index] = False
+        for dep in uses[index]:
+            if dep not in state:
+                visit(dep)
+        state[index] = True
+        order.append(index)
+
+    for index in range(len(movable)):
+        if index not in state:
+            visit(index)
+    position = {index: place for place, index in enumerate(order)}
+    later = {name: position[index] for name, index in defined.items()}
+    blocks = []
+    for place, index in enumerate(order):
+        node = movable[index]
+        block = lines[node.lineno - 1 : node.end_lineno]
+        start = node.lineno
+        for field in reversed(_annotated_fields(node)):  # bottom up: a quote may join lines
+            names = {n.id for n in ast.walk(field.annotation) if isinstance(n, ast.Name)}
+            if any(later.get(name, -1) >= place for name in names) or names & _bound_before(
+                node, field
+            ):
+                _quote(block, start, field.annotation)
+        blocks.append("\n".join(block))
+    head_end = movable[0].lineno - 1
+    head = [
+        line
+        for number, line in enumerate(lines[:head_end], 1)
+        if not any(node.lineno <= number <= (node.end_lineno or node.lineno) for node in future)
+    ]
+    tail = lines[(movable[-1].end_lineno or 0) :]
+    return "\n".join(head).rstrip() + "\n\n\n" + "\n\n\n".join(blocks) + "\n" + "\n".join(tail)
+
+
+def _drop_lines(lines: list[str], nodes: list[ast.ImportFrom]) -> str:
+    drop = {n for node in nodes for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
+    return "\n".join(line for number, line in enumerate(lines, 1) if number not in drop)
+
+
+def _defines(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.ClassDef):
+        return [node.name]
+    names = []
+    for item in ast.walk(node):
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            names.append(item.target.id)
+        elif isinstance(item, ast.Assign):
+            names += [t.id for t in item.targets if isinstance(t, ast.Name)]
+    return names
+
+
+def _uses(node: ast.stmt) -> set[str]:
+    """The names a statement needs when it runs: a class's bases and its fields' annotations; an
+    alias's value."""
+    parts: list[ast.AST]
+    if isinstance(node, ast.ClassDef):
+        parts = [*node.bases, *node.keywords, *(f.annotation for f in _annotated_fields(node))]
+    else:
+        parts = [node]
+    return {n.id for part in parts for n in ast.walk(part) if isinstance(n, ast.Name)}
+
+
+def _bound_before(node: ast.stmt, field: ast.AnnAssign) -> set[str]:
+    """The names a class body binds before ``field`` (fields with a default, such as a field named
+    ``bytes``): an annotation evaluated in the body would see them instead of the module's."""
+    assert isinstance(node, ast.ClassDef)
+    names: set[str] = set()
+    for item in node.body:
+        if item is field:
+            break
+        if isinstance(item, ast.AnnAssign) and item.value is not None:
+            names |= {n.id for n in ast.walk(item.target) if isinstance(n, ast.Name)}
+        elif isinstance(item, ast.Assign):
+            names |= {n.id for t in item.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(item.name)
+    return names
+
+
+def _annotated_fields(node: ast.stmt) -> list[ast.AnnAssign]:
+    if not isinstance(node, ast.ClassDef):
+        return []
+    return [item for item in node.body if isinstance(item, ast.AnnAssign)]
+
+
+def _quote(block: list[str], start: int, annotation: ast.expr) -> None:
+    """Replace ``annotation`` (in ``block``, whose first line is line ``start``) by a string of it."""
+    first, last = annotation.lineno - start, (annotation.end_lineno or annotation.lineno) - start
+    # ast's columns count UTF-8 bytes.
+    before = block[first].encode()[: annotation.col_offset].decode()
+    after = block[last].encode()[annotation.end_col_offset :].decode()
+    text = ast.unparse(annotation)
+    quoted = f'"{text}"' if '"' not in text else repr(text)
+    block[first : last + 1] = [before + quoted + after]
 
 
 _INHERITED = frozenset({"apiVersion", "kind", "metadata"})
