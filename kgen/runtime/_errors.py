@@ -590,7 +590,16 @@ _BY_CODE: dict[int, type[APIError]] = {
     503: ServiceUnavailable,
     504: Timeout,
 }
-_status_decoder = msgspec.json.Decoder(Status)
+_status_decoder: msgspec.json.Decoder[Status] | None = None
+
+
+def decode_status(body: bytes | str) -> Status:
+    """A Status from JSON (msgspec's errors if it is none). The decoder is made on first use: a
+    program that never meets an error does not build it (resolving Status's types, at import)."""
+    global _status_decoder
+    if _status_decoder is None:
+        _status_decoder = msgspec.json.Decoder(Status)
+    return _status_decoder.decode(body)
 
 
 def error_from_status(
@@ -626,7 +635,7 @@ def error_from_response(
     status: Status | None = None
     if body[:1] == b"{":
         try:
-            status = _status_decoder.decode(body)
+            status = decode_status(body)
         except msgspec.DecodeError:
             status = None
         if status is not None and status.kind not in (None, "Status"):

@@ -8,8 +8,6 @@ that every property the Kubernetes 1.36 API declares for these types is here, un
 included, so CRD packages need it without the rest of the Kubernetes API.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, Literal, TypeVar, cast
 import msgspec
 
 import kgen.runtime._codec as codec
-from kgen.runtime._errors import APIError, DecodeError, error_from_status
+from kgen.runtime._errors import APIError, DecodeError, decode_status, error_from_status
 from kgen.runtime._meta import PartialObjectMetadata, Status
 
 __all__ = ["EventType", "MalformedEvent", "WatchEvent", "WatchEventDecoder"]
@@ -55,7 +55,6 @@ class _Envelope(msgspec.Struct):
 
 
 _envelope = msgspec.json.Decoder(_Envelope)
-_status = msgspec.json.Decoder(Status)
 _TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
 
 
@@ -122,7 +121,7 @@ class WatchEventDecoder(Generic[T]):
 
     def error(self, raw: Any) -> APIError:
         try:
-            status = _status.decode(raw)
+            status = decode_status(raw)
         except msgspec.DecodeError:
             status = Status(status="Failure", message=bytes(raw).decode("utf-8", "replace"))
         return error_from_status(status, code=status.code)
