@@ -10,16 +10,17 @@ Close it to close its connections: ``cs.close()`` or ``with Clientset() as cs:``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from kgen.runtime import AsyncClientsetBase, ClientsetBase
+from kgen.runtime import ClientsetBase
 
 if TYPE_CHECKING:
-    from .clients.core_v1 import AsyncCoreV1, CoreV1
-    from .clients.apps_v1 import AsyncAppsV1, AppsV1
-    from .clients.coordination_v1 import AsyncCoordinationV1, CoordinationV1
-    from .clients.example_kgen_io_v1 import AsyncExampleKgenIoV1, ExampleKgenIoV1
-    from .clients.example_kgen_io_v1alpha1 import AsyncExampleKgenIoV1alpha1, ExampleKgenIoV1alpha1
+    from .clients.core_v1 import CoreV1
+    from .clients.apps_v1 import AppsV1
+    from .clients.coordination_v1 import CoordinationV1
+    from .clients.example_kgen_io_v1 import ExampleKgenIoV1
+    from .clients.example_kgen_io_v1alpha1 import ExampleKgenIoV1alpha1
+    from ._async_clientset import AsyncClientset as AsyncClientset
 
 __all__ = ["AsyncClientset", "Clientset"]
 
@@ -67,42 +68,14 @@ class Clientset(ClientsetBase):
         return self._group(ExampleKgenIoV1alpha1)
 
 
-class AsyncClientset(AsyncClientsetBase):
-    """The clients of example_client (async)."""
+if not TYPE_CHECKING:
 
-    PACKAGE = PACKAGE
+    def __getattr__(name: str) -> Any:
+        """``AsyncClientset``, imported on first use: a program that uses only ``Clientset`` does
+        not load it, nor the runtime's async half."""
+        if name == "AsyncClientset":
+            from ._async_clientset import AsyncClientset
 
-    @property
-    def core_v1(self) -> AsyncCoreV1:
-        """The clients of v1."""
-        from .clients.core_v1 import AsyncCoreV1  # on first use
-
-        return self._group(AsyncCoreV1)
-
-    @property
-    def apps_v1(self) -> AsyncAppsV1:
-        """The clients of apps/v1."""
-        from .clients.apps_v1 import AsyncAppsV1  # on first use
-
-        return self._group(AsyncAppsV1)
-
-    @property
-    def coordination_v1(self) -> AsyncCoordinationV1:
-        """The clients of coordination.k8s.io/v1."""
-        from .clients.coordination_v1 import AsyncCoordinationV1  # on first use
-
-        return self._group(AsyncCoordinationV1)
-
-    @property
-    def example_kgen_io_v1(self) -> AsyncExampleKgenIoV1:
-        """The clients of example.kgen.io/v1."""
-        from .clients.example_kgen_io_v1 import AsyncExampleKgenIoV1  # on first use
-
-        return self._group(AsyncExampleKgenIoV1)
-
-    @property
-    def example_kgen_io_v1alpha1(self) -> AsyncExampleKgenIoV1alpha1:
-        """The clients of example.kgen.io/v1alpha1."""
-        from .clients.example_kgen_io_v1alpha1 import AsyncExampleKgenIoV1alpha1  # on first use
-
-        return self._group(AsyncExampleKgenIoV1alpha1)
+            globals()[name] = AsyncClientset
+            return AsyncClientset
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

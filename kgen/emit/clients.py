@@ -135,7 +135,7 @@ class ClientsEmitter:
             rendered = self._group(gv)
             if rendered is None:
                 continue
-            files[f"clients/{gv.module}.py"] = rendered
+            files[f"clients/{gv.module}.py"], files[f"clients/_async_{gv.module}.py"] = rendered
             views.append(
                 {
                     "module": gv.module,
@@ -162,9 +162,14 @@ class ClientsEmitter:
             group_versions=informer_views,
             example=example,
         )
-        files["clientset.py"] = self._env.get_template("clientset.py.jinja2").render(
-            header=self.header, package=self.package, group_versions=views, example=example
-        )
+        for flavour, name in (("", "clientset.py"), ("Async", "_async_clientset.py")):
+            files[name] = self._env.get_template("clientset.py.jinja2").render(
+                header=self.header,
+                package=self.package,
+                group_versions=views,
+                example=example,
+                flavours=[flavour],
+            )
         files["fake.py"] = self._env.get_template("fake.py.jinja2").render(
             header=self.header, package=self.package, example=example
         )
@@ -195,7 +200,8 @@ class ClientsEmitter:
             "informable": view.informable,
         }
 
-    def _group(self, gv: GroupVersion) -> str | None:
+    def _group(self, gv: GroupVersion) -> tuple[str, str] | None:
+        """The module of a group-version's clients and the module of its async clients."""
         resources = []
         for plural in sorted(gv.resources):
             view = self._resource(gv.resources[plural])
@@ -205,11 +211,6 @@ class ClientsEmitter:
                 self._rendered.append((gv.module, module, view))
         if not resources:
             return None
-        exports = sorted(
-            {r.client for r in resources}
-            | {"Async" + r.client for r in resources}
-            | {_gv_class(gv), "Async" + _gv_class(gv)}
-        )
         # Exactly what the module uses: ruff's F401 holds generated code to that too.
         ops = {m.op for r in resources for m in r.methods}
         mixins = {m for r in resources for m in (r.mixins or ["ResourceClient"])}
@@ -235,20 +236,46 @@ class ClientsEmitter:
         async_runtime = {
             "Async" + name for name in runtime if name in mixins | {"GroupVersionClient"}
         }
-        return self._env.get_template("group.py.jinja2").render(
-            header=self.header,
+        sync_exports = sorted({r.client for r in resources} | {_gv_class(gv)})
+        async_exports = sorted("Async" + name for name in sync_exports)
+        common = {
+            "header": self.header,
+            "group": gv.group,
+            "version": gv.version,
+            "gv_class": _gv_class(gv),
+            "gv_doc": docstring(f"The resources of {gv.api_version}."),
+            "resources": resources,
+            "model_imports": _model_imports(imports),
+        }
+        # The sync clients, which name the async ones (imported on first use, see the template).
+        sync = self._env.get_template("group.py.jinja2").render(
+            **common,
             module_doc=docstring(f"Clients of {gv.api_version}."),
-            group=gv.group,
-            version=gv.version,
-            gv_class=_gv_class(gv),
-            gv_doc=docstring(f"The resources of {gv.api_version}."),
-            resources=resources,
-            exports=exports,
-            runtime_imports=sorted(runtime | async_runtime),
-            model_imports=_model_imports(imports),
-            abc_imports=["AsyncIterator", "Iterator"] if "read" in ops else [],
-            uses_any="patch" in ops,
+            flavours=[""],
+            exports=sorted(sync_exports + async_exports),
+            async_module=f"_async_{gv.module}",
+            async_exports=async_exports,
+            runtime_imports=sorted(runtime),
+            abc_imports=["Iterator"] if "read" in ops else [],
+            typing_imports=["TYPE_CHECKING", "Any"],
         )
+        asynchronous = self._env.get_template("group.py.jinja2").render(
+            **common,
+            module_doc=docstring(
+                f"Async clients of {gv.api_version} (``.{gv.module}`` imports them on first use)."
+            ),
+            flavours=["Async"],
+            exports=async_exports,
+            async_module="",
+            async_exports=[],
+            runtime_imports=sorted(
+                {name for name in runtime if name not in mixins | {"GroupVersionClient"}}
+                | async_runtime
+            ),
+            abc_imports=["AsyncIterator"] if "read" in ops else [],
+            typing_imports=["Any"] if "patch" in ops else [],
+        )
+        return sync, asynchronous
 
     def _informers(self, gv: GroupVersion) -> tuple[str, str] | None:
         resources = []

@@ -139,7 +139,7 @@ def test_include_and_exclude_select_group_versions(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     package = tmp_path / "out" / "apps_only"
     clients = sorted(p.name for p in (package / "clients").glob("*_v1.py"))
-    assert clients == ["apps_v1.py"]
+    assert clients == ["_async_apps_v1.py", "apps_v1.py"]  # the async clients: their own module
     # apps/v1 needs core/v1's PodTemplateSpec: the model is kept, without clients.
     assert "class PodTemplateSpec" in (package / "models" / "core_v1.py").read_text()
     assert "class ConfigMap(" not in (package / "models" / "core_v1.py").read_text()

@@ -5,6 +5,9 @@ subresources with payloads of their own; behaviour lives in kgen.runtime, and is
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +35,9 @@ def test_client_modules_hold_classes_of_one_line_methods() -> None:
     for path in modules:
         tree = ast.parse(path.read_text())
         for node in tree.body:
+            if isinstance(node, ast.If):
+                _assert_lazy_async_import(path, node)
+                continue
             # Imports, the docstring, __all__ and classes: no helper functions, no logic.
             assert isinstance(
                 node, (ast.ImportFrom, ast.Import, ast.Expr, ast.Assign, ast.ClassDef)
@@ -44,6 +50,48 @@ def test_client_modules_hold_classes_of_one_line_methods() -> None:
                 assert len(statements) == 1 and isinstance(
                     statements[0], ast.Return
                 ), f"{path.name}: {cls.name}.{method.name} is more than a delegation"
+
+
+def _assert_lazy_async_import(path: Path, node: ast.If) -> None:
+    """The one statement of a client module besides declarations: its async twins, imported from
+    ``_async_<module>`` on first use (and for type checkers)."""
+    assert not path.name.startswith("_async_"), f"{path.name}:{node.lineno}"
+    assert ast.unparse(node.test) == "TYPE_CHECKING", f"{path.name}:{node.lineno}"
+    [imported] = node.body
+    assert isinstance(imported, ast.ImportFrom) and imported.module == f"_async_{path.stem}"
+    assert all(alias.name.startswith("Async") for alias in imported.names)
+    assigned, getattr_ = node.orelse
+    assert isinstance(assigned, ast.Assign) and isinstance(getattr_, ast.FunctionDef)
+    assert getattr_.name == "__getattr__"
+
+
+def test_async_clients_are_imported_on_first_use() -> None:
+    """A sync program loads no async module; every exported name still resolves."""
+    code = """
+import sys
+from example_client.clientset import Clientset
+from example_client.clients.core_v1 import CoreV1, PodClient
+assert not [name for name in sys.modules if "_async" in name], sorted(sys.modules)
+from example_client.clientset import AsyncClientset
+from example_client.clients.core_v1 import AsyncCoreV1, AsyncPodClient
+from example_client.clients._async_core_v1 import AsyncCoreV1 as Direct
+assert AsyncCoreV1 is Direct and AsyncPodClient.__name__ == "AsyncPodClient"
+assert AsyncClientset.__name__ == "AsyncClientset"
+import example_client.clientset as clientset
+import example_client.clients.core_v1 as module
+for mod in (module, clientset):
+    for name in mod.__all__:
+        getattr(mod, name)
+try:
+    module.AsyncNothing
+except AttributeError:
+    pass
+else:
+    raise SystemExit("AsyncNothing resolved")
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "generated"), str(ROOT)])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
 
 
 def test_the_log_subresource_is_the_runtimes() -> None:

@@ -194,9 +194,11 @@ def test_openapi_v2_of_a_1_20_cluster_with_a_crd(tmp_path: Path) -> None:
     modules = {m.__name__: m for m in import_all("v2_pkg", target)}
     assert set(modules) == {
         "v2_pkg",
+        "v2_pkg._async_clientset",
         "v2_pkg.apply",
         "v2_pkg.apply.trial_kgen_io_v1",
         "v2_pkg.clients",
+        "v2_pkg.clients._async_trial_kgen_io_v1",
         "v2_pkg.clients.trial_kgen_io_v1",
         "v2_pkg.clientset",
         "v2_pkg.fake",

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
 from kgen.runtime import (
     AllVerbs,
-    AsyncAllVerbs,
-    AsyncGroupVersionClient,
-    AsyncScaleSubresource,
-    AsyncStatusSubresource,
     GroupVersionClient,
     ScaleSubresource,
     StatusSubresource,
@@ -43,20 +40,27 @@ class AppsV1(GroupVersionClient):
         return DeploymentClient(self.rest, Deployment, DeploymentList, namespace)
 
 
-class AsyncDeploymentClient(
-    AsyncAllVerbs[Deployment, DeploymentList],
-    AsyncScaleSubresource[Deployment, DeploymentList],
-    AsyncStatusSubresource[Deployment, DeploymentList],
-):
-    """deployments (apps/v1, kind Deployment, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
+# The async clients are in their own module, imported on first use: a program that uses only the
+# sync ones does not load them, nor the runtime's async half.
+if TYPE_CHECKING:
+    from ._async_apps_v1 import (
+        AsyncAppsV1 as AsyncAppsV1,
+        AsyncDeploymentClient as AsyncDeploymentClient,
+    )
+else:
+    _ASYNC = frozenset(
+        {
+            "AsyncAppsV1",
+            "AsyncDeploymentClient",
+        }
+    )
 
+    def __getattr__(name: str) -> Any:
+        """The async clients, imported on first use."""
+        if name in _ASYNC:
+            from . import _async_apps_v1
 
-class AsyncAppsV1(AsyncGroupVersionClient):
-    """The resources of apps/v1."""
-
-    GROUP = "apps"
-    VERSION = "v1"
-
-    def deployments(self, namespace: str | None) -> AsyncDeploymentClient:
-        """The client of deployments in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncDeploymentClient(self.rest, Deployment, DeploymentList, namespace)
+            value = getattr(_async_apps_v1, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
 from kgen.runtime import (
     AllVerbs,
-    AsyncAllVerbs,
-    AsyncGroupVersionClient,
     GroupVersionClient,
 )
 from ..models.coordination_v1 import Lease, LeaseList
@@ -35,16 +34,27 @@ class CoordinationV1(GroupVersionClient):
         return LeaseClient(self.rest, Lease, LeaseList, namespace)
 
 
-class AsyncLeaseClient(AsyncAllVerbs[Lease, LeaseList]):
-    """leases (coordination.k8s.io/v1, kind Lease, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
+# The async clients are in their own module, imported on first use: a program that uses only the
+# sync ones does not load them, nor the runtime's async half.
+if TYPE_CHECKING:
+    from ._async_coordination_v1 import (
+        AsyncCoordinationV1 as AsyncCoordinationV1,
+        AsyncLeaseClient as AsyncLeaseClient,
+    )
+else:
+    _ASYNC = frozenset(
+        {
+            "AsyncCoordinationV1",
+            "AsyncLeaseClient",
+        }
+    )
 
+    def __getattr__(name: str) -> Any:
+        """The async clients, imported on first use."""
+        if name in _ASYNC:
+            from . import _async_coordination_v1
 
-class AsyncCoordinationV1(AsyncGroupVersionClient):
-    """The resources of coordination.k8s.io/v1."""
-
-    GROUP = "coordination.k8s.io"
-    VERSION = "v1"
-
-    def leases(self, namespace: str | None) -> AsyncLeaseClient:
-        """The client of leases in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncLeaseClient(self.rest, Lease, LeaseList, namespace)
+            value = getattr(_async_coordination_v1, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

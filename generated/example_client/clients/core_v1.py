@@ -3,25 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kgen.runtime import (
     AllVerbs,
     Apply,
-    AsyncAllVerbs,
-    AsyncApply,
-    AsyncAttachSubresource,
-    AsyncCreate,
-    AsyncDelete,
-    AsyncExecSubresource,
-    AsyncGroupVersionClient,
-    AsyncLogSubresource,
-    AsyncPatch,
-    AsyncPortForwardSubresource,
-    AsyncProxySubresource,
-    AsyncReadVerbs,
-    AsyncStatusSubresource,
-    AsyncUpdate,
     AttachSubresource,
     Create,
     Delete,
@@ -298,220 +284,39 @@ class CoreV1(GroupVersionClient):
         return ServiceClient(self.rest, Service, ServiceList, namespace)
 
 
-class AsyncConfigMapClient(AsyncAllVerbs[ConfigMap, ConfigMapList]):
-    """configmaps (v1, kind ConfigMap, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
+# The async clients are in their own module, imported on first use: a program that uses only the
+# sync ones does not load them, nor the runtime's async half.
+if TYPE_CHECKING:
+    from ._async_core_v1 import (
+        AsyncConfigMapClient as AsyncConfigMapClient,
+        AsyncCoreV1 as AsyncCoreV1,
+        AsyncEventClient as AsyncEventClient,
+        AsyncNamespaceClient as AsyncNamespaceClient,
+        AsyncPodClient as AsyncPodClient,
+        AsyncSecretClient as AsyncSecretClient,
+        AsyncServiceAccountClient as AsyncServiceAccountClient,
+        AsyncServiceClient as AsyncServiceClient,
+    )
+else:
+    _ASYNC = frozenset(
+        {
+            "AsyncConfigMapClient",
+            "AsyncCoreV1",
+            "AsyncEventClient",
+            "AsyncNamespaceClient",
+            "AsyncPodClient",
+            "AsyncSecretClient",
+            "AsyncServiceAccountClient",
+            "AsyncServiceClient",
+        }
+    )
 
+    def __getattr__(name: str) -> Any:
+        """The async clients, imported on first use."""
+        if name in _ASYNC:
+            from . import _async_core_v1
 
-class AsyncEventClient(AsyncAllVerbs[Event, EventList]):
-    """events (v1, kind Event, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
-
-
-class AsyncNamespaceClient(
-    AsyncReadVerbs[Namespace, NamespaceList],
-    AsyncCreate[Namespace, NamespaceList],
-    AsyncUpdate[Namespace, NamespaceList],
-    AsyncPatch[Namespace, NamespaceList],
-    AsyncApply[Namespace, NamespaceList],
-    AsyncDelete[Namespace, NamespaceList],
-    AsyncStatusSubresource[Namespace, NamespaceList],
-):
-    """namespaces (v1, kind Namespace, cluster-scoped); verbs: apply, create, delete, get, list, patch, update, watch."""
-
-    async def update_finalize(
-        self,
-        obj: Namespace,
-        options: WriteOptions | None = None,
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-    ) -> Namespace:
-        """Write namespaces/finalize of ``obj`` (optimistic concurrency, as ``update``)."""
-        return await self._update_subresource(
-            None,
-            "finalize",
-            obj,
-            Namespace,
-            options,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
-
-
-class AsyncPodClient(
-    AsyncAllVerbs[Pod, PodList],
-    AsyncAttachSubresource[Pod, PodList],
-    AsyncExecSubresource[Pod, PodList],
-    AsyncLogSubresource[Pod, PodList],
-    AsyncPortForwardSubresource[Pod, PodList],
-    AsyncProxySubresource[Pod, PodList],
-    AsyncStatusSubresource[Pod, PodList],
-):
-    """pods (v1, kind Pod, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
-
-    async def create_binding(
-        self,
-        name: str,
-        body: Binding,
-        options: WriteOptions | None = None,
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-    ) -> Binding | Status:
-        """Create ``body`` in pods/binding of ``name``; the answer, or the server's Status."""
-        return await self._create_subresource(
-            name, "binding", body, Binding, options, dry_run=dry_run, field_manager=field_manager
-        )
-
-    async def get_ephemeral_containers(self, name: str) -> Pod:
-        """Read pods/ephemeralcontainers of ``name``."""
-        return await self._get_subresource(name, "ephemeralcontainers", Pod)
-
-    async def update_ephemeral_containers(
-        self,
-        obj: Pod,
-        options: WriteOptions | None = None,
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-        field_validation: FieldValidation | None = None,
-    ) -> Pod:
-        """Write pods/ephemeralcontainers of ``obj`` (optimistic concurrency, as ``update``)."""
-        return await self._update_subresource(
-            None,
-            "ephemeralcontainers",
-            obj,
-            Pod,
-            options,
-            dry_run=dry_run,
-            field_manager=field_manager,
-            field_validation=field_validation,
-        )
-
-    async def patch_ephemeral_containers(
-        self,
-        name: str,
-        patch: Any,
-        options: WriteOptions | None = None,
-        *,
-        patch_type: PatchType | None = None,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-    ) -> Pod:
-        """Patch pods/ephemeralcontainers of ``name``."""
-        return await self._patch_subresource(
-            name,
-            "ephemeralcontainers",
-            patch,
-            Pod,
-            patch_type,
-            options,
-            dry_run=dry_run,
-            field_manager=field_manager,
-        )
-
-    async def apply_ephemeral_containers(
-        self,
-        obj: Pod,
-        options: WriteOptions | None = None,
-        *,
-        field_manager: str | None = None,
-        force: bool | None = None,
-        dry_run: bool = False,
-    ) -> Pod:
-        """Server-side apply of pods/ephemeralcontainers of ``obj`` as ``field_manager`` (required)."""
-        return await self._apply_subresource(
-            None,
-            "ephemeralcontainers",
-            obj,
-            Pod,
-            options,
-            field_manager=field_manager,
-            force=force,
-            dry_run=dry_run,
-        )
-
-    async def create_eviction(
-        self,
-        name: str,
-        body: Eviction,
-        options: WriteOptions | None = None,
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-    ) -> Eviction | Status:
-        """Create ``body`` in pods/eviction of ``name``; the answer, or the server's Status."""
-        return await self._create_subresource(
-            name, "eviction", body, Eviction, options, dry_run=dry_run, field_manager=field_manager
-        )
-
-
-class AsyncSecretClient(AsyncAllVerbs[Secret, SecretList]):
-    """secrets (v1, kind Secret, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
-
-
-class AsyncServiceAccountClient(AsyncAllVerbs[ServiceAccount, ServiceAccountList]):
-    """serviceaccounts (v1, kind ServiceAccount, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
-
-    async def create_token(
-        self,
-        name: str,
-        body: TokenRequest,
-        options: WriteOptions | None = None,
-        *,
-        dry_run: bool = False,
-        field_manager: str | None = None,
-    ) -> TokenRequest | Status:
-        """Create ``body`` in serviceaccounts/token of ``name``; the answer, or the server's Status."""
-        return await self._create_subresource(
-            name, "token", body, TokenRequest, options, dry_run=dry_run, field_manager=field_manager
-        )
-
-
-class AsyncServiceClient(
-    AsyncReadVerbs[Service, ServiceList],
-    AsyncCreate[Service, ServiceList],
-    AsyncUpdate[Service, ServiceList],
-    AsyncPatch[Service, ServiceList],
-    AsyncApply[Service, ServiceList],
-    AsyncDelete[Service, ServiceList],
-    AsyncProxySubresource[Service, ServiceList],
-    AsyncStatusSubresource[Service, ServiceList],
-):
-    """services (v1, kind Service, namespaced); verbs: apply, create, delete, get, list, patch, update, watch."""
-
-
-class AsyncCoreV1(AsyncGroupVersionClient):
-    """The resources of v1."""
-
-    GROUP = ""
-    VERSION = "v1"
-
-    def configmaps(self, namespace: str | None) -> AsyncConfigMapClient:
-        """The client of configmaps in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncConfigMapClient(self.rest, ConfigMap, ConfigMapList, namespace)
-
-    def events(self, namespace: str | None) -> AsyncEventClient:
-        """The client of events in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncEventClient(self.rest, Event, EventList, namespace)
-
-    def namespaces(self) -> AsyncNamespaceClient:
-        """The client of namespaces."""
-        return AsyncNamespaceClient(self.rest, Namespace, NamespaceList)
-
-    def pods(self, namespace: str | None) -> AsyncPodClient:
-        """The client of pods in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncPodClient(self.rest, Pod, PodList, namespace)
-
-    def secrets(self, namespace: str | None) -> AsyncSecretClient:
-        """The client of secrets in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncSecretClient(self.rest, Secret, SecretList, namespace)
-
-    def serviceaccounts(self, namespace: str | None) -> AsyncServiceAccountClient:
-        """The client of serviceaccounts in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncServiceAccountClient(self.rest, ServiceAccount, ServiceAccountList, namespace)
-
-    def services(self, namespace: str | None) -> AsyncServiceClient:
-        """The client of services in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncServiceClient(self.rest, Service, ServiceList, namespace)
+            value = getattr(_async_core_v1, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
 from kgen.runtime import (
     AllVerbs,
-    AsyncAllVerbs,
-    AsyncGroupVersionClient,
-    AsyncScaleSubresource,
-    AsyncStatusSubresource,
     GroupVersionClient,
     ScaleSubresource,
     StatusSubresource,
@@ -53,30 +50,29 @@ class ExampleKgenIoV1(GroupVersionClient):
         return WidgetClient(self.rest, Widget, WidgetList, namespace)
 
 
-class AsyncGadgetClient(
-    AsyncAllVerbs[Gadget, GadgetList], AsyncStatusSubresource[Gadget, GadgetList]
-):
-    """gadgets (example.kgen.io/v1, kind Gadget, cluster-scoped); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
+# The async clients are in their own module, imported on first use: a program that uses only the
+# sync ones does not load them, nor the runtime's async half.
+if TYPE_CHECKING:
+    from ._async_example_kgen_io_v1 import (
+        AsyncExampleKgenIoV1 as AsyncExampleKgenIoV1,
+        AsyncGadgetClient as AsyncGadgetClient,
+        AsyncWidgetClient as AsyncWidgetClient,
+    )
+else:
+    _ASYNC = frozenset(
+        {
+            "AsyncExampleKgenIoV1",
+            "AsyncGadgetClient",
+            "AsyncWidgetClient",
+        }
+    )
 
+    def __getattr__(name: str) -> Any:
+        """The async clients, imported on first use."""
+        if name in _ASYNC:
+            from . import _async_example_kgen_io_v1
 
-class AsyncWidgetClient(
-    AsyncAllVerbs[Widget, WidgetList],
-    AsyncScaleSubresource[Widget, WidgetList],
-    AsyncStatusSubresource[Widget, WidgetList],
-):
-    """widgets (example.kgen.io/v1, kind Widget, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
-
-
-class AsyncExampleKgenIoV1(AsyncGroupVersionClient):
-    """The resources of example.kgen.io/v1."""
-
-    GROUP = "example.kgen.io"
-    VERSION = "v1"
-
-    def gadgets(self) -> AsyncGadgetClient:
-        """The client of gadgets."""
-        return AsyncGadgetClient(self.rest, Gadget, GadgetList)
-
-    def widgets(self, namespace: str | None) -> AsyncWidgetClient:
-        """The client of widgets in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncWidgetClient(self.rest, Widget, WidgetList, namespace)
+            value = getattr(_async_example_kgen_io_v1, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
 from kgen.runtime import (
     AllVerbs,
-    AsyncAllVerbs,
-    AsyncGroupVersionClient,
-    AsyncStatusSubresource,
     GroupVersionClient,
     StatusSubresource,
 )
@@ -37,18 +35,27 @@ class ExampleKgenIoV1alpha1(GroupVersionClient):
         return WidgetClient(self.rest, Widget, WidgetList, namespace)
 
 
-class AsyncWidgetClient(
-    AsyncAllVerbs[Widget, WidgetList], AsyncStatusSubresource[Widget, WidgetList]
-):
-    """widgets (example.kgen.io/v1alpha1, kind Widget, namespaced); verbs: apply, create, delete, deletecollection, get, list, patch, update, watch."""
+# The async clients are in their own module, imported on first use: a program that uses only the
+# sync ones does not load them, nor the runtime's async half.
+if TYPE_CHECKING:
+    from ._async_example_kgen_io_v1alpha1 import (
+        AsyncExampleKgenIoV1alpha1 as AsyncExampleKgenIoV1alpha1,
+        AsyncWidgetClient as AsyncWidgetClient,
+    )
+else:
+    _ASYNC = frozenset(
+        {
+            "AsyncExampleKgenIoV1alpha1",
+            "AsyncWidgetClient",
+        }
+    )
 
+    def __getattr__(name: str) -> Any:
+        """The async clients, imported on first use."""
+        if name in _ASYNC:
+            from . import _async_example_kgen_io_v1alpha1
 
-class AsyncExampleKgenIoV1alpha1(AsyncGroupVersionClient):
-    """The resources of example.kgen.io/v1alpha1."""
-
-    GROUP = "example.kgen.io"
-    VERSION = "v1alpha1"
-
-    def widgets(self, namespace: str | None) -> AsyncWidgetClient:
-        """The client of widgets in ``namespace`` (None: every namespace, for list and watch)."""
-        return AsyncWidgetClient(self.rest, Widget, WidgetList, namespace)
+            value = getattr(_async_example_kgen_io_v1alpha1, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
