@@ -13,15 +13,19 @@ modules imports httpx.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
-from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 __all__: list[str] = []
 
 
-class _SkipHttpxCLI(MetaPathFinder):
+class _SkipHttpxCLI:
+    # A meta path finder is any object with find_spec: importlib.abc.MetaPathFinder, as a base,
+    # would import importlib.resources and with it tempfile and shutil.
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
