@@ -66,13 +66,14 @@ def _cpu() -> float:
 # --- the server -----------------------------------------------------------------------------------
 
 
-def _profile_server(pid: int, impl: str) -> subprocess.Popen[bytes] | None:
-    """With ``KGEN_BENCH_SERVER_PROFILE`` set (a directory), sample the server with py-spy into
-    ``server-<impl>.txt`` there (collapsed stacks, for flamegraph.pl or a sort by count)."""
+def _profile(pid: int, name: str) -> subprocess.Popen[bytes] | None:
+    """With ``KGEN_BENCH_SERVER_PROFILE`` set (a directory), sample a process (the server, or a
+    controller once it is ready) with py-spy into ``<name>.txt`` there (collapsed stacks, for
+    flamegraph.pl or a sort by count)."""
     directory = os.environ.get("KGEN_BENCH_SERVER_PROFILE")
     if not directory:
         return None
-    target = str(Path(directory) / f"server-{impl}.txt")
+    target = str(Path(directory) / f"{name}.txt")
     command = ["py-spy", "record", "--pid", str(pid), "--output", target, "--format", "raw"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -97,7 +98,7 @@ def _server(directory: Path, usage: dict[str, float], impl: str) -> Iterator[Pat
                 raise RuntimeError("the kgen.testing server did not start")
             time.sleep(0.05)
         time.sleep(0.2)  # the file is written in one go, but let it be complete
-        profiler = _profile_server(process.pid, impl)
+        profiler = _profile(process.pid, f"server-{impl}")
         yield kubeconfig
     finally:
         if profiler is not None:
@@ -408,6 +409,7 @@ async def _drive(kubeconfig: Path, count: int) -> dict[str, float]:
 
 def _measure_one(impl: str, count: int) -> dict[str, Any]:
     server: dict[str, float] = {}
+    profiler = None
     with (
         tempfile.TemporaryDirectory(prefix="kgen-bench-ctl-") as directory,
         _server(Path(directory), server, impl) as kubeconfig,
@@ -425,9 +427,13 @@ def _measure_one(impl: str, count: int) -> dict[str, Any]:
             if not line or line[0] != "ready":
                 raise RuntimeError(f"the {impl} controller did not start")
             cpu_at_ready = float(line[1])
+            profiler = _profile(child.pid, f"controller-{impl}")
             figures = asyncio.run(_drive(kubeconfig, count))
             peak_kb = _peak_rss_kb(child.pid)
         finally:
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait()
             child.send_signal(signal.SIGTERM)
             killer = threading.Timer(60, lambda: child.kill())
             killer.start()

@@ -239,8 +239,7 @@ class Watcher:
             waiters, self._waiters = self._waiters, []
         if self.overflowed:
             self._store._unregister(self)
-        for loop, future in waiters:
-            loop.call_soon_threadsafe(_wake, future)
+        _wake_all(waiters)
 
     def _pop(self) -> StoreEvent:
         item = self._items.popleft()
@@ -319,8 +318,7 @@ class Watcher:
             self._closed = True
             self._cond.notify_all()
             waiters, self._waiters = self._waiters, []
-        for loop, future in waiters:
-            loop.call_soon_threadsafe(_wake, future)
+        _wake_all(waiters)
 
     def __iter__(self) -> Iterator[StoreEvent]:
         while True:
@@ -328,6 +326,17 @@ class Watcher:
             if item is None:
                 return
             yield item
+
+
+def _wake_all(waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
+    """Resolve the futures of watchers waiting in their loops; from a loop's own thread (a write run
+    on the server's loop) without the wake-up write a call from another thread needs."""
+    running = asyncio._get_running_loop()
+    for loop, future in waiters:
+        if loop is running:
+            loop.call_soon(_wake, future)
+        else:
+            loop.call_soon_threadsafe(_wake, future)
 
 
 def _wake(future: asyncio.Future[None]) -> None:

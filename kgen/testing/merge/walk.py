@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import msgspec
+
 from kgen.testing.merge.fieldpath import (
     FieldPathError,
     FieldSet,
@@ -85,7 +87,25 @@ def compare(old: Any, new: Any, info: FieldInfo) -> Comparison:
     return comparison
 
 
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether two values are :func:`equal`, known at C speed in the common case of a write that
+    leaves most of an object as it was: Python's ``==`` (for which ``1 == True`` too) confirmed
+    by equal JSON encodings (where ``true`` and ``1`` differ). False when unsure (``1`` against
+    ``1.0``, maps in another order): the walk then tells."""
+    if type(old) is not type(new) or old != new:
+        return False
+    try:
+        return _ENCODE(old) == _ENCODE(new)
+    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):
+        return False
+
+
 def _compare_at(old: Any, new: Any, info: FieldInfo, path: Path, out: Comparison) -> None:
+    if old is not _MISSING and new is not _MISSING and _same(old, new):
+        return  # nothing added, modified or removed at or below ``path``
     if old is _MISSING and path:
         # All of it is new (as all of a created object is): added, down to its leaves.
         _add_all(new, info, path, out.added.node(path[:-1]))

@@ -125,6 +125,14 @@ class VerbBase:
 
     # --- helpers ------------------------------------------------------------------------------------
 
+    def lock_if_free(self) -> bool:
+        """Take the API lock if no other thread holds it (for running a small verb on the event
+        loop, which must never wait for it); :meth:`unlock` releases it."""
+        return self._lock.acquire(blocking=False)
+
+    def unlock(self) -> None:
+        self._lock.release()
+
     def resolve(self, group: str, version: str, plural: str) -> ResourceType:
         rt = self.registry.get(group, version, plural)
         if rt is None:

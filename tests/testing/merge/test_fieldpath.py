@@ -475,3 +475,43 @@ def test_path_elements_are_made_once_and_tell_types_apart() -> None:
     assert K([("port", True)]) != K([("port", 1)])
     # Keys with values that are not scalars are made each time, and still equal.
     assert K([("k", [1])]) == K([("k", [1])])
+
+
+_JSON_LEAVES = st.one_of(
+    st.booleans(), st.integers(-3, 3), st.sampled_from([0.0, 1.0, 2.5]), st.sampled_from(["", "a"])
+)
+_JSON = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=_JSON, new=_JSON, shared=st.booleans())
+def test_compare_skips_equal_values_only_when_the_walk_agrees(
+    old: Any, new: Any, shared: bool
+) -> None:
+    """Equal parts of two values are skipped without a walk, but 1 against true (equal in Python)
+    or 1 against 1.0 are told as the walk tells them."""
+    from kgen.testing.merge import walk
+
+    old_obj = {"spec": old, "same": old}
+    new_obj = {"spec": new, "same": json.loads(json.dumps(old)) if shared else new}
+    fast = walk.compare(old_obj, new_obj, ANY)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(walk, "_same", lambda a, b: False)
+        slow = walk.compare(old_obj, new_obj, ANY)
+    for got, want in zip(
+        (fast.added, fast.modified, fast.removed), (slow.added, slow.modified, slow.removed)
+    ):
+        assert got.to_fieldsv1() == want.to_fieldsv1()
+
+
+def test_compare_tells_true_from_one_and_keeps_one_and_one_point_zero_equal() -> None:
+    from kgen.testing.merge.walk import compare
+
+    changed = compare({"a": {"b": 1, "c": [1]}}, {"a": {"b": True, "c": [1.0]}}, ANY)
+    assert [path_string(p) for p in changed.modified] == [".a.b"]
+    assert changed.added.is_empty() and changed.removed.is_empty()
