@@ -30,6 +30,8 @@ __all__ = [
     "from_builtins",
     "gc_paused",
     "kind_of",
+    "pause_gc",
+    "resume_gc",
     "to_builtins",
 ]
 
@@ -85,22 +87,35 @@ _gc_pausers = 0
 _gc_was_enabled = False
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC for the block; nested and concurrent uses keep it off until the last ends."""
+def pause_gc() -> None:
+    """Pause the cyclic GC until the matching :func:`resume_gc`; nested and concurrent pauses keep it
+    off until the last ends (what :func:`gc_paused` does for a block)."""
     global _gc_pausers, _gc_was_enabled
     with _gc_lock:
         if _gc_pausers == 0:
             _gc_was_enabled = gc.isenabled()
             gc.disable()
         _gc_pausers += 1
+
+
+def resume_gc() -> None:
+    """End a :func:`pause_gc`: the collector runs again once every pause has ended (if it ran before
+    the first)."""
+    global _gc_pausers
+    with _gc_lock:
+        _gc_pausers -= 1
+        if _gc_pausers == 0 and _gc_was_enabled:
+            gc.enable()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC for the block; nested and concurrent uses keep it off until the last ends."""
+    pause_gc()
     try:
         yield
     finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
+        resume_gc()
 
 
 def decode(data: bytes | bytearray | memoryview | str, tp: type[T]) -> T:

@@ -8,6 +8,7 @@ fault injection (backoff and watch timeouts made fast).
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ from test_cache_fixtures import (
 
 from kgen.runtime import AsyncSharedIndexInformer, ReflectorOptions, TypedListerWatcher
 from kgen.runtime._cache.listwatch import ListResult
+import kgen.runtime._cache.intake as intake
+import kgen.runtime._codec as codec
 from kgen.runtime._cache.reflector import Reflector, VeryShortWatchError
 from kgen.runtime._errors import Expired, ServerError
 from kgen.runtime._meta import ObjectMeta, Status
@@ -314,6 +317,98 @@ async def test_a_server_ignoring_streaming_lists_is_detected(
     assert store.calls == [("replace", (["a"], "10"))]
     assert reflector.watch_list_supported is supported
     assert reflector.metrics.watch_list_fallbacks == 1
+
+
+class CollectorWatchingStream(ScriptedStream):
+    """Records, for each event handed out, whether the cyclic collector was running; after the
+    first event, waits on the event loop (``waits`` turns) as a stream waiting for data does."""
+
+    def __init__(self, events: list[WatchEvent[ConfigMap]], waits: int) -> None:
+        super().__init__(events, hang=True)
+        self.waits = waits
+        self.collector: list[bool] = []
+
+    async def __anext__(self) -> WatchEvent[ConfigMap]:
+        if self.collector:
+            for _ in range(self.waits):
+                await asyncio.sleep(0)
+        self.collector.append(gc.isenabled())
+        return await super().__anext__()
+
+
+class CollectorWatchingStore(Store):
+    def __init__(self) -> None:
+        super().__init__()
+        self.collector_at_replace: bool | None = None
+
+    def replace(self, items: list[ConfigMap], resource_version: str) -> None:
+        self.collector_at_replace = gc.isenabled()
+        super().replace(items, resource_version)
+
+
+def initial_events(count: int) -> list[WatchEvent[ConfigMap]]:
+    end = cm("", 10)
+    end.metadata.annotations = {"k8s.io/initial-events-end": "true"}
+    return [WatchEvent("ADDED", cm(f"p{i}", 3)) for i in range(count)] + [
+        WatchEvent("BOOKMARK", end)
+    ]
+
+
+async def test_the_collector_is_paused_while_a_streaming_list_pours_in() -> None:
+    # Decoding and caching thousands of objects with the collector on triggers full collections
+    # that walk everything cached so far; it runs again once the store is replaced.
+    assert gc.isenabled()
+    lw, store = ScriptedListerWatcher(), CollectorWatchingStore()
+    stream = CollectorWatchingStream(initial_events(3), waits=0)
+    lw.watch = lambda **options: _answer(stream)  # type: ignore[method-assign]
+    reflector = reflector_for(lw, store, watch_list=True)
+    await run_until(reflector, lambda: bool(store.calls))
+    assert stream.collector[:4] == [False, False, False, False]
+    assert store.collector_at_replace is False
+    assert gc.isenabled()
+
+
+async def test_a_slow_stream_does_not_keep_the_collector_paused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The pause ends after GC_PAUSE_WINDOW even while the sync waits for data; the next object
+    # starts another.
+    monkeypatch.setattr(intake, "GC_PAUSE_WINDOW", 0.0)
+    lw, store = ScriptedListerWatcher(), CollectorWatchingStore()
+    stream = CollectorWatchingStream(initial_events(2), waits=3)
+    lw.watch = lambda **options: _answer(stream)  # type: ignore[method-assign]
+    reflector = reflector_for(lw, store, watch_list=True)
+    await run_until(reflector, lambda: bool(store.calls))
+    assert stream.collector[0] is False
+    assert stream.collector[1:3] == [True, True]
+    assert store.calls == [("replace", (["p0", "p1"], "10"))]
+    assert gc.isenabled()
+
+
+async def test_a_failed_streaming_list_ends_the_pause() -> None:
+    lw, store = ScriptedListerWatcher(), CollectorWatchingStore()
+    lw.watch_answers = [([WatchEvent("ADDED", cm("a")), WatchEvent("MODIFIED", cm("a", 2))], False)]
+    lw.list_answers = [ListResult([cm("a")], "10")]
+    reflector = reflector_for(lw, store, watch_list=True)
+    await run_until(reflector, lambda: len(lw.watches) >= 2)
+    assert reflector.metrics.watch_list_fallbacks == 1
+    assert store.collector_at_replace is False  # the list's items are cached paused too
+    assert gc.isenabled()
+
+
+async def test_no_pause_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(codec, "GC_PAUSE_THRESHOLD", None)  # KGEN_GC_PAUSE=0
+    lw, store = ScriptedListerWatcher(), CollectorWatchingStore()
+    stream = CollectorWatchingStream(initial_events(2), waits=0)
+    lw.watch = lambda **options: _answer(stream)  # type: ignore[method-assign]
+    reflector = reflector_for(lw, store, watch_list=True)
+    await run_until(reflector, lambda: bool(store.calls))
+    assert stream.collector[:3] == [True, True, True]
+    assert store.collector_at_replace is True
+
+
+async def _answer(stream: ScriptedStream) -> ScriptedStream:
+    return stream
 
 
 # --- against the test server ------------------------------------------------------------------------
