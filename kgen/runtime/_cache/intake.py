@@ -97,8 +97,15 @@ class CollectorPause:
         self._held = False
 
     def hold(self) -> None:
-        """Pause the collector, unless already paused (or pauses are turned off: KGEN_GC_PAUSE=0)."""
+        """Pause the collector, unless already paused (or pauses are turned off: KGEN_GC_PAUSE=0).
+
+        Not when others have kept it paused ``seconds`` already (the reflectors of many informers
+        syncing at once, or the decoding of a big body): once their pauses end, the collector runs
+        before the next one begins, so that it is never off for more than about twice
+        ``seconds`` in a row, however many syncs overlap."""
         if self._held or codec.GC_PAUSE_THRESHOLD is None:
+            return
+        if codec.gc_paused_for() > self._seconds:
             return
         codec.pause_gc()
         self._held = True

@@ -407,6 +407,37 @@ async def test_no_pause_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None
     assert store.collector_at_replace is True
 
 
+async def test_overlapping_syncs_let_the_collector_run_between_pauses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Many informers syncing at once: each pause is short, but together they could keep the
+    # collector off for as long as the syncs last. Once it has been off a window's length, no new
+    # pause begins until the current ones end.
+    monkeypatch.setattr(intake, "GC_PAUSE_WINDOW", 3600.0)
+    first, second = intake.CollectorPause(), intake.CollectorPause()
+    first.hold()
+    second.hold()
+    assert not gc.isenabled()
+    second.release()
+    monkeypatch.setattr(codec, "gc_paused_for", lambda: 3601.0)  # the first has held it that long
+    second.hold()
+    first.release()
+    assert gc.isenabled()  # the second did not pause again: the collector runs
+    monkeypatch.setattr(codec, "gc_paused_for", lambda: 0.0)
+    second.hold()
+    assert not gc.isenabled()
+    second.release()
+    assert gc.isenabled()
+
+
+def test_gc_paused_for_measures_one_unbroken_pause() -> None:
+    assert codec.gc_paused_for() == 0.0
+    with codec.gc_paused():
+        assert codec.gc_paused_for() >= 0.0
+        assert not gc.isenabled()
+    assert codec.gc_paused_for() == 0.0 and gc.isenabled()
+
+
 async def _answer(stream: ScriptedStream) -> ScriptedStream:
     return stream
 
