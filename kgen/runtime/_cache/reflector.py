@@ -54,7 +54,12 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from kgen.runtime._backoff import BackoffManager
 from kgen.runtime._cache.intake import CollectorPause, IdleTimeout, IdleWatch
-from kgen.runtime._cache.listwatch import ListerWatcher, WatchStreamLike
+from kgen.runtime._cache.listwatch import (
+    ListerWatcher,
+    ListResult,
+    TypedListerWatcher,
+    WatchStreamLike,
+)
 from kgen.runtime._cache.objects import annotations_of, resource_version_of
 from kgen.runtime._cache.store import KeyFunc, meta_namespace_key
 from kgen.runtime._cache.transform import Transform
@@ -304,8 +309,17 @@ class Reflector(Generic[T]):
                 logger.exception("%s: the undecodable-object handler failed", self.name)
         return False
 
-    def _decoded(self, items: list[T]) -> list[T]:
-        return [self._apply_transform(obj) for obj in items if self._fits(obj)]
+    def _decoded(self, page: ListResult[T]) -> list[T]:
+        if page.transformed:
+            return [obj for obj in page.items if self._fits(obj)]
+        return [self._apply_transform(obj) for obj in page.items if self._fits(obj)]
+
+    async def _list_page(self, **options: Any) -> ListResult[T]:
+        """One page; a typed lister-watcher transforms each item as soon as it is decoded."""
+        lw = self.lister_watcher
+        if self.transform is not None and isinstance(lw, TypedListerWatcher):
+            return await lw.list(**options, item_transform=self.transform)
+        return await lw.list(**options)
 
     # --- list ---------------------------------------------------------------------------------------
 
@@ -351,28 +365,27 @@ class Reflector(Generic[T]):
             page_size = self.options.page_size
         elif not self._paginated_result and resource_version not in ("", "0"):
             page_size = 0  # served from the watch cache, not etcd: no paging
-        lw = self.lister_watcher
         pause.hold()
-        page = await lw.list(resource_version=resource_version, limit=page_size or None)
+        page = await self._list_page(resource_version=resource_version, limit=page_size or None)
         self.metrics.list_pages += 1
         pause.hold()
-        items = self._decoded(page.items)
+        items = self._decoded(page)
         listed_at, token, paginated = page.resource_version, page.continue_, bool(page.continue_)
         while token:
             try:
                 # Continuation pages carry no resourceVersion: the token holds the snapshot.
                 pause.hold()
-                page = await lw.list(limit=page_size, continue_=token)
+                page = await self._list_page(limit=page_size, continue_=token)
             except Gone:
                 # The snapshot expired between pages: one unpaged list instead (FullListIfExpired).
                 self.metrics.full_lists_after_expired += 1
-                page = await lw.list(resource_version=resource_version)
+                page = await self._list_page(resource_version=resource_version)
                 pause.hold()
-                items = self._decoded(page.items)
+                items = self._decoded(page)
                 return items, page.resource_version, paginated
             self.metrics.list_pages += 1
             pause.hold()
-            items.extend(self._decoded(page.items))
+            items.extend(self._decoded(page))
             token = page.continue_
         return items, listed_at, paginated
 

@@ -516,6 +516,35 @@ async def test_list_then_watch_over_http(server: APIServer, clientset: Any) -> N
     assert 5 <= int(watches[0]["timeoutSeconds"]) <= 10
 
 
+async def test_a_list_transforms_each_object_once_as_it_is_decoded(
+    server: APIServer, clientset: Any
+) -> None:
+    # The typed lister-watcher decodes a page item by item and transforms each at once (while it
+    # is in the CPU's caches); the reflector does not transform those items again.
+    await create(clientset, "a", "b", "c")
+    seen: list[str] = []
+
+    def transform(obj: ConfigMap) -> ConfigMap:
+        seen.append(obj.metadata.name or "")
+        obj.metadata.labels = {"transformed": "yes"}
+        return obj
+
+    informer = AsyncSharedIndexInformer(
+        TypedListerWatcher(clientset.core_v1.configmaps(NS)),
+        reflector_options=fast_options(watch_list=False),
+        backoff=fast_backoff(),
+        transform=transform,
+    )
+    async with informer:
+        await informer.wait_for_cache_sync(30)
+        assert sorted(seen) == ["a", "b", "c"]
+        cached = informer.lister().list()
+        assert sorted(o.metadata.name for o in cached) == ["a", "b", "c"]
+        assert all(type(o) is ConfigMap for o in cached)
+        assert all(o.metadata.labels == {"transformed": "yes"} for o in cached)
+    assert informer.metrics.lists == 1
+
+
 async def test_streaming_list_over_http(server: APIServer, clientset: Any) -> None:
     await create(clientset, "a", "b")
     informer = informer_of(clientset)
