@@ -175,6 +175,9 @@ class _WatchState:
     events: int = 0
 
 
+_TYPED_LIST = TypedListerWatcher.list
+
+
 def _too_large_resource_version(error: BaseException) -> bool:
     if not isinstance(error, APIError):
         return False
@@ -317,8 +320,9 @@ class Reflector(Generic[T]):
     async def _list_page(self, **options: Any) -> ListResult[T]:
         """One page; a typed lister-watcher transforms each item as soon as it is decoded."""
         lw = self.lister_watcher
-        if self.transform is not None and isinstance(lw, TypedListerWatcher):
-            return await lw.list(**options, item_transform=self.transform)
+        # Not a subclass's own list(), which may not take item_transform.
+        if self.transform is not None and getattr(type(lw), "list", None) is _TYPED_LIST:
+            return await lw.list(**options, item_transform=self.transform)  # type: ignore[call-arg]
         return await lw.list(**options)
 
     # --- list ---------------------------------------------------------------------------------------

@@ -545,6 +545,38 @@ async def test_a_list_transforms_each_object_once_as_it_is_decoded(
     assert informer.metrics.lists == 1
 
 
+class CountingListerWatcher(TypedListerWatcher[ConfigMap]):
+    """A lister-watcher whose own list() takes only the protocol's options."""
+
+    calls = 0
+
+    async def list(self, **options: Any) -> ListResult[ConfigMap]:  # type: ignore[override]
+        self.calls += 1
+        return await super().list(**options)
+
+
+async def test_a_lister_watcher_with_its_own_list_gets_the_transform_from_the_reflector(
+    server: APIServer, clientset: Any
+) -> None:
+    await create(clientset, "a", "b")
+    seen: list[str] = []
+
+    def transform(obj: ConfigMap) -> ConfigMap:
+        seen.append(obj.metadata.name or "")
+        return obj
+
+    lw = CountingListerWatcher(clientset.core_v1.configmaps(NS))
+    informer = AsyncSharedIndexInformer(
+        lw,
+        reflector_options=fast_options(watch_list=False),
+        backoff=fast_backoff(),
+        transform=transform,
+    )
+    async with informer:
+        await informer.wait_for_cache_sync(30)
+    assert lw.calls >= 1 and sorted(seen) == ["a", "b"]
+
+
 async def test_streaming_list_over_http(server: APIServer, clientset: Any) -> None:
     await create(clientset, "a", "b")
     informer = informer_of(clientset)
