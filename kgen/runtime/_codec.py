@@ -13,6 +13,7 @@ import copy
 import gc
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -29,7 +30,10 @@ __all__ = [
     "encode",
     "from_builtins",
     "gc_paused",
+    "gc_paused_for",
     "kind_of",
+    "pause_gc",
+    "resume_gc",
     "to_builtins",
 ]
 
@@ -83,24 +87,46 @@ GC_PAUSE_THRESHOLD: int | None = None if os.environ.get("KGEN_GC_PAUSE") == "0" 
 _gc_lock = threading.Lock()
 _gc_pausers = 0
 _gc_was_enabled = False
+_gc_paused_at = 0.0
+
+
+def pause_gc() -> None:
+    """Pause the cyclic GC until the matching :func:`resume_gc`; nested and concurrent pauses keep it
+    off until the last ends (what :func:`gc_paused` does for a block)."""
+    global _gc_pausers, _gc_was_enabled, _gc_paused_at
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            _gc_paused_at = time.monotonic()
+            gc.disable()
+        _gc_pausers += 1
+
+
+def gc_paused_for() -> float:
+    """How long (seconds) the collector has been paused without a break by :func:`pause_gc` and
+    :func:`gc_paused`, whoever paused it; 0 when it is not."""
+    with _gc_lock:
+        return time.monotonic() - _gc_paused_at if _gc_pausers else 0.0
+
+
+def resume_gc() -> None:
+    """End a :func:`pause_gc`: the collector runs again once every pause has ended (if it ran before
+    the first)."""
+    global _gc_pausers
+    with _gc_lock:
+        _gc_pausers -= 1
+        if _gc_pausers == 0 and _gc_was_enabled:
+            gc.enable()
 
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic GC for the block; nested and concurrent uses keep it off until the last ends."""
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pausers == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pausers += 1
+    pause_gc()
     try:
         yield
     finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
+        resume_gc()
 
 
 def decode(data: bytes | bytearray | memoryview | str, tp: type[T]) -> T:

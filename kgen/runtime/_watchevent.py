@@ -31,7 +31,10 @@ class WatchEvent(Generic[T]):
 
     @property
     def resource_version(self) -> str | None:
-        # Objects are models or JSON objects (dicts, Unstructured): read metadata as each has it.
+        # Objects are models or JSON objects (dicts, Unstructured): read metadata as each has it
+        # (models first: Mapping is an ABC, slower to check than the fields are to read).
+        if isinstance(self.object, msgspec.Struct):
+            return getattr(getattr(self.object, "metadata", None), "resource_version", None)
         if isinstance(self.object, Mapping):
             return cast(str | None, (self.object.get("metadata") or {}).get("resourceVersion"))
         return getattr(getattr(self.object, "metadata", None), "resource_version", None)

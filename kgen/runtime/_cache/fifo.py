@@ -135,8 +135,16 @@ class RealFIFO(Generic[T]):
             last = self._state_after_queue(key)
             if last is not None:
                 self._push(Delta(DeltaType.DELETED, DeletedFinalStateUnknown(key, last), key))
-        for key, obj in listed:
-            self._push(Delta(DeltaType.REPLACED, obj, key, initial=initial))
+        if not self._closed:
+            # _push for each listed object, inline: a first list queues thousands at once.
+            queue, pending, newest = self._queue, self._pending, self._last
+            for key, obj in listed:
+                delta = Delta(DeltaType.REPLACED, obj, key, initial)
+                queue.append(delta)
+                pending[key] = pending.get(key, 0) + 1
+                newest[key] = delta
+            if listed and self._ready is not None:
+                self._ready.set()
         if initial:
             self._populated = True
             self._initial_remaining = len(self._queue)

@@ -366,11 +366,11 @@ class AsyncSharedIndexInformer(Generic[T]):
             return
         obj = cast(T, delta.object)
         if old is None:
-            indexer.add(obj)
+            indexer.put(key, obj)
             for registration in self._listeners:
                 registration.add(obj, delta.initial)
             return
-        indexer.update(obj)
+        indexer.put(key, obj)
         if delta.type is DeltaType.SYNC:
             due = cast(frozenset[AsyncHandlerRegistration[T]], delta.tag or frozenset())
             for registration in self._listeners:

@@ -32,6 +32,7 @@ from kgen.runtime._resources import GroupVersionResource
 from kgen.runtime._request import ListOptions, ResourceVersionMatch
 from kgen.runtime._selectors import SelectorLike
 from kgen.runtime._unstructured import Unstructured
+from kgen.runtime._cache.transform import Transform
 from kgen.runtime._cache.undecodable import TolerantCodec
 from kgen.runtime._verbs import Codec, TypedCodec
 from kgen.runtime._watchevent import WatchEvent
@@ -61,6 +62,8 @@ class ListResult(Generic[T]):
     items: list[T]
     resource_version: str
     continue_: str | None = None
+    #: The items went through the ``item_transform`` given to the list already.
+    transformed: bool = False
 
 
 class WatchStreamLike(Protocol[T]):
@@ -162,14 +165,20 @@ class _ClientListerWatcher(Generic[T]):
         limit: int | None = None,
         continue_: str | None = None,
     ) -> ListResult[T]:
-        client = self._client()
-        options = self._options(
-            resource_version=resource_version,
-            resource_version_match=resource_version_match,
-            limit=limit,
-            continue_=continue_,
+        return await self._list_with(
+            self._client(),
+            dict(
+                resource_version=resource_version,
+                resource_version_match=resource_version_match,
+                limit=limit,
+                continue_=continue_,
+            ),
         )
-        page = await client.list(options)
+
+    async def _list_with(
+        self, client: _ListWatchClient[T], values: dict[str, Any]
+    ) -> ListResult[T]:
+        page = await client.list(self._options(**values))
         listed_at, token = client.codec.list_meta(page)
         return ListResult(list(client.codec.items(page)), listed_at or "", token)
 
@@ -214,6 +223,8 @@ class TypedListerWatcher(_ClientListerWatcher[M]):
             client = copy.copy(client)
             client.codec = TolerantCodec(typed.kind, typed.list_kind)
         self.client = client
+        # The client whose lists transform their items as they decode them, and its transform.
+        self._transforming: tuple[Transform, AsyncResourceClient[M, Any]] | None = None
 
     @classmethod
     def for_kind(
@@ -243,6 +254,35 @@ class TypedListerWatcher(_ClientListerWatcher[M]):
             field_selector=field_selector,
             tweak_list_options=tweak_list_options,
         )
+
+    async def list(
+        self,
+        *,
+        resource_version: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+        item_transform: Transform | None = None,
+    ) -> ListResult[M]:
+        """One page; with ``item_transform`` (the reflector's transform), each item goes through it
+        as soon as it is decoded (see :class:`TolerantCodec`), and the result says so."""
+        options: dict[str, Any] = dict(
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            limit=limit,
+            continue_=continue_,
+        )
+        codec = self.client.codec
+        if item_transform is None or not isinstance(codec, TolerantCodec):
+            return await self._list_with(self._client(), options)
+        cached = self._transforming
+        if cached is None or cached[0] is not item_transform:
+            client = copy.copy(self.client)
+            client.codec = TolerantCodec(codec.kind, codec.list_kind, item_transform)
+            cached = self._transforming = (item_transform, client)
+        page = await self._list_with(cast(_ListWatchClient[M], cached[1]), options)
+        page.transformed = True
+        return page
 
     @staticmethod
     def all_namespaces(client: AsyncResourceClient[M, L]) -> AsyncResourceClient[M, L]:

@@ -11,6 +11,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+import msgspec
+
 from kgen.runtime._unstructured import Unstructured
 
 __all__ = [
@@ -28,6 +30,10 @@ _EMPTY: Mapping[str, str] = {}
 
 
 def _field(obj: Any, attribute: str, key: str) -> Any:
+    if isinstance(obj, msgspec.Struct):
+        # A model, the usual case, first: Unstructured is an ABC, whose isinstance check costs more
+        # than reading the field (keys, indexes and resourceVersions read several per object).
+        return getattr(getattr(obj, "metadata", None), attribute, None)
     if isinstance(obj, Unstructured):
         obj = obj.object
     if isinstance(obj, dict):

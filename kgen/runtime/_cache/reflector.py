@@ -47,14 +47,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from kgen.runtime._backoff import BackoffManager
-from kgen.runtime._cache.listwatch import ListerWatcher, WatchStreamLike
+from kgen.runtime._cache.intake import CollectorPause, IdleTimeout, IdleWatch
+from kgen.runtime._cache.listwatch import (
+    ListerWatcher,
+    ListResult,
+    TypedListerWatcher,
+    WatchStreamLike,
+)
 from kgen.runtime._cache.objects import annotations_of, resource_version_of
 from kgen.runtime._cache.store import KeyFunc, meta_namespace_key
 from kgen.runtime._cache.transform import Transform
@@ -69,7 +74,7 @@ from kgen.runtime._errors import (
 )
 from kgen.runtime._request import DEFAULT_PAGE_SIZE
 from kgen.runtime._tasks import cancel_requested
-from kgen.runtime._watchevent import INITIAL_EVENTS_END, WatchEvent
+from kgen.runtime._watchevent import INITIAL_EVENTS_END
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -156,10 +161,6 @@ class VeryShortWatchError(Exception):
     """A watch ended almost at once without a single event: something is wrong server-side."""
 
 
-class _IdleTimeout(Exception):
-    pass
-
-
 class _RVRegression(Exception):
     pass
 
@@ -174,6 +175,9 @@ class _WatchState:
     events: int = 0
 
 
+_TYPED_LIST = TypedListerWatcher.list
+
+
 def _too_large_resource_version(error: BaseException) -> bool:
     if not isinstance(error, APIError):
         return False
@@ -181,54 +185,6 @@ def _too_large_resource_version(error: BaseException) -> bool:
         return True
     # Servers 1.17-1.18.5 say it only in the message (kubernetes#94316).
     return "Too large resource version" in error.message
-
-
-class _IdleWatch(Generic[T]):
-    """The events of one stream, raising :class:`_IdleTimeout` when none came for ``seconds``.
-
-    On Python 3.11+ one ``asyncio.timeout`` spans the stream (``async with``) and is moved forward as
-    events come, only once it is closer than ``seconds`` and then by 1% more: the timeout fires
-    ``seconds`` to 1.01 x ``seconds`` after the last event, and a stream delivering thousands at
-    once costs a comparison per event, not a timer (nor, with ``asyncio.wait_for`` before 3.12, a
-    task) per event. Before 3.11 each event is awaited with ``asyncio.wait_for``."""
-
-    def __init__(self, stream: WatchStreamLike[T], seconds: float) -> None:
-        self._stream = stream
-        self.seconds = seconds
-        self._timeout: Any = None  # asyncio.Timeout (3.11+)
-        self._loop: asyncio.AbstractEventLoop
-
-    async def __aenter__(self) -> _IdleWatch[T]:
-        if sys.version_info >= (3, 11):
-            self._loop = asyncio.get_running_loop()
-            self._timeout = asyncio.timeout(None)
-            await self._timeout.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        if self._timeout is not None:
-            try:
-                await self._timeout.__aexit__(*exc_info)
-            except asyncio.TimeoutError:
-                raise self._expired() from None
-
-    def _expired(self) -> _IdleTimeout:
-        return _IdleTimeout(f"no event or bookmark for {self.seconds:g}s")
-
-    async def next(self) -> WatchEvent[T] | None:
-        """The next event, or None when the stream ended."""
-        try:
-            if self._timeout is None:
-                return await asyncio.wait_for(self._stream.__anext__(), self.seconds)
-            deadline = self._loop.time() + self.seconds
-            when = self._timeout.when()
-            if when is None or when < deadline:
-                self._timeout.reschedule(deadline + self.seconds / 100)
-            return await self._stream.__anext__()
-        except StopAsyncIteration:
-            return None
-        except asyncio.TimeoutError:
-            raise self._expired() from None
 
 
 def _initial_events_end(obj: Any) -> bool:
@@ -356,16 +312,33 @@ class Reflector(Generic[T]):
                 logger.exception("%s: the undecodable-object handler failed", self.name)
         return False
 
-    def _decoded(self, items: list[T]) -> list[T]:
-        return [self._apply_transform(obj) for obj in items if self._fits(obj)]
+    def _decoded(self, page: ListResult[T]) -> list[T]:
+        if page.transformed:
+            return [obj for obj in page.items if self._fits(obj)]
+        return [self._apply_transform(obj) for obj in page.items if self._fits(obj)]
+
+    async def _list_page(self, **options: Any) -> ListResult[T]:
+        """One page; a typed lister-watcher transforms each item as soon as it is decoded."""
+        lw = self.lister_watcher
+        # Not a subclass's own list(), which may not take item_transform.
+        if self.transform is not None and getattr(type(lw), "list", None) is _TYPED_LIST:
+            return await lw.list(**options, item_transform=self.transform)  # type: ignore[call-arg]
+        return await lw.list(**options)
 
     # --- list ---------------------------------------------------------------------------------------
 
     async def _list(self) -> None:
+        pause = CollectorPause()
+        try:
+            await self._list_paused(pause)
+        finally:
+            pause.release()
+
+    async def _list_paused(self, pause: CollectorPause) -> None:
         self._phase = "list"
         resource_version = self._relist_resource_version()
         try:
-            items, listed_at, paginated = await self._list_at(resource_version)
+            items, listed_at, paginated = await self._list_at(resource_version, pause)
         except APIError as exc:
             expired = isinstance(exc, Gone)
             if resource_version == "" or not (expired or _too_large_resource_version(exc)):
@@ -379,37 +352,44 @@ class Reflector(Generic[T]):
             )
             self._rv_unavailable = True
             resource_version = ""
-            items, listed_at, paginated = await self._list_at("")
+            items, listed_at, paginated = await self._list_at("", pause)
         if resource_version == "0" and paginated:
             self._paginated_result = True
+        pause.hold()
         self.store.replace(items, listed_at)
         self.metrics.lists += 1
         self._synced(listed_at)
 
-    async def _list_at(self, resource_version: str) -> tuple[list[T], str, bool]:
+    async def _list_at(
+        self, resource_version: str, pause: CollectorPause
+    ) -> tuple[list[T], str, bool]:
         """Every page at ``resource_version``: the items, the list's resourceVersion, whether paged."""
         page_size = DEFAULT_PAGE_SIZE
         if self.options.page_size > 0:
             page_size = self.options.page_size
         elif not self._paginated_result and resource_version not in ("", "0"):
             page_size = 0  # served from the watch cache, not etcd: no paging
-        lw = self.lister_watcher
-        page = await lw.list(resource_version=resource_version, limit=page_size or None)
+        pause.hold()
+        page = await self._list_page(resource_version=resource_version, limit=page_size or None)
         self.metrics.list_pages += 1
-        items = self._decoded(page.items)
+        pause.hold()
+        items = self._decoded(page)
         listed_at, token, paginated = page.resource_version, page.continue_, bool(page.continue_)
         while token:
             try:
                 # Continuation pages carry no resourceVersion: the token holds the snapshot.
-                page = await lw.list(limit=page_size, continue_=token)
+                pause.hold()
+                page = await self._list_page(limit=page_size, continue_=token)
             except Gone:
                 # The snapshot expired between pages: one unpaged list instead (FullListIfExpired).
                 self.metrics.full_lists_after_expired += 1
-                page = await lw.list(resource_version=resource_version)
-                items = self._decoded(page.items)
+                page = await self._list_page(resource_version=resource_version)
+                pause.hold()
+                items = self._decoded(page)
                 return items, page.resource_version, paginated
             self.metrics.list_pages += 1
-            items.extend(self._decoded(page.items))
+            pause.hold()
+            items.extend(self._decoded(page))
             token = page.continue_
         return items, listed_at, paginated
 
@@ -417,6 +397,15 @@ class Reflector(Generic[T]):
 
     async def _watch_list(self) -> tuple[WatchStreamLike[T], float] | None:
         """A streaming list: the store replaced and the stream to go on watching, or None to list."""
+        pause = CollectorPause()
+        try:
+            return await self._watch_list_paused(pause)
+        finally:
+            pause.release()
+
+    async def _watch_list_paused(
+        self, pause: CollectorPause
+    ) -> tuple[WatchStreamLike[T], float] | None:
         self._phase = "watch"
         resource_version = "" if self._rv_unavailable else self.last_sync_resource_version
         timeout = self._watch_timeout()
@@ -433,10 +422,11 @@ class Reflector(Generic[T]):
                 send_initial_events=True,
                 resource_version_match="NotOlderThan",
             )
-            async with _IdleWatch(
+            async with IdleWatch(
                 stream, min(idle, self.options.initial_events_idle_timeout)
             ) as events_of:
                 while True:
+                    pause.hold()
                     event = await events_of.next()
                     if event is None:
                         raise TransportError(
@@ -467,7 +457,7 @@ class Reflector(Generic[T]):
             if cancel_requested():
                 raise asyncio.CancelledError from exc
             unsupported = isinstance(exc, (_WatchListUnsupported, BadRequest, Invalid))
-            if isinstance(exc, _IdleTimeout) and events > 0:
+            if isinstance(exc, IdleTimeout) and events > 0:
                 unsupported = True  # initial events, then silence: the parameter was ignored
             if unsupported:
                 self.watch_list_supported = False
@@ -519,7 +509,7 @@ class Reflector(Generic[T]):
                 self._report("watch", exc)
                 await self._back_off(float(exc.retry_after or 0))
                 continue
-            except _IdleTimeout as exc:
+            except IdleTimeout as exc:
                 self.metrics.idle_timeouts += 1
                 logger.warning("%s: watch looks dead (%s): watching again", self.name, exc)
                 if state.events == 0:
@@ -563,7 +553,7 @@ class Reflector(Generic[T]):
 
     async def _handle(self, stream: WatchStreamLike[T], idle: float, state: _WatchState) -> None:
         metrics, store = self.metrics, self.store
-        async with _IdleWatch(stream, idle) as events_of:
+        async with IdleWatch(stream, idle) as events_of:
             while True:
                 event = await events_of.next()
                 if event is None:

@@ -106,6 +106,11 @@ class Indexer(Generic[T]):
     def update(self, obj: T) -> None:
         self._put(self.key_func(obj), obj)
 
+    def put(self, key: str, obj: T) -> None:
+        """Insert or replace ``obj`` under ``key``, which the caller computed with this indexer's
+        key function (the informer has it from the queue: no second computation per object)."""
+        self._put(key, obj)
+
     def delete(self, obj: T | DeletedFinalStateUnknown[T]) -> None:
         """Remove the object's key (a tombstone or a key string work too); absent keys are ignored."""
         self.delete_key(deletion_handling_key(obj))
@@ -150,7 +155,11 @@ class Indexer(Generic[T]):
         for name, func in self._indexers.items():
             index = self._indices[name]
             for value in self._values(name, func, obj):
-                index.setdefault(value, set()).add(key)
+                keys = index.get(value)
+                if keys is None:
+                    index[value] = {key}
+                else:
+                    keys.add(key)
 
     def _unindex(self, key: str, obj: T) -> None:
         # Cached objects are never mutated, so the old object still yields the values it was

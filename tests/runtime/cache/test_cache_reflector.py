@@ -8,6 +8,7 @@ fault injection (backoff and watch timeouts made fast).
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ from test_cache_fixtures import (
 
 from kgen.runtime import AsyncSharedIndexInformer, ReflectorOptions, TypedListerWatcher
 from kgen.runtime._cache.listwatch import ListResult
+import kgen.runtime._cache.intake as intake
+import kgen.runtime._codec as codec
 from kgen.runtime._cache.reflector import Reflector, VeryShortWatchError
 from kgen.runtime._errors import Expired, ServerError
 from kgen.runtime._meta import ObjectMeta, Status
@@ -316,6 +319,129 @@ async def test_a_server_ignoring_streaming_lists_is_detected(
     assert reflector.metrics.watch_list_fallbacks == 1
 
 
+class CollectorWatchingStream(ScriptedStream):
+    """Records, for each event handed out, whether the cyclic collector was running; after the
+    first event, waits on the event loop (``waits`` turns) as a stream waiting for data does."""
+
+    def __init__(self, events: list[WatchEvent[ConfigMap]], waits: int) -> None:
+        super().__init__(events, hang=True)
+        self.waits = waits
+        self.collector: list[bool] = []
+
+    async def __anext__(self) -> WatchEvent[ConfigMap]:
+        if self.collector:
+            for _ in range(self.waits):
+                await asyncio.sleep(0)
+        self.collector.append(gc.isenabled())
+        return await super().__anext__()
+
+
+class CollectorWatchingStore(Store):
+    def __init__(self) -> None:
+        super().__init__()
+        self.collector_at_replace: bool | None = None
+
+    def replace(self, items: list[ConfigMap], resource_version: str) -> None:
+        self.collector_at_replace = gc.isenabled()
+        super().replace(items, resource_version)
+
+
+def initial_events(count: int) -> list[WatchEvent[ConfigMap]]:
+    end = cm("", 10)
+    end.metadata.annotations = {"k8s.io/initial-events-end": "true"}
+    return [WatchEvent("ADDED", cm(f"p{i}", 3)) for i in range(count)] + [
+        WatchEvent("BOOKMARK", end)
+    ]
+
+
+async def test_the_collector_is_paused_while_a_streaming_list_pours_in() -> None:
+    # Decoding and caching thousands of objects with the collector on triggers full collections
+    # that walk everything cached so far; it runs again once the store is replaced.
+    assert gc.isenabled()
+    lw, store = ScriptedListerWatcher(), CollectorWatchingStore()
+    stream = CollectorWatchingStream(initial_events(3), waits=0)
+    lw.watch = lambda **options: _answer(stream)  # type: ignore[method-assign]
+    reflector = reflector_for(lw, store, watch_list=True)
+    await run_until(reflector, lambda: bool(store.calls))
+    assert stream.collector[:4] == [False, False, False, False]
+    assert store.collector_at_replace is False
+    assert gc.isenabled()
+
+
+async def test_a_slow_stream_does_not_keep_the_collector_paused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The pause ends after GC_PAUSE_WINDOW even while the sync waits for data; the next object
+    # starts another.
+    monkeypatch.setattr(intake, "GC_PAUSE_WINDOW", 0.0)
+    lw, store = ScriptedListerWatcher(), CollectorWatchingStore()
+    stream = CollectorWatchingStream(initial_events(2), waits=3)
+    lw.watch = lambda **options: _answer(stream)  # type: ignore[method-assign]
+    reflector = reflector_for(lw, store, watch_list=True)
+    await run_until(reflector, lambda: bool(store.calls))
+    assert stream.collector[0] is False
+    assert stream.collector[1:3] == [True, True]
+    assert store.calls == [("replace", (["p0", "p1"], "10"))]
+    assert gc.isenabled()
+
+
+async def test_a_failed_streaming_list_ends_the_pause() -> None:
+    lw, store = ScriptedListerWatcher(), CollectorWatchingStore()
+    lw.watch_answers = [([WatchEvent("ADDED", cm("a")), WatchEvent("MODIFIED", cm("a", 2))], False)]
+    lw.list_answers = [ListResult([cm("a")], "10")]
+    reflector = reflector_for(lw, store, watch_list=True)
+    await run_until(reflector, lambda: len(lw.watches) >= 2)
+    assert reflector.metrics.watch_list_fallbacks == 1
+    assert store.collector_at_replace is False  # the list's items are cached paused too
+    assert gc.isenabled()
+
+
+async def test_no_pause_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(codec, "GC_PAUSE_THRESHOLD", None)  # KGEN_GC_PAUSE=0
+    lw, store = ScriptedListerWatcher(), CollectorWatchingStore()
+    stream = CollectorWatchingStream(initial_events(2), waits=0)
+    lw.watch = lambda **options: _answer(stream)  # type: ignore[method-assign]
+    reflector = reflector_for(lw, store, watch_list=True)
+    await run_until(reflector, lambda: bool(store.calls))
+    assert stream.collector[:3] == [True, True, True]
+    assert store.collector_at_replace is True
+
+
+async def test_overlapping_syncs_let_the_collector_run_between_pauses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Many informers syncing at once: each pause is short, but together they could keep the
+    # collector off for as long as the syncs last. Once it has been off a window's length, no new
+    # pause begins until the current ones end.
+    monkeypatch.setattr(intake, "GC_PAUSE_WINDOW", 3600.0)
+    first, second = intake.CollectorPause(), intake.CollectorPause()
+    first.hold()
+    second.hold()
+    assert not gc.isenabled()
+    second.release()
+    monkeypatch.setattr(codec, "gc_paused_for", lambda: 3601.0)  # the first has held it that long
+    second.hold()
+    first.release()
+    assert gc.isenabled()  # the second did not pause again: the collector runs
+    monkeypatch.setattr(codec, "gc_paused_for", lambda: 0.0)
+    second.hold()
+    assert not gc.isenabled()
+    second.release()
+    assert gc.isenabled()
+
+
+def test_gc_paused_for_measures_one_unbroken_pause() -> None:
+    assert codec.gc_paused_for() == 0.0
+    with codec.gc_paused():
+        assert codec.gc_paused_for() >= 0.0
+        assert not gc.isenabled()
+    assert codec.gc_paused_for() == 0.0 and gc.isenabled()
+
+
+async def _answer(stream: ScriptedStream) -> ScriptedStream:
+    return stream
+
+
 # --- against the test server ------------------------------------------------------------------------
 
 
@@ -388,6 +514,67 @@ async def test_list_then_watch_over_http(server: APIServer, clientset: Any) -> N
     assert watches[0]["resourceVersion"] not in ("", "0")  # the list's
     assert watches[0]["allowWatchBookmarks"] == "true"
     assert 5 <= int(watches[0]["timeoutSeconds"]) <= 10
+
+
+async def test_a_list_transforms_each_object_once_as_it_is_decoded(
+    server: APIServer, clientset: Any
+) -> None:
+    # The typed lister-watcher decodes a page item by item and transforms each at once (while it
+    # is in the CPU's caches); the reflector does not transform those items again.
+    await create(clientset, "a", "b", "c")
+    seen: list[str] = []
+
+    def transform(obj: ConfigMap) -> ConfigMap:
+        seen.append(obj.metadata.name or "")
+        obj.metadata.labels = {"transformed": "yes"}
+        return obj
+
+    informer = AsyncSharedIndexInformer(
+        TypedListerWatcher(clientset.core_v1.configmaps(NS)),
+        reflector_options=fast_options(watch_list=False),
+        backoff=fast_backoff(),
+        transform=transform,
+    )
+    async with informer:
+        await informer.wait_for_cache_sync(30)
+        assert sorted(seen) == ["a", "b", "c"]
+        cached = informer.lister().list()
+        assert sorted(o.metadata.name for o in cached) == ["a", "b", "c"]
+        assert all(type(o) is ConfigMap for o in cached)
+        assert all(o.metadata.labels == {"transformed": "yes"} for o in cached)
+    assert informer.metrics.lists == 1
+
+
+class CountingListerWatcher(TypedListerWatcher[ConfigMap]):
+    """A lister-watcher whose own list() takes only the protocol's options."""
+
+    calls = 0
+
+    async def list(self, **options: Any) -> ListResult[ConfigMap]:  # type: ignore[override]
+        self.calls += 1
+        return await super().list(**options)
+
+
+async def test_a_lister_watcher_with_its_own_list_gets_the_transform_from_the_reflector(
+    server: APIServer, clientset: Any
+) -> None:
+    await create(clientset, "a", "b")
+    seen: list[str] = []
+
+    def transform(obj: ConfigMap) -> ConfigMap:
+        seen.append(obj.metadata.name or "")
+        return obj
+
+    lw = CountingListerWatcher(clientset.core_v1.configmaps(NS))
+    informer = AsyncSharedIndexInformer(
+        lw,
+        reflector_options=fast_options(watch_list=False),
+        backoff=fast_backoff(),
+        transform=transform,
+    )
+    async with informer:
+        await informer.wait_for_cache_sync(30)
+    assert lw.calls >= 1 and sorted(seen) == ["a", "b"]
 
 
 async def test_streaming_list_over_http(server: APIServer, clientset: Any) -> None:
