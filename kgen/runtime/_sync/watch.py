@@ -137,8 +137,12 @@ def _split_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
             end = chunk.find(b"\n", start)
             if end < 0:
                 break
-            if end > start and not chunk[start:end].isspace():
-                yield chunk[start:end]
+            if end > start:
+                # One copy of the line (an object's JSON, kilobytes): isspace() stops at its first
+                # character that is not a space.
+                line = chunk[start:end]
+                if not line.isspace():
+                    yield line
             start = end + 1
         if start < len(chunk):
             pieces.append(chunk[start:])
