@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, cast
 
 import msgspec
@@ -21,10 +20,11 @@ EventType = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 
-@dataclass(slots=True)
-class WatchEvent(Generic[T]):
+class WatchEvent(msgspec.Struct, Generic[T]):
     """One event. For a BOOKMARK, ``object`` only carries ``metadata.resourceVersion`` (and, for a kind
-    with required top-level fields, is a :class:`~kgen.runtime._meta.PartialObjectMetadata`)."""
+    with required top-level fields, is a :class:`~kgen.runtime._meta.PartialObjectMetadata`).
+
+    A msgspec Struct, so that a watch stream's usual line decodes straight into it, in C."""
 
     type: EventType
     object: T
@@ -84,20 +84,17 @@ class WatchEventDecoder(Generic[T]):
         self._decoder = codec.decoder_for(tp) if tp is not None else None
         # The usual event decodes in one pass, object included; anything else (an ERROR, a BOOKMARK
         # of a kind with required fields) goes through the envelope.
-        self._fast: msgspec.json.Decoder[Any] | None = None
+        # (The event type is checked in the same pass: an ERROR event does not fit it.)
+        self._fast: msgspec.json.Decoder[WatchEvent[T]] | None = None
         if tp is not None:
-            event = msgspec.defstruct("TypedWatchEvent", [("type", str), ("object", tp)])
-            self._fast = msgspec.json.Decoder(event, dec_hook=codec.dec_hook)
+            self._fast = msgspec.json.Decoder(WatchEvent[tp], dec_hook=codec.dec_hook)  # type: ignore[valid-type]
 
     def decode(self, line: bytes | str) -> WatchEvent[T]:
         if self._fast is not None:
             try:
-                fast = self._fast.decode(line)
+                return self._fast.decode(line)
             except msgspec.MsgspecError:
                 pass
-            else:
-                if fast.type in _TYPES:
-                    return WatchEvent(cast(EventType, fast.type), fast.object)
         return self._decode_envelope(line)
 
     def _decode_envelope(self, line: bytes | str) -> WatchEvent[T]:
