@@ -243,3 +243,25 @@ def test_the_table_for_one_object_still_interns() -> None:
     assert table[first] is first
     assert table["".join(["name", "space"])] is first
     assert interner.lookup("".join(["name", "space"])) is first
+
+
+def test_lists_are_kept_at_their_exact_size() -> None:
+    """The decoder grows a list by appending (room for 4 items for 1 to 4): the transform keeps an
+    exact-size copy of each, with the same items, still a list."""
+    import sys
+
+    pod = decode(1)
+    finalizers = pod.metadata.finalizers
+    assert finalizers is not None
+    assert sys.getsizeof(finalizers) > sys.getsizeof(finalizers[:])  # one item, room for 4
+    containers = pod.spec.containers
+    default_transform(pod)
+    for kept, items in (
+        (pod.metadata.finalizers, ["example.com/cleanup"]),
+        (pod.spec.containers, containers),
+        (pod.metadata.owner_references, pod.metadata.owner_references),
+    ):
+        assert type(kept) is list and kept == items
+        assert sys.getsizeof(kept) == sys.getsizeof(kept[:])  # a slice is exact
+    assert pod.spec.containers[0] is containers[0]  # the items themselves are kept
+    assert default_transform(pod).spec.containers == containers  # idempotent
