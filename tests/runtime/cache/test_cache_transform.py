@@ -7,6 +7,7 @@ import tracemalloc
 from typing import Any
 
 import msgspec
+import pytest
 from example_client.models.core_v1 import Pod
 
 import kgen.runtime._codec as codec
@@ -265,3 +266,105 @@ def test_lists_are_kept_at_their_exact_size() -> None:
         assert sys.getsizeof(kept) == sys.getsizeof(kept[:])  # a slice is exact
     assert pod.spec.containers[0] is containers[0]  # the items themselves are kept
     assert default_transform(pod).spec.containers == containers  # idempotent
+
+
+def shared_pod(i: int, **spec: Any) -> Pod:
+    container = {
+        "name": "web",
+        "image": "registry.example.com/web:1.2.3",
+        "command": ["/bin/server"],
+        "args": ["--port=8080", f"--replica={i}"],
+        "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": 2}},
+    }
+    body = {
+        "metadata": {"name": f"web-{i}", "namespace": "ns", "labels": {"app": "web", "tier": "a"}},
+        "spec": {"containers": [container], "nodeSelector": {"disk": "ssd"}, **spec},
+    }
+    return codec.decode(msgspec.json.encode(body), Pod)
+
+
+def test_the_default_shares_no_list_or_map() -> None:
+    first, second = default_transform(shared_pod(1)), default_transform(shared_pod(2))
+    assert first.metadata.labels == second.metadata.labels
+    assert first.metadata.labels is not second.metadata.labels
+    assert first.spec.containers[0].command is not second.spec.containers[0].command
+
+
+def test_shared_values_share_equal_lists_and_maps_when_asked() -> None:
+    from kgen.runtime import SharedValues
+
+    shared = SharedValues(detect_mutations=False)
+    transform = make_transform(share_values=shared)
+    first, second = transform(shared_pod(1)), transform(shared_pod(2))
+    one, two = first.spec.containers[0], second.spec.containers[0]
+    assert first.metadata.labels is second.metadata.labels == {"app": "web", "tier": "a"}
+    assert first.spec.node_selector is second.spec.node_selector
+    assert one.command is two.command == ["/bin/server"]
+    assert one.resources.requests is two.resources.requests
+    assert one.resources.limits is two.resources.limits == {"cpu": 2}
+    assert one.args == ["--port=8080", "--replica=1"] and one.args is not two.args
+    assert one.args[0] is two.args[0]  # strings are interned as by default
+    assert first.metadata.name == "web-1" and type(one.command) is list
+    # Typed objects only: structs are never shared.
+    assert one is not two and one.resources is not two.resources
+    assert shared.mutated() == []
+    assert transform(first) is first and first.metadata.labels is second.metadata.labels
+
+
+def test_equal_values_of_other_types_are_not_folded() -> None:
+    from kgen.runtime import SharedValues
+
+    shared = SharedValues()
+    assert shared.dict({"cpu": 1}) is not shared.dict({"cpu": True})
+    assert shared.dict({"cpu": 1}) == {"cpu": 1} and shared.dict({"cpu": True}) == {"cpu": True}
+    assert shared.list(["a", 1]) is shared.list(["a", 1])
+    assert shared.list([1]) is not shared.list([True])
+    # Floats are never shared (0.0 == -0.0), nor values that cannot be keys.
+    zero = {"x": -0.0}
+    assert shared.dict(zero) is zero and shared.dict({"x": 0.0}) is not zero
+    nested = [["not", "a", "string"]]
+    assert shared.list(nested) == nested and shared.list(nested) is not shared.list(nested)
+
+
+def test_a_changed_shared_value_is_found_and_no_longer_handed_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from kgen.runtime import SharedValues
+
+    quiet = SharedValues(detect_mutations=False)
+    first = make_transform(share_values=quiet)(shared_pod(1))
+    labels = first.metadata.labels
+    labels["app"] = "changed"  # breaks the read-only contract
+    assert quiet.mutated() == [labels]
+
+    shared = SharedValues(detect_mutations=True)
+    transform = make_transform(share_values=shared)
+    first = transform(shared_pod(1))
+    first.metadata.labels["app"] = "changed"
+    first.spec.containers[0].command.append("--oops")
+    with caplog.at_level("ERROR", logger="kgen.runtime.cache"):
+        second = transform(shared_pod(2))
+    assert second.metadata.labels == {"app": "web", "tier": "a"}
+    assert second.metadata.labels is not first.metadata.labels
+    assert second.spec.containers[0].command == ["/bin/server"]
+    assert "shared by cached objects was changed" in caplog.text
+    assert transform(shared_pod(3)).metadata.labels is second.metadata.labels
+
+
+def test_the_mutation_detector_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kgen.runtime import SharedValues
+
+    monkeypatch.setenv("KGEN_CACHE_MUTATION_DETECTOR", "true")
+    assert SharedValues().detect_mutations
+    monkeypatch.setenv("KGEN_CACHE_MUTATION_DETECTOR", "0")
+    assert not SharedValues().detect_mutations
+    monkeypatch.delenv("KGEN_CACHE_MUTATION_DETECTOR")
+    assert not SharedValues().detect_mutations
+
+
+def test_shared_value_tables_are_bounded() -> None:
+    from kgen.runtime import SharedValues
+
+    shared = SharedValues(max_size=2)
+    kept = [shared.list([str(i)]) for i in range(5)]
+    assert len(shared) <= 2 and kept[4] is shared.list(["4"])
