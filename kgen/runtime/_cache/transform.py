@@ -152,16 +152,21 @@ class SharedValues:
     def list(self, value: list[Any]) -> list[Any]:
         """The shared list equal to ``value`` (an exact-size copy of it when first seen)."""
         items = tuple(value)
-        kinds = tuple(map(type, items))
-        if float in kinds:
-            return value.copy()
-        # Strings only (the usual case): the items are the key (a tuple of strings equals no key
-        # with types in it).
-        key = items if kinds.count(str) == len(kinds) else (items, kinds)
         try:
-            shared = self._lists.get(key)
+            # Strings only (the usual case): the items are the key. Only such keys are tuples of
+            # strings, and a tuple of strings equals no tuple holding another type: a hit is a list
+            # of strings equal to this one.
+            shared = self._lists.get(items)
         except TypeError:  # an item that is not a scalar (an object built by hand)
             return value.copy()
+        key: tuple[Any, ...] = items
+        if shared is None:
+            kinds = tuple(map(type, items))
+            if kinds.count(str) != len(kinds):
+                if float in kinds:
+                    return value.copy()
+                key = (items, kinds)
+                shared = self._lists.get(key)
         if shared is None or (self.detect_mutations and not self._same_list(key, shared)):
             if len(self._lists) >= self.max_size:
                 self._lists.clear()
@@ -171,14 +176,18 @@ class SharedValues:
     def dict(self, value: dict[Any, Any]) -> dict[Any, Any]:
         """The shared map equal to ``value`` (``value`` itself when first seen)."""
         keys, values = tuple(value), tuple(value.values())
-        kinds = (*map(type, keys), *map(type, values))
-        if float in kinds:
-            return value
-        key = (keys, values) if kinds.count(str) == len(kinds) else (keys, values, kinds)
+        key: tuple[Any, ...] = (keys, values)
         try:
-            shared = self._dicts.get(key)
+            shared = self._dicts.get(key)  # strings only: as in list()
         except TypeError:
             return value
+        if shared is None:
+            kinds = (*map(type, keys), *map(type, values))
+            if kinds.count(str) != len(kinds):
+                if float in kinds:
+                    return value
+                key = (keys, values, kinds)
+                shared = self._dicts.get(key)
         if shared is None or (self.detect_mutations and not self._same_dict(key, shared)):
             if len(self._dicts) >= self.max_size:
                 self._dicts.clear()
