@@ -88,7 +88,6 @@ if TYPE_CHECKING:
     from kgen.runtime._cache.handlers import ResourceEventHandlerFuncs as ResourceEventHandlerFuncs
     from kgen.runtime._cache.threaded import SharedIndexInformer as SharedIndexInformer
     from kgen.runtime._cache.threaded import SharedInformerFactory as SharedInformerFactory
-    from kgen.runtime._cache.transform import SharedValues as SharedValues
     from kgen.runtime._cache.transform import StringInterner as StringInterner
     from kgen.runtime._cache.factory import SyncResult as SyncResult
     from kgen.runtime._cache.reflector import ReflectorMetrics as ReflectorMetrics
@@ -607,7 +606,6 @@ __all__ = [
     "ShardInfo",
     "SharedIndexInformer",
     "SharedInformerFactory",
-    "SharedValues",
     "ShutDown",
     "Status",
     "StatusCause",
@@ -934,7 +932,6 @@ _EXPORTS: dict[str, str] = {
     "ShardInfo": "_meta",
     "SharedIndexInformer": "_cache.threaded",
     "SharedInformerFactory": "_cache.threaded",
-    "SharedValues": "_cache.transform",
     "ShutDown": "_errors",
     "Status": "_meta",
     "StatusCause": "_meta",

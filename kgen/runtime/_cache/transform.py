@@ -1,8 +1,9 @@
-"""Transforms applied to objects before they are cached: drop managedFields, intern repeated strings.
+"""Transforms applied to objects before they are cached: drop managedFields, intern repeated strings,
+freeze and share lists and maps.
 
 Informer caches hold every object of a resource for the life of the program, so what each object
 carries matters (kubernetes/kubernetes#113305, cert-manager#4722: caches are the usual OOM). The
-default transform, :func:`default_transform`, does two things in place on each freshly decoded object:
+default transform, :func:`default_transform`, does three things in place on each freshly decoded object:
 
 - drops ``metadata.managedFields``, which server-side apply makes one of the biggest parts of many
   objects, and which controllers reading a cache almost never need;
@@ -10,7 +11,13 @@ default transform, :func:`default_transform`, does two things in place on each f
   keys, owner references, finalizers, generateName, and for typed objects every short string of
   spec and status: images, names of containers, ports and volumes, phases...): equal strings become one object, through a
   bounded table (:class:`StringInterner`) rather than ``sys.intern``, so that a churn of unique values
-  (pod-template hashes...) cannot grow memory without end.
+  (pod-template hashes...) cannot grow memory without end;
+- makes every list of scalars and map of scalars (labels, annotations, finalizers, commands and
+  arguments, selectors, resource requests and limits...) a read-only :class:`~.frozen.FrozenList` or
+  :class:`~.frozen.FrozenDict`, and equal ones one object, through a bounded table (pods of one
+  template share their labels). Cached objects are read-only by contract (as client-go's); frozen,
+  a value shared by many objects cannot be changed through one of them: a mutation raises
+  :class:`TypeError`, and a copy (``copy_object``, ``copy.deepcopy``) is plain and mutable.
 
 A transform receives the decoded object (a model, or :class:`~kgen.runtime._unstructured.Unstructured`
 for dynamic informers), may change it in place, and returns the object to cache. It must be idempotent:
@@ -23,10 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-import builtins
 import keyword
-import logging
-import os
 import threading
 import types
 import typing
@@ -34,12 +38,12 @@ from datetime import datetime, timezone
 
 import msgspec
 
+from kgen.runtime._cache.frozen import FrozenDict, FrozenList, SharedValues
 from kgen.runtime._meta import ObjectMeta
 from kgen.runtime._unstructured import Unstructured
 
 __all__ = [
     "DEFAULT_INTERNER",
-    "SharedValues",
     "StringInterner",
     "Transform",
     "default_transform",
@@ -47,8 +51,6 @@ __all__ = [
 ]
 
 Transform = Callable[[Any], Any]
-
-logger = logging.getLogger("kgen.runtime.cache")
 
 
 class _Table(dict[Any, Any]):
@@ -115,122 +117,8 @@ class StringInterner:
         return cast(Mapping[str, str], self._table)
 
 
-def _detector_on() -> bool:
-    return os.environ.get("KGEN_CACHE_MUTATION_DETECTOR", "").lower() in ("1", "true", "yes")
-
-
-class SharedValues:
-    """Opt-in (``make_transform(share_values=SharedValues())``): equal lists of strings and equal maps
-    of scalars (labels, annotations, resource requests and limits, selectors, commands and
-    arguments...) of cached typed objects become one list or one map, shared by every object that
-    has it; about 1.7 KB less per pod for pods of one template.
-
-    Off by default because lists and maps can be mutated: cached objects are read-only by contract
-    (as client-go's), but with sharing, a program that breaks the contract and changes one object's
-    labels changes those of every object that shares them. :meth:`mutated` lists the shared values
-    changed since they were shared; with ``detect_mutations`` (by default when the environment
-    variable ``KGEN_CACHE_MUTATION_DETECTOR`` is ``1`` or ``true``, as client-go's
-    ``KUBE_CACHE_MUTATION_DETECTOR``) each reuse checks the value first and logs an error naming a
-    changed one, which is then no longer handed out.
-
-    At most ``max_size`` lists and as many maps are remembered (the tables are emptied when full:
-    values already shared stay shared, :meth:`mutated` no longer sees them). Values holding floats
-    are never shared (``0.0`` and ``-0.0`` are equal), nor items of other kinds than scalars."""
-
-    def __init__(self, max_size: int = 65536, *, detect_mutations: bool | None = None) -> None:
-        self.max_size = max_size
-        self.detect_mutations = _detector_on() if detect_mutations is None else detect_mutations
-        # (items, their types) -> the shared list; (keys, values, their types) -> the shared map;
-        # without the types when all are strings. Types are part of the key otherwise: 1 and True
-        # are equal values.
-        self._lists: dict[tuple[Any, ...], list[Any]] = {}
-        self._dicts: dict[tuple[Any, ...], dict[Any, Any]] = {}
-
-    def __len__(self) -> int:
-        return len(self._lists) + len(self._dicts)
-
-    def list(self, value: list[Any]) -> list[Any]:
-        """The shared list equal to ``value`` (an exact-size copy of it when first seen)."""
-        items = tuple(value)
-        try:
-            # Strings only (the usual case): the items are the key. Only such keys are tuples of
-            # strings, and a tuple of strings equals no tuple holding another type: a hit is a list
-            # of strings equal to this one.
-            shared = self._lists.get(items)
-        except TypeError:  # an item that is not a scalar (an object built by hand)
-            return value.copy()
-        key: tuple[Any, ...] = items
-        if shared is None:
-            kinds = tuple(map(type, items))
-            if kinds.count(str) != len(kinds):
-                if float in kinds:
-                    return value.copy()
-                key = (items, kinds)
-                shared = self._lists.get(key)
-        if shared is None or (self.detect_mutations and not self._same_list(key, shared)):
-            if len(self._lists) >= self.max_size:
-                self._lists.clear()
-            shared = self._lists[key] = value.copy()
-        return shared
-
-    def dict(self, value: dict[Any, Any]) -> dict[Any, Any]:
-        """The shared map equal to ``value`` (``value`` itself when first seen)."""
-        keys, values = tuple(value), tuple(value.values())
-        key: tuple[Any, ...] = (keys, values)
-        try:
-            shared = self._dicts.get(key)  # strings only: as in list()
-        except TypeError:
-            return value
-        if shared is None:
-            kinds = (*map(type, keys), *map(type, values))
-            if kinds.count(str) != len(kinds):
-                if float in kinds:
-                    return value
-                key = (keys, values, kinds)
-                shared = self._dicts.get(key)
-        if shared is None or (self.detect_mutations and not self._same_dict(key, shared)):
-            if len(self._dicts) >= self.max_size:
-                self._dicts.clear()
-            shared = self._dicts[key] = value
-        return shared
-
-    @staticmethod
-    def _unchanged_list(key: tuple[Any, ...], shared: builtins.list[Any]) -> bool:
-        items = tuple(shared)
-        return key == items or key == (items, tuple(map(type, items)))
-
-    @staticmethod
-    def _unchanged_dict(key: tuple[Any, ...], shared: builtins.dict[Any, Any]) -> bool:
-        keys, values = tuple(shared), tuple(shared.values())
-        return key == (keys, values) or key == (
-            keys,
-            values,
-            (*map(type, keys), *map(type, values)),
-        )
-
-    def _same_list(self, key: tuple[Any, ...], shared: builtins.list[Any]) -> bool:
-        if self._unchanged_list(key, shared):
-            return True
-        logger.error(
-            "a list shared by cached objects was changed (now %r): objects are read-only", shared
-        )
-        return False
-
-    def _same_dict(self, key: tuple[Any, ...], shared: builtins.dict[Any, Any]) -> bool:
-        if self._unchanged_dict(key, shared):
-            return True
-        logger.error(
-            "a map shared by cached objects was changed (now %r): objects are read-only", shared
-        )
-        return False
-
-    def mutated(self) -> builtins.list[Any]:
-        """The shared lists and maps that no longer hold what they held when first shared."""
-        return [
-            *(v for k, v in self._lists.items() if not self._unchanged_list(k, v)),
-            *(v for k, v in self._dicts.items() if not self._unchanged_dict(k, v)),
-        ]
-
+# The lists and maps every sharing transform shares (as DEFAULT_INTERNER's strings).
+_SHARED_VALUES = SharedValues()
 
 #: The table the default transform shares across every informer: the same namespaces, label keys
 #: and owner names show up in many resources.
@@ -267,7 +155,7 @@ def _typed(
         meta.managed_fields = None
     if shared is not None and isinstance(obj, msgspec.Struct):
         walker = _WALKERS.get((type(obj), True)) or _walker(type(obj), True)
-        walker(obj, intern or _same, shared)
+        walker(obj, intern if intern is not None else _same, shared)
     elif intern is not None:
         _intern_tree(obj, intern)
 
@@ -276,28 +164,40 @@ def _same(value: str) -> str:
     return value
 
 
-def _unstructured(body: dict[str, Any], drop: bool, intern: Callable[[str], str] | None) -> None:
+def _unstructured(
+    body: dict[str, Any],
+    drop: bool,
+    intern: Callable[[str], str] | None,
+    shared: SharedValues | None = None,
+) -> None:
     meta = body.get("metadata")
     if not isinstance(meta, dict):
         return
     if drop:
         meta.pop("managedFields", None)
-    if intern is None:
+    if intern is None and shared is None:
         return
+    lookup = intern if intern is not None else _same
     for key in ("namespace", "generateName"):
         if isinstance(meta.get(key), str):
-            meta[key] = intern(meta[key])
-    if isinstance(meta.get("labels"), dict):
-        meta["labels"] = _strings(meta["labels"], intern, True)
-    if isinstance(meta.get("annotations"), dict):
-        meta["annotations"] = _strings(meta["annotations"], intern, False)
+            meta[key] = lookup(meta[key])
+    for key, values_too in (("labels", True), ("annotations", False)):
+        if isinstance(meta.get(key), dict):
+            value = _strings(meta[key], lookup, values_too)
+            if shared is not None:
+                try:
+                    value = shared.dict(tuple(value), tuple(value.values()))
+                except TypeError:
+                    value = FrozenDict(value)
+            meta[key] = value
     if isinstance(meta.get("finalizers"), list):
-        meta["finalizers"] = [intern(f) if isinstance(f, str) else f for f in meta["finalizers"]]
+        items = [lookup(f) if isinstance(f, str) else f for f in meta["finalizers"]]
+        meta["finalizers"] = items if shared is None else shared.list(tuple(items))
     for ref in meta.get("ownerReferences") or ():
         if isinstance(ref, dict):
             for key in ("apiVersion", "kind", "name", "uid"):
                 if isinstance(ref.get(key), str):
-                    ref[key] = intern(ref[key])
+                    ref[key] = lookup(ref[key])
 
 
 # ObjectMeta fields that are unique per object: interning them would only fill the table.
@@ -320,8 +220,8 @@ Walker = Callable[..., None]
 # it, so its speed is most of the informer's sync time beyond the decoding). The functions share one
 # namespace, where the walker of a nested class is first a stub that writes it on its first call
 # (models may nest themselves).
-# Keyed by (class, shares): a walker that also shares equal values (SharedValues) takes the table as a
-# third argument.
+# Keyed by (class, shares): a walker that also freezes and shares equal lists and maps of scalars takes
+# the table (SharedValues) as a third argument.
 _WALKERS: dict[tuple[type, bool], Walker] = {}
 _NAMES: dict[tuple[type, bool], str] = {}
 _lock = threading.RLock()
@@ -365,7 +265,7 @@ def _step(
     get: str, put: Callable[[str], str], tp: Any, required: bool, shares: bool = False
 ) -> list[str]:
     """The lines interning a field's value (read with ``get``, written back with ``put``); with
-    ``shares``, lists of strings and maps of scalars are also shared (``shared``, a
+    ``shares``, lists and maps of scalars are also frozen and shared (``shared``, a
     :class:`SharedValues`)."""
     passed = "intern, shared" if shares else "intern"
     options = _options(tp)
@@ -402,6 +302,16 @@ def _step(
             ]
         if origin is list and args:
             item = _options(args[0])
+            if shares and item and set(item) <= _SCALARS:
+                # One tuple of the interned items (the loop in C) is the key of the shared frozen
+                # list. An item that cannot be looked up (not a scalar: an object built by hand)
+                # makes the generic walk take over. Empty lists are shared too.
+                return [
+                    f"v = {get}",
+                    "if v is not None:",
+                    f"    try: {put('shared.list(tuple(map(intern, v)))')}",
+                    f"    except TypeError: {put('_frozen_list(v, intern)')}",
+                ]
             if item == [str]:
                 # map: the loop in C; in place, the list keeps its exact size. An item that
                 # cannot be looked up (not a string: an object built by hand) makes the generic
@@ -411,7 +321,7 @@ def _step(
                     "if v:",
                     "    try: v[:] = map(intern, v)",
                     "    except TypeError: _intern_list(v, intern)",
-                    f"    {put('shared.list(v)' if shares else 'v.copy()')}",
+                    f"    {put('v.copy()')}",
                 ]
             struct = _struct_class(item[0]) if len(item) == 1 else None
             if struct is not None:
@@ -434,11 +344,19 @@ def _step(
                 f"    if type(v) is list: {put('v.copy()')}",
             ]
         if origin is dict and args and set(_options(args[1])) <= _SCALARS:
+            if shares:
+                shared = "shared.dict(tuple(map(intern, v)), tuple(map(intern, v.values())))"
+                return [
+                    f"v = {get}",
+                    "if v is not None:",
+                    f"    try: {put(shared)}",
+                    f"    except TypeError: {put('FrozenDict(_intern_dict(v, intern))')}",
+                ]
             interned = "dict(zip(map(intern, v), map(intern, v.values())))"
             return [
                 f"v = {get}",
                 "if v:",
-                f"    try: {put(f'shared.dict({interned})' if shares else interned)}",
+                f"    try: {put(interned)}",
                 f"    except TypeError: {put('_intern_dict(v, intern)')}",
             ]
         if origin is dict:
@@ -530,6 +448,12 @@ def _intern_tree(value: Any, intern: Callable[[str], str]) -> Any:
     return value
 
 
+def _frozen_list(items: list[Any], intern: Callable[[str], str]) -> FrozenList:
+    copied = list(items)
+    _intern_list(copied, intern)
+    return FrozenList(copied)
+
+
 _NAMESPACE: dict[str, Any] = {
     "datetime": datetime,
     "utc": timezone.utc,
@@ -539,6 +463,8 @@ _NAMESPACE: dict[str, Any] = {
     "_intern_list": _intern_list,
     "_intern_dict": _intern_dict,
     "_intern_tree": _intern_tree,
+    "_frozen_list": _frozen_list,
+    "FrozenDict": FrozenDict,
 }
 
 
@@ -546,19 +472,23 @@ def make_transform(
     *,
     drop_managed_fields: bool = True,
     interner: Callable[[str], str] | None = DEFAULT_INTERNER,
-    share_values: SharedValues | None = None,
+    share_values: bool = True,
 ) -> Transform:
     """A transform that drops managedFields (or not), interns with ``interner`` (None: no
-    interning) and, with ``share_values`` (off by default: see :class:`SharedValues`), shares equal
-    lists of strings and maps of scalars between typed objects."""
+    interning) and, with ``share_values`` (the default), makes the lists of scalars and maps of
+    scalars of cached objects (labels, annotations, finalizers, commands, selectors, resource
+    requests...) read-only :class:`~.frozen.FrozenList` and :class:`~.frozen.FrozenDict`, one
+    shared by every object holding an equal value (through a bounded table shared by every such
+    transform). ``share_values=False`` keeps them as decoded: mutable, one per object."""
+    shared = _SHARED_VALUES if share_values else None
 
     def transform(obj: Any) -> Any:
         if isinstance(obj, Unstructured):
-            _unstructured(obj.object, drop_managed_fields, interner)
+            _unstructured(obj.object, drop_managed_fields, interner, shared)
         elif isinstance(obj, dict):
-            _unstructured(obj, drop_managed_fields, interner)
+            _unstructured(obj, drop_managed_fields, interner, shared)
         else:
-            _typed(obj, drop_managed_fields, lookup, share_values)
+            _typed(obj, drop_managed_fields, lookup, shared)
         return obj
 
     lookup: Callable[[str], str] | None = interner
@@ -582,13 +512,19 @@ def _short_strings_only(interner: Callable[[str], str]) -> Callable[[str], str]:
     return intern
 
 
-#: Drops managedFields and interns repeated strings with :data:`DEFAULT_INTERNER`.
+#: Drops managedFields, interns repeated strings with :data:`DEFAULT_INTERNER`, freezes lists and
+#: maps of scalars and shares equal ones.
 default_transform: Transform = make_transform()
 
 
 def intern_part(value: Any) -> Any:
     """What an informer keeps of a part of a partly decoded object (:mod:`kgen.runtime._partial`)
-    decoded when first read: the part with its strings interned in :data:`DEFAULT_INTERNER`, as the
-    default transform interns what is decoded at once (without it, a cache whose objects were all
-    read would hold half as much again as a fully decoded one)."""
+    decoded when first read: the part as the default transform keeps what is decoded at once, its
+    strings interned in :data:`DEFAULT_INTERNER` and, for a model (``spec``, ``status``), its lists
+    and maps of scalars frozen and shared (without it, a cache whose objects were all read would
+    hold half as much again as a fully decoded one)."""
+    if isinstance(value, msgspec.Struct):
+        walker = _WALKERS.get((type(value), True)) or _walker(type(value), True)
+        walker(value, DEFAULT_INTERNER.lookup, _SHARED_VALUES)
+        return value
     return _intern_tree(value, DEFAULT_INTERNER.lookup)
