@@ -603,8 +603,8 @@ def bench_informer(results: dict[str, Any]) -> None:
             f"{memory['dict_bytes_per_object'] / 1024:.1f} KB as plain dicts: {ratio:.2f}x (goal <= 0.5x)"
         )
         print(
-            "  with equal lists and maps shared (opt-in SharedValues):"
-            f" {memory['shared_values_cached_bytes_per_object'] / 1024:.1f} KB per pod"
+            "  without sharing equal lists and maps (make_transform(share_values=False)):"
+            f" {memory['unshared_values_cached_bytes_per_object'] / 1024:.1f} KB per pod"
         )
         print(
             f"  metadata informer (partial=()): {memory['partial_cached_bytes_per_object'] / 1024:.1f}"
