@@ -405,6 +405,8 @@ def _walker(cls: type, shares: bool = False) -> Walker:
 
 
 def _intern_list(items: list[Any], intern: Callable[[str], str]) -> None:
+    if type(items) is FrozenList:
+        return  # kept by a transform already: its items are interned
     for index, item in enumerate(items):
         if type(item) is str:
             items[index] = intern(item)

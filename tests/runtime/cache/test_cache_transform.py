@@ -322,6 +322,15 @@ def test_without_sharing_values_stay_plain_and_mutable() -> None:
     assert type(first.metadata.labels) is dict and type(first.spec.containers[0].args) is list
 
 
+def test_transforms_go_over_frozen_values_again() -> None:
+    """Transforms are idempotent: another one may see values a sharing transform froze."""
+    pod = default_transform(shared_pod(1))
+    again = make_transform(share_values=False)(pod)
+    assert again.spec.containers[0].args == ["--port=8080", "--replica=1"]
+    assert again.metadata.labels == {"app": "web", "tier": "a"}
+    assert default_transform(again) is again and type(again.metadata.labels) is FrozenDict
+
+
 @pytest.mark.parametrize(
     "mutate",
     [
