@@ -406,13 +406,17 @@ def informer_cpu(kubeconfig: str, variant: str) -> dict[str, Any]:
 
 def informer_memory(kubeconfig: str) -> dict[str, Any]:
     """Bytes per pod held by an informer's cache, against the same pods held as plain dicts (both
-    without managedFields), measured with tracemalloc in one process."""
+    without managedFields), measured with tracemalloc in one process; also without the default
+    sharing of equal (frozen) lists and maps (``make_transform(share_values=False)``) and as a
+    metadata informer (``partial=()``)."""
     import httpx
     import orjson
 
     config = _bench_package_config(kubeconfig)
     from k8s_bench.clientset import Clientset
     from k8s_bench.informers import SharedInformerFactory
+
+    from kgen.runtime import make_transform
 
     token = config.credentials.get().token if config.credentials else ""
     raw = httpx.get(
@@ -442,6 +446,23 @@ def informer_memory(kubeconfig: str) -> dict[str, Any]:
         assert len(cached) == count
         del cached
     gc.collect()
+    # Lists and maps kept as decoded, plain and one per object (make_transform(share_values=False)).
+    with (
+        Clientset(config) as cs,
+        SharedInformerFactory(cs, transform=make_transform(share_values=False)) as factory,
+    ):
+        pods = factory.core_v1.pods
+        pods.informer()
+        factory.start()
+        gc.collect()
+        base = tracemalloc.get_traced_memory()[0]
+        factory.wait_for_cache_sync(timeout=600)
+        cached = pods.lister().list()
+        gc.collect()
+        unshared_bytes = tracemalloc.get_traced_memory()[0] - base
+        assert len(cached) == count
+        del cached
+    gc.collect()
     # The metadata informer (partial=()): spec and status kept as bytes until read; then read all.
     with Clientset(config) as cs, SharedInformerFactory(cs) as factory:
         from k8s_bench.models.core_v1 import Pod, PodList
@@ -462,6 +483,7 @@ def informer_memory(kubeconfig: str) -> dict[str, Any]:
     tracemalloc.stop()
     return {
         "cached_bytes_per_object": cache_bytes / count,
+        "unshared_values_cached_bytes_per_object": unshared_bytes / count,
         "partial_cached_bytes_per_object": partial_bytes / count,
         "partial_read_cached_bytes_per_object": partial_read_bytes / count,
         "dict_bytes_per_object": dict_bytes / count,

@@ -125,9 +125,11 @@ def _condition(generation: Any) -> dict[str, Any]:
 
 
 def run_kgen(kubeconfig: str) -> None:
+    from copy import copy
+
     from example_client.clientset import AsyncClientset
     from example_client.models.core_v1 import ConfigMap
-    from example_client.models.example_kgen_io_v1 import Widget, WidgetStatus
+    from example_client.models.example_kgen_io_v1 import Widget
     from msgspec import to_builtins
 
     from kgen.runtime import (
@@ -163,8 +165,8 @@ def run_kgen(kubeconfig: str) -> None:
                 await cs.core_v1.configmaps(request.namespace).create(configmap)
             except AlreadyExists:
                 pass
-        status = widget.status or WidgetStatus()
-        status.conditions = status.conditions or []
+        # The cached widget is read-only: the conditions changed are copies.
+        conditions = [copy(c) for c in (widget.status.conditions if widget.status else None) or ()]
         ready = new_condition(
             "Ready",
             "True",
@@ -172,11 +174,11 @@ def run_kgen(kubeconfig: str) -> None:
             "the ConfigMap holds the widget's color",
             observed_generation=widget.metadata.generation,
         )
-        if set_status_condition(status.conditions, ready):
+        if set_status_condition(conditions, ready):
             # A merge patch, as kopf's: the cache may be a status write behind (no 409 then).
-            conditions = [to_builtins(c) for c in status.conditions]
+            body = {"status": {"conditions": [to_builtins(c) for c in conditions]}}
             await cs.example_kgen_io_v1.widgets(request.namespace).patch_status(
-                request.name, {"status": {"conditions": conditions}}, patch_type=PatchType.MERGE
+                request.name, body, patch_type=PatchType.MERGE
             )
         return None
 

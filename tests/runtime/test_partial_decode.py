@@ -193,6 +193,24 @@ def test_on_decode_is_kept_for_parts_read_one_by_one_or_all_at_once() -> None:
     assert type(again) is type(cached) and type(again.items[0]) is type(first)
 
 
+def test_parts_read_later_are_frozen_and_shared_as_the_default_transform_keeps_them() -> None:
+    from kgen.runtime._cache.frozen import FrozenDict, FrozenList
+    from kgen.runtime._cache.transform import intern_part
+
+    spec = {
+        "containers": [{"name": "c", "image": "nginx", "args": ["--port=80"]}],
+        "nodeSelector": {"disk": "ssd"},
+    }
+    raw = podlist_json(pod_json("a", spec=spec), pod_json("b", spec=spec))
+    first, second = codec.decode(raw, partial_type(PodList, (), on_decode=intern_part)).items
+    one, two = first.spec.containers[0], second.spec.containers[0]
+    assert type(one.args) is FrozenList and one.args is two.args == ["--port=80"]
+    assert type(first.spec.node_selector) is FrozenDict
+    assert first.spec.node_selector is second.spec.node_selector
+    with pytest.raises(TypeError, match="copy the object first"):
+        one.args.append("--oops")
+
+
 def test_fields_are_named_as_in_python_and_only_kinds_have_twins() -> None:
     with pytest.raises(ValueError, match=r"Pod has no field 'specs'; its fields: api_version"):
         partial_type(Pod, ["specs"])

@@ -231,4 +231,9 @@ class RealFIFO(Generic[T]):
                 count += 1
                 if self._initial_remaining > 0:
                     self._initial_remaining -= 1
+        if not self._pending:
+            # A dict keeps the table of its largest size when emptied: after a list of 10,000
+            # objects, some 40 bytes per object. clear() gives it back.
+            self._pending.clear()
+            self._last.clear()
         return count

@@ -22,8 +22,11 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
+import msgspec
+
 from kgen.runtime._cache.objects import name_of, namespace_of
 from kgen.runtime._cache.tombstone import DeletedFinalStateUnknown
+from kgen.runtime._meta import ObjectMeta
 
 __all__ = [
     "NAMESPACE_INDEX",
@@ -47,8 +50,21 @@ IndexFunc = Callable[[Any], Iterable[str]]
 NAMESPACE_INDEX = "namespace"
 
 
+def _typed_place(obj: Any) -> tuple[str, str] | None:
+    """``(namespace, name)`` of a model (the common case, read without the accessors' checks for
+    unstructured objects); None for anything else or a model without a name."""
+    if isinstance(obj, msgspec.Struct):
+        meta = getattr(obj, "metadata", None)
+        if type(meta) is ObjectMeta and meta.name:
+            return meta.namespace or "", meta.name
+    return None
+
+
 def meta_namespace_key(obj: Any) -> str:
     """``namespace/name``, or ``name`` for a cluster-scoped object; a string is already a key."""
+    place = _typed_place(obj)
+    if place is not None:
+        return f"{place[0]}/{place[1]}" if place[0] else place[1]
     if isinstance(obj, str):
         return obj
     name = name_of(obj)
@@ -81,7 +97,13 @@ def namespace_index_func(obj: Any) -> list[str]:
 
 
 class Indexer(Generic[T]):
-    """A thread-safe store of objects by key, with named indexes (client-go's ``cache.Indexer``)."""
+    """A thread-safe store of objects by key, with named indexes (client-go's ``cache.Indexer``).
+
+    With the default key function the keys are not kept as strings: objects are held by namespace,
+    then by name (the name is the object's own string), and the namespace index
+    (:data:`NAMESPACE_INDEX` with :func:`namespace_index_func`) is that first level rather than sets
+    of keys. That is some 140 bytes less per object (a key string and its entry in a set); keys are
+    made when asked for (:meth:`list_keys`, :meth:`index_keys`) and for other indexes."""
 
     def __init__(
         self,
@@ -90,26 +112,71 @@ class Indexer(Generic[T]):
     ) -> None:
         self.key_func = key_func
         self._lock = threading.Lock()
+        # key -> object, for other key functions.
         self._items: dict[str, T] = {}
+        # namespace ("" when cluster-scoped) -> name -> object, for the default key function; a
+        # namespace without objects is removed.
+        self._by_name: dict[str, dict[str, T]] | None = (
+            {} if key_func is meta_namespace_key else None
+        )
         self._indexers: dict[str, IndexFunc] = dict(indexers or {})
         # index name -> indexed value -> keys; empty value sets are removed so the map cannot grow
-        # with values no object has any more.
-        self._indices: dict[str, dict[str, set[str]]] = {name: {} for name in self._indexers}
+        # with values no object has any more. The namespace index has none when served by _by_name.
+        self._indices: dict[str, dict[str, set[str]]] = {
+            name: {} for name, func in self._indexers.items() if not self._served(name, func)
+        }
         self._resource_version = ""
+
+    def _served(self, name: str, func: IndexFunc) -> bool:
+        """Whether index ``name`` is answered from the objects by namespace (no sets of keys)."""
+        return (
+            self._by_name is not None and name == NAMESPACE_INDEX and func is namespace_index_func
+        )
+
+    @staticmethod
+    def _place(obj: Any) -> tuple[str, str]:
+        """``(namespace, name)`` of an object, as :func:`meta_namespace_key` keys it."""
+        place = _typed_place(obj)
+        if place is not None:
+            return place
+        name = name_of(obj)
+        if not name:
+            if isinstance(obj, str):
+                namespace, name = split_meta_namespace_key(obj)
+                return namespace, name
+            raise ValueError(f"cannot key a {type(obj).__name__} without metadata.name")
+        return namespace_of(obj) or "", name
+
+    @staticmethod
+    def _split(key: str) -> tuple[str, str] | None:
+        """``(namespace, name)`` of a key; None for a string no object's key can be."""
+        namespace, slash, name = key.partition("/")
+        if not slash:
+            return "", key
+        if not namespace or not name or "/" in name:
+            return None
+        return namespace, name
 
     # --- writes -------------------------------------------------------------------------------------
 
     def add(self, obj: T) -> None:
         """Insert or replace the object under its key."""
-        self._put(self.key_func(obj), obj)
+        if self._by_name is None:
+            self._put(self.key_func(obj), obj)
+        else:
+            self._put_by_name(obj)
 
     def update(self, obj: T) -> None:
-        self._put(self.key_func(obj), obj)
+        self.add(obj)
 
     def put(self, key: str, obj: T) -> None:
         """Insert or replace ``obj`` under ``key``, which the caller computed with this indexer's
-        key function (the informer has it from the queue: no second computation per object)."""
-        self._put(key, obj)
+        key function (the informer has it from the queue: no second computation per object).
+        Objects held by namespace and name (the default key function) need no key at all."""
+        if self._by_name is None:
+            self._put(key, obj)
+        else:
+            self._put_by_name(obj)
 
     def delete(self, obj: T | DeletedFinalStateUnknown[T]) -> None:
         """Remove the object's key (a tombstone or a key string work too); absent keys are ignored."""
@@ -117,22 +184,53 @@ class Indexer(Generic[T]):
 
     def delete_key(self, key: str) -> None:
         with self._lock:
-            old = self._items.pop(key, None)
+            if self._by_name is None:
+                old = self._items.pop(key, None)
+            else:
+                place = self._split(key)
+                if place is None:
+                    return
+                namespace, name = place
+                names = self._by_name.get(namespace)
+                old = None if names is None else names.pop(name, None)
+                if names is not None and not names:
+                    del self._by_name[namespace]
             if old is not None:
                 self._unindex(key, old)
 
     def replace(self, items: Iterable[T], resource_version: str = "") -> None:
         """Replace the whole content at once (readers see the old or the new content, never a mix)."""
-        fresh = {self.key_func(obj): obj for obj in items}
-        indices: dict[str, dict[str, set[str]]] = {name: {} for name in self._indexers}
-        for key, obj in fresh.items():
-            for name, func in self._indexers.items():
-                for value in self._values(name, func, obj):
+        fresh: dict[str, T] = {}
+        by_name: dict[str, dict[str, T]] = {}
+        if self._by_name is None:
+            fresh = {self.key_func(obj): obj for obj in items}
+            keyed: Iterable[tuple[str, T]] = fresh.items()
+        else:
+            for obj in items:
+                namespace, name = self._place(obj)
+                names = by_name.get(namespace)
+                if names is None:
+                    names = by_name[namespace] = {}
+                names.pop(name, None)  # a name listed twice: the object's own string, as _put
+                names[name] = obj
+            keyed = self._keyed(by_name) if self._indices else ()
+        indices: dict[str, dict[str, set[str]]] = {name: {} for name in self._indices}
+        for key, obj in keyed:
+            for name in indices:
+                for value in self._values(name, self._indexers[name], obj):
                     indices[name].setdefault(value, set()).add(key)
         with self._lock:
             self._items = fresh
+            if self._by_name is not None:
+                self._by_name = by_name
             self._indices = indices
             self._resource_version = resource_version
+
+    @staticmethod
+    def _keyed(by_name: dict[str, dict[str, T]]) -> Iterable[tuple[str, T]]:
+        for namespace, names in by_name.items():
+            for name, obj in names.items():
+                yield (f"{namespace}/{name}" if namespace else name), obj
 
     def _put(self, key: str, obj: T) -> None:
         with self._lock:
@@ -141,6 +239,23 @@ class Indexer(Generic[T]):
                 self._unindex(key, old)
             self._items[key] = obj
             self._index(key, obj)
+
+    def _put_by_name(self, obj: T) -> None:
+        assert self._by_name is not None
+        namespace, name = self._place(obj)
+        key = (f"{namespace}/{name}" if namespace else name) if self._indices else ""
+        with self._lock:
+            names = self._by_name.get(namespace)
+            if names is None:
+                names = self._by_name[namespace] = {}
+            # Popped, not overwritten: an entry keeps its first key, which would keep the old
+            # object's name string alive beside the new one's.
+            old = names.pop(name, None)
+            if old is not None and self._indices:
+                self._unindex(key, old)
+            names[name] = obj
+            if self._indices:
+                self._index(key, obj)
 
     def _values(self, name: str, func: IndexFunc, obj: T) -> list[str]:
         try:
@@ -152,9 +267,8 @@ class Indexer(Generic[T]):
             return []
 
     def _index(self, key: str, obj: T) -> None:
-        for name, func in self._indexers.items():
-            index = self._indices[name]
-            for value in self._values(name, func, obj):
+        for name, index in self._indices.items():
+            for value in self._values(name, self._indexers[name], obj):
                 keys = index.get(value)
                 if keys is None:
                     index[value] = {key}
@@ -164,9 +278,8 @@ class Indexer(Generic[T]):
     def _unindex(self, key: str, obj: T) -> None:
         # Cached objects are never mutated, so the old object still yields the values it was
         # indexed under.
-        for name, func in self._indexers.items():
-            index = self._indices[name]
-            for value in self._values(name, func, obj):
+        for name, index in self._indices.items():
+            for value in self._values(name, self._indexers[name], obj):
                 keys = index.get(value)
                 if keys is not None:
                     keys.discard(key)
@@ -181,23 +294,40 @@ class Indexer(Generic[T]):
 
     def get_by_key(self, key: str) -> T | None:
         with self._lock:
+            return self._get(key)
+
+    def _get(self, key: str) -> T | None:
+        if self._by_name is None:
             return self._items.get(key)
+        place = self._split(key)
+        if place is None:
+            return None
+        names = self._by_name.get(place[0])
+        return None if names is None else names.get(place[1])
 
     def list(self) -> builtins.list[T]:
         with self._lock:
-            return list(self._items.values())
+            if self._by_name is None:
+                return list(self._items.values())
+            return [obj for names in self._by_name.values() for obj in names.values()]
 
     def list_keys(self) -> builtins.list[str]:
         with self._lock:
-            return list(self._items)
+            if self._by_name is None:
+                return list(self._items)
+            return [key for key, _ in self._keyed(self._by_name)]
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._items)
+            if self._by_name is None:
+                return len(self._items)
+            return sum(map(len, self._by_name.values()))
 
     def __contains__(self, key: object) -> bool:
         with self._lock:
-            return key in self._items
+            if self._by_name is None:
+                return key in self._items
+            return isinstance(key, str) and self._get(key) is not None
 
     @property
     def last_sync_resource_version(self) -> str:
@@ -214,8 +344,13 @@ class Indexer(Generic[T]):
                 raise ValueError(f"indexers already exist: {', '.join(clash)}")
             for name, func in indexers.items():
                 self._indexers[name] = func
+                if self._served(name, func):
+                    continue
                 index: dict[str, set[str]] = {}
-                for key, obj in self._items.items():
+                stored = (
+                    self._items.items() if self._by_name is None else self._keyed(self._by_name)
+                )
+                for key, obj in stored:
                     for value in self._values(name, func, obj):
                         index.setdefault(value, set()).add(key)
                 self._indices[name] = index
@@ -230,6 +365,13 @@ class Indexer(Generic[T]):
             raise KeyError(f"index {name!r} does not exist")
         return index
 
+    def _by_namespace(self, name: str) -> dict[str, dict[str, T]] | None:
+        """The objects by namespace when index ``name`` is answered from them (None when it is an
+        index of sets of keys, or no index)."""
+        if name in self._indices or name not in self._indexers:
+            return None
+        return self._by_name
+
     def index(self, name: str, obj: T) -> builtins.list[T]:
         """The objects that share any value of index ``name`` with ``obj``."""
         func = self.get_indexers().get(name)
@@ -237,24 +379,40 @@ class Indexer(Generic[T]):
             raise KeyError(f"index {name!r} does not exist")
         values = self._values(name, func, obj)
         with self._lock:
+            by_namespace = self._by_namespace(name)
+            if by_namespace is not None:
+                return [
+                    found
+                    for value in dict.fromkeys(values)
+                    for found in by_namespace.get(value, {}).values()
+                ]
             index = self._index_named(name)
             keys: set[str] = set()
             for value in values:
                 keys |= index.get(value, set())
-            return [self._items[key] for key in keys]
+            return [self._get(key) for key in keys]  # type: ignore[misc]
 
     def by_index(self, name: str, value: str) -> builtins.list[T]:
         """The objects whose index ``name`` includes ``value``."""
         with self._lock:
+            by_namespace = self._by_namespace(name)
+            if by_namespace is not None:
+                return list(by_namespace.get(value, {}).values())
             keys = self._index_named(name).get(value, ())
-            return [self._items[key] for key in keys]
+            return [self._get(key) for key in keys]  # type: ignore[misc]
 
     def index_keys(self, name: str, value: str) -> builtins.list[str]:
         """The keys of :meth:`by_index`."""
         with self._lock:
+            by_namespace = self._by_namespace(name)
+            if by_namespace is not None:
+                return [f"{value}/{n}" if value else n for n in by_namespace.get(value, {})]
             return list(self._index_named(name).get(value, ()))
 
     def list_index_func_values(self, name: str) -> builtins.list[str]:
         """Every value index ``name`` has at least one object for."""
         with self._lock:
+            by_namespace = self._by_namespace(name)
+            if by_namespace is not None:
+                return list(by_namespace)
             return list(self._index_named(name))

@@ -145,3 +145,52 @@ def test_readers_on_threads_see_whole_writes() -> None:
     for thread in threads:
         thread.join(60)
     assert not problems, problems[:5]
+
+
+def test_default_keys_are_not_kept_as_strings() -> None:
+    """With the default key function objects are held by namespace, then by their own name string;
+    the namespace index is that first level, and keys are made when asked for."""
+    store = indexer()
+    first = cm("".join(["a", "1"]), app="web")
+    store.add(first)
+    store.add(cm("b", "other"))
+    store.add(Namespace(metadata=ObjectMeta(name="cluster-wide")))  # type: ignore[arg-type]
+    assert store._items == {} and NAMESPACE_INDEX not in store._indices
+    assert store._by_name is not None
+    assert next(iter(store._by_name["default"])) is first.metadata.name
+    assert sorted(store.list_keys()) == ["cluster-wide", "default/a1", "other/b"]
+    assert store.index_keys(NAMESPACE_INDEX, "default") == ["default/a1"]
+    assert store.index_keys(NAMESPACE_INDEX, "") == ["cluster-wide"]
+    assert [o.metadata.name for o in store.by_index(NAMESPACE_INDEX, "other")] == ["b"]
+    assert store.by_index(NAMESPACE_INDEX, "none") == []
+    assert sorted(store.list_index_func_values(NAMESPACE_INDEX)) == ["", "default", "other"]
+    assert {o.metadata.name for o in store.index(NAMESPACE_INDEX, cm("x", "other"))} == {"b"}
+    assert store.get_by_key("cluster-wide") is not None and "default/a1" in store
+    for key in ("default/a1/x", "/a1", "default/", "nowhere/a1", "a1"):
+        assert store.get_by_key(key) is None and key not in store
+    store.delete_key("default/a1/x")
+    assert len(store) == 3
+    # An update keeps the new object's own name string, not the first one's.
+    second = cm("".join(["a", "1"]), app="db")
+    store.update(second)
+    assert next(iter(store._by_name["default"])) is second.metadata.name
+    assert store.index_keys("app", "db") == ["default/a1"] and store.index_keys("app", "web") == []
+    store.delete_key("other/b")
+    assert "other" not in store._by_name and store.list_index_func_values(NAMESPACE_INDEX) != []
+    assert sorted(store.list_index_func_values(NAMESPACE_INDEX)) == ["", "default"]
+
+
+def test_another_key_function_keeps_keys_and_index_sets() -> None:
+    def by_uid(obj: object) -> str:
+        return f"uid-{getattr(getattr(obj, 'metadata'), 'name')}"
+
+    store: Indexer[ConfigMap] = Indexer(
+        key_func=by_uid, indexers={NAMESPACE_INDEX: namespace_index_func}
+    )
+    store.add(cm("a"))
+    store.replace([cm("b", "x"), cm("c")], "7")
+    assert store._by_name is None and sorted(store.list_keys()) == ["uid-b", "uid-c"]
+    assert store.index_keys(NAMESPACE_INDEX, "x") == ["uid-b"]
+    assert [o.metadata.name for o in store.by_index(NAMESPACE_INDEX, "default")] == ["c"]
+    store.delete_key("uid-b")
+    assert store.list_index_func_values(NAMESPACE_INDEX) == ["default"] and len(store) == 1

@@ -7,10 +7,12 @@ import tracemalloc
 from typing import Any
 
 import msgspec
+import pytest
 from example_client.models.core_v1 import Pod
 
 import kgen.runtime._codec as codec
-from kgen.runtime import StringInterner, default_transform, make_transform
+from kgen.runtime import StringInterner, copy_object, default_transform, make_transform
+from kgen.runtime._cache.frozen import FrozenDict, FrozenList, SharedValues
 from kgen.runtime._unstructured import Unstructured
 
 
@@ -243,3 +245,196 @@ def test_the_table_for_one_object_still_interns() -> None:
     assert table[first] is first
     assert table["".join(["name", "space"])] is first
     assert interner.lookup("".join(["name", "space"])) is first
+
+
+def test_lists_are_kept_at_their_exact_size() -> None:
+    """The decoder grows a list by appending (room for 4 items for 1 to 4): the transform keeps an
+    exact-size copy of each, with the same items (a frozen list for a list of strings, which the
+    interpreter may give one slot more: list.__init__ rounds a size up to an even number)."""
+    import sys
+
+    pod = decode(1)
+    finalizers = pod.metadata.finalizers
+    assert finalizers is not None
+    assert sys.getsizeof(finalizers) > sys.getsizeof(finalizers[:])  # one item, room for 4
+    containers = pod.spec.containers
+    default_transform(pod)
+    for kept, items in (
+        (pod.metadata.finalizers, ["example.com/cleanup"]),
+        (pod.spec.containers, containers),
+        (pod.metadata.owner_references, pod.metadata.owner_references),
+    ):
+        assert isinstance(kept, list) and kept == items
+        slots = 1 if type(kept) is FrozenList else 0
+        assert sys.getsizeof(kept) <= sys.getsizeof(kept[:]) + 8 * slots  # a slice is exact
+    assert type(pod.metadata.finalizers) is FrozenList
+    assert type(pod.spec.containers) is list  # lists of objects are not frozen
+    assert pod.spec.containers[0] is containers[0]  # the items themselves are kept
+    assert default_transform(pod).spec.containers == containers  # idempotent
+
+
+def shared_pod(i: int, **spec: Any) -> Pod:
+    container = {
+        "name": "web",
+        "image": "registry.example.com/web:1.2.3",
+        "command": ["/bin/server"],
+        "args": ["--port=8080", f"--replica={i}"],
+        "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": 2}},
+    }
+    body = {
+        "metadata": {
+            "name": f"web-{i}",
+            "namespace": "ns",
+            "labels": {"app": "web", "tier": "a"},
+            "annotations": {"note": f"pod {i}"},
+            "finalizers": ["example.com/cleanup"],
+        },
+        "spec": {"containers": [container], "nodeSelector": {"disk": "ssd"}, **spec},
+    }
+    return codec.decode(msgspec.json.encode(body), Pod)
+
+
+def test_the_default_shares_equal_lists_and_maps_frozen() -> None:
+    first, second = default_transform(shared_pod(1)), default_transform(shared_pod(2))
+    one, two = first.spec.containers[0], second.spec.containers[0]
+    assert first.metadata.labels is second.metadata.labels == {"app": "web", "tier": "a"}
+    assert type(first.metadata.labels) is FrozenDict
+    assert first.metadata.finalizers is second.metadata.finalizers
+    assert first.spec.node_selector is second.spec.node_selector
+    assert one.command is two.command == ["/bin/server"]
+    assert type(one.command) is FrozenList
+    assert one.resources.requests is two.resources.requests
+    assert one.resources.limits is two.resources.limits == {"cpu": 2}
+    # Unique values are frozen too: behaviour does not depend on the data.
+    assert one.args == ["--port=8080", "--replica=1"] and one.args is not two.args
+    assert type(one.args) is FrozenList and type(first.metadata.annotations) is FrozenDict
+    assert one.args[0] is two.args[0]  # strings are interned as before
+    # Structs are never shared.
+    assert one is not two and one.resources is not two.resources
+    assert default_transform(first) is first and first.metadata.labels is second.metadata.labels
+
+
+def test_without_sharing_values_stay_plain_and_mutable() -> None:
+    transform = make_transform(share_values=False)
+    first, second = transform(shared_pod(1)), transform(shared_pod(2))
+    assert first.metadata.labels == second.metadata.labels
+    assert first.metadata.labels is not second.metadata.labels
+    assert type(first.metadata.labels) is dict and type(first.spec.containers[0].args) is list
+
+
+def test_transforms_go_over_frozen_values_again() -> None:
+    """Transforms are idempotent: another one may see values a sharing transform froze."""
+    pod = default_transform(shared_pod(1))
+    again = make_transform(share_values=False)(pod)
+    assert again.spec.containers[0].args == ["--port=8080", "--replica=1"]
+    assert again.metadata.labels == {"app": "web", "tier": "a"}
+    assert default_transform(again) is again and type(again.metadata.labels) is FrozenDict
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda pod: pod.metadata.labels.__setitem__("app", "changed"),
+        lambda pod: pod.metadata.labels.update(app="changed"),
+        lambda pod: pod.metadata.labels.pop("app"),
+        lambda pod: pod.metadata.annotations.setdefault("new", "x"),
+        lambda pod: pod.metadata.annotations.clear(),
+        lambda pod: pod.metadata.finalizers.append("example.com/other"),
+        lambda pod: pod.metadata.finalizers.remove("example.com/cleanup"),
+        lambda pod: pod.spec.containers[0].args.append("--oops"),
+        lambda pod: pod.spec.containers[0].args.sort(),
+        lambda pod: pod.spec.containers[0].command.__setitem__(0, "/bin/sh"),
+        lambda pod: pod.spec.node_selector.__delitem__("disk"),
+    ],
+)
+def test_mutating_a_cached_value_raises_and_changes_nothing(mutate: Any) -> None:
+    first, second = default_transform(shared_pod(1)), default_transform(shared_pod(2))
+    before = msgspec.json.encode(second)
+    with pytest.raises(TypeError, match="informer's cache.*copy the object first.*copy_object"):
+        mutate(first)
+    assert msgspec.json.encode(second) == before
+
+
+def test_in_place_operators_raise_too() -> None:
+    pod = default_transform(shared_pod(1))
+    labels, args = pod.metadata.labels, pod.spec.containers[0].args
+    with pytest.raises(TypeError, match="read-only"):
+        labels |= {"x": "y"}
+    with pytest.raises(TypeError, match="read-only"):
+        args += ["--oops"]
+    with pytest.raises(TypeError, match="read-only"):
+        args *= 2
+    assert pod.metadata.labels == {"app": "web", "tier": "a"} and len(args) == 2
+
+
+def test_a_deep_copy_is_mutable_equal_and_encodes() -> None:
+    import copy
+    import pickle
+
+    from kgen.runtime import copy_object
+
+    cached = default_transform(shared_pod(1))
+    for copied in (copy_object(cached), copy.deepcopy(cached), pickle.loads(pickle.dumps(cached))):
+        assert copied == cached
+        assert msgspec.json.encode(copied) == msgspec.json.encode(cached)
+        assert type(copied.metadata.labels) is dict
+        assert type(copied.spec.containers[0].args) is list
+        copied.metadata.labels["app"] = "changed"
+        copied.metadata.finalizers.remove("example.com/cleanup")
+        copied.spec.containers[0].args.append("--more")
+        assert cached.metadata.labels == {"app": "web", "tier": "a"}
+        assert cached.metadata.finalizers == ["example.com/cleanup"]
+        assert cached.spec.containers[0].args == ["--port=8080", "--replica=1"]
+        body = msgspec.json.decode(msgspec.json.encode(copied))
+        assert body["metadata"]["labels"] == {"app": "changed", "tier": "a"}
+        assert "finalizers" not in body["metadata"] or body["metadata"]["finalizers"] == []
+
+
+def test_frozen_values_copy_to_plain_ones() -> None:
+    import copy
+
+    labels = FrozenDict({"app": "web"})
+    args = FrozenList(["a", "b"])
+    assert labels == {"app": "web"} and args == ["a", "b"]
+    for plain in (copy.copy(labels), dict(labels), labels.copy(), labels | {}, {**labels}):
+        assert type(plain) is dict and plain == labels
+    for plain_list in (copy.copy(args), list(args), args.copy(), args[:], args + []):
+        assert type(plain_list) is list and plain_list == args
+    assert msgspec.to_builtins({"l": labels, "a": args}) == {"l": {"app": "web"}, "a": ["a", "b"]}
+    assert type(msgspec.to_builtins(labels)) is dict
+
+
+def test_equal_values_of_other_types_are_not_folded() -> None:
+    shared = SharedValues()
+    assert shared.dict(("cpu",), (1,)) is not shared.dict(("cpu",), (True,))
+    assert shared.dict(("cpu",), (1,)) == {"cpu": 1}
+    assert shared.dict(("cpu",), (True,)) == {"cpu": True}
+    assert shared.list(("a", 1)) is shared.list(("a", 1))
+    assert shared.list((1,)) is not shared.list((True,))
+    # Floats are never shared (0.0 == -0.0), nor values that cannot be keys: they are frozen.
+    zero = shared.dict(("x",), (-0.0,))
+    assert type(zero) is FrozenDict and shared.dict(("x",), (0.0,)) is not zero
+    nested = (("not", "a", "string"),)
+    kept = shared.list(nested)
+    assert kept == list(nested) and type(kept) is FrozenList and kept is not shared.list(nested)
+    unhashable = ([1],)
+    assert type(shared.list(unhashable)) is FrozenList
+
+
+def test_shared_value_tables_are_bounded() -> None:
+    shared = SharedValues(max_size=2)
+    kept = [shared.list((str(i),)) for i in range(5)]
+    assert len(shared) <= 2 and kept[4] is shared.list(("4",))
+
+
+def test_unstructured_labels_annotations_and_finalizers_are_frozen_and_shared() -> None:
+    one = Unstructured(msgspec.json.decode(pod_json(1)))
+    two = Unstructured(msgspec.json.decode(pod_json(2)))
+    default_transform(one), default_transform(two)
+    assert one.labels is two.labels and type(one.labels) is FrozenDict
+    assert type(one.annotations) is FrozenDict and one.finalizers is two.finalizers
+    with pytest.raises(TypeError, match="copy the object first"):
+        one.labels["x"] = "y"
+    copied = copy_object(one)
+    copied.labels["x"] = "y"
+    assert "x" not in one.labels
