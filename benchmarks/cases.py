@@ -448,36 +448,28 @@ def informer_memory(kubeconfig: str) -> dict[str, Any]:
     count = len(dicts)
     del dicts
     gc.collect()
-    with Clientset(config) as cs, SharedInformerFactory(cs) as factory:
-        pods = factory.core_v1.pods
-        pods.informer()
-        factory.start()
+
+    def held_by_cache(transform: Any = None) -> float:
+        """What a synced pod informer's cache holds (the default transform, or ``transform``)."""
+        options = {} if transform is None else {"transform": transform}
+        with Clientset(config) as cs, SharedInformerFactory(cs, **options) as factory:
+            pods = factory.core_v1.pods
+            pods.informer()
+            factory.start()
+            gc.collect()
+            base = tracemalloc.get_traced_memory()[0]
+            factory.wait_for_cache_sync(timeout=600)
+            cached = pods.lister().list()
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - base
+            assert len(cached) == count
+            del cached
         gc.collect()
-        base = tracemalloc.get_traced_memory()[0]
-        factory.wait_for_cache_sync(timeout=600)
-        cached = pods.lister().list()
-        gc.collect()
-        cache_bytes = tracemalloc.get_traced_memory()[0] - base
-        assert len(cached) == count
-        del cached
-    gc.collect()
+        return held
+
+    cache_bytes = held_by_cache()
     # Lists and maps kept as decoded, plain and one per object (make_transform(share_values=False)).
-    with (
-        Clientset(config) as cs,
-        SharedInformerFactory(cs, transform=make_transform(share_values=False)) as factory,
-    ):
-        pods = factory.core_v1.pods
-        pods.informer()
-        factory.start()
-        gc.collect()
-        base = tracemalloc.get_traced_memory()[0]
-        factory.wait_for_cache_sync(timeout=600)
-        cached = pods.lister().list()
-        gc.collect()
-        unshared_bytes = tracemalloc.get_traced_memory()[0] - base
-        assert len(cached) == count
-        del cached
-    gc.collect()
+    unshared_bytes = held_by_cache(make_transform(share_values=False))
     # The metadata informer (partial=()): spec and status kept as bytes until read; then read all.
     with Clientset(config) as cs, SharedInformerFactory(cs) as factory:
         from k8s_bench.models.core_v1 import Pod, PodList
