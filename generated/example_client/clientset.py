@@ -10,9 +10,9 @@ Close it to close its connections: ``cs.close()`` or ``with Clientset() as cs:``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from kgen.runtime import ClientsetBase
+from kgen.runtime import ClientsetBase, lazy_getattr
 
 if TYPE_CHECKING:
     from .clients.core_v1 import CoreV1
@@ -69,13 +69,6 @@ class Clientset(ClientsetBase):
 
 
 if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> Any:
-        """``AsyncClientset``, imported on first use: a program that uses only ``Clientset`` does
-        not load it, nor the runtime's async half."""
-        if name == "AsyncClientset":
-            from ._async_clientset import AsyncClientset
-
-            globals()[name] = AsyncClientset
-            return AsyncClientset
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # AsyncClientset on first use: a program that uses only Clientset does not load it, nor the
+    # runtime's async half.
+    __getattr__ = lazy_getattr(globals(), {"AsyncClientset": "._async_clientset"})

@@ -255,9 +255,9 @@ class ClientsEmitter:
             exports=sorted(sync_exports + async_exports),
             async_module=f"_async_{gv.module}",
             async_exports=async_exports,
-            runtime_imports=sorted(runtime),
+            runtime_imports=sorted(runtime | {"lazy_getattr"}),
             abc_imports=["Iterator"] if "read" in ops else [],
-            typing_imports=["TYPE_CHECKING", "Any"],
+            typing_imports=["TYPE_CHECKING", "Any"] if "patch" in ops else ["TYPE_CHECKING"],
         )
         asynchronous = self._env.get_template("group.py.jinja2").render(
             **common,

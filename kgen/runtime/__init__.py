@@ -30,12 +30,13 @@ checker's imports, ``__all__`` and the lazy ``_EXPORTS`` table, which a test kee
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kgen.runtime import _httpx_import  # noqa: F401 - before any of kgen's modules imports httpx
+from kgen.runtime._lazy import lazy_getattr as _lazy_getattr
 
 if TYPE_CHECKING:
+    from kgen.runtime._lazy import lazy_getattr as lazy_getattr
     from kgen.runtime._async.clientset import AsyncClientsetBase as AsyncClientsetBase
     from kgen.runtime._async.clientset import AsyncGroupVersionClient as AsyncGroupVersionClient
     from kgen.runtime._async.discovery import AsyncDiscoveryClient as AsyncDiscoveryClient
@@ -673,6 +674,7 @@ __all__ = [
     "is_status_condition_false",
     "is_status_condition_true",
     "job_complete",
+    "lazy_getattr",
     "load_config",
     "load_incluster_config",
     "load_kubeconfig",
@@ -999,6 +1001,7 @@ _EXPORTS: dict[str, str] = {
     "is_status_condition_false": "_controller.conditions",
     "is_status_condition_true": "_controller.conditions",
     "job_complete": "_manifests.conditions",
+    "lazy_getattr": "_lazy",
     "load_config": "_config",
     "load_incluster_config": "_config",
     "load_kubeconfig": "_config",
@@ -1034,13 +1037,9 @@ _EXPORTS: dict[str, str] = {
 
 if not TYPE_CHECKING:  # mypy sees the imports above; a typo in an import stays an error
 
-    def __getattr__(name: str) -> Any:
-        module = _EXPORTS.get(name)
-        if module is None:
-            raise AttributeError(f"module 'kgen.runtime' has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"kgen.runtime.{module}"), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
+    __getattr__ = _lazy_getattr(
+        globals(), {name: f"kgen.runtime.{m}" for name, m in _EXPORTS.items()}
+    )
 
     def __dir__() -> list[str]:
         return sorted(set(globals()) | set(__all__))

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kgen.runtime import (
     AllVerbs,
     GroupVersionClient,
     ScaleSubresource,
     StatusSubresource,
+    lazy_getattr,
 )
 from ..models.apps_v1 import Deployment, DeploymentList
 
@@ -48,19 +49,13 @@ if TYPE_CHECKING:
         AsyncDeploymentClient as AsyncDeploymentClient,
     )
 else:
-    _ASYNC = frozenset(
-        {
-            "AsyncAppsV1",
-            "AsyncDeploymentClient",
-        }
+    __getattr__ = lazy_getattr(
+        globals(),
+        dict.fromkeys(
+            (
+                "AsyncAppsV1",
+                "AsyncDeploymentClient",
+            ),
+            "._async_apps_v1",
+        ),
     )
-
-    def __getattr__(name: str) -> Any:
-        """The async clients, imported on first use."""
-        if name in _ASYNC:
-            from . import _async_apps_v1
-
-            value = getattr(_async_apps_v1, name)
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

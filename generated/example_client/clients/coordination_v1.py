@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kgen.runtime import (
     AllVerbs,
     GroupVersionClient,
+    lazy_getattr,
 )
 from ..models.coordination_v1 import Lease, LeaseList
 
@@ -42,19 +43,13 @@ if TYPE_CHECKING:
         AsyncLeaseClient as AsyncLeaseClient,
     )
 else:
-    _ASYNC = frozenset(
-        {
-            "AsyncCoordinationV1",
-            "AsyncLeaseClient",
-        }
+    __getattr__ = lazy_getattr(
+        globals(),
+        dict.fromkeys(
+            (
+                "AsyncCoordinationV1",
+                "AsyncLeaseClient",
+            ),
+            "._async_coordination_v1",
+        ),
     )
-
-    def __getattr__(name: str) -> Any:
-        """The async clients, imported on first use."""
-        if name in _ASYNC:
-            from . import _async_coordination_v1
-
-            value = getattr(_async_coordination_v1, name)
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

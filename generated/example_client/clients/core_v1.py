@@ -24,6 +24,7 @@ from kgen.runtime import (
     StatusSubresource,
     Update,
     WriteOptions,
+    lazy_getattr,
 )
 from ..models.authentication_v1 import TokenRequest
 from ..models.core_v1 import (
@@ -298,25 +299,19 @@ if TYPE_CHECKING:
         AsyncServiceClient as AsyncServiceClient,
     )
 else:
-    _ASYNC = frozenset(
-        {
-            "AsyncConfigMapClient",
-            "AsyncCoreV1",
-            "AsyncEventClient",
-            "AsyncNamespaceClient",
-            "AsyncPodClient",
-            "AsyncSecretClient",
-            "AsyncServiceAccountClient",
-            "AsyncServiceClient",
-        }
+    __getattr__ = lazy_getattr(
+        globals(),
+        dict.fromkeys(
+            (
+                "AsyncConfigMapClient",
+                "AsyncCoreV1",
+                "AsyncEventClient",
+                "AsyncNamespaceClient",
+                "AsyncPodClient",
+                "AsyncSecretClient",
+                "AsyncServiceAccountClient",
+                "AsyncServiceClient",
+            ),
+            "._async_core_v1",
+        ),
     )
-
-    def __getattr__(name: str) -> Any:
-        """The async clients, imported on first use."""
-        if name in _ASYNC:
-            from . import _async_core_v1
-
-            value = getattr(_async_core_v1, name)
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kgen.runtime import (
     AllVerbs,
     GroupVersionClient,
     ScaleSubresource,
     StatusSubresource,
+    lazy_getattr,
 )
 from ..models.example_kgen_io_v1 import Gadget, GadgetList, Widget, WidgetList
 
@@ -59,20 +60,14 @@ if TYPE_CHECKING:
         AsyncWidgetClient as AsyncWidgetClient,
     )
 else:
-    _ASYNC = frozenset(
-        {
-            "AsyncExampleKgenIoV1",
-            "AsyncGadgetClient",
-            "AsyncWidgetClient",
-        }
+    __getattr__ = lazy_getattr(
+        globals(),
+        dict.fromkeys(
+            (
+                "AsyncExampleKgenIoV1",
+                "AsyncGadgetClient",
+                "AsyncWidgetClient",
+            ),
+            "._async_example_kgen_io_v1",
+        ),
     )
-
-    def __getattr__(name: str) -> Any:
-        """The async clients, imported on first use."""
-        if name in _ASYNC:
-            from . import _async_example_kgen_io_v1
-
-            value = getattr(_async_example_kgen_io_v1, name)
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

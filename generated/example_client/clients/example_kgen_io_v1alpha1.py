@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kgen.runtime import (
     AllVerbs,
     GroupVersionClient,
     StatusSubresource,
+    lazy_getattr,
 )
 from ..models.example_kgen_io_v1alpha1 import Widget, WidgetList
 
@@ -43,19 +44,13 @@ if TYPE_CHECKING:
         AsyncWidgetClient as AsyncWidgetClient,
     )
 else:
-    _ASYNC = frozenset(
-        {
-            "AsyncExampleKgenIoV1alpha1",
-            "AsyncWidgetClient",
-        }
+    __getattr__ = lazy_getattr(
+        globals(),
+        dict.fromkeys(
+            (
+                "AsyncExampleKgenIoV1alpha1",
+                "AsyncWidgetClient",
+            ),
+            "._async_example_kgen_io_v1alpha1",
+        ),
     )
-
-    def __getattr__(name: str) -> Any:
-        """The async clients, imported on first use."""
-        if name in _ASYNC:
-            from . import _async_example_kgen_io_v1alpha1
-
-            value = getattr(_async_example_kgen_io_v1alpha1, name)
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
