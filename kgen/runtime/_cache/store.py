@@ -22,11 +22,9 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-import msgspec
 
 from kgen.runtime._cache.objects import name_of, namespace_of
 from kgen.runtime._cache.tombstone import DeletedFinalStateUnknown
-from kgen.runtime._meta import ObjectMeta
 
 __all__ = [
     "NAMESPACE_INDEX",
@@ -50,21 +48,8 @@ IndexFunc = Callable[[Any], Iterable[str]]
 NAMESPACE_INDEX = "namespace"
 
 
-def _typed_place(obj: Any) -> tuple[str, str] | None:
-    """``(namespace, name)`` of a model (the common case, read without the accessors' checks for
-    unstructured objects); None for anything else or a model without a name."""
-    if isinstance(obj, msgspec.Struct):
-        meta = getattr(obj, "metadata", None)
-        if type(meta) is ObjectMeta and meta.name:
-            return meta.namespace or "", meta.name
-    return None
-
-
 def meta_namespace_key(obj: Any) -> str:
     """``namespace/name``, or ``name`` for a cluster-scoped object; a string is already a key."""
-    place = _typed_place(obj)
-    if place is not None:
-        return f"{place[0]}/{place[1]}" if place[0] else place[1]
     if isinstance(obj, str):
         return obj
     name = name_of(obj)
@@ -136,9 +121,6 @@ class Indexer(Generic[T]):
     @staticmethod
     def _place(obj: Any) -> tuple[str, str]:
         """``(namespace, name)`` of an object, as :func:`meta_namespace_key` keys it."""
-        place = _typed_place(obj)
-        if place is not None:
-            return place
         name = name_of(obj)
         if not name:
             if isinstance(obj, str):
