@@ -13,6 +13,7 @@ ALLOWED = {
     "kgen.cel",
     "kgen.runtime",
     "kgen.runtime._httpx_import",  # loaded with the package itself (no I/O, no other kgen module)
+    "kgen.runtime._lazy",  # the front door's first-use import, loaded with the package too
     "kgen.runtime._types",
     "kgen.runtime._validation",
     "kgen.runtime._violation",
